@@ -1,0 +1,69 @@
+#pragma once
+// Strict reading of JSON objects: every problem is collected with the path of the field it
+// concerns ("hardware.outputs.relay.line"), and keys nobody read are reported as unknown.
+#include <cstdint>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "core/result.hpp"
+
+namespace fabgate {
+
+class JsonErrors {
+public:
+    void add(std::string where, std::string what) { errors_.push_back({std::move(where), std::move(what)}); }
+    bool empty() const { return errors_.empty(); }
+    const std::vector<Error>& all() const { return errors_; }
+    // All problems on one line each, for a single Error.
+    Error combined(std::string where) const;
+
+private:
+    std::vector<Error> errors_;
+};
+
+// Parses text as JSON, refusing documents larger than max_bytes.
+Result<nlohmann::json> parse_json(std::string_view text, std::string_view where, std::size_t max_bytes);
+
+class ObjectReader {
+public:
+    // `value` must outlive the reader. If it is not an object, that is recorded once.
+    ObjectReader(const nlohmann::json& value, std::string path, JsonErrors& errors);
+    ~ObjectReader() = default;
+    ObjectReader(const ObjectReader&) = delete;
+    ObjectReader& operator=(const ObjectReader&) = delete;
+
+    bool valid() const { return object_ != nullptr; }
+    bool has(const std::string& key) const;
+    std::string path(const std::string& key) const;
+    const nlohmann::json* child(const std::string& key);  // marks the key read; nullptr if absent
+
+    std::optional<std::string> string(const std::string& key, bool required = false);
+    std::optional<std::int64_t> integer(const std::string& key, std::int64_t min, std::int64_t max,
+                                        bool required = false);
+    std::optional<bool> boolean(const std::string& key, bool required = false);
+    // One of `choices`; the error lists them.
+    std::optional<std::string> choice(const std::string& key, const std::vector<std::string>& choices,
+                                      bool required = false);
+
+    std::string string_or(const std::string& key, std::string fallback) { return string(key).value_or(std::move(fallback)); }
+    std::int64_t integer_or(const std::string& key, std::int64_t min, std::int64_t max, std::int64_t fallback) {
+        return integer(key, min, max).value_or(fallback);
+    }
+    bool boolean_or(const std::string& key, bool fallback) { return boolean(key).value_or(fallback); }
+
+    // Reports keys that were never read. Call once after reading every field.
+    void reject_unknown_keys();
+
+private:
+    const nlohmann::json* find(const std::string& key, bool required);
+    const nlohmann::json* object_ = nullptr;
+    std::string path_;
+    JsonErrors& errors_;
+    std::set<std::string> read_;
+};
+
+}  // namespace fabgate

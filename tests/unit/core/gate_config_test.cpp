@@ -1,0 +1,66 @@
+#include <doctest/doctest.h>
+
+#include "core/gate_config.hpp"
+
+using namespace fabgate;
+
+namespace {
+std::vector<std::string> problems(std::string_view text) {
+    auto cfg = load_gate_config_text(text);
+    std::vector<std::string> out;
+    if (!cfg)
+        for (const auto& e : cfg.error()) out.push_back(e.message());
+    return out;
+}
+}  // namespace
+
+TEST_CASE("the embedded demo config is valid") {
+    auto cfg = load_gate_config_text(embedded_demo_config());
+    REQUIRE(cfg);
+    CHECK(cfg->machine == "printer-1");
+    CHECK(cfg->policy.has_busy_input);
+    CHECK(cfg->hardware.interlocks.size() == 1);
+    CHECK(cfg->broker.client_id == "fabgate-demo-printer-1");
+}
+
+TEST_CASE("unknown keys are errors that name the field") {
+    auto p = problems(R"({"site":"s","machine":"m","polcy":{}, "policy":{"idle_timout_s":5}})");
+    REQUIRE(p.size() == 2);
+    CHECK(p[0] == "policy.idle_timout_s: is not a known setting");
+    CHECK(p[1] == "polcy: is not a known setting");
+}
+
+TEST_CASE("every problem is reported, each with its field and reason") {
+    auto p = problems(R"({"machine":"laser 1","broker":{"port":70000},
+        "hardware":{"kind":"gpio","reader":{"type":"rdm6300"},"outputs":{"relay":{"line":-3}}}})");
+    auto has = [&](const std::string& s) { return std::find(p.begin(), p.end(), s) != p.end(); };
+    CHECK(has("site: is required"));
+    CHECK(has("machine: use letters, digits, '-' and '_' only (it is part of MQTT topics)"));
+    CHECK(has("broker.port: is 70000, must be from 1 to 65535"));
+    CHECK(has("hardware.reader.device: is required"));
+    CHECK(has("hardware.outputs.relay.line: must be a line offset (0 to 4095) or a line name such as \"GPIO17\""));
+}
+
+TEST_CASE("policies that need a busy input say so") {
+    auto p = problems(R"({"site":"s","machine":"m","policy":{"idle_timeout_s":600,"keep_power_while_busy":true}})");
+    REQUIRE(p.size() == 2);
+    CHECK(p[0].rfind("policy.idle_timeout_s: needs hardware.inputs.busy", 0) == 0);
+    CHECK(p[1] == "policy.keep_power_while_busy: needs hardware.inputs.busy");
+}
+
+TEST_CASE("a config that is not JSON, or too large, is refused") {
+    CHECK(problems("{") == std::vector<std::string>{"config: is not valid JSON"});
+    std::string huge(2 << 20, ' ');
+    CHECK(problems(huge).at(0).find("more than the limit") != std::string::npos);
+}
+
+TEST_CASE("gpio lines by offset or by name") {
+    auto cfg = load_gate_config_text(R"({"site":"s","machine":"m","hardware":{"kind":"gpio",
+        "reader":{"type":"line","device":"/dev/ttyUSB0"},
+        "outputs":{"relay":{"chip":"pinctrl-bcm2711","line":"GPIO17","active_low":true},"buzzer":{"line":18}}}})");
+    REQUIRE(cfg);
+    CHECK(cfg->hardware.relay->name == "GPIO17");
+    CHECK(cfg->hardware.relay->active_low);
+    CHECK(cfg->hardware.buzzer->offset == 18u);
+    CHECK(cfg->hardware.buzzer->chip == "gpiochip0");
+}

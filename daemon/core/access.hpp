@@ -1,0 +1,71 @@
+#pragma once
+// The access list a gate decides from: one versioned snapshot per machine, built centrally
+// from members, badges and rights, cached on the gate so it works offline.
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+
+#include "core/clock.hpp"
+#include "core/uid.hpp"
+
+namespace fabgate {
+
+enum class Role { None, User, Supervisor, Maintainer };  // None: badge known, not trained here
+std::string_view to_string(Role r);
+std::optional<Role> role_from_string(std::string_view s);
+
+struct AccessEntry {
+    std::string member;  // member id
+    std::string name;    // shown on the machine's state, for people
+    bool suspended = false;
+    std::optional<UnixMs> member_until;  // membership valid until (exclusive)
+    Role role = Role::None;
+    std::optional<UnixMs> right_until;   // training valid until (exclusive)
+};
+
+struct AccessList {
+    std::string site;
+    std::string machine;
+    std::int64_t version = 0;
+    UnixMs generated_at = 0;
+    std::unordered_map<Uid, AccessEntry, UidHash> entries;
+
+    const AccessEntry* find(const Uid& uid) const {
+        auto it = entries.find(uid);
+        return it == entries.end() ? nullptr : &it->second;
+    }
+};
+
+enum class DenyReason {
+    UnknownBadge,
+    Suspended,
+    MembershipExpired,
+    NotTrained,
+    TrainingExpired,
+    Maintenance,
+    InUse,
+    Fault,
+    NoAccessList,
+};
+std::string_view to_string(DenyReason r);
+// What the member is told at the machine and the manager reads in the log.
+std::string_view describe(DenyReason r);
+
+struct AccessGrant {
+    const AccessEntry* entry;
+};
+
+// A member's right to use this machine now, ignoring the machine's own state.
+// `now` must not be trusted blindly: see effective_now().
+std::optional<DenyReason> check_member(const AccessEntry& entry, UnixMs now);
+
+// Without NTP a Pi can boot years in the past, where an expired training looks valid.
+// Time never runs before the snapshot was generated, so that bounds the clock from below.
+inline UnixMs effective_now(const WallTime& wall, const AccessList& list) {
+    return wall.unix_ms < list.generated_at ? list.generated_at : wall.unix_ms;
+}
+
+}  // namespace fabgate

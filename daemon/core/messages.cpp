@@ -1,0 +1,329 @@
+#include "core/messages.hpp"
+
+#include <algorithm>
+
+#include <nlohmann/json.hpp>
+
+#include "core/gate_config.hpp"
+#include "core/json_reader.hpp"
+
+namespace fabgate {
+namespace {
+
+using nlohmann::json;
+
+constexpr std::int64_t kMaxMs = 253'402'300'799'000;  // 9999-12-31
+constexpr std::int64_t kMaxDurationMs = 366LL * 24 * 3600 * 1000;
+
+// Decodes `payload` with `read`, checking size, JSON syntax, the schema version and the type.
+template <class T, class F>
+Result<T> decode(std::string_view payload, std::string_view type, std::size_t max_bytes, F&& read) {
+    auto doc = parse_json(payload, type, max_bytes);
+    if (!doc) return tl::unexpected(doc.error());
+    JsonErrors errors;
+    ObjectReader r(*doc, "", errors);
+    if (!r.valid()) return tl::unexpected(errors.combined(std::string(type)));
+    auto v = r.integer("v", 0, INT32_MAX, true);
+    if (v && *v != kProtocolVersion)
+        return fail(std::string(type), "schema version " + std::to_string(*v) + " is not supported (this gate speaks " +
+                                           std::to_string(kProtocolVersion) + ")");
+    auto t = r.string("type", true);
+    if (t && *t != type) return fail(std::string(type), "payload has type '" + *t + "'");
+    T out = read(r, errors);
+    r.reject_unknown_keys();
+    if (!errors.empty()) return tl::unexpected(errors.combined(std::string(type)));
+    return out;
+}
+
+json header(std::string_view type) { return json{{"v", kProtocolVersion}, {"type", type}}; }
+
+std::string read_id(ObjectReader& r, const std::string& key, JsonErrors& errors, bool required = true) {
+    auto s = r.string(key, required).value_or("");
+    if (!s.empty() && !is_valid_id(s)) errors.add(r.path(key), "use letters, digits, '-' and '_' only");
+    return s;
+}
+
+std::string read_uid(ObjectReader& r, const std::string& key, JsonErrors& errors, bool required) {
+    auto s = r.string(key, required);
+    if (!s || s->empty()) return "";
+    auto uid = Uid::parse(*s);
+    if (!uid) {
+        errors.add(r.path(key), uid.error().what);
+        return "";
+    }
+    return uid->hex();
+}
+
+void put_optional(json& j, const char* key, const std::optional<std::int64_t>& v) {
+    j[key] = v ? json(*v) : json(nullptr);
+}
+
+}  // namespace
+
+std::string_view to_string(EndReason r) {
+    switch (r) {
+        case EndReason::BadgeOut: return "badge_out";
+        case EndReason::CardRemoved: return "card_removed";
+        case EndReason::IdleTimeout: return "idle_timeout";
+        case EndReason::MaxDuration: return "max_duration";
+        case EndReason::Takeover: return "takeover";
+        case EndReason::Interlock: return "interlock";
+        case EndReason::Fault: return "fault";
+        case EndReason::Remote: return "remote";
+        case EndReason::Shutdown: return "shutdown";
+        case EndReason::PowerLoss: return "power_loss";
+    }
+    return "unknown";
+}
+
+std::optional<EndReason> end_reason_from_string(std::string_view s) {
+    for (auto r : {EndReason::BadgeOut, EndReason::CardRemoved, EndReason::IdleTimeout, EndReason::MaxDuration,
+                   EndReason::Takeover, EndReason::Interlock, EndReason::Fault, EndReason::Remote, EndReason::Shutdown,
+                   EndReason::PowerLoss})
+        if (to_string(r) == s) return r;
+    return std::nullopt;
+}
+
+std::string encode(const SessionRecord& s) {
+    json j = header("session");
+    j["id"] = s.id;
+    j["site"] = s.site;
+    j["machine"] = s.machine;
+    j["uid"] = s.uid;
+    j["member"] = s.member;
+    j["role"] = to_string(s.role);
+    j["started_at"] = s.started_at;
+    j["ended_at"] = s.ended_at;
+    j["clock_synced"] = s.clock_synced;
+    j["powered_ms"] = s.powered_ms;
+    put_optional(j, "active_ms", s.active_ms);
+    j["end_reason"] = to_string(s.end_reason);
+    j["ended_by"] = s.ended_by;
+    return j.dump();
+}
+
+Result<SessionRecord> decode_session(std::string_view payload) {
+    return decode<SessionRecord>(payload, "session", kMaxPayloadBytes, [](ObjectReader& r, JsonErrors& errors) {
+        SessionRecord s;
+        s.id = r.string("id", true).value_or("");
+        if (s.id.empty() || s.id.size() > 64) errors.add("id", "must be a session id of 1 to 64 characters");
+        s.site = read_id(r, "site", errors);
+        s.machine = read_id(r, "machine", errors);
+        s.uid = read_uid(r, "uid", errors, true);
+        s.member = r.string_or("member", "");
+        auto role = r.string("role", true);
+        if (role) {
+            if (auto parsed = role_from_string(*role)) s.role = *parsed;
+            else errors.add("role", "is '" + *role + "', must be user, supervisor or maintainer");
+        }
+        s.started_at = r.integer("started_at", 0, kMaxMs, true).value_or(0);
+        s.ended_at = r.integer("ended_at", 0, kMaxMs, true).value_or(0);
+        if (s.ended_at < s.started_at) errors.add("ended_at", "is before started_at");
+        s.clock_synced = r.boolean("clock_synced", true).value_or(false);
+        s.powered_ms = r.integer("powered_ms", 0, kMaxDurationMs, true).value_or(0);
+        s.active_ms = r.integer("active_ms", 0, kMaxDurationMs);
+        if (s.active_ms && *s.active_ms > s.powered_ms) errors.add("active_ms", "is larger than powered_ms");
+        auto reason = r.string("end_reason", true);
+        if (reason) {
+            if (auto parsed = end_reason_from_string(*reason)) s.end_reason = *parsed;
+            else errors.add("end_reason", "is '" + *reason + "', not a known end reason");
+        }
+        s.ended_by = r.string_or("ended_by", "");
+        return s;
+    });
+}
+
+std::string encode(const Ack& a) {
+    json j = header("ack");
+    j["ids"] = a.ids;
+    return j.dump();
+}
+
+Result<Ack> decode_ack(std::string_view payload) {
+    return decode<Ack>(payload, "ack", kMaxPayloadBytes, [](ObjectReader& r, JsonErrors& errors) {
+        Ack a;
+        const auto* ids = r.child("ids");
+        if (!ids || !ids->is_array()) {
+            errors.add("ids", "must be a list of session ids");
+            return a;
+        }
+        for (const auto& id : *ids) {
+            if (!id.is_string() || id.get<std::string>().empty()) {
+                errors.add("ids", "must hold only non-empty strings");
+                return a;
+            }
+            a.ids.push_back(id.get<std::string>());
+        }
+        return a;
+    });
+}
+
+std::string_view to_string(MachineState s) {
+    switch (s) {
+        case MachineState::Idle: return "idle";
+        case MachineState::InUse: return "in_use";
+        case MachineState::Finishing: return "finishing";
+        case MachineState::Maintenance: return "maintenance";
+        case MachineState::Fault: return "fault";
+        case MachineState::Offline: return "offline";
+    }
+    return "unknown";
+}
+
+std::optional<MachineState> machine_state_from_string(std::string_view s) {
+    for (auto m : {MachineState::Idle, MachineState::InUse, MachineState::Finishing, MachineState::Maintenance,
+                   MachineState::Fault, MachineState::Offline})
+        if (to_string(m) == s) return m;
+    return std::nullopt;
+}
+
+std::string encode(const MachineStatus& s) {
+    json j = header("state");
+    j["state"] = to_string(s.state);
+    j["since"] = s.since;
+    j["member"] = s.member;
+    j["name"] = s.name;
+    j["session"] = s.session;
+    j["detail"] = s.detail;
+    j["acl_version"] = s.acl_version;
+    return j.dump();
+}
+
+Result<MachineStatus> decode_status(std::string_view payload) {
+    return decode<MachineStatus>(payload, "state", kMaxPayloadBytes, [](ObjectReader& r, JsonErrors& errors) {
+        MachineStatus s;
+        auto state = r.string("state", true);
+        if (state) {
+            if (auto parsed = machine_state_from_string(*state)) s.state = *parsed;
+            else errors.add("state", "is '" + *state + "', not a known machine state");
+        }
+        s.since = r.integer_or("since", 0, kMaxMs, 0);
+        s.member = r.string_or("member", "");
+        s.name = r.string_or("name", "");
+        s.session = r.string_or("session", "");
+        s.detail = r.string_or("detail", "");
+        s.acl_version = r.integer_or("acl_version", 0, INT64_MAX, 0);
+        return s;
+    });
+}
+
+std::string encode(const GateEvent& e) {
+    json j = header("event");
+    j["event"] = e.kind == EventKind::Denied ? "denied" : e.kind == EventKind::UnknownBadge ? "unknown_badge" : "granted";
+    j["uid"] = e.uid;
+    j["member"] = e.member;
+    j["reason"] = e.reason;
+    j["at"] = e.at;
+    return j.dump();
+}
+
+Result<GateEvent> decode_event(std::string_view payload) {
+    return decode<GateEvent>(payload, "event", kMaxPayloadBytes, [](ObjectReader& r, JsonErrors& errors) {
+        GateEvent e;
+        auto kind = r.choice("event", {"denied", "unknown_badge", "granted"}, true).value_or("denied");
+        e.kind = kind == "unknown_badge" ? EventKind::UnknownBadge : kind == "granted" ? EventKind::Granted : EventKind::Denied;
+        e.uid = read_uid(r, "uid", errors, true);
+        e.member = r.string_or("member", "");
+        e.reason = r.string_or("reason", "");
+        e.at = r.integer("at", 0, kMaxMs, true).value_or(0);
+        return e;
+    });
+}
+
+std::string encode(const Command& c) {
+    json j = header("command");
+    j["command"] = c.kind == CommandKind::Lock ? "lock" : c.kind == CommandKind::Unlock ? "unlock" : "end_session";
+    j["by"] = c.by;
+    j["reason"] = c.reason;
+    return j.dump();
+}
+
+Result<Command> decode_command(std::string_view payload) {
+    return decode<Command>(payload, "command", kMaxPayloadBytes, [](ObjectReader& r, JsonErrors&) {
+        Command c;
+        auto kind = r.choice("command", {"lock", "unlock", "end_session"}, true).value_or("lock");
+        c.kind = kind == "unlock" ? CommandKind::Unlock : kind == "end_session" ? CommandKind::EndSession : CommandKind::Lock;
+        c.by = r.string_or("by", "");
+        c.reason = r.string_or("reason", "");
+        return c;
+    });
+}
+
+namespace {
+
+json list_json(const AccessList& list) {
+    json j = header("acl");
+    j["site"] = list.site;
+    j["machine"] = list.machine;
+    j["version"] = list.version;
+    j["generated_at"] = list.generated_at;
+    // Sorted by uid, so the same list always serialises (and signs) to the same bytes.
+    std::vector<const std::pair<const Uid, AccessEntry>*> sorted;
+    sorted.reserve(list.entries.size());
+    for (const auto& kv : list.entries) sorted.push_back(&kv);
+    std::sort(sorted.begin(), sorted.end(), [](auto* a, auto* b) { return a->first < b->first; });
+    json entries = json::array();
+    for (const auto* kv : sorted) {
+        const auto& e = kv->second;
+        json item{{"uid", kv->first.hex()}, {"member", e.member}, {"name", e.name},
+                  {"status", e.suspended ? "suspended" : "active"}, {"role", to_string(e.role)}};
+        put_optional(item, "member_until", e.member_until);
+        put_optional(item, "right_until", e.right_until);
+        entries.push_back(std::move(item));
+    }
+    j["entries"] = std::move(entries);
+    return j;
+}
+
+}  // namespace
+
+std::string signed_content(const AccessList& list) { return list_json(list).dump(); }
+
+std::string encode(const AccessList& list, std::string_view signature) {
+    json j = list_json(list);
+    if (!signature.empty()) j["sig"] = signature;
+    return j.dump();
+}
+
+Result<AccessSnapshot> decode_access_list(std::string_view payload) {
+    return decode<AccessSnapshot>(payload, "acl", kMaxAccessListBytes, [](ObjectReader& r, JsonErrors& errors) {
+        AccessSnapshot snap;
+        auto& list = snap.list;
+        list.site = read_id(r, "site", errors);
+        list.machine = read_id(r, "machine", errors);
+        list.version = r.integer("version", 1, INT64_MAX, true).value_or(0);
+        list.generated_at = r.integer("generated_at", 0, kMaxMs, true).value_or(0);
+        snap.signature = r.string_or("sig", "");
+        const auto* entries = r.child("entries");
+        if (!entries || !entries->is_array()) {
+            errors.add("entries", "must be a list");
+            return snap;
+        }
+        list.entries.reserve(entries->size());
+        for (std::size_t n = 0; n < entries->size() && errors.all().size() < 20; ++n) {
+            std::string path = "entries[" + std::to_string(n) + "]";
+            ObjectReader er((*entries)[n], path, errors);
+            if (!er.valid()) continue;
+            auto uid_text = er.string("uid", true);
+            auto uid = uid_text ? Uid::parse(*uid_text) : Result<Uid>(fail("", ""));
+            if (uid_text && !uid) errors.add(path + ".uid", uid.error().what);
+            AccessEntry e;
+            e.member = er.string("member", true).value_or("");
+            e.name = er.string_or("name", "");
+            e.suspended = er.choice("status", {"active", "suspended"}, true).value_or("active") == "suspended";
+            e.member_until = er.integer("member_until", 0, kMaxMs);
+            e.right_until = er.integer("right_until", 0, kMaxMs);
+            auto role = er.string("role", true);
+            if (role) {
+                if (auto parsed = role_from_string(*role)) e.role = *parsed;
+                else errors.add(path + ".role", "is '" + *role + "', must be none, user, supervisor or maintainer");
+            }
+            er.reject_unknown_keys();
+            if (uid && !list.entries.emplace(*uid, std::move(e)).second)
+                errors.add(path + ".uid", "badge " + uid->hex() + " appears twice");
+        }
+        return snap;
+    });
+}
+
+}  // namespace fabgate

@@ -1,0 +1,109 @@
+#pragma once
+// Every MQTT payload as a model, with strict JSON encoding and decoding. Each payload has a
+// schema version "v"; unknown versions, malformed or oversized payloads are refused with a
+// reason and never change state. docs/protocol.md is the prose form of this file.
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/access.hpp"
+#include "core/clock.hpp"
+#include "core/result.hpp"
+
+namespace fabgate {
+
+inline constexpr int kProtocolVersion = 1;
+inline constexpr std::size_t kMaxPayloadBytes = 64 * 1024;          // sessions, events, commands, acks
+inline constexpr std::size_t kMaxAccessListBytes = 32 * 1024 * 1024;  // 100k badges fit easily
+
+enum class EndReason {
+    BadgeOut,      // the member badged again
+    CardRemoved,   // "card must stay on the reader" machines
+    IdleTimeout,
+    MaxDuration,
+    Takeover,      // a supervisor (or anyone authorised, per policy) took the machine over
+    Interlock,     // lid, e-stop or door opened
+    Fault,         // a device was lost
+    Remote,        // a manager ended it, or locked the machine
+    Shutdown,      // the daemon was stopped
+    PowerLoss,     // the daemon died; closed at the last checkpoint on restart
+};
+std::string_view to_string(EndReason r);
+std::optional<EndReason> end_reason_from_string(std::string_view s);
+
+struct SessionRecord {
+    std::string id;  // globally unique, time-ordered (UUIDv7 layout)
+    std::string site;
+    std::string machine;
+    std::string uid;     // canonical badge uid
+    std::string member;  // member id from the access list
+    Role role = Role::User;
+    UnixMs started_at = 0;
+    UnixMs ended_at = 0;
+    bool clock_synced = false;  // both timestamps from an NTP-synchronised clock
+    std::int64_t powered_ms = 0;  // relay on
+    std::optional<std::int64_t> active_ms;  // busy input active; absent without a busy input
+    EndReason end_reason = EndReason::BadgeOut;
+    std::string ended_by;  // takeover: the uid that took over; remote: who sent the command
+};
+
+std::string encode(const SessionRecord& s);
+Result<SessionRecord> decode_session(std::string_view payload);
+
+// The ledger's acknowledgement: these ids are durably stored.
+struct Ack {
+    std::vector<std::string> ids;
+};
+std::string encode(const Ack& a);
+Result<Ack> decode_ack(std::string_view payload);
+
+enum class MachineState { Idle, InUse, Finishing, Maintenance, Fault, Offline };
+std::string_view to_string(MachineState s);
+std::optional<MachineState> machine_state_from_string(std::string_view s);
+
+struct MachineStatus {
+    MachineState state = MachineState::Idle;
+    UnixMs since = 0;
+    std::string member;  // in use / finishing: by whom
+    std::string name;
+    std::string session;
+    std::string detail;  // fault: which interlock or device; maintenance: who locked it
+    std::int64_t acl_version = 0;
+};
+std::string encode(const MachineStatus& s);
+Result<MachineStatus> decode_status(std::string_view payload);
+
+enum class EventKind { Denied, UnknownBadge, Granted };
+struct GateEvent {
+    EventKind kind = EventKind::Denied;
+    std::string uid;
+    std::string member;
+    std::string reason;  // DenyReason string for denials
+    UnixMs at = 0;
+};
+std::string encode(const GateEvent& e);
+Result<GateEvent> decode_event(std::string_view payload);
+
+enum class CommandKind { Lock, Unlock, EndSession };
+struct Command {
+    CommandKind kind = CommandKind::Lock;
+    std::string by;      // who asked, for the log and the session record
+    std::string reason;  // optional, shown in the state detail
+};
+std::string encode(const Command& c);
+Result<Command> decode_command(std::string_view payload);
+
+// Access list snapshot. `signature` is verified by the caller when a key is configured;
+// signed_content() gives the exact bytes the signature covers.
+struct AccessSnapshot {
+    AccessList list;
+    std::string signature;  // hex; empty when unsigned
+};
+std::string encode(const AccessList& list, std::string_view signature = {});
+Result<AccessSnapshot> decode_access_list(std::string_view payload);
+// Canonical serialisation of the list without the signature: what gets signed.
+std::string signed_content(const AccessList& list);
+
+}  // namespace fabgate

@@ -1,0 +1,224 @@
+#include "mqtt/mqtt_link.hpp"
+
+#include <mosquitto.h>
+
+#include <fstream>
+#include <mutex>
+#include <stdexcept>
+
+#include "sys/log.hpp"
+
+namespace fabgate {
+namespace {
+
+void init_library_once() {
+    static std::once_flag once;
+    std::call_once(once, [] { mosquitto_lib_init(); });
+}
+
+std::string read_secret(const std::string& path) {
+    std::ifstream in(path);
+    std::string line;
+    std::getline(in, line);
+    return line;
+}
+
+}  // namespace
+
+MqttLink::MqttLink(EventLoop& loop, MqttOptions options)
+    : loop_(loop), options_(std::move(options)), backoff_(options_.min_backoff) {
+    init_library_once();
+    mosq_ = mosquitto_new(options_.broker.client_id.empty() ? nullptr : options_.broker.client_id.c_str(),
+                          options_.clean_session, this);
+    if (!mosq_) throw std::runtime_error("mosquitto_new failed (out of memory or invalid client id)");
+    mosquitto_int_option(mosq_, MOSQ_OPT_PROTOCOL_VERSION, MQTT_PROTOCOL_V311);
+    // Nagle adds ~40 ms tails to small publishes; a badge-to-broker path wants them gone.
+    mosquitto_int_option(mosq_, MOSQ_OPT_TCP_NODELAY, 1);
+    mosquitto_max_inflight_messages_set(mosq_, static_cast<unsigned>(options_.max_inflight));
+    mosquitto_connect_callback_set(mosq_, &MqttLink::handle_connect);
+    mosquitto_disconnect_callback_set(mosq_, &MqttLink::handle_disconnect);
+    mosquitto_message_callback_set(mosq_, &MqttLink::handle_message);
+    mosquitto_publish_callback_set(mosq_, &MqttLink::handle_publish);
+}
+
+MqttLink::~MqttLink() {
+    stop();
+    mosquitto_destroy(mosq_);
+}
+
+Status MqttLink::start() {
+    const auto& b = options_.broker;
+    std::string password = b.password_file.empty() ? b.password : read_secret(b.password_file);
+    if (!b.password_file.empty() && password.empty())
+        return fail("broker.password_file", "'" + b.password_file + "' is missing or empty");
+    if (!b.username.empty() && mosquitto_username_pw_set(mosq_, b.username.c_str(), password.c_str()) != MOSQ_ERR_SUCCESS)
+        return fail("broker.username", "rejected by libmosquitto");
+    if (b.tls) {
+        int rc = mosquitto_tls_set(mosq_, b.tls->ca_file.c_str(), nullptr,
+                                   b.tls->cert_file.empty() ? nullptr : b.tls->cert_file.c_str(),
+                                   b.tls->key_file.empty() ? nullptr : b.tls->key_file.c_str(), nullptr);
+        if (rc != MOSQ_ERR_SUCCESS) return fail("broker.tls", std::string("cannot load TLS files: ") + mosquitto_strerror(rc));
+    }
+    if (options_.will) {
+        const auto& w = *options_.will;
+        mosquitto_will_set(mosq_, w.topic.c_str(), static_cast<int>(w.payload.size()), w.payload.data(), 1, w.retain);
+    }
+    // PINGREQ is sent from loop_misc once keepalive passes without traffic; calling it four
+    // times per keepalive keeps the broker's 1.5 x keepalive limit well clear.
+    auto misc_period = std::chrono::milliseconds(options_.broker.keepalive_s * 250);
+    misc_timer_ = loop_.add_timer(misc_period, [this] {
+        if (mosq_ && watched_fd_ >= 0) {
+            int rc = mosquitto_loop_misc(mosq_);
+            if (rc != MOSQ_ERR_SUCCESS && rc != MOSQ_ERR_NO_CONN) lost(mosquitto_strerror(rc));
+            update_write_interest();
+        }
+    }, misc_period);
+    connect_now();
+    return {};
+}
+
+void MqttLink::connect_now() {
+    reconnect_timer_ = 0;
+    if (stopping_) return;
+    const auto& b = options_.broker;
+    int rc = mosquitto_connect_async(mosq_, b.host.c_str(), b.port, b.keepalive_s);
+    if (rc != MOSQ_ERR_SUCCESS) {
+        log::info("mqtt", "cannot reach broker " + b.host + ":" + std::to_string(b.port) + ": " + mosquitto_strerror(rc) +
+                              "; retrying");
+        schedule_reconnect();
+        return;
+    }
+    watch_socket();
+}
+
+void MqttLink::schedule_reconnect() {
+    if (stopping_ || reconnect_timer_) return;
+    reconnect_timer_ = loop_.add_timer(backoff_, [this] {
+        auto id = reconnect_timer_;
+        reconnect_timer_ = 0;
+        loop_.cancel_timer(id);
+        connect_now();
+    });
+    backoff_ = std::min(backoff_ * 2, options_.max_backoff);
+}
+
+void MqttLink::watch_socket() {
+    int fd = mosquitto_socket(mosq_);
+    if (fd < 0) {
+        schedule_reconnect();
+        return;
+    }
+    watched_fd_ = fd;
+    want_write_ = mosquitto_want_write(mosq_);
+    (void)loop_.watch(fd, EPOLLIN | (want_write_ ? EPOLLOUT : 0u), [this](std::uint32_t ev) { on_socket(ev); });
+}
+
+void MqttLink::unwatch_socket() {
+    if (watched_fd_ >= 0) loop_.unwatch(watched_fd_);
+    watched_fd_ = -1;
+}
+
+void MqttLink::update_write_interest() {
+    if (watched_fd_ < 0) return;
+    bool want = mosquitto_want_write(mosq_);
+    if (want != want_write_) {
+        want_write_ = want;
+        (void)loop_.modify(watched_fd_, EPOLLIN | (want ? EPOLLOUT : 0u));
+    }
+}
+
+void MqttLink::on_socket(std::uint32_t events) {
+    int rc = MOSQ_ERR_SUCCESS;
+    if (events & (EPOLLIN | EPOLLHUP | EPOLLERR)) rc = mosquitto_loop_read(mosq_, 64);
+    if (rc == MOSQ_ERR_SUCCESS && (events & EPOLLOUT)) rc = mosquitto_loop_write(mosq_, 64);
+    if (rc != MOSQ_ERR_SUCCESS) {
+        lost(rc == MOSQ_ERR_ERRNO ? "connection error" : mosquitto_strerror(rc));
+        return;
+    }
+    update_write_interest();
+}
+
+void MqttLink::lost(std::string_view reason) {
+    bool was_connected = connected_;
+    connected_ = false;
+    unwatch_socket();
+    // Drops the socket so the next connect starts clean; in-flight QoS 1 messages are the
+    // caller's to resend (they stay in its journal until acknowledged).
+    mosquitto_disconnect(mosq_);
+    if (was_connected) {
+        log::warning("mqtt", "lost broker connection: " + std::string(reason));
+        if (on_disconnected_) on_disconnected_();
+    }
+    schedule_reconnect();
+}
+
+void MqttLink::stop() {
+    if (stopping_) return;
+    stopping_ = true;
+    if (reconnect_timer_) loop_.cancel_timer(reconnect_timer_);
+    if (misc_timer_) loop_.cancel_timer(misc_timer_);
+    reconnect_timer_ = misc_timer_ = 0;
+    if (connected_) {
+        mosquitto_disconnect(mosq_);
+        // Let the DISCONNECT packet out so the broker does not publish our last will.
+        for (int i = 0; i < 10 && mosquitto_want_write(mosq_); ++i) mosquitto_loop_write(mosq_, 1);
+    }
+    connected_ = false;
+    unwatch_socket();
+}
+
+Result<int> MqttLink::publish(std::string_view topic, std::string_view payload, int qos, bool retain) {
+    if (!connected_) return fail("mqtt", "not connected");
+    int mid = 0;
+    std::string t(topic);
+    int rc = mosquitto_publish(mosq_, &mid, t.c_str(), static_cast<int>(payload.size()), payload.data(), qos, retain);
+    if (rc != MOSQ_ERR_SUCCESS) return fail("mqtt publish " + t, mosquitto_strerror(rc));
+    update_write_interest();
+    return mid;
+}
+
+void MqttLink::subscribe(std::string pattern, int qos) {
+    subscriptions_.emplace_back(pattern, qos);
+    if (connected_) {
+        mosquitto_subscribe(mosq_, nullptr, pattern.c_str(), qos);
+        update_write_interest();
+    }
+}
+
+void MqttLink::pump(std::chrono::milliseconds timeout) { loop_.run_once(static_cast<int>(timeout.count())); }
+
+std::size_t MqttLink::queued_bytes_hint() const { return mosquitto_want_write(mosq_) ? 1 : 0; }
+
+void MqttLink::handle_connect(mosquitto*, void* self_ptr, int rc) {
+    auto* self = static_cast<MqttLink*>(self_ptr);
+    if (rc != 0) {
+        log::warning("mqtt", std::string("broker refused connection: ") + mosquitto_connack_string(rc));
+        self->lost("refused");
+        return;
+    }
+    self->connected_ = true;
+    self->backoff_ = self->options_.min_backoff;
+    log::info("mqtt", "connected to " + self->options_.broker.host + ":" + std::to_string(self->options_.broker.port));
+    for (const auto& [pattern, qos] : self->subscriptions_) mosquitto_subscribe(self->mosq_, nullptr, pattern.c_str(), qos);
+    if (self->on_connected_) self->on_connected_();
+    self->update_write_interest();
+}
+
+void MqttLink::handle_disconnect(mosquitto*, void*, int) {
+    // Called from inside loop_read/loop_write, which then return an error that on_socket()
+    // handles: tearing the socket down here would free it under libmosquitto.
+}
+
+void MqttLink::handle_message(mosquitto*, void* self_ptr, const mosquitto_message* msg) {
+    auto* self = static_cast<MqttLink*>(self_ptr);
+    if (!self->on_message_ || !msg->topic) return;
+    std::string_view payload(static_cast<const char*>(msg->payload), static_cast<std::size_t>(msg->payloadlen));
+    self->on_message_(msg->topic, payload, msg->retain);
+}
+
+void MqttLink::handle_publish(mosquitto*, void* self_ptr, int mid) {
+    auto* self = static_cast<MqttLink*>(self_ptr);
+    if (self->on_published_) self->on_published_(mid);
+}
+
+}  // namespace fabgate

@@ -1,0 +1,97 @@
+#pragma once
+// libmosquitto driven by our event loop: its socket is one more fd, its housekeeping one
+// more timer. No thread of its own. Reconnects with backoff when the broker goes away.
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/gate_config.hpp"
+#include "core/result.hpp"
+#include "loop/event_loop.hpp"
+
+struct mosquitto;
+struct mosquitto_message;
+
+namespace fabgate {
+
+struct MqttWill {
+    std::string topic;
+    std::string payload;
+    bool retain = true;
+};
+
+struct MqttOptions {
+    BrokerConfig broker;
+    bool clean_session = true;  // false: the broker keeps our subscriptions and queues QoS 1 for us
+    std::optional<MqttWill> will;
+    std::chrono::milliseconds min_backoff{500};
+    std::chrono::milliseconds max_backoff{15'000};
+    int max_inflight = 100;  // QoS 1 messages on the wire awaiting PUBACK
+};
+
+class MqttLink {
+public:
+    using MessageHandler = std::function<void(std::string_view topic, std::string_view payload, bool retained)>;
+
+    MqttLink(EventLoop& loop, MqttOptions options);
+    ~MqttLink();
+    MqttLink(const MqttLink&) = delete;
+    MqttLink& operator=(const MqttLink&) = delete;
+
+    void on_connected(std::function<void()> handler) { on_connected_ = std::move(handler); }
+    void on_disconnected(std::function<void()> handler) { on_disconnected_ = std::move(handler); }
+    void on_message(MessageHandler handler) { on_message_ = std::move(handler); }
+    // Called when the broker acknowledged a QoS 1 publish (PUBACK): the broker has it.
+    void on_published(std::function<void(int mid)> handler) { on_published_ = std::move(handler); }
+
+    // Starts connecting; failures are retried in the background.
+    Status start();
+    // Disconnects cleanly (no last will) after flushing what can be flushed.
+    void stop();
+
+    bool connected() const { return connected_; }
+    // Queues a message. Returns the message id. Fails when not connected (QoS 0/1 alike):
+    // callers that must not lose data keep it in their own journal until acknowledged.
+    Result<int> publish(std::string_view topic, std::string_view payload, int qos, bool retain);
+    // Subscriptions are remembered and renewed on every reconnect.
+    void subscribe(std::string pattern, int qos);
+    // Drives the socket once when the loop is not running (tests, shutdown flush).
+    void pump(std::chrono::milliseconds timeout);
+    std::size_t queued_bytes_hint() const;
+
+private:
+    static void handle_connect(mosquitto*, void* self, int rc);
+    static void handle_disconnect(mosquitto*, void* self, int rc);
+    static void handle_message(mosquitto*, void* self, const mosquitto_message* msg);
+    static void handle_publish(mosquitto*, void* self, int mid);
+
+    void connect_now();
+    void schedule_reconnect();
+    void watch_socket();
+    void unwatch_socket();
+    void update_write_interest();
+    void on_socket(std::uint32_t events);
+    void lost(std::string_view reason);
+
+    EventLoop& loop_;
+    MqttOptions options_;
+    mosquitto* mosq_ = nullptr;
+    int watched_fd_ = -1;
+    bool want_write_ = false;
+    bool connected_ = false;
+    bool stopping_ = false;
+    std::chrono::milliseconds backoff_;
+    EventLoop::TimerId reconnect_timer_ = 0;
+    EventLoop::TimerId misc_timer_ = 0;
+    std::vector<std::pair<std::string, int>> subscriptions_;
+    std::function<void()> on_connected_;
+    std::function<void()> on_disconnected_;
+    MessageHandler on_message_;
+    std::function<void(int)> on_published_;
+};
+
+}  // namespace fabgate

@@ -1,0 +1,210 @@
+#include "store/sqlite.hpp"
+
+#include <sqlite3.h>
+
+#include <utility>
+
+namespace fabgate::db {
+
+Statement::~Statement() { sqlite3_finalize(stmt_); }
+
+Statement::Statement(Statement&& other) noexcept
+    : stmt_(std::exchange(other.stmt_, nullptr)), where_(std::move(other.where_)) {}
+
+Statement& Statement::operator=(Statement&& other) noexcept {
+    if (this != &other) {
+        sqlite3_finalize(stmt_);
+        stmt_ = std::exchange(other.stmt_, nullptr);
+        where_ = std::move(other.where_);
+    }
+    return *this;
+}
+
+Statement& Statement::bind(int index, std::int64_t value) {
+    sqlite3_bind_int64(stmt_, index, value);
+    return *this;
+}
+
+Statement& Statement::bind(int index, std::string_view text) {
+    sqlite3_bind_text(stmt_, index, text.data(), static_cast<int>(text.size()), SQLITE_TRANSIENT);
+    return *this;
+}
+
+Statement& Statement::bind_null(int index) {
+    sqlite3_bind_null(stmt_, index);
+    return *this;
+}
+
+Statement& Statement::bind(int index, const std::optional<std::int64_t>& value) {
+    return value ? bind(index, *value) : bind_null(index);
+}
+
+Statement& Statement::bind(int index, const std::optional<std::string>& value) {
+    return value ? bind(index, std::string_view(*value)) : bind_null(index);
+}
+
+Result<bool> Statement::step() {
+    int rc = sqlite3_step(stmt_);
+    if (rc == SQLITE_ROW) return true;
+    if (rc == SQLITE_DONE) return false;
+    std::string message = sqlite3_errmsg(sqlite3_db_handle(stmt_));
+    sqlite3_reset(stmt_);
+    return fail(where_, message);
+}
+
+Status Statement::run() {
+    auto r = step();
+    reset();
+    if (!r) return tl::unexpected(r.error());
+    return {};
+}
+
+void Statement::reset() {
+    sqlite3_reset(stmt_);
+    sqlite3_clear_bindings(stmt_);
+}
+
+std::int64_t Statement::int64(int column) const { return sqlite3_column_int64(stmt_, column); }
+
+std::string Statement::text(int column) const {
+    const auto* p = sqlite3_column_text(stmt_, column);
+    return p ? std::string(reinterpret_cast<const char*>(p), static_cast<std::size_t>(sqlite3_column_bytes(stmt_, column)))
+             : std::string();
+}
+
+bool Statement::is_null(int column) const { return sqlite3_column_type(stmt_, column) == SQLITE_NULL; }
+
+std::optional<std::int64_t> Statement::optional_int64(int column) const {
+    if (is_null(column)) return std::nullopt;
+    return int64(column);
+}
+
+std::optional<std::string> Statement::optional_text(int column) const {
+    if (is_null(column)) return std::nullopt;
+    return text(column);
+}
+
+Database::~Database() { sqlite3_close_v2(db_); }
+
+Database::Database(Database&& other) noexcept
+    : db_(std::exchange(other.db_, nullptr)), path_(std::move(other.path_)), schema_version_(other.schema_version_) {}
+
+Database& Database::operator=(Database&& other) noexcept {
+    if (this != &other) {
+        sqlite3_close_v2(db_);
+        db_ = std::exchange(other.db_, nullptr);
+        path_ = std::move(other.path_);
+        schema_version_ = other.schema_version_;
+    }
+    return *this;
+}
+
+Error Database::error(std::string_view what) const {
+    return {path_, std::string(what) + ": " + (db_ ? sqlite3_errmsg(db_) : "cannot open")};
+}
+
+Result<Database> Database::open(const std::string& path, const OpenOptions& options) {
+    Database db;
+    db.path_ = path;
+    int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | (options.create ? SQLITE_OPEN_CREATE : 0);
+    if (sqlite3_open_v2(path.c_str(), &db.db_, flags, nullptr) != SQLITE_OK) {
+        auto e = db.error("cannot open database");
+        return tl::unexpected(e);
+    }
+    sqlite3_extended_result_codes(db.db_, 1);
+    if (auto s = db.configure(options); !s) return tl::unexpected(s.error());
+    if (auto s = db.migrate(options); !s) return tl::unexpected(s.error());
+    return db;
+}
+
+Status Database::configure(const OpenOptions& options) {
+    sqlite3_busy_timeout(db_, options.busy_timeout_ms);
+    // Reading anything fails with "file is not a database" on garbage: catch it here, with a
+    // message that says what to do, before WAL or migrations could write to the file.
+    auto schema = prepare("SELECT count(*) FROM sqlite_master");
+    if (!schema) return fail(path_, "is not a readable SQLite database (" + schema.error().what + "); refusing to touch it");
+    if (auto row = schema->step(); !row)
+        return fail(path_, "is not a readable SQLite database (" + row.error().what + "); refusing to touch it");
+    schema->reset();
+    if (options.verify_integrity) {
+        // O(size of the file): the daemons pay it once at start-up, the manager's tool does not.
+        auto check = prepare("PRAGMA quick_check");
+        if (!check) return tl::unexpected(check.error());
+        auto row = check->step();
+        if (!row || !*row || check->text(0) != "ok")
+            return fail(path_, "is corrupt (" + (row && *row ? check->text(0) : std::string("unreadable")) +
+                                   "); refusing to touch it. Restore a backup or move it aside.");
+    }
+    if (auto s = exec("PRAGMA journal_mode=WAL"); !s) return s;
+    if (auto s = exec(options.durability == Durability::Full ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL"); !s)
+        return s;
+    return exec("PRAGMA foreign_keys=ON");
+}
+
+Status Database::migrate(const OpenOptions& options) {
+    auto app = prepare("PRAGMA application_id");
+    if (!app) return tl::unexpected(app.error());
+    (void)app->step();
+    auto app_id = static_cast<std::int32_t>(app->int64(0));
+    auto ver = prepare("PRAGMA user_version");
+    if (!ver) return tl::unexpected(ver.error());
+    (void)ver->step();
+    schema_version_ = static_cast<int>(ver->int64(0));
+
+    int latest = options.migrations.empty() ? 0 : options.migrations.back().version;
+    bool fresh = app_id == 0 && schema_version_ == 0;
+    if (!fresh && options.application_id != 0 && app_id != options.application_id)
+        return fail(path_, "is not a " + std::string(options.application_name) + " database (application_id " +
+                               std::to_string(app_id) + "); refusing to touch it");
+    if (schema_version_ > latest)
+        return fail(path_, "has schema version " + std::to_string(schema_version_) + ", newer than this program's " +
+                               std::to_string(latest) + "; refusing to touch it (was it opened by a newer FabGate?)");
+    for (const auto& m : options.migrations) {
+        if (m.version <= schema_version_) continue;
+        Transaction tx(*this);
+        if (auto s = tx.begin(); !s) return s;
+        if (auto s = exec(m.sql); !s)
+            return fail(path_, "migration to schema version " + std::to_string(m.version) + " failed: " + s.error().what);
+        if (auto s = exec("PRAGMA application_id=" + std::to_string(options.application_id)); !s) return s;
+        if (auto s = exec("PRAGMA user_version=" + std::to_string(m.version)); !s) return s;
+        if (auto s = tx.commit(); !s) return s;
+        schema_version_ = m.version;
+    }
+    return {};
+}
+
+Status Database::exec(std::string_view sql) {
+    std::string owned(sql);
+    char* message = nullptr;
+    if (sqlite3_exec(db_, owned.c_str(), nullptr, nullptr, &message) != SQLITE_OK) {
+        Error e{path_, message ? message : "error"};
+        sqlite3_free(message);
+        return tl::unexpected(e);
+    }
+    return {};
+}
+
+Result<Statement> Database::prepare(std::string_view sql) {
+    sqlite3_stmt* stmt = nullptr;
+    if (sqlite3_prepare_v3(db_, sql.data(), static_cast<int>(sql.size()), SQLITE_PREPARE_PERSISTENT, &stmt, nullptr) !=
+        SQLITE_OK)
+        return tl::unexpected(error("cannot prepare \"" + std::string(sql.substr(0, 60)) + "\""));
+    return Statement(stmt, path_);
+}
+
+std::int64_t Database::last_insert_rowid() const { return sqlite3_last_insert_rowid(db_); }
+int Database::changes() const { return sqlite3_changes(db_); }
+
+Result<std::int64_t> Database::data_version() {
+    auto st = prepare("PRAGMA data_version");
+    if (!st) return tl::unexpected(st.error());
+    auto row = st->step();
+    if (!row) return tl::unexpected(row.error());
+    return st->int64(0);
+}
+
+Status Database::begin() { return exec("BEGIN IMMEDIATE"); }
+Status Database::commit() { return exec("COMMIT"); }
+void Database::rollback() { (void)exec("ROLLBACK"); }
+
+}  // namespace fabgate::db

@@ -31,6 +31,7 @@ std::string_view to_string(DenyReason r) {
         case DenyReason::InUse: return "in_use";
         case DenyReason::Fault: return "fault";
         case DenyReason::NoAccessList: return "no_access_list";
+        case DenyReason::JournalError: return "journal_error";
     }
     return "unknown";
 }
@@ -46,6 +47,7 @@ std::string_view describe(DenyReason r) {
         case DenyReason::InUse: return "machine in use by someone else";
         case DenyReason::Fault: return "machine in fault (interlock open or hardware lost)";
         case DenyReason::NoAccessList: return "no access list received yet";
+        case DenyReason::JournalError: return "the gate cannot record sessions (storage full or failing)";
     }
     return "denied";
 }

@@ -49,6 +49,7 @@ enum class DenyReason {
     InUse,
     Fault,
     NoAccessList,
+    JournalError,  // the gate cannot record the session (storage full or failing)
 };
 std::string_view to_string(DenyReason r);
 // What the member is told at the machine and the manager reads in the log.

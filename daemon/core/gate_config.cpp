@@ -181,6 +181,7 @@ void read_policy(ObjectReader& root, MachinePolicy& p, JsonErrors& errors) {
     p.max_session_s = r.integer_or("max_session_s", 0, kWeek, p.max_session_s);
     p.keep_power_while_busy = r.boolean_or("keep_power_while_busy", p.keep_power_while_busy);
     p.finish_limit_s = r.integer_or("finish_limit_s", 1, kWeek, p.finish_limit_s);
+    p.finish_idle_s = r.integer_or("finish_idle_s", 0, 3600, p.finish_idle_s);
     p.after_run_s = r.integer_or("after_run_s", 0, 24 * 3600, p.after_run_s);
     auto takeover = r.choice("takeover", {"deny", "supervisors", "anyone"}).value_or("supervisors");
     p.takeover = takeover == "deny" ? TakeoverRule::Deny : takeover == "anyone" ? TakeoverRule::Anyone

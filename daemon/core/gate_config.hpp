@@ -99,6 +99,9 @@ struct MachinePolicy {
     std::int64_t max_session_s = 0;   // 0: no limit
     bool keep_power_while_busy = false;
     std::int64_t finish_limit_s = 4 * 3600;
+    // While finishing, the job counts as done once busy has been off this long: a printer's
+    // current draw dips between heater cycles.
+    std::int64_t finish_idle_s = 30;
     std::int64_t after_run_s = 0;     // after-run output keeps running this long after the relay
     TakeoverRule takeover = TakeoverRule::Supervisors;
     std::int64_t checkpoint_s = 30;   // an open session is journaled this often

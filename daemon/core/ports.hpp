@@ -9,7 +9,8 @@
 namespace fabgate {
 
 // What a member sees and hears at the machine. The adapter maps a signal to LEDs and a
-// buzzer pattern; core only says what the machine is telling the member.
+// buzzer pattern; core only says what the machine is telling the member. Granted and Denied
+// are transient: the adapter plays them once, then returns to the last steady signal.
 enum class Signal {
     Ready,        // idle, waiting for a badge
     Granted,      // short confirmation, then InUse

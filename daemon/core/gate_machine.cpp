@@ -1,0 +1,421 @@
+#include "core/gate_machine.hpp"
+
+#include <algorithm>
+
+namespace fabgate {
+namespace {
+
+constexpr MonoMs kSecond = 1000;
+
+std::string join(const std::set<std::string>& names, std::string_view suffix) {
+    std::string out;
+    for (const auto& n : names) out += (out.empty() ? "" : ", ") + n + std::string(suffix);
+    return out;
+}
+
+}  // namespace
+
+GateMachine::GateMachine(std::string site, std::string machine, MachinePolicy policy, const Clock& clock,
+                         Outputs& outputs, GateListener& listener, IdSource& ids)
+    : site_(std::move(site)),
+      machine_(std::move(machine)),
+      policy_(policy),
+      clock_(clock),
+      outputs_(outputs),
+      listener_(listener),
+      ids_(ids) {
+    // Default deny: whatever the adapter did, the machine starts unpowered.
+    outputs_.set_relay(false);
+    outputs_.set_after_run(false);
+    state_since_ = clock_.wall().unix_ms;
+    refresh();
+}
+
+void GateMachine::set_policy(const MachinePolicy& policy) { policy_ = policy; }
+
+std::optional<DenyReason> GateMachine::decide(const Uid& uid, const AccessEntry*& entry) const {
+    entry = nullptr;
+    if (!list_) return DenyReason::NoAccessList;
+    entry = list_->find(uid);
+    if (!entry) return DenyReason::UnknownBadge;
+    if (auto reason = check_member(*entry, effective_now(clock_.wall(), *list_))) return reason;
+    if (faulted()) return DenyReason::Fault;
+    if (locked_ && entry->role != Role::Maintainer) return DenyReason::Maintenance;
+    return std::nullopt;
+}
+
+BadgeOutcome GateMachine::badge(const Uid& uid) {
+    if (session_ && session_->record.uid == uid.hex()) {
+        if (session_->finishing_since >= 0) {
+            // Back at the machine before the job ended: the session simply goes on.
+            session_->finishing_since = -1;
+            session_->busy_off_since = -1;
+            session_->idle_since = clock_.monotonic();
+            refresh();
+            return {true, std::nullopt, "resumed"};
+        }
+        if (policy_.session_end == SessionEndMode::CardPresent) return {true, std::nullopt, "card still present"};
+        if (policy_.keep_power_while_busy && busy_) {
+            begin_finishing();
+            return {true, std::nullopt, "badge out; power kept until the job ends"};
+        }
+        end(EndReason::BadgeOut);
+        return {true, std::nullopt, "badge out"};
+    }
+
+    const AccessEntry* entry = nullptr;
+    if (auto reason = decide(uid, entry)) return deny(uid, *reason, entry);
+
+    if (session_) {
+        bool may_take_over = policy_.takeover == TakeoverRule::Anyone ||
+                             (policy_.takeover == TakeoverRule::Supervisors &&
+                              (entry->role == Role::Supervisor || entry->role == Role::Maintainer));
+        if (!may_take_over) return deny(uid, DenyReason::InUse, entry);
+        std::string previous = session_->record.uid;
+        end(EndReason::Takeover, uid.hex(), /*keep_relay=*/true);
+        auto outcome = start(uid, *entry);
+        if (outcome.granted) outcome.note = "takeover from " + previous;
+        return outcome;
+    }
+    return start(uid, *entry);
+}
+
+BadgeOutcome GateMachine::deny(const Uid& uid, DenyReason reason, const AccessEntry* entry) {
+    outputs_.indicate(Signal::Denied);
+    GateEvent event;
+    event.kind = reason == DenyReason::UnknownBadge ? EventKind::UnknownBadge : EventKind::Denied;
+    event.uid = uid.hex();
+    event.member = entry ? entry->member : "";
+    event.reason = std::string(to_string(reason));
+    event.at = clock_.wall().unix_ms;
+    listener_.badge_event(event);
+    return {false, reason, std::string(describe(reason))};
+}
+
+BadgeOutcome GateMachine::start(const Uid& uid, const AccessEntry& entry) {
+    MonoMs now = clock_.monotonic();
+    Session s;
+    s.started = now;
+    s.started_wall = clock_.wall();
+    s.idle_since = now;
+    s.next_checkpoint = now + policy_.checkpoint_s * kSecond;
+    s.active_since = busy_ ? now : -1;
+    auto& r = s.record;
+    r.id = ids_.next_session_id();
+    r.site = site_;
+    r.machine = machine_;
+    r.uid = uid.hex();
+    r.member = entry.member;
+    r.role = entry.role;
+    r.started_at = s.started_wall.unix_ms;
+    r.ended_at = r.started_at;
+    r.clock_synced = s.started_wall.synchronised;
+    if (policy_.has_busy_input) r.active_ms = 0;
+
+    // Durable before powered: a session the journal cannot hold is a session nobody pays for.
+    if (auto stored = listener_.session_started(r); !stored) {
+        // The takeover path may have left the relay on for this session; nobody holds it now.
+        outputs_.set_relay(false);
+        refresh();
+        return deny(uid, DenyReason::JournalError, &entry);
+    }
+    session_ = std::move(s);
+    outputs_.set_relay(true);
+    if (policy_.after_run_s > 0) {
+        outputs_.set_after_run(true);
+        after_run_until_.reset();
+    }
+    outputs_.indicate(Signal::Granted);
+    state_since_ = r.started_at;
+    refresh();
+    return {true, std::nullopt, "granted (" + std::string(to_string(entry.role)) + ")"};
+}
+
+SessionRecord GateMachine::snapshot(MonoMs now) const {
+    const auto& s = *session_;
+    SessionRecord r = s.record;
+    r.powered_ms = now - s.started;
+    if (r.active_ms) r.active_ms = s.active_ms + (s.active_since >= 0 ? now - s.active_since : 0);
+    auto wall = clock_.wall();
+    r.ended_at = wall.unix_ms;
+    if (!s.started_wall.synchronised && wall.synchronised) {
+        // NTP arrived during the session: the monotonic duration dates the start correctly.
+        r.started_at = wall.unix_ms - r.powered_ms;
+        r.clock_synced = true;
+    } else {
+        r.clock_synced = s.started_wall.synchronised && wall.synchronised;
+        if (r.ended_at < r.started_at) r.ended_at = r.started_at + r.powered_ms;  // clock stepped back
+    }
+    return r;
+}
+
+void GateMachine::end(EndReason reason, std::string ended_by, bool keep_relay) {
+    if (!session_) return;
+    auto record = snapshot(clock_.monotonic());
+    record.end_reason = reason;
+    record.ended_by = std::move(ended_by);
+    session_.reset();
+    if (!keep_relay) {
+        outputs_.set_relay(false);
+        if (policy_.after_run_s > 0) after_run_until_ = clock_.monotonic() + policy_.after_run_s * kSecond;
+    }
+    state_since_ = record.ended_at;
+    listener_.session_ended(record);
+    refresh();
+}
+
+void GateMachine::begin_finishing() {
+    session_->finishing_since = clock_.monotonic();
+    session_->busy_off_since = busy_ ? -1 : clock_.monotonic();
+    refresh();
+}
+
+void GateMachine::badge_removed() {
+    if (!session_ || policy_.session_end != SessionEndMode::CardPresent || session_->finishing_since >= 0) return;
+    if (policy_.keep_power_while_busy && busy_)
+        begin_finishing();
+    else
+        end(EndReason::CardRemoved);
+}
+
+void GateMachine::set_busy(bool busy) {
+    if (busy == busy_) return;
+    busy_ = busy;
+    if (!session_) return;
+    MonoMs now = clock_.monotonic();
+    auto& s = *session_;
+    if (busy) {
+        if (s.active_since < 0) s.active_since = now;
+        s.busy_off_since = -1;
+        if (s.warned) s.warned = false;
+    } else {
+        if (s.active_since >= 0) s.active_ms += now - s.active_since;
+        s.active_since = -1;
+        s.idle_since = now;
+        s.busy_off_since = now;
+    }
+    if (s.finishing_since >= 0 && !busy && policy_.finish_idle_s == 0) {
+        end(EndReason::BadgeOut);
+        return;
+    }
+    refresh();
+}
+
+void GateMachine::input_changed(InputKind kind, std::string_view name, bool active) {
+    switch (kind) {
+        case InputKind::Busy: set_busy(active); return;
+        case InputKind::CardPresent:
+            if (!active) badge_removed();
+            return;
+        case InputKind::Interlock: {
+            std::string n(name);
+            if (active) {
+                bool was_faulted = faulted();
+                open_interlocks_.insert(n);
+                if (session_) end(EndReason::Interlock, n);
+                if (!was_faulted) state_since_ = clock_.wall().unix_ms;
+            } else {
+                open_interlocks_.erase(n);
+                if (!faulted()) state_since_ = clock_.wall().unix_ms;
+            }
+            refresh();
+            return;
+        }
+    }
+}
+
+void GateMachine::device_fault(std::string_view device, bool faulted_now, std::string_view) {
+    std::string d(device);
+    if (d.rfind("reader", 0) == 0) {
+        // Without a reader no one new gets in, but a running job is not cut for it, except
+        // where the session depends on seeing the card.
+        reader_lost_ = faulted_now;
+        if (faulted_now && session_ && policy_.session_end == SessionEndMode::CardPresent)
+            end(EndReason::Fault, d);
+        refresh();
+        return;
+    }
+    if (faulted_now) {
+        bool was_faulted = faulted();
+        faulted_devices_.insert(d);
+        if (session_) end(EndReason::Fault, d);
+        outputs_.set_relay(false);
+        if (!was_faulted) state_since_ = clock_.wall().unix_ms;
+    } else {
+        faulted_devices_.erase(d);
+        if (!faulted()) state_since_ = clock_.wall().unix_ms;
+    }
+    refresh();
+}
+
+std::string GateMachine::command(const Command& cmd) {
+    std::string who = cmd.by.empty() ? "manager" : cmd.by;
+    switch (cmd.kind) {
+        case CommandKind::Lock:
+            locked_ = true;
+            locked_detail_ = "locked by " + who + (cmd.reason.empty() ? "" : ": " + cmd.reason);
+            if (session_ && session_->record.role != Role::Maintainer) end(EndReason::Remote, who);
+            state_since_ = clock_.wall().unix_ms;
+            refresh();
+            return locked_detail_;
+        case CommandKind::Unlock:
+            if (!locked_) return "was not locked";
+            locked_ = false;
+            locked_detail_.clear();
+            state_since_ = clock_.wall().unix_ms;
+            refresh();
+            return "unlocked by " + who;
+        case CommandKind::EndSession:
+            if (!session_) return "no session to end";
+            end(EndReason::Remote, who);
+            return "session ended by " + who;
+    }
+    return "unknown command";
+}
+
+void GateMachine::set_access_list(std::shared_ptr<const AccessList> list) {
+    list_ = std::move(list);
+    if (session_) {
+        // Never powered without a valid right: a revocation or suspension reaches a running
+        // session too. (An expiry passing mid-session does not: the right was valid at start.)
+        Uid uid = Uid::parse(session_->record.uid).value_or(Uid{});
+        const AccessEntry* entry = list_->find(uid);
+        bool still_allowed = entry && !entry->suspended && entry->role != Role::None &&
+                             (!locked_ || entry->role == Role::Maintainer);
+        if (!still_allowed) end(EndReason::Remote, "access revoked");
+    }
+    refresh();
+}
+
+void GateMachine::shutdown() {
+    end(EndReason::Shutdown);
+    after_run_until_.reset();
+    outputs_.set_relay(false);
+    outputs_.set_after_run(false);
+}
+
+std::optional<MonoMs> GateMachine::warning_deadline() const {
+    if (!session_ || session_->warned || session_->finishing_since >= 0) return std::nullopt;
+    std::optional<MonoMs> at;
+    if (policy_.idle_timeout_s > 0 && !busy_)
+        at = session_->idle_since + (policy_.idle_timeout_s - policy_.idle_warning_s) * kSecond;
+    if (policy_.max_session_s > 0) {
+        MonoMs max_warn = session_->started + std::max<std::int64_t>(0, policy_.max_session_s - policy_.idle_warning_s) * kSecond;
+        at = at ? std::min(*at, max_warn) : max_warn;
+    }
+    return at;
+}
+
+std::optional<MonoMs> GateMachine::end_deadline(EndReason* reason) const {
+    if (!session_) return std::nullopt;
+    const auto& s = *session_;
+    std::optional<MonoMs> at;
+    auto consider = [&](MonoMs t, EndReason r) {
+        if (!at || t < *at) {
+            at = t;
+            *reason = r;
+        }
+    };
+    if (s.finishing_since >= 0) {
+        consider(s.finishing_since + policy_.finish_limit_s * kSecond, EndReason::BadgeOut);
+        if (s.busy_off_since >= 0) consider(s.busy_off_since + policy_.finish_idle_s * kSecond, EndReason::BadgeOut);
+        return at;
+    }
+    if (policy_.idle_timeout_s > 0 && !busy_) consider(s.idle_since + policy_.idle_timeout_s * kSecond, EndReason::IdleTimeout);
+    if (policy_.max_session_s > 0) consider(s.started + policy_.max_session_s * kSecond, EndReason::MaxDuration);
+    return at;
+}
+
+std::optional<MonoMs> GateMachine::next_deadline() const {
+    std::optional<MonoMs> at;
+    auto consider = [&](std::optional<MonoMs> t) {
+        if (t && (!at || *t < *at)) at = t;
+    };
+    EndReason ignored{};
+    consider(end_deadline(&ignored));
+    consider(warning_deadline());
+    if (session_) consider(session_->next_checkpoint);
+    consider(after_run_until_);
+    return at;
+}
+
+void GateMachine::tick() {
+    MonoMs now = clock_.monotonic();
+    if (after_run_until_ && now >= *after_run_until_) {
+        after_run_until_.reset();
+        if (!session_) outputs_.set_after_run(false);
+    }
+    if (!session_) return;
+    EndReason reason{};
+    if (auto at = end_deadline(&reason); at && now >= *at) {
+        end(reason);
+        return;
+    }
+    if (auto at = warning_deadline(); at && now >= *at) {
+        session_->warned = true;
+        refresh();
+    }
+    if (now >= session_->next_checkpoint) {
+        session_->next_checkpoint = now + policy_.checkpoint_s * kSecond;
+        listener_.session_checkpoint(snapshot(now));
+    }
+}
+
+std::optional<SessionRecord> GateMachine::open_session() const {
+    if (!session_) return std::nullopt;
+    return snapshot(clock_.monotonic());
+}
+
+Signal GateMachine::steady_signal() const {
+    if (session_) {
+        if (session_->finishing_since >= 0) return Signal::Finishing;
+        return session_->warned ? Signal::IdleWarning : Signal::InUse;
+    }
+    if (faulted()) return Signal::Fault;
+    if (locked_) return Signal::Maintenance;
+    return Signal::Ready;
+}
+
+MachineStatus GateMachine::status() const {
+    MachineStatus st;
+    st.since = state_since_;
+    st.acl_version = list_ ? list_->version : 0;
+    if (session_) {
+        const auto& r = session_->record;
+        st.state = session_->finishing_since >= 0 ? MachineState::Finishing : MachineState::InUse;
+        st.member = r.member;
+        st.session = r.id;
+        if (list_)
+            if (const auto* e = list_->find(Uid::parse(r.uid).value_or(Uid{}))) st.name = e->name;
+        if (session_->warned) st.detail = "ending soon: idle";
+    } else if (faulted()) {
+        st.state = MachineState::Fault;
+        std::string detail = join(open_interlocks_, " open");
+        std::string devices = join(faulted_devices_, " lost");
+        st.detail = detail.empty() ? devices : devices.empty() ? detail : detail + "; " + devices;
+    } else if (locked_) {
+        st.state = MachineState::Maintenance;
+        st.detail = locked_detail_;
+    } else {
+        st.state = MachineState::Idle;
+    }
+    if (reader_lost_) st.detail += std::string(st.detail.empty() ? "" : "; ") + "badge reader lost";
+    return st;
+}
+
+void GateMachine::refresh() {
+    auto signal = steady_signal();
+    if (signal != last_signal_) {
+        last_signal_ = signal;
+        outputs_.indicate(signal);
+    }
+    auto st = status();
+    if (!last_status_ || st.state != last_status_->state || st.member != last_status_->member ||
+        st.session != last_status_->session || st.detail != last_status_->detail ||
+        st.acl_version != last_status_->acl_version || st.since != last_status_->since) {
+        last_status_ = st;
+        listener_.status_changed(st);
+    }
+}
+
+}  // namespace fabgate

@@ -1,0 +1,116 @@
+#pragma once
+// The gate's decisions: who may switch the machine on, when the session ends, what it meters.
+// Pure: time comes from the injected Clock, hardware is behind Outputs, and everything the
+// outside world must know goes out through GateListener. The caller runs tick() whenever
+// next_deadline() passes.
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <string_view>
+
+#include "core/access.hpp"
+#include "core/clock.hpp"
+#include "core/gate_config.hpp"
+#include "core/messages.hpp"
+#include "core/ports.hpp"
+
+namespace fabgate {
+
+class GateListener {
+public:
+    virtual ~GateListener() = default;
+    // Must make the session durable before the relay switches on; a failure refuses the badge.
+    virtual Status session_started(const SessionRecord& open) = 0;
+    virtual void session_checkpoint(const SessionRecord& open) = 0;
+    virtual void session_ended(const SessionRecord& closed) = 0;
+    virtual void status_changed(const MachineStatus& status) = 0;
+    virtual void badge_event(const GateEvent& event) = 0;
+};
+
+class IdSource {
+public:
+    virtual ~IdSource() = default;
+    virtual std::string next_session_id() = 0;
+};
+
+struct BadgeOutcome {
+    bool granted = false;
+    std::optional<DenyReason> denied;
+    std::string note;  // for the log: "badge out", "takeover of 04A1B2C3", ...
+};
+
+class GateMachine {
+public:
+    GateMachine(std::string site, std::string machine, MachinePolicy policy, const Clock& clock, Outputs& outputs,
+                GateListener& listener, IdSource& ids);
+
+    BadgeOutcome badge(const Uid& uid);
+    void badge_removed();
+    void input_changed(InputKind kind, std::string_view name, bool active);
+    // Devices other than the badge reader put the machine in fault with the relay off.
+    void device_fault(std::string_view device, bool faulted, std::string_view reason);
+    std::string command(const Command& command);
+    void set_access_list(std::shared_ptr<const AccessList> list);
+    void set_policy(const MachinePolicy& policy);  // config reload; applies to the next session
+    // Ends any session with reason `shutdown` and switches every output off.
+    void shutdown();
+
+    void tick();
+    std::optional<MonoMs> next_deadline() const;
+
+    MachineStatus status() const;
+    bool relay_on() const { return session_.has_value(); }
+    const AccessList* access_list() const { return list_.get(); }
+    std::optional<SessionRecord> open_session() const;
+
+private:
+    struct Session {
+        SessionRecord record;
+        WallTime started_wall;
+        MonoMs started = 0;
+        MonoMs active_since = -1;  // -1: busy input not active
+        std::int64_t active_ms = 0;
+        MonoMs idle_since = 0;
+        MonoMs finishing_since = -1;  // -1: not finishing
+        MonoMs busy_off_since = -1;
+        MonoMs next_checkpoint = 0;
+        bool warned = false;
+    };
+
+    std::optional<DenyReason> decide(const Uid& uid, const AccessEntry*& entry) const;
+    BadgeOutcome deny(const Uid& uid, DenyReason reason, const AccessEntry* entry);
+    BadgeOutcome start(const Uid& uid, const AccessEntry& entry);
+    void end(EndReason reason, std::string ended_by = {}, bool keep_relay = false);
+    SessionRecord snapshot(MonoMs now) const;
+    void begin_finishing();
+    void set_busy(bool busy);
+    bool faulted() const { return !open_interlocks_.empty() || !faulted_devices_.empty(); }
+    std::optional<MonoMs> warning_deadline() const;
+    std::optional<MonoMs> end_deadline(EndReason* reason) const;
+    void refresh();  // publish status and steady signal if they changed
+    Signal steady_signal() const;
+
+    std::string site_;
+    std::string machine_;
+    MachinePolicy policy_;
+    const Clock& clock_;
+    Outputs& outputs_;
+    GateListener& listener_;
+    IdSource& ids_;
+
+    std::shared_ptr<const AccessList> list_;
+    std::optional<Session> session_;
+    bool busy_ = false;
+    bool locked_ = false;
+    std::string locked_detail_;
+    bool reader_lost_ = false;
+    std::set<std::string> open_interlocks_;
+    std::set<std::string> faulted_devices_;
+    std::optional<MonoMs> after_run_until_;
+    UnixMs state_since_ = 0;
+    std::optional<MachineStatus> last_status_;
+    std::optional<Signal> last_signal_;
+};
+
+}  // namespace fabgate

@@ -1,0 +1,212 @@
+#pragma once
+// The ledger's schema as forward-only migrations. Never edit a released migration: add one.
+// docs/ledger-schema.md describes every table and view.
+#include <array>
+
+#include "store/sqlite.hpp"
+
+namespace fabgate::ledger {
+
+inline constexpr std::string_view kSchemaV1 = R"SQL(
+CREATE TABLE members(
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    contact TEXT NOT NULL DEFAULT '',
+    member_class TEXT NOT NULL,
+    status TEXT NOT NULL DEFAULT 'active' CHECK(status IN ('active','suspended')),
+    member_until INTEGER,
+    created_at INTEGER NOT NULL
+);
+
+CREATE TABLE badges(
+    uid TEXT PRIMARY KEY,
+    member_id TEXT REFERENCES members(id),
+    label TEXT NOT NULL DEFAULT '',
+    assigned_at INTEGER
+);
+CREATE INDEX badges_by_member ON badges(member_id);
+
+CREATE TABLE unknown_badges(
+    uid TEXT NOT NULL,
+    site TEXT NOT NULL,
+    machine TEXT NOT NULL,
+    first_seen_at INTEGER NOT NULL,
+    last_seen_at INTEGER NOT NULL,
+    count INTEGER NOT NULL,
+    PRIMARY KEY(uid, site, machine)
+);
+
+CREATE TABLE machines(
+    site TEXT NOT NULL,
+    id TEXT NOT NULL,
+    name TEXT NOT NULL,
+    group_name TEXT,
+    PRIMARY KEY(site, id)
+);
+
+CREATE TABLE rights(
+    member_id TEXT NOT NULL REFERENCES members(id),
+    target_kind TEXT NOT NULL CHECK(target_kind IN ('machine','group')),
+    target TEXT NOT NULL,
+    role TEXT NOT NULL CHECK(role IN ('user','supervisor','maintainer')),
+    granted_by TEXT NOT NULL,
+    granted_at INTEGER NOT NULL,
+    valid_until INTEGER,
+    PRIMARY KEY(member_id, target_kind, target)
+);
+
+CREATE TABLE tariffs(
+    id INTEGER PRIMARY KEY,
+    target_kind TEXT NOT NULL CHECK(target_kind IN ('machine','group')),
+    target TEXT NOT NULL,
+    member_class TEXT NOT NULL,
+    price_per_hour_minor INTEGER NOT NULL CHECK(price_per_hour_minor >= 0),
+    currency TEXT NOT NULL,
+    basis TEXT NOT NULL CHECK(basis IN ('powered','active')),
+    increment_s INTEGER NOT NULL CHECK(increment_s >= 1),
+    start_fee_minor INTEGER NOT NULL DEFAULT 0 CHECK(start_fee_minor >= 0),
+    minimum_minor INTEGER NOT NULL DEFAULT 0 CHECK(minimum_minor >= 0),
+    free_below_s INTEGER NOT NULL DEFAULT 0 CHECK(free_below_s >= 0),
+    amount_rounding_minor INTEGER NOT NULL DEFAULT 1 CHECK(amount_rounding_minor >= 1),
+    valid_from INTEGER NOT NULL,
+    created_at INTEGER NOT NULL,
+    created_by TEXT NOT NULL
+);
+-- A tariff row is history: prices already charged refer to it.
+CREATE TRIGGER tariffs_are_append_only BEFORE UPDATE ON tariffs
+BEGIN SELECT RAISE(ABORT, 'tariffs are append-only: add a row with a later valid_from'); END;
+
+CREATE TABLE billing_batches(
+    id INTEGER PRIMARY KEY,
+    period_start INTEGER NOT NULL,
+    period_end INTEGER NOT NULL UNIQUE,
+    closed_at INTEGER NOT NULL,
+    closed_by TEXT NOT NULL
+);
+
+CREATE TABLE sessions(
+    id TEXT PRIMARY KEY,
+    site TEXT NOT NULL,
+    machine TEXT NOT NULL,
+    uid TEXT NOT NULL,
+    member_id TEXT NOT NULL,
+    role TEXT NOT NULL,
+    started_at INTEGER NOT NULL,
+    ended_at INTEGER NOT NULL,
+    clock_synced INTEGER NOT NULL,
+    powered_ms INTEGER NOT NULL,
+    active_ms INTEGER,
+    end_reason TEXT NOT NULL,
+    ended_by TEXT NOT NULL,
+    payload_hash TEXT NOT NULL,
+    received_at INTEGER NOT NULL,
+    batch_id INTEGER REFERENCES billing_batches(id),
+    tariff_id INTEGER REFERENCES tariffs(id),
+    billable_s INTEGER NOT NULL DEFAULT 0,
+    amount_minor INTEGER,
+    currency TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX sessions_by_end ON sessions(ended_at);
+CREATE INDEX sessions_by_batch ON sessions(batch_id);
+-- What the next close_period takes: small, however large the history grows.
+CREATE INDEX sessions_unbatched ON sessions(ended_at) WHERE batch_id IS NULL;
+
+CREATE TABLE session_conflicts(
+    id INTEGER PRIMARY KEY,
+    session_id TEXT NOT NULL,
+    received_at INTEGER NOT NULL,
+    topic TEXT NOT NULL,
+    stored_hash TEXT NOT NULL,
+    payload_hash TEXT NOT NULL,
+    payload TEXT NOT NULL
+);
+
+CREATE TABLE ingest_errors(
+    id INTEGER PRIMARY KEY,
+    received_at INTEGER NOT NULL,
+    topic TEXT NOT NULL,
+    session_id TEXT NOT NULL DEFAULT '',
+    reason TEXT NOT NULL,
+    payload TEXT NOT NULL
+);
+
+CREATE TABLE machine_state(
+    site TEXT NOT NULL,
+    machine TEXT NOT NULL,
+    state TEXT NOT NULL,
+    since INTEGER NOT NULL,
+    member TEXT NOT NULL DEFAULT '',
+    name TEXT NOT NULL DEFAULT '',
+    session TEXT NOT NULL DEFAULT '',
+    detail TEXT NOT NULL DEFAULT '',
+    acl_version INTEGER NOT NULL DEFAULT 0,
+    updated_at INTEGER NOT NULL,
+    PRIMARY KEY(site, machine)
+);
+
+CREATE TABLE acl_versions(
+    site TEXT NOT NULL,
+    machine TEXT NOT NULL,
+    version INTEGER NOT NULL,
+    content_hash TEXT NOT NULL,
+    published_at INTEGER NOT NULL,
+    entries INTEGER NOT NULL,
+    PRIMARY KEY(site, machine, version)
+);
+
+CREATE TABLE audit_log(
+    id INTEGER PRIMARY KEY,
+    at INTEGER NOT NULL,
+    actor TEXT NOT NULL,
+    action TEXT NOT NULL,
+    subject TEXT NOT NULL,
+    before_json TEXT NOT NULL DEFAULT '',
+    after_json TEXT NOT NULL DEFAULT ''
+);
+
+-- Reporting views. Minutes are started minutes of the billed basis, for people; money is
+-- amount_minor (integer minor units) with its currency.
+CREATE VIEW v_billable_sessions AS
+SELECT s.id, s.batch_id, s.site, s.machine, m.name AS machine_name, m.group_name,
+       s.member_id, mb.name AS member_name, mb.member_class, s.uid, s.role,
+       s.started_at, s.ended_at, s.clock_synced, s.end_reason,
+       s.powered_ms, s.active_ms,
+       (s.powered_ms + 59999) / 60000 AS powered_minutes,
+       (s.billable_s + 59) / 60 AS billable_minutes,
+       s.tariff_id, s.amount_minor, s.currency,
+       s.tariff_id IS NULL AS unpriced
+FROM sessions s
+LEFT JOIN machines m ON m.site = s.site AND m.id = s.machine
+LEFT JOIN members mb ON mb.id = s.member_id;
+
+CREATE VIEW v_usage_by_member AS
+SELECT s.batch_id, s.member_id, mb.name AS member_name, mb.member_class, s.currency,
+       count(*) AS sessions,
+       sum((s.powered_ms + 59999) / 60000) AS powered_minutes,
+       sum((s.billable_s + 59) / 60) AS billable_minutes,
+       sum(coalesce(s.amount_minor, 0)) AS amount_minor,
+       sum(s.tariff_id IS NULL) AS unpriced_sessions
+FROM sessions s LEFT JOIN members mb ON mb.id = s.member_id
+GROUP BY s.batch_id, s.member_id, s.currency;
+
+CREATE VIEW v_usage_by_machine AS
+SELECT s.batch_id, s.site, s.machine, m.name AS machine_name, m.group_name, s.currency,
+       count(*) AS sessions,
+       sum((s.powered_ms + 59999) / 60000) AS powered_minutes,
+       sum((coalesce(s.active_ms, 0) + 59999) / 60000) AS active_minutes,
+       sum((s.billable_s + 59) / 60) AS billable_minutes,
+       sum(coalesce(s.amount_minor, 0)) AS amount_minor,
+       sum(s.tariff_id IS NULL) AS unpriced_sessions
+FROM sessions s LEFT JOIN machines m ON m.site = s.site AND m.id = s.machine
+GROUP BY s.batch_id, s.site, s.machine, s.currency;
+
+CREATE VIEW v_batches AS
+SELECT b.id, b.period_start, b.period_end, b.closed_at, b.closed_by,
+       (SELECT count(*) FROM sessions s WHERE s.batch_id = b.id) AS sessions,
+       (SELECT count(*) FROM sessions s WHERE s.batch_id = b.id AND s.ended_at < b.period_start) AS late_sessions
+FROM billing_batches b;
+)SQL";
+
+inline constexpr std::array<db::Migration, 1> kMigrations{{{1, kSchemaV1}}};
+
+}  // namespace fabgate::ledger

@@ -1,0 +1,55 @@
+#include "core/billing.hpp"
+
+#include <algorithm>
+#include <array>
+
+namespace fabgate {
+
+Result<ClosePlan> plan_close(std::span<const ClosedPeriod> closed, UnixMs period_end) {
+    if (period_end <= 0) return fail("billing.period_end", "must be a time after 1970");
+    ClosePlan plan;
+    for (const auto& c : closed) {
+        if (c.period_end == period_end) {
+            plan.existing_batch = c.batch_id;
+            plan.period_start = c.period_start;
+            return plan;
+        }
+        plan.period_start = std::max(plan.period_start, c.period_end);
+    }
+    if (period_end < plan.period_start)
+        return fail("billing.period_end", "is before the end of the last closed period (" +
+                                              std::to_string(plan.period_start) +
+                                              "); late sessions of closed periods go to the next batch");
+    return plan;
+}
+
+std::string format_minor(std::int64_t minor, int decimals) {
+    bool negative = minor < 0;
+    // Unsigned so that INT64_MIN does not overflow.
+    std::uint64_t magnitude = negative ? 0 - static_cast<std::uint64_t>(minor) : static_cast<std::uint64_t>(minor);
+    std::string digits = std::to_string(magnitude);
+    if (decimals > 0) {
+        auto d = static_cast<std::size_t>(decimals);
+        if (digits.size() <= d) digits.insert(0, d + 1 - digits.size(), '0');
+        digits.insert(digits.size() - d, ".");
+    }
+    return negative ? "-" + digits : digits;
+}
+
+int currency_decimals(std::string_view currency) {
+    static constexpr std::array<std::string_view, 8> kNoMinor{"JPY", "KRW", "ISK", "CLP", "VND", "XAF", "XOF", "PYG"};
+    return std::find(kNoMinor.begin(), kNoMinor.end(), currency) != kNoMinor.end() ? 0 : 2;
+}
+
+std::string csv_field(std::string_view text) {
+    if (text.find_first_of(",\"\r\n") == std::string_view::npos) return std::string(text);
+    std::string out = "\"";
+    for (char c : text) {
+        if (c == '"') out += '"';
+        out += c;
+    }
+    out += '"';
+    return out;
+}
+
+}  // namespace fabgate

@@ -1,0 +1,99 @@
+#pragma once
+// The machine daemon: badge reader and inputs in, relay out, sessions to the journal and over
+// MQTT, access lists and commands from the broker. Everything runs on the one event loop.
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "core/gate_config.hpp"
+#include "core/gate_machine.hpp"
+#include "gate/journal.hpp"
+#include "loop/event_loop.hpp"
+#include "mqtt/mqtt_link.hpp"
+
+namespace fabgate {
+
+using HardwareFactory =
+    std::function<Result<std::unique_ptr<Outputs>>(const GateConfig&, EventLoop&, HardwareEvents&, const Clock&)>;
+
+// Checks an access list's signature; empty function: lists are not signature-checked.
+using AclVerifier = std::function<Status(const AccessSnapshot&)>;
+
+struct GateTuning {
+    int outbox_window = 500;  // sessions published and not yet acknowledged
+    std::chrono::milliseconds resend_after{60'000};
+};
+
+class GateApp final : public GateListener, public HardwareEvents {
+public:
+    GateApp(EventLoop& loop, const Clock& clock, IdSource& ids, GateConfig config, HardwareFactory hardware,
+            std::string config_path = {}, GateTuning tuning = {});
+    ~GateApp() override;
+    GateApp(const GateApp&) = delete;
+    GateApp& operator=(const GateApp&) = delete;
+
+    // Hardware first (relay off), then the journal (closing sessions a crash left open), the
+    // cached access list, the machine and the broker link. A failure here is fatal.
+    Status start();
+    // SIGTERM: relay off, session closed with reason shutdown, state published, loop stopped.
+    void shutdown();
+    // SIGHUP: re-read the config file; apply it if valid, keep the old one otherwise.
+    void reload();
+    void set_acl_verifier(AclVerifier verifier) { verifier_ = std::move(verifier); }
+
+    GateMachine& machine() { return *machine_; }
+    Journal& journal() { return *journal_; }
+    bool broker_connected() const { return mqtt_ && mqtt_->connected(); }
+
+    // HardwareEvents
+    void badge_presented(const Uid& uid) override;
+    void badge_removed() override;
+    void input_changed(InputKind kind, std::string_view name, bool active) override;
+    void device_fault(std::string_view device, bool faulted, std::string_view reason) override;
+
+    // GateListener
+    Status session_started(const SessionRecord& open) override;
+    void session_checkpoint(const SessionRecord& open) override;
+    void session_ended(const SessionRecord& closed) override;
+    void status_changed(const MachineStatus& status) override;
+    void badge_event(const GateEvent& event) override;
+
+private:
+    std::string topic(std::string_view leaf) const;
+    void after_event();
+    void on_message(std::string_view topic, std::string_view payload);
+    void handle_access_list(std::string_view payload);
+    void handle_ack(std::string_view payload);
+    void handle_command(std::string_view payload);
+    Status apply_access_list(const AccessSnapshot& snapshot, const std::string& payload, bool from_cache);
+    void on_connected();
+    void pump_outbox();
+    void publish_status();
+    void retry_unjournaled();
+
+    EventLoop& loop_;
+    const Clock& clock_;
+    IdSource& ids_;
+    GateConfig config_;
+    HardwareFactory hardware_factory_;
+    std::string config_path_;
+    GateTuning tuning_;
+    AclVerifier verifier_;
+
+    std::unique_ptr<Outputs> outputs_;
+    std::optional<Journal> journal_;
+    std::unique_ptr<GateMachine> machine_;
+    std::unique_ptr<MqttLink> mqtt_;
+    EventLoop::TimerId deadline_timer_ = 0;
+    EventLoop::TimerId resend_timer_ = 0;
+    std::int64_t sent_seq_ = 0;
+    int inflight_ = 0;
+    MonoMs last_progress_ = 0;
+    std::optional<MachineStatus> status_;
+    // Closed sessions the journal could not take (disk full): kept and retried, never dropped.
+    std::vector<SessionRecord> unjournaled_;
+    bool shutting_down_ = false;
+};
+
+}  // namespace fabgate

@@ -1,0 +1,149 @@
+#include "gate/journal.hpp"
+
+namespace fabgate {
+namespace {
+
+constexpr std::int32_t kJournalApplicationId = 0x46474A31;  // "FGJ1"
+
+constexpr db::Migration kMigrations[] = {
+    {1, R"sql(
+CREATE TABLE open_session (
+    id TEXT PRIMARY KEY,
+    payload TEXT NOT NULL,          -- the session as of its last checkpoint
+    checkpoint_at INTEGER NOT NULL
+);
+CREATE TABLE outbox (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,  -- delivery order
+    id TEXT NOT NULL UNIQUE,
+    payload TEXT NOT NULL,
+    closed_at INTEGER NOT NULL
+);
+CREATE TABLE access_list (
+    slot INTEGER PRIMARY KEY CHECK (slot = 1),
+    version INTEGER NOT NULL,
+    payload TEXT NOT NULL
+);
+)sql"},
+};
+
+}  // namespace
+
+Result<Journal> Journal::open(const std::string& path) {
+    db::OpenOptions options;
+    options.application_id = kJournalApplicationId;
+    options.application_name = "FabGate gate journal";
+    options.migrations = kMigrations;
+    options.verify_integrity = true;
+    options.durability = db::Durability::Full;
+    auto database = db::Database::open(path, options);
+    if (!database) return tl::unexpected(database.error());
+    Journal journal(std::move(*database));
+    if (auto s = journal.prepare_statements(); !s) return tl::unexpected(s.error());
+    return journal;
+}
+
+Status Journal::prepare_statements() {
+    auto prep = [&](db::Statement& into, std::string_view sql) -> Status {
+        auto st = db_.prepare(sql);
+        if (!st) return tl::unexpected(st.error());
+        into = std::move(*st);
+        return {};
+    };
+    if (auto s = prep(insert_open_, "INSERT OR REPLACE INTO open_session (id, payload, checkpoint_at) VALUES (?1, ?2, ?3)"); !s) return s;
+    if (auto s = prep(update_open_, "UPDATE open_session SET payload = ?2, checkpoint_at = ?3 WHERE id = ?1"); !s) return s;
+    if (auto s = prep(delete_open_, "DELETE FROM open_session WHERE id = ?1"); !s) return s;
+    if (auto s = prep(insert_outbox_, "INSERT OR IGNORE INTO outbox (id, payload, closed_at) VALUES (?1, ?2, ?3)"); !s) return s;
+    return prep(delete_outbox_, "DELETE FROM outbox WHERE id = ?1");
+}
+
+Status Journal::session_opened(const SessionRecord& open) {
+    return insert_open_.bind(1, open.id).bind(2, encode(open)).bind(3, open.ended_at).run();
+}
+
+Status Journal::checkpoint(const SessionRecord& open) {
+    return update_open_.bind(1, open.id).bind(2, encode(open)).bind(3, open.ended_at).run();
+}
+
+Status Journal::session_closed(const SessionRecord& closed) {
+    db::Transaction tx(db_);
+    if (auto s = tx.begin(); !s) return s;
+    if (auto s = insert_outbox_.bind(1, closed.id).bind(2, encode(closed)).bind(3, closed.ended_at).run(); !s) return s;
+    if (auto s = delete_open_.bind(1, closed.id).run(); !s) return s;
+    return tx.commit();
+}
+
+Result<std::vector<SessionRecord>> Journal::close_interrupted() {
+    std::vector<SessionRecord> closed;
+    auto st = db_.prepare("SELECT id, payload FROM open_session ORDER BY rowid");
+    if (!st) return tl::unexpected(st.error());
+    std::vector<std::pair<std::string, std::string>> rows;
+    while (true) {
+        auto row = st->step();
+        if (!row) return tl::unexpected(row.error());
+        if (!*row) break;
+        rows.emplace_back(st->text(0), st->text(1));
+    }
+    for (const auto& [id, payload] : rows) {
+        auto record = decode_session(payload);
+        if (!record) {
+            // Our own payload failed to decode: keep the row for a person to look at rather
+            // than deleting a session.
+            return fail(db_.path(), "open session " + id + " cannot be read back: " + record.error().message());
+        }
+        record->end_reason = EndReason::PowerLoss;
+        if (auto s = session_closed(*record); !s) return tl::unexpected(s.error());
+        closed.push_back(*record);
+    }
+    return closed;
+}
+
+Result<std::vector<OutboxEntry>> Journal::outbox(std::int64_t after_seq, int limit) {
+    auto st = db_.prepare("SELECT seq, id, payload FROM outbox WHERE seq > ?1 ORDER BY seq LIMIT ?2");
+    if (!st) return tl::unexpected(st.error());
+    st->bind(1, after_seq).bind(2, limit);
+    std::vector<OutboxEntry> out;
+    while (true) {
+        auto row = st->step();
+        if (!row) return tl::unexpected(row.error());
+        if (!*row) break;
+        out.push_back({st->int64(0), st->text(1), st->text(2)});
+    }
+    return out;
+}
+
+Result<std::int64_t> Journal::outbox_size() {
+    auto st = db_.prepare("SELECT count(*) FROM outbox");
+    if (!st) return tl::unexpected(st.error());
+    auto row = st->step();
+    if (!row) return tl::unexpected(row.error());
+    return st->int64(0);
+}
+
+Result<int> Journal::acknowledge(const std::vector<std::string>& ids) {
+    db::Transaction tx(db_);
+    if (auto s = tx.begin(); !s) return tl::unexpected(s.error());
+    int removed = 0;
+    for (const auto& id : ids) {
+        if (auto s = delete_outbox_.bind(1, id).run(); !s) return tl::unexpected(s.error());
+        removed += db_.changes();
+    }
+    if (auto s = tx.commit(); !s) return tl::unexpected(s.error());
+    return removed;
+}
+
+Status Journal::store_access_list(std::int64_t version, const std::string& payload) {
+    auto st = db_.prepare("INSERT OR REPLACE INTO access_list (slot, version, payload) VALUES (1, ?1, ?2)");
+    if (!st) return tl::unexpected(st.error());
+    return st->bind(1, version).bind(2, payload).run();
+}
+
+Result<std::optional<CachedAccessList>> Journal::load_access_list() {
+    auto st = db_.prepare("SELECT version, payload FROM access_list WHERE slot = 1");
+    if (!st) return tl::unexpected(st.error());
+    auto row = st->step();
+    if (!row) return tl::unexpected(row.error());
+    if (!*row) return std::optional<CachedAccessList>{};
+    return std::optional<CachedAccessList>{CachedAccessList{st->int64(0), st->text(1)}};
+}
+
+}  // namespace fabgate

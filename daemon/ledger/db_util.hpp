@@ -1,0 +1,65 @@
+#pragma once
+// Small helpers shared by the ledger database's source files.
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/result.hpp"
+#include "store/sqlite.hpp"
+
+namespace fabgate::ledger::detail {
+
+// FNV-1a 64: tells accidental differences apart (duplicates vs conflicts, list changes). Not a
+// security hash: a collision could only make a conflict look like a duplicate, and the stored
+// row is kept either way.
+inline std::string fnv1a_hex(std::string_view data) {
+    std::uint64_t h = 14695981039346656037ULL;
+    for (unsigned char c : data) {
+        h ^= c;
+        h *= 1099511628211ULL;
+    }
+    static constexpr char kHex[] = "0123456789abcdef";
+    std::string out(16, '0');
+    for (int i = 15; i >= 0; --i, h >>= 4) out[static_cast<std::size_t>(i)] = kHex[h & 0xF];
+    return out;
+}
+
+// Runs `body` inside BEGIN IMMEDIATE ... COMMIT; rolls back on any failure.
+template <class F>
+auto in_transaction(db::Database& db, F&& body) -> decltype(body()) {
+    db::Transaction tx(db);
+    if (auto s = tx.begin(); !s) return tl::unexpected(s.error());
+    auto result = body();
+    if (!result) return result;
+    if (auto s = tx.commit(); !s) return tl::unexpected(s.error());
+    return result;
+}
+
+// Prepares `sql`, lets `bind` fill parameters, and calls `read` for every row.
+template <class Bind, class Read>
+Status for_each_row(db::Database& db, std::string_view sql, Bind&& bind, Read&& read) {
+    auto st = db.prepare(sql);
+    if (!st) return tl::unexpected(st.error());
+    bind(*st);
+    while (true) {
+        auto row = st->step();
+        if (!row) return tl::unexpected(row.error());
+        if (!*row) break;
+        read(*st);
+    }
+    return {};
+}
+
+template <class Bind>
+Status run(db::Database& db, std::string_view sql, Bind&& bind) {
+    auto st = db.prepare(sql);
+    if (!st) return tl::unexpected(st.error());
+    bind(*st);
+    return st->run();
+}
+
+Status audit(db::Database& db, std::int64_t at, std::string_view actor, std::string_view action,
+             std::string_view subject, std::string_view before_json, std::string_view after_json);
+
+}  // namespace fabgate::ledger::detail

@@ -6,7 +6,9 @@
 namespace fabgate {
 namespace {
 
-bool valid_at(const AclRightRow& r, UnixMs now) { return !r.valid_until || *r.valid_until > now; }
+bool valid_at(const AclRightRow& r, UnixMs now) {
+    return !r.valid_until || *r.valid_until > now;
+}
 
 // true when `a` is the better right to list.
 bool better(const AclRightRow& a, const AclRightRow& b, UnixMs now) {
@@ -22,16 +24,17 @@ bool better(const AclRightRow& a, const AclRightRow& b, UnixMs now) {
 }  // namespace
 
 AccessList build_access_list(const AclMachineRef& machine, std::span<const AclMemberRow> members,
-                             std::span<const AclBadgeRow> badges, std::span<const AclRightRow> rights,
-                             UnixMs now) {
+                             std::span<const AclBadgeRow> badges,
+                             std::span<const AclRightRow> rights, UnixMs now) {
     AccessList list;
     list.site = machine.site;
     list.machine = machine.id;
 
     std::unordered_map<std::string, const AclRightRow*> best_right;
     for (const auto& r : rights) {
-        bool applies = r.target_kind == TargetKind::Machine ? r.target == machine.id
-                                                            : (machine.group && r.target == *machine.group);
+        bool applies = r.target_kind == TargetKind::Machine
+                           ? r.target == machine.id
+                           : (machine.group && r.target == *machine.group);
         if (!applies || r.role == Role::None) continue;
         auto [it, inserted] = best_right.try_emplace(r.member_id, &r);
         if (!inserted && better(r, *it->second, now)) it->second = &r;

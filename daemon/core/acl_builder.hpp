@@ -45,7 +45,7 @@ struct AclMachineRef {
 // gate says "training expired"; without any right the role is None ("not trained").
 // version and generated_at are left 0 for the caller.
 AccessList build_access_list(const AclMachineRef& machine, std::span<const AclMemberRow> members,
-                             std::span<const AclBadgeRow> badges, std::span<const AclRightRow> rights,
-                             UnixMs now);
+                             std::span<const AclBadgeRow> badges,
+                             std::span<const AclRightRow> rights, UnixMs now);
 
 }  // namespace fabgate

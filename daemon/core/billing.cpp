@@ -17,16 +17,18 @@ Result<ClosePlan> plan_close(std::span<const ClosedPeriod> closed, UnixMs period
         plan.period_start = std::max(plan.period_start, c.period_end);
     }
     if (period_end < plan.period_start)
-        return fail("billing.period_end", "is before the end of the last closed period (" +
-                                              std::to_string(plan.period_start) +
-                                              "); late sessions of closed periods go to the next batch");
+        return fail("billing.period_end",
+                    "is before the end of the last closed period (" +
+                        std::to_string(plan.period_start) +
+                        "); late sessions of closed periods go to the next batch");
     return plan;
 }
 
 std::string format_minor(std::int64_t minor, int decimals) {
     bool negative = minor < 0;
     // Unsigned so that INT64_MIN does not overflow.
-    std::uint64_t magnitude = negative ? 0 - static_cast<std::uint64_t>(minor) : static_cast<std::uint64_t>(minor);
+    std::uint64_t magnitude =
+        negative ? 0 - static_cast<std::uint64_t>(minor) : static_cast<std::uint64_t>(minor);
     std::string digits = std::to_string(magnitude);
     if (decimals > 0) {
         auto d = static_cast<std::size_t>(decimals);
@@ -37,7 +39,8 @@ std::string format_minor(std::int64_t minor, int decimals) {
 }
 
 int currency_decimals(std::string_view currency) {
-    static constexpr std::array<std::string_view, 8> kNoMinor{"JPY", "KRW", "ISK", "CLP", "VND", "XAF", "XOF", "PYG"};
+    static constexpr std::array<std::string_view, 8> kNoMinor{"JPY", "KRW", "ISK", "CLP",
+                                                              "VND", "XAF", "XOF", "PYG"};
     return std::find(kNoMinor.begin(), kNoMinor.end(), currency) != kNoMinor.end() ? 0 : 2;
 }
 

@@ -4,7 +4,9 @@
 
 namespace fabgate {
 
-std::string_view to_string(TargetKind k) { return k == TargetKind::Machine ? "machine" : "group"; }
+std::string_view to_string(TargetKind k) {
+    return k == TargetKind::Machine ? "machine" : "group";
+}
 
 std::optional<TargetKind> target_kind_from_string(std::string_view s) {
     if (s == "machine") return TargetKind::Machine;
@@ -12,7 +14,9 @@ std::optional<TargetKind> target_kind_from_string(std::string_view s) {
     return std::nullopt;
 }
 
-std::string_view to_string(TariffBasis b) { return b == TariffBasis::Powered ? "powered" : "active"; }
+std::string_view to_string(TariffBasis b) {
+    return b == TariffBasis::Powered ? "powered" : "active";
+}
 
 std::optional<TariffBasis> tariff_basis_from_string(std::string_view s) {
     if (s == "powered") return TariffBasis::Powered;
@@ -23,21 +27,29 @@ std::optional<TariffBasis> tariff_basis_from_string(std::string_view s) {
 Status validate(const Tariff& t) {
     auto in = [](std::int64_t v, std::int64_t lo, std::int64_t hi) { return v >= lo && v <= hi; };
     if (t.target.empty()) return fail("tariff.target", "names no machine or group");
-    if (t.member_class.empty()) return fail("tariff.member_class", "is empty (use * for every class)");
-    if (t.currency.size() != 3) return fail("tariff.currency", "must be a three-letter code such as EUR");
+    if (t.member_class.empty())
+        return fail("tariff.member_class", "is empty (use * for every class)");
+    if (t.currency.size() != 3)
+        return fail("tariff.currency", "must be a three-letter code such as EUR");
     if (!in(t.price_per_hour_minor, 0, kMaxPricePerHourMinor))
-        return fail("tariff.price_per_hour_minor", "must be from 0 to " + std::to_string(kMaxPricePerHourMinor));
+        return fail("tariff.price_per_hour_minor",
+                    "must be from 0 to " + std::to_string(kMaxPricePerHourMinor));
     if (!in(t.increment_s, 1, kMaxIncrementS))
         return fail("tariff.increment_s", "must be from 1 to " + std::to_string(kMaxIncrementS));
-    if (!in(t.start_fee_minor, 0, kMaxFeeMinor)) return fail("tariff.start_fee_minor", "is out of range");
-    if (!in(t.minimum_minor, 0, kMaxFeeMinor)) return fail("tariff.minimum_minor", "is out of range");
-    if (!in(t.free_below_s, 0, kMaxIncrementS)) return fail("tariff.free_below_s", "must be from 0 to one day");
-    if (!in(t.amount_rounding_minor, 1, 100'000)) return fail("tariff.amount_rounding_minor", "must be from 1 to 100000");
+    if (!in(t.start_fee_minor, 0, kMaxFeeMinor))
+        return fail("tariff.start_fee_minor", "is out of range");
+    if (!in(t.minimum_minor, 0, kMaxFeeMinor))
+        return fail("tariff.minimum_minor", "is out of range");
+    if (!in(t.free_below_s, 0, kMaxIncrementS))
+        return fail("tariff.free_below_s", "must be from 0 to one day");
+    if (!in(t.amount_rounding_minor, 1, 100'000))
+        return fail("tariff.amount_rounding_minor", "must be from 1 to 100000");
     if (t.valid_from < 0) return fail("tariff.valid_from", "is before 1970");
     return {};
 }
 
-SessionPrice price_session(const Tariff& t, std::int64_t powered_ms, std::optional<std::int64_t> active_ms) {
+SessionPrice price_session(const Tariff& t, std::int64_t powered_ms,
+                           std::optional<std::int64_t> active_ms) {
     SessionPrice p;
     p.tariff_id = t.id;
     p.currency = t.currency;
@@ -64,12 +76,13 @@ const Tariff* select_tariff(std::span<const Tariff> tariffs, std::string_view ma
                             UnixMs started_at) {
     const Tariff* best = nullptr;
     auto rank = [&](const Tariff& t) {
-        return std::make_tuple(t.target_kind == TargetKind::Machine ? 1 : 0, t.member_class == member_class ? 1 : 0,
-                               t.valid_from, t.id);
+        return std::make_tuple(t.target_kind == TargetKind::Machine ? 1 : 0,
+                               t.member_class == member_class ? 1 : 0, t.valid_from, t.id);
     };
     for (const auto& t : tariffs) {
         if (t.valid_from > started_at) continue;
-        bool target_ok = t.target_kind == TargetKind::Machine ? t.target == machine : (group && t.target == *group);
+        bool target_ok = t.target_kind == TargetKind::Machine ? t.target == machine
+                                                              : (group && t.target == *group);
         if (!target_ok) continue;
         if (t.member_class != member_class && t.member_class != kAnyMemberClass) continue;
         if (!best || rank(t) > rank(*best)) best = &t;

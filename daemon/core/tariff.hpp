@@ -32,10 +32,10 @@ struct Tariff {
     std::int64_t price_per_hour_minor = 0;
     std::string currency = "EUR";
     TariffBasis basis = TariffBasis::Powered;
-    std::int64_t increment_s = 60;     // billable time is rounded up to started increments
-    std::int64_t start_fee_minor = 0;  // added once per session
-    std::int64_t minimum_minor = 0;    // a billed session costs at least this
-    std::int64_t free_below_s = 0;     // shorter sessions cost nothing at all
+    std::int64_t increment_s = 60;           // billable time is rounded up to started increments
+    std::int64_t start_fee_minor = 0;        // added once per session
+    std::int64_t minimum_minor = 0;          // a billed session costs at least this
+    std::int64_t free_below_s = 0;           // shorter sessions cost nothing at all
     std::int64_t amount_rounding_minor = 1;  // final amount rounded (half up) to a multiple
     UnixMs valid_from = 0;
 };
@@ -63,7 +63,8 @@ struct SessionPrice {
 // 4. exact = start_fee + price_per_hour * billable_s / 3600, kept as a fraction over 3600.
 // 5. exact = max(exact, minimum).
 // 6. amount = exact rounded half up to a multiple of amount_rounding_minor; one rounding only.
-SessionPrice price_session(const Tariff& t, std::int64_t powered_ms, std::optional<std::int64_t> active_ms);
+SessionPrice price_session(const Tariff& t, std::int64_t powered_ms,
+                           std::optional<std::int64_t> active_ms);
 
 // The tariff in force for a session: valid_from <= started_at; a machine tariff beats a group
 // tariff, an exact member class beats "*", then the latest valid_from (then the highest id).

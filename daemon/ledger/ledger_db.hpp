@@ -70,7 +70,7 @@ struct Machine {
 struct Right {
     std::string member_id;
     TargetKind target_kind = TargetKind::Machine;
-    std::string target;  // a machine id (on any site) or a group name
+    std::string target;      // a machine id (on any site) or a group name
     Role role = Role::User;  // user, supervisor or maintainer
     std::string granted_by;
     UnixMs granted_at = 0;
@@ -95,20 +95,25 @@ struct StoredSession {
 struct IngestItem {
     std::string topic;
     std::string payload;
-    std::string topic_site;     // from the topic; empty if the topic is not a machine topic
+    std::string topic_site;  // from the topic; empty if the topic is not a machine topic
     std::string topic_machine;
     std::optional<SessionRecord> session;  // decoded and valid
     std::string id;      // the session id if one could be read, even from an invalid payload
     std::string reason;  // why it is not valid (empty when `session` is set)
 };
 IngestItem classify_session_message(std::string_view topic, std::string_view payload);
+// What sessions.payload_hash holds: a hash of the canonical encoding, so key order or spacing
+// in a re-sent payload does not turn a duplicate into a conflict.
+std::string session_payload_hash(const SessionRecord& s);
+// Hash of an access list's content, ignoring version and generated_at: "did it change?".
+std::string acl_content_hash(const AccessList& list);
 
 enum class IngestResult {
-    Stored,      // new session, stored (priced if a tariff applied)
-    Duplicate,   // same id, same content: stored once already
-    Conflict,    // same id, different content: kept in session_conflicts
-    Rejected,    // has an id but failed validation / wrong topic / unknown machine: ingest_errors
-    Unackable,   // not JSON or no usable id: ingest_errors, cannot be acknowledged
+    Stored,     // new session, stored (priced if a tariff applied)
+    Duplicate,  // same id, same content: stored once already
+    Conflict,   // same id, different content: kept in session_conflicts
+    Rejected,   // has an id but failed validation / wrong topic / unknown machine: ingest_errors
+    Unackable,  // not JSON or no usable id: ingest_errors, cannot be acknowledged
 };
 std::string_view to_string(IngestResult r);
 
@@ -118,7 +123,9 @@ struct IngestOutcome {
     std::string ack_site;  // acks go to the topic the message came from
     std::string ack_machine;
     std::string reason;
-    bool ackable() const { return result != IngestResult::Unackable && !id.empty() && !ack_site.empty(); }
+    bool ackable() const {
+        return result != IngestResult::Unackable && !id.empty() && !ack_site.empty();
+    }
 };
 
 struct StateUpdate {
@@ -187,8 +194,8 @@ struct AclVersionRow {
 // ---- reports and billing ----------------------------------------------------------------
 
 struct UsageRow {
-    std::string key;  // member id or "site/machine"
-    std::string label;  // member name or machine name
+    std::string key;       // member id or "site/machine"
+    std::string label;     // member name or machine name
     std::string currency;  // empty for unpriced sessions
     std::int64_t sessions = 0;
     std::int64_t powered_ms = 0;
@@ -199,7 +206,7 @@ struct UsageRow {
 };
 
 struct BillingBatch {
-    std::int64_t id = 0;  // 1, 2, 3... in closing order
+    std::int64_t id = 0;      // 1, 2, 3... in closing order
     UnixMs period_start = 0;  // the previous batch's period_end (0 for the first)
     UnixMs period_end = 0;    // exclusive: sessions with ended_at < period_end
     UnixMs closed_at = 0;
@@ -226,7 +233,7 @@ struct OpenOptions {
 };
 
 class LedgerDb {
-public:
+  public:
     // Refuses (Error naming the path) a file that is not SQLite, is corrupt, belongs to
     // another program or has a newer schema; such a file is never modified.
     static Result<LedgerDb> open(const std::string& path, const OpenOptions& options = {});
@@ -241,8 +248,10 @@ public:
 
     // ---- members (audited) ----
     Status add_member(const Member& m, std::string_view actor, UnixMs now);
-    Status update_member(const Member& m, std::string_view actor, UnixMs now);  // all fields but created_at
-    Status set_member_status(std::string_view id, MemberStatus status, std::string_view actor, UnixMs now);
+    Status update_member(const Member& m, std::string_view actor,
+                         UnixMs now);  // all fields but created_at
+    Status set_member_status(std::string_view id, MemberStatus status, std::string_view actor,
+                             UnixMs now);
     // Deletes the member, unassigns their badges and removes their rights. Sessions keep the id.
     Status remove_member(std::string_view id, std::string_view actor, UnixMs now);
     Result<std::optional<Member>> member(std::string_view id);
@@ -261,7 +270,8 @@ public:
 
     // ---- machines (audited) ----
     Status upsert_machine(const Machine& m, std::string_view actor, UnixMs now);
-    Status remove_machine(std::string_view site, std::string_view id, std::string_view actor, UnixMs now);
+    Status remove_machine(std::string_view site, std::string_view id, std::string_view actor,
+                          UnixMs now);
     Result<std::optional<Machine>> machine(std::string_view site, std::string_view id);
     Result<std::vector<Machine>> machines();
 
@@ -291,7 +301,8 @@ public:
     // Builds the machine's list from members, badges and rights (core/acl_builder.hpp);
     // version and generated_at are left for the caller.
     Result<AccessList> build_access_list(const Machine& m, UnixMs now);
-    Result<std::optional<AclVersionRow>> latest_acl_version(std::string_view site, std::string_view machine);
+    Result<std::optional<AclVersionRow>> latest_acl_version(std::string_view site,
+                                                            std::string_view machine);
     // Refuses a version that is not higher than the latest: versions never go down.
     Status record_acl_version(const AclVersionRow& row);
 
@@ -311,16 +322,18 @@ public:
     Result<std::optional<BillingBatch>> batch(std::int64_t id);
     // CSV of a batch's sessions (header line first), streamed line by line to `sink`.
     // Columns: docs/ledger-schema.md, "Batch export".
-    Status export_batch_csv(std::int64_t batch_id, const std::function<void(std::string_view line)>& sink);
+    Status export_batch_csv(std::int64_t batch_id,
+                            const std::function<void(std::string_view line)>& sink);
 
     // ---- audit ----
     Result<std::vector<AuditRow>> audit_log(int limit = 100);
 
-private:
+    struct Impl;  // opaque: prepared statements reused by ingest
+
+  private:
     explicit LedgerDb(db::Database db);
-    struct Impl;
     db::Database db_;
-    std::unique_ptr<Impl> impl_;  // prepared statements reused by ingest
+    std::unique_ptr<Impl> impl_;
 };
 
 }  // namespace fabgate::ledger

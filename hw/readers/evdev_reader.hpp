@@ -1,0 +1,43 @@
+#pragma once
+// USB keyboard-wedge readers through evdev, grabbed so their keystrokes do not reach a console.
+#include <functional>
+#include <vector>
+
+#include "core/clock.hpp"
+#include "core/gate_config.hpp"
+#include "readers/device_reader.hpp"
+#include "readers/evdev_decoder.hpp"
+#include "readers/presence_reporter.hpp"
+
+namespace fabgate::readers {
+
+class EvdevReader final : public DeviceReader {
+  public:
+    // Takes the device for this process alone (EVIOCGRAB by default). Injectable because a
+    // test feeds recorded events through a FIFO, where grabbing is impossible.
+    using Grab = std::function<Status(int fd)>;
+    static Status grab_exclusively(int fd);
+
+    EvdevReader(const ReaderConfig& config, EventLoop& loop, HardwareEvents& events,
+                const Clock& clock, std::chrono::milliseconds retry_interval,
+                Grab grab = grab_exclusively);
+    ~EvdevReader() override;
+
+    std::string describe() const override;
+    DropCounts drop_counts() const override;
+
+  private:
+    Status connect() override;
+    void disconnect() override;
+    void on_readable(std::uint32_t events);
+    void decode_records();
+
+    ReaderConfig config_;
+    Grab grab_;
+    EvdevDecoder decoder_;
+    PresenceReporter presence_;
+    std::vector<std::uint8_t> pending_;  // a read may end inside an input_event record
+    int fd_ = -1;
+};
+
+}  // namespace fabgate::readers

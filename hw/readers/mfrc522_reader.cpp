@@ -1,0 +1,235 @@
+#include "readers/mfrc522_reader.hpp"
+
+#include <array>
+
+#include "readers/iso14443a.hpp"
+
+namespace fabgate::readers {
+
+using namespace mfrc522;
+namespace a = iso14443a;
+
+namespace {
+
+// Timer: TAuto starts it when a transmission ends, so it measures the card's silence.
+// Prescaler 169 -> 13.56 MHz / (2 * 169 + 1) = 40 kHz (25 us ticks); reload 200 -> 5 ms.
+// Activation answers come within ~0.1 ms (ISO 14443-3 frame delay time); 5 ms leaves margin
+// while keeping an empty-field poll short for the event loop.
+constexpr std::uint8_t kTModeTAuto = 0x80;
+constexpr std::uint8_t kTPrescaler = 0xA9;
+constexpr std::uint16_t kTReload = 200;
+constexpr std::uint8_t kForce100Ask = 0x40;  // TxASKReg: 100 % ASK as type A requires
+// ModeReg: TxWaitRF, MFIN active high, CRC preset 0x6363 (ISO 14443-3 CRC_A).
+constexpr std::uint8_t kModeCrcA = 0x3D;
+constexpr int kResetPolls = 100;
+
+bool chip_answers(std::uint8_t version) {
+    return version != 0x00 && version != 0xFF;
+}
+
+}  // namespace
+
+Status Mfrc522Reader::init() {
+    if (auto s = bus_.write(kCommandReg, kCmdSoftReset); !s) return s;
+    bool awake = false;
+    for (int i = 0; i < kResetPolls && !awake; ++i) {
+        auto cmd = bus_.read(kCommandReg);
+        if (!cmd) return tl::unexpected(cmd.error());
+        awake = (*cmd & kPowerDown) == 0;
+    }
+    if (!awake) return fail("mfrc522", "chip did not come out of soft reset");
+    auto version = bus_.read(kVersionReg);
+    if (!version) return tl::unexpected(version.error());
+    if (!chip_answers(*version))
+        return fail("mfrc522", "no chip answers on the bus (VersionReg reads " +
+                                   std::to_string(*version) + ")");
+    version_ = *version;
+
+    const std::array<std::pair<std::uint8_t, std::uint8_t>, 7> setup{{
+        {kTModeReg, kTModeTAuto},
+        {kTPrescalerReg, kTPrescaler},
+        {kTReloadRegH, static_cast<std::uint8_t>(kTReload >> 8)},
+        {kTReloadRegL, static_cast<std::uint8_t>(kTReload & 0xFF)},
+        {kTxAskReg, kForce100Ask},
+        {kModeReg, kModeCrcA},
+        {kComIEnReg, 0x00},  // polled, the IRQ pin stays quiet
+    }};
+    for (auto [reg, value] : setup)
+        if (auto s = bus_.write(reg, value); !s) return s;
+    auto tx = bus_.read(kTxControlReg);
+    if (!tx) return tl::unexpected(tx.error());
+    if ((*tx & kAntennaOn) != kAntennaOn)
+        if (auto s = bus_.write(kTxControlReg, static_cast<std::uint8_t>(*tx | kAntennaOn)); !s)
+            return s;
+    present_.reset();
+    misses_ = 0;
+    return {};
+}
+
+Result<Mfrc522Reader::Reply> Mfrc522Reader::transceive(std::span<const std::uint8_t> data,
+                                                       std::uint8_t tx_last_bits) {
+    for (auto [reg, value] :
+         {std::pair{kCommandReg, kCmdIdle}, std::pair{kComIrqReg, kClearAllIrqs},
+          std::pair{kFifoLevelReg, kFlushBuffer}})
+        if (auto s = bus_.write(reg, value); !s) return tl::unexpected(s.error());
+    if (auto s = bus_.write_fifo(data); !s) return tl::unexpected(s.error());
+    if (auto s = bus_.write(kBitFramingReg, tx_last_bits); !s) return tl::unexpected(s.error());
+    if (auto s = bus_.write(kCommandReg, kCmdTransceive); !s) return tl::unexpected(s.error());
+    if (auto s = bus_.write(kBitFramingReg, static_cast<std::uint8_t>(kStartSend | tx_last_bits));
+        !s)
+        return tl::unexpected(s.error());
+
+    Reply reply;
+    std::uint8_t irq = 0;
+    int polls = 0;
+    for (; polls < options_.max_irq_polls; ++polls) {
+        auto v = bus_.read(kComIrqReg);
+        if (!v) return tl::unexpected(v.error());
+        irq = *v;
+        if (irq & (kRxIrq | kIdleIrq | kTimerIrq)) break;
+    }
+    if (auto s = bus_.write(kBitFramingReg, 0x00); !s) return tl::unexpected(s.error());
+    if (polls == options_.max_irq_polls)
+        return fail("mfrc522", "transceive never finished (chip timer stopped?)");
+    if (!(irq & (kRxIrq | kIdleIrq))) return reply;  // timer ran out: nobody answered
+
+    auto error = bus_.read(kErrorReg);
+    if (!error) return tl::unexpected(error.error());
+    if (*error & kCollErr) {
+        reply.kind = ReplyKind::Collision;
+        return reply;
+    }
+    if (*error & kProtocolErrors) {
+        reply.kind = ReplyKind::Error;
+        return reply;
+    }
+    auto level = bus_.read(kFifoLevelReg);
+    if (!level) return tl::unexpected(level.error());
+    std::size_t count = *level & 0x7F;
+    if (count == 0) return reply;  // IdleIRq without data: nothing was received
+    if (count > 64) count = 64;
+    auto bytes = bus_.read_fifo(count);
+    if (!bytes) return tl::unexpected(bytes.error());
+    auto control = bus_.read(kControlReg);
+    if (!control) return tl::unexpected(control.error());
+    reply.kind = ReplyKind::Data;
+    reply.bytes = std::move(*bytes);
+    reply.rx_last_bits = *control & kRxLastBitsMask;
+    return reply;
+}
+
+Result<Mfrc522Reader::CardRead> Mfrc522Reader::read_card() {
+    const std::uint8_t wupa[] = {a::kWupA};
+    Reply atqa;
+    // A card left ACTIVE (a halt was lost) drops to IDLE on the first WUPA without answering;
+    // it answers the second.
+    for (int attempt = 0; attempt < 2; ++attempt) {
+        auto r = transceive(wupa, 7);
+        if (!r) return tl::unexpected(r.error());
+        atqa = std::move(*r);
+        if (atqa.kind != ReplyKind::NoAnswer) break;
+    }
+    if (atqa.kind == ReplyKind::NoAnswer) return CardRead{};
+    // Several cards answer WUPA at once with different ATQAs: a collision here is still "a card".
+    if (atqa.kind == ReplyKind::Data && (atqa.bytes.size() != 2 || atqa.rx_last_bits != 0))
+        return garbled(drops_.garbled);
+    auto result = select_cascade();
+    if (!result) return result;
+    if (result->kind == ReadKind::Card)
+        if (auto s = halt(); !s) return tl::unexpected(s.error());
+    return result;
+}
+
+Result<Mfrc522Reader::CardRead> Mfrc522Reader::select_cascade() {
+    constexpr std::array<std::uint8_t, 3> kSel{a::kSelCl1, a::kSelCl2, a::kSelCl3};
+    std::vector<std::uint8_t> uid;
+    for (std::uint8_t sel : kSel) {
+        const std::uint8_t anticollision[] = {sel, a::kNvbAnticollision};
+        auto r = transceive(anticollision, 0);
+        if (!r) return tl::unexpected(r.error());
+        if (r->kind == ReplyKind::Collision) return garbled(drops_.collision);
+        if (r->kind != ReplyKind::Data || r->bytes.size() != 5 || r->rx_last_bits != 0)
+            return garbled(drops_.garbled);
+        std::span<const std::uint8_t> cl(r->bytes.data(), 4);
+        if (a::bcc(cl) != r->bytes[4]) return garbled(drops_.bcc);
+
+        std::array<std::uint8_t, 9> select{sel,   a::kNvbSelect, cl[0],      cl[1],
+                                           cl[2], cl[3],         r->bytes[4]};
+        std::uint16_t crc = a::crc_a(std::span<const std::uint8_t>(select.data(), 7));
+        select[7] = static_cast<std::uint8_t>(crc & 0xFF);
+        select[8] = static_cast<std::uint8_t>(crc >> 8);
+        auto s = transceive(select, 0);
+        if (!s) return tl::unexpected(s.error());
+        if (s->kind != ReplyKind::Data || s->bytes.size() != 3 || s->rx_last_bits != 0)
+            return garbled(drops_.garbled);
+        if (a::crc_a(std::span<const std::uint8_t>(s->bytes.data(), 1)) !=
+            (s->bytes[1] | s->bytes[2] << 8))
+            return garbled(drops_.crc);
+
+        bool more = (s->bytes[0] & a::kSakCascade) != 0;
+        if (more) {
+            // The cascade tag stands in for the first byte; the UID continues at the next level.
+            if (cl[0] != a::kCascadeTag || sel == a::kSelCl3) return garbled(drops_.garbled);
+            uid.insert(uid.end(), cl.begin() + 1, cl.end());
+            continue;
+        }
+        uid.insert(uid.end(), cl.begin(), cl.end());
+        auto parsed = Uid::from_bytes(uid);
+        if (!parsed) return garbled(drops_.garbled);
+        return CardRead{ReadKind::Card, *parsed};
+    }
+    return garbled(drops_.garbled);
+}
+
+Status Mfrc522Reader::halt() {
+    std::array<std::uint8_t, 4> hlta{a::kHltA, 0x00, 0, 0};
+    std::uint16_t crc = a::crc_a(std::span<const std::uint8_t>(hlta.data(), 2));
+    hlta[2] = static_cast<std::uint8_t>(crc & 0xFF);
+    hlta[3] = static_cast<std::uint8_t>(crc >> 8);
+    // A halted card stays silent: no answer is the success case, and any answer is ignored.
+    auto r = transceive(hlta, 0);
+    if (!r) return tl::unexpected(r.error());
+    return {};
+}
+
+Result<Mfrc522Reader::PollEvents> Mfrc522Reader::poll() {
+    // A chip that lost power or its wiring reads as 0x00 / 0xFF: report it rather than
+    // "no card" forever.
+    auto version = bus_.read(kVersionReg);
+    if (!version) return tl::unexpected(version.error());
+    if (!chip_answers(*version)) return fail("mfrc522", "chip stopped answering on the bus");
+
+    auto read = read_card();
+    if (!read) return tl::unexpected(read.error());
+    PollEvents events;
+    switch (read->kind) {
+        case ReadKind::Card:
+            misses_ = 0;
+            if (present_ && *present_ != *read->uid) events.removed = true;
+            if (!present_ || *present_ != *read->uid) {
+                present_ = read->uid;
+                events.presented = read->uid;
+            }
+            break;
+        case ReadKind::Garbled:
+            misses_ = 0;  // something answered: the card is still there
+            break;
+        case ReadKind::Empty:
+            if (present_ && ++misses_ >= options_.miss_limit) {
+                present_.reset();
+                misses_ = 0;
+                events.removed = true;
+            }
+            break;
+    }
+    return events;
+}
+
+void Mfrc522Reader::add_drop_counts(DropCounts& counts) const {
+    counts["mfrc522.collision"] += drops_.collision;
+    counts["mfrc522.bcc"] += drops_.bcc;
+    counts["mfrc522.crc"] += drops_.crc;
+    counts["mfrc522.garbled"] += drops_.garbled;
+}
+
+}  // namespace fabgate::readers

@@ -1,0 +1,88 @@
+#include "readers/serial_reader.hpp"
+
+#include <sys/epoll.h>
+#include <unistd.h>
+
+#include <array>
+#include <cerrno>
+#include <cstring>
+
+#include "readers/serial_port.hpp"
+#include "sys/log.hpp"
+
+namespace fabgate::readers {
+namespace {
+
+std::variant<Rdm6300Decoder, LineDecoder> make_decoder(const ReaderConfig& config) {
+    if (config.type == ReaderType::Rdm6300) return Rdm6300Decoder{};
+    return LineDecoder(UidTextFormat::from(config));
+}
+
+}  // namespace
+
+SerialReader::SerialReader(const ReaderConfig& config, EventLoop& loop, HardwareEvents& events,
+                           const Clock& clock, std::chrono::milliseconds retry_interval)
+    : DeviceReader(loop, events, config.device, retry_interval),
+      config_(config),
+      decoder_(make_decoder(config)),
+      presence_(loop, events, clock, config.repeat_suppress_ms) {}
+
+SerialReader::~SerialReader() {
+    disconnect();
+}
+
+Status SerialReader::connect() {
+    auto fd = open_serial(device_, config_.baud);
+    if (!fd) return tl::unexpected(fd.error());
+    fd_ = *fd;
+    return loop_.watch(fd_, EPOLLIN, [this](std::uint32_t ev) { on_readable(ev); });
+}
+
+void SerialReader::disconnect() {
+    if (fd_ < 0) return;
+    loop_.unwatch(fd_);
+    ::close(fd_);
+    fd_ = -1;
+    std::visit([](auto& d) { d.reset(); }, decoder_);
+}
+
+void SerialReader::on_readable(std::uint32_t events) {
+    std::array<std::uint8_t, 256> buffer{};
+    for (;;) {
+        ssize_t n = ::read(fd_, buffer.data(), buffer.size());
+        if (n > 0) {
+            decode(std::span<const std::uint8_t>(buffer.data(), static_cast<std::size_t>(n)));
+            continue;
+        }
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) break;
+        // 0: the tty hung up (USB adapter unplugged); EIO and the like: the device is gone.
+        lost(n == 0 ? "end of file" : std::strerror(errno));
+        return;
+    }
+    if (events & (EPOLLHUP | EPOLLERR)) lost("hung up");
+}
+
+void SerialReader::decode(std::span<const std::uint8_t> bytes) {
+    auto before = std::visit([](auto& d) { return d.drops().total(); }, decoder_);
+    auto uids = std::visit([&](auto& d) { return d.feed(bytes); }, decoder_);
+    auto after = std::visit([](auto& d) { return d.drops().total(); }, decoder_);
+    if (after != before)
+        log::debug("reader",
+                   "dropped " + std::to_string(after - before) + " bad frame(s) from " + device_);
+    for (const auto& uid : uids) presence_.sighting(uid);
+}
+
+std::string SerialReader::describe() const {
+    std::string kind = config_.type == ReaderType::Rdm6300 ? "rdm6300" : "line";
+    return kind + " on " + device_ + " at " + std::to_string(config_.baud) + " baud (" +
+           state_text() + ")";
+}
+
+DropCounts SerialReader::drop_counts() const {
+    DropCounts counts;
+    std::visit([&](const auto& d) { d.add_drop_counts(counts); }, decoder_);
+    return counts;
+}
+
+}  // namespace fabgate::readers

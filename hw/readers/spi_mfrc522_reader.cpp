@@ -1,0 +1,178 @@
+#include "readers/spi_mfrc522_reader.hpp"
+
+#include <fcntl.h>
+#include <linux/spi/spidev.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "sys/log.hpp"
+
+namespace fabgate::readers {
+namespace {
+
+std::uint8_t read_address(std::uint8_t reg) {
+    return static_cast<std::uint8_t>(0x80 | ((reg << 1) & 0x7E));
+}
+std::uint8_t write_address(std::uint8_t reg) {
+    return static_cast<std::uint8_t>((reg << 1) & 0x7E);
+}
+
+}  // namespace
+
+Result<std::unique_ptr<SpidevBus>> SpidevBus::open(const std::string& path, int speed_hz) {
+    int fd = ::open(path.c_str(), O_RDWR | O_CLOEXEC);
+    if (fd < 0) return fail(path, std::string("cannot open: ") + std::strerror(errno));
+    std::uint8_t mode = SPI_MODE_0;
+    std::uint8_t bits = 8;
+    auto speed = static_cast<std::uint32_t>(speed_hz);
+    if (ioctl(fd, SPI_IOC_WR_MODE, &mode) != 0 || ioctl(fd, SPI_IOC_WR_BITS_PER_WORD, &bits) != 0 ||
+        ioctl(fd, SPI_IOC_WR_MAX_SPEED_HZ, &speed) != 0) {
+        int e = errno;
+        ::close(fd);
+        return fail(path, std::string("cannot configure SPI: ") + std::strerror(e));
+    }
+    return std::unique_ptr<SpidevBus>(new SpidevBus(fd, speed));
+}
+
+SpidevBus::~SpidevBus() {
+    ::close(fd_);
+}
+
+Status SpidevBus::transfer(std::span<const std::uint8_t> tx, std::span<std::uint8_t> rx) {
+    spi_ioc_transfer t{};
+    t.tx_buf = reinterpret_cast<std::uintptr_t>(tx.data());
+    t.rx_buf = reinterpret_cast<std::uintptr_t>(rx.data());
+    t.len = static_cast<std::uint32_t>(tx.size());
+    t.speed_hz = speed_hz_;
+    t.bits_per_word = 8;
+    if (ioctl(fd_, SPI_IOC_MESSAGE(1), &t) < 0) return fail("spi", std::strerror(errno));
+    return {};
+}
+
+Result<std::uint8_t> SpidevBus::read(std::uint8_t reg) {
+    std::uint8_t tx[2] = {read_address(reg), 0};
+    std::uint8_t rx[2] = {};
+    if (auto s = transfer(tx, rx); !s) return tl::unexpected(s.error());
+    return rx[1];
+}
+
+Status SpidevBus::write(std::uint8_t reg, std::uint8_t value) {
+    std::uint8_t tx[2] = {write_address(reg), value};
+    std::uint8_t rx[2] = {};
+    return transfer(tx, rx);
+}
+
+Result<std::vector<std::uint8_t>> SpidevBus::read_fifo(std::size_t count) {
+    if (count == 0) return std::vector<std::uint8_t>{};
+    // Repeating the address reads the FIFO continuously; the last byte sent is 0.
+    std::vector<std::uint8_t> tx(count + 1, read_address(mfrc522::kFifoDataReg));
+    tx.back() = 0;
+    std::vector<std::uint8_t> rx(count + 1);
+    if (auto s = transfer(tx, rx); !s) return tl::unexpected(s.error());
+    return std::vector<std::uint8_t>(rx.begin() + 1, rx.end());
+}
+
+Status SpidevBus::write_fifo(std::span<const std::uint8_t> bytes) {
+    if (bytes.empty()) return {};
+    std::vector<std::uint8_t> tx;
+    tx.reserve(bytes.size() + 1);
+    tx.push_back(write_address(mfrc522::kFifoDataReg));
+    tx.insert(tx.end(), bytes.begin(), bytes.end());
+    std::vector<std::uint8_t> rx(tx.size());
+    return transfer(tx, rx);
+}
+
+Result<std::unique_ptr<Mfrc522Bus>> open_spidev_bus(const ReaderConfig& config) {
+    auto bus = SpidevBus::open(config.device, config.spi_speed_hz);
+    if (!bus) return tl::unexpected(bus.error());
+    return std::unique_ptr<Mfrc522Bus>(std::move(*bus));
+}
+
+SpiMfrc522Reader::SpiMfrc522Reader(const ReaderConfig& config, EventLoop& loop,
+                                   HardwareEvents& events, std::chrono::milliseconds retry_interval,
+                                   Mfrc522BusOpener open_bus)
+    : DeviceReader(loop, events, config.device, retry_interval),
+      config_(config),
+      open_bus_(std::move(open_bus)) {}
+
+SpiMfrc522Reader::~SpiMfrc522Reader() {
+    disconnect();
+}
+
+Status SpiMfrc522Reader::connect() {
+    auto bus = open_bus_(config_);
+    if (!bus) return tl::unexpected(bus.error());
+    bus_ = std::move(*bus);
+    chip_ = std::make_unique<Mfrc522Reader>(*bus_);
+    if (auto s = chip_->init(); !s) return fail(device_, s.error().message());
+    log::info(
+        "reader", "MFRC522 version 0x" + [&] {
+            constexpr char hex[] = "0123456789ABCDEF";
+            return std::string{hex[chip_->version() >> 4], hex[chip_->version() & 0x0F]};
+        }());
+    auto interval = std::chrono::milliseconds(config_.poll_ms);
+    poll_timer_ = loop_.add_timer(
+        interval, [this] { poll(); }, interval);
+    if (poll_timer_ == 0) return fail(device_, "cannot create the poll timer");
+    return {};
+}
+
+void SpiMfrc522Reader::disconnect() {
+    if (poll_timer_ != 0) loop_.cancel_timer(poll_timer_);
+    poll_timer_ = 0;
+    if (chip_) {
+        const auto& d = chip_->drops();
+        past_drops_.collision += d.collision;
+        past_drops_.bcc += d.bcc;
+        past_drops_.crc += d.crc;
+        past_drops_.garbled += d.garbled;
+    }
+    chip_.reset();
+    bus_.reset();
+}
+
+void SpiMfrc522Reader::poll() {
+    if (!chip_) return;
+    auto before = chip_->drops().total();
+    auto events = chip_->poll();
+    if (!events) {
+        bool had_card = chip_->present().has_value();
+        lost(events.error().message());
+        // The card that was in the field can no longer be vouched for.
+        if (had_card) events_.badge_removed();
+        return;
+    }
+    if (chip_->drops().total() != before)
+        log::debug("reader", "dropped a garbled card read on " + device_);
+    if (events->removed) events_.badge_removed();
+    if (events->presented) {
+        log::info("reader", "badge " + events->presented->hex());
+        events_.badge_presented(*events->presented);
+    }
+}
+
+std::string SpiMfrc522Reader::describe() const {
+    return "mfrc522 on " + device_ + " at " + std::to_string(config_.spi_speed_hz) +
+           " Hz, poll every " + std::to_string(config_.poll_ms) + " ms (" + state_text() + ")";
+}
+
+DropCounts SpiMfrc522Reader::drop_counts() const {
+    DropCounts counts;
+    Mfrc522Reader::Drops all = past_drops_;
+    if (chip_) {
+        all.collision += chip_->drops().collision;
+        all.bcc += chip_->drops().bcc;
+        all.crc += chip_->drops().crc;
+        all.garbled += chip_->drops().garbled;
+    }
+    counts["mfrc522.collision"] = all.collision;
+    counts["mfrc522.bcc"] = all.bcc;
+    counts["mfrc522.crc"] = all.crc;
+    counts["mfrc522.garbled"] = all.garbled;
+    return counts;
+}
+
+}  // namespace fabgate::readers

@@ -1,0 +1,117 @@
+#include "gate_harness.hpp"
+
+#include <sqlite3.h>
+#include <sys/stat.h>
+
+#include <fstream>
+#include <stdexcept>
+#include <thread>
+
+#include <doctest/doctest.h>
+
+namespace fabgate::test {
+
+std::int64_t sql_count(const std::string& db_path, const std::string& sql) {
+    sqlite3* db = nullptr;
+    std::int64_t value = -1;
+    if (sqlite3_open_v2(db_path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK) {
+        sqlite3_busy_timeout(db, 2000);
+        sqlite3_stmt* st = nullptr;
+        if (sqlite3_prepare_v2(db, sql.c_str(), -1, &st, nullptr) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
+            value = sqlite3_column_int64(st, 0);
+        sqlite3_finalize(st);
+    }
+    sqlite3_close(db);
+    return value;
+}
+
+GateUnderTest::GateUnderTest(TempDir& dir, int broker_port, nlohmann::json policy)
+    : dir_(dir), config_path_(dir.file("gate.json")), socket_(dir.file("gate.sock")), journal_(dir.file("journal.db")) {
+    nlohmann::json config = {
+        {"site", kSite},
+        {"machine", kMachine},
+        {"broker", {{"host", "127.0.0.1"}, {"port", broker_port}, {"keepalive_s", 5}}},
+        {"journal", journal_},
+        {"control_socket", socket_},
+        {"hardware",
+         {{"kind", "sim"},
+          {"reader", {{"type", "sim"}}},
+          {"inputs", {{"busy", {{"line", 0}}}, {"interlocks", nlohmann::json::array({{{"name", "lid"}, {"line", 1}}})}}}}},
+        {"policy", policy}};
+    std::ofstream(config_path_) << config.dump(2);
+}
+
+void GateUnderTest::start() {
+    unlink(socket_.c_str());
+    process_ = ChildProcess({FABGATE_BIN, "--config", config_path_}, dir_.file("gate.log"));
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    struct stat st{};
+    while (stat(socket_.c_str(), &st) != 0) {
+        if (std::chrono::steady_clock::now() > deadline || !process_.running())
+            throw std::runtime_error("fabgate did not start:\n" + process_.log());
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+}
+
+void GateUnderTest::kill(int signo) { process_.signal(signo); }
+int GateUnderTest::wait_exit() { return process_.wait(std::chrono::seconds(10)); }
+
+std::string GateUnderTest::send(const std::string& line) {
+    auto reply = send_control_command(socket_, line);
+    return reply ? *reply : "error: " + reply.error().message();
+}
+
+FakeLedger::FakeLedger(int port, bool ack) : client(port, "fake-ledger"), auto_ack(ack) {
+    client.subscribe("fabgate/#");
+    REQUIRE(client.connect());
+}
+
+void FakeLedger::absorb() {
+    std::vector<std::string> fresh;
+    for (; seen_ < client.heard.size(); ++seen_) {
+        const auto& h = client.heard[seen_];
+        if (h.topic != machine_topic("sessions")) continue;
+        auto s = decode_session(h.payload);
+        REQUIRE_MESSAGE(s, "the gate published an invalid session: " << h.payload);
+        if (ids_.insert(s->id).second) sessions.push_back(*s);
+        fresh.push_back(s->id);
+    }
+    if (auto_ack && !fresh.empty()) ack(fresh);
+}
+
+void FakeLedger::ack(const std::vector<std::string>& ids) { client.publish(machine_topic("acks"), encode(Ack{ids})); }
+
+bool FakeLedger::wait(const std::function<bool()>& done, std::chrono::milliseconds timeout) {
+    return client.wait(
+        [&] {
+            absorb();
+            return done();
+        },
+        timeout);
+}
+
+void FakeLedger::publish_acl(std::int64_t version, const std::vector<std::pair<std::string, std::string>>& uid_members) {
+    AccessList list;
+    list.site = kSite;
+    list.machine = kMachine;
+    list.version = version;
+    list.generated_at = 1'767'225'600'000;
+    for (const auto& [uid, member] : uid_members) {
+        AccessEntry e;
+        e.member = member;
+        e.name = member;
+        e.role = Role::User;
+        list.entries[Uid::parse(uid).value()] = e;
+    }
+    REQUIRE(client.publish(machine_topic("acl"), encode(list), /*retain=*/true));
+}
+
+std::optional<MachineStatus> FakeLedger::last_state() {
+    auto states = client.on(machine_topic("state"));
+    if (states.empty()) return std::nullopt;
+    auto st = decode_status(states.back().payload);
+    if (!st) return std::nullopt;
+    return *st;
+}
+
+}  // namespace fabgate::test

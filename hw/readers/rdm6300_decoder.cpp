@@ -30,7 +30,7 @@ void Rdm6300Decoder::consume(std::uint8_t byte, std::vector<Uid>& out) {
     }
     // A start byte inside a frame means the previous one was cut: the new one may be whole.
     if (byte == kStart) {
-        ++drops_.truncated;
+        ++(length_ == kFrameChars ? drops_.missing_end : drops_.truncated);
         length_ = 0;
         return;
     }

@@ -1,0 +1,262 @@
+#include "ledger/ledger_app.hpp"
+
+#include <map>
+
+#include "core/topics.hpp"
+#include "sys/log.hpp"
+
+namespace fabgate::ledger {
+namespace {
+
+// An ack of 1000 UUIDs is about 39 KB, inside the 64 KiB payload limit.
+constexpr std::size_t kMaxIdsPerAck = 1000;
+
+}  // namespace
+
+LedgerApp::LedgerApp(EventLoop& loop, const Clock& clock, LedgerConfig config, AclSigner signer)
+    : loop_(loop), clock_(clock), config_(std::move(config)), signer_(std::move(signer)) {
+    if (!signer_) signer_ = [](std::string_view) { return std::string(); };
+}
+
+LedgerApp::~LedgerApp() {
+    for (auto id : {flush_timer_, poll_timer_, refresh_timer_})
+        if (id) loop_.cancel_timer(id);
+    if (link_) link_->stop();
+}
+
+Status LedgerApp::start() {
+    OpenOptions options;
+    options.verify_integrity = config_.verify_integrity;
+    auto opened = LedgerDb::open(config_.database, options);
+    if (!opened) return tl::unexpected(opened.error());
+    db_.emplace(std::move(*opened));
+    if (auto v = db_->data_version(); v) data_version_ = *v;
+
+    MqttOptions mqtt;
+    mqtt.broker = config_.broker;
+    mqtt.clean_session = false;  // the broker queues our QoS 1 sessions while we are down
+    mqtt.max_inflight = config_.max_inflight;
+    link_ = std::make_unique<MqttLink>(loop_, mqtt);
+    link_->subscribe(topics::all_machines("sessions"), 1);
+    link_->subscribe(topics::all_machines("state"), 1);
+    link_->subscribe(topics::all_machines("events"), 0);
+    link_->on_message([this](std::string_view topic, std::string_view payload, bool) {
+        on_message(topic, payload);
+    });
+    link_->on_connected([this] {
+        published_.clear();
+        refresh_access_lists(true);
+    });
+
+    // Armed on the first pending message, disarmed by flush().
+    flush_timer_ = loop_.add_timer(std::chrono::hours(24), [this] { flush(); });
+    loop_.rearm(flush_timer_, std::chrono::milliseconds(0));
+    poll_timer_ = loop_.add_timer(
+        std::chrono::milliseconds(config_.acl_poll_ms), [this] { poll_database(); },
+        std::chrono::milliseconds(config_.acl_poll_ms));
+    refresh_timer_ = loop_.add_timer(
+        std::chrono::seconds(config_.acl_refresh_s), [this] { refresh_access_lists(false); },
+        std::chrono::seconds(config_.acl_refresh_s));
+    if (!flush_timer_ || !poll_timer_ || !refresh_timer_)
+        return fail("ledger", "cannot create timers");
+    log::notice("ledger", "database " + config_.database + " open (schema " +
+                              std::to_string(db_->database().schema_version()) + "), client id " +
+                              config_.broker.client_id);
+    return link_->start();
+}
+
+void LedgerApp::on_message(std::string_view topic, std::string_view payload) {
+    ++counters_.messages;
+    auto parsed = topics::parse(topic);
+    if (!parsed) {
+        ++counters_.bad_state_or_event;
+        log::debug("ledger", "ignored message on " + std::string(topic));
+        return;
+    }
+    if (parsed->leaf == "sessions") {
+        pending_.sessions.push_back(classify_session_message(topic, payload));
+    } else if (parsed->leaf == "state") {
+        auto status = decode_status(payload);
+        if (!status) {
+            ++counters_.bad_state_or_event;
+            log::info("ledger",
+                      "refused state on " + std::string(topic) + ": " + status.error().message());
+            return;
+        }
+        pending_.states.push_back({parsed->site, parsed->machine, std::move(*status)});
+    } else if (parsed->leaf == "events") {
+        auto event = decode_event(payload);
+        if (!event) {
+            ++counters_.bad_state_or_event;
+            log::info("ledger",
+                      "refused event on " + std::string(topic) + ": " + event.error().message());
+            return;
+        }
+        if (event->kind != EventKind::UnknownBadge || event->uid.empty()) return;
+        pending_.unknown_badges.push_back({parsed->site, parsed->machine, event->uid, event->at});
+    } else {
+        return;
+    }
+    ++pending_count_;
+    if (pending_count_ >= static_cast<std::size_t>(config_.batch_max_messages)) {
+        flush();
+    } else if (!flush_armed_) {
+        flush_armed_ = loop_.rearm(flush_timer_, std::chrono::milliseconds(config_.batch_max_ms));
+    }
+}
+
+void LedgerApp::flush() {
+    if (flush_armed_) {
+        loop_.rearm(flush_timer_, std::chrono::milliseconds(0));
+        flush_armed_ = false;
+    }
+    if (pending_count_ == 0 || !db_) return;
+    IngestBatch batch = std::move(pending_);
+    pending_ = IngestBatch{};
+    pending_count_ = 0;
+    auto summary = db_->ingest(batch, clock_.wall().unix_ms);
+    if (!summary) {
+        // Nothing was acked, so the gates resend these after their resend interval.
+        ++counters_.commit_failures;
+        log::error("ledger",
+                   "batch of " + std::to_string(batch.sessions.size()) +
+                       " sessions not stored (gates will resend): " + summary.error().message());
+        return;
+    }
+    ++counters_.batches;
+    counters_.stored += static_cast<std::uint64_t>(summary->stored);
+    counters_.duplicates += static_cast<std::uint64_t>(summary->duplicates);
+    counters_.conflicts += static_cast<std::uint64_t>(summary->conflicts);
+    counters_.rejected += static_cast<std::uint64_t>(summary->rejected);
+    counters_.unackable += static_cast<std::uint64_t>(summary->unackable);
+    for (std::size_t n = 0; n < summary->outcomes.size(); ++n) {
+        const auto& o = summary->outcomes[n];
+        if (o.result == IngestResult::Conflict)
+            log::warning("ledger",
+                         "session " + o.id + " on " + batch.sessions[n].topic + ": " + o.reason);
+        else if (o.result == IngestResult::Rejected || o.result == IngestResult::Unackable)
+            log::notice("ledger", "refused session " +
+                                      (o.id.empty() ? std::string("(no id)") : o.id) + " on " +
+                                      batch.sessions[n].topic + ": " + o.reason);
+    }
+    send_acks(batch, *summary);
+}
+
+void LedgerApp::send_acks(const IngestBatch& batch, const IngestSummary& summary) {
+    (void)batch;
+    std::map<std::pair<std::string, std::string>, std::vector<std::string>> by_machine;
+    for (const auto& o : summary.outcomes)
+        if (o.ackable()) by_machine[{o.ack_site, o.ack_machine}].push_back(o.id);
+    for (auto& [machine, ids] : by_machine) {
+        auto topic = topics::machine(machine.first, machine.second, "acks");
+        for (std::size_t first = 0; first < ids.size(); first += kMaxIdsPerAck) {
+            Ack ack;
+            auto last = std::min(ids.size(), first + kMaxIdsPerAck);
+            ack.ids.assign(ids.begin() + static_cast<std::ptrdiff_t>(first),
+                           ids.begin() + static_cast<std::ptrdiff_t>(last));
+            if (auto sent = link_->publish(topic, encode(ack), 1, false); sent) {
+                counters_.acked_ids += ack.ids.size();
+            } else {
+                // Stored all the same: the gate resends, gets a duplicate's ack.
+                ++counters_.ack_publish_failures;
+                log::info("ledger", "ack for " + std::to_string(ack.ids.size()) +
+                                        " sessions not sent: " + sent.error().message());
+            }
+        }
+    }
+}
+
+void LedgerApp::poll_database() {
+    auto v = db_->data_version();
+    if (!v) {
+        log::warning("ledger", "cannot poll database: " + v.error().message());
+        return;
+    }
+    if (*v == data_version_) return;
+    data_version_ = *v;
+    refresh_access_lists(false);
+}
+
+void LedgerApp::refresh_access_lists(bool republish) {
+    if (!db_) return;
+    auto machines = db_->machines();
+    if (!machines) {
+        log::warning("ledger", "cannot read machines: " + machines.error().message());
+        return;
+    }
+    UnixMs now = clock_.wall().unix_ms;
+    for (const auto& m : *machines) {
+        auto list = db_->build_access_list(m, now);
+        auto latest =
+            list ? db_->latest_acl_version(m.site, m.id) : Result<std::optional<AclVersionRow>>{};
+        if (!list || !latest) {
+            log::warning("ledger", "cannot build access list of " + m.site + "/" + m.id + ": " +
+                                       (!list ? list.error() : latest.error()).message());
+            continue;
+        }
+        auto hash = acl_content_hash(*list);
+        auto key = std::make_pair(m.site, m.id);
+        if (*latest && (*latest)->content_hash == hash) {
+            if (!republish && published_.count(key)) continue;
+            // Same content, same version and time: the same bytes as the retained copy.
+            list->version = (*latest)->version;
+            list->generated_at = (*latest)->published_at;
+        } else {
+            AclVersionRow row{m.site,
+                              m.id,
+                              *latest ? (*latest)->version + 1 : 1,
+                              hash,
+                              std::max(now, *latest ? (*latest)->published_at : 0),
+                              static_cast<std::int64_t>(list->entries.size())};
+            // Recorded before it is published: a version number is never handed out twice.
+            if (auto s = db_->record_acl_version(row); !s) {
+                log::warning("ledger", "cannot record access list version: " + s.error().message());
+                continue;
+            }
+            list->version = row.version;
+            list->generated_at = row.published_at;
+            log::info("ledger", "access list of " + m.site + "/" + m.id + " is now version " +
+                                    std::to_string(row.version) + " (" +
+                                    std::to_string(row.entries) + " badges)");
+        }
+        if (publish_list(*list))
+            published_.insert(key);
+        else
+            published_.erase(key);
+    }
+    // Our own commits do not change data_version; refresh it so our writes cause no rebuild.
+    if (auto v = db_->data_version(); v) data_version_ = *v;
+}
+
+bool LedgerApp::publish_list(const AccessList& list) {
+    auto signature = signer_(signed_content(list));
+    auto sent = link_->publish(topics::machine(list.site, list.machine, "acl"),
+                               encode(list, signature), 1, true);
+    if (!sent) return false;  // republished on the next connect
+    ++counters_.acl_published;
+    return true;
+}
+
+void LedgerApp::shutdown() {
+    flush();
+    loop_.stop(0);
+}
+
+void LedgerApp::drain() {
+    if (!link_) return;
+    // Bounded: a broker that went away must not keep the daemon from exiting.
+    auto deadline = clock_.monotonic() + 2000;
+    while (clock_.monotonic() < deadline && link_->connected() &&
+           (pending_count_ > 0 || link_->queued_bytes_hint())) {
+        loop_.run_once(10);
+        flush();
+    }
+    link_->stop();
+    log::notice("ledger", "stopped: " + std::to_string(counters_.stored) + " stored, " +
+                              std::to_string(counters_.duplicates) + " duplicates, " +
+                              std::to_string(counters_.conflicts) + " conflicts, " +
+                              std::to_string(counters_.rejected + counters_.unackable) +
+                              " refused");
+}
+
+}  // namespace fabgate::ledger

@@ -1,0 +1,86 @@
+#pragma once
+// fabledger: takes the gates' sessions off the broker and keeps each exactly once, tracks
+// machine state, and publishes every machine's access list.
+//
+// Delivery: messages are collected in memory and committed in one transaction per batch
+// (batch_max_messages or batch_max_ms, whichever first); acks go out only after the commit.
+// A crash loses at most an uncommitted batch, which the gates resend because it was never
+// acked. The MQTT session is persistent (clean_session=false, fixed client id), so the broker
+// queues QoS 1 sessions while the ledger is down.
+#include <functional>
+#include <memory>
+#include <set>
+#include <string>
+#include <string_view>
+
+#include "core/clock.hpp"
+#include "core/result.hpp"
+#include "ledger/ledger_config.hpp"
+#include "ledger/ledger_db.hpp"
+#include "loop/event_loop.hpp"
+#include "mqtt/mqtt_link.hpp"
+
+namespace fabgate::ledger {
+
+// Signs an access list's signed_content(); returns the hex signature, or "" for unsigned.
+// The Ed25519 key handling is a later task: the default signer returns "".
+using AclSigner = std::function<std::string(std::string_view signed_content)>;
+
+struct LedgerCounters {
+    std::uint64_t messages = 0;
+    std::uint64_t stored = 0;
+    std::uint64_t duplicates = 0;
+    std::uint64_t conflicts = 0;
+    std::uint64_t rejected = 0;
+    std::uint64_t unackable = 0;
+    std::uint64_t acked_ids = 0;
+    std::uint64_t ack_publish_failures = 0;
+    std::uint64_t batches = 0;
+    std::uint64_t commit_failures = 0;
+    std::uint64_t bad_state_or_event = 0;
+    std::uint64_t acl_published = 0;
+};
+
+class LedgerApp {
+  public:
+    LedgerApp(EventLoop& loop, const Clock& clock, LedgerConfig config, AclSigner signer = {});
+    ~LedgerApp();
+    LedgerApp(const LedgerApp&) = delete;
+    LedgerApp& operator=(const LedgerApp&) = delete;
+
+    // Opens the database (refusing a corrupt or foreign one) and starts connecting.
+    Status start();
+    // SIGTERM/SIGINT: commits what is pending, sends its acks, and stops the loop.
+    void shutdown();
+    // After the loop stopped: lets queued acks reach the broker (bounded), then disconnects.
+    void drain();
+
+    const LedgerCounters& counters() const { return counters_; }
+
+  private:
+    void on_message(std::string_view topic, std::string_view payload);
+    void flush();
+    void send_acks(const IngestBatch& batch, const IngestSummary& summary);
+    void poll_database();
+    void refresh_access_lists(bool republish);
+    bool publish_list(const AccessList& list);
+
+    EventLoop& loop_;
+    const Clock& clock_;
+    LedgerConfig config_;
+    AclSigner signer_;
+    std::optional<LedgerDb> db_;
+    std::unique_ptr<MqttLink> link_;
+    IngestBatch pending_;
+    std::size_t pending_count_ = 0;
+    EventLoop::TimerId flush_timer_ = 0;
+    bool flush_armed_ = false;
+    EventLoop::TimerId poll_timer_ = 0;
+    EventLoop::TimerId refresh_timer_ = 0;
+    std::int64_t data_version_ = -1;
+    // Machines whose current list went out on this connection; cleared on reconnect.
+    std::set<std::pair<std::string, std::string>> published_;
+    LedgerCounters counters_;
+};
+
+}  // namespace fabgate::ledger

@@ -1,0 +1,89 @@
+#include "ledger/ledger_config.hpp"
+
+#include <fstream>
+#include <sstream>
+
+#include "core/json_reader.hpp"
+
+namespace fabgate::ledger {
+namespace {
+
+constexpr std::size_t kMaxConfigBytes = 256 * 1024;
+
+void read_broker(ObjectReader& root, BrokerConfig& b, JsonErrors& errors) {
+    const auto* v = root.child("broker");
+    if (!v) return;
+    ObjectReader r(*v, "broker", errors);
+    b.host = r.string_or("host", b.host);
+    b.port = static_cast<int>(r.integer_or("port", 1, 65535, b.port));
+    b.username = r.string_or("username", "");
+    b.password = r.string_or("password", "");
+    b.password_file = r.string_or("password_file", "");
+    if (!b.password.empty() && !b.password_file.empty())
+        errors.add("broker.password_file", "give either password or password_file, not both");
+    b.keepalive_s = static_cast<int>(r.integer_or("keepalive_s", 5, 3600, b.keepalive_s));
+    b.client_id = r.string_or("client_id", "fabledger");
+    if (b.client_id.empty() || b.client_id.size() > 23 * 8)
+        errors.add("broker.client_id",
+                   "must be a fixed, non-empty id (the broker keeps our queue under it)");
+    if (const auto* t = r.child("tls")) {
+        ObjectReader tr(*t, "broker.tls", errors);
+        TlsConfig tls;
+        tls.ca_file = tr.string("ca_file", true).value_or("");
+        tls.cert_file = tr.string_or("cert_file", "");
+        tls.key_file = tr.string_or("key_file", "");
+        if (tls.cert_file.empty() != tls.key_file.empty())
+            errors.add("broker.tls", "cert_file and key_file go together");
+        tr.reject_unknown_keys();
+        b.tls = tls;
+    }
+    r.reject_unknown_keys();
+}
+
+tl::expected<LedgerConfig, std::vector<Error>> parse(const nlohmann::json& document) {
+    JsonErrors errors;
+    LedgerConfig cfg;
+    cfg.broker.client_id = "fabledger";
+    ObjectReader root(document, "", errors);
+    cfg.database = root.string_or("database", cfg.database);
+    if (cfg.database.empty()) errors.add("database", "must not be empty");
+    read_broker(root, cfg.broker, errors);
+    cfg.batch_max_messages =
+        static_cast<int>(root.integer_or("batch_max_messages", 1, 1000, cfg.batch_max_messages));
+    cfg.batch_max_ms = static_cast<int>(root.integer_or("batch_max_ms", 1, 1000, cfg.batch_max_ms));
+    cfg.acl_poll_ms = static_cast<int>(root.integer_or("acl_poll_ms", 50, 2000, cfg.acl_poll_ms));
+    cfg.acl_refresh_s =
+        static_cast<int>(root.integer_or("acl_refresh_s", 1, 86400, cfg.acl_refresh_s));
+    cfg.max_inflight =
+        static_cast<int>(root.integer_or("max_inflight", 1, 65535, cfg.max_inflight));
+    cfg.verify_integrity = root.boolean_or("verify_integrity", cfg.verify_integrity);
+    cfg.log_level = root.choice("log_level", {"error", "warning", "notice", "info", "debug"})
+                        .value_or(cfg.log_level);
+    root.reject_unknown_keys();
+    if (!errors.empty()) return tl::unexpected(errors.all());
+    return cfg;
+}
+
+}  // namespace
+
+tl::expected<LedgerConfig, std::vector<Error>> load_ledger_config_text(std::string_view text) {
+    auto doc = parse_json(text, "config", kMaxConfigBytes);
+    if (!doc) return tl::unexpected(std::vector<Error>{doc.error()});
+    return parse(*doc);
+}
+
+tl::expected<LedgerConfig, std::vector<Error>> load_ledger_config_file(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) return tl::unexpected(std::vector<Error>{{path, "cannot be opened"}});
+    std::ostringstream text;
+    text << in.rdbuf();
+    auto cfg = load_ledger_config_text(text.str());
+    if (!cfg) {
+        auto errors = cfg.error();
+        for (auto& e : errors) e.where = path + ": " + e.where;
+        return tl::unexpected(errors);
+    }
+    return cfg;
+}
+
+}  // namespace fabgate::ledger

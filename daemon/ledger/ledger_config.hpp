@@ -1,0 +1,29 @@
+#pragma once
+// fabledger's configuration: parsed strictly from JSON (unknown keys are errors naming the
+// field), like the gate's. Example: config/ledger.json.
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/gate_config.hpp"
+#include "core/result.hpp"
+
+namespace fabgate::ledger {
+
+struct LedgerConfig {
+    std::string database = "/var/lib/fabgate/ledger.db";
+    BrokerConfig broker;  // client_id defaults to "fabledger": the broker's persistent session is
+                          // keyed by it
+    int batch_max_messages = 1000;  // commit when this many messages are pending...
+    int batch_max_ms = 20;          // ...or this long after the first one, whichever comes first
+    int acl_poll_ms = 500;    // PRAGMA data_version poll: fabctl's changes reach gates this fast
+    int acl_refresh_s = 60;   // rebuild anyway: a right or membership can lapse with no write
+    int max_inflight = 1000;  // our QoS 1 acks and acl snapshots awaiting PUBACK
+    bool verify_integrity = true;  // PRAGMA quick_check at start
+    std::string log_level = "info";
+};
+
+tl::expected<LedgerConfig, std::vector<Error>> load_ledger_config_text(std::string_view text);
+tl::expected<LedgerConfig, std::vector<Error>> load_ledger_config_file(const std::string& path);
+
+}  // namespace fabgate::ledger

@@ -1,0 +1,43 @@
+#include <doctest/doctest.h>
+
+#include <vector>
+
+#include "core/billing.hpp"
+
+using namespace fabgate;
+
+TEST_CASE("closing periods: forward only, same end again is the same batch") {
+    std::vector<ClosedPeriod> closed;
+    auto first = plan_close(closed, 1000);
+    REQUIRE(first);
+    CHECK_FALSE(first->existing_batch);
+    CHECK(first->period_start == 0);
+    closed.push_back({1, 0, 1000});
+    auto second = plan_close(closed, 2000);
+    REQUIRE(second);
+    CHECK(second->period_start == 1000);
+    closed.push_back({2, 1000, 2000});
+    auto again = plan_close(closed, 1000);
+    REQUIRE(again);
+    CHECK(again->existing_batch == 1);
+    auto earlier = plan_close(closed, 1500);
+    REQUIRE_FALSE(earlier);
+    CHECK(earlier.error().where == "billing.period_end");
+}
+
+TEST_CASE("money is formatted from integer minor units") {
+    CHECK(format_minor(12345) == "123.45");
+    CHECK(format_minor(5) == "0.05");
+    CHECK(format_minor(0) == "0.00");
+    CHECK(format_minor(-5) == "-0.05");
+    CHECK(format_minor(1200, 0) == "1200");
+    CHECK(format_minor(INT64_MIN) == "-92233720368547758.08");
+    CHECK(currency_decimals("JPY") == 0);
+    CHECK(currency_decimals("EUR") == 2);
+}
+
+TEST_CASE("CSV fields are quoted only when needed") {
+    CHECK(csv_field("Alice") == "Alice");
+    CHECK(csv_field("Smith, Alice") == "\"Smith, Alice\"");
+    CHECK(csv_field("the \"laser\"") == "\"the \"\"laser\"\"\"");
+}

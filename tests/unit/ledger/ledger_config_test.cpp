@@ -1,0 +1,26 @@
+#include <doctest/doctest.h>
+
+#include "ledger/ledger_config.hpp"
+
+using namespace fabgate::ledger;
+
+TEST_CASE("ledger config: defaults, a fixed client id, and unknown keys named") {
+    auto cfg = load_ledger_config_text(R"({"database": "/tmp/l.db", "broker": {"port": 1884}})");
+    REQUIRE(cfg);
+    CHECK(cfg->database == "/tmp/l.db");
+    CHECK(cfg->broker.port == 1884);
+    CHECK(cfg->broker.client_id == "fabledger");
+    CHECK(cfg->batch_max_messages == 1000);
+    CHECK(cfg->batch_max_ms == 20);
+
+    auto bad =
+        load_ledger_config_text(R"({"database": "x", "batch_size": 10, "broker": {"hots": "a"}})");
+    REQUIRE_FALSE(bad);
+    std::string all;
+    for (const auto& e : bad.error()) all += e.message() + "\n";
+    CHECK(all.find("batch_size") != std::string::npos);
+    CHECK(all.find("broker.hots") != std::string::npos);
+
+    CHECK_FALSE(load_ledger_config_text(R"({"batch_max_messages": 5000})"));
+    CHECK_FALSE(load_ledger_config_text(R"({"broker": {"client_id": ""}})"));
+}

@@ -49,7 +49,11 @@ void SimHardware::set_after_run(bool on) {
 }
 
 void SimHardware::indicate(Signal signal) {
-    signal_ = signal;
+    // Granted and Denied are flashes over the steady signal, as on the real LEDs and buzzer.
+    if (signal == Signal::Granted || signal == Signal::Denied)
+        flash_ = signal;
+    else
+        signal_ = signal;
     changed("signal " + std::string(to_string(signal)));
 }
 
@@ -72,8 +76,11 @@ Result<std::string> SimHardware::execute(std::string_view line) {
         if (auto s = need(2); !s) return tl::unexpected(s.error());
         auto uid = Uid::parse(w[1]);
         if (!uid) return tl::unexpected(uid.error());
+        flash_.reset();
         events_.badge_presented(*uid);
-        return describe();
+        std::string reply = describe();
+        if (flash_) reply += " flash=" + std::string(to_string(*flash_));
+        return reply;
     }
     if (verb == "remove") {
         events_.badge_removed();

@@ -3,6 +3,7 @@
 // buzzer (as a signal name) and the configured inputs. Driven by text commands, so a script or
 // a person at a terminal can play the member at the machine.
 #include <functional>
+#include <optional>
 #include <set>
 #include <string>
 #include <string_view>
@@ -43,7 +44,8 @@ private:
     std::set<std::string> interlocks_;
     bool relay_ = false;
     bool after_run_ = false;
-    Signal signal_ = Signal::Ready;
+    Signal signal_ = Signal::Ready;  // steady: what the LEDs show now
+    std::optional<Signal> flash_;    // the last Granted/Denied played during a command
     std::function<void(std::string_view)> listener_;
 };
 

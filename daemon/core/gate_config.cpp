@@ -267,7 +267,7 @@ std::string_view embedded_demo_config() {
     "reader": {"type": "sim"},
     "inputs": {"busy": {"line": 0}, "interlocks": [{"name": "lid", "line": 1}]}
   },
-  "policy": {"keep_power_while_busy": true, "idle_timeout_s": 900, "idle_warning_s": 60, "after_run_s": 0}
+  "policy": {"keep_power_while_busy": true, "finish_idle_s": 2, "idle_timeout_s": 900, "idle_warning_s": 60}
 })";
 }
 

@@ -1,0 +1,107 @@
+#include "sys/acl_signature.hpp"
+
+#include <sodium.h>
+
+#include <mutex>
+#include <stdexcept>
+
+namespace fabgate::acl_signature {
+namespace {
+
+bool sodium_ready() {
+    static std::once_flag once;
+    static bool ok = false;
+    std::call_once(once, [] { ok = sodium_init() >= 0; });
+    return ok;
+}
+
+int hex_value(char c) {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+}
+
+}  // namespace
+
+Result<KeyPair> generate_keypair() {
+    if (!sodium_ready()) return fail("acl signature", "libsodium could not be initialised");
+    KeyPair pair;
+    if (crypto_sign_keypair(pair.public_key.data(), pair.secret_key.data()) != 0)
+        return fail("acl signature", "key generation failed");
+    return pair;
+}
+
+std::string to_hex(std::span<const std::uint8_t> bytes) {
+    static constexpr char kDigits[] = "0123456789abcdef";
+    std::string out;
+    out.reserve(bytes.size() * 2);
+    for (auto b : bytes) {
+        out.push_back(kDigits[b >> 4]);
+        out.push_back(kDigits[b & 0x0f]);
+    }
+    return out;
+}
+
+Result<std::vector<std::uint8_t>> from_hex(std::string_view hex, std::string_view what) {
+    if (hex.size() % 2 != 0)
+        return fail(std::string(what),
+                    "hex has an odd number of digits (" + std::to_string(hex.size()) + ")");
+    std::vector<std::uint8_t> out;
+    out.reserve(hex.size() / 2);
+    for (std::size_t i = 0; i < hex.size(); i += 2) {
+        int hi = hex_value(hex[i]), lo = hex_value(hex[i + 1]);
+        if (hi < 0 || lo < 0)
+            return fail(std::string(what),
+                        "not hex at position " + std::to_string(hi < 0 ? i : i + 1));
+        out.push_back(static_cast<std::uint8_t>(hi << 4 | lo));
+    }
+    return out;
+}
+
+std::string sign(const AccessList& list,
+                 std::span<const std::uint8_t, kSecretKeyBytes> secret_key) {
+    if (!sodium_ready()) throw std::runtime_error("libsodium could not be initialised");
+    std::string content = signed_content(list);
+    std::array<std::uint8_t, kSignatureBytes> signature{};
+    crypto_sign_detached(signature.data(), nullptr,
+                         reinterpret_cast<const unsigned char*>(content.data()), content.size(),
+                         secret_key.data());
+    return to_hex(signature);
+}
+
+Result<std::string> sign_hex(const AccessList& list, std::string_view secret_key_hex) {
+    auto key = from_hex(secret_key_hex, "acl secret key");
+    if (!key) return tl::unexpected(key.error());
+    if (key->size() != kSecretKeyBytes)
+        return fail("acl secret key", "must be " + std::to_string(kSecretKeyBytes) + " bytes (" +
+                                          std::to_string(kSecretKeyBytes * 2) +
+                                          " hex digits), got " + std::to_string(key->size()));
+    return sign(list, std::span<const std::uint8_t, kSecretKeyBytes>(key->data(), kSecretKeyBytes));
+}
+
+Status verify(const AccessSnapshot& snapshot, std::string_view public_key_hex) {
+    if (!sodium_ready()) return fail("acl signature", "libsodium could not be initialised");
+    auto key = from_hex(public_key_hex, "acl_public_key");
+    if (!key) return tl::unexpected(key.error());
+    if (key->size() != kPublicKeyBytes)
+        return fail("acl_public_key", "must be " + std::to_string(kPublicKeyBytes) + " bytes (" +
+                                          std::to_string(kPublicKeyBytes * 2) +
+                                          " hex digits), got " + std::to_string(key->size()));
+    if (snapshot.signature.empty())
+        return fail("acl signature", "the list is not signed and this gate requires signed lists");
+    auto signature = from_hex(snapshot.signature, "acl signature");
+    if (!signature) return tl::unexpected(signature.error());
+    if (signature->size() != kSignatureBytes)
+        return fail("acl signature", "must be " + std::to_string(kSignatureBytes) + " bytes, got " +
+                                         std::to_string(signature->size()));
+    std::string content = signed_content(snapshot.list);
+    if (crypto_sign_verify_detached(signature->data(),
+                                    reinterpret_cast<const unsigned char*>(content.data()),
+                                    content.size(), key->data()) != 0)
+        return fail("acl signature",
+                    "does not match: the list was altered or signed with another key");
+    return {};
+}
+
+}  // namespace fabgate::acl_signature

@@ -74,7 +74,9 @@ Result<int> open_serial(const std::string& path, int baud) {
     tio.c_cflag |= CLOCAL | CREAD;  // ignore modem lines: readers have no carrier detect
     tio.c_cflag &= ~static_cast<tcflag_t>(CSTOPB | CRTSCTS);
     tio.c_iflag &= ~static_cast<tcflag_t>(IXON | IXOFF | IXANY);
-    tio.c_cc[VMIN] = 0;
+    // VMIN 1: with O_NONBLOCK an empty tty reads as EAGAIN, so a read of 0 means hang-up.
+    // (VMIN 0 would read 0 whenever no byte is waiting.)
+    tio.c_cc[VMIN] = 1;
     tio.c_cc[VTIME] = 0;
     speed_t speed = standard_speed(baud);
     if (speed != B0) cfsetspeed(&tio, speed);

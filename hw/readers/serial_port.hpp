@@ -6,7 +6,7 @@
 
 namespace fabgate::readers {
 
-// The fd, raw 8N1, no flow control, reads return what has arrived (VMIN 0 / VTIME 0).
+// The fd, raw 8N1, no flow control; a read returns what has arrived, or EAGAIN.
 Result<int> open_serial(const std::string& path, int baud);
 
 // Rates termios has no Bxxx constant for, through termios2/BOTHER (kept in its own file:

@@ -1,0 +1,118 @@
+#include <doctest/doctest.h>
+#include <fcntl.h>
+#include <linux/input.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "adapter_test_support.hpp"
+#include "readers/reader_factory.hpp"
+
+using namespace fabgate;
+using namespace fabgate::readers;
+using fabgate::readers::test::RecordingEvents;
+using fabgate::readers::test::run_until;
+using fabgate::readers::test::ScratchDir;
+
+namespace {
+
+// A recorded keyboard-reader stream: what the kernel delivers for "0077705923" + Enter.
+std::vector<std::uint8_t> recorded_stream(std::string_view digits) {
+    std::vector<input_event> events;
+    auto add = [&](std::uint16_t type, std::uint16_t code, std::int32_t value) {
+        input_event e{};
+        e.type = type;
+        e.code = code;
+        e.value = value;
+        events.push_back(e);
+    };
+    auto key = [&](std::uint16_t code) {
+        add(EV_MSC, MSC_SCAN, 0x70000 + code);
+        add(EV_KEY, code, 1);
+        add(EV_SYN, SYN_REPORT, 0);
+        add(EV_KEY, code, 0);
+        add(EV_SYN, SYN_REPORT, 0);
+    };
+    for (char c : digits) key(static_cast<std::uint16_t>(c == '0' ? KEY_0 : KEY_1 + (c - '1')));
+    key(KEY_ENTER);
+    std::vector<std::uint8_t> bytes(events.size() * sizeof(input_event));
+    std::memcpy(bytes.data(), events.data(), bytes.size());
+    return bytes;
+}
+
+void write_all(int fd, const std::uint8_t* data, std::size_t size) {
+    REQUIRE(::write(fd, data, size) == static_cast<ssize_t>(size));
+}
+
+ReaderConfig decimal_reader(const std::string& device) {
+    ReaderConfig config;
+    config.type = ReaderType::Evdev;
+    config.device = device;
+    config.uid_format = UidFormat::Decimal;
+    return config;
+}
+
+}  // namespace
+
+TEST_CASE("evdev adapter: a recorded event stream through a FIFO; EVIOCGRAB failing is tolerated") {
+    ScratchDir dir;
+    auto fifo = dir.file("event-kbd");
+    REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
+    EventLoop loop;
+    RecordingEvents events;
+    FakeClock clock;
+    ReaderRuntimeOptions options;
+    options.retry_interval = std::chrono::milliseconds(20);
+    // The default grab (EVIOCGRAB) fails on a FIFO: the reader must still work.
+    auto reader = open_badge_reader(decimal_reader(fifo), loop, events, clock, options);
+    REQUIRE(reader.has_value());
+    REQUIRE((*reader)->connected());
+    CHECK(events.faults.empty());
+
+    int writer = ::open(fifo.c_str(), O_WRONLY | O_NONBLOCK);
+    REQUIRE(writer >= 0);
+    auto stream = recorded_stream("0077705923");
+    // Cut inside a record: the adapter must keep the partial record for the next read.
+    std::size_t cut = sizeof(input_event) * 7 + 5;
+    write_all(writer, stream.data(), cut);
+    loop.run_once(10);
+    write_all(writer, stream.data() + cut, stream.size() - cut);
+    REQUIRE(run_until(loop, [&] { return !events.presented.empty(); }));
+    CHECK(events.presented == std::vector<std::string>{"04A1B2C3"});
+
+    // The reader unplugged (writer gone): fault; the FIFO reopens on retry: recovered.
+    ::close(writer);
+    REQUIRE(run_until(loop, [&] { return events.faulted(); }));
+    REQUIRE(run_until(loop, [&] { return !events.faults.empty() && !events.faulted(); }));
+    CHECK(events.faults.size() == 2);
+
+    writer = ::open(fifo.c_str(), O_WRONLY | O_NONBLOCK);
+    REQUIRE(writer >= 0);
+    clock.advance(10'000);  // a new presentation, long after the first
+    stream = recorded_stream("0000000001");
+    write_all(writer, stream.data(), stream.size());
+    REQUIRE(run_until(loop, [&] { return events.presented.size() == 2; }));
+    CHECK(events.presented[1] == "00000001");
+    ::close(writer);
+}
+
+TEST_CASE("evdev adapter: the grab is injectable and used on open") {
+    ScratchDir dir;
+    auto fifo = dir.file("event-kbd");
+    REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
+    EventLoop loop;
+    RecordingEvents events;
+    FakeClock clock;
+    int grabbed = 0;
+    ReaderRuntimeOptions options;
+    options.evdev_grab = [&](int) -> Status {
+        ++grabbed;
+        return {};
+    };
+    auto reader = open_badge_reader(decimal_reader(fifo), loop, events, clock, options);
+    REQUIRE(reader.has_value());
+    CHECK(grabbed == 1);
+}

@@ -168,6 +168,9 @@ Status GateApp::session_started(const SessionRecord& open) {
         log::error("journal", "cannot record a new session: " + stored.error().message());
         return stored;
     }
+    loop_.add_oneshot(std::chrono::milliseconds(0), [this, id = open.id] {
+        if (auto s = journal_->make_durable(id); !s) log::warning("journal", "sync failed: " + s.error().message());
+    });
     log::info("session", open.id + " started for " + open.member + " (" + open.uid + ")");
     return {};
 }
@@ -182,7 +185,7 @@ void GateApp::session_ended(const SessionRecord& closed) {
         log::error("journal", "cannot move session " + closed.id + " to the outbox (" + s.error().message() +
                                   "); keeping it in memory and retrying");
         unjournaled_.push_back(closed);
-        loop_.add_timer(std::chrono::seconds(10), [this] { retry_unjournaled(); });
+        loop_.add_oneshot(std::chrono::seconds(10), [this] { retry_unjournaled(); });
         return;
     }
     pump_outbox();
@@ -191,7 +194,7 @@ void GateApp::session_ended(const SessionRecord& closed) {
 void GateApp::retry_unjournaled() {
     while (!unjournaled_.empty()) {
         if (auto s = journal_->session_closed(unjournaled_.front()); !s) {
-            loop_.add_timer(std::chrono::seconds(10), [this] { retry_unjournaled(); });
+            loop_.add_oneshot(std::chrono::seconds(10), [this] { retry_unjournaled(); });
             return;
         }
         unjournaled_.erase(unjournaled_.begin());

@@ -85,6 +85,15 @@ EventLoop::TimerId EventLoop::add_timer(std::chrono::milliseconds delay, TimerHa
     return id;
 }
 
+EventLoop::TimerId EventLoop::add_oneshot(std::chrono::milliseconds delay, TimerHandler handler) {
+    auto id = std::make_shared<TimerId>(0);
+    *id = add_timer(delay, [this, id, handler = std::move(handler)] {
+        cancel_timer(*id);  // the handler runs from a copy, so freeing the timer first is safe
+        handler();
+    });
+    return *id;
+}
+
 bool EventLoop::rearm(TimerId id, std::chrono::milliseconds delay) {
     auto it = timers_.find(id);
     if (it == timers_.end()) return false;

@@ -32,6 +32,8 @@ public:
     // One-shot unless `interval` is non-zero. Returns 0 if no timerfd could be made.
     TimerId add_timer(std::chrono::milliseconds delay, TimerHandler handler,
                       std::chrono::milliseconds interval = std::chrono::milliseconds(0));
+    // Fires once, then frees its timerfd. For deferred work and retries.
+    TimerId add_oneshot(std::chrono::milliseconds delay, TimerHandler handler);
     // Re-arms an existing timer (zero delay: disarm). Returns false for an unknown id.
     bool rearm(TimerId id, std::chrono::milliseconds delay);
     void cancel_timer(TimerId id);

@@ -93,10 +93,8 @@ void MqttLink::connect_now() {
 
 void MqttLink::schedule_reconnect() {
     if (stopping_ || reconnect_timer_) return;
-    reconnect_timer_ = loop_.add_timer(backoff_, [this] {
-        auto id = reconnect_timer_;
+    reconnect_timer_ = loop_.add_oneshot(backoff_, [this] {
         reconnect_timer_ = 0;
-        loop_.cancel_timer(id);
         connect_now();
     });
     backoff_ = std::min(backoff_ * 2, options_.max_backoff);

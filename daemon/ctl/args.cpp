@@ -1,0 +1,87 @@
+#include "ctl/args.hpp"
+
+#include "core/gate_config.hpp"
+#include "ctl/parse.hpp"
+#include "ctl/queries.hpp"
+
+namespace fabgate::ctl {
+
+tl::expected<UnixMs, Failure> time_arg(const std::string& option, const std::string& text) {
+    auto t = parse_time(text);
+    if (!t) return bad_argument(option, t.error());
+    return *t;
+}
+
+tl::expected<std::optional<UnixMs>, Failure> until_arg(const std::string& option,
+                                                       const std::string& text) {
+    if (text == "never" || text == "none") return std::optional<UnixMs>{};
+    auto t = time_arg(option, text);
+    if (!t) return tl::unexpected(t.error());
+    return std::optional<UnixMs>(*t);
+}
+
+tl::expected<std::int64_t, Failure> duration_arg(const std::string& option,
+                                                 const std::string& text) {
+    auto d = parse_duration_s(text);
+    if (!d) return bad_argument(option, d.error());
+    return *d;
+}
+
+tl::expected<std::int64_t, Failure> money_arg(const std::string& option, const std::string& text,
+                                              const std::string& currency) {
+    auto m = parse_money(text, currency_decimals(currency));
+    if (!m) return bad_argument(option, m.error());
+    return *m;
+}
+
+std::string until_text(const std::optional<UnixMs>& t) { return t ? format_short(*t) : "never"; }
+
+Cell until_cell(const std::optional<UnixMs>& t) {
+    return t ? Cell(format_short(*t), format_iso(*t)) : Cell("never", nullptr);
+}
+
+Cell time_cell(UnixMs t) { return Cell(format_short(t), format_iso(t)); }
+
+std::string target_text(TargetKind kind, const std::string& name) {
+    return kind == TargetKind::Group ? "group " + name : name;
+}
+
+tl::expected<Target, Failure> target_arg(Session& s, const std::string& machine,
+                                         const std::string& group, bool must_exist) {
+    if (machine.empty() == group.empty())
+        return usage_error("MACHINE", "name either a machine or --group GROUP (one of them)");
+    if (!group.empty()) {
+        if (!is_valid_id(group))
+            return usage_error("--group", "'" + group + "': use letters, digits, '-' and '_'");
+        if (must_exist) {
+            auto all = s.ledger().machines();
+            if (!all) return runtime_error(all.error());
+            bool used = false;
+            for (const auto& m : *all) used = used || (m.group_name && *m.group_name == group);
+            if (!used)
+                *s.err << "fabctl: warning: no machine is in group '" << group
+                       << "' yet (see `fabctl machines add --group`)\n";
+        }
+        return Target{TargetKind::Group, group};
+    }
+    // Rights and tariffs name a machine by id, on any site; SITE/ID is accepted and checked.
+    std::string id = machine.substr(machine.find('/') == std::string::npos ? 0
+                                                                           : machine.find('/') + 1);
+    if (must_exist) {
+        auto m = find_machine(s.ledger(), machine);
+        if (!m) {
+            // The same id on several sites is fine here: the right covers all of them.
+            if (m.error().what.find("several sites") == std::string::npos)
+                return runtime_error(m.error());
+        }
+    }
+    return Target{TargetKind::Machine, id};
+}
+
+tl::expected<void, Failure> id_arg(const std::string& what, const std::string& id) {
+    if (!is_valid_id(id))
+        return usage_error(what, "'" + id + "': use 1 to 64 letters, digits, '-' and '_'");
+    return {};
+}
+
+}  // namespace fabgate::ctl

@@ -1,0 +1,210 @@
+// badges assign | unassign | list | unknown
+#include <map>
+
+#include "core/uid.hpp"
+#include "ctl/args.hpp"
+#include "ctl/command.hpp"
+#include "ctl/parse.hpp"
+#include "ctl/queries.hpp"
+
+namespace fabgate::ctl {
+namespace {
+
+struct AssignOptions {
+    std::vector<std::string> positionals;  // UID MEMBER, or MEMBER with --last-unknown-at
+    std::string label;
+    std::string last_unknown_at;
+    std::string max_age;
+    bool move = false;
+};
+
+// The newest unknown badge seen at a machine ("site/id" or a bare id on any site).
+tl::expected<ledger::UnknownBadge, Failure> last_unknown_at(Session& s, const std::string& ref,
+                                                            const std::string& max_age) {
+    auto unknown = s.ledger().unknown_badges();
+    if (!unknown) return runtime_error(unknown.error());
+    auto slash = ref.find('/');
+    std::optional<ledger::UnknownBadge> newest;
+    for (const auto& u : *unknown) {
+        bool here = slash == std::string::npos
+                        ? u.machine == ref
+                        : u.site == ref.substr(0, slash) && u.machine == ref.substr(slash + 1);
+        if (here && (!newest || u.last_seen_at > newest->last_seen_at)) newest = u;
+    }
+    if (!newest)
+        return runtime_error("--last-unknown-at " + ref,
+                             "no unknown badge was seen at this machine (present the new badge "
+                             "at the reader, then run this again; see `fabctl badges unknown`)");
+    if (!max_age.empty()) {
+        auto age = duration_arg("--max-age", max_age);
+        if (!age) return tl::unexpected(age.error());
+        if (s.now - newest->last_seen_at > *age * 1000)
+            return runtime_error("--last-unknown-at " + ref,
+                                 "the newest unknown badge, " + newest->uid + ", was seen at " +
+                                     format_short(newest->last_seen_at) + ", longer ago than " +
+                                     max_age + "; present the badge again");
+    }
+    return *newest;
+}
+
+Outcome assign(Session& s, const AssignOptions& o) {
+    std::string uid_text, member;
+    std::optional<ledger::UnknownBadge> seen;
+    if (!o.last_unknown_at.empty()) {
+        if (o.positionals.size() != 1)
+            return usage_error("badges assign",
+                               "with --last-unknown-at give only the MEMBER (the badge is the "
+                               "last unknown one seen at that machine)");
+        member = o.positionals[0];
+        auto u = last_unknown_at(s, o.last_unknown_at, o.max_age);
+        if (!u) return tl::unexpected(u.error());
+        seen = *u;
+        uid_text = u->uid;
+    } else {
+        if (o.positionals.size() != 2)
+            return usage_error("badges assign",
+                               "give UID MEMBER, or MEMBER with --last-unknown-at MACHINE");
+        uid_text = o.positionals[0];
+        member = o.positionals[1];
+    }
+    auto uid = Uid::parse(uid_text);
+    if (!uid) return usage_error("UID", uid.error().what);
+
+    auto holder = s.ledger().member(member);
+    if (!holder) return runtime_error(holder.error());
+    if (!*holder)
+        return runtime_error("member " + member, "does not exist (see `fabctl members list`)");
+    auto all = s.ledger().badges();
+    if (!all) return runtime_error(all.error());
+    for (const auto& b : *all) {
+        if (b.uid != uid->hex() || !b.member_id) continue;
+        if (*b.member_id == member) {
+            *s.out << "badge " << b.uid << " already belongs to " << member << "\n";
+            if (o.label.empty() || o.label == b.label) return {};
+        } else if (!o.move) {
+            return runtime_error("badge " + b.uid,
+                                 "belongs to member " + *b.member_id +
+                                     "; add --move to give it to " + member +
+                                     " (a badge has one holder)");
+        }
+    }
+    if (auto r = check(s.ledger().assign_badge(uid->hex(), member, o.label, s.actor, s.now)); !r)
+        return r;
+    if (s.json) {
+        nlohmann::json j{{"uid", uid->hex()}, {"member", member}, {"label", o.label}};
+        if (seen)
+            j["seen_at"] = {{"site", seen->site},
+                            {"machine", seen->machine},
+                            {"last_seen_at", format_iso(seen->last_seen_at)}};
+        *s.out << dump_json(j) << "\n";
+        return {};
+    }
+    *s.out << "badge " << uid->hex() << " assigned to " << member << " (" << (*holder)->name
+           << ")";
+    if (seen)
+        *s.out << "; last seen at " << seen->site << "/" << seen->machine << " "
+               << format_short(seen->last_seen_at);
+    *s.out << "\n";
+    return {};
+}
+
+struct UidOptions {
+    std::string uid;
+};
+
+Outcome unassign(Session& s, const UidOptions& o) {
+    auto uid = Uid::parse(o.uid);
+    if (!uid) return usage_error("UID", uid.error().what);
+    if (auto r = check(s.ledger().unassign_badge(uid->hex(), s.actor, s.now)); !r) return r;
+    *s.out << "badge " << uid->hex() << " unassigned; it opens nothing until assigned again\n";
+    return {};
+}
+
+struct ListOptions {
+    std::string member;
+    bool unassigned = false;
+};
+
+Outcome list(Session& s, const ListOptions& o) {
+    auto badges = o.member.empty() ? s.ledger().badges() : s.ledger().badges_of(o.member);
+    if (!badges) return runtime_error(badges.error());
+    auto members = s.ledger().members();
+    if (!members) return runtime_error(members.error());
+    std::map<std::string, std::string> names;
+    for (const auto& m : *members) names[m.id] = m.name;
+    Table t{{"uid"}, {"member"}, {"name"}, {"label"}, {"assigned", false, "assigned_at"}};
+    for (const auto& b : *badges) {
+        if (o.unassigned && b.member_id) continue;
+        t.add({b.uid, optional_cell(b.member_id), b.member_id ? names[*b.member_id] : "",
+               b.label, b.assigned_at ? time_cell(*b.assigned_at) : Cell("", nullptr)});
+    }
+    render(t, s.format(), *s.out, "(no badges)");
+    return {};
+}
+
+struct UnknownOptions {
+    std::string machine;
+};
+
+Outcome unknown(Session& s, const UnknownOptions& o) {
+    auto rows = s.ledger().unknown_badges();
+    if (!rows) return runtime_error(rows.error());
+    Table t{{"uid"},
+            {"machine"},
+            {"last_seen", false, "last_seen_at"},
+            {"first_seen", false, "first_seen_at"},
+            {"count", true}};
+    for (const auto& u : *rows) {
+        auto at = u.site + "/" + u.machine;
+        if (!o.machine.empty() && o.machine != u.machine && o.machine != at) continue;
+        t.add({u.uid, at, time_cell(u.last_seen_at), time_cell(u.first_seen_at), u.count});
+    }
+    render(t, s.format(), *s.out, "(no unknown badges seen)");
+    return {};
+}
+
+}  // namespace
+
+void add_badge_commands(CLI::App& app, Invocation& inv) {
+    auto* badges = app.add_subcommand("badges", "enrol badges and see unknown ones");
+    badges->require_subcommand(1);
+    {
+        auto o = std::make_shared<AssignOptions>();
+        auto* c = badges->add_subcommand(
+            "assign",
+            "give a badge to a member: `assign UID MEMBER`, or `assign --last-unknown-at MACHINE "
+            "MEMBER` for the badge just presented at that machine");
+        c->add_option("UID MEMBER", o->positionals,
+                      "badge UID in any spelling (04:a1:b2:c3, 04A1B2C3...) and member id")
+            ->expected(1, 2);
+        c->add_option("--label", o->label, "note on the badge: 'blue fob', 'card #12'");
+        c->add_option("--last-unknown-at", o->last_unknown_at,
+                      "take the newest unknown badge seen at this machine (SITE/ID or ID)");
+        c->add_option("--max-age", o->max_age,
+                      "with --last-unknown-at: refuse a badge seen longer ago than this (e.g. 5m)");
+        c->add_flag("--move", o->move, "take the badge from the member who holds it");
+        on_run(c, inv, o, assign);
+    }
+    {
+        auto o = std::make_shared<UidOptions>();
+        auto* c = badges->add_subcommand("unassign", "take a badge from its member (lost, returned)");
+        c->add_option("UID", o->uid, "badge UID")->required();
+        on_run(c, inv, o, unassign);
+    }
+    {
+        auto o = std::make_shared<ListOptions>();
+        auto* c = badges->add_subcommand("list", "list badges");
+        c->add_option("--member", o->member, "only this member's badges");
+        c->add_flag("--unassigned", o->unassigned, "only badges in the drawer");
+        on_run(c, inv, o, list);
+    }
+    {
+        auto o = std::make_shared<UnknownOptions>();
+        auto* c = badges->add_subcommand(
+            "unknown", "badges presented at a gate that are not enrolled, newest first");
+        c->add_option("--machine", o->machine, "only those seen at this machine (SITE/ID or ID)");
+        on_run(c, inv, o, unknown);
+    }
+}
+
+}  // namespace fabgate::ctl

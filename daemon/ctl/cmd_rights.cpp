@@ -1,0 +1,144 @@
+// rights grant | revoke | list
+#include <map>
+
+#include "ctl/args.hpp"
+#include "ctl/command.hpp"
+#include "ctl/parse.hpp"
+#include "ctl/queries.hpp"
+
+namespace fabgate::ctl {
+namespace {
+
+struct GrantOptions {
+    std::string member, machine, group, role = "user", until;
+};
+
+Outcome grant(Session& s, const GrantOptions& o) {
+    auto target = target_arg(s, o.machine, o.group, true);
+    if (!target) return tl::unexpected(target.error());
+    ledger::Right r;
+    r.member_id = o.member;
+    r.target_kind = target->kind;
+    r.target = target->name;
+    r.role = *role_from_string(o.role);  // CLI checked the choices
+    r.granted_by = s.person;
+    if (!o.until.empty()) {
+        auto until = until_arg("--until", o.until);
+        if (!until) return tl::unexpected(until.error());
+        r.valid_until = *until;
+    }
+    if (auto res = check(s.ledger().grant_right(r, s.actor, s.now)); !res) return res;
+    if (s.json) {
+        *s.out << dump_json({{"member", r.member_id},
+                             {"kind", std::string(to_string(r.target_kind))},
+                             {"target", r.target},
+                             {"role", o.role},
+                             {"until", r.valid_until ? nlohmann::json(format_iso(*r.valid_until))
+                                                     : nullptr}})
+               << "\n";
+    } else {
+        *s.out << o.member << " may use " << target_text(r.target_kind, r.target) << " as "
+               << o.role << ", until " << until_text(r.valid_until) << "\n";
+    }
+    return {};
+}
+
+struct RevokeOptions {
+    std::string member, machine, group;
+};
+
+Outcome revoke(Session& s, const RevokeOptions& o) {
+    auto target = target_arg(s, o.machine, o.group, false);
+    if (!target) return tl::unexpected(target.error());
+    if (auto r =
+            check(s.ledger().revoke_right(o.member, target->kind, target->name, s.actor, s.now));
+        !r)
+        return r;
+    *s.out << o.member << " may no longer use " << target_text(target->kind, target->name)
+           << "\n";
+    return {};
+}
+
+struct ListOptions {
+    std::string member, machine, group;
+};
+
+Outcome list(Session& s, const ListOptions& o) {
+    auto rights = o.member.empty() ? s.ledger().rights() : s.ledger().rights_of(o.member);
+    if (!rights) return runtime_error(rights.error());
+    // --machine shows what applies there: rights on the machine and on its group.
+    std::optional<ledger::Machine> machine;
+    if (!o.machine.empty()) {
+        auto m = find_machine(s.ledger(), o.machine);
+        if (!m) return runtime_error(m.error());
+        machine = *m;
+    }
+    auto members = s.ledger().members();
+    if (!members) return runtime_error(members.error());
+    std::map<std::string, std::string> names;
+    for (const auto& m : *members) names[m.id] = m.name;
+
+    Table t{{"member"},     {"name"},   {"target"},
+            {"kind"},       {"role"},   {"until"},
+            {"granted_by"}, {"granted", false, "granted_at"}};
+    for (const auto& r : *rights) {
+        if (machine) {
+            bool applies = r.target_kind == TargetKind::Machine
+                               ? r.target == machine->id
+                               : machine->group_name && r.target == *machine->group_name;
+            if (!applies) continue;
+        }
+        if (!o.group.empty() && !(r.target_kind == TargetKind::Group && r.target == o.group))
+            continue;
+        Cell until = until_cell(r.valid_until);
+        if (r.valid_until && *r.valid_until <= s.now)
+            until = Cell(until.text + " (expired)", until.value);
+        t.add({r.member_id, names[r.member_id], r.target, std::string(to_string(r.target_kind)),
+               std::string(to_string(r.role)), until, r.granted_by, time_cell(r.granted_at)});
+    }
+    render(t, s.format(), *s.out, "(no rights match)");
+    return {};
+}
+
+const std::vector<std::string> kRoles{"user", "supervisor", "maintainer"};
+
+}  // namespace
+
+void add_right_commands(CLI::App& app, Invocation& inv) {
+    auto* rights = app.add_subcommand("rights", "who may use which machine (training records)");
+    rights->require_subcommand(1);
+    {
+        auto o = std::make_shared<GrantOptions>();
+        auto* c = rights->add_subcommand(
+            "grant", "let a member use a machine (or every machine of a group)");
+        c->add_option("MEMBER", o->member, "member id")->required();
+        c->add_option("MACHINE", o->machine, "machine id (SITE/ID accepted); or use --group");
+        c->add_option("--group", o->group, "a machine group instead of one machine");
+        c->add_option("--role", o->role,
+                      "user (default), supervisor (may take over) or maintainer (may use it "
+                      "during maintenance)")
+            ->check(CLI::IsMember(kRoles));
+        c->add_option("--until", o->until,
+                      "training valid until this date (exclusive, UTC); default: forever");
+        on_run(c, inv, o, grant);
+    }
+    {
+        auto o = std::make_shared<RevokeOptions>();
+        auto* c = rights->add_subcommand("revoke", "take a right away");
+        c->add_option("MEMBER", o->member, "member id")->required();
+        c->add_option("MACHINE", o->machine, "machine id; or use --group");
+        c->add_option("--group", o->group, "the machine group the right names");
+        on_run(c, inv, o, revoke);
+    }
+    {
+        auto o = std::make_shared<ListOptions>();
+        auto* c = rights->add_subcommand("list", "list rights");
+        c->add_option("--member", o->member, "only this member's rights");
+        c->add_option("--machine", o->machine,
+                      "only rights that apply to this machine (its own and its group's)");
+        c->add_option("--group", o->group, "only rights on this group");
+        on_run(c, inv, o, list);
+    }
+}
+
+}  // namespace fabgate::ctl

@@ -1,0 +1,86 @@
+#pragma once
+// What every command gets once the command line is parsed (the open ledger, who is acting,
+// the time, where to print) and how it reports failure: a usage error names the argument
+// (exit 2), a runtime error names what and where (exit 1).
+#include <functional>
+#include <ostream>
+#include <string>
+
+#include <CLI/CLI.hpp>
+
+#include "ctl/fabctl.hpp"
+#include "ctl/output.hpp"
+#include "ledger/ledger_config.hpp"
+#include "ledger/ledger_db.hpp"
+
+namespace fabgate::ctl {
+
+struct Failure {
+    Error error;
+    int exit_code = kExitRuntime;
+};
+using Outcome = tl::expected<void, Failure>;
+
+inline tl::unexpected<Failure> usage_error(std::string where, std::string what) {
+    return tl::unexpected(Failure{Error{std::move(where), std::move(what)}, kExitUsage});
+}
+inline tl::unexpected<Failure> runtime_error(Error e) {
+    return tl::unexpected(Failure{std::move(e), kExitRuntime});
+}
+inline tl::unexpected<Failure> runtime_error(std::string where, std::string what) {
+    return runtime_error(Error{std::move(where), std::move(what)});
+}
+
+struct Session {
+    ledger::LedgerDb* db = nullptr;  // null for commands that need no database
+    const ledger::LedgerConfig* config = nullptr;
+    const Environment* env = nullptr;
+    std::string person;  // who, as given by --actor / $SUDO_USER / $USER
+    std::string actor;   // the audit log's actor: "fabctl:<person>"
+    UnixMs now = 0;
+    bool json = false;  // --json
+    std::ostream* out = nullptr;
+    std::ostream* err = nullptr;
+
+    ledger::LedgerDb& ledger() { return *db; }
+    Format format() const { return json ? Format::Json : Format::Text; }
+};
+
+// The parsed command: what to run, and what it needs before it can run.
+struct Invocation {
+    std::function<Outcome(Session&)> action;
+    enum class Database { None, Existing, Create } database = Database::Existing;
+};
+
+// Each family of commands adds its subcommands; a subcommand's callback sets the action.
+void add_member_commands(CLI::App& app, Invocation& inv);
+void add_badge_commands(CLI::App& app, Invocation& inv);
+void add_right_commands(CLI::App& app, Invocation& inv);
+void add_machine_commands(CLI::App& app, Invocation& inv);
+void add_tariff_commands(CLI::App& app, Invocation& inv);
+void add_billing_commands(CLI::App& app, Invocation& inv);
+void add_admin_commands(CLI::App& app, Invocation& inv);
+
+// Sets the action when `sub` is the command that was given. `options` lives as long as the
+// App (captured), so option variables bound to it stay valid until the action runs.
+template <class Options, class Run>
+void on_run(CLI::App* sub, Invocation& inv, std::shared_ptr<Options> options, Run run,
+            Invocation::Database database = Invocation::Database::Existing) {
+    sub->callback([&inv, options, run, database] {
+        inv.database = database;
+        inv.action = [options, run](Session& s) { return run(s, *options); };
+    });
+}
+
+// Converts the ledger's Status/Result failures into runtime failures.
+inline Outcome check(const Status& s) {
+    if (!s) return runtime_error(s.error());
+    return {};
+}
+
+// A time/date/duration/money argument that failed to parse, named by its option.
+inline tl::unexpected<Failure> bad_argument(const std::string& option, const Error& e) {
+    return usage_error(option, e.what);
+}
+
+}  // namespace fabgate::ctl

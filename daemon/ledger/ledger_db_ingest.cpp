@@ -32,7 +32,28 @@ std::string_view to_string(IngestResult r) {
 }
 
 std::string session_payload_hash(const SessionRecord& s) {
-    return detail::fnv1a_hex(encode(s));
+    // Every field in a fixed order, each length-prefixed so no two records read the same.
+    // Far cheaper than re-encoding JSON, and blind to key order or spacing in the payload.
+    std::string canonical;
+    canonical.reserve(256);
+    auto put = [&](std::string_view v) {
+        canonical.append(std::to_string(v.size())).push_back(':');
+        canonical.append(v);
+    };
+    put(s.id);
+    put(s.site);
+    put(s.machine);
+    put(s.uid);
+    put(s.member);
+    put(to_string(s.role));
+    put(std::to_string(s.started_at));
+    put(std::to_string(s.ended_at));
+    put(s.clock_synced ? "1" : "0");
+    put(std::to_string(s.powered_ms));
+    put(s.active_ms ? std::to_string(*s.active_ms) : "null");
+    put(to_string(s.end_reason));
+    put(s.ended_by);
+    return detail::fnv1a_hex(canonical);
 }
 
 std::string acl_content_hash(const AccessList& list) {

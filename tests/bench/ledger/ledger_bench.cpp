@@ -1,0 +1,310 @@
+// ledger_bench: prints figures for the ledger (see docs/ledger-schema.md and the ledger report).
+//  1. Mosquitto's own QoS 1 rate in this run: G publishers -> 1 subscriber, no ledger.
+//  2. The same sessions from G simulated gates through Mosquitto into fabledger: sessions/s
+//     landed and acknowledged (after the commit), and fabledger's peak RSS (VmHWM).
+//  3. A billing run over a database of R stored sessions: close the period, write its CSV.
+// Usage: ledger_bench [--sessions N] [--gates G] [--report-rows R] [--skip-mqtt] [--skip-report]
+#include <cstring>
+#include <iostream>
+#include <set>
+
+#include "core/topics.hpp"
+#include "ledger/ledger_db.hpp"
+#include "ledger_harness.hpp"
+
+using namespace fabgate;
+using namespace fabgate::ledger;
+using namespace fabgate::ledger_test;
+
+namespace {
+
+constexpr UnixMs kT0 = 1'767'225'600'000;
+constexpr int kWindow =
+    200;  // QoS 1 publishes per gate awaiting PUBACK, like a gate's outbox drain
+
+struct Gate {
+    std::unique_ptr<MqttLink> link;
+    std::string machine;
+    int published = 0;
+    int pubacked = 0;
+};
+
+std::vector<std::unique_ptr<Gate>> make_gates(EventLoop& loop, int port, int count,
+                                              const std::string& prefix) {
+    std::vector<std::unique_ptr<Gate>> gates;
+    for (int g = 0; g < count; ++g) {
+        auto gate = std::make_unique<Gate>();
+        MqttOptions o;
+        o.broker.port = port;
+        o.broker.client_id = prefix + "-" + std::to_string(g);
+        o.max_inflight = kWindow;
+        gate->machine = "m" + std::to_string(g);
+        gate->link = std::make_unique<MqttLink>(loop, o);
+        Gate* raw = gate.get();
+        gate->link->on_published([raw](int) { ++raw->pubacked; });
+        (void)gate->link->start();
+        gates.push_back(std::move(gate));
+    }
+    return gates;
+}
+
+bool run_until(EventLoop& loop, const std::function<bool()>& done, Ms deadline) {
+    auto start = SteadyClock::now();
+    while (!done()) {
+        if (elapsed_ms(start) > deadline.count()) return false;
+        loop.run_once(2);
+    }
+    return true;
+}
+
+// Publishes `per_gate` sessions from every gate, keeping each gate's window full.
+void stream(EventLoop& loop, std::vector<std::unique_ptr<Gate>>& gates, int per_gate,
+            const std::string& site, std::uint64_t run, const std::function<bool()>& done) {
+    while (!done()) {
+        for (std::size_t g = 0; g < gates.size(); ++g) {
+            auto& gate = *gates[g];
+            while (gate.published < per_gate && gate.published - gate.pubacked < kWindow) {
+                auto n = static_cast<std::uint64_t>(g) * 1'000'000 +
+                         static_cast<std::uint64_t>(gate.published);
+                auto s = make_session(session_id(run, n), site, gate.machine,
+                                      kT0 + gate.published * 60'000, 5 + n % 60);
+                if (!gate.link->publish(topics::machine(site, gate.machine, "sessions"), encode(s),
+                                        1, false))
+                    break;
+                ++gate.published;
+            }
+        }
+        loop.run_once(1);
+    }
+}
+
+void bench_mqtt(int sessions, int gate_count) {
+    TempDir dir;
+    Broker broker(dir);
+    if (!broker.up()) {
+        std::cerr << "mosquitto did not start; see " << broker.log_path() << "\n";
+        return;
+    }
+    const int per_gate = sessions / gate_count;
+    const int total = per_gate * gate_count;
+
+    // 1. Broker alone: publishers -> one QoS 1 subscriber.
+    {
+        EventLoop loop;
+        MqttOptions so;
+        so.broker.port = broker.port();
+        so.broker.client_id = "bench-subscriber";
+        MqttLink sub(loop, so);
+        int received = 0;
+        sub.on_message([&](std::string_view, std::string_view, bool) { ++received; });
+        sub.subscribe("fabgate/base/machines/+/sessions", 1);
+        (void)sub.start();
+        auto gates = make_gates(loop, broker.port(), gate_count, "base-gate");
+        run_until(
+            loop,
+            [&] {
+                if (!sub.connected()) return false;
+                for (auto& g : gates)
+                    if (!g->link->connected()) return false;
+                return true;
+            },
+            Ms(5000));
+        loop.run_once(50);  // the SUBACK
+        auto start = SteadyClock::now();
+        stream(loop, gates, per_gate, "base", 1,
+               [&] { return received >= total || elapsed_ms(start) > 120'000; });
+        auto ms = elapsed_ms(start);
+        std::cout << "mosquitto QoS1 alone: " << received << "/" << total << " messages, "
+                  << gate_count << " publishers -> 1 subscriber, " << ms << " ms, "
+                  << (received * 1000LL / std::max<std::int64_t>(ms, 1)) << " msg/s\n";
+        for (auto& g : gates) g->link->stop();
+        sub.stop();
+    }
+
+    // 2. Through fabledger.
+    {
+        auto db_path = dir.file("ledger.db");
+        {
+            auto db = LedgerDb::open(db_path);
+            if (!db) {
+                std::cerr << db.error().message() << "\n";
+                return;
+            }
+            for (int g = 0; g < gate_count; ++g)
+                (void)db->upsert_machine(
+                    {"bench", "m" + std::to_string(g), "machine", std::string("g")}, "bench", kT0);
+            Member m;
+            m.id = "m-1";
+            m.name = "Alice";
+            (void)db->add_member(m, "bench", kT0);
+            Tariff t;
+            t.target_kind = TargetKind::Group;
+            t.target = "g";
+            t.member_class = "*";
+            t.price_per_hour_minor = 1200;
+            (void)db->add_tariff(t, "bench", kT0);
+        }
+        auto config = dir.file("ledger.json");
+        std::ofstream(config) << "{\"database\": \"" << db_path
+                              << "\", \"broker\": {\"port\": " << broker.port()
+                              << "}, \"log_level\": \"notice\"}";
+        Child ledger({FABLEDGER_BIN, "--config", config}, dir.file("fabledger.log"));
+
+        EventLoop loop;
+        auto gates = make_gates(loop, broker.port(), gate_count, "bench-gate");
+        std::size_t acked = 0;
+        std::int64_t ack_messages = 0;
+        int acls = 0;
+        for (auto& g : gates) {
+            g->link->subscribe(topics::machine("bench", g->machine, "acks"), 1);
+            g->link->subscribe(topics::machine("bench", g->machine, "acl"), 1);
+            g->link->on_message([&](std::string_view topic, std::string_view payload, bool) {
+                if (topic.ends_with("/acl")) {
+                    ++acls;
+                    return;
+                }
+                if (auto ack = decode_ack(payload)) {
+                    acked += ack->ids.size();
+                    ++ack_messages;
+                }
+            });
+        }
+        // Every gate has the ledger's access list: the ledger is up and subscribed.
+        if (!run_until(
+                loop, [&] { return acls >= gate_count; }, Ms(15'000))) {
+            std::cerr << "fabledger did not publish access lists; log: "
+                      << dir.file("fabledger.log") << "\n"
+                      << read_file(dir.file("fabledger.log"));
+            return;
+        }
+        auto start = SteadyClock::now();
+        stream(loop, gates, per_gate, "bench", 2, [&] {
+            return acked >= static_cast<std::size_t>(total) || elapsed_ms(start) > 300'000;
+        });
+        auto ms = elapsed_ms(start);
+        long rss_kb = ledger.peak_rss_kb();
+        ledger.send(SIGTERM);
+        int code = ledger.wait_exit(Ms(10'000));
+        auto db = LedgerDb::open(db_path);
+        auto stored = db ? db->session_count().value_or(-1) : -1;
+        std::cout << "fabledger: " << acked << "/" << total
+                  << " sessions acknowledged after commit in " << ms << " ms = "
+                  << (static_cast<std::int64_t>(acked) * 1000 / std::max<std::int64_t>(ms, 1))
+                  << " sessions/s; " << ack_messages << " ack messages; " << stored
+                  << " rows stored; peak RSS " << rss_kb / 1024.0 << " MiB (VmHWM); exit code "
+                  << code << "\n";
+        for (auto& g : gates) g->link->stop();
+    }
+}
+
+void bench_report(std::int64_t rows) {
+    TempDir dir;
+    auto db_path = dir.file("report.db");
+    auto db = LedgerDb::open(db_path, {true, false, db::Durability::Normal, 5000});
+    if (!db) {
+        std::cerr << db.error().message() << "\n";
+        return;
+    }
+    constexpr int kMembers = 500;
+    constexpr int kMachines = 20;
+    (void)db->database().exec("BEGIN");
+    for (int m = 0; m < kMachines; ++m)
+        (void)db->database().exec(
+            "INSERT INTO machines(site, id, name, group_name) VALUES('lab', 'm" +
+            std::to_string(m) + "', 'Machine " + std::to_string(m) + "', 'g')");
+    for (int m = 0; m < kMembers; ++m)
+        (void)db->database().exec(
+            "INSERT INTO members(id, name, contact, member_class, created_at) VALUES('m-" +
+            std::to_string(m) + "', 'Member " + std::to_string(m) + ", the " + std::to_string(m) +
+            "th', '', 'standard', 0)");
+    (void)db->database().exec("COMMIT");
+
+    // A month of sessions, generated in SQLite directly in transactions of 10,000 rows.
+    auto start = SteadyClock::now();
+    auto ins = db->database().prepare(
+        "INSERT INTO sessions(id, site, machine, uid, member_id, role, started_at, ended_at, "
+        "clock_synced, powered_ms, "
+        "active_ms, end_reason, ended_by, payload_hash, received_at, tariff_id, billable_s, "
+        "amount_minor, currency) "
+        "VALUES(?1, 'lab', ?2, '04A1B2C3', ?3, 'user', ?4, ?5, 1, ?6, NULL, 'badge_out', '', 'x', "
+        "?5, NULL, ?7, ?8, "
+        "'EUR')");
+    const std::int64_t month_ms = 30LL * 24 * 3600 * 1000;
+    for (std::int64_t n = 0; n < rows; ++n) {
+        if (n % 10'000 == 0) (void)db->database().exec("BEGIN");
+        std::int64_t started = kT0 + n * month_ms / rows;
+        std::int64_t minutes = 5 + n % 120;
+        ins->bind(1, session_id(3, static_cast<std::uint64_t>(n)))
+            .bind(2, "m" + std::to_string(n % kMachines))
+            .bind(3, "m-" + std::to_string((n * 7919) % kMembers))
+            .bind(4, started)
+            .bind(5, started + minutes * 60'000)
+            .bind(6, minutes * 60'000)
+            .bind(7, minutes * 60)
+            .bind(8, minutes * 20);
+        (void)ins->run();
+        if (n % 10'000 == 9'999 || n == rows - 1) (void)db->database().exec("COMMIT");
+    }
+    auto gen_ms = elapsed_ms(start);
+
+    start = SteadyClock::now();
+    auto batch = db->close_period(kT0 + month_ms + 24 * 3600 * 1000, "bench", kT0 + month_ms * 2);
+    auto close_ms = elapsed_ms(start);
+    if (!batch) {
+        std::cerr << batch.error().message() << "\n";
+        return;
+    }
+    start = SteadyClock::now();
+    std::ofstream csv(dir.file("batch.csv"));
+    std::int64_t lines = 0;
+    auto s = db->export_batch_csv(batch->id, [&](std::string_view line) {
+        csv << line << '\n';
+        ++lines;
+    });
+    csv.close();
+    auto csv_ms = elapsed_ms(start);
+    auto csv_bytes = std::filesystem::file_size(dir.file("batch.csv"));
+
+    start = SteadyClock::now();
+    auto by_member = db->usage_by_member(0, kT0 + 2 * month_ms);
+    auto usage_ms = elapsed_ms(start);
+
+    std::cout << "billing report over " << rows << " sessions: generated in " << gen_ms
+              << " ms; close_period " << close_ms << " ms (" << batch->sessions
+              << " sessions in batch " << batch->id << "); CSV export " << csv_ms << " ms ("
+              << lines - 1 << " rows, " << csv_bytes / (1024 * 1024) << " MiB, "
+              << ((lines - 1) * 1000 / std::max<std::int64_t>(csv_ms, 1)) << " rows/s)"
+              << (s ? "" : " FAILED: " + s.error().message()) << "; usage_by_member " << usage_ms
+              << " ms (" << (by_member ? by_member->size() : 0) << " members)\n";
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    int sessions = 100'000, gates = 20;
+    std::int64_t report_rows = 1'000'000;
+    bool mqtt = true, report = true;
+    for (int i = 1; i < argc; ++i) {
+        std::string a = argv[i];
+        auto next = [&] { return i + 1 < argc ? std::atoll(argv[++i]) : 0; };
+        if (a == "--sessions")
+            sessions = static_cast<int>(next());
+        else if (a == "--gates")
+            gates = static_cast<int>(next());
+        else if (a == "--report-rows")
+            report_rows = next();
+        else if (a == "--skip-mqtt")
+            mqtt = false;
+        else if (a == "--skip-report")
+            report = false;
+        else {
+            std::cerr << "usage: ledger_bench [--sessions N] [--gates G] [--report-rows R] "
+                         "[--skip-mqtt] [--skip-report]\n";
+            return 2;
+        }
+    }
+    if (gates < 1 || sessions < gates) return 2;
+    if (mqtt) bench_mqtt(sessions, gates);
+    if (report) bench_report(report_rows);
+    return 0;
+}

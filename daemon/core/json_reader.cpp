@@ -1,5 +1,7 @@
 #include "core/json_reader.hpp"
 
+#include <algorithm>
+
 namespace fabgate {
 
 Error JsonErrors::combined(std::string where) const {
@@ -34,7 +36,7 @@ bool ObjectReader::has(const std::string& key) const { return object_ && object_
 
 const nlohmann::json* ObjectReader::find(const std::string& key, bool required) {
     if (!object_) return nullptr;
-    read_.insert(key);
+    if (std::find(read_.begin(), read_.end(), key) == read_.end()) read_.push_back(key);
     auto it = object_->find(key);
     if (it == object_->end() || it->is_null()) {
         if (required) errors_.add(path(key), "is required");
@@ -102,7 +104,7 @@ std::optional<std::string> ObjectReader::choice(const std::string& key, const st
 void ObjectReader::reject_unknown_keys() {
     if (!object_) return;
     for (const auto& [key, value] : object_->items())
-        if (!read_.count(key)) errors_.add(path(key), "is not a known setting");
+        if (std::find(read_.begin(), read_.end(), key) == read_.end()) errors_.add(path(key), "is not a known setting");
 }
 
 }  // namespace fabgate

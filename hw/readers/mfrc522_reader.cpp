@@ -63,6 +63,7 @@ Status Mfrc522Reader::init() {
             return s;
     present_.reset();
     misses_ = 0;
+    answered_last_read_ = false;
     return {};
 }
 
@@ -122,14 +123,19 @@ Result<Mfrc522Reader::CardRead> Mfrc522Reader::read_card() {
     const std::uint8_t wupa[] = {a::kWupA};
     Reply atqa;
     // A card left ACTIVE (a halt was lost) drops to IDLE on the first WUPA without answering;
-    // it answers the second.
-    for (int attempt = 0; attempt < 2; ++attempt) {
+    // it answers the second; so does a card whose last read was garbled mid-activation. Only
+    // a card that answered the last poll gets that second chance, so an empty field costs one
+    // timeout per poll.
+    int attempts = answered_last_read_ ? 2 : 1;
+    answered_last_read_ = false;
+    for (int attempt = 0; attempt < attempts; ++attempt) {
         auto r = transceive(wupa, 7);
         if (!r) return tl::unexpected(r.error());
         atqa = std::move(*r);
         if (atqa.kind != ReplyKind::NoAnswer) break;
     }
     if (atqa.kind == ReplyKind::NoAnswer) return CardRead{};
+    answered_last_read_ = true;
     // Several cards answer WUPA at once with different ATQAs: a collision here is still "a card".
     if (atqa.kind == ReplyKind::Data && (atqa.bytes.size() != 2 || atqa.rx_last_bits != 0))
         return garbled(drops_.garbled);

@@ -5,7 +5,8 @@
 // Each poll wakes the card with WUPA, reads its UID, then halts it (HLTA). A halted card that
 // stays in the field answers the next WUPA (REQA would not wake it), so it stays "present";
 // only a card that no longer answers counts as removed. Transceive waits on the chip's own
-// timer, so a poll blocks for at most a few milliseconds.
+// 5 ms timer: an empty-field poll blocks the loop for about 5 ms, a card read for about 5 ms
+// plus the activation exchange (the halt is not answered, so it waits for the timer too).
 #include <cstdint>
 #include <optional>
 #include <span>
@@ -84,6 +85,7 @@ class Mfrc522Reader {
     std::uint8_t version_ = 0;
     std::optional<Uid> present_;
     int misses_ = 0;
+    bool answered_last_read_ = false;
     Drops drops_;
 };
 

@@ -77,13 +77,14 @@ TEST_CASE("mfrc522: single, double and triple size uids through the cascade leve
     }
 }
 
-TEST_CASE("mfrc522: an empty field gives nothing") {
+TEST_CASE("mfrc522: an empty field gives nothing, and costs one WUPA (one timeout) per poll") {
     Rig rig;
     for (int i = 0; i < 5; ++i) {
         auto events = rig.poll();
         CHECK_FALSE(events.presented.has_value());
         CHECK_FALSE(events.removed);
     }
+    CHECK(rig.chip.transceives == 5);
 }
 
 TEST_CASE(

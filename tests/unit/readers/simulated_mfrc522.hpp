@@ -27,6 +27,8 @@ class SimulatedMfrc522 : public Mfrc522Bus {
     bool collision = false;  // a second card answers anticollision too
     int wakeups = 0;         // WUPA frames seen by a card in the field
     int halts = 0;
+    int transceives = 0;  // frames the driver sent, answered or not
+    int register_accesses = 0;
 
     void insert(Card card) {
         card_ = std::move(card);
@@ -39,6 +41,7 @@ class SimulatedMfrc522 : public Mfrc522Bus {
     Result<std::uint8_t> read(std::uint8_t r) override {
         using namespace mfrc522;
         if (bus_broken) return fail("spi", "Input/output error");
+        ++register_accesses;
         switch (r) {
             case kVersionReg:
                 return version;
@@ -60,6 +63,7 @@ class SimulatedMfrc522 : public Mfrc522Bus {
     Status write(std::uint8_t r, std::uint8_t v) override {
         using namespace mfrc522;
         if (bus_broken) return fail("spi", "Input/output error");
+        ++register_accesses;
         switch (r) {
             case kCommandReg:
                 if ((v & 0x0F) == kCmdSoftReset) {
@@ -96,6 +100,7 @@ class SimulatedMfrc522 : public Mfrc522Bus {
   private:
     void transceive() {
         using namespace mfrc522;
+        ++transceives;
         std::vector<std::uint8_t> frame(fifo_.begin(), fifo_.end());
         fifo_.clear();
         regs_[kErrorReg] = 0;

@@ -1,0 +1,321 @@
+// The broker as deployed (config/mosquitto, scripts/enrol-gate) keeps each client to its own
+// topics, and a running fabgate with acl_public_key set applies only access lists the ledger
+// signed: a forged, unsigned or altered list is refused and the list in force stays.
+#include <signal.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <thread>
+
+#include <doctest/doctest.h>
+#include <nlohmann/json.hpp>
+
+#include "control_socket.hpp"
+#include "core/messages.hpp"
+#include "secure_broker.hpp"
+#include "sys/acl_signature.hpp"
+
+using namespace fabgate;
+using namespace fabgate::test;
+using namespace std::chrono_literals;
+
+namespace {
+
+std::string topic(const std::string& machine, const std::string& leaf) {
+    return "fabgate/lab/machines/" + machine + "/" + leaf;
+}
+
+Login ledger_login(const SecureBroker& b) {
+    return {"fabledger", "ledger-secret", b.file("ca.crt"), "", ""};
+}
+Login manager_login(const SecureBroker& b) {
+    return {"manager", "manager-secret", b.file("ca.crt"), "", ""};
+}
+Login gate_login(const SecureBroker& b, const std::string& machine) {
+    auto dir = b.file("gate-" + machine);
+    return {"gate-lab-" + machine, b.gate_password(machine), b.file("ca.crt"), dir + "/gate.crt",
+            dir + "/gate.key"};
+}
+
+// mosquitto_pub as a stand-in for any client: exit status and what it printed.
+Shell cli_publish(const SecureBroker& b, const std::string& options) {
+    return run_shell("timeout 20 mosquitto_pub -h 127.0.0.1 -p " + std::to_string(b.port()) +
+                     " -q 1 -t fabgate/lab/machines/laser-1/sessions -m probe " + options);
+}
+
+std::string session_payload(const std::string& machine, const std::string& id) {
+    SessionRecord s;
+    s.id = id;
+    s.site = "lab";
+    s.machine = machine;
+    s.uid = "04A1B2C3";
+    s.member = "m-17";
+    s.started_at = 1'767'225'600'000;
+    s.ended_at = 1'767'229'200'000;
+    s.powered_ms = 3'600'000;
+    return encode(s);
+}
+
+AccessList access_list(const std::string& machine, std::int64_t version,
+                       const std::vector<std::string>& uids) {
+    AccessList list;
+    list.site = "lab";
+    list.machine = machine;
+    list.version = version;
+    list.generated_at = 1'767'225'600'000;
+    for (const auto& uid : uids) {
+        AccessEntry e;
+        e.member = "m-" + uid;
+        e.name = "member " + uid;
+        e.role = Role::User;
+        list.entries[Uid::parse(uid).value()] = e;
+    }
+    return list;
+}
+
+// Subscriptions take effect some time after subscribe(): publishes a marker until the receiver
+// hears it, so what is published afterwards is sure to find the subscription in place.
+bool in_sync(SecureClient& sender, SecureClient& receiver, const std::string& on_topic) {
+    for (int n = 0; n < 100; ++n) {
+        std::string marker = "sync-" + std::to_string(n);
+        if (!sender.publish(on_topic, marker)) return false;
+        if (receiver.wait([&] { return receiver.heard_payload(on_topic, marker); }, 100ms))
+            return true;
+    }
+    return false;
+}
+
+}  // namespace
+
+TEST_CASE("only known users with their own password get in, and only over TLS to the right CA") {
+    SecureBroker broker;
+    auto ca = " --cafile " + quote(broker.file("ca.crt"));
+    auto good = cli_publish(broker, ca + " -u fabledger -P ledger-secret");
+    CHECK_MESSAGE(good.status == 0, good.output);
+
+    auto wrong_password = cli_publish(broker, ca + " -u fabledger -P ledger-secreT");
+    CHECK(wrong_password.status != 0);
+    CHECK_MESSAGE(wrong_password.output.find("not authorised") != std::string::npos,
+                  wrong_password.output);
+
+    auto another_gates_password = cli_publish(
+        broker, ca + " -u gate-lab-laser-1 -P " + quote(broker.gate_password("laser-2")));
+    CHECK(another_gates_password.status != 0);
+    CHECK(another_gates_password.output.find("not authorised") != std::string::npos);
+
+    auto unknown_user = cli_publish(broker, ca + " -u mallory -P ledger-secret");
+    CHECK(unknown_user.status != 0);
+    CHECK(unknown_user.output.find("not authorised") != std::string::npos);
+
+    auto anonymous = cli_publish(broker, ca);
+    CHECK(anonymous.status != 0);
+    CHECK(anonymous.output.find("not authorised") != std::string::npos);
+
+    // Plain MQTT on the TLS port: the handshake never happens, nothing gets through.
+    auto plain = cli_publish(broker, "-u fabledger -P ledger-secret");
+    CHECK_MESSAGE(plain.status != 0, plain.output);
+
+    // A client that trusts another CA does not believe this broker (no man in the middle).
+    auto rogue = cli_publish(broker, "--cafile " + quote(broker.file("rogue-ca.crt")) +
+                                         " -u fabledger -P ledger-secret");
+    CHECK(rogue.status != 0);
+    CHECK_MESSAGE(rogue.output.find("TLS") != std::string::npos, rogue.output);
+
+    // Our own client library: over plain TCP it never gets a session, over TLS it does.
+    Login plain_login = ledger_login(broker);
+    plain_login.ca_file.clear();
+    SecureClient plain_client(broker.port(), plain_login, "plain");
+    CHECK_FALSE(plain_client.connect(2s));
+    SecureClient tls_client(broker.port(), ledger_login(broker), "fabledger");
+    CHECK(tls_client.connect());
+}
+
+TEST_CASE("a gate publishes only its own state, sessions and events") {
+    SecureBroker broker;
+    SecureClient ledger(broker.port(), ledger_login(broker), "fabledger");
+    SecureClient gate(broker.port(), gate_login(broker, "laser-1"), "gate-lab-laser-1");
+    SecureClient manager(broker.port(), manager_login(broker), "manager");
+    REQUIRE(ledger.connect());
+    REQUIRE(gate.connect());
+    REQUIRE(manager.connect());
+    ledger.subscribe("fabgate/#");
+    gate.subscribe("fabgate/#");
+    REQUIRE(in_sync(gate, ledger, topic("laser-1", "state")));
+    REQUIRE(in_sync(ledger, gate, topic("laser-1", "acks")));
+
+    // Forbidden first, allowed last, on one connection: if a forbidden one were delivered it
+    // would arrive before the allowed one.
+    CHECK(gate.publish(topic("laser-2", "sessions"), session_payload("laser-2", "forged-session")));
+    CHECK(gate.publish(topic("laser-2", "state"), "forged-state"));
+    CHECK(gate.publish(topic("laser-1", "acl"), "forged-acl"));
+    CHECK(gate.publish(topic("laser-1", "acks"), "forged-ack"));
+    CHECK(gate.publish(topic("laser-1", "commands"), "forged-command"));
+    CHECK(gate.publish(topic("laser-1", "sessions"), session_payload("laser-1", "real-session")));
+    REQUIRE(ledger.wait([&] { return !ledger.on(topic("laser-1", "sessions")).empty(); }));
+    CHECK(ledger.on(topic("laser-2", "sessions")).empty());
+    CHECK(ledger.on(topic("laser-2", "state")).empty());
+
+    // What the ledger and a manager may send does reach the gate, after the forgeries.
+    CHECK(ledger.publish(topic("laser-1", "acks"), "real-ack"));
+    CHECK(manager.publish(topic("laser-1", "acl"), "manager-acl"));  // managers do not write lists
+    CHECK(manager.publish(topic("laser-1", "commands"), "real-command"));
+    REQUIRE(gate.wait(
+        [&] { return gate.heard_payload(topic("laser-1", "commands"), "real-command"); }));
+    CHECK(gate.heard_payload(topic("laser-1", "acks"), "real-ack"));
+    CHECK_FALSE(gate.heard_payload(topic("laser-1", "acks"), "forged-ack"));
+    CHECK_FALSE(gate.heard_payload(topic("laser-1", "commands"), "forged-command"));
+    CHECK(gate.on(topic("laser-1", "acl")).empty());
+}
+
+TEST_CASE("a gate reads only its own access list, commands and acks") {
+    SecureBroker broker;
+    SecureClient ledger(broker.port(), ledger_login(broker), "fabledger");
+    SecureClient other_gate(broker.port(), gate_login(broker, "laser-2"), "gate-lab-laser-2");
+    REQUIRE(ledger.connect());
+    REQUIRE(other_gate.connect());
+    other_gate.subscribe("fabgate/#");
+    REQUIRE(in_sync(ledger, other_gate, topic("laser-2", "acks")));
+
+    CHECK(ledger.publish(topic("laser-1", "acl"), "list for laser-1", /*retain=*/true));
+    CHECK(ledger.publish(topic("laser-1", "acks"), "ack for laser-1"));
+    CHECK(ledger.publish(topic("laser-2", "acks"), "ack for laser-2"));
+    REQUIRE(other_gate.wait(
+        [&] { return other_gate.heard_payload(topic("laser-2", "acks"), "ack for laser-2"); }));
+    CHECK(other_gate.on(topic("laser-1", "acl")).empty());
+    CHECK(other_gate.on(topic("laser-1", "acks")).empty());
+}
+
+TEST_CASE("a client cannot push the ledger off its persistent session by borrowing its client id") {
+    SecureBroker broker;
+    SecureClient ledger(broker.port(), ledger_login(broker), "fabledger");
+    REQUIRE(ledger.connect());
+    ledger.subscribe(topic("+", "sessions"));
+    SecureClient impostor(broker.port(), gate_login(broker, "laser-1"), "fabledger");
+    REQUIRE(impostor.connect());
+    CHECK(impostor.publish(topic("laser-1", "sessions"),
+                           session_payload("laser-1", "after-impostor")));
+    REQUIRE(ledger.wait([&] { return !ledger.on(topic("laser-1", "sessions")).empty(); }));
+    CHECK(ledger.disconnects == 0);
+    CHECK(impostor.disconnects == 0);
+}
+
+namespace {
+
+// $FABGATE_BIN runs the same checks against another fabgate (an installed package's).
+std::string fabgate_binary() {
+    const char* other = std::getenv("FABGATE_BIN");
+    return other && *other ? other : FABGATE_BIN;
+}
+
+// A fabgate process logged in as gate-lab-laser-1 with the config enrol-gate wrote, on
+// simulated hardware, checking signatures with the ledger's public key.
+class SignedGate {
+  public:
+    explicit SignedGate(SecureBroker& broker) : broker_(broker) {
+        auto dir = broker.file("gate-laser-1");
+        std::ifstream in(dir + "/gate.json");
+        auto config = nlohmann::json::parse(in);
+        REQUIRE_FALSE(config.value("acl_public_key", "").empty());
+        config["control_socket"] = socket_ = dir + "/gate.sock";
+        config["journal"] = dir + "/journal.db";
+        config["broker"]["keepalive_s"] = 5;
+        std::ofstream(dir + "/test-gate.json") << config.dump(2);
+        process_ = ChildProcess({fabgate_binary(), "--config", dir + "/test-gate.json"},
+                                dir + "/gate.log");
+        auto deadline = std::chrono::steady_clock::now() + 10s;
+        while (!send("status").starts_with("relay=")) {
+            if (std::chrono::steady_clock::now() > deadline || !process_.running())
+                FAIL("fabgate did not start:\n" << process_.log());
+            std::this_thread::sleep_for(10ms);
+        }
+    }
+    ~SignedGate() {
+        process_.signal(SIGTERM);
+        process_.wait(10s);
+    }
+    std::string send(const std::string& line) {
+        auto reply = send_control_command(socket_, line);
+        return reply ? *reply : "error: " + reply.error().message();
+    }
+    bool admits(const std::string& uid) {
+        bool on = send("badge " + uid).find("relay=on") != std::string::npos;
+        if (on) send("badge " + uid);  // end the session again
+        return on;
+    }
+    // Waits for a line in the gate's log (how a refused list shows: it changes nothing else).
+    bool logged(const std::string& text) {
+        auto deadline = std::chrono::steady_clock::now() + 15s;
+        while (process_.log().find(text) == std::string::npos) {
+            if (std::chrono::steady_clock::now() > deadline) return false;
+            std::this_thread::sleep_for(10ms);
+        }
+        return true;
+    }
+    std::string log() const { return process_.log(); }
+
+  private:
+    SecureBroker& broker_;
+    std::string socket_;
+    ChildProcess process_;
+};
+
+std::string ledger_secret_key(const SecureBroker& broker) {
+    std::ifstream in(broker.file("keys/acl-signing.key"));
+    std::string hex;
+    in >> hex;
+    return hex;
+}
+
+}  // namespace
+
+TEST_CASE("fabgate applies only lists the ledger signed; a forged one leaves the list in force") {
+    SecureBroker broker;
+    SecureClient ledger(broker.port(), ledger_login(broker), "fabledger");
+    REQUIRE(ledger.connect());
+    const auto key = ledger_secret_key(broker);  // made by enrol-gate --make-acl-key (openssl)
+    const std::string alice = "04A1B2C3", mallory = "DEADBEEF";
+    auto publish = [&](const AccessList& list, const std::string& signature) {
+        REQUIRE(ledger.publish(topic("laser-1", "acl"), encode(list, signature), /*retain=*/true));
+    };
+
+    auto v1 = access_list("laser-1", 1, {alice});
+    publish(v1, acl_signature::sign_hex(v1, key).value());
+    SignedGate gate(broker);
+    REQUIRE_MESSAGE(gate.logged("access list version 1 in force"), gate.log());
+    CHECK(gate.admits(alice));
+    CHECK_FALSE(gate.admits(mallory));
+
+    SUBCASE("signed with another key") {
+        auto forger = acl_signature::generate_keypair().value();
+        auto v2 = access_list("laser-1", 2, {alice, mallory});
+        publish(v2, acl_signature::sign(v2, forger.secret_key));
+        REQUIRE_MESSAGE(gate.logged("access list version 2 refused"), gate.log());
+        CHECK(gate.log().find("does not match") != std::string::npos);
+    }
+    SUBCASE("not signed") {
+        publish(access_list("laser-1", 2, {alice, mallory}), "");
+        REQUIRE_MESSAGE(gate.logged("access list version 2 refused"), gate.log());
+        CHECK(gate.log().find("not signed") != std::string::npos);
+    }
+    SUBCASE("signed by the ledger, then a badge added") {
+        auto v2 = access_list("laser-1", 2, {alice});
+        auto signature = acl_signature::sign_hex(v2, key).value();
+        auto altered = access_list("laser-1", 2, {alice, mallory});
+        publish(altered, signature);
+        REQUIRE_MESSAGE(gate.logged("access list version 2 refused"), gate.log());
+    }
+    SUBCASE("signature that is not hex") {
+        publish(access_list("laser-1", 2, {alice, mallory}), std::string(128, 'z'));
+        REQUIRE_MESSAGE(gate.logged("access list version 2 refused"), gate.log());
+        CHECK(gate.log().find("not hex") != std::string::npos);
+    }
+    // Version 1 is still in force: alice in, mallory out.
+    CHECK(gate.admits(alice));
+    CHECK_FALSE(gate.admits(mallory));
+
+    // The same change, signed by the ledger, is applied: the refusals above were the signature's.
+    auto v3 = access_list("laser-1", 3, {alice, mallory});
+    publish(v3, acl_signature::sign_hex(v3, key).value());
+    REQUIRE_MESSAGE(gate.logged("access list version 3 in force"), gate.log());
+    CHECK(gate.admits(mallory));
+}

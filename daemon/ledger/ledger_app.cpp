@@ -10,6 +10,9 @@ namespace {
 
 // An ack of 1000 UUIDs is about 39 KB, inside the 64 KiB payload limit.
 constexpr std::size_t kMaxIdsPerAck = 1000;
+constexpr MonoMs kRetryDelayMs = 1000;
+// Messages held in memory while the database refuses writes (about 0.5 KB each).
+constexpr std::size_t kMaxHeldMessages = 200'000;
 
 }  // namespace
 
@@ -27,6 +30,7 @@ LedgerApp::~LedgerApp() {
 Status LedgerApp::start() {
     OpenOptions options;
     options.verify_integrity = config_.verify_integrity;
+    options.busy_timeout_ms = config_.busy_timeout_ms;
     auto opened = LedgerDb::open(config_.database, options);
     if (!opened) return tl::unexpected(opened.error());
     db_.emplace(std::move(*opened));
@@ -111,16 +115,40 @@ void LedgerApp::flush() {
         flush_armed_ = false;
     }
     if (pending_count_ == 0 || !db_) return;
+    auto now_mono = clock_.monotonic();
+    if (now_mono < retry_at_) {
+        // The database failed a moment ago (locked by a long fabctl job, disk full): wait.
+        flush_armed_ = loop_.rearm(flush_timer_, std::chrono::milliseconds(retry_at_ - now_mono));
+        return;
+    }
     IngestBatch batch = std::move(pending_);
     pending_ = IngestBatch{};
     pending_count_ = 0;
     auto summary = db_->ingest(batch, clock_.wall().unix_ms);
     if (!summary) {
-        // Nothing was acked, so the gates resend these after their resend interval.
+        // Nothing was acked. Keep the batch for a retry while memory allows; beyond that
+        // drop it: the gates keep every unacknowledged session and resend it.
         ++counters_.commit_failures;
-        log::error("ledger",
-                   "batch of " + std::to_string(batch.sessions.size()) +
-                       " sessions not stored (gates will resend): " + summary.error().message());
+        retry_at_ = clock_.monotonic() + kRetryDelayMs;
+        std::size_t held =
+            batch.sessions.size() + batch.states.size() + batch.unknown_badges.size();
+        bool keep = held + pending_count_ <= kMaxHeldMessages;
+        log::error("ledger", "batch of " + std::to_string(batch.sessions.size()) +
+                                 " sessions not stored (" +
+                                 (keep ? "retrying" : "dropped, gates will resend") +
+                                 "): " + summary.error().message());
+        if (keep) {
+            auto append = [](auto& to, auto& from) {
+                to.insert(to.end(), std::make_move_iterator(from.begin()),
+                          std::make_move_iterator(from.end()));
+            };
+            append(batch.sessions, pending_.sessions);
+            append(batch.states, pending_.states);
+            append(batch.unknown_badges, pending_.unknown_badges);
+            pending_ = std::move(batch);
+            pending_count_ += held;
+            flush_armed_ = loop_.rearm(flush_timer_, std::chrono::milliseconds(kRetryDelayMs));
+        }
         return;
     }
     ++counters_.batches;

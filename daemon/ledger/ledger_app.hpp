@@ -75,6 +75,7 @@ class LedgerApp {
     std::size_t pending_count_ = 0;
     EventLoop::TimerId flush_timer_ = 0;
     bool flush_armed_ = false;
+    MonoMs retry_at_ = 0;  // after a failed commit, no new attempt before this
     EventLoop::TimerId poll_timer_ = 0;
     EventLoop::TimerId refresh_timer_ = 0;
     std::int64_t data_version_ = -1;

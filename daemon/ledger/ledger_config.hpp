@@ -20,6 +20,7 @@ struct LedgerConfig {
     int acl_refresh_s = 60;   // rebuild anyway: a right or membership can lapse with no write
     int max_inflight = 1000;  // our QoS 1 acks and acl snapshots awaiting PUBACK
     bool verify_integrity = true;  // PRAGMA quick_check at start
+    int busy_timeout_ms = 5000;    // how long a commit waits for fabctl's write lock
     std::string log_level = "info";
 };
 

@@ -5,6 +5,7 @@
 //  3. A billing run over a database of R stored sessions: close the period, write its CSV.
 // Usage: ledger_bench [--sessions N] [--gates G] [--report-rows R] [--skip-mqtt] [--skip-report]
 #include <cstring>
+#include <ctime>
 #include <iostream>
 #include <set>
 
@@ -17,6 +18,25 @@ using namespace fabgate::ledger;
 using namespace fabgate::ledger_test;
 
 namespace {
+
+// CPU time (user + system) of a process in ms: a figure less at the mercy of other load
+// on a shared machine than wall time.
+std::int64_t cpu_ms(pid_t pid) {
+    std::istringstream in(read_file("/proc/" + std::to_string(pid) + "/stat"));
+    std::string field;
+    // utime and stime are fields 14 and 15; the command (field 2) has no spaces here.
+    long long utime = 0, stime = 0;
+    for (int n = 1; n <= 15 && in >> field; ++n) {
+        if (n == 14) utime = std::atoll(field.c_str());
+        if (n == 15) stime = std::atoll(field.c_str());
+    }
+    return (utime + stime) * 1000 / sysconf(_SC_CLK_TCK);
+}
+
+std::string load_average() {
+    auto text = read_file("/proc/loadavg");
+    return text.substr(0, text.find(' '));
+}
 
 constexpr UnixMs kT0 = 1'767'225'600'000;
 constexpr int kWindow =
@@ -116,7 +136,8 @@ void bench_mqtt(int sessions, int gate_count) {
         auto ms = elapsed_ms(start);
         std::cout << "mosquitto QoS1 alone: " << received << "/" << total << " messages, "
                   << gate_count << " publishers -> 1 subscriber, " << ms << " ms, "
-                  << (received * 1000LL / std::max<std::int64_t>(ms, 1)) << " msg/s\n";
+                  << (received * 1000LL / std::max<std::int64_t>(ms, 1)) << " msg/s; load average "
+                  << load_average() << "\n";
         for (auto& g : gates) g->link->stop();
         sub.stop();
     }
@@ -177,12 +198,14 @@ void bench_mqtt(int sessions, int gate_count) {
                       << read_file(dir.file("fabledger.log"));
             return;
         }
+        auto cpu_before = cpu_ms(ledger.pid());
         auto start = SteadyClock::now();
         stream(loop, gates, per_gate, "bench", 2, [&] {
             return acked >= static_cast<std::size_t>(total) || elapsed_ms(start) > 300'000;
         });
         auto ms = elapsed_ms(start);
         long rss_kb = ledger.peak_rss_kb();
+        auto ledger_cpu = cpu_ms(ledger.pid()) - cpu_before;
         ledger.send(SIGTERM);
         int code = ledger.wait_exit(Ms(10'000));
         auto db = LedgerDb::open(db_path);
@@ -191,8 +214,11 @@ void bench_mqtt(int sessions, int gate_count) {
                   << " sessions acknowledged after commit in " << ms << " ms = "
                   << (static_cast<std::int64_t>(acked) * 1000 / std::max<std::int64_t>(ms, 1))
                   << " sessions/s; " << ack_messages << " ack messages; " << stored
-                  << " rows stored; peak RSS " << rss_kb / 1024.0 << " MiB (VmHWM); exit code "
-                  << code << "\n";
+                  << " rows stored; peak RSS " << rss_kb / 1024.0 << " MiB (VmHWM); fabledger CPU "
+                  << ledger_cpu
+                  << " ms = " << (ledger_cpu * 1000 / std::max<std::int64_t>(total, 1))
+                  << " us/session; exit code " << code << "; load average " << load_average()
+                  << "\n";
         for (auto& g : gates) g->link->stop();
     }
 }
@@ -248,8 +274,10 @@ void bench_report(std::int64_t rows) {
     auto gen_ms = elapsed_ms(start);
 
     start = SteadyClock::now();
+    auto cpu0 = std::clock();
     auto batch = db->close_period(kT0 + month_ms + 24 * 3600 * 1000, "bench", kT0 + month_ms * 2);
     auto close_ms = elapsed_ms(start);
+    auto cpu1 = std::clock();
     if (!batch) {
         std::cerr << batch.error().message() << "\n";
         return;
@@ -263,6 +291,10 @@ void bench_report(std::int64_t rows) {
     });
     csv.close();
     auto csv_ms = elapsed_ms(start);
+    auto cpu2 = std::clock();
+    auto cpu = [](std::clock_t a, std::clock_t b) {
+        return static_cast<long long>((b - a) * 1000 / CLOCKS_PER_SEC);
+    };
     auto csv_bytes = std::filesystem::file_size(dir.file("batch.csv"));
 
     start = SteadyClock::now();
@@ -270,12 +302,14 @@ void bench_report(std::int64_t rows) {
     auto usage_ms = elapsed_ms(start);
 
     std::cout << "billing report over " << rows << " sessions: generated in " << gen_ms
-              << " ms; close_period " << close_ms << " ms (" << batch->sessions
-              << " sessions in batch " << batch->id << "); CSV export " << csv_ms << " ms ("
-              << lines - 1 << " rows, " << csv_bytes / (1024 * 1024) << " MiB, "
+              << " ms; close_period " << close_ms << " ms (CPU " << cpu(cpu0, cpu1) << " ms; "
+              << batch->sessions << " sessions in batch " << batch->id << "); CSV export " << csv_ms
+              << " ms (CPU " << cpu(cpu1, cpu2) << " ms; " << lines - 1 << " rows, "
+              << csv_bytes / (1024 * 1024) << " MiB, "
               << ((lines - 1) * 1000 / std::max<std::int64_t>(csv_ms, 1)) << " rows/s)"
               << (s ? "" : " FAILED: " + s.error().message()) << "; usage_by_member " << usage_ms
-              << " ms (" << (by_member ? by_member->size() : 0) << " members)\n";
+              << " ms (" << (by_member ? by_member->size() : 0) << " members); load average "
+              << load_average() << "\n";
 }
 
 }  // namespace

@@ -257,7 +257,8 @@ inline std::string ledger_config(const std::string& database, int port,
                                  const std::string& client_id = "fabledger") {
     return "{\"database\": \"" + database +
            "\", \"broker\": {\"host\": \"127.0.0.1\", \"port\": " + std::to_string(port) +
-           ", \"client_id\": \"" + client_id + "\"}, \"log_level\": \"info\"}";
+           ", \"client_id\": \"" + client_id +
+           "\"}, \"log_level\": \"info\", \"busy_timeout_ms\": 200}";
 }
 
 }  // namespace fabgate::ledger_test

@@ -301,3 +301,25 @@ TEST_CASE(
     auto latest = *db.latest_acl_version("lab", "laser-1");
     CHECK(latest->version == late.acl_version("laser-1"));
 }
+
+TEST_CASE(
+    "while fabctl holds the write lock nothing is acked; the batch is retried and then acked") {
+    Lab lab;
+    lab.start_ledger();
+    GateClient gate(lab.broker.port(), "gate-locked");
+    REQUIRE(gate.client.run_until([&] { return gate.acl_version("laser-1") >= 1; }, Ms(10'000)));
+
+    auto db = lab.open_db();
+    REQUIRE(db.database().exec("BEGIN IMMEDIATE"));  // a long fabctl job, say
+    auto s =
+        make_session(session_id(static_cast<std::uint64_t>(kT0) + 9, 1), "lab", "laser-1", kT0, 15);
+    REQUIRE(gate.publish(s));
+    // A negative can only be observed over time: a second with no ack (the ledger's busy
+    // timeout is 200 ms here, so it has failed and retried by then).
+    gate.client.run_for(Ms(1000));
+    CHECK(gate.acked.empty());
+    REQUIRE(db.database().exec("COMMIT"));
+    REQUIRE(gate.client.run_until([&] { return gate.acked.count(s.id) == 1; }, Ms(5000)));
+    CHECK(*db.session_count() == 1);
+    CHECK(read_file(lab.log).find("retrying") != std::string::npos);
+}

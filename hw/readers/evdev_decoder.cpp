@@ -59,7 +59,13 @@ char EvdevDecoder::character(std::uint16_t code) const {
 }
 
 std::optional<Uid> EvdevDecoder::feed(const KeyEvent& event) {
-    if (event.type != kEvKey) return std::nullopt;  // EV_SYN, EV_MSC scan codes, LEDs
+    if (event.type == kEvSyn && event.code == kSynDropped) {
+        // Keys are missing from this entry: what is left could be a valid but wrong UID.
+        if (!garbage_) ++drops_.overrun;
+        garbage_ = true;
+        return std::nullopt;
+    }
+    if (event.type != kEvKey) return std::nullopt;  // EV_SYN reports, EV_MSC scan codes, LEDs
     if (event.code == kKeyLeftShift || event.code == kKeyRightShift) {
         bool down = event.value != kKeyRelease;
         (event.code == kKeyLeftShift ? left_shift_ : right_shift_) = down;
@@ -111,6 +117,7 @@ void EvdevDecoder::add_drop_counts(DropCounts& counts) const {
     counts["evdev.garbage_key"] += drops_.garbage_key;
     counts["evdev.too_long"] += drops_.too_long;
     counts["evdev.invalid"] += drops_.invalid;
+    counts["evdev.overrun"] += drops_.overrun;
 }
 
 }  // namespace fabgate::readers

@@ -23,6 +23,7 @@ struct KeyEvent {
 namespace evdev {
 inline constexpr std::uint16_t kEvSyn = 0x00;
 inline constexpr std::uint16_t kEvKey = 0x01;
+inline constexpr std::uint16_t kSynDropped = 3;  // EV_SYN code: the kernel's buffer overran
 inline constexpr std::int32_t kKeyRelease = 0;
 inline constexpr std::int32_t kKeyPress = 1;
 inline constexpr std::int32_t kKeyRepeat = 2;
@@ -65,7 +66,8 @@ class EvdevDecoder {
         std::uint64_t garbage_key = 0;  // a key that cannot be part of a UID (entry dropped)
         std::uint64_t too_long = 0;
         std::uint64_t invalid = 0;  // entry not a UID in the configured format
-        std::uint64_t total() const { return garbage_key + too_long + invalid; }
+        std::uint64_t overrun = 0;  // keys were lost in the kernel (entry dropped)
+        std::uint64_t total() const { return garbage_key + too_long + invalid + overrun; }
     };
 
     explicit EvdevDecoder(UidTextFormat format) : format_(format) {}

@@ -14,7 +14,7 @@ using fabgate::readers::KeyEvent;
 using fabgate::readers::UidTextFormat;
 namespace ev = fabgate::readers::evdev;
 
-static_assert(ev::kEvKey == EV_KEY && ev::kEvSyn == EV_SYN);
+static_assert(ev::kEvKey == EV_KEY && ev::kEvSyn == EV_SYN && ev::kSynDropped == SYN_DROPPED);
 static_assert(ev::kKey1 == KEY_1 && ev::kKey0 == KEY_0 && KEY_9 == ev::kKey1 + 8);
 static_assert(ev::kKeyA == KEY_A && ev::kKeyB == KEY_B && ev::kKeyC == KEY_C &&
               ev::kKeyD == KEY_D && ev::kKeyE == KEY_E && ev::kKeyF == KEY_F);
@@ -150,4 +150,15 @@ TEST_CASE("evdev: an over-long entry is dropped, an empty Enter is ignored") {
 TEST_CASE("evdev: lsb-first readers are byte-swapped") {
     EvdevDecoder d(UidTextFormat{UidFormat::Hex, 4, ByteOrder::LsbFirst});
     CHECK(run(d, typed("C3B2A104\n")) == std::vector<std::string>{"04A1B2C3"});
+}
+
+TEST_CASE(
+    "evdev: keys lost in a kernel buffer overrun drop the entry instead of giving a shorter uid") {
+    EvdevDecoder d(UidTextFormat{UidFormat::Decimal, 4, ByteOrder::MsbFirst});
+    auto events = typed("00777");
+    events.push_back({EV_SYN, SYN_DROPPED, 0});
+    auto rest = typed("923\n0077705923\n");
+    events.insert(events.end(), rest.begin(), rest.end());
+    CHECK(run(d, events) == std::vector<std::string>{"04A1B2C3"});
+    CHECK(d.drops().overrun == 1);
 }

@@ -168,6 +168,16 @@ void LedgerApp::flush() {
                                       batch.sessions[n].topic + ": " + o.reason);
     }
     send_acks(batch, *summary);
+    for (const auto& st : batch.states) {
+        auto latest = db_->latest_acl_version(st.site, st.machine);
+        if (latest && st.status.acl_version > (*latest ? (*latest)->version : 0)) {
+            log::warning("ledger", st.site + "/" + st.machine + " runs access list version " +
+                                       std::to_string(st.status.acl_version) +
+                                       ", above the database's: publishing a higher one");
+            refresh_access_lists(false);
+            break;
+        }
+    }
 }
 
 void LedgerApp::send_acks(const IngestBatch& batch, const IngestSummary& summary) {
@@ -212,6 +222,11 @@ void LedgerApp::refresh_access_lists(bool republish) {
         log::warning("ledger", "cannot read machines: " + machines.error().message());
         return;
     }
+    // A gate may hold a higher version than our database knows (the database was restored
+    // from a backup): the next version must beat what the gate reports, or it refuses it.
+    std::map<std::pair<std::string, std::string>, std::int64_t> reported;
+    if (auto states = db_->machine_states(); states)
+        for (const auto& st : *states) reported[{st.site, st.machine}] = st.status.acl_version;
     UnixMs now = clock_.wall().unix_ms;
     for (const auto& m : *machines) {
         auto list = db_->build_access_list(m, now);
@@ -224,7 +239,9 @@ void LedgerApp::refresh_access_lists(bool republish) {
         }
         auto hash = acl_content_hash(*list);
         auto key = std::make_pair(m.site, m.id);
-        if (*latest && (*latest)->content_hash == hash) {
+        auto gate_version = reported.count(key) ? reported[key] : 0;
+        auto known = *latest ? (*latest)->version : 0;
+        if (*latest && (*latest)->content_hash == hash && known >= gate_version) {
             if (!republish && published_.count(key)) continue;
             // Same content, same version and time: the same bytes as the retained copy.
             list->version = (*latest)->version;
@@ -232,7 +249,7 @@ void LedgerApp::refresh_access_lists(bool republish) {
         } else {
             AclVersionRow row{m.site,
                               m.id,
-                              *latest ? (*latest)->version + 1 : 1,
+                              std::max(known, gate_version) + 1,
                               hash,
                               std::max(now, *latest ? (*latest)->published_at : 0),
                               static_cast<std::int64_t>(list->entries.size())};

@@ -300,6 +300,51 @@ TEST_CASE(
     CHECK(late.acl["laser-1"].signature.empty());  // signing is a later task
     auto latest = *db.latest_acl_version("lab", "laser-1");
     CHECK(latest->version == late.acl_version("laser-1"));
+
+    // A gate running a higher version than the database knows (restored from a backup)
+    // gets a list above it, or it would refuse every new one.
+    MachineStatus st;
+    st.state = MachineState::Idle;
+    st.acl_version = 100;
+    REQUIRE(
+        late.client.link().publish("fabgate/lab/machines/printer-1/state", encode(st), 1, true));
+    REQUIRE(late.client.run_until([&] { return late.acl_version("printer-1") == 101; }, Ms(5000)));
+}
+
+TEST_CASE("fabledger refuses a corrupt database with a clear error and does not touch it") {
+    TempDir dir;
+    auto db_path = dir.file("ledger.db");
+    {
+        auto db = LedgerDb::open(db_path);
+        REQUIRE(db);
+        Member m;
+        m.id = "m-1";
+        m.name = "Alice";
+        REQUIRE(db->add_member(m, "test", kT0));
+    }
+    {
+        std::fstream io(db_path, std::ios::in | std::ios::out | std::ios::binary);
+        // All of page 2, the members table: its b-tree header is garbage now.
+        io.seekp(4096);
+        std::string junk(4096, '\x33');
+        io.write(junk.data(), static_cast<std::streamsize>(junk.size()));
+    }
+    auto before = read_file(db_path);
+    auto config = dir.file("ledger.json");
+    std::ofstream(config) << ledger_config(db_path, free_port());
+    Child ledger({FABLEDGER_BIN, "--config", config}, dir.file("fabledger.log"));
+    CHECK(ledger.wait_exit(Ms(10'000)) == 1);
+    auto log = read_file(dir.file("fabledger.log"));
+    CHECK(log.find(db_path) != std::string::npos);
+    CHECK(log.find("refusing to touch it") != std::string::npos);
+    CHECK(read_file(db_path) == before);
+
+    // --check-config names an unknown key.
+    auto bad = dir.file("bad.json");
+    std::ofstream(bad) << R"({"database": "x", "brokr": {}})";
+    Child check({FABLEDGER_BIN, "--check-config", bad}, dir.file("check.log"));
+    CHECK(check.wait_exit(Ms(5000)) == 1);
+    CHECK(read_file(dir.file("check.log")).find("brokr") != std::string::npos);
 }
 
 TEST_CASE(

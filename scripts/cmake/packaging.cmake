@@ -1,0 +1,204 @@
+# Debian packages with CPack: `fabgate` (the machine daemon, for each Pi) and `fabledger` (the
+# ledger, fabctl and broker examples, for the central host). scripts/package builds them and
+# runs lintian. Included from the top-level CMakeLists.txt (or with -DCMAKE_PROJECT_INCLUDE);
+# the work is deferred to the end of the top-level directory, when every target exists.
+include_guard(GLOBAL)
+include(GNUInstallDirs)
+
+set(FABGATE_PACKAGE_CONTACT "FabGate maintainers <fabgate@example.org>" CACHE STRING "Maintainer field of the packages")
+set(FABGATE_PACKAGE_LICENSE "TBD" CACHE STRING "License named in debian/copyright")
+
+function(fabgate_write_maintainer_scripts component service dirs_note)
+    set(dir ${CMAKE_BINARY_DIR}/packaging/${component})
+    file(MAKE_DIRECTORY ${dir})
+    # The same steps debhelper would generate, plus users and directories from sysusers/tmpfiles.
+    file(WRITE ${dir}/postinst "#!/bin/sh
+set -e
+if [ \"$1\" = configure ]; then
+    systemd-sysusers ${component}.conf
+    systemd-tmpfiles --create ${component}.conf || true
+fi
+if [ \"$1\" = configure ] || [ \"$1\" = abort-upgrade ] || [ \"$1\" = abort-deconfigure ] || [ \"$1\" = abort-remove ]; then
+    deb-systemd-helper unmask '${service}' >/dev/null || true
+    if deb-systemd-helper --quiet was-enabled '${service}'; then
+        deb-systemd-helper enable '${service}' >/dev/null || true
+    else
+        deb-systemd-helper update-state '${service}' >/dev/null || true
+    fi
+    if [ -d /run/systemd/system ]; then
+        systemctl --system daemon-reload >/dev/null || true
+        # Starts only once configured (ConditionPathExists= in the unit).
+        deb-systemd-invoke restart '${service}' >/dev/null || true
+    fi
+fi
+")
+    file(WRITE ${dir}/prerm "#!/bin/sh
+set -e
+if [ -d /run/systemd/system ] && [ \"$1\" = remove ]; then
+    deb-systemd-invoke stop '${service}' >/dev/null || true
+fi
+")
+    file(WRITE ${dir}/postrm "#!/bin/sh
+set -e
+if [ -d /run/systemd/system ]; then
+    systemctl --system daemon-reload >/dev/null || true
+fi
+if [ \"$1\" = remove ] && [ -x /usr/bin/deb-systemd-helper ]; then
+    deb-systemd-helper mask '${service}' >/dev/null || true
+fi
+if [ \"$1\" = purge ] && [ -x /usr/bin/deb-systemd-helper ]; then
+    deb-systemd-helper purge '${service}' >/dev/null || true
+    deb-systemd-helper unmask '${service}' >/dev/null || true
+    # ${dirs_note}
+fi
+")
+    foreach(script postinst prerm postrm)
+        file(CHMOD ${dir}/${script} PERMISSIONS OWNER_READ OWNER_WRITE OWNER_EXECUTE GROUP_READ GROUP_EXECUTE
+             WORLD_READ WORLD_EXECUTE)
+    endforeach()
+    string(TOUPPER ${component} up)
+    set(CPACK_DEBIAN_${up}_PACKAGE_CONTROL_EXTRA "${dir}/postinst;${dir}/prerm;${dir}/postrm" PARENT_SCOPE)
+endfunction()
+
+# /usr/share/doc/<package>/: copyright and changelog, which Debian requires of every package.
+function(fabgate_package_docs component)
+    set(dir ${CMAKE_BINARY_DIR}/packaging/${component}/doc)
+    file(MAKE_DIRECTORY ${dir})
+    file(WRITE ${dir}/copyright "Format: https://www.debian.org/doc/packaging-manuals/copyright-format/1.0/
+Upstream-Name: FabGate
+Upstream-Contact: ${FABGATE_PACKAGE_CONTACT}
+
+Files: *
+Copyright: FabGate contributors
+License: ${FABGATE_PACKAGE_LICENSE}
+ The license is named by the FabGate project.
+")
+    string(TIMESTAMP date "%a, %d %b %Y %H:%M:%S +0000" UTC)
+    file(WRITE ${dir}/changelog "${component} (${PROJECT_VERSION}) unstable; urgency=medium
+
+  * Packaged with CPack (scripts/package).
+
+ -- ${FABGATE_PACKAGE_CONTACT}  ${date}
+")
+    find_program(FABGATE_GZIP gzip REQUIRED)
+    execute_process(COMMAND ${FABGATE_GZIP} -n -9 -f -k ${dir}/changelog)
+    install(FILES ${dir}/copyright ${dir}/changelog.gz DESTINATION ${CMAKE_INSTALL_DATADIR}/doc/${component}
+            COMPONENT ${component})
+    install(FILES ${CMAKE_SOURCE_DIR}/docs/deploy.md DESTINATION ${CMAKE_INSTALL_DATADIR}/doc/${component}
+            COMPONENT ${component} OPTIONAL)
+endfunction()
+
+function(fabgate_packaging)
+    set(src ${CMAKE_SOURCE_DIR})
+    # Debian 12 keeps units in /lib/systemd/system (lintian refuses /usr/lib there until trixie).
+    set(unitdir /lib/systemd/system)
+
+    # --- fabgate: the machine daemon
+    if(TARGET fabgate)
+        install(TARGETS fabgate RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR} COMPONENT fabgate)
+    endif()
+    install(FILES ${src}/systemd/fabgate.service DESTINATION ${unitdir} COMPONENT fabgate)
+    install(FILES ${src}/systemd/fabgate.sysusers.conf DESTINATION lib/sysusers.d
+            RENAME fabgate.conf COMPONENT fabgate)
+    install(FILES ${src}/systemd/fabgate.tmpfiles.conf DESTINATION lib/tmpfiles.d
+            RENAME fabgate.conf COMPONENT fabgate)
+    set(example_dir ${CMAKE_BINARY_DIR}/packaging/fabgate/examples)
+    file(MAKE_DIRECTORY ${example_dir})
+    # The shape scripts/enrol-gate writes; copied to /etc/fabgate/gate.json and edited, the
+    # service starts (its ConditionPathExists= waits for that file).
+    file(WRITE ${example_dir}/gate.json [=[{
+  "site": "lab",
+  "machine": "laser-1",
+  "machine_name": "Laser cutter",
+  "broker": {
+    "host": "broker.local",
+    "port": 8883,
+    "username": "gate-lab-laser-1",
+    "password_file": "/etc/fabgate/broker.pass",
+    "tls": {"ca_file": "/etc/fabgate/ca.crt"}
+  },
+  "journal": "/var/lib/fabgate/journal.db",
+  "hardware": {
+    "kind": "gpio",
+    "reader": {"type": "rdm6300", "device": "/dev/serial0"},
+    "outputs": {"relay": {"chip": "gpiochip0", "line": 17}}
+  }
+}
+]=])
+    install(FILES ${example_dir}/gate.json DESTINATION ${CMAKE_INSTALL_DATADIR}/doc/fabgate/examples COMPONENT fabgate)
+    fabgate_package_docs(fabgate)
+    fabgate_write_maintainer_scripts(fabgate fabgate.service
+        "the journal in /var/lib/fabgate may hold sessions not yet delivered: kept")
+
+    # --- fabledger: the ledger, fabctl, enrolment, broker examples
+    foreach(app fabledger fabctl)
+        if(TARGET ${app})
+            install(TARGETS ${app} RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR} COMPONENT fabledger)
+        endif()
+    endforeach()
+    install(PROGRAMS ${src}/scripts/enrol-gate DESTINATION ${CMAKE_INSTALL_SBINDIR} RENAME fabgate-enrol-gate
+            COMPONENT fabledger)
+    install(FILES ${src}/systemd/fabledger.service DESTINATION ${unitdir} COMPONENT fabledger)
+    install(FILES ${src}/systemd/fabledger.sysusers.conf DESTINATION lib/sysusers.d
+            RENAME fabledger.conf COMPONENT fabledger)
+    install(FILES ${src}/systemd/fabledger.tmpfiles.conf DESTINATION lib/tmpfiles.d
+            RENAME fabledger.conf COMPONENT fabledger)
+    install(FILES ${src}/config/mosquitto/mosquitto.conf ${src}/config/mosquitto/acl.conf
+                  ${src}/config/mosquitto/site-bridge.conf
+            DESTINATION ${CMAKE_INSTALL_DATADIR}/doc/fabledger/examples/mosquitto COMPONENT fabledger)
+    if(EXISTS ${src}/config/ledger.json)
+        # The service may write only /var/lib/fabledger.
+        file(READ ${src}/config/ledger.json ledger_example)
+        string(REGEX REPLACE "\"database\": *\"[^\"]*\"" "\"database\": \"/var/lib/fabledger/ledger.db\""
+               ledger_example "${ledger_example}")
+        file(WRITE ${CMAKE_BINARY_DIR}/packaging/fabledger/ledger.json "${ledger_example}")
+        install(FILES ${CMAKE_BINARY_DIR}/packaging/fabledger/ledger.json
+                DESTINATION ${CMAKE_INSTALL_DATADIR}/doc/fabledger/examples COMPONENT fabledger)
+    endif()
+    fabgate_package_docs(fabledger)
+    fabgate_write_maintainer_scripts(fabledger fabledger.service
+        "the billing database in /var/lib/fabledger is kept: remove it by hand if it is really unwanted")
+
+    # --- CPack
+    set(CPACK_GENERATOR DEB)
+    set(CPACK_PACKAGE_NAME fabgate)
+    set(CPACK_PACKAGE_VERSION ${PROJECT_VERSION})
+    set(CPACK_PACKAGE_VENDOR "FabGate")
+    set(CPACK_PACKAGE_CONTACT "${FABGATE_PACKAGE_CONTACT}")
+    set(CPACK_PACKAGING_INSTALL_PREFIX /usr)
+    set(CPACK_STRIP_FILES ON)
+    set(CPACK_DEB_COMPONENT_INSTALL ON)
+    set(CPACK_COMPONENTS_ALL fabgate fabledger)
+    set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
+    set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
+    set(CPACK_DEBIAN_PACKAGE_SECTION misc)
+    set(CPACK_DEBIAN_PACKAGE_PRIORITY optional)
+    set(CPACK_DEBIAN_PACKAGE_CONTROL_STRICT_PERMISSION ON)
+    set(CPACK_DEBIAN_PACKAGE_HOMEPAGE "https://github.com/fabgate/fabgate")
+    set(CPACK_DEBIAN_FABGATE_PACKAGE_NAME fabgate)
+    set(CPACK_DEBIAN_FABLEDGER_PACKAGE_NAME fabledger)
+    set(CPACK_DEBIAN_FABGATE_PACKAGE_SECTION misc)
+    set(CPACK_DEBIAN_FABLEDGER_PACKAGE_SECTION misc)
+    set(CPACK_DEBIAN_FABGATE_PACKAGE_DEPENDS "systemd, init-system-helpers (>= 1.54~)")
+    set(CPACK_DEBIAN_FABLEDGER_PACKAGE_DEPENDS "systemd, init-system-helpers (>= 1.54~)")
+    set(CPACK_DEBIAN_FABLEDGER_PACKAGE_RECOMMENDS "mosquitto, mosquitto-clients, openssl")
+    set(CPACK_COMPONENT_FABGATE_DESCRIPTION "FabLab machine access control by RFID badge
+ fabgate runs on a Raspberry Pi next to a laser cutter, 3D printer or other machine. It reads
+ members' badges, switches the machine's power relay only for those trained on it, meters each
+ session and sends it over MQTT to the central ledger, keeping a journal so nothing is lost
+ while the network is down.")
+    set(CPACK_COMPONENT_FABLEDGER_DESCRIPTION "FabLab billing ledger for FabGate machine sessions
+ fabledger stores the sessions that FabGate machine gates publish over MQTT in SQLite,
+ acknowledges them once stored, and publishes each machine's signed access list. fabctl
+ manages members, badges, training and tariffs; fabgate-enrol-gate adds gates to the broker.")
+    set(CPACK_COMPONENT_FABGATE_DISPLAY_NAME "fabgate")
+    set(CPACK_COMPONENT_FABLEDGER_DISPLAY_NAME "fabledger")
+    set(CPACK_DEBIAN_FABGATE_PACKAGE_CONTROL_EXTRA "${CPACK_DEBIAN_FABGATE_PACKAGE_CONTROL_EXTRA}")
+    set(CPACK_DEBIAN_FABLEDGER_PACKAGE_CONTROL_EXTRA "${CPACK_DEBIAN_FABLEDGER_PACKAGE_CONTROL_EXTRA}")
+    if(CMAKE_CROSSCOMPILING AND CMAKE_SYSTEM_PROCESSOR STREQUAL "aarch64")
+        set(CPACK_DEBIAN_PACKAGE_ARCHITECTURE arm64)
+    endif()
+    include(CPack)
+endfunction()
+
+cmake_language(DEFER DIRECTORY ${CMAKE_SOURCE_DIR} CALL fabgate_packaging)

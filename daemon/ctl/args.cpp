@@ -1,5 +1,6 @@
 #include "ctl/args.hpp"
 
+#include "core/billing.hpp"
 #include "core/gate_config.hpp"
 #include "ctl/parse.hpp"
 #include "ctl/queries.hpp"
@@ -34,13 +35,17 @@ tl::expected<std::int64_t, Failure> money_arg(const std::string& option, const s
     return *m;
 }
 
-std::string until_text(const std::optional<UnixMs>& t) { return t ? format_short(*t) : "never"; }
+std::string until_text(const std::optional<UnixMs>& t) {
+    return t ? format_short(*t) : "never";
+}
 
 Cell until_cell(const std::optional<UnixMs>& t) {
     return t ? Cell(format_short(*t), format_iso(*t)) : Cell("never", nullptr);
 }
 
-Cell time_cell(UnixMs t) { return Cell(format_short(t), format_iso(t)); }
+Cell time_cell(UnixMs t) {
+    return Cell(format_short(t), format_iso(t));
+}
 
 std::string target_text(TargetKind kind, const std::string& name) {
     return kind == TargetKind::Group ? "group " + name : name;
@@ -65,8 +70,8 @@ tl::expected<Target, Failure> target_arg(Session& s, const std::string& machine,
         return Target{TargetKind::Group, group};
     }
     // Rights and tariffs name a machine by id, on any site; SITE/ID is accepted and checked.
-    std::string id = machine.substr(machine.find('/') == std::string::npos ? 0
-                                                                           : machine.find('/') + 1);
+    std::string id =
+        machine.substr(machine.find('/') == std::string::npos ? 0 : machine.find('/') + 1);
     if (must_exist) {
         auto m = find_machine(s.ledger(), machine);
         if (!m) {

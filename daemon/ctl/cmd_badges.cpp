@@ -11,7 +11,7 @@ namespace fabgate::ctl {
 namespace {
 
 struct AssignOptions {
-    std::vector<std::string> positionals;  // UID MEMBER, or MEMBER with --last-unknown-at
+    std::string uid, member;  // with --last-unknown-at the one positional given is the member
     std::string label;
     std::string last_unknown_at;
     std::string max_age;
@@ -51,21 +51,23 @@ Outcome assign(Session& s, const AssignOptions& o) {
     std::string uid_text, member;
     std::optional<ledger::UnknownBadge> seen;
     if (!o.last_unknown_at.empty()) {
-        if (o.positionals.size() != 1)
+        if (!o.member.empty())
             return usage_error("badges assign",
                                "with --last-unknown-at give only the MEMBER (the badge is the "
                                "last unknown one seen at that machine)");
-        member = o.positionals[0];
+        member = o.uid;
+        if (member.empty()) return usage_error("MEMBER", "is required");
         auto u = last_unknown_at(s, o.last_unknown_at, o.max_age);
         if (!u) return tl::unexpected(u.error());
         seen = *u;
         uid_text = u->uid;
     } else {
-        if (o.positionals.size() != 2)
-            return usage_error("badges assign",
-                               "give UID MEMBER, or MEMBER with --last-unknown-at MACHINE");
-        uid_text = o.positionals[0];
-        member = o.positionals[1];
+        if (o.uid.empty() || o.member.empty())
+            return usage_error(o.uid.empty() ? "UID" : "MEMBER",
+                               "is required: give UID MEMBER, or MEMBER with --last-unknown-at "
+                               "MACHINE");
+        uid_text = o.uid;
+        member = o.member;
     }
     auto uid = Uid::parse(uid_text);
     if (!uid) return usage_error("UID", uid.error().what);
@@ -82,16 +84,15 @@ Outcome assign(Session& s, const AssignOptions& o) {
             *s.out << "badge " << b.uid << " already belongs to " << member << "\n";
             if (o.label.empty() || o.label == b.label) return {};
         } else if (!o.move) {
-            return runtime_error("badge " + b.uid,
-                                 "belongs to member " + *b.member_id +
-                                     "; add --move to give it to " + member +
-                                     " (a badge has one holder)");
+            return runtime_error("badge " + b.uid, "belongs to member " + *b.member_id +
+                                                       "; add --move to give it to " + member +
+                                                       " (a badge has one holder)");
         }
     }
     if (auto r = check(s.ledger().assign_badge(uid->hex(), member, o.label, s.actor, s.now)); !r)
         return r;
     if (s.json) {
-        nlohmann::json j{{"uid", uid->hex()}, {"member", member}, {"label", o.label}};
+        JsonValue j{{"uid", uid->hex()}, {"member", member}, {"label", o.label}};
         if (seen)
             j["seen_at"] = {{"site", seen->site},
                             {"machine", seen->machine},
@@ -99,8 +100,7 @@ Outcome assign(Session& s, const AssignOptions& o) {
         *s.out << dump_json(j) << "\n";
         return {};
     }
-    *s.out << "badge " << uid->hex() << " assigned to " << member << " (" << (*holder)->name
-           << ")";
+    *s.out << "badge " << uid->hex() << " assigned to " << member << " (" << (*holder)->name << ")";
     if (seen)
         *s.out << "; last seen at " << seen->site << "/" << seen->machine << " "
                << format_short(seen->last_seen_at);
@@ -135,8 +135,8 @@ Outcome list(Session& s, const ListOptions& o) {
     Table t{{"uid"}, {"member"}, {"name"}, {"label"}, {"assigned", false, "assigned_at"}};
     for (const auto& b : *badges) {
         if (o.unassigned && b.member_id) continue;
-        t.add({b.uid, optional_cell(b.member_id), b.member_id ? names[*b.member_id] : "",
-               b.label, b.assigned_at ? time_cell(*b.assigned_at) : Cell("", nullptr)});
+        t.add({b.uid, optional_cell(b.member_id), b.member_id ? names[*b.member_id] : "", b.label,
+               b.assigned_at ? time_cell(*b.assigned_at) : Cell("", nullptr)});
     }
     render(t, s.format(), *s.out, "(no badges)");
     return {};
@@ -174,9 +174,9 @@ void add_badge_commands(CLI::App& app, Invocation& inv) {
             "assign",
             "give a badge to a member: `assign UID MEMBER`, or `assign --last-unknown-at MACHINE "
             "MEMBER` for the badge just presented at that machine");
-        c->add_option("UID MEMBER", o->positionals,
-                      "badge UID in any spelling (04:a1:b2:c3, 04A1B2C3...) and member id")
-            ->expected(1, 2);
+        c->add_option("UID", o->uid,
+                      "badge UID in any spelling: 04:a1:b2:c3, 04A1B2C3, 04-A1-B2-C3");
+        c->add_option("MEMBER", o->member, "member id");
         c->add_option("--label", o->label, "note on the badge: 'blue fob', 'card #12'");
         c->add_option("--last-unknown-at", o->last_unknown_at,
                       "take the newest unknown badge seen at this machine (SITE/ID or ID)");
@@ -187,7 +187,8 @@ void add_badge_commands(CLI::App& app, Invocation& inv) {
     }
     {
         auto o = std::make_shared<UidOptions>();
-        auto* c = badges->add_subcommand("unassign", "take a badge from its member (lost, returned)");
+        auto* c =
+            badges->add_subcommand("unassign", "take a badge from its member (lost, returned)");
         c->add_option("UID", o->uid, "badge UID")->required();
         on_run(c, inv, o, unassign);
     }

@@ -52,7 +52,8 @@ struct EditOptions {
 
 Outcome edit(Session& s, const EditOptions& o) {
     if (!o.name && !o.group && !o.no_group)
-        return usage_error("machines edit", "nothing to change: give --name, --group or --no-group");
+        return usage_error("machines edit",
+                           "nothing to change: give --name, --group or --no-group");
     if (o.group && o.no_group) return usage_error("--no-group", "cannot go with --group");
     auto m = find_machine(s.ledger(), o.ref);
     if (!m) return runtime_error(m.error());
@@ -108,14 +109,13 @@ Outcome list(Session& s, const ListOptions&) {
             return;
         }
         const auto& st = it->second.status;
-        std::string who = st.member.empty() ? "" : st.member + (st.name.empty() ? "" : " (" + st.name + ")");
-        t.add({site + "/" + id, std::move(name), std::move(group),
-               std::string(to_string(st.state)), time_cell(st.since), who, st.detail,
-               st.acl_version});
+        std::string who =
+            st.member.empty() ? "" : st.member + (st.name.empty() ? "" : " (" + st.name + ")");
+        t.add({site + "/" + id, std::move(name), std::move(group), std::string(to_string(st.state)),
+               time_cell(st.since), who, st.detail, st.acl_version});
         by_key.erase(it);
     };
-    for (const auto& m : *machines)
-        add_row(m.site, m.id, m.name, optional_cell(m.group_name));
+    for (const auto& m : *machines) add_row(m.site, m.id, m.name, optional_cell(m.group_name));
     // Gates that report but are not registered: their sessions are refused, the manager must see.
     std::vector<std::pair<std::string, std::string>> strays;
     for (const auto& [key, st] : by_key) strays.push_back(key);
@@ -151,10 +151,10 @@ Outcome send(Session& s, const CommandOptions& o, CommandKind kind) {
     std::string verb = kind == CommandKind::Lock     ? "lock"
                        : kind == CommandKind::Unlock ? "unlock"
                                                      : "end_session";
-    nlohmann::json after{{"command", verb}, {"topic", topic}, {"reason", o.reason}};
-    if (auto r = check(ledger::detail::audit(s.ledger().database(), s.now, s.actor,
-                                             "machine." + verb, m->site + "/" + m->id, "",
-                                             after.dump()));
+    JsonValue after{{"command", verb}, {"topic", topic}, {"reason", o.reason}};
+    if (auto r =
+            check(ledger::detail::audit(s.ledger().database(), s.now, s.actor, "machine." + verb,
+                                        m->site + "/" + m->id, "", after.dump()));
         !r)
         return r;
 
@@ -164,12 +164,12 @@ Outcome send(Session& s, const CommandOptions& o, CommandKind kind) {
         for (const auto& st : *states)
             if (st.site == m->site && st.machine == m->id) last = st.status.state;
     if (s.json) {
-        *s.out << dump_json({{"machine", m->site + "/" + m->id},
-                             {"command", verb},
-                             {"topic", topic},
-                             {"delivered_to_broker", true},
-                             {"last_state", last ? nlohmann::json(std::string(to_string(*last)))
-                                                 : nullptr}})
+        *s.out << dump_json(
+                      {{"machine", m->site + "/" + m->id},
+                       {"command", verb},
+                       {"topic", topic},
+                       {"delivered_to_broker", true},
+                       {"last_state", last ? JsonValue(std::string(to_string(*last))) : nullptr}})
                << "\n";
     } else {
         *s.out << verb << " sent to " << m->site << "/" << m->id
@@ -188,9 +188,8 @@ void add_command(CLI::App* machines, Invocation& inv, const std::string& name,
     c->add_option("MACHINE", o->ref, "machine (SITE/ID, or ID if unique)")->required();
     c->add_option("--reason", o->reason, "why: shown on the machine's state and in the log");
     c->add_option("--timeout", o->timeout, "how long to wait for the broker (default 5s)");
-    on_run(c, inv, o, [kind](Session& s, const CommandOptions& opts) {
-        return send(s, opts, kind);
-    });
+    on_run(c, inv, o,
+           [kind](Session& s, const CommandOptions& opts) { return send(s, opts, kind); });
 }
 
 }  // namespace
@@ -201,8 +200,7 @@ void add_machine_commands(CLI::App& app, Invocation& inv) {
     {
         auto o = std::make_shared<AddOptions>();
         auto* c = machines->add_subcommand("add", "register a machine (its gate's site and id)");
-        c->add_option("SITE/ID", o->ref, "site and machine id as in the gate's config")
-            ->required();
+        c->add_option("SITE/ID", o->ref, "site and machine id as in the gate's config")->required();
         c->add_option("--name", o->name, "name for people: 'Laser cutter'")->required();
         c->add_option("--group", o->group, "group for rights and tariffs: lasers, printers...");
         on_run(c, inv, o, add);

@@ -29,12 +29,12 @@ Outcome grant(Session& s, const GrantOptions& o) {
     }
     if (auto res = check(s.ledger().grant_right(r, s.actor, s.now)); !res) return res;
     if (s.json) {
-        *s.out << dump_json({{"member", r.member_id},
-                             {"kind", std::string(to_string(r.target_kind))},
-                             {"target", r.target},
-                             {"role", o.role},
-                             {"until", r.valid_until ? nlohmann::json(format_iso(*r.valid_until))
-                                                     : nullptr}})
+        *s.out << dump_json(
+                      {{"member", r.member_id},
+                       {"kind", std::string(to_string(r.target_kind))},
+                       {"target", r.target},
+                       {"role", o.role},
+                       {"until", r.valid_until ? JsonValue(format_iso(*r.valid_until)) : nullptr}})
                << "\n";
     } else {
         *s.out << o.member << " may use " << target_text(r.target_kind, r.target) << " as "
@@ -54,8 +54,7 @@ Outcome revoke(Session& s, const RevokeOptions& o) {
             check(s.ledger().revoke_right(o.member, target->kind, target->name, s.actor, s.now));
         !r)
         return r;
-    *s.out << o.member << " may no longer use " << target_text(target->kind, target->name)
-           << "\n";
+    *s.out << o.member << " may no longer use " << target_text(target->kind, target->name) << "\n";
     return {};
 }
 
@@ -78,9 +77,8 @@ Outcome list(Session& s, const ListOptions& o) {
     std::map<std::string, std::string> names;
     for (const auto& m : *members) names[m.id] = m.name;
 
-    Table t{{"member"},     {"name"},   {"target"},
-            {"kind"},       {"role"},   {"until"},
-            {"granted_by"}, {"granted", false, "granted_at"}};
+    Table t{{"member"}, {"name"},  {"target"},     {"kind"},
+            {"role"},   {"until"}, {"granted_by"}, {"granted", false, "granted_at"}};
     for (const auto& r : *rights) {
         if (machine) {
             bool applies = r.target_kind == TargetKind::Machine

@@ -23,7 +23,9 @@ struct Globals {
     bool json = false;
 };
 
-void print_failure(std::ostream& err, const Error& e) { err << "fabctl: " << e.message() << "\n"; }
+void print_failure(std::ostream& err, const Error& e) {
+    err << "fabctl: " << e.message() << "\n";
+}
 
 // The ledger's config gives the database and the broker. It is optional when --db names the
 // database (broker commands then use the default broker, 127.0.0.1:1883).
@@ -51,8 +53,10 @@ Outcome open_database(Invocation::Database mode, const std::string& path,
                       std::optional<ledger::LedgerDb>& db) {
     std::error_code ec;
     if (mode == Invocation::Database::Existing && !std::filesystem::exists(path, ec))
-        return runtime_error(path, "no ledger database here (start fabledger, or create one with "
-                                   "`fabctl --db " + path + " init`)");
+        return runtime_error(path,
+                             "no ledger database here (start fabledger, or create one with "
+                             "`fabctl --db " +
+                                 path + " init`)");
     ledger::OpenOptions options;
     options.create = mode == Invocation::Database::Create;
     auto opened = ledger::LedgerDb::open(path, options);
@@ -103,13 +107,16 @@ int run_fabctl(const std::vector<std::string>& args, std::ostream& out, std::ost
     app.footer("Exit codes: 0 ok, 1 runtime error, 2 usage error. Run `fabctl COMMAND --help`.");
 
     Globals g;
-    app.add_option("--config", g.config,
-                   "the ledger's config (database path and broker); default " +
-                       std::string(kDefaultConfig));
-    app.add_option("--db", g.database, "ledger database file (overrides the config's)");
+    app.add_option(
+           "--config", g.config,
+           "the ledger's config (database path and broker); default " + std::string(kDefaultConfig))
+        ->type_name("FILE");
+    app.add_option("--db", g.database, "ledger database file (overrides the config's)")
+        ->type_name("FILE");
     app.add_flag("--json", g.json, "machine-readable JSON output");
     app.add_option("--actor", g.actor,
-                   "who makes the change, for the audit log (default $SUDO_USER or $USER)");
+                   "who makes the change, for the audit log (default $SUDO_USER or $USER)")
+        ->type_name("NAME");
 
     Invocation inv;
     add_member_commands(app, inv);
@@ -141,9 +148,8 @@ int run_fabctl(const std::vector<std::string>& args, std::ostream& out, std::ost
     ledger::LedgerConfig config;
     if (auto loaded = load_config(g, config); !loaded) return report(loaded.error());
     std::string database = g.database.empty() ? config.database : g.database;
-    if (!g.actor.empty() && std::all_of(g.actor.begin(), g.actor.end(), [](char c) {
-            return c == ' ';
-        }))
+    if (!g.actor.empty() &&
+        std::all_of(g.actor.begin(), g.actor.end(), [](char c) { return c == ' '; }))
         return report(Failure{{"--actor", "is blank"}, kExitUsage});
 
     std::optional<ledger::LedgerDb> db;
@@ -155,6 +161,7 @@ int run_fabctl(const std::vector<std::string>& args, std::ostream& out, std::ost
     Session session;
     session.db = db ? &*db : nullptr;
     session.config = &config;
+    session.database_path = database;
     session.env = &env;
     session.person = g.actor.empty() ? default_actor(env) : g.actor;
     session.actor = "fabctl:" + session.person;

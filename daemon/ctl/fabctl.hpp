@@ -19,15 +19,15 @@ inline constexpr int kExitRuntime = 1;  // a message on stderr names what failed
 inline constexpr int kExitUsage = 2;    // the command line is wrong; the message names the part
 
 // Publishes one QoS 1 message and returns once the broker acknowledged it (PUBACK).
-using Publisher = std::function<Status(const BrokerConfig& broker, const std::string& topic,
-                                       const std::string& payload,
-                                       std::chrono::milliseconds timeout)>;
+using Publisher =
+    std::function<Status(const BrokerConfig& broker, const std::string& topic,
+                         const std::string& payload, std::chrono::milliseconds timeout)>;
 
 // What the outside world gives a run; tests replace each part.
 struct Environment {
-    std::function<UnixMs()> now;                                       // default: system clock
+    std::function<UnixMs()> now;                                         // default: system clock
     std::function<std::optional<std::string>(const char* name)> getenv;  // default: ::getenv
-    Publisher publish;                                                  // default: MQTT broker
+    Publisher publish;                                                   // default: MQTT broker
 };
 
 Environment system_environment();

@@ -29,7 +29,8 @@ std::string one_line(const std::string& text) {
 
 std::string upper(const std::string& key) {
     std::string out;
-    for (char c : key) out.push_back(static_cast<char>(std::toupper(static_cast<unsigned char>(c))));
+    for (char c : key)
+        out.push_back(static_cast<char>(std::toupper(static_cast<unsigned char>(c))));
     return out;
 }
 
@@ -90,26 +91,32 @@ void render_csv(const Table& t, std::ostream& out) {
     }
 }
 
-nlohmann::json to_json(const Table& t) {
-    auto array = nlohmann::json::array();
+JsonValue to_json(const Table& t) {
+    auto array = JsonValue::array();
     for (const auto& row : t.rows) {
-        auto object = nlohmann::json::object();
+        auto object = JsonValue::object();
         for (std::size_t i = 0; i < t.columns.size(); ++i)
-            object[t.columns[i].json_name()] = i < row.size() ? row[i].value : nlohmann::json(nullptr);
+            object[t.columns[i].json_name()] = i < row.size() ? row[i].value : JsonValue(nullptr);
         array.push_back(std::move(object));
     }
     return array;
 }
 
-std::string dump_json(const nlohmann::json& j) {
-    return j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace);
+std::string dump_json(const JsonValue& j) {
+    return j.dump(2, ' ', false, JsonValue::error_handler_t::replace);
 }
 
 void render(const Table& t, Format f, std::ostream& out, const std::string& empty_note) {
     switch (f) {
-        case Format::Text: render_text(t, out, empty_note); break;
-        case Format::Csv: render_csv(t, out); break;
-        case Format::Json: out << dump_json(to_json(t)) << "\n"; break;
+        case Format::Text:
+            render_text(t, out, empty_note);
+            break;
+        case Format::Csv:
+            render_csv(t, out);
+            break;
+        case Format::Json:
+            out << dump_json(to_json(t)) << "\n";
+            break;
     }
 }
 
@@ -118,7 +125,9 @@ void render_fields(const std::vector<std::pair<std::string, std::string>>& field
     std::size_t width = 0;
     for (const auto& [k, v] : fields) width = std::max(width, display_width(k));
     for (const auto& [k, v] : fields) {
-        out << k << std::string(width - display_width(k) + 2, ' ') << one_line(v) << "\n";
+        auto value = one_line(v);
+        out << k << (value.empty() ? "" : std::string(width - display_width(k) + 2, ' ') + value)
+            << "\n";
     }
 }
 

@@ -12,15 +12,18 @@
 
 namespace fabgate::ctl {
 
+// Keys in the order the columns are shown, not sorted.
+using JsonValue = nlohmann::ordered_json;
+
 struct Cell {
     std::string text;
-    nlohmann::json value;
+    JsonValue value;
 
     Cell() : value(nullptr) {}
-    Cell(std::string t) : text(t), value(std::move(t)) {}  // NOLINT: strings read naturally
-    Cell(const char* t) : Cell(std::string(t)) {}          // NOLINT
+    Cell(std::string t) : text(t), value(std::move(t)) {}        // NOLINT: strings read naturally
+    Cell(const char* t) : Cell(std::string(t)) {}                // NOLINT
     Cell(std::int64_t v) : text(std::to_string(v)), value(v) {}  // NOLINT
-    Cell(std::string t, nlohmann::json v) : text(std::move(t)), value(std::move(v)) {}
+    Cell(std::string t, JsonValue v) : text(std::move(t)), value(std::move(v)) {}
 };
 
 // Empty text and JSON null when absent.
@@ -30,6 +33,9 @@ struct Column {
     std::string key;       // text and CSV header, snake_case
     bool numeric = false;  // right-aligned in text
     std::string json_key;  // when the JSON value differs from the text ("amount_minor"); else key
+
+    Column(std::string k, bool num = false, std::string json = {})  // NOLINT: {"id"} reads well
+        : key(std::move(k)), numeric(num), json_key(std::move(json)) {}
 
     const std::string& json_name() const { return json_key.empty() ? key : json_key; }
 };
@@ -51,11 +57,11 @@ void render_text(const Table& t, std::ostream& out, const std::string& empty_not
 // lines ending in \n like the ledger's batch export.
 void render_csv(const Table& t, std::ostream& out);
 // An array of objects keyed by column.
-nlohmann::json to_json(const Table& t);
+JsonValue to_json(const Table& t);
 void render(const Table& t, Format f, std::ostream& out, const std::string& empty_note = "(none)");
 
 // JSON text that never throws: invalid UTF-8 from the database is replaced, not fatal.
-std::string dump_json(const nlohmann::json& j);
+std::string dump_json(const JsonValue& j);
 
 // Display width of UTF-8 text: code points, not bytes ("Zoë" is 3).
 std::size_t display_width(const std::string& text);

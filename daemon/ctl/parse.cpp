@@ -9,9 +9,13 @@
 namespace fabgate::ctl {
 namespace {
 
-bool is_digit(char c) { return c >= '0' && c <= '9'; }
+bool is_digit(char c) {
+    return c >= '0' && c <= '9';
+}
 
-std::string quoted(std::string_view text) { return "'" + std::string(text) + "'"; }
+std::string quoted(std::string_view text) {
+    return "'" + std::string(text) + "'";
+}
 
 // Digits only, at most max_digits of them: no sign, no spaces, no overflow.
 std::optional<std::int64_t> read_digits(std::string_view text, std::size_t max_digits) {
@@ -67,7 +71,8 @@ std::string two(unsigned v) {
 Result<std::int64_t> parse_money(std::string_view text, int decimals) {
     if (text.empty()) return fail("", "is empty; write an amount like 12.50");
     if (text.find(',') != std::string_view::npos)
-        return fail("", quoted(text) + ": use a dot for decimals, like 12.50, and no thousands separator");
+        return fail(
+            "", quoted(text) + ": use a dot for decimals, like 12.50, and no thousands separator");
     if (text.front() == '-') return fail("", quoted(text) + ": must not be negative");
     auto dot = text.find('.');
     auto whole_text = text.substr(0, dot);
@@ -114,10 +119,18 @@ Result<std::int64_t> parse_duration_s(std::string_view text) {
         }
         std::int64_t unit = 0;
         switch (text[i]) {
-            case 's': unit = 1; break;
-            case 'm': unit = 60; break;
-            case 'h': unit = 3600; break;
-            case 'd': unit = 86400; break;
+            case 's':
+                unit = 1;
+                break;
+            case 'm':
+                unit = 60;
+                break;
+            case 'h':
+                unit = 3600;
+                break;
+            case 'd':
+                unit = 86400;
+                break;
             default:
                 return fail("", quoted(text) + ": unknown unit '" + std::string(1, text[i]) +
                                     "' (use s, m, h or d)");
@@ -131,8 +144,8 @@ Result<std::int64_t> parse_duration_s(std::string_view text) {
 
 Result<UnixMs> parse_time(std::string_view text) {
     auto bad = [&] {
-        return fail("", quoted(text) +
-                            " is not a date (2026-01-31) or a UTC time (2026-01-31T14:05:00Z)");
+        return fail(
+            "", quoted(text) + " is not a date (2026-01-31) or a UTC time (2026-01-31T14:05:00Z)");
     };
     if (text.size() < 10 || text[4] != '-' || text[7] != '-') return bad();
     auto year = read_digits(text.substr(0, 4), 4);
@@ -143,8 +156,8 @@ Result<UnixMs> parse_time(std::string_view text) {
     if (*month < 1 || *month > 12) return fail("", quoted(text) + ": month must be 01 to 12");
     auto m = static_cast<unsigned>(*month);
     if (*day < 1 || *day > days_in_month(*year, m))
-        return fail("", quoted(text) + ": there is no day " + std::to_string(*day) +
-                            " in that month");
+        return fail("",
+                    quoted(text) + ": there is no day " + std::to_string(*day) + " in that month");
     std::int64_t ms = days_from_civil(*year, m, static_cast<unsigned>(*day)) * 86'400'000;
     if (text.size() == 10) return ms;
 
@@ -191,7 +204,8 @@ Result<UnixMs> parse_time(std::string_view text) {
 
 Result<std::string> parse_currency(std::string_view text) {
     std::string code;
-    for (char c : text) code.push_back(static_cast<char>(std::toupper(static_cast<unsigned char>(c))));
+    for (char c : text)
+        code.push_back(static_cast<char>(std::toupper(static_cast<unsigned char>(c))));
     if (code.size() != 3 || !std::isupper(static_cast<unsigned char>(code[0])) ||
         !std::isupper(static_cast<unsigned char>(code[1])) ||
         !std::isupper(static_cast<unsigned char>(code[2])))

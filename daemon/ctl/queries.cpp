@@ -92,26 +92,17 @@ Table session_table(const std::vector<SessionLine>& sessions) {
             {"end_reason"},
             {"batch", true, "batch_id"}};
     for (const auto& s : sessions) {
-        Cell active = s.active_ms ? Cell(format_minutes(*s.active_ms), *s.active_ms)
-                                  : Cell("", nullptr);
-        Cell amount = s.amount_minor ? Cell(format_amount(*s.amount_minor, s.currency),
-                                            *s.amount_minor)
-                                     : Cell("", nullptr);
+        Cell active =
+            s.active_ms ? Cell(format_minutes(*s.active_ms), *s.active_ms) : Cell("", nullptr);
+        Cell amount = s.amount_minor
+                          ? Cell(format_amount(*s.amount_minor, s.currency), *s.amount_minor)
+                          : Cell("", nullptr);
         Cell tariff = s.tariff_id ? Cell(*s.tariff_id) : Cell("none", nullptr);
-        t.add({s.id,
-               Cell(format_short(s.started_at), format_iso(s.started_at)),
-               Cell(format_short(s.ended_at), format_iso(s.ended_at)),
-               s.site + "/" + s.machine,
-               s.member_id,
-               s.member_name,
-               Cell(format_minutes(s.powered_ms), s.powered_ms),
-               active,
-               Cell(format_minutes(s.billable_s * 1000), s.billable_s),
-               amount,
-               s.currency,
-               tariff,
-               s.end_reason,
-               optional_int_cell(s.batch_id)});
+        t.add({s.id, Cell(format_short(s.started_at), format_iso(s.started_at)),
+               Cell(format_short(s.ended_at), format_iso(s.ended_at)), s.site + "/" + s.machine,
+               s.member_id, s.member_name, Cell(format_minutes(s.powered_ms), s.powered_ms), active,
+               Cell(format_minutes(s.billable_s * 1000), s.billable_s), amount, s.currency, tariff,
+               s.end_reason, optional_int_cell(s.batch_id)});
     }
     return t;
 }

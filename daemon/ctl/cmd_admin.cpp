@@ -1,0 +1,120 @@
+// init | check | audit | errors
+#include <filesystem>
+
+#include "ctl/args.hpp"
+#include "ctl/command.hpp"
+#include "ctl/parse.hpp"
+
+namespace fabgate::ctl {
+namespace {
+
+struct NoOptions {};
+
+Outcome init(Session& s, const NoOptions&) {
+    // The database was opened (and created or migrated) before this runs.
+    auto count = s.ledger().session_count();
+    if (!count) return runtime_error(count.error());
+    *s.out << "ledger " << s.ledger().database().path() << " is ready (schema version "
+           << s.ledger().database().schema_version() << ", " << *count << " session(s))\n";
+    return {};
+}
+
+struct CheckOptions {};
+
+Outcome check_db(Session& s, const CheckOptions&) {
+    // Opened here, not before, so the integrity check runs first and nothing is written to a
+    // damaged file.
+    const std::string& path = s.database_path;
+    std::error_code ec;
+    if (!std::filesystem::exists(path, ec)) return runtime_error(path, "does not exist");
+    ledger::OpenOptions options;
+    options.create = false;
+    options.verify_integrity = true;
+    auto db = ledger::LedgerDb::open(path, options);
+    if (!db) return runtime_error(db.error());
+    *s.out << path << ": ok (integrity check passed, schema version "
+           << db->database().schema_version() << ")\n";
+    return {};
+}
+
+struct AuditOptions {
+    int limit = 50;
+};
+
+Outcome audit(Session& s, const AuditOptions& o) {
+    auto rows = s.ledger().audit_log(o.limit);
+    if (!rows) return runtime_error(rows.error());
+    Table t{{"id", true}, {"at"}, {"actor"}, {"action"}, {"subject"}, {"before"}, {"after"}};
+    for (const auto& r : *rows) {
+        auto json_cell = [](const std::string& text) {
+            if (text.empty()) return Cell("", nullptr);
+            auto parsed = JsonValue::parse(text, nullptr, false);
+            return Cell(text, parsed.is_discarded() ? JsonValue(text) : parsed);
+        };
+        t.add({r.id, time_cell(r.at), r.actor, r.action, r.subject, json_cell(r.before_json),
+               json_cell(r.after_json)});
+    }
+    render(t, s.format(), *s.out, "(the audit log is empty)");
+    return {};
+}
+
+struct ErrorsOptions {
+    int limit = 50;
+};
+
+Outcome errors(Session& s, const ErrorsOptions& o) {
+    auto refused = s.ledger().ingest_errors(o.limit);
+    if (!refused) return runtime_error(refused.error());
+    auto conflicts = s.ledger().conflicts(o.limit);
+    if (!conflicts) return runtime_error(conflicts.error());
+    Table e{{"id", true}, {"received", false, "received_at"}, {"topic"}, {"session"}, {"reason"}};
+    for (const auto& r : *refused)
+        e.add({r.id, time_cell(r.received_at), r.topic, r.session_id, r.reason});
+    Table c{{"id", true},    {"received", false, "received_at"},
+            {"session"},     {"topic"},
+            {"stored_hash"}, {"payload_hash"}};
+    for (const auto& r : *conflicts)
+        c.add(
+            {r.id, time_cell(r.received_at), r.session_id, r.topic, r.stored_hash, r.payload_hash});
+    if (s.json) {
+        *s.out << dump_json({{"refused", to_json(e)}, {"conflicts", to_json(c)}}) << "\n";
+        return {};
+    }
+    *s.out << "Refused session messages (stored in ingest_errors)\n";
+    render_text(e, *s.out);
+    *s.out << "\nConflicts (same session id, different content; the first one was kept)\n";
+    render_text(c, *s.out);
+    return {};
+}
+
+}  // namespace
+
+void add_admin_commands(CLI::App& app, Invocation& inv) {
+    {
+        auto o = std::make_shared<NoOptions>();
+        auto* c = app.add_subcommand("init", "create the ledger database if it does not exist");
+        on_run(c, inv, o, init, Invocation::Database::Create);
+    }
+    {
+        auto o = std::make_shared<CheckOptions>();
+        auto* c = app.add_subcommand("check", "verify the ledger database's integrity");
+        on_run(c, inv, o, check_db, Invocation::Database::None);
+    }
+    {
+        auto o = std::make_shared<AuditOptions>();
+        auto* c = app.add_subcommand("audit", "who changed what, newest first");
+        c->add_option("--limit", o->limit, "how many entries (default 50)")
+            ->check(CLI::Range(1, 1000000));
+        on_run(c, inv, o, audit);
+    }
+    {
+        auto o = std::make_shared<ErrorsOptions>();
+        auto* c = app.add_subcommand(
+            "errors", "session messages the ledger refused, and conflicting duplicates");
+        c->add_option("--limit", o->limit, "how many of each (default 50)")
+            ->check(CLI::Range(1, 1000000));
+        on_run(c, inv, o, errors);
+    }
+}
+
+}  // namespace fabgate::ctl

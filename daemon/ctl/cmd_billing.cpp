@@ -1,0 +1,273 @@
+// usage report; billing close | batches | export
+#include <map>
+
+#include "ctl/args.hpp"
+#include "ctl/command.hpp"
+#include "ctl/parse.hpp"
+#include "ctl/queries.hpp"
+
+namespace fabgate::ctl {
+namespace {
+
+// --format wins over --json; neither: a table for a person.
+Format output_format(const Session& s, const std::string& format, Format fallback) {
+    if (format == "csv") return Format::Csv;
+    if (format == "json") return Format::Json;
+    if (format == "table") return Format::Text;
+    return s.json ? Format::Json : fallback;
+}
+
+struct Totals {
+    std::int64_t sessions = 0, powered_ms = 0, active_ms = 0, billable_s = 0, amount_minor = 0,
+                 unpriced = 0;
+};
+
+std::vector<Cell> usage_cells(Cell key, Cell name, const std::string& currency, const Totals& v) {
+    return {std::move(key),
+            std::move(name),
+            currency,
+            v.sessions,
+            Cell(format_minutes(v.powered_ms), v.powered_ms),
+            Cell(format_minutes(v.active_ms), v.active_ms),
+            Cell(format_minutes(v.billable_s * 1000), v.billable_s),
+            Cell(format_amount(v.amount_minor, currency), v.amount_minor),
+            v.unpriced};
+}
+
+struct ReportOptions {
+    std::string from, to, by = "member", format;
+};
+
+Outcome report(Session& s, const ReportOptions& o) {
+    auto from = time_arg("--from", o.from);
+    if (!from) return tl::unexpected(from.error());
+    auto to = time_arg("--to", o.to);
+    if (!to) return tl::unexpected(to.error());
+    if (*to <= *from) return usage_error("--to", "must be after --from");
+    Format format = output_format(s, o.format, Format::Text);
+    auto& out = *s.out;
+
+    if (o.by == "session") {
+        auto sessions = sessions_ended_between(s.ledger(), *from, *to);
+        if (!sessions) return runtime_error(sessions.error());
+        std::int64_t unpriced = 0;
+        for (const auto& l : *sessions) unpriced += l.tariff_id ? 0 : 1;
+        render(session_table(*sessions), format, out, "(no sessions ended in this period)");
+        if (unpriced)
+            *s.err << "fabctl: warning: " << unpriced
+                   << " session(s) have no tariff and count as 0 (see `fabctl tariffs list`)\n";
+        return {};
+    }
+    auto rows = o.by == "machine" ? s.ledger().usage_by_machine(*from, *to)
+                                  : s.ledger().usage_by_member(*from, *to);
+    if (!rows) return runtime_error(rows.error());
+
+    Table t{{o.by, false, o.by == "machine" ? "machine" : "member"},
+            {"name"},
+            {"currency"},
+            {"sessions", true},
+            {"powered_min", true, "powered_ms"},
+            {"active_min", true, "active_ms"},
+            {"billable_min", true, "billable_s"},
+            {"amount", true, "amount_minor"},
+            {"unpriced", true}};
+    std::map<std::string, Totals> totals;  // per currency: amounts in two currencies never add
+    for (const auto& r : *rows) {
+        Totals v{r.sessions, r.powered_ms, r.active_ms, r.billable_s, r.amount_minor, r.unpriced};
+        t.add(usage_cells(r.key, r.label, r.currency, v));
+        auto& sum = totals[r.currency];
+        sum.sessions += v.sessions;
+        sum.powered_ms += v.powered_ms;
+        sum.active_ms += v.active_ms;
+        sum.billable_s += v.billable_s;
+        sum.amount_minor += v.amount_minor;
+        sum.unpriced += v.unpriced;
+    }
+    std::int64_t unpriced = 0;
+    for (const auto& [currency, sum] : totals) unpriced += sum.unpriced;
+
+    if (format == Format::Json) {
+        Table total_table = t;
+        total_table.rows.clear();
+        total_table.columns.erase(total_table.columns.begin(), total_table.columns.begin() + 2);
+        for (const auto& [currency, sum] : totals) {
+            auto row = usage_cells("", "", currency, sum);
+            total_table.add(std::vector<Cell>(row.begin() + 2, row.end()));
+        }
+        JsonValue j{{"from", format_iso(*from)},
+                    {"to", format_iso(*to)},
+                    {"by", o.by},
+                    {"rows", to_json(t)},
+                    {"totals", to_json(total_table)}};
+        out << dump_json(j) << "\n";
+    } else if (format == Format::Csv) {
+        render_csv(t, out);
+    } else {
+        out << "Usage from " << format_short(*from) << " to " << format_short(*to)
+            << " (sessions that ended in this period; minutes of powered, active and billed "
+               "time)\n";
+        for (const auto& [currency, sum] : totals) t.add(usage_cells("TOTAL", "", currency, sum));
+        render_text(t, out, "(no sessions ended in this period)");
+    }
+    if (unpriced)
+        *s.err << "fabctl: warning: " << unpriced
+               << " session(s) have no tariff and count as 0 (see `fabctl tariffs list`)\n";
+    return {};
+}
+
+// Per-currency amounts of a batch, for people: "123.40 EUR".
+Result<std::string> batch_amounts(ledger::LedgerDb& db, std::int64_t batch) {
+    auto st = db.database().prepare(
+        "SELECT currency, sum(coalesce(amount_minor, 0)) FROM sessions WHERE batch_id = ?1 "
+        "AND currency != '' GROUP BY currency ORDER BY currency");
+    if (!st) return tl::unexpected(st.error());
+    st->bind(1, batch);
+    std::string text;
+    while (true) {
+        auto row = st->step();
+        if (!row) return tl::unexpected(row.error());
+        if (!*row) break;
+        if (!text.empty()) text += ", ";
+        text += format_money(st->int64(1), st->text(0));
+    }
+    return text;
+}
+
+JsonValue batch_json(const ledger::BillingBatch& b) {
+    return {{"id", b.id},
+            {"period_start", format_iso(b.period_start)},
+            {"period_end", format_iso(b.period_end)},
+            {"closed_at", format_iso(b.closed_at)},
+            {"closed_by", b.closed_by},
+            {"sessions", b.sessions},
+            {"late_sessions", b.late_sessions}};
+}
+
+struct CloseOptions {
+    std::string to;
+};
+
+Outcome close(Session& s, const CloseOptions& o) {
+    auto to = time_arg("--to", o.to);
+    if (!to) return tl::unexpected(to.error());
+    if (*to > s.now)
+        return usage_error(
+            "--to", format_short(*to) + " is in the future: close a period once it has ended");
+    auto before = s.ledger().batches();
+    if (!before) return runtime_error(before.error());
+    bool again = false;
+    for (const auto& b : *before) again = again || b.period_end == *to;
+    auto batch = s.ledger().close_period(*to, s.actor, s.now);
+    if (!batch) return runtime_error(batch.error());
+    auto amounts = batch_amounts(s.ledger(), batch->id);
+    if (!amounts) return runtime_error(amounts.error());
+    if (s.json) {
+        auto j = batch_json(*batch);
+        j["already_closed"] = again;
+        *s.out << dump_json(j) << "\n";
+        return {};
+    }
+    *s.out << (again ? "already closed: " : "closed: ") << "batch " << batch->id << ", sessions "
+           << "that ended before " << format_short(batch->period_end) << " (period from "
+           << format_short(batch->period_start) << "): " << batch->sessions << " session(s)";
+    if (batch->late_sessions) *s.out << ", " << batch->late_sessions << " of them late";
+    *s.out << (amounts->empty() ? "" : ", " + *amounts) << "\n";
+    if (again)
+        *s.out << "(closed " << format_short(batch->closed_at) << " by " << batch->closed_by
+               << "; nothing changed)\n";
+    *s.out << "export it with `fabctl billing export " << batch->id << "`\n";
+    return {};
+}
+
+struct BatchesOptions {};
+
+Outcome batches(Session& s, const BatchesOptions&) {
+    auto all = s.ledger().batches();
+    if (!all) return runtime_error(all.error());
+    Table t{{"batch", true, "id"},
+            {"period_start"},
+            {"period_end"},
+            {"sessions", true},
+            {"late", true, "late_sessions"},
+            {"amounts"},
+            {"closed", false, "closed_at"},
+            {"closed_by"}};
+    for (const auto& b : *all) {
+        auto amounts = batch_amounts(s.ledger(), b.id);
+        if (!amounts) return runtime_error(amounts.error());
+        t.add({b.id, time_cell(b.period_start), time_cell(b.period_end), b.sessions,
+               b.late_sessions, *amounts, time_cell(b.closed_at), b.closed_by});
+    }
+    render(t, s.format(), *s.out, "(no batches yet: `fabctl billing close --to DATE`)");
+    return {};
+}
+
+struct ExportOptions {
+    std::int64_t batch = 0;
+    std::string format;
+};
+
+Outcome export_batch(Session& s, const ExportOptions& o) {
+    auto batch = s.ledger().batch(o.batch);
+    if (!batch) return runtime_error(batch.error());
+    if (!*batch)
+        return runtime_error("batch " + std::to_string(o.batch),
+                             "does not exist (see `fabctl billing batches`)");
+    Format format = output_format(s, o.format, Format::Csv);
+    if (format == Format::Json) {
+        auto sessions = sessions_in_batch(s.ledger(), o.batch);
+        if (!sessions) return runtime_error(sessions.error());
+        auto j = batch_json(**batch);
+        j["sessions_detail"] = to_json(session_table(*sessions));
+        *s.out << dump_json(j) << "\n";
+        return {};
+    }
+    // The ledger's own export: its columns are documented for billing systems.
+    return check(s.ledger().export_batch_csv(
+        o.batch, [&](std::string_view line) { *s.out << line << "\n"; }));
+}
+
+}  // namespace
+
+void add_billing_commands(CLI::App& app, Invocation& inv) {
+    auto* usage = app.add_subcommand("usage", "metered machine time and amounts");
+    usage->require_subcommand(1);
+    {
+        auto o = std::make_shared<ReportOptions>();
+        auto* c = usage->add_subcommand(
+            "report", "minutes and amounts of sessions that ended in [--from, --to)");
+        c->add_option("--from", o->from, "start (date or UTC time), included")->required();
+        c->add_option("--to", o->to, "end (date or UTC time), excluded")->required();
+        c->add_option("--by", o->by, "member (default), machine or session")
+            ->check(CLI::IsMember({"member", "machine", "session"}));
+        c->add_option("--format", o->format, "table (default), csv or json")
+            ->check(CLI::IsMember({"table", "csv", "json"}));
+        on_run(c, inv, o, report);
+    }
+    auto* billing = app.add_subcommand("billing", "close billing periods and export them");
+    billing->require_subcommand(1);
+    {
+        auto o = std::make_shared<CloseOptions>();
+        auto* c = billing->add_subcommand(
+            "close",
+            "put every unbilled session that ended before --to into a new numbered batch; "
+            "closing the same --to again returns the same batch");
+        c->add_option("--to", o->to, "end of the period (date or UTC time), excluded")->required();
+        on_run(c, inv, o, close);
+    }
+    {
+        auto o = std::make_shared<BatchesOptions>();
+        auto* c = billing->add_subcommand("batches", "closed batches");
+        on_run(c, inv, o, batches);
+    }
+    {
+        auto o = std::make_shared<ExportOptions>();
+        auto* c = billing->add_subcommand("export", "a batch's sessions, for invoicing");
+        c->add_option("BATCH", o->batch, "batch number")->required()->check(CLI::PositiveNumber);
+        c->add_option("--format", o->format, "csv (default) or json")
+            ->check(CLI::IsMember({"csv", "json"}));
+        on_run(c, inv, o, export_batch);
+    }
+}
+
+}  // namespace fabgate::ctl

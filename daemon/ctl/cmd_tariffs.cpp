@@ -1,0 +1,171 @@
+// tariffs set | list
+#include <map>
+#include <tuple>
+
+#include "ctl/args.hpp"
+#include "ctl/command.hpp"
+#include "ctl/parse.hpp"
+
+namespace fabgate::ctl {
+namespace {
+
+struct SetOptions {
+    std::string machine, group, member_class, per_hour, currency = "EUR", basis = "powered";
+    std::string increment = "1m", start_fee, minimum, free_below, round, from;
+};
+
+Outcome set(Session& s, const SetOptions& o) {
+    Tariff t;
+    auto target = target_arg(s, o.machine, o.group, true);
+    if (!target) return tl::unexpected(target.error());
+    t.target_kind = target->kind;
+    t.target = target->name;
+    // '*' unquoted is expanded by the shell; "any" says the same.
+    t.member_class = o.member_class == "any" ? std::string(kAnyMemberClass) : o.member_class;
+    if (t.member_class.empty()) return usage_error("--class", "is empty (use any for every class)");
+    auto currency = parse_currency(o.currency);
+    if (!currency) return bad_argument("--currency", currency.error());
+    t.currency = *currency;
+    t.basis = *tariff_basis_from_string(o.basis);  // CLI checked the choices
+
+    auto money = [&](const std::string& option, const std::string& text,
+                     std::int64_t& into) -> Outcome {
+        if (text.empty()) return {};
+        auto m = money_arg(option, text, t.currency);
+        if (!m) return tl::unexpected(m.error());
+        into = *m;
+        return {};
+    };
+    if (auto r = money("--per-hour", o.per_hour, t.price_per_hour_minor); !r) return r;
+    if (auto r = money("--start-fee", o.start_fee, t.start_fee_minor); !r) return r;
+    if (auto r = money("--minimum", o.minimum, t.minimum_minor); !r) return r;
+    if (auto r = money("--round", o.round, t.amount_rounding_minor); !r) return r;
+    if (!o.round.empty() && t.amount_rounding_minor == 0)
+        return usage_error("--round", "must be more than 0 (e.g. 0.05)");
+    auto increment = duration_arg("--increment", o.increment);
+    if (!increment) return tl::unexpected(increment.error());
+    if (*increment < 1) return usage_error("--increment", "must be at least 1s");
+    t.increment_s = *increment;
+    if (!o.free_below.empty()) {
+        auto free = duration_arg("--free-below", o.free_below);
+        if (!free) return tl::unexpected(free.error());
+        t.free_below_s = *free;
+    }
+    t.valid_from = s.now;
+    if (!o.from.empty()) {
+        auto from = time_arg("--from", o.from);
+        if (!from) return tl::unexpected(from.error());
+        t.valid_from = *from;
+    }
+    if (auto v = validate(t); !v) return usage_error("tariff", v.error().message());
+
+    auto id = s.ledger().add_tariff(t, s.actor, s.now);
+    if (!id) return runtime_error(id.error());
+    if (s.json) {
+        *s.out << dump_json({{"id", *id},
+                             {"target", t.target},
+                             {"kind", std::string(to_string(t.target_kind))},
+                             {"class", t.member_class},
+                             {"price_per_hour_minor", t.price_per_hour_minor},
+                             {"currency", t.currency},
+                             {"valid_from", format_iso(t.valid_from)}})
+               << "\n";
+    } else {
+        *s.out << "tariff " << *id << ": " << target_text(t.target_kind, t.target) << ", class "
+               << t.member_class << ", " << format_money(t.price_per_hour_minor, t.currency)
+               << " per hour of " << to_string(t.basis) << " time in "
+               << format_duration_s(t.increment_s) << " increments, from "
+               << format_short(t.valid_from)
+               << "\n(sessions are priced when they are stored, by the tariff in force at "
+                  "their start; past sessions keep their price)\n";
+    }
+    return {};
+}
+
+struct ListOptions {
+    bool current = false;
+};
+
+Outcome list(Session& s, const ListOptions& o) {
+    auto tariffs = s.ledger().tariffs();
+    if (!tariffs) return runtime_error(tariffs.error());
+    // In force: for its target and class, the latest valid_from that has begun (then highest id).
+    using Key = std::tuple<TargetKind, std::string, std::string>;
+    std::map<Key, const Tariff*> in_force;
+    for (const auto& t : *tariffs) {
+        if (t.valid_from > s.now) continue;
+        auto& best = in_force[{t.target_kind, t.target, t.member_class}];
+        if (!best || t.valid_from > best->valid_from ||
+            (t.valid_from == best->valid_from && t.id > best->id))
+            best = &t;
+    }
+    Table t{{"id", true},
+            {"target"},
+            {"kind"},
+            {"class"},
+            {"per_hour", true, "price_per_hour_minor"},
+            {"currency"},
+            {"basis"},
+            {"increment", false, "increment_s"},
+            {"start_fee", true, "start_fee_minor"},
+            {"minimum", true, "minimum_minor"},
+            {"free_below", false, "free_below_s"},
+            {"round", true, "amount_rounding_minor"},
+            {"from", false, "valid_from"},
+            {"state"}};
+    for (const auto& tr : *tariffs) {
+        std::string state = tr.valid_from > s.now ? "future"
+                            : in_force[{tr.target_kind, tr.target, tr.member_class}] == &tr
+                                ? "in force"
+                                : "superseded";
+        if (o.current && state != "in force") continue;
+        auto money = [&](std::int64_t v) { return Cell(format_amount(v, tr.currency), v); };
+        t.add({tr.id, tr.target, std::string(to_string(tr.target_kind)), tr.member_class,
+               money(tr.price_per_hour_minor), tr.currency, std::string(to_string(tr.basis)),
+               Cell(format_duration_s(tr.increment_s), tr.increment_s), money(tr.start_fee_minor),
+               money(tr.minimum_minor), Cell(format_duration_s(tr.free_below_s), tr.free_below_s),
+               money(tr.amount_rounding_minor), time_cell(tr.valid_from), state});
+    }
+    render(t, s.format(), *s.out, "(no tariffs: sessions are stored unpriced)");
+    return {};
+}
+
+}  // namespace
+
+void add_tariff_commands(CLI::App& app, Invocation& inv) {
+    auto* tariffs = app.add_subcommand("tariffs", "prices for machine time");
+    tariffs->require_subcommand(1);
+    {
+        auto o = std::make_shared<SetOptions>();
+        auto* c = tariffs->add_subcommand(
+            "set",
+            "add a price for a machine (or group) and member class, in force from --from; "
+            "tariffs are never changed, a newer one takes over");
+        c->add_option("MACHINE", o->machine, "machine id; or use --group");
+        c->add_option("--group", o->group, "a machine group instead of one machine");
+        c->add_option("--class", o->member_class,
+                      "member class it applies to; any for every class (an exact class wins)")
+            ->required();
+        c->add_option("--per-hour", o->per_hour, "price per hour, e.g. 12.50")->required();
+        c->add_option("--currency", o->currency, "ISO code (default EUR)");
+        c->add_option("--basis", o->basis,
+                      "powered (relay on, default) or active (machine busy) time")
+            ->check(CLI::IsMember({"powered", "active"}));
+        c->add_option("--increment", o->increment,
+                      "time is billed in started increments (default 1m; e.g. 6m)");
+        c->add_option("--start-fee", o->start_fee, "added once per session, e.g. 1.00");
+        c->add_option("--minimum", o->minimum, "a billed session costs at least this");
+        c->add_option("--free-below", o->free_below, "sessions shorter than this are free (2m)");
+        c->add_option("--round", o->round, "round each amount to a multiple of this (0.05)");
+        c->add_option("--from", o->from, "in force from this date or time (default now)");
+        on_run(c, inv, o, set);
+    }
+    {
+        auto o = std::make_shared<ListOptions>();
+        auto* c = tariffs->add_subcommand("list", "every tariff, in force, superseded or future");
+        c->add_flag("--current", o->current, "only the tariffs in force now");
+        on_run(c, inv, o, list);
+    }
+}
+
+}  // namespace fabgate::ctl

@@ -619,4 +619,11 @@ Result<std::vector<AuditRow>> LedgerDb::audit_log(int limit) {
     return out;
 }
 
+Status LedgerDb::record_audit(std::string_view actor, std::string_view action,
+                              std::string_view subject, std::string_view before_json,
+                              std::string_view after_json, UnixMs now) {
+    if (actor.empty()) return fail("audit.actor", "is empty: every change names who made it");
+    return audit(db_, now, actor, action, subject, before_json, after_json);
+}
+
 }  // namespace fabgate::ledger

@@ -327,6 +327,10 @@ class LedgerDb {
 
     // ---- audit ----
     Result<std::vector<AuditRow>> audit_log(int limit = 100);
+    // An audit row for an action the ledger does not perform itself (a command sent to a
+    // gate, the reason for a suspension). In its own transaction, or the caller's if open.
+    Status record_audit(std::string_view actor, std::string_view action, std::string_view subject,
+                        std::string_view before_json, std::string_view after_json, UnixMs now);
 
     struct Impl;  // opaque: prepared statements reused by ingest
 

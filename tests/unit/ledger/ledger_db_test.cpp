@@ -261,6 +261,9 @@ TEST_CASE("administrative changes are audited with the actor, before and after")
     CHECK(f.db.badges_of("m-1")->empty());
     CHECK(f.db.badges_of("m-2")->size() == 1);
     CHECK(f.db.badges_of("m-2")->front().label == "blue tag");
+    REQUIRE(f.db.record_audit("fabctl:bob", "machine.lock", "lab/laser-1", "", "{}", kT0 + 5));
+    CHECK(f.db.audit_log(1)->front().action == "machine.lock");
+    CHECK_FALSE(f.db.record_audit("", "machine.lock", "lab/laser-1", "", "{}", kT0 + 5));
     CHECK_FALSE(f.db.assign_badge("04A1B2C3", "nobody", "", "t", kT0));
     CHECK_FALSE(f.db.assign_badge("not-a-uid", "m-1", "", "t", kT0));
 }

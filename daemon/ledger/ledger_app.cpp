@@ -3,13 +3,12 @@
 #include <map>
 
 #include "core/topics.hpp"
+#include "ledger/acks.hpp"
 #include "sys/log.hpp"
 
 namespace fabgate::ledger {
 namespace {
 
-// An ack of 1000 UUIDs is about 39 KB, inside the 64 KiB payload limit.
-constexpr std::size_t kMaxIdsPerAck = 1000;
 constexpr MonoMs kRetryDelayMs = 1000;
 // Messages held in memory while the database refuses writes (about 0.5 KB each).
 constexpr std::size_t kMaxHeldMessages = 200'000;
@@ -187,11 +186,7 @@ void LedgerApp::send_acks(const IngestBatch& batch, const IngestSummary& summary
         if (o.ackable()) by_machine[{o.ack_site, o.ack_machine}].push_back(o.id);
     for (auto& [machine, ids] : by_machine) {
         auto topic = topics::machine(machine.first, machine.second, "acks");
-        for (std::size_t first = 0; first < ids.size(); first += kMaxIdsPerAck) {
-            Ack ack;
-            auto last = std::min(ids.size(), first + kMaxIdsPerAck);
-            ack.ids.assign(ids.begin() + static_cast<std::ptrdiff_t>(first),
-                           ids.begin() + static_cast<std::ptrdiff_t>(last));
+        for (auto& ack : make_acks(ids)) {
             if (auto sent = link_->publish(topic, encode(ack), 1, false); sent) {
                 counters_.acked_ids += ack.ids.size();
             } else {

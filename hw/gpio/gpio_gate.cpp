@@ -337,7 +337,7 @@ void GpioGate::settle(InputSlot& slot, MonoMs now) {
 
 void GpioGate::report(InputSlot& slot, bool level) {
     slot.reported = level;
-    log::info(kArea, slot.role + (level ? " active" : " inactive"));
+    log::debug(kArea, slot.role + (level ? " active" : " inactive"));
     events_.input_changed(slot.kind, slot.name, level);
 }
 

@@ -4,6 +4,7 @@
 #include <cstdlib>
 #include <filesystem>
 
+#include <sqlite3.h>
 #include <CLI/CLI.hpp>
 
 #include "ctl/broker_publish.hpp"
@@ -49,14 +50,48 @@ Outcome load_config(const Globals& g, ledger::LedgerConfig& config) {
     return {};
 }
 
+// Reads, without writing anything, whether an existing file is a ledger (or still empty).
+// Needed because opening read-write switches the file to WAL before the ledger code looks at
+// its application id: another program's database would be changed.
+Outcome check_is_ledger(const std::string& path) {
+    sqlite3* raw = nullptr;
+    int rc = sqlite3_open_v2(path.c_str(), &raw, SQLITE_OPEN_READONLY, nullptr);
+    std::unique_ptr<sqlite3, int (*)(sqlite3*)> handle(raw, sqlite3_close);
+    if (rc != SQLITE_OK)
+        return runtime_error(path, std::string("cannot be opened: ") + sqlite3_errstr(rc));
+    auto read_int = [&](const char* sql, std::int64_t& value) -> int {
+        sqlite3_stmt* st = nullptr;
+        int r = sqlite3_prepare_v2(raw, sql, -1, &st, nullptr);
+        if (r == SQLITE_OK && (r = sqlite3_step(st)) == SQLITE_ROW) {
+            value = sqlite3_column_int64(st, 0);
+            r = SQLITE_OK;
+        }
+        sqlite3_finalize(st);
+        return r;
+    };
+    std::int64_t objects = 0, application_id = 0;
+    if (read_int("SELECT count(*) FROM sqlite_master", objects) != SQLITE_OK)
+        return runtime_error(path, std::string("is not a readable SQLite database (") +
+                                       sqlite3_errmsg(raw) + "); refusing to touch it");
+    if (read_int("PRAGMA application_id", application_id) != SQLITE_OK)
+        return runtime_error(path, std::string("cannot be read: ") + sqlite3_errmsg(raw));
+    if (application_id == ledger::kLedgerApplicationId || (application_id == 0 && objects == 0))
+        return {};
+    return runtime_error(path, "is not a FabGate ledger database (application_id " +
+                                   std::to_string(application_id) + "); refusing to touch it");
+}
+
 Outcome open_database(Invocation::Database mode, const std::string& path,
                       std::optional<ledger::LedgerDb>& db) {
     std::error_code ec;
-    if (mode == Invocation::Database::Existing && !std::filesystem::exists(path, ec))
+    bool exists = std::filesystem::exists(path, ec);
+    if (mode == Invocation::Database::Existing && !exists)
         return runtime_error(path,
                              "no ledger database here (start fabledger, or create one with "
                              "`fabctl --db " +
                                  path + " init`)");
+    if (exists)
+        if (auto ours = check_is_ledger(path); !ours) return ours;
     ledger::OpenOptions options;
     options.create = mode == Invocation::Database::Create;
     auto opened = ledger::LedgerDb::open(path, options);
@@ -71,6 +106,27 @@ std::string default_actor(const Environment& env) {
         if (v && !v->empty()) return *v;
     }
     return "unknown";
+}
+
+// "A subcommand is required" does not say that `fabctl membres list` misspelt the command,
+// nor which commands there are: name the word not understood, and the choices.
+std::optional<std::string> explain_missing_command(const CLI::App& app, const CLI::ParseError& e) {
+    if (e.get_name() != "RequiredError") return std::nullopt;
+    const CLI::App* deepest = &app;
+    while (!deepest->get_subcommands().empty()) deepest = deepest->get_subcommands().front();
+    auto choices = deepest->get_subcommands(std::function<bool(const CLI::App*)>{});
+    if (choices.empty()) return std::nullopt;
+    std::string known;
+    for (const auto* sub : choices) known += (known.empty() ? "" : ", ") + sub->get_name();
+    std::string where;  // "members: "
+    for (const CLI::App* a = &app; a != deepest;) {
+        a = a->get_subcommands().front();
+        where += (where.empty() ? "" : " ") + a->get_name();
+    }
+    if (!where.empty()) where += ": ";
+    auto left = app.remaining(true);
+    if (left.empty()) return where + "give a command: " + known;
+    return where + "unknown command '" + left.front() + "' (commands: " + known + ")";
 }
 
 }  // namespace
@@ -131,6 +187,10 @@ int run_fabctl(const std::vector<std::string>& args, std::ostream& out, std::ost
         std::vector<std::string> reversed(args.rbegin(), args.rend());
         app.parse(reversed);
     } catch (const CLI::ParseError& e) {
+        if (auto unknown = explain_missing_command(app, e)) {
+            err << "fabctl: " << *unknown << "\nRun with --help for more information.\n";
+            return kExitUsage;
+        }
         int code = app.exit(e, out, err);
         return code == 0 ? kExitOk : kExitUsage;
     }

@@ -1,5 +1,7 @@
 #include "gate/gate_app.hpp"
 
+#include <utility>
+
 #include "core/topics.hpp"
 #include "sys/log.hpp"
 
@@ -54,6 +56,7 @@ Status GateApp::start() {
         log::warning("gate", "closed at its last checkpoint after a crash or power cut: " + describe_session(s));
 
     machine_ = std::make_unique<GateMachine>(config_.site, config_.machine, config_.policy, clock_, *outputs_, *this, ids_);
+    for (auto& replay : std::exchange(early_events_, {})) replay();
 
     auto cached = journal_->load_access_list();
     if (!cached) return tl::unexpected(cached.error());
@@ -125,7 +128,7 @@ void GateApp::after_event() {
 }
 
 void GateApp::badge_presented(const Uid& uid) {
-    if (!machine_) return;
+    if (!machine_) return;  // a badge during start-up is not a member's intent to start now
     auto outcome = machine_->badge(uid);
     if (outcome.granted)
         log::info("badge", uid.hex() + ": " + outcome.note);
@@ -141,8 +144,11 @@ void GateApp::badge_removed() {
 }
 
 void GateApp::input_changed(InputKind kind, std::string_view name, bool active) {
-    if (!machine_) return;
     std::string n(name);
+    if (!machine_) {
+        early_events_.push_back([this, kind, n, active] { input_changed(kind, n, active); });
+        return;
+    }
     switch (kind) {
         case InputKind::Busy: log::info("input", std::string("busy ") + (active ? "on" : "off")); break;
         case InputKind::Interlock: log::notice("input", "interlock " + n + (active ? " open" : " closed")); break;
@@ -153,11 +159,14 @@ void GateApp::input_changed(InputKind kind, std::string_view name, bool active) 
 }
 
 void GateApp::device_fault(std::string_view device, bool faulted, std::string_view reason) {
+    if (!machine_) {
+        early_events_.push_back([this, d = std::string(device), faulted, r = std::string(reason)] { device_fault(d, faulted, r); });
+        return;
+    }
     if (faulted)
         log::error("hardware", std::string(device) + " lost: " + std::string(reason) + "; retrying");
     else
         log::notice("hardware", std::string(device) + " is back");
-    if (!machine_) return;
     machine_->device_fault(device, faulted, reason);
     after_event();
 }

@@ -94,6 +94,9 @@ private:
     // Closed sessions the journal could not take (disk full): kept and retried, never dropped.
     std::vector<SessionRecord> unjournaled_;
     bool shutting_down_ = false;
+    // Hardware may report (an interlock already open, a missing reader) while it is being
+    // opened, before the machine exists: those reports are replayed, not lost.
+    std::vector<std::function<void()>> early_events_;
 };
 
 }  // namespace fabgate

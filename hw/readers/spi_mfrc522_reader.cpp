@@ -68,8 +68,8 @@ Status SpidevBus::write(std::uint8_t reg, std::uint8_t value) {
 Result<std::vector<std::uint8_t>> SpidevBus::read_fifo(std::size_t count) {
     if (count == 0) return std::vector<std::uint8_t>{};
     // Repeating the address reads the FIFO continuously; the last byte sent is 0.
-    std::vector<std::uint8_t> tx(count + 1, read_address(mfrc522::kFifoDataReg));
-    tx.back() = 0;
+    std::vector<std::uint8_t> tx(count, read_address(mfrc522::kFifoDataReg));
+    tx.push_back(0);
     std::vector<std::uint8_t> rx(count + 1);
     if (auto s = transfer(tx, rx); !s) return tl::unexpected(s.error());
     return std::vector<std::uint8_t>(rx.begin() + 1, rx.end());

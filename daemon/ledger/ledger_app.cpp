@@ -223,13 +223,18 @@ void LedgerApp::refresh_access_lists(bool republish) {
     if (auto states = db_->machine_states(); states)
         for (const auto& st : *states) reported[{st.site, st.machine}] = st.status.acl_version;
     UnixMs now = clock_.wall().unix_ms;
-    for (const auto& m : *machines) {
-        auto list = db_->build_access_list(m, now);
-        auto latest =
-            list ? db_->latest_acl_version(m.site, m.id) : Result<std::optional<AclVersionRow>>{};
-        if (!list || !latest) {
-            log::warning("ledger", "cannot build access list of " + m.site + "/" + m.id + ": " +
-                                       (!list ? list.error() : latest.error()).message());
+    auto lists = db_->build_access_lists(*machines, now);
+    if (!lists) {
+        log::warning("ledger", "cannot build access lists: " + lists.error().message());
+        return;
+    }
+    for (std::size_t n = 0; n < machines->size(); ++n) {
+        const auto& m = (*machines)[n];
+        auto* list = &(*lists)[n];
+        auto latest = db_->latest_acl_version(m.site, m.id);
+        if (!latest) {
+            log::warning("ledger", "cannot read access list version of " + m.site + "/" + m.id +
+                                       ": " + latest.error().message());
             continue;
         }
         auto hash = acl_content_hash(*list);

@@ -301,6 +301,9 @@ class LedgerDb {
     // Builds the machine's list from members, badges and rights (core/acl_builder.hpp);
     // version and generated_at are left for the caller.
     Result<AccessList> build_access_list(const Machine& m, UnixMs now);
+    // The same for many machines from one read of members, badges and rights (one snapshot).
+    Result<std::vector<AccessList>> build_access_lists(std::span<const Machine> machines,
+                                                       UnixMs now);
     Result<std::optional<AclVersionRow>> latest_acl_version(std::string_view site,
                                                             std::string_view machine);
     // Refuses a version that is not higher than the latest: versions never go down.

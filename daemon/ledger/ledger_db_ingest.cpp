@@ -445,47 +445,57 @@ Result<std::vector<MachineStateRow>> LedgerDb::machine_states() {
 // ---- access lists ---------------------------------------------------------------------
 
 Result<AccessList> LedgerDb::build_access_list(const Machine& m, UnixMs now) {
+    auto lists = build_access_lists(std::span<const Machine>(&m, 1), now);
+    if (!lists) return tl::unexpected(lists.error());
+    return std::move(lists->front());
+}
+
+Result<std::vector<AccessList>> LedgerDb::build_access_lists(std::span<const Machine> machines,
+                                                             UnixMs now) {
     std::vector<AclMemberRow> member_rows;
     std::vector<AclBadgeRow> badge_rows;
     std::vector<AclRightRow> right_rows;
-    // Only members holding a badge can appear; the join keeps the read proportional to that.
-    auto s = for_each_row(
-        db_,
-        "SELECT DISTINCT m.id, m.name, m.status, m.member_until FROM members m "
-        "JOIN badges b ON b.member_id = m.id",
-        [](db::Statement&) {},
-        [&](const db::Statement& st) {
-            member_rows.push_back(
-                {st.text(0), st.text(1), st.text(2) == "suspended", st.optional_int64(3)});
-        });
-    if (!s) return tl::unexpected(s.error());
-    s = for_each_row(
-        db_, "SELECT uid, member_id FROM badges WHERE member_id IS NOT NULL", [](db::Statement&) {},
-        [&](const db::Statement& st) {
-            badge_rows.push_back({st.text(0), st.text(1)});
-        });
-    if (!s) return tl::unexpected(s.error());
-    s = for_each_row(
-        db_,
-        "SELECT member_id, target_kind, target, role, valid_until FROM rights "
-        "WHERE (target_kind = 'machine' AND target = ?1) OR (target_kind = 'group' AND target = "
-        "?2)",
-        [&](db::Statement& st) {
-            st.bind(1, m.id);
-            if (m.group_name)
-                st.bind(2, *m.group_name);
-            else
-                st.bind_null(2);
-        },
-        [&](const db::Statement& st) {
-            right_rows.push_back({st.text(0),
-                                  target_kind_from_string(st.text(1)).value_or(TargetKind::Machine),
-                                  st.text(2), role_from_string(st.text(3)).value_or(Role::None),
-                                  st.optional_int64(4)});
-        });
-    if (!s) return tl::unexpected(s.error());
-    return fabgate::build_access_list(AclMachineRef{m.site, m.id, m.group_name}, member_rows,
-                                      badge_rows, right_rows, now);
+    // One read snapshot: a fabctl change between two of these reads cannot produce a list
+    // mixing before and after. A savepoint nests inside a caller's transaction too.
+    if (auto s = db_.exec("SAVEPOINT acl_read"); !s) return tl::unexpected(s.error());
+    auto read = [&]() -> Status {
+        // Only members holding a badge can appear.
+        auto s = for_each_row(
+            db_,
+            "SELECT DISTINCT m.id, m.name, m.status, m.member_until FROM members m "
+            "JOIN badges b ON b.member_id = m.id",
+            [](db::Statement&) {},
+            [&](const db::Statement& st) {
+                member_rows.push_back(
+                    {st.text(0), st.text(1), st.text(2) == "suspended", st.optional_int64(3)});
+            });
+        if (!s) return s;
+        s = for_each_row(
+            db_, "SELECT uid, member_id FROM badges WHERE member_id IS NOT NULL",
+            [](db::Statement&) {},
+            [&](const db::Statement& st) {
+                badge_rows.push_back({st.text(0), st.text(1)});
+            });
+        if (!s) return s;
+        return for_each_row(
+            db_, "SELECT member_id, target_kind, target, role, valid_until FROM rights",
+            [](db::Statement&) {},
+            [&](const db::Statement& st) {
+                right_rows.push_back(
+                    {st.text(0), target_kind_from_string(st.text(1)).value_or(TargetKind::Machine),
+                     st.text(2), role_from_string(st.text(3)).value_or(Role::None),
+                     st.optional_int64(4)});
+            });
+    };
+    auto status = read();
+    (void)db_.exec("RELEASE acl_read");
+    if (!status) return tl::unexpected(status.error());
+    std::vector<AccessList> lists;
+    lists.reserve(machines.size());
+    for (const auto& m : machines)
+        lists.push_back(fabgate::build_access_list(AclMachineRef{m.site, m.id, m.group_name},
+                                                   member_rows, badge_rows, right_rows, now));
+    return lists;
 }
 
 Result<std::optional<AclVersionRow>> LedgerDb::latest_acl_version(std::string_view site,

@@ -10,6 +10,9 @@ namespace fabgate::ledger {
 namespace {
 
 constexpr MonoMs kRetryDelayMs = 1000;
+// A gate reporting a version beyond this is not believed: outbidding it could overflow, and no
+// ledger publishes that many lists.
+constexpr std::int64_t kMaxAclVersion = 1'000'000'000'000;
 // Messages held in memory while the database refuses writes (about 0.5 KB each).
 constexpr std::size_t kMaxHeldMessages = 200'000;
 
@@ -169,7 +172,8 @@ void LedgerApp::flush() {
     send_acks(batch, *summary);
     for (const auto& st : batch.states) {
         auto latest = db_->latest_acl_version(st.site, st.machine);
-        if (latest && st.status.acl_version > (*latest ? (*latest)->version : 0)) {
+        if (latest && st.status.acl_version > (*latest ? (*latest)->version : 0) &&
+            st.status.acl_version <= kMaxAclVersion) {
             log::warning("ledger", st.site + "/" + st.machine + " runs access list version " +
                                        std::to_string(st.status.acl_version) +
                                        ", above the database's: publishing a higher one");
@@ -221,7 +225,9 @@ void LedgerApp::refresh_access_lists(bool republish) {
     // from a backup): the next version must beat what the gate reports, or it refuses it.
     std::map<std::pair<std::string, std::string>, std::int64_t> reported;
     if (auto states = db_->machine_states(); states)
-        for (const auto& st : *states) reported[{st.site, st.machine}] = st.status.acl_version;
+        for (const auto& st : *states)
+            if (st.status.acl_version <= kMaxAclVersion)
+                reported[{st.site, st.machine}] = st.status.acl_version;
     UnixMs now = clock_.wall().unix_ms;
     auto lists = db_->build_access_lists(*machines, now);
     if (!lists) {

@@ -137,7 +137,10 @@ Result<IngestSummary> LedgerDb::ingest(const IngestBatch& batch, UnixMs now) {
                 for (auto& m : *ms) machine_groups[{m.site, m.id}] = m.group_name;
                 auto ts = tariffs();
                 if (!ts) return tl::unexpected(ts.error());
-                tariff_rows = std::move(*ts);
+                // A row written around add_tariff() (raw SQL) could break the bounds that keep
+                // the integer arithmetic exact: such a row prices nothing.
+                for (auto& t : *ts)
+                    if (validate(t)) tariff_rows.push_back(std::move(t));
                 loaded = true;
             }
             if (!item.session) {

@@ -34,7 +34,6 @@ inline tl::unexpected<Failure> runtime_error(std::string where, std::string what
 struct Session {
     ledger::LedgerDb* db = nullptr;  // null for commands that need no database
     const ledger::LedgerConfig* config = nullptr;
-    std::string database_path;  // the ledger file: --db, else the config's
     const Environment* env = nullptr;
     std::string person;  // who, as given by --actor / $SUDO_USER / $USER
     std::string actor;   // the audit log's actor: "fabctl:<person>"

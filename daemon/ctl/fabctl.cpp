@@ -201,6 +201,9 @@ int run_fabctl(const std::vector<std::string>& args, std::ostream& out, std::ost
 
     auto report = [&](const Failure& f) {
         print_failure(err, f.error);
+        if (f.error.what.find("malformed") != std::string::npos)
+            err << "The ledger database is damaged; nothing was changed. Stop fabledger, keep a "
+                   "copy of the file and restore a backup (`fabctl check` verifies a file).\n";
         if (f.exit_code == kExitUsage) err << "Run with --help for more information.\n";
         return f.exit_code;
     };
@@ -221,7 +224,6 @@ int run_fabctl(const std::vector<std::string>& args, std::ostream& out, std::ost
     Session session;
     session.db = db ? &*db : nullptr;
     session.config = &config;
-    session.database_path = database;
     session.env = &env;
     session.person = g.actor.empty() ? default_actor(env) : g.actor;
     session.actor = "fabctl:" + session.person;

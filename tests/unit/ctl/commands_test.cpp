@@ -475,6 +475,37 @@ TEST_CASE("a corrupt database file gives a clear error and is left as it was") {
     CHECK_FALSE(std::filesystem::exists(lab.db_path + "-wal"));
 }
 
+TEST_CASE("a ledger damaged inside is reported and not written to") {
+    Lab lab;
+    lab.standard_setup();
+    std::int64_t root = 0;
+    {
+        auto db = lab.open();
+        auto st = db.database().prepare("SELECT rootpage FROM sqlite_master WHERE name='members'");
+        REQUIRE(st);
+        REQUIRE(st->step().value_or(false));
+        root = st->int64(0);
+    }
+    REQUIRE_FALSE(std::filesystem::exists(lab.db_path + "-wal"));  // checkpointed on close
+    {
+        std::fstream f(lab.db_path, std::ios::in | std::ios::out | std::ios::binary);
+        f.seekp(static_cast<std::streamoff>(root - 1) * 4096);
+        for (int i = 0; i < 200; ++i) f.put(static_cast<char>(0xAB));
+    }
+    auto before = file_bytes(lab.db_path);
+    for (std::vector<std::string> args :
+         {std::vector<std::string>{"members", "list"},
+          std::vector<std::string>{"members", "add", "m-3", "--name", "X"},
+          std::vector<std::string>{"check"}}) {
+        auto r = lab.run(args);
+        INFO(r.err);
+        CHECK(r.code == 1);
+        CHECK(r.err.find(lab.db_path) != std::string::npos);
+        CHECK(r.err.find("damaged") != std::string::npos);
+    }
+    CHECK(file_bytes(lab.db_path) == before);
+}
+
 TEST_CASE("another program's SQLite file is refused, not migrated") {
     Lab lab;
     sqlite3* other = nullptr;

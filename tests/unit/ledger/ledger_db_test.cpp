@@ -412,3 +412,34 @@ TEST_CASE("acks are split so that every payload stays under the protocol's limit
     CHECK(total == ids.size());
     CHECK(make_acks({}).empty());
 }
+
+TEST_CASE("a session of a member the ledger does not know is stored, priced only by a '*' tariff") {
+    Fixture f;
+    Tariff members_only;
+    members_only.target_kind = TargetKind::Machine;
+    members_only.target = "printer-1";
+    members_only.member_class = "standard";
+    members_only.price_per_hour_minor = 600;
+    REQUIRE(f.db.add_tariff(members_only, "test", kT0));
+    auto s = session("id-guest", kT0, 60, "printer-1");
+    s.member = "m-unknown";
+    CHECK(ingest(f.db, {item(s)}).outcomes[0].result == IngestResult::Stored);
+    CHECK_FALSE((*f.db.session("id-guest"))->amount_minor);  // "standard" does not match ''
+    auto laser = session("id-guest-laser", kT0, 60);
+    laser.member = "m-unknown";
+    ingest(f.db, {item(laser)});
+    CHECK((*f.db.session("id-guest-laser"))->amount_minor == 1200);  // the lasers' '*' tariff
+}
+
+TEST_CASE("a session in a future protocol version is kept as an error and acked, not lost") {
+    auto payload = R"({"v":2,"type":"session","id":"id-v2","site":"lab","machine":"laser-1"})";
+    auto classified = classify_session_message("fabgate/lab/machines/laser-1/sessions", payload);
+    CHECK_FALSE(classified.session);
+    CHECK(classified.id == "id-v2");
+    CHECK(classified.reason.find("schema version 2") != std::string::npos);
+    Fixture f;
+    auto out = ingest(f.db, {classified});
+    CHECK(out.outcomes[0].result == IngestResult::Rejected);
+    CHECK(out.outcomes[0].ackable());
+    CHECK(f.db.ingest_errors()->front().payload == payload);
+}

@@ -168,8 +168,11 @@ Outcome close(Session& s, const CloseOptions& o) {
         return {};
     }
     *s.out << (again ? "already closed: " : "closed: ") << "batch " << batch->id << ", sessions "
-           << "that ended before " << format_short(batch->period_end) << " (period from "
-           << format_short(batch->period_start) << "): " << batch->sessions << " session(s)";
+           << "that ended before " << format_short(batch->period_end)
+           << (batch->period_start == 0
+                   ? " (first batch)"
+                   : " (period from " + format_short(batch->period_start) + ")")
+           << ": " << batch->sessions << " session(s)";
     if (batch->late_sessions) *s.out << ", " << batch->late_sessions << " of them late";
     *s.out << (amounts->empty() ? "" : ", " + *amounts) << "\n";
     if (again)

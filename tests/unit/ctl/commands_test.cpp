@@ -316,6 +316,12 @@ TEST_CASE("usage report: minutes and amounts per member, machine and session") {
     CHECK(by_session[1]["amount_minor"] == 240);
     CHECK(by_session[1]["billable_s"] == 720);
     CHECK(by_session[2]["amount_minor"].is_null());
+
+    // The member's page lists their sessions, newest first.
+    auto shown = lab.run({"--json", "members", "show", "m-1"}).parsed();
+    REQUIRE(shown["recent_sessions"].size() == 2);
+    CHECK(shown["recent_sessions"][0]["billable_s"] == 720);
+    CHECK(shown["recent_sessions"][0]["machine"] == "lab/laser-1");
 }
 
 TEST_CASE("billing close makes one numbered batch; closing again returns it unchanged") {

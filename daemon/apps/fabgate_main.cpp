@@ -8,6 +8,7 @@
 #include "gate/gate_app.hpp"
 #include "sim_gate.hpp"
 #include "control_socket.hpp"
+#include "sys/acl_signature.hpp"
 #include "sys/log.hpp"
 #include "sys/notify.hpp"
 #include "sys/session_ids.hpp"
@@ -106,6 +107,13 @@ int main(int argc, char** argv) {
         SystemClock clock;
         Uuid7Ids ids(clock);
         GateApp gate(loop, clock, ids, *config, open_hardware, config_path);
+        if (!config->acl_public_key.empty())
+            gate.set_acl_verifier([key = config->acl_public_key](const AccessSnapshot& snapshot) {
+                return acl_signature::verify(snapshot, key);
+            });
+        else
+            log::warning("acl", "no acl_public_key: access lists are not signature-checked; anyone who may publish "
+                                "on this machine's acl topic can grant access");
         (void)loop.on_signal(SIGTERM, [&] { gate.shutdown(); });
         (void)loop.on_signal(SIGINT, [&] { gate.shutdown(); });
         (void)loop.on_signal(SIGHUP, [&] { gate.reload(); });

@@ -213,6 +213,10 @@ tl::expected<GateConfig, std::vector<Error>> parse_gate_config(const nlohmann::j
     if (cfg.journal.empty()) errors.add("journal", "must not be empty");
     cfg.control_socket = root.string_or("control_socket", "");
     cfg.acl_public_key = root.string_or("acl_public_key", "");
+    if (!cfg.acl_public_key.empty() &&
+        (cfg.acl_public_key.size() != 64 ||
+         cfg.acl_public_key.find_first_not_of("0123456789abcdefABCDEF") != std::string::npos))
+        errors.add("acl_public_key", "must be the ledger's Ed25519 public key: 64 hex digits");
     read_broker(root, cfg.broker, errors);
     read_hardware(root, cfg.hardware, errors);
     read_policy(root, cfg.policy, errors);

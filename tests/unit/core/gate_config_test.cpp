@@ -64,3 +64,10 @@ TEST_CASE("gpio lines by offset or by name") {
     CHECK(cfg->hardware.buzzer->offset == 18u);
     CHECK(cfg->hardware.buzzer->chip == "gpiochip0");
 }
+
+TEST_CASE("the access-list public key must look like an Ed25519 key") {
+    auto p = problems(R"({"site":"s","machine":"m","acl_public_key":"abc"})");
+    REQUIRE(p.size() == 1);
+    CHECK(p[0] == "acl_public_key: must be the ledger's Ed25519 public key: 64 hex digits");
+    CHECK(problems(R"({"site":"s","machine":"m","acl_public_key":")" + std::string(64, 'a') + "\"}").empty());
+}

@@ -7,7 +7,6 @@
 #include "ctl/command.hpp"
 #include "ctl/parse.hpp"
 #include "ctl/queries.hpp"
-#include "ledger/db_util.hpp"
 
 namespace fabgate::ctl {
 namespace {
@@ -152,9 +151,8 @@ Outcome send(Session& s, const CommandOptions& o, CommandKind kind) {
                        : kind == CommandKind::Unlock ? "unlock"
                                                      : "end_session";
     JsonValue after{{"command", verb}, {"topic", topic}, {"reason", o.reason}};
-    if (auto r =
-            check(ledger::detail::audit(s.ledger().database(), s.now, s.actor, "machine." + verb,
-                                        m->site + "/" + m->id, "", after.dump()));
+    if (auto r = check(s.ledger().record_audit(s.actor, "machine." + verb, m->site + "/" + m->id,
+                                               "", after.dump(), s.now));
         !r)
         return r;
 

@@ -5,7 +5,6 @@
 #include "ctl/command.hpp"
 #include "ctl/parse.hpp"
 #include "ctl/queries.hpp"
-#include "ledger/db_util.hpp"
 
 namespace fabgate::ctl {
 namespace {
@@ -118,13 +117,11 @@ Outcome set_status(Session& s, const StatusOptions& o, MemberStatus status) {
     if (auto r = check(s.ledger().set_member_status(o.id, status, s.actor, s.now)); !r) return r;
     if (!o.reason.empty()) {
         // The members table has no place for a reason; the audit log keeps it, next to the
-        // status change the ledger recorded (see the report: an API gap).
+        // status change the ledger recorded.
         JsonValue why{{"status", std::string(to_string(status))}, {"reason", o.reason}};
-        if (auto r = check(ledger::detail::audit(
-                s.ledger().database(), s.now, s.actor,
-                std::string("member.") +
-                    (status == MemberStatus::Suspended ? "suspend" : "reinstate"),
-                o.id, "", why.dump()));
+        auto action =
+            std::string("member.") + (status == MemberStatus::Suspended ? "suspend" : "reinstate");
+        if (auto r = check(s.ledger().record_audit(s.actor, action, o.id, "", why.dump(), s.now));
             !r)
             return r;
     }

@@ -20,7 +20,7 @@ constexpr std::size_t kMaxHeldMessages = 200'000;
 
 LedgerApp::LedgerApp(EventLoop& loop, const Clock& clock, LedgerConfig config, AclSigner signer)
     : loop_(loop), clock_(clock), config_(std::move(config)), signer_(std::move(signer)) {
-    if (!signer_) signer_ = [](std::string_view) { return std::string(); };
+    if (!signer_) signer_ = [](const AccessList&) { return std::string(); };
 }
 
 LedgerApp::~LedgerApp() {
@@ -280,7 +280,7 @@ void LedgerApp::refresh_access_lists(bool republish) {
 }
 
 bool LedgerApp::publish_list(const AccessList& list) {
-    auto signature = signer_(signed_content(list));
+    auto signature = signer_(list);
     auto sent = link_->publish(topics::machine(list.site, list.machine, "acl"),
                                encode(list, signature), 1, true);
     if (!sent) return false;  // republished on the next connect

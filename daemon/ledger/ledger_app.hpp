@@ -22,9 +22,9 @@
 
 namespace fabgate::ledger {
 
-// Signs an access list's signed_content(); returns the hex signature, or "" for unsigned.
-// The Ed25519 key handling is a later task: the default signer returns "".
-using AclSigner = std::function<std::string(std::string_view signed_content)>;
+// Signs an access list (Ed25519 over signed_content(list)); returns the hex signature, or ""
+// for an unsigned list when no signing key is configured.
+using AclSigner = std::function<std::string(const AccessList& list)>;
 
 struct LedgerCounters {
     std::uint64_t messages = 0;

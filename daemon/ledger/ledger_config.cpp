@@ -57,6 +57,7 @@ tl::expected<LedgerConfig, std::vector<Error>> parse(const nlohmann::json& docum
     cfg.max_inflight =
         static_cast<int>(root.integer_or("max_inflight", 1, 65535, cfg.max_inflight));
     cfg.verify_integrity = root.boolean_or("verify_integrity", cfg.verify_integrity);
+    cfg.acl_signing_key_file = root.string_or("acl_signing_key_file", "");
     cfg.busy_timeout_ms =
         static_cast<int>(root.integer_or("busy_timeout_ms", 0, 60'000, cfg.busy_timeout_ms));
     cfg.log_level = root.choice("log_level", {"error", "warning", "notice", "info", "debug"})

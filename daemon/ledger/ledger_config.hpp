@@ -22,6 +22,9 @@ struct LedgerConfig {
     bool verify_integrity = true;  // PRAGMA quick_check at start
     int busy_timeout_ms = 5000;    // how long a commit waits for fabctl's write lock
     std::string log_level = "info";
+    // Ed25519 secret key (hex) that signs access lists; gates hold the public half. Empty:
+    // lists go out unsigned, and gates with acl_public_key set will refuse them.
+    std::string acl_signing_key_file;
 };
 
 tl::expected<LedgerConfig, std::vector<Error>> load_ledger_config_text(std::string_view text);

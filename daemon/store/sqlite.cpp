@@ -112,36 +112,33 @@ Result<Database> Database::open(const std::string& path, const OpenOptions& opti
         return tl::unexpected(e);
     }
     sqlite3_extended_result_codes(db.db_, 1);
+    // Reads only, until the file is known to be ours and not newer: a refused file is left
+    // exactly as it was (WAL mode would otherwise be written into its header).
+    if (auto s = db.check(options); !s) return tl::unexpected(s.error());
     if (auto s = db.configure(options); !s) return tl::unexpected(s.error());
     if (auto s = db.migrate(options); !s) return tl::unexpected(s.error());
     return db;
 }
 
-Status Database::configure(const OpenOptions& options) {
+Status Database::check(const OpenOptions& options) {
     sqlite3_busy_timeout(db_, options.busy_timeout_ms);
     // Reading anything fails with "file is not a database" on garbage: catch it here, with a
     // message that says what to do, before WAL or migrations could write to the file.
     auto schema = prepare("SELECT count(*) FROM sqlite_master");
     if (!schema) return fail(path_, "is not a readable SQLite database (" + schema.error().what + "); refusing to touch it");
-    if (auto row = schema->step(); !row)
-        return fail(path_, "is not a readable SQLite database (" + row.error().what + "); refusing to touch it");
+    auto row = schema->step();
+    if (!row) return fail(path_, "is not a readable SQLite database (" + row.error().what + "); refusing to touch it");
+    auto objects = schema->int64(0);
     schema->reset();
     if (options.verify_integrity) {
         // O(size of the file): the daemons pay it once at start-up, the manager's tool does not.
         auto check = prepare("PRAGMA quick_check");
         if (!check) return tl::unexpected(check.error());
-        auto row = check->step();
-        if (!row || !*row || check->text(0) != "ok")
-            return fail(path_, "is corrupt (" + (row && *row ? check->text(0) : std::string("unreadable")) +
+        auto verdict = check->step();
+        if (!verdict || !*verdict || check->text(0) != "ok")
+            return fail(path_, "is corrupt (" + (verdict && *verdict ? check->text(0) : std::string("unreadable")) +
                                    "); refusing to touch it. Restore a backup or move it aside.");
     }
-    if (auto s = exec("PRAGMA journal_mode=WAL"); !s) return s;
-    if (auto s = exec(options.durability == Durability::Full ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL"); !s)
-        return s;
-    return exec("PRAGMA foreign_keys=ON");
-}
-
-Status Database::migrate(const OpenOptions& options) {
     auto app = prepare("PRAGMA application_id");
     if (!app) return tl::unexpected(app.error());
     (void)app->step();
@@ -152,13 +149,24 @@ Status Database::migrate(const OpenOptions& options) {
     schema_version_ = static_cast<int>(ver->int64(0));
 
     int latest = options.migrations.empty() ? 0 : options.migrations.back().version;
-    bool fresh = app_id == 0 && schema_version_ == 0;
-    if (!fresh && options.application_id != 0 && app_id != options.application_id)
+    bool fresh = app_id == 0 && schema_version_ == 0 && objects == 0;
+    if (!fresh && options.application_id != 0 && app_id != options.application_id && !options.migrations.empty())
         return fail(path_, "is not a " + std::string(options.application_name) + " database (application_id " +
                                std::to_string(app_id) + "); refusing to touch it");
     if (schema_version_ > latest)
         return fail(path_, "has schema version " + std::to_string(schema_version_) + ", newer than this program's " +
                                std::to_string(latest) + "; refusing to touch it (was it opened by a newer FabGate?)");
+    return {};
+}
+
+Status Database::configure(const OpenOptions& options) {
+    if (auto s = exec("PRAGMA journal_mode=WAL"); !s) return s;
+    if (auto s = exec(options.durability == Durability::Full ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL"); !s)
+        return s;
+    return exec("PRAGMA foreign_keys=ON");
+}
+
+Status Database::migrate(const OpenOptions& options) {
     for (const auto& m : options.migrations) {
         if (m.version <= schema_version_) continue;
         Transaction tx(*this);

@@ -98,6 +98,7 @@ public:
     void rollback();
 
 private:
+    Status check(const OpenOptions& options);
     Status configure(const OpenOptions& options);
     Status migrate(const OpenOptions& options);
     Error error(std::string_view what) const;

@@ -132,9 +132,17 @@ TEST_CASE("a corrupt journal is refused with a clear error and left untouched") 
 TEST_CASE("a journal from a newer FabGate, or another program's database, is refused") {
     TempFile f;
     raw_exec(f.path, "CREATE TABLE t(x); PRAGMA user_version=1; PRAGMA application_id=12345;");
+    auto before = file_bytes(f.path);
     auto j = Journal::open(f.path);
     REQUIRE_FALSE(j);
     CHECK(j.error().message().find("is not a FabGate gate journal database") != std::string::npos);
+    CHECK(file_bytes(f.path) == before);  // not even switched to WAL
+
+    TempFile plain;  // someone else's database that never set an application id
+    raw_exec(plain.path, "CREATE TABLE members(name TEXT)");
+    auto plain_before = file_bytes(plain.path);
+    CHECK_FALSE(Journal::open(plain.path));
+    CHECK(file_bytes(plain.path) == plain_before);
 
     TempFile g;
     { REQUIRE(Journal::open(g.path)); }

@@ -50,7 +50,8 @@ Status ControlSocket::listen(const std::string& path) {
     listen_fd_ = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (listen_fd_ < 0) return fail(path, std::string("socket: ") + std::strerror(errno));
     unlink(path.c_str());  // a stale socket from a previous run
-    if (bind(listen_fd_, reinterpret_cast<sockaddr*>(&*addr), sizeof *addr) != 0 || ::listen(listen_fd_, 8) != 0)
+    if (bind(listen_fd_, reinterpret_cast<sockaddr*>(&*addr), sizeof *addr) != 0 ||
+        ::listen(listen_fd_, 8) != 0)
         return fail(path, std::string("cannot listen: ") + std::strerror(errno));
     chmod(path.c_str(), 0660);
     path_ = path;
@@ -118,7 +119,8 @@ Result<std::string> send_control_command(const std::string& path, const std::str
     if (connect(fd, reinterpret_cast<sockaddr*>(&*addr), sizeof *addr) != 0) {
         int err = errno;
         close(fd);
-        return fail(path, std::string("cannot reach the gate's control socket: ") + std::strerror(err));
+        return fail(path,
+                    std::string("cannot reach the gate's control socket: ") + std::strerror(err));
     }
     write_all(fd, line + "\n");
     std::string reply;

@@ -12,7 +12,7 @@
 namespace fabgate {
 
 class ControlSocket {
-public:
+  public:
     ControlSocket(EventLoop& loop, SimHardware& hardware) : loop_(loop), hardware_(hardware) {}
     ~ControlSocket();
     ControlSocket(const ControlSocket&) = delete;
@@ -20,7 +20,7 @@ public:
 
     Status listen(const std::string& path);
 
-private:
+  private:
     struct Client {
         std::string buffer;
         bool watching = false;

@@ -8,7 +8,7 @@ namespace fabgate {
 namespace {
 
 class SimGate final : public Outputs {
-public:
+  public:
     SimGate(const GateConfig& config, EventLoop& loop, HardwareEvents& events)
         : hardware_(config.hardware, events), socket_(loop, hardware_) {}
     Status listen(const std::string& path) { return socket_.listen(path); }
@@ -16,22 +16,23 @@ public:
     void set_after_run(bool on) override { hardware_.set_after_run(on); }
     void indicate(Signal signal) override { hardware_.indicate(signal); }
 
-private:
+  private:
     SimHardware hardware_;
     ControlSocket socket_;
 };
 
 }  // namespace
 
-Result<std::unique_ptr<Outputs>> open_sim_hardware(const GateConfig& config, EventLoop& loop, HardwareEvents& events,
-                                                   const Clock&) {
+Result<std::unique_ptr<Outputs>> open_sim_hardware(const GateConfig& config, EventLoop& loop,
+                                                   HardwareEvents& events, const Clock&) {
     auto gate = std::make_unique<SimGate>(config, loop, events);
     if (!config.control_socket.empty()) {
         if (auto s = gate->listen(config.control_socket); !s) return tl::unexpected(s.error());
-        log::info("sim", "simulated hardware; drive it with: fabgate --control-socket " + config.control_socket +
-                             " --send 'badge 04A1B2C3'");
+        log::info("sim", "simulated hardware; drive it with: fabgate --control-socket " +
+                             config.control_socket + " --send 'badge 04A1B2C3'");
     } else {
-        log::notice("sim", "simulated hardware without a control socket: nothing can badge at this gate");
+        log::notice("sim",
+                    "simulated hardware without a control socket: nothing can badge at this gate");
     }
     return std::unique_ptr<Outputs>(std::move(gate));
 }

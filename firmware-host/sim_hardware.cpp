@@ -15,7 +15,8 @@ std::vector<std::string> words(std::string_view line) {
 
 std::optional<bool> on_off(const std::string& word) {
     if (word == "on" || word == "open" || word == "1" || word == "true") return true;
-    if (word == "off" || word == "closed" || word == "close" || word == "0" || word == "false") return false;
+    if (word == "off" || word == "closed" || word == "close" || word == "0" || word == "false")
+        return false;
     return std::nullopt;
 }
 
@@ -26,11 +27,15 @@ constexpr std::string_view kHelp =
 }  // namespace
 
 SimHardware::SimHardware(const HardwareConfig& config, HardwareEvents& events)
-    : events_(events), has_busy_(config.busy.has_value()), has_card_present_(config.card_present.has_value()) {
+    : events_(events),
+      has_busy_(config.busy.has_value()),
+      has_card_present_(config.card_present.has_value()) {
     for (const auto& i : config.interlocks) interlocks_.insert(i.name);
 }
 
-SimHardware::~SimHardware() { set_relay(false); }
+SimHardware::~SimHardware() {
+    set_relay(false);
+}
 
 void SimHardware::changed(const std::string& what) {
     if (listener_) listener_(what);
@@ -58,7 +63,8 @@ void SimHardware::indicate(Signal signal) {
 }
 
 std::string SimHardware::describe() const {
-    return std::string("relay=") + (relay_ ? "on" : "off") + " after_run=" + (after_run_ ? "on" : "off") +
+    return std::string("relay=") + (relay_ ? "on" : "off") +
+           " after_run=" + (after_run_ ? "on" : "off") +
            " signal=" + std::string(to_string(signal_));
 }
 
@@ -92,14 +98,17 @@ Result<std::string> SimHardware::execute(std::string_view line) {
         if (!level) return fail(verb, "say on or off");
         bool configured = verb == "busy" ? has_busy_ : has_card_present_;
         if (!configured)
-            return fail(verb, "this machine has no " + verb + " input in its config (hardware.inputs." +
+            return fail(verb, "this machine has no " + verb +
+                                  " input in its config (hardware.inputs." +
                                   (verb == "busy" ? "busy" : "card_present") + ")");
-        events_.input_changed(verb == "busy" ? InputKind::Busy : InputKind::CardPresent, verb, *level);
+        events_.input_changed(verb == "busy" ? InputKind::Busy : InputKind::CardPresent, verb,
+                              *level);
         return describe();
     }
     if (verb == "interlock") {
         if (auto s = need(3); !s) return tl::unexpected(s.error());
-        if (!interlocks_.count(w[1])) return fail("interlock", "'" + w[1] + "' is not in hardware.inputs.interlocks");
+        if (!interlocks_.count(w[1]))
+            return fail("interlock", "'" + w[1] + "' is not in hardware.inputs.interlocks");
         auto open = on_off(w[2]);
         if (!open) return fail("interlock", "say open or closed");
         events_.input_changed(InputKind::Interlock, w[1], *open);

@@ -15,7 +15,7 @@
 namespace fabgate {
 
 class SimHardware final : public Outputs {
-public:
+  public:
     SimHardware(const HardwareConfig& config, HardwareEvents& events);
     ~SimHardware() override;
 
@@ -29,13 +29,15 @@ public:
     std::string describe() const;  // "relay=on after_run=off signal=in_use"
 
     // Every output change, as "relay on", "after_run off", "signal denied".
-    void on_change(std::function<void(std::string_view)> listener) { listener_ = std::move(listener); }
+    void on_change(std::function<void(std::string_view)> listener) {
+        listener_ = std::move(listener);
+    }
 
     bool relay() const { return relay_; }
     bool after_run() const { return after_run_; }
     Signal signal() const { return signal_; }
 
-private:
+  private:
     void changed(const std::string& what);
 
     HardwareEvents& events_;

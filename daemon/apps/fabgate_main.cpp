@@ -4,10 +4,10 @@
 
 #include <CLI/CLI.hpp>
 
+#include "control_socket.hpp"
 #include "core/gate_config.hpp"
 #include "gate/gate_app.hpp"
 #include "sim_gate.hpp"
-#include "control_socket.hpp"
 #include "sys/acl_signature.hpp"
 #include "sys/log.hpp"
 #include "sys/notify.hpp"
@@ -33,32 +33,43 @@ int check_config(const std::string& path) {
     return 1;
 }
 
-Result<std::unique_ptr<Outputs>> open_hardware(const GateConfig& config, EventLoop& loop, HardwareEvents& events,
-                                               const Clock& clock) {
-    if (config.hardware.kind == HardwareKind::Sim) return open_sim_hardware(config, loop, events, clock);
+Result<std::unique_ptr<Outputs>> open_hardware(const GateConfig& config, EventLoop& loop,
+                                               HardwareEvents& events, const Clock& clock) {
+    if (config.hardware.kind == HardwareKind::Sim)
+        return open_sim_hardware(config, loop, events, clock);
 #ifdef FABGATE_HAVE_GPIO
     return open_gpio_hardware(config.hardware, loop, events, clock);
 #else
-    return fail("hardware.kind", "gpio hardware needs a build with libgpiod; this fabgate was built without it");
+    return fail("hardware.kind",
+                "gpio hardware needs a build with libgpiod; this fabgate was built without it");
 #endif
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
-    CLI::App app{"fabgate: controls a FabLab machine's power from badge rights and meters its sessions"};
+    CLI::App app{
+        "fabgate: controls a FabLab machine's power from badge rights and meters its sessions"};
     std::string config_path, check_path, send_line, control_socket, journal;
     int broker_port = 0;
     bool probe = false, print_default = false, verbose = false;
-    app.add_option("-c,--config", config_path, "gate config file (JSON); without it, the embedded demo config")
+    app.add_option("-c,--config", config_path,
+                   "gate config file (JSON); without it, the embedded demo config")
         ->check(CLI::ExistingFile);
-    app.add_option("--check-config", check_path, "validate a config file, naming every problem, and exit");
-    app.add_flag("--print-default-config", print_default, "print the embedded demo config and exit");
-    app.add_flag("--probe", probe, "list GPIO chips and lines, input devices, serial ports and SPI devices, and exit");
-    app.add_option("--send", send_line, "send one command to a running simulated gate (see --control-socket) and exit");
-    app.add_option("--control-socket", control_socket, "simulated hardware's control socket (overrides the config)");
+    app.add_option("--check-config", check_path,
+                   "validate a config file, naming every problem, and exit");
+    app.add_flag("--print-default-config", print_default,
+                 "print the embedded demo config and exit");
+    app.add_flag(
+        "--probe", probe,
+        "list GPIO chips and lines, input devices, serial ports and SPI devices, and exit");
+    app.add_option("--send", send_line,
+                   "send one command to a running simulated gate (see --control-socket) and exit");
+    app.add_option("--control-socket", control_socket,
+                   "simulated hardware's control socket (overrides the config)");
     app.add_option("--journal", journal, "journal database file (overrides the config)");
-    app.add_option("--broker-port", broker_port, "broker port (overrides the config)")->check(CLI::Range(1, 65535));
+    app.add_option("--broker-port", broker_port, "broker port (overrides the config)")
+        ->check(CLI::Range(1, 65535));
     app.add_flag("-v,--verbose", verbose, "debug log lines");
     CLI11_PARSE(app, argc, argv);
 
@@ -90,7 +101,8 @@ int main(int argc, char** argv) {
         return 0;
     }
 
-    auto config = config_path.empty() ? load_gate_config_text(embedded_demo_config()) : load_gate_config_file(config_path);
+    auto config = config_path.empty() ? load_gate_config_text(embedded_demo_config())
+                                      : load_gate_config_file(config_path);
     if (!config) {
         for (const auto& e : config.error()) std::cerr << e.message() << "\n";
         return 1;
@@ -112,8 +124,10 @@ int main(int argc, char** argv) {
                 return acl_signature::verify(snapshot, key);
             });
         else
-            log::warning("acl", "no acl_public_key: access lists are not signature-checked; anyone who may publish "
-                                "on this machine's acl topic can grant access");
+            log::warning(
+                "acl",
+                "no acl_public_key: access lists are not signature-checked; anyone who may publish "
+                "on this machine's acl topic can grant access");
         (void)loop.on_signal(SIGTERM, [&] { gate.shutdown(); });
         (void)loop.on_signal(SIGINT, [&] { gate.shutdown(); });
         (void)loop.on_signal(SIGHUP, [&] { gate.reload(); });

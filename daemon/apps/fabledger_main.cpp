@@ -33,9 +33,11 @@ int generate_signing_key(const std::string& path) {
         std::cerr << pair.error().message() << "\n";
         return 1;
     }
-    struct stat st{};
+    struct stat st {};
     if (stat(path.c_str(), &st) == 0) {
-        std::cerr << path << ": exists; refusing to overwrite a signing key (gates trust its public half)\n";
+        std::cerr
+            << path
+            << ": exists; refusing to overwrite a signing key (gates trust its public half)\n";
         return 1;
     }
     mode_t old = umask(0077);
@@ -47,8 +49,8 @@ int generate_signing_key(const std::string& path) {
         return 1;
     }
     std::cout << "secret key written to " << path << " (keep it on the ledger host only)\n"
-              << "put this in every gate's config:\n  \"acl_public_key\": \"" << acl_signature::to_hex(pair->public_key)
-              << "\"\n";
+              << "put this in every gate's config:\n  \"acl_public_key\": \""
+              << acl_signature::to_hex(pair->public_key) << "\"\n";
     return 0;
 }
 
@@ -62,7 +64,8 @@ Result<ledger::AclSigner> load_signer(const std::string& path) {
         return fail(path, "is not an Ed25519 secret key (expected 128 hex digits)");
     std::array<std::uint8_t, acl_signature::kSecretKeyBytes> key{};
     std::copy(secret->begin(), secret->end(), key.begin());
-    return ledger::AclSigner([key](const AccessList& list) { return acl_signature::sign(list, key); });
+    return ledger::AclSigner(
+        [key](const AccessList& list) { return acl_signature::sign(list, key); });
 }
 
 }  // namespace
@@ -80,8 +83,9 @@ int main(int argc, char** argv) {
     app.add_option("--broker-port", broker_port, "broker port (overrides the config)")
         ->check(CLI::Range(1, 65535));
     std::string keygen_path;
-    app.add_option("--generate-signing-key", keygen_path,
-                   "create an Ed25519 key for signing access lists in FILE, print its public half, and exit");
+    app.add_option(
+        "--generate-signing-key", keygen_path,
+        "create an Ed25519 key for signing access lists in FILE, print its public half, and exit");
     app.add_flag("-v,--verbose", verbose, "debug log lines");
     CLI11_PARSE(app, argc, argv);
     if (!keygen_path.empty()) return generate_signing_key(keygen_path);

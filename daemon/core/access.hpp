@@ -23,7 +23,7 @@ struct AccessEntry {
     bool suspended = false;
     std::optional<UnixMs> member_until;  // membership valid until (exclusive)
     Role role = Role::None;
-    std::optional<UnixMs> right_until;   // training valid until (exclusive)
+    std::optional<UnixMs> right_until;  // training valid until (exclusive)
 };
 
 struct AccessList {

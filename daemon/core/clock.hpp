@@ -15,14 +15,14 @@ struct WallTime {
 };
 
 class Clock {
-public:
+  public:
     virtual ~Clock() = default;
     virtual MonoMs monotonic() const = 0;
     virtual WallTime wall() const = 0;
 };
 
 class FakeClock final : public Clock {
-public:
+  public:
     MonoMs monotonic() const override { return mono_; }
     WallTime wall() const override { return {wall_base_ + mono_, synchronised_}; }
     void advance(MonoMs ms) { mono_ += ms; }
@@ -31,7 +31,7 @@ public:
         synchronised_ = synchronised;
     }
 
-private:
+  private:
     MonoMs mono_ = 1'000'000;
     UnixMs wall_base_ = 1'767'225'600'000;  // 2026-01-01T00:00:00Z
     bool synchronised_ = true;

@@ -24,7 +24,8 @@ GpioLine read_line_fields(ObjectReader& r, JsonErrors& errors) {
         else if (v->is_string() && !v->get<std::string>().empty())
             line.name = v->get<std::string>();
         else
-            errors.add(r.path("line"), "must be a line offset (0 to 4095) or a line name such as \"GPIO17\"");
+            errors.add(r.path("line"),
+                       "must be a line offset (0 to 4095) or a line name such as \"GPIO17\"");
     } else {
         errors.add(r.path("line"), "is required");
     }
@@ -32,7 +33,8 @@ GpioLine read_line_fields(ObjectReader& r, JsonErrors& errors) {
     return line;
 }
 
-std::optional<GpioLine> read_line(ObjectReader& parent, const std::string& key, JsonErrors& errors, bool required) {
+std::optional<GpioLine> read_line(ObjectReader& parent, const std::string& key, JsonErrors& errors,
+                                  bool required) {
     const auto* v = parent.child(key);
     if (!v) {
         if (required) errors.add(parent.path(key), "is required");
@@ -49,13 +51,16 @@ InputLine read_input_fields(ObjectReader& r, JsonErrors& errors) {
     InputLine in;
     in.line = read_line_fields(r, errors);
     auto bias = r.choice("bias", {"as_is", "pull_up", "pull_down", "disabled"}).value_or("as_is");
-    in.bias = bias == "pull_up" ? Bias::PullUp : bias == "pull_down" ? Bias::PullDown
-            : bias == "disabled" ? Bias::Disabled : Bias::AsIs;
+    in.bias = bias == "pull_up"     ? Bias::PullUp
+              : bias == "pull_down" ? Bias::PullDown
+              : bias == "disabled"  ? Bias::Disabled
+                                    : Bias::AsIs;
     in.debounce_ms = static_cast<int>(r.integer_or("debounce_ms", 0, 1000, 20));
     return in;
 }
 
-std::optional<InputLine> read_input(ObjectReader& parent, const std::string& key, JsonErrors& errors) {
+std::optional<InputLine> read_input(ObjectReader& parent, const std::string& key,
+                                    JsonErrors& errors) {
     const auto* v = parent.child(key);
     if (!v) return std::nullopt;
     ObjectReader r(*v, parent.path(key), errors);
@@ -99,25 +104,34 @@ void read_reader(ObjectReader& hw, ReaderConfig& rc, HardwareKind kind, JsonErro
         return;
     }
     ObjectReader r(*v, "hardware.reader", errors);
-    auto type = r.choice("type", {"sim", "rdm6300", "line", "evdev", "wiegand", "mfrc522"}, true).value_or("sim");
-    rc.type = type == "rdm6300" ? ReaderType::Rdm6300 : type == "line" ? ReaderType::Line
-            : type == "evdev" ? ReaderType::Evdev : type == "wiegand" ? ReaderType::Wiegand
-            : type == "mfrc522" ? ReaderType::Mfrc522 : ReaderType::Sim;
+    auto type = r.choice("type", {"sim", "rdm6300", "line", "evdev", "wiegand", "mfrc522"}, true)
+                    .value_or("sim");
+    rc.type = type == "rdm6300"   ? ReaderType::Rdm6300
+              : type == "line"    ? ReaderType::Line
+              : type == "evdev"   ? ReaderType::Evdev
+              : type == "wiegand" ? ReaderType::Wiegand
+              : type == "mfrc522" ? ReaderType::Mfrc522
+                                  : ReaderType::Sim;
     bool needs_device = rc.type == ReaderType::Rdm6300 || rc.type == ReaderType::Line ||
                         rc.type == ReaderType::Evdev || rc.type == ReaderType::Mfrc522;
     rc.device = r.string("device", needs_device).value_or("");
     rc.baud = static_cast<int>(r.integer_or("baud", 1200, 4'000'000, rc.baud));
-    rc.uid_format = r.choice("uid_format", {"hex", "decimal"}).value_or("hex") == "decimal" ? UidFormat::Decimal
-                                                                                          : UidFormat::Hex;
+    rc.uid_format = r.choice("uid_format", {"hex", "decimal"}).value_or("hex") == "decimal"
+                        ? UidFormat::Decimal
+                        : UidFormat::Hex;
     rc.decimal_bytes = static_cast<int>(r.integer_or("decimal_bytes", 1, 8, rc.decimal_bytes));
-    rc.byte_order = r.choice("byte_order", {"msb_first", "lsb_first"}).value_or("msb_first") == "lsb_first"
-                        ? ByteOrder::LsbFirst : ByteOrder::MsbFirst;
-    rc.repeat_suppress_ms = static_cast<int>(r.integer_or("repeat_suppress_ms", 0, 60'000, rc.repeat_suppress_ms));
+    rc.byte_order =
+        r.choice("byte_order", {"msb_first", "lsb_first"}).value_or("msb_first") == "lsb_first"
+            ? ByteOrder::LsbFirst
+            : ByteOrder::MsbFirst;
+    rc.repeat_suppress_ms =
+        static_cast<int>(r.integer_or("repeat_suppress_ms", 0, 60'000, rc.repeat_suppress_ms));
     rc.wiegand_d0 = read_input(r, "d0", errors);
     rc.wiegand_d1 = read_input(r, "d1", errors);
     if (rc.type == ReaderType::Wiegand && (!rc.wiegand_d0 || !rc.wiegand_d1))
         errors.add("hardware.reader", "a wiegand reader needs both d0 and d1 lines");
-    rc.spi_speed_hz = static_cast<int>(r.integer_or("spi_speed_hz", 100'000, 10'000'000, rc.spi_speed_hz));
+    rc.spi_speed_hz =
+        static_cast<int>(r.integer_or("spi_speed_hz", 100'000, 10'000'000, rc.spi_speed_hz));
     rc.reset_line = read_line(r, "reset", errors);
     rc.irq_line = read_input(r, "irq", errors);
     rc.poll_ms = static_cast<int>(r.integer_or("poll_ms", 20, 5000, rc.poll_ms));
@@ -128,7 +142,8 @@ void read_hardware(ObjectReader& root, HardwareConfig& hw, JsonErrors& errors) {
     const auto* v = root.child("hardware");
     if (!v) return;
     ObjectReader r(*v, "hardware", errors);
-    hw.kind = r.choice("kind", {"sim", "gpio"}).value_or("sim") == "gpio" ? HardwareKind::Gpio : HardwareKind::Sim;
+    hw.kind = r.choice("kind", {"sim", "gpio"}).value_or("sim") == "gpio" ? HardwareKind::Gpio
+                                                                          : HardwareKind::Sim;
     read_reader(r, hw.reader, hw.kind, errors);
     if (const auto* o = r.child("outputs")) {
         ObjectReader out(*o, "hardware.outputs", errors);
@@ -174,8 +189,11 @@ void read_policy(ObjectReader& root, MachinePolicy& p, JsonErrors& errors) {
     if (!v) return;
     ObjectReader r(*v, "policy", errors);
     constexpr std::int64_t kWeek = 7 * 24 * 3600;
-    p.session_end = r.choice("session_end", {"badge_again", "card_present"}).value_or("badge_again") == "card_present"
-                        ? SessionEndMode::CardPresent : SessionEndMode::BadgeAgain;
+    p.session_end =
+        r.choice("session_end", {"badge_again", "card_present"}).value_or("badge_again") ==
+                "card_present"
+            ? SessionEndMode::CardPresent
+            : SessionEndMode::BadgeAgain;
     p.idle_timeout_s = r.integer_or("idle_timeout_s", 0, kWeek, p.idle_timeout_s);
     p.idle_warning_s = r.integer_or("idle_warning_s", 0, kWeek, p.idle_warning_s);
     p.max_session_s = r.integer_or("max_session_s", 0, kWeek, p.max_session_s);
@@ -184,8 +202,9 @@ void read_policy(ObjectReader& root, MachinePolicy& p, JsonErrors& errors) {
     p.finish_idle_s = r.integer_or("finish_idle_s", 0, 3600, p.finish_idle_s);
     p.after_run_s = r.integer_or("after_run_s", 0, 24 * 3600, p.after_run_s);
     auto takeover = r.choice("takeover", {"deny", "supervisors", "anyone"}).value_or("supervisors");
-    p.takeover = takeover == "deny" ? TakeoverRule::Deny : takeover == "anyone" ? TakeoverRule::Anyone
-                                                                              : TakeoverRule::Supervisors;
+    p.takeover = takeover == "deny"     ? TakeoverRule::Deny
+                 : takeover == "anyone" ? TakeoverRule::Anyone
+                                        : TakeoverRule::Supervisors;
     p.checkpoint_s = r.integer_or("checkpoint_s", 1, 3600, p.checkpoint_s);
     r.reject_unknown_keys();
 }
@@ -204,7 +223,8 @@ tl::expected<GateConfig, std::vector<Error>> parse_gate_config(const nlohmann::j
     GateConfig cfg;
     ObjectReader root(document, "", errors);
     cfg.site = root.string("site", true).value_or("");
-    if (!cfg.site.empty() && !is_valid_id(cfg.site)) errors.add("site", "use letters, digits, '-' and '_' only (it is part of MQTT topics)");
+    if (!cfg.site.empty() && !is_valid_id(cfg.site))
+        errors.add("site", "use letters, digits, '-' and '_' only (it is part of MQTT topics)");
     cfg.machine = root.string("machine", true).value_or("");
     if (!cfg.machine.empty() && !is_valid_id(cfg.machine))
         errors.add("machine", "use letters, digits, '-' and '_' only (it is part of MQTT topics)");
@@ -225,15 +245,18 @@ tl::expected<GateConfig, std::vector<Error>> parse_gate_config(const nlohmann::j
     auto& p = cfg.policy;
     p.has_busy_input = cfg.hardware.busy.has_value();
     if (p.idle_timeout_s > 0 && !p.has_busy_input)
-        errors.add("policy.idle_timeout_s", "needs hardware.inputs.busy: without it the gate cannot tell idle from busy");
+        errors.add("policy.idle_timeout_s",
+                   "needs hardware.inputs.busy: without it the gate cannot tell idle from busy");
     if (p.keep_power_while_busy && !p.has_busy_input)
         errors.add("policy.keep_power_while_busy", "needs hardware.inputs.busy");
     if (p.idle_timeout_s > 0 && p.idle_warning_s >= p.idle_timeout_s)
         errors.add("policy.idle_warning_s", "must be shorter than policy.idle_timeout_s");
     if (p.session_end == SessionEndMode::CardPresent && cfg.hardware.kind == HardwareKind::Gpio &&
         !cfg.hardware.card_present && cfg.hardware.reader.type != ReaderType::Mfrc522)
-        errors.add("policy.session_end", "card_present needs an MFRC522 reader or hardware.inputs.card_present");
-    if (cfg.broker.client_id.empty()) cfg.broker.client_id = "fabgate-" + cfg.site + "-" + cfg.machine;
+        errors.add("policy.session_end",
+                   "card_present needs an MFRC522 reader or hardware.inputs.card_present");
+    if (cfg.broker.client_id.empty())
+        cfg.broker.client_id = "fabgate-" + cfg.site + "-" + cfg.machine;
 
     if (!errors.empty()) return tl::unexpected(errors.all());
     return cfg;

@@ -22,11 +22,11 @@ struct BrokerConfig {
     std::string host = "127.0.0.1";
     int port = 1883;
     std::string username;
-    std::string password;       // or password_file, read at start-up
+    std::string password;  // or password_file, read at start-up
     std::string password_file;
     std::optional<TlsConfig> tls;
     int keepalive_s = 30;
-    std::string client_id;      // default: fabgate-<site>-<machine>
+    std::string client_id;  // default: fabgate-<site>-<machine>
 };
 
 // A GPIO line. `chip` is a chip name ("gpiochip0"), path ("/dev/gpiochip0") or label
@@ -57,10 +57,10 @@ enum class ByteOrder { MsbFirst, LsbFirst };
 
 struct ReaderConfig {
     ReaderType type = ReaderType::Sim;
-    std::string device;           // serial tty, /dev/input/by-id/..., /dev/spidev0.0
-    int baud = 9600;              // serial readers
+    std::string device;                     // serial tty, /dev/input/by-id/..., /dev/spidev0.0
+    int baud = 9600;                        // serial readers
     UidFormat uid_format = UidFormat::Hex;  // line and evdev readers
-    int decimal_bytes = 4;        // bytes a decimal uid encodes
+    int decimal_bytes = 4;                  // bytes a decimal uid encodes
     ByteOrder byte_order = ByteOrder::MsbFirst;
     int repeat_suppress_ms = 1500;  // same uid read again within this window is one presentation
     // Wiegand
@@ -96,16 +96,16 @@ struct MachinePolicy {
     SessionEndMode session_end = SessionEndMode::BadgeAgain;
     std::int64_t idle_timeout_s = 0;  // 0: off. Needs a busy input.
     std::int64_t idle_warning_s = 60;
-    std::int64_t max_session_s = 0;   // 0: no limit
+    std::int64_t max_session_s = 0;  // 0: no limit
     bool keep_power_while_busy = false;
     std::int64_t finish_limit_s = 4 * 3600;
     // While finishing, the job counts as done once busy has been off this long: a printer's
     // current draw dips between heater cycles.
     std::int64_t finish_idle_s = 30;
-    std::int64_t after_run_s = 0;     // after-run output keeps running this long after the relay
+    std::int64_t after_run_s = 0;  // after-run output keeps running this long after the relay
     TakeoverRule takeover = TakeoverRule::Supervisors;
-    std::int64_t checkpoint_s = 30;   // an open session is journaled this often
-    bool has_busy_input = false;      // filled from the hardware section
+    std::int64_t checkpoint_s = 30;  // an open session is journaled this often
+    bool has_busy_input = false;     // filled from the hardware section
 };
 
 struct GateConfig {

@@ -15,8 +15,9 @@ std::string join(const std::set<std::string>& names, std::string_view suffix) {
 
 }  // namespace
 
-GateMachine::GateMachine(std::string site, std::string machine, MachinePolicy policy, const Clock& clock,
-                         Outputs& outputs, GateListener& listener, IdSource& ids)
+GateMachine::GateMachine(std::string site, std::string machine, MachinePolicy policy,
+                         const Clock& clock, Outputs& outputs, GateListener& listener,
+                         IdSource& ids)
     : site_(std::move(site)),
       machine_(std::move(machine)),
       policy_(policy),
@@ -31,7 +32,9 @@ GateMachine::GateMachine(std::string site, std::string machine, MachinePolicy po
     refresh();
 }
 
-void GateMachine::set_policy(const MachinePolicy& policy) { policy_ = policy; }
+void GateMachine::set_policy(const MachinePolicy& policy) {
+    policy_ = policy;
+}
 
 std::optional<DenyReason> GateMachine::decide(const Uid& uid, const AccessEntry*& entry) const {
     entry = nullptr;
@@ -54,7 +57,8 @@ BadgeOutcome GateMachine::badge(const Uid& uid) {
             refresh();
             return {true, std::nullopt, "resumed"};
         }
-        if (policy_.session_end == SessionEndMode::CardPresent) return {true, std::nullopt, "card still present"};
+        if (policy_.session_end == SessionEndMode::CardPresent)
+            return {true, std::nullopt, "card still present"};
         if (policy_.keep_power_while_busy && busy_) {
             begin_finishing();
             return {true, std::nullopt, "badge out; power kept until the job ends"};
@@ -144,7 +148,8 @@ SessionRecord GateMachine::snapshot(MonoMs now) const {
         r.clock_synced = true;
     } else {
         r.clock_synced = s.started_wall.synchronised && wall.synchronised;
-        if (r.ended_at < r.started_at) r.ended_at = r.started_at + r.powered_ms;  // clock stepped back
+        if (r.ended_at < r.started_at)
+            r.ended_at = r.started_at + r.powered_ms;  // clock stepped back
     }
     return r;
 }
@@ -157,7 +162,8 @@ void GateMachine::end(EndReason reason, std::string ended_by, bool keep_relay) {
     session_.reset();
     if (!keep_relay) {
         outputs_.set_relay(false);
-        if (policy_.after_run_s > 0) after_run_until_ = clock_.monotonic() + policy_.after_run_s * kSecond;
+        if (policy_.after_run_s > 0)
+            after_run_until_ = clock_.monotonic() + policy_.after_run_s * kSecond;
     }
     state_since_ = record.ended_at;
     listener_.session_ended(record);
@@ -171,7 +177,9 @@ void GateMachine::begin_finishing() {
 }
 
 void GateMachine::badge_removed() {
-    if (!session_ || policy_.session_end != SessionEndMode::CardPresent || session_->finishing_since >= 0) return;
+    if (!session_ || policy_.session_end != SessionEndMode::CardPresent ||
+        session_->finishing_since >= 0)
+        return;
     if (policy_.keep_power_while_busy && busy_)
         begin_finishing();
     else
@@ -203,7 +211,9 @@ void GateMachine::set_busy(bool busy) {
 
 void GateMachine::input_changed(InputKind kind, std::string_view name, bool active) {
     switch (kind) {
-        case InputKind::Busy: set_busy(active); return;
+        case InputKind::Busy:
+            set_busy(active);
+            return;
         case InputKind::CardPresent:
             if (!active) badge_removed();
             return;
@@ -300,7 +310,9 @@ std::optional<MonoMs> GateMachine::warning_deadline() const {
     if (policy_.idle_timeout_s > 0 && !busy_)
         at = session_->idle_since + (policy_.idle_timeout_s - policy_.idle_warning_s) * kSecond;
     if (policy_.max_session_s > 0) {
-        MonoMs max_warn = session_->started + std::max<std::int64_t>(0, policy_.max_session_s - policy_.idle_warning_s) * kSecond;
+        MonoMs max_warn =
+            session_->started +
+            std::max<std::int64_t>(0, policy_.max_session_s - policy_.idle_warning_s) * kSecond;
         at = at ? std::min(*at, max_warn) : max_warn;
     }
     return at;
@@ -318,11 +330,14 @@ std::optional<MonoMs> GateMachine::end_deadline(EndReason* reason) const {
     };
     if (s.finishing_since >= 0) {
         consider(s.finishing_since + policy_.finish_limit_s * kSecond, EndReason::BadgeOut);
-        if (s.busy_off_since >= 0) consider(s.busy_off_since + policy_.finish_idle_s * kSecond, EndReason::BadgeOut);
+        if (s.busy_off_since >= 0)
+            consider(s.busy_off_since + policy_.finish_idle_s * kSecond, EndReason::BadgeOut);
         return at;
     }
-    if (policy_.idle_timeout_s > 0 && !busy_) consider(s.idle_since + policy_.idle_timeout_s * kSecond, EndReason::IdleTimeout);
-    if (policy_.max_session_s > 0) consider(s.started + policy_.max_session_s * kSecond, EndReason::MaxDuration);
+    if (policy_.idle_timeout_s > 0 && !busy_)
+        consider(s.idle_since + policy_.idle_timeout_s * kSecond, EndReason::IdleTimeout);
+    if (policy_.max_session_s > 0)
+        consider(s.started + policy_.max_session_s * kSecond, EndReason::MaxDuration);
     return at;
 }
 

@@ -18,7 +18,7 @@
 namespace fabgate {
 
 class GateListener {
-public:
+  public:
     virtual ~GateListener() = default;
     // Must make the session durable before the relay switches on; a failure refuses the badge.
     virtual Status session_started(const SessionRecord& open) = 0;
@@ -29,7 +29,7 @@ public:
 };
 
 class IdSource {
-public:
+  public:
     virtual ~IdSource() = default;
     virtual std::string next_session_id() = 0;
 };
@@ -41,9 +41,9 @@ struct BadgeOutcome {
 };
 
 class GateMachine {
-public:
-    GateMachine(std::string site, std::string machine, MachinePolicy policy, const Clock& clock, Outputs& outputs,
-                GateListener& listener, IdSource& ids);
+  public:
+    GateMachine(std::string site, std::string machine, MachinePolicy policy, const Clock& clock,
+                Outputs& outputs, GateListener& listener, IdSource& ids);
 
     BadgeOutcome badge(const Uid& uid);
     void badge_removed();
@@ -64,7 +64,7 @@ public:
     const AccessList* access_list() const { return list_.get(); }
     std::optional<SessionRecord> open_session() const;
 
-private:
+  private:
     struct Session {
         SessionRecord record;
         WallTime started_wall;

@@ -13,9 +13,11 @@ Error JsonErrors::combined(std::string where) const {
     return {std::move(where), std::move(text)};
 }
 
-Result<nlohmann::json> parse_json(std::string_view text, std::string_view where, std::size_t max_bytes) {
+Result<nlohmann::json> parse_json(std::string_view text, std::string_view where,
+                                  std::size_t max_bytes) {
     if (text.size() > max_bytes)
-        return fail(std::string(where), "is " + std::to_string(text.size()) + " bytes, more than the limit of " +
+        return fail(std::string(where), "is " + std::to_string(text.size()) +
+                                            " bytes, more than the limit of " +
                                             std::to_string(max_bytes));
     auto value = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
     if (value.is_discarded()) return fail(std::string(where), "is not valid JSON");
@@ -30,9 +32,13 @@ ObjectReader::ObjectReader(const nlohmann::json& value, std::string path, JsonEr
         errors_.add(path_.empty() ? "document" : path_, "must be a JSON object");
 }
 
-std::string ObjectReader::path(const std::string& key) const { return path_.empty() ? key : path_ + "." + key; }
+std::string ObjectReader::path(const std::string& key) const {
+    return path_.empty() ? key : path_ + "." + key;
+}
 
-bool ObjectReader::has(const std::string& key) const { return object_ && object_->contains(key); }
+bool ObjectReader::has(const std::string& key) const {
+    return object_ && object_->contains(key);
+}
 
 const nlohmann::json* ObjectReader::find(const std::string& key, bool required) {
     if (!object_) return nullptr;
@@ -45,7 +51,9 @@ const nlohmann::json* ObjectReader::find(const std::string& key, bool required) 
     return &*it;
 }
 
-const nlohmann::json* ObjectReader::child(const std::string& key) { return find(key, false); }
+const nlohmann::json* ObjectReader::child(const std::string& key) {
+    return find(key, false);
+}
 
 std::optional<std::string> ObjectReader::string(const std::string& key, bool required) {
     const auto* v = find(key, required);
@@ -57,23 +65,26 @@ std::optional<std::string> ObjectReader::string(const std::string& key, bool req
     return v->get<std::string>();
 }
 
-std::optional<std::int64_t> ObjectReader::integer(const std::string& key, std::int64_t min, std::int64_t max,
-                                                  bool required) {
+std::optional<std::int64_t> ObjectReader::integer(const std::string& key, std::int64_t min,
+                                                  std::int64_t max, bool required) {
     const auto* v = find(key, required);
     if (!v) return std::nullopt;
     if (!v->is_number_integer()) {
-        errors_.add(path(key), "must be a whole number from " + std::to_string(min) + " to " + std::to_string(max));
+        errors_.add(path(key), "must be a whole number from " + std::to_string(min) + " to " +
+                                   std::to_string(max));
         return std::nullopt;
     }
     // Unsigned values above INT64_MAX are out of any range we accept.
-    if (v->is_number_unsigned() && v->get<std::uint64_t>() > static_cast<std::uint64_t>(INT64_MAX)) {
-        errors_.add(path(key), "must be from " + std::to_string(min) + " to " + std::to_string(max));
+    if (v->is_number_unsigned() &&
+        v->get<std::uint64_t>() > static_cast<std::uint64_t>(INT64_MAX)) {
+        errors_.add(path(key),
+                    "must be from " + std::to_string(min) + " to " + std::to_string(max));
         return std::nullopt;
     }
     auto n = v->get<std::int64_t>();
     if (n < min || n > max) {
-        errors_.add(path(key), "is " + std::to_string(n) + ", must be from " + std::to_string(min) + " to " +
-                                   std::to_string(max));
+        errors_.add(path(key), "is " + std::to_string(n) + ", must be from " + std::to_string(min) +
+                                   " to " + std::to_string(max));
         return std::nullopt;
     }
     return n;
@@ -89,7 +100,8 @@ std::optional<bool> ObjectReader::boolean(const std::string& key, bool required)
     return v->get<bool>();
 }
 
-std::optional<std::string> ObjectReader::choice(const std::string& key, const std::vector<std::string>& choices,
+std::optional<std::string> ObjectReader::choice(const std::string& key,
+                                                const std::vector<std::string>& choices,
                                                 bool required) {
     auto s = string(key, required);
     if (!s) return std::nullopt;
@@ -104,7 +116,8 @@ std::optional<std::string> ObjectReader::choice(const std::string& key, const st
 void ObjectReader::reject_unknown_keys() {
     if (!object_) return;
     for (const auto& [key, value] : object_->items())
-        if (std::find(read_.begin(), read_.end(), key) == read_.end()) errors_.add(path(key), "is not a known setting");
+        if (std::find(read_.begin(), read_.end(), key) == read_.end())
+            errors_.add(path(key), "is not a known setting");
 }
 
 }  // namespace fabgate

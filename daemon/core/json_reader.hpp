@@ -13,22 +13,25 @@
 namespace fabgate {
 
 class JsonErrors {
-public:
-    void add(std::string where, std::string what) { errors_.push_back({std::move(where), std::move(what)}); }
+  public:
+    void add(std::string where, std::string what) {
+        errors_.push_back({std::move(where), std::move(what)});
+    }
     bool empty() const { return errors_.empty(); }
     const std::vector<Error>& all() const { return errors_; }
     // All problems on one line each, for a single Error.
     Error combined(std::string where) const;
 
-private:
+  private:
     std::vector<Error> errors_;
 };
 
 // Parses text as JSON, refusing documents larger than max_bytes.
-Result<nlohmann::json> parse_json(std::string_view text, std::string_view where, std::size_t max_bytes);
+Result<nlohmann::json> parse_json(std::string_view text, std::string_view where,
+                                  std::size_t max_bytes);
 
 class ObjectReader {
-public:
+  public:
     // `value` must outlive the reader. If it is not an object, that is recorded once.
     ObjectReader(const nlohmann::json& value, std::string path, JsonErrors& errors);
     ~ObjectReader() = default;
@@ -45,19 +48,25 @@ public:
                                         bool required = false);
     std::optional<bool> boolean(const std::string& key, bool required = false);
     // One of `choices`; the error lists them.
-    std::optional<std::string> choice(const std::string& key, const std::vector<std::string>& choices,
+    std::optional<std::string> choice(const std::string& key,
+                                      const std::vector<std::string>& choices,
                                       bool required = false);
 
-    std::string string_or(const std::string& key, std::string fallback) { return string(key).value_or(std::move(fallback)); }
-    std::int64_t integer_or(const std::string& key, std::int64_t min, std::int64_t max, std::int64_t fallback) {
+    std::string string_or(const std::string& key, std::string fallback) {
+        return string(key).value_or(std::move(fallback));
+    }
+    std::int64_t integer_or(const std::string& key, std::int64_t min, std::int64_t max,
+                            std::int64_t fallback) {
         return integer(key, min, max).value_or(fallback);
     }
-    bool boolean_or(const std::string& key, bool fallback) { return boolean(key).value_or(fallback); }
+    bool boolean_or(const std::string& key, bool fallback) {
+        return boolean(key).value_or(fallback);
+    }
 
     // Reports keys that were never read. Call once after reading every field.
     void reject_unknown_keys();
 
-private:
+  private:
     const nlohmann::json* find(const std::string& key, bool required);
     const nlohmann::json* object_ = nullptr;
     std::string path_;

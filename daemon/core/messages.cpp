@@ -25,7 +25,8 @@ Result<T> decode(std::string_view payload, std::string_view type, std::size_t ma
     if (!r.valid()) return tl::unexpected(errors.combined(std::string(type)));
     auto v = r.integer("v", 0, INT32_MAX, true);
     if (v && *v != kProtocolVersion)
-        return fail(std::string(type), "schema version " + std::to_string(*v) + " is not supported (this gate speaks " +
+        return fail(std::string(type), "schema version " + std::to_string(*v) +
+                                           " is not supported (this gate speaks " +
                                            std::to_string(kProtocolVersion) + ")");
     auto t = r.string("type", true);
     if (t && *t != type) return fail(std::string(type), "payload has type '" + *t + "'");
@@ -35,11 +36,15 @@ Result<T> decode(std::string_view payload, std::string_view type, std::size_t ma
     return out;
 }
 
-json header(std::string_view type) { return json{{"v", kProtocolVersion}, {"type", type}}; }
+json header(std::string_view type) {
+    return json{{"v", kProtocolVersion}, {"type", type}};
+}
 
-std::string read_id(ObjectReader& r, const std::string& key, JsonErrors& errors, bool required = true) {
+std::string read_id(ObjectReader& r, const std::string& key, JsonErrors& errors,
+                    bool required = true) {
     auto s = r.string(key, required).value_or("");
-    if (!s.empty() && !is_valid_id(s)) errors.add(r.path(key), "use letters, digits, '-' and '_' only");
+    if (!s.empty() && !is_valid_id(s))
+        errors.add(r.path(key), "use letters, digits, '-' and '_' only");
     return s;
 }
 
@@ -62,24 +67,34 @@ void put_optional(json& j, const char* key, const std::optional<std::int64_t>& v
 
 std::string_view to_string(EndReason r) {
     switch (r) {
-        case EndReason::BadgeOut: return "badge_out";
-        case EndReason::CardRemoved: return "card_removed";
-        case EndReason::IdleTimeout: return "idle_timeout";
-        case EndReason::MaxDuration: return "max_duration";
-        case EndReason::Takeover: return "takeover";
-        case EndReason::Interlock: return "interlock";
-        case EndReason::Fault: return "fault";
-        case EndReason::Remote: return "remote";
-        case EndReason::Shutdown: return "shutdown";
-        case EndReason::PowerLoss: return "power_loss";
+        case EndReason::BadgeOut:
+            return "badge_out";
+        case EndReason::CardRemoved:
+            return "card_removed";
+        case EndReason::IdleTimeout:
+            return "idle_timeout";
+        case EndReason::MaxDuration:
+            return "max_duration";
+        case EndReason::Takeover:
+            return "takeover";
+        case EndReason::Interlock:
+            return "interlock";
+        case EndReason::Fault:
+            return "fault";
+        case EndReason::Remote:
+            return "remote";
+        case EndReason::Shutdown:
+            return "shutdown";
+        case EndReason::PowerLoss:
+            return "power_loss";
     }
     return "unknown";
 }
 
 std::optional<EndReason> end_reason_from_string(std::string_view s) {
-    for (auto r : {EndReason::BadgeOut, EndReason::CardRemoved, EndReason::IdleTimeout, EndReason::MaxDuration,
-                   EndReason::Takeover, EndReason::Interlock, EndReason::Fault, EndReason::Remote, EndReason::Shutdown,
-                   EndReason::PowerLoss})
+    for (auto r : {EndReason::BadgeOut, EndReason::CardRemoved, EndReason::IdleTimeout,
+                   EndReason::MaxDuration, EndReason::Takeover, EndReason::Interlock,
+                   EndReason::Fault, EndReason::Remote, EndReason::Shutdown, EndReason::PowerLoss})
         if (to_string(r) == s) return r;
     return std::nullopt;
 }
@@ -103,34 +118,42 @@ std::string encode(const SessionRecord& s) {
 }
 
 Result<SessionRecord> decode_session(std::string_view payload) {
-    return decode<SessionRecord>(payload, "session", kMaxPayloadBytes, [](ObjectReader& r, JsonErrors& errors) {
-        SessionRecord s;
-        s.id = r.string("id", true).value_or("");
-        if (s.id.empty() || s.id.size() > 64) errors.add("id", "must be a session id of 1 to 64 characters");
-        s.site = read_id(r, "site", errors);
-        s.machine = read_id(r, "machine", errors);
-        s.uid = read_uid(r, "uid", errors, true);
-        s.member = r.string_or("member", "");
-        auto role = r.string("role", true);
-        if (role) {
-            if (auto parsed = role_from_string(*role)) s.role = *parsed;
-            else errors.add("role", "is '" + *role + "', must be user, supervisor or maintainer");
-        }
-        s.started_at = r.integer("started_at", 0, kMaxMs, true).value_or(0);
-        s.ended_at = r.integer("ended_at", 0, kMaxMs, true).value_or(0);
-        if (s.ended_at < s.started_at) errors.add("ended_at", "is before started_at");
-        s.clock_synced = r.boolean("clock_synced", true).value_or(false);
-        s.powered_ms = r.integer("powered_ms", 0, kMaxDurationMs, true).value_or(0);
-        s.active_ms = r.integer("active_ms", 0, kMaxDurationMs);
-        if (s.active_ms && *s.active_ms > s.powered_ms) errors.add("active_ms", "is larger than powered_ms");
-        auto reason = r.string("end_reason", true);
-        if (reason) {
-            if (auto parsed = end_reason_from_string(*reason)) s.end_reason = *parsed;
-            else errors.add("end_reason", "is '" + *reason + "', not a known end reason");
-        }
-        s.ended_by = r.string_or("ended_by", "");
-        return s;
-    });
+    return decode<SessionRecord>(
+        payload, "session", kMaxPayloadBytes, [](ObjectReader& r, JsonErrors& errors) {
+            SessionRecord s;
+            s.id = r.string("id", true).value_or("");
+            if (s.id.empty() || s.id.size() > 64)
+                errors.add("id", "must be a session id of 1 to 64 characters");
+            s.site = read_id(r, "site", errors);
+            s.machine = read_id(r, "machine", errors);
+            s.uid = read_uid(r, "uid", errors, true);
+            s.member = r.string_or("member", "");
+            auto role = r.string("role", true);
+            if (role) {
+                if (auto parsed = role_from_string(*role))
+                    s.role = *parsed;
+                else
+                    errors.add("role",
+                               "is '" + *role + "', must be user, supervisor or maintainer");
+            }
+            s.started_at = r.integer("started_at", 0, kMaxMs, true).value_or(0);
+            s.ended_at = r.integer("ended_at", 0, kMaxMs, true).value_or(0);
+            if (s.ended_at < s.started_at) errors.add("ended_at", "is before started_at");
+            s.clock_synced = r.boolean("clock_synced", true).value_or(false);
+            s.powered_ms = r.integer("powered_ms", 0, kMaxDurationMs, true).value_or(0);
+            s.active_ms = r.integer("active_ms", 0, kMaxDurationMs);
+            if (s.active_ms && *s.active_ms > s.powered_ms)
+                errors.add("active_ms", "is larger than powered_ms");
+            auto reason = r.string("end_reason", true);
+            if (reason) {
+                if (auto parsed = end_reason_from_string(*reason))
+                    s.end_reason = *parsed;
+                else
+                    errors.add("end_reason", "is '" + *reason + "', not a known end reason");
+            }
+            s.ended_by = r.string_or("ended_by", "");
+            return s;
+        });
 }
 
 std::string encode(const Ack& a) {
@@ -160,19 +183,25 @@ Result<Ack> decode_ack(std::string_view payload) {
 
 std::string_view to_string(MachineState s) {
     switch (s) {
-        case MachineState::Idle: return "idle";
-        case MachineState::InUse: return "in_use";
-        case MachineState::Finishing: return "finishing";
-        case MachineState::Maintenance: return "maintenance";
-        case MachineState::Fault: return "fault";
-        case MachineState::Offline: return "offline";
+        case MachineState::Idle:
+            return "idle";
+        case MachineState::InUse:
+            return "in_use";
+        case MachineState::Finishing:
+            return "finishing";
+        case MachineState::Maintenance:
+            return "maintenance";
+        case MachineState::Fault:
+            return "fault";
+        case MachineState::Offline:
+            return "offline";
     }
     return "unknown";
 }
 
 std::optional<MachineState> machine_state_from_string(std::string_view s) {
-    for (auto m : {MachineState::Idle, MachineState::InUse, MachineState::Finishing, MachineState::Maintenance,
-                   MachineState::Fault, MachineState::Offline})
+    for (auto m : {MachineState::Idle, MachineState::InUse, MachineState::Finishing,
+                   MachineState::Maintenance, MachineState::Fault, MachineState::Offline})
         if (to_string(m) == s) return m;
     return std::nullopt;
 }
@@ -190,26 +219,31 @@ std::string encode(const MachineStatus& s) {
 }
 
 Result<MachineStatus> decode_status(std::string_view payload) {
-    return decode<MachineStatus>(payload, "state", kMaxPayloadBytes, [](ObjectReader& r, JsonErrors& errors) {
-        MachineStatus s;
-        auto state = r.string("state", true);
-        if (state) {
-            if (auto parsed = machine_state_from_string(*state)) s.state = *parsed;
-            else errors.add("state", "is '" + *state + "', not a known machine state");
-        }
-        s.since = r.integer_or("since", 0, kMaxMs, 0);
-        s.member = r.string_or("member", "");
-        s.name = r.string_or("name", "");
-        s.session = r.string_or("session", "");
-        s.detail = r.string_or("detail", "");
-        s.acl_version = r.integer_or("acl_version", 0, INT64_MAX, 0);
-        return s;
-    });
+    return decode<MachineStatus>(
+        payload, "state", kMaxPayloadBytes, [](ObjectReader& r, JsonErrors& errors) {
+            MachineStatus s;
+            auto state = r.string("state", true);
+            if (state) {
+                if (auto parsed = machine_state_from_string(*state))
+                    s.state = *parsed;
+                else
+                    errors.add("state", "is '" + *state + "', not a known machine state");
+            }
+            s.since = r.integer_or("since", 0, kMaxMs, 0);
+            s.member = r.string_or("member", "");
+            s.name = r.string_or("name", "");
+            s.session = r.string_or("session", "");
+            s.detail = r.string_or("detail", "");
+            s.acl_version = r.integer_or("acl_version", 0, INT64_MAX, 0);
+            return s;
+        });
 }
 
 std::string encode(const GateEvent& e) {
     json j = header("event");
-    j["event"] = e.kind == EventKind::Denied ? "denied" : e.kind == EventKind::UnknownBadge ? "unknown_badge" : "granted";
+    j["event"] = e.kind == EventKind::Denied         ? "denied"
+                 : e.kind == EventKind::UnknownBadge ? "unknown_badge"
+                                                     : "granted";
     j["uid"] = e.uid;
     j["member"] = e.member;
     j["reason"] = e.reason;
@@ -218,21 +252,27 @@ std::string encode(const GateEvent& e) {
 }
 
 Result<GateEvent> decode_event(std::string_view payload) {
-    return decode<GateEvent>(payload, "event", kMaxPayloadBytes, [](ObjectReader& r, JsonErrors& errors) {
-        GateEvent e;
-        auto kind = r.choice("event", {"denied", "unknown_badge", "granted"}, true).value_or("denied");
-        e.kind = kind == "unknown_badge" ? EventKind::UnknownBadge : kind == "granted" ? EventKind::Granted : EventKind::Denied;
-        e.uid = read_uid(r, "uid", errors, true);
-        e.member = r.string_or("member", "");
-        e.reason = r.string_or("reason", "");
-        e.at = r.integer("at", 0, kMaxMs, true).value_or(0);
-        return e;
-    });
+    return decode<GateEvent>(
+        payload, "event", kMaxPayloadBytes, [](ObjectReader& r, JsonErrors& errors) {
+            GateEvent e;
+            auto kind =
+                r.choice("event", {"denied", "unknown_badge", "granted"}, true).value_or("denied");
+            e.kind = kind == "unknown_badge" ? EventKind::UnknownBadge
+                     : kind == "granted"     ? EventKind::Granted
+                                             : EventKind::Denied;
+            e.uid = read_uid(r, "uid", errors, true);
+            e.member = r.string_or("member", "");
+            e.reason = r.string_or("reason", "");
+            e.at = r.integer("at", 0, kMaxMs, true).value_or(0);
+            return e;
+        });
 }
 
 std::string encode(const Command& c) {
     json j = header("command");
-    j["command"] = c.kind == CommandKind::Lock ? "lock" : c.kind == CommandKind::Unlock ? "unlock" : "end_session";
+    j["command"] = c.kind == CommandKind::Lock     ? "lock"
+                   : c.kind == CommandKind::Unlock ? "unlock"
+                                                   : "end_session";
     j["by"] = c.by;
     j["reason"] = c.reason;
     return j.dump();
@@ -242,7 +282,9 @@ Result<Command> decode_command(std::string_view payload) {
     return decode<Command>(payload, "command", kMaxPayloadBytes, [](ObjectReader& r, JsonErrors&) {
         Command c;
         auto kind = r.choice("command", {"lock", "unlock", "end_session"}, true).value_or("lock");
-        c.kind = kind == "unlock" ? CommandKind::Unlock : kind == "end_session" ? CommandKind::EndSession : CommandKind::Lock;
+        c.kind = kind == "unlock"        ? CommandKind::Unlock
+                 : kind == "end_session" ? CommandKind::EndSession
+                                         : CommandKind::Lock;
         c.by = r.string_or("by", "");
         c.reason = r.string_or("reason", "");
         return c;
@@ -265,8 +307,11 @@ json list_json(const AccessList& list) {
     json entries = json::array();
     for (const auto* kv : sorted) {
         const auto& e = kv->second;
-        json item{{"uid", kv->first.hex()}, {"member", e.member}, {"name", e.name},
-                  {"status", e.suspended ? "suspended" : "active"}, {"role", to_string(e.role)}};
+        json item{{"uid", kv->first.hex()},
+                  {"member", e.member},
+                  {"name", e.name},
+                  {"status", e.suspended ? "suspended" : "active"},
+                  {"role", to_string(e.role)}};
         put_optional(item, "member_until", e.member_until);
         put_optional(item, "right_until", e.right_until);
         entries.push_back(std::move(item));
@@ -277,7 +322,9 @@ json list_json(const AccessList& list) {
 
 }  // namespace
 
-std::string signed_content(const AccessList& list) { return list_json(list).dump(); }
+std::string signed_content(const AccessList& list) {
+    return list_json(list).dump();
+}
 
 std::string encode(const AccessList& list, std::string_view signature) {
     json j = list_json(list);
@@ -286,44 +333,51 @@ std::string encode(const AccessList& list, std::string_view signature) {
 }
 
 Result<AccessSnapshot> decode_access_list(std::string_view payload) {
-    return decode<AccessSnapshot>(payload, "acl", kMaxAccessListBytes, [](ObjectReader& r, JsonErrors& errors) {
-        AccessSnapshot snap;
-        auto& list = snap.list;
-        list.site = read_id(r, "site", errors);
-        list.machine = read_id(r, "machine", errors);
-        list.version = r.integer("version", 1, INT64_MAX, true).value_or(0);
-        list.generated_at = r.integer("generated_at", 0, kMaxMs, true).value_or(0);
-        snap.signature = r.string_or("sig", "");
-        const auto* entries = r.child("entries");
-        if (!entries || !entries->is_array()) {
-            errors.add("entries", "must be a list");
-            return snap;
-        }
-        list.entries.reserve(entries->size());
-        for (std::size_t n = 0; n < entries->size() && errors.all().size() < 20; ++n) {
-            std::string path = "entries[" + std::to_string(n) + "]";
-            ObjectReader er((*entries)[n], path, errors);
-            if (!er.valid()) continue;
-            auto uid_text = er.string("uid", true);
-            auto uid = uid_text ? Uid::parse(*uid_text) : Result<Uid>(fail("", ""));
-            if (uid_text && !uid) errors.add(path + ".uid", uid.error().what);
-            AccessEntry e;
-            e.member = er.string("member", true).value_or("");
-            e.name = er.string_or("name", "");
-            e.suspended = er.choice("status", {"active", "suspended"}, true).value_or("active") == "suspended";
-            e.member_until = er.integer("member_until", 0, kMaxMs);
-            e.right_until = er.integer("right_until", 0, kMaxMs);
-            auto role = er.string("role", true);
-            if (role) {
-                if (auto parsed = role_from_string(*role)) e.role = *parsed;
-                else errors.add(path + ".role", "is '" + *role + "', must be none, user, supervisor or maintainer");
+    return decode<AccessSnapshot>(
+        payload, "acl", kMaxAccessListBytes, [](ObjectReader& r, JsonErrors& errors) {
+            AccessSnapshot snap;
+            auto& list = snap.list;
+            list.site = read_id(r, "site", errors);
+            list.machine = read_id(r, "machine", errors);
+            list.version = r.integer("version", 1, INT64_MAX, true).value_or(0);
+            list.generated_at = r.integer("generated_at", 0, kMaxMs, true).value_or(0);
+            snap.signature = r.string_or("sig", "");
+            const auto* entries = r.child("entries");
+            if (!entries || !entries->is_array()) {
+                errors.add("entries", "must be a list");
+                return snap;
             }
-            er.reject_unknown_keys();
-            if (uid && !list.entries.emplace(*uid, std::move(e)).second)
-                errors.add(path + ".uid", "badge " + uid->hex() + " appears twice");
-        }
-        return snap;
-    });
+            list.entries.reserve(entries->size());
+            for (std::size_t n = 0; n < entries->size() && errors.all().size() < 20; ++n) {
+                std::string path = "entries[" + std::to_string(n) + "]";
+                ObjectReader er((*entries)[n], path, errors);
+                if (!er.valid()) continue;
+                auto uid_text = er.string("uid", true);
+                auto uid = uid_text ? Uid::parse(*uid_text) : Result<Uid>(fail("", ""));
+                if (uid_text && !uid) errors.add(path + ".uid", uid.error().what);
+                AccessEntry e;
+                e.member = er.string("member", true).value_or("");
+                e.name = er.string_or("name", "");
+                e.suspended =
+                    er.choice("status", {"active", "suspended"}, true).value_or("active") ==
+                    "suspended";
+                e.member_until = er.integer("member_until", 0, kMaxMs);
+                e.right_until = er.integer("right_until", 0, kMaxMs);
+                auto role = er.string("role", true);
+                if (role) {
+                    if (auto parsed = role_from_string(*role))
+                        e.role = *parsed;
+                    else
+                        errors.add(
+                            path + ".role",
+                            "is '" + *role + "', must be none, user, supervisor or maintainer");
+                }
+                er.reject_unknown_keys();
+                if (uid && !list.entries.emplace(*uid, std::move(e)).second)
+                    errors.add(path + ".uid", "badge " + uid->hex() + " appears twice");
+            }
+            return snap;
+        });
 }
 
 }  // namespace fabgate

@@ -15,20 +15,20 @@
 namespace fabgate {
 
 inline constexpr int kProtocolVersion = 1;
-inline constexpr std::size_t kMaxPayloadBytes = 64 * 1024;          // sessions, events, commands, acks
+inline constexpr std::size_t kMaxPayloadBytes = 64 * 1024;  // sessions, events, commands, acks
 inline constexpr std::size_t kMaxAccessListBytes = 32 * 1024 * 1024;  // 100k badges fit easily
 
 enum class EndReason {
-    BadgeOut,      // the member badged again
-    CardRemoved,   // "card must stay on the reader" machines
+    BadgeOut,     // the member badged again
+    CardRemoved,  // "card must stay on the reader" machines
     IdleTimeout,
     MaxDuration,
-    Takeover,      // a supervisor (or anyone authorised, per policy) took the machine over
-    Interlock,     // lid, e-stop or door opened
-    Fault,         // a device was lost
-    Remote,        // a manager ended it, or locked the machine
-    Shutdown,      // the daemon was stopped
-    PowerLoss,     // the daemon died; closed at the last checkpoint on restart
+    Takeover,   // a supervisor (or anyone authorised, per policy) took the machine over
+    Interlock,  // lid, e-stop or door opened
+    Fault,      // a device was lost
+    Remote,     // a manager ended it, or locked the machine
+    Shutdown,   // the daemon was stopped
+    PowerLoss,  // the daemon died; closed at the last checkpoint on restart
 };
 std::string_view to_string(EndReason r);
 std::optional<EndReason> end_reason_from_string(std::string_view s);
@@ -42,8 +42,8 @@ struct SessionRecord {
     Role role = Role::User;
     UnixMs started_at = 0;
     UnixMs ended_at = 0;
-    bool clock_synced = false;  // both timestamps from an NTP-synchronised clock
-    std::int64_t powered_ms = 0;  // relay on
+    bool clock_synced = false;              // both timestamps from an NTP-synchronised clock
+    std::int64_t powered_ms = 0;            // relay on
     std::optional<std::int64_t> active_ms;  // busy input active; absent without a busy input
     EndReason end_reason = EndReason::BadgeOut;
     std::string ended_by;  // takeover: the uid that took over; remote: who sent the command

@@ -12,8 +12,8 @@ namespace fabgate {
 // buzzer pattern; core only says what the machine is telling the member. Granted and Denied
 // are transient: the adapter plays them once, then returns to the last steady signal.
 enum class Signal {
-    Ready,        // idle, waiting for a badge
-    Granted,      // short confirmation, then InUse
+    Ready,    // idle, waiting for a badge
+    Granted,  // short confirmation, then InUse
     InUse,
     Denied,       // refusal: a badge was not admitted
     IdleWarning,  // the session will end soon unless the machine becomes busy again
@@ -24,7 +24,7 @@ enum class Signal {
 std::string_view to_string(Signal s);
 
 class Outputs {
-public:
+  public:
     virtual ~Outputs() = default;
     // The relay that powers the machine. Must be off after construction.
     virtual void set_relay(bool on) = 0;
@@ -37,7 +37,7 @@ enum class InputKind { Busy, Interlock, CardPresent };
 
 // What the hardware tells the gate. Adapters call these from the event loop.
 class HardwareEvents {
-public:
+  public:
     virtual ~HardwareEvents() = default;
     virtual void badge_presented(const Uid& uid) = 0;
     // Card left the reader's field (readers that can tell: MFRC522, card-present switch).

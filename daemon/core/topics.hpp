@@ -8,15 +8,24 @@ namespace fabgate::topics {
 
 inline constexpr std::string_view kRoot = "fabgate";
 
-inline std::string machine(std::string_view site, std::string_view machine_id, std::string_view leaf) {
+inline std::string machine(std::string_view site, std::string_view machine_id,
+                           std::string_view leaf) {
     std::string t;
     t.reserve(kRoot.size() + site.size() + machine_id.size() + leaf.size() + 12);
-    t.append(kRoot).append("/").append(site).append("/machines/").append(machine_id).append("/").append(leaf);
+    t.append(kRoot)
+        .append("/")
+        .append(site)
+        .append("/machines/")
+        .append(machine_id)
+        .append("/")
+        .append(leaf);
     return t;
 }
 
 // Subscription patterns for the central side.
-inline std::string all_machines(std::string_view leaf) { return std::string(kRoot) + "/+/machines/+/" + std::string(leaf); }
+inline std::string all_machines(std::string_view leaf) {
+    return std::string(kRoot) + "/+/machines/+/" + std::string(leaf);
+}
 
 struct MachineTopic {
     std::string site;
@@ -40,7 +49,8 @@ inline std::optional<MachineTopic> parse(std::string_view topic) {
     auto machines = next(rest);
     auto machine_id = next(rest);
     auto leaf = next(rest);
-    if (!root || *root != kRoot || !site || !machines || *machines != "machines" || !machine_id || !leaf || !rest.empty())
+    if (!root || *root != kRoot || !site || !machines || *machines != "machines" || !machine_id ||
+        !leaf || !rest.empty())
         return std::nullopt;
     return MachineTopic{std::string(*site), std::string(*machine_id), std::string(*leaf)};
 }

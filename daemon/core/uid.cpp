@@ -33,8 +33,10 @@ Result<Uid> Uid::parse(std::string_view text) {
         hex.push_back(kHexDigits[v]);
     }
     if (hex.empty()) return fail("badge uid", "is empty");
-    if (hex.size() % 2 != 0) return fail("badge uid", quoted(text, "has an odd number of hex digits"));
-    if (hex.size() / 2 > kMaxBytes) return fail("badge uid", quoted(text, "is longer than 10 bytes"));
+    if (hex.size() % 2 != 0)
+        return fail("badge uid", quoted(text, "has an odd number of hex digits"));
+    if (hex.size() / 2 > kMaxBytes)
+        return fail("badge uid", quoted(text, "is longer than 10 bytes"));
     return Uid(std::move(hex));
 }
 
@@ -52,7 +54,8 @@ Result<Uid> Uid::from_bytes(std::span<const std::uint8_t> bytes) {
 
 Result<Uid> Uid::from_decimal(std::string_view digits, std::size_t byte_count) {
     if (digits.empty()) return fail("badge uid", "is empty");
-    if (byte_count == 0 || byte_count > 8) return fail("badge uid", "decimal uids hold 1 to 8 bytes");
+    if (byte_count == 0 || byte_count > 8)
+        return fail("badge uid", "decimal uids hold 1 to 8 bytes");
     std::uint64_t value = 0;
     for (char c : digits) {
         if (!std::isdigit(static_cast<unsigned char>(c)))
@@ -62,7 +65,8 @@ Result<Uid> Uid::from_decimal(std::string_view digits, std::size_t byte_count) {
         value = next;
     }
     if (byte_count < 8 && value >> (8 * byte_count) != 0)
-        return fail("badge uid", quoted(digits, "does not fit in " + std::to_string(byte_count) + " bytes"));
+        return fail("badge uid",
+                    quoted(digits, "does not fit in " + std::to_string(byte_count) + " bytes"));
     std::vector<std::uint8_t> bytes(byte_count);
     for (std::size_t i = 0; i < byte_count; ++i)
         bytes[byte_count - 1 - i] = static_cast<std::uint8_t>(value >> (8 * i));
@@ -72,7 +76,8 @@ Result<Uid> Uid::from_decimal(std::string_view digits, std::size_t byte_count) {
 std::vector<std::uint8_t> Uid::bytes() const {
     std::vector<std::uint8_t> out(hex_.size() / 2);
     for (std::size_t i = 0; i < out.size(); ++i)
-        out[i] = static_cast<std::uint8_t>(hex_value(hex_[2 * i]) << 4 | hex_value(hex_[2 * i + 1]));
+        out[i] =
+            static_cast<std::uint8_t>(hex_value(hex_[2 * i]) << 4 | hex_value(hex_[2 * i + 1]));
     return out;
 }
 

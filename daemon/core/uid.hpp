@@ -12,7 +12,7 @@
 namespace fabgate {
 
 class Uid {
-public:
+  public:
     static constexpr std::size_t kMaxBytes = 10;  // ISO 14443A triple-size UID
 
     Uid() = default;
@@ -31,13 +31,15 @@ public:
     friend bool operator==(const Uid&, const Uid&) = default;
     friend auto operator<=>(const Uid&, const Uid&) = default;
 
-private:
+  private:
     explicit Uid(std::string hex) : hex_(std::move(hex)) {}
     std::string hex_;
 };
 
 struct UidHash {
-    std::size_t operator()(const Uid& uid) const noexcept { return std::hash<std::string>{}(uid.hex()); }
+    std::size_t operator()(const Uid& uid) const noexcept {
+        return std::hash<std::string>{}(uid.hex());
+    }
 };
 
 }  // namespace fabgate

@@ -8,11 +8,14 @@
 namespace fabgate {
 namespace {
 
-std::string seconds(std::int64_t ms) { return std::to_string(ms / 1000) + " s"; }
+std::string seconds(std::int64_t ms) {
+    return std::to_string(ms / 1000) + " s";
+}
 
 std::string describe_session(const SessionRecord& s) {
-    std::string text = "session " + s.id + " (" + (s.member.empty() ? s.uid : s.member) + "): " +
-                       std::string(to_string(s.end_reason)) + ", powered " + seconds(s.powered_ms);
+    std::string text = "session " + s.id + " (" + (s.member.empty() ? s.uid : s.member) +
+                       "): " + std::string(to_string(s.end_reason)) + ", powered " +
+                       seconds(s.powered_ms);
     if (s.active_ms) text += ", active " + seconds(*s.active_ms);
     if (!s.ended_by.empty()) text += ", by " + s.ended_by;
     return text;
@@ -20,8 +23,8 @@ std::string describe_session(const SessionRecord& s) {
 
 }  // namespace
 
-GateApp::GateApp(EventLoop& loop, const Clock& clock, IdSource& ids, GateConfig config, HardwareFactory hardware,
-                 std::string config_path, GateTuning tuning)
+GateApp::GateApp(EventLoop& loop, const Clock& clock, IdSource& ids, GateConfig config,
+                 HardwareFactory hardware, std::string config_path, GateTuning tuning)
     : loop_(loop),
       clock_(clock),
       ids_(ids),
@@ -39,7 +42,9 @@ GateApp::~GateApp() {
     outputs_.reset();  // releases the lines, relay off
 }
 
-std::string GateApp::topic(std::string_view leaf) const { return topics::machine(config_.site, config_.machine, leaf); }
+std::string GateApp::topic(std::string_view leaf) const {
+    return topics::machine(config_.site, config_.machine, leaf);
+}
 
 Status GateApp::start() {
     auto outputs = hardware_factory_(config_, loop_, *this, clock_);
@@ -53,9 +58,11 @@ Status GateApp::start() {
     auto interrupted = journal_->close_interrupted();
     if (!interrupted) return tl::unexpected(interrupted.error());
     for (const auto& s : *interrupted)
-        log::warning("gate", "closed at its last checkpoint after a crash or power cut: " + describe_session(s));
+        log::warning("gate", "closed at its last checkpoint after a crash or power cut: " +
+                                 describe_session(s));
 
-    machine_ = std::make_unique<GateMachine>(config_.site, config_.machine, config_.policy, clock_, *outputs_, *this, ids_);
+    machine_ = std::make_unique<GateMachine>(config_.site, config_.machine, config_.policy, clock_,
+                                             *outputs_, *this, ids_);
     for (auto& replay : std::exchange(early_events_, {})) replay();
 
     auto cached = journal_->load_access_list();
@@ -65,10 +72,12 @@ Status GateApp::start() {
         if (snapshot)
             (void)apply_access_list(*snapshot, (*cached)->payload, /*from_cache=*/true);
         else
-            log::error("gate", "cached access list cannot be read (" + snapshot.error().message() +
-                                   "); waiting for a new one from the broker, refusing badges until then");
+            log::error("gate",
+                       "cached access list cannot be read (" + snapshot.error().message() +
+                           "); waiting for a new one from the broker, refusing badges until then");
     } else {
-        log::notice("gate", "no access list yet: every badge is refused until one arrives from the broker");
+        log::notice("gate",
+                    "no access list yet: every badge is refused until one arrives from the broker");
     }
 
     deadline_timer_ = loop_.add_timer(std::chrono::hours(1), [this] {
@@ -84,7 +93,8 @@ Status GateApp::start() {
             inflight_ = 0;
             pump_outbox();
         } else {
-            loop_.rearm(resend_timer_, std::chrono::milliseconds(tuning_.resend_after.count() - waited));
+            loop_.rearm(resend_timer_,
+                        std::chrono::milliseconds(tuning_.resend_after.count() - waited));
         }
     });
     loop_.rearm(resend_timer_, std::chrono::milliseconds(0));
@@ -109,9 +119,10 @@ Status GateApp::start() {
     if (auto s = mqtt_->start(); !s) return s;
 
     auto pending = journal_->outbox_size();
-    log::info("gate", config_.machine + " ready: relay off, " + std::to_string(pending.value_or(0)) +
-                          " session(s) waiting for delivery, access list version " +
-                          std::to_string(machine_->access_list() ? machine_->access_list()->version : 0));
+    log::info("gate",
+              config_.machine + " ready: relay off, " + std::to_string(pending.value_or(0)) +
+                  " session(s) waiting for delivery, access list version " +
+                  std::to_string(machine_->access_list() ? machine_->access_list()->version : 0));
     after_event();
     return {};
 }
@@ -150,9 +161,15 @@ void GateApp::input_changed(InputKind kind, std::string_view name, bool active) 
         return;
     }
     switch (kind) {
-        case InputKind::Busy: log::info("input", std::string("busy ") + (active ? "on" : "off")); break;
-        case InputKind::Interlock: log::notice("input", "interlock " + n + (active ? " open" : " closed")); break;
-        case InputKind::CardPresent: log::info("input", std::string("card ") + (active ? "present" : "removed")); break;
+        case InputKind::Busy:
+            log::info("input", std::string("busy ") + (active ? "on" : "off"));
+            break;
+        case InputKind::Interlock:
+            log::notice("input", "interlock " + n + (active ? " open" : " closed"));
+            break;
+        case InputKind::CardPresent:
+            log::info("input", std::string("card ") + (active ? "present" : "removed"));
+            break;
     }
     machine_->input_changed(kind, name, active);
     after_event();
@@ -160,11 +177,14 @@ void GateApp::input_changed(InputKind kind, std::string_view name, bool active) 
 
 void GateApp::device_fault(std::string_view device, bool faulted, std::string_view reason) {
     if (!machine_) {
-        early_events_.push_back([this, d = std::string(device), faulted, r = std::string(reason)] { device_fault(d, faulted, r); });
+        early_events_.push_back([this, d = std::string(device), faulted, r = std::string(reason)] {
+            device_fault(d, faulted, r);
+        });
         return;
     }
     if (faulted)
-        log::error("hardware", std::string(device) + " lost: " + std::string(reason) + "; retrying");
+        log::error("hardware",
+                   std::string(device) + " lost: " + std::string(reason) + "; retrying");
     else
         log::notice("hardware", std::string(device) + " is back");
     machine_->device_fault(device, faulted, reason);
@@ -178,21 +198,23 @@ Status GateApp::session_started(const SessionRecord& open) {
         return stored;
     }
     loop_.add_oneshot(std::chrono::milliseconds(0), [this, id = open.id] {
-        if (auto s = journal_->make_durable(id); !s) log::warning("journal", "sync failed: " + s.error().message());
+        if (auto s = journal_->make_durable(id); !s)
+            log::warning("journal", "sync failed: " + s.error().message());
     });
     log::info("session", open.id + " started for " + open.member + " (" + open.uid + ")");
     return {};
 }
 
 void GateApp::session_checkpoint(const SessionRecord& open) {
-    if (auto s = journal_->checkpoint(open); !s) log::warning("journal", "checkpoint failed: " + s.error().message());
+    if (auto s = journal_->checkpoint(open); !s)
+        log::warning("journal", "checkpoint failed: " + s.error().message());
 }
 
 void GateApp::session_ended(const SessionRecord& closed) {
     log::info("session", describe_session(closed));
     if (auto s = journal_->session_closed(closed); !s) {
-        log::error("journal", "cannot move session " + closed.id + " to the outbox (" + s.error().message() +
-                                  "); keeping it in memory and retrying");
+        log::error("journal", "cannot move session " + closed.id + " to the outbox (" +
+                                  s.error().message() + "); keeping it in memory and retrying");
         unjournaled_.push_back(closed);
         loop_.add_oneshot(std::chrono::seconds(10), [this] { retry_unjournaled(); });
         return;
@@ -214,7 +236,8 @@ void GateApp::retry_unjournaled() {
 void GateApp::status_changed(const MachineStatus& status) {
     status_ = status;
     std::string line = "state " + std::string(to_string(status.state));
-    if (!status.member.empty()) line += " (" + (status.name.empty() ? status.member : status.name) + ")";
+    if (!status.member.empty())
+        line += " (" + (status.name.empty() ? status.member : status.name) + ")";
     if (!status.detail.empty()) line += ": " + status.detail;
     log::info("gate", line);
     publish_status();
@@ -261,9 +284,12 @@ void GateApp::pump_outbox() {
 void GateApp::on_message(std::string_view topic_name, std::string_view payload) {
     auto parsed = topics::parse(topic_name);
     if (!parsed || parsed->site != config_.site || parsed->machine != config_.machine) return;
-    if (parsed->leaf == "acl") handle_access_list(payload);
-    else if (parsed->leaf == "acks") handle_ack(payload);
-    else if (parsed->leaf == "commands") handle_command(payload);
+    if (parsed->leaf == "acl")
+        handle_access_list(payload);
+    else if (parsed->leaf == "acks")
+        handle_ack(payload);
+    else if (parsed->leaf == "commands")
+        handle_command(payload);
     after_event();
 }
 
@@ -271,21 +297,24 @@ void GateApp::handle_access_list(std::string_view payload) {
     if (payload.empty()) return;  // a cleared retained message
     auto snapshot = decode_access_list(payload);
     if (!snapshot) {
-        log::error("acl", "access list refused, the one in force stays: " + snapshot.error().message());
+        log::error("acl",
+                   "access list refused, the one in force stays: " + snapshot.error().message());
         return;
     }
     (void)apply_access_list(*snapshot, std::string(payload), /*from_cache=*/false);
 }
 
-Status GateApp::apply_access_list(const AccessSnapshot& snapshot, const std::string& payload, bool from_cache) {
+Status GateApp::apply_access_list(const AccessSnapshot& snapshot, const std::string& payload,
+                                  bool from_cache) {
     const auto& list = snapshot.list;
     auto refuse = [&](const std::string& why) -> Status {
-        log::error("acl", std::string(from_cache ? "cached " : "") + "access list version " + std::to_string(list.version) +
-                              " refused: " + why);
+        log::error("acl", std::string(from_cache ? "cached " : "") + "access list version " +
+                              std::to_string(list.version) + " refused: " + why);
         return fail("acl", why);
     };
     if (list.site != config_.site || list.machine != config_.machine)
-        return refuse("it is for " + list.site + "/" + list.machine + ", this gate is " + config_.site + "/" + config_.machine);
+        return refuse("it is for " + list.site + "/" + list.machine + ", this gate is " +
+                      config_.site + "/" + config_.machine);
     const auto* current = machine_->access_list();
     if (current && list.version <= current->version) {
         if (list.version == current->version) return {};  // the retained copy of what we have
@@ -296,10 +325,13 @@ Status GateApp::apply_access_list(const AccessSnapshot& snapshot, const std::str
         if (auto s = verifier_(snapshot); !s) return refuse(s.error().message());
     if (!from_cache)
         if (auto s = journal_->store_access_list(list.version, payload); !s)
-            log::warning("acl", "applied but not cached (it will be fetched again after a restart): " + s.error().message());
+            log::warning("acl",
+                         "applied but not cached (it will be fetched again after a restart): " +
+                             s.error().message());
     machine_->set_access_list(std::make_shared<AccessList>(list));
-    log::info("acl", std::string(from_cache ? "cached " : "") + "access list version " + std::to_string(list.version) +
-                         " in force (" + std::to_string(list.entries.size()) + " badges)");
+    log::info("acl", std::string(from_cache ? "cached " : "") + "access list version " +
+                         std::to_string(list.version) + " in force (" +
+                         std::to_string(list.entries.size()) + " badges)");
     return {};
 }
 
@@ -354,13 +386,18 @@ void GateApp::reload() {
     }
     auto fresh = load_gate_config_file(config_path_);
     if (!fresh) {
-        for (const auto& e : fresh.error()) log::error("config", "reload refused, old config kept: " + e.message());
+        for (const auto& e : fresh.error())
+            log::error("config", "reload refused, old config kept: " + e.message());
         return;
     }
-    if (fresh->site != config_.site || fresh->machine != config_.machine || fresh->journal != config_.journal ||
-        fresh->broker.host != config_.broker.host || fresh->broker.port != config_.broker.port ||
-        fresh->hardware.kind != config_.hardware.kind || fresh->hardware.busy.has_value() != config_.hardware.busy.has_value())
-        log::warning("config", "site, machine, journal, broker and hardware changes take effect after a restart");
+    if (fresh->site != config_.site || fresh->machine != config_.machine ||
+        fresh->journal != config_.journal || fresh->broker.host != config_.broker.host ||
+        fresh->broker.port != config_.broker.port ||
+        fresh->hardware.kind != config_.hardware.kind ||
+        fresh->hardware.busy.has_value() != config_.hardware.busy.has_value())
+        log::warning(
+            "config",
+            "site, machine, journal, broker and hardware changes take effect after a restart");
     config_.policy = fresh->policy;
     config_.policy.has_busy_input = config_.hardware.busy.has_value();
     machine_->set_policy(config_.policy);

@@ -14,8 +14,8 @@
 
 namespace fabgate {
 
-using HardwareFactory =
-    std::function<Result<std::unique_ptr<Outputs>>(const GateConfig&, EventLoop&, HardwareEvents&, const Clock&)>;
+using HardwareFactory = std::function<Result<std::unique_ptr<Outputs>>(
+    const GateConfig&, EventLoop&, HardwareEvents&, const Clock&)>;
 
 // Checks an access list's signature; empty function: lists are not signature-checked.
 using AclVerifier = std::function<Status(const AccessSnapshot&)>;
@@ -26,9 +26,9 @@ struct GateTuning {
 };
 
 class GateApp final : public GateListener, public HardwareEvents {
-public:
-    GateApp(EventLoop& loop, const Clock& clock, IdSource& ids, GateConfig config, HardwareFactory hardware,
-            std::string config_path = {}, GateTuning tuning = {});
+  public:
+    GateApp(EventLoop& loop, const Clock& clock, IdSource& ids, GateConfig config,
+            HardwareFactory hardware, std::string config_path = {}, GateTuning tuning = {});
     ~GateApp() override;
     GateApp(const GateApp&) = delete;
     GateApp& operator=(const GateApp&) = delete;
@@ -59,14 +59,15 @@ public:
     void status_changed(const MachineStatus& status) override;
     void badge_event(const GateEvent& event) override;
 
-private:
+  private:
     std::string topic(std::string_view leaf) const;
     void after_event();
     void on_message(std::string_view topic, std::string_view payload);
     void handle_access_list(std::string_view payload);
     void handle_ack(std::string_view payload);
     void handle_command(std::string_view payload);
-    Status apply_access_list(const AccessSnapshot& snapshot, const std::string& payload, bool from_cache);
+    Status apply_access_list(const AccessSnapshot& snapshot, const std::string& payload,
+                             bool from_cache);
     void on_connected();
     void pump_outbox();
     void publish_status();

@@ -49,11 +49,24 @@ Status Journal::prepare_statements() {
         into = std::move(*st);
         return {};
     };
-    if (auto s = prep(insert_open_, "INSERT OR REPLACE INTO open_session (id, payload, checkpoint_at) VALUES (?1, ?2, ?3)"); !s) return s;
-    if (auto s = prep(update_open_, "UPDATE open_session SET payload = ?2, checkpoint_at = ?3 WHERE id = ?1"); !s) return s;
-    if (auto s = prep(touch_open_, "UPDATE open_session SET checkpoint_at = checkpoint_at WHERE id = ?1"); !s) return s;
+    if (auto s = prep(
+            insert_open_,
+            "INSERT OR REPLACE INTO open_session (id, payload, checkpoint_at) VALUES (?1, ?2, ?3)");
+        !s)
+        return s;
+    if (auto s = prep(update_open_,
+                      "UPDATE open_session SET payload = ?2, checkpoint_at = ?3 WHERE id = ?1");
+        !s)
+        return s;
+    if (auto s = prep(touch_open_,
+                      "UPDATE open_session SET checkpoint_at = checkpoint_at WHERE id = ?1");
+        !s)
+        return s;
     if (auto s = prep(delete_open_, "DELETE FROM open_session WHERE id = ?1"); !s) return s;
-    if (auto s = prep(insert_outbox_, "INSERT OR IGNORE INTO outbox (id, payload, closed_at) VALUES (?1, ?2, ?3)"); !s) return s;
+    if (auto s = prep(insert_outbox_,
+                      "INSERT OR IGNORE INTO outbox (id, payload, closed_at) VALUES (?1, ?2, ?3)");
+        !s)
+        return s;
     return prep(delete_outbox_, "DELETE FROM outbox WHERE id = ?1");
 }
 
@@ -79,7 +92,12 @@ Status Journal::checkpoint(const SessionRecord& open) {
 Status Journal::session_closed(const SessionRecord& closed) {
     db::Transaction tx(db_);
     if (auto s = tx.begin(); !s) return s;
-    if (auto s = insert_outbox_.bind(1, closed.id).bind(2, encode(closed)).bind(3, closed.ended_at).run(); !s) return s;
+    if (auto s = insert_outbox_.bind(1, closed.id)
+                     .bind(2, encode(closed))
+                     .bind(3, closed.ended_at)
+                     .run();
+        !s)
+        return s;
     if (auto s = delete_open_.bind(1, closed.id).run(); !s) return s;
     return tx.commit();
 }
@@ -100,7 +118,8 @@ Result<std::vector<SessionRecord>> Journal::close_interrupted() {
         if (!record) {
             // Our own payload failed to decode: keep the row for a person to look at rather
             // than deleting a session.
-            return fail(db_.path(), "open session " + id + " cannot be read back: " + record.error().message());
+            return fail(db_.path(),
+                        "open session " + id + " cannot be read back: " + record.error().message());
         }
         record->end_reason = EndReason::PowerLoss;
         if (auto s = session_closed(*record); !s) return tl::unexpected(s.error());
@@ -110,7 +129,8 @@ Result<std::vector<SessionRecord>> Journal::close_interrupted() {
 }
 
 Result<std::vector<OutboxEntry>> Journal::outbox(std::int64_t after_seq, int limit) {
-    auto st = db_.prepare("SELECT seq, id, payload FROM outbox WHERE seq > ?1 ORDER BY seq LIMIT ?2");
+    auto st =
+        db_.prepare("SELECT seq, id, payload FROM outbox WHERE seq > ?1 ORDER BY seq LIMIT ?2");
     if (!st) return tl::unexpected(st.error());
     st->bind(1, after_seq).bind(2, limit);
     std::vector<OutboxEntry> out;
@@ -144,7 +164,8 @@ Result<int> Journal::acknowledge(const std::vector<std::string>& ids) {
 }
 
 Status Journal::store_access_list(std::int64_t version, const std::string& payload) {
-    auto st = db_.prepare("INSERT OR REPLACE INTO access_list (slot, version, payload) VALUES (1, ?1, ?2)");
+    auto st = db_.prepare(
+        "INSERT OR REPLACE INTO access_list (slot, version, payload) VALUES (1, ?1, ?2)");
     if (!st) return tl::unexpected(st.error());
     return st->bind(1, version).bind(2, payload).run();
 }

@@ -24,7 +24,7 @@ struct CachedAccessList {
 };
 
 class Journal {
-public:
+  public:
     static Result<Journal> open(const std::string& path);
 
     // Written without waiting for the disk, so the relay is not held back by an fsync
@@ -47,11 +47,12 @@ public:
     Status store_access_list(std::int64_t version, const std::string& payload);
     Result<std::optional<CachedAccessList>> load_access_list();
 
-private:
+  private:
     explicit Journal(db::Database db) : db_(std::move(db)) {}
     Status prepare_statements();
     db::Database db_;
-    db::Statement insert_open_, update_open_, touch_open_, delete_open_, insert_outbox_, delete_outbox_;
+    db::Statement insert_open_, update_open_, touch_open_, delete_open_, insert_outbox_,
+        delete_outbox_;
 };
 
 }  // namespace fabgate

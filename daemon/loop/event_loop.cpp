@@ -28,7 +28,8 @@ itimerspec to_itimerspec(std::chrono::milliseconds delay, std::chrono::milliseco
 
 EventLoop::EventLoop() {
     epoll_fd_ = epoll_create1(EPOLL_CLOEXEC);
-    if (epoll_fd_ < 0) throw std::runtime_error(std::string("epoll_create1: ") + std::strerror(errno));
+    if (epoll_fd_ < 0)
+        throw std::runtime_error(std::string("epoll_create1: ") + std::strerror(errno));
 }
 
 EventLoop::~EventLoop() {
@@ -42,7 +43,8 @@ Status EventLoop::watch(int fd, std::uint32_t events, FdHandler handler) {
     ev.events = events;
     ev.data.fd = fd;
     if (epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, fd, &ev) != 0)
-        return fail("event loop", "cannot watch fd " + std::to_string(fd) + ": " + std::strerror(errno));
+        return fail("event loop",
+                    "cannot watch fd " + std::to_string(fd) + ": " + std::strerror(errno));
     handlers_[fd] = std::make_shared<FdHandler>(std::move(handler));
     return {};
 }
@@ -52,7 +54,8 @@ Status EventLoop::modify(int fd, std::uint32_t events) {
     ev.events = events;
     ev.data.fd = fd;
     if (epoll_ctl(epoll_fd_, EPOLL_CTL_MOD, fd, &ev) != 0)
-        return fail("event loop", "cannot modify fd " + std::to_string(fd) + ": " + std::strerror(errno));
+        return fail("event loop",
+                    "cannot modify fd " + std::to_string(fd) + ": " + std::strerror(errno));
     return {};
 }
 

@@ -14,7 +14,7 @@
 namespace fabgate {
 
 class EventLoop {
-public:
+  public:
     using FdHandler = std::function<void(std::uint32_t events)>;
     using TimerHandler = std::function<void()>;
     using TimerId = std::uint64_t;
@@ -51,7 +51,7 @@ public:
     // Wake-ups counted for the idle benchmark: one per epoll_wait that returned events.
     std::uint64_t wakeups() const { return wakeups_; }
 
-private:
+  private:
     struct Timer {
         int fd;
         TimerHandler handler;

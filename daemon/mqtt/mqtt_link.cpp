@@ -28,9 +28,11 @@ std::string read_secret(const std::string& path) {
 MqttLink::MqttLink(EventLoop& loop, MqttOptions options)
     : loop_(loop), options_(std::move(options)), backoff_(options_.min_backoff) {
     init_library_once();
-    mosq_ = mosquitto_new(options_.broker.client_id.empty() ? nullptr : options_.broker.client_id.c_str(),
-                          options_.clean_session, this);
-    if (!mosq_) throw std::runtime_error("mosquitto_new failed (out of memory or invalid client id)");
+    mosq_ = mosquitto_new(
+        options_.broker.client_id.empty() ? nullptr : options_.broker.client_id.c_str(),
+        options_.clean_session, this);
+    if (!mosq_)
+        throw std::runtime_error("mosquitto_new failed (out of memory or invalid client id)");
     mosquitto_int_option(mosq_, MOSQ_OPT_PROTOCOL_VERSION, MQTT_PROTOCOL_V311);
     // Nagle adds ~40 ms tails to small publishes; a badge-to-broker path wants them gone.
     mosquitto_int_option(mosq_, MOSQ_OPT_TCP_NODELAY, 1);
@@ -51,28 +53,36 @@ Status MqttLink::start() {
     std::string password = b.password_file.empty() ? b.password : read_secret(b.password_file);
     if (!b.password_file.empty() && password.empty())
         return fail("broker.password_file", "'" + b.password_file + "' is missing or empty");
-    if (!b.username.empty() && mosquitto_username_pw_set(mosq_, b.username.c_str(), password.c_str()) != MOSQ_ERR_SUCCESS)
+    if (!b.username.empty() &&
+        mosquitto_username_pw_set(mosq_, b.username.c_str(), password.c_str()) != MOSQ_ERR_SUCCESS)
         return fail("broker.username", "rejected by libmosquitto");
     if (b.tls) {
-        int rc = mosquitto_tls_set(mosq_, b.tls->ca_file.c_str(), nullptr,
-                                   b.tls->cert_file.empty() ? nullptr : b.tls->cert_file.c_str(),
-                                   b.tls->key_file.empty() ? nullptr : b.tls->key_file.c_str(), nullptr);
-        if (rc != MOSQ_ERR_SUCCESS) return fail("broker.tls", std::string("cannot load TLS files: ") + mosquitto_strerror(rc));
+        int rc =
+            mosquitto_tls_set(mosq_, b.tls->ca_file.c_str(), nullptr,
+                              b.tls->cert_file.empty() ? nullptr : b.tls->cert_file.c_str(),
+                              b.tls->key_file.empty() ? nullptr : b.tls->key_file.c_str(), nullptr);
+        if (rc != MOSQ_ERR_SUCCESS)
+            return fail("broker.tls",
+                        std::string("cannot load TLS files: ") + mosquitto_strerror(rc));
     }
     if (options_.will) {
         const auto& w = *options_.will;
-        mosquitto_will_set(mosq_, w.topic.c_str(), static_cast<int>(w.payload.size()), w.payload.data(), 1, w.retain);
+        mosquitto_will_set(mosq_, w.topic.c_str(), static_cast<int>(w.payload.size()),
+                           w.payload.data(), 1, w.retain);
     }
     // PINGREQ is sent from loop_misc once keepalive passes without traffic; calling it four
     // times per keepalive keeps the broker's 1.5 x keepalive limit well clear.
     auto misc_period = std::chrono::milliseconds(options_.broker.keepalive_s * 250);
-    misc_timer_ = loop_.add_timer(misc_period, [this] {
-        if (mosq_ && watched_fd_ >= 0) {
-            int rc = mosquitto_loop_misc(mosq_);
-            if (rc != MOSQ_ERR_SUCCESS && rc != MOSQ_ERR_NO_CONN) lost(mosquitto_strerror(rc));
-            update_write_interest();
-        }
-    }, misc_period);
+    misc_timer_ = loop_.add_timer(
+        misc_period,
+        [this] {
+            if (mosq_ && watched_fd_ >= 0) {
+                int rc = mosquitto_loop_misc(mosq_);
+                if (rc != MOSQ_ERR_SUCCESS && rc != MOSQ_ERR_NO_CONN) lost(mosquitto_strerror(rc));
+                update_write_interest();
+            }
+        },
+        misc_period);
     connect_now();
     return {};
 }
@@ -83,8 +93,8 @@ void MqttLink::connect_now() {
     const auto& b = options_.broker;
     int rc = mosquitto_connect_async(mosq_, b.host.c_str(), b.port, b.keepalive_s);
     if (rc != MOSQ_ERR_SUCCESS) {
-        log::info("mqtt", "cannot reach broker " + b.host + ":" + std::to_string(b.port) + ": " + mosquitto_strerror(rc) +
-                              "; retrying");
+        log::info("mqtt", "cannot reach broker " + b.host + ":" + std::to_string(b.port) + ": " +
+                              mosquitto_strerror(rc) + "; retrying");
         schedule_reconnect();
         return;
     }
@@ -108,7 +118,8 @@ void MqttLink::watch_socket() {
     }
     watched_fd_ = fd;
     want_write_ = mosquitto_want_write(mosq_);
-    (void)loop_.watch(fd, EPOLLIN | (want_write_ ? EPOLLOUT : 0u), [this](std::uint32_t ev) { on_socket(ev); });
+    (void)loop_.watch(fd, EPOLLIN | (want_write_ ? EPOLLOUT : 0u),
+                      [this](std::uint32_t ev) { on_socket(ev); });
 }
 
 void MqttLink::unwatch_socket() {
@@ -165,11 +176,13 @@ void MqttLink::stop() {
     unwatch_socket();
 }
 
-Result<int> MqttLink::publish(std::string_view topic, std::string_view payload, int qos, bool retain) {
+Result<int> MqttLink::publish(std::string_view topic, std::string_view payload, int qos,
+                              bool retain) {
     if (!connected_) return fail("mqtt", "not connected");
     int mid = 0;
     std::string t(topic);
-    int rc = mosquitto_publish(mosq_, &mid, t.c_str(), static_cast<int>(payload.size()), payload.data(), qos, retain);
+    int rc = mosquitto_publish(mosq_, &mid, t.c_str(), static_cast<int>(payload.size()),
+                               payload.data(), qos, retain);
     if (rc != MOSQ_ERR_SUCCESS) return fail("mqtt publish " + t, mosquitto_strerror(rc));
     update_write_interest();
     return mid;
@@ -183,21 +196,28 @@ void MqttLink::subscribe(std::string pattern, int qos) {
     }
 }
 
-void MqttLink::pump(std::chrono::milliseconds timeout) { loop_.run_once(static_cast<int>(timeout.count())); }
+void MqttLink::pump(std::chrono::milliseconds timeout) {
+    loop_.run_once(static_cast<int>(timeout.count()));
+}
 
-std::size_t MqttLink::queued_bytes_hint() const { return mosquitto_want_write(mosq_) ? 1 : 0; }
+std::size_t MqttLink::queued_bytes_hint() const {
+    return mosquitto_want_write(mosq_) ? 1 : 0;
+}
 
 void MqttLink::handle_connect(mosquitto*, void* self_ptr, int rc) {
     auto* self = static_cast<MqttLink*>(self_ptr);
     if (rc != 0) {
-        log::warning("mqtt", std::string("broker refused connection: ") + mosquitto_connack_string(rc));
+        log::warning("mqtt",
+                     std::string("broker refused connection: ") + mosquitto_connack_string(rc));
         self->lost("refused");
         return;
     }
     self->connected_ = true;
     self->backoff_ = self->options_.min_backoff;
-    log::info("mqtt", "connected to " + self->options_.broker.host + ":" + std::to_string(self->options_.broker.port));
-    for (const auto& [pattern, qos] : self->subscriptions_) mosquitto_subscribe(self->mosq_, nullptr, pattern.c_str(), qos);
+    log::info("mqtt", "connected to " + self->options_.broker.host + ":" +
+                          std::to_string(self->options_.broker.port));
+    for (const auto& [pattern, qos] : self->subscriptions_)
+        mosquitto_subscribe(self->mosq_, nullptr, pattern.c_str(), qos);
     if (self->on_connected_) self->on_connected_();
     self->update_write_interest();
 }
@@ -210,7 +230,8 @@ void MqttLink::handle_disconnect(mosquitto*, void*, int) {
 void MqttLink::handle_message(mosquitto*, void* self_ptr, const mosquitto_message* msg) {
     auto* self = static_cast<MqttLink*>(self_ptr);
     if (!self->on_message_ || !msg->topic) return;
-    std::string_view payload(static_cast<const char*>(msg->payload), static_cast<std::size_t>(msg->payloadlen));
+    std::string_view payload(static_cast<const char*>(msg->payload),
+                             static_cast<std::size_t>(msg->payloadlen));
     self->on_message_(msg->topic, payload, msg->retain);
 }
 

@@ -34,8 +34,9 @@ struct MqttOptions {
 };
 
 class MqttLink {
-public:
-    using MessageHandler = std::function<void(std::string_view topic, std::string_view payload, bool retained)>;
+  public:
+    using MessageHandler =
+        std::function<void(std::string_view topic, std::string_view payload, bool retained)>;
 
     MqttLink(EventLoop& loop, MqttOptions options);
     ~MqttLink();
@@ -63,7 +64,7 @@ public:
     void pump(std::chrono::milliseconds timeout);
     std::size_t queued_bytes_hint() const;
 
-private:
+  private:
     static void handle_connect(mosquitto*, void* self, int rc);
     static void handle_disconnect(mosquitto*, void* self, int rc);
     static void handle_message(mosquitto*, void* self, const mosquitto_message* msg);

@@ -6,7 +6,9 @@
 
 namespace fabgate::db {
 
-Statement::~Statement() { sqlite3_finalize(stmt_); }
+Statement::~Statement() {
+    sqlite3_finalize(stmt_);
+}
 
 Statement::Statement(Statement&& other) noexcept
     : stmt_(std::exchange(other.stmt_, nullptr)), where_(std::move(other.where_)) {}
@@ -64,15 +66,20 @@ void Statement::reset() {
     sqlite3_clear_bindings(stmt_);
 }
 
-std::int64_t Statement::int64(int column) const { return sqlite3_column_int64(stmt_, column); }
+std::int64_t Statement::int64(int column) const {
+    return sqlite3_column_int64(stmt_, column);
+}
 
 std::string Statement::text(int column) const {
     const auto* p = sqlite3_column_text(stmt_, column);
-    return p ? std::string(reinterpret_cast<const char*>(p), static_cast<std::size_t>(sqlite3_column_bytes(stmt_, column)))
+    return p ? std::string(reinterpret_cast<const char*>(p),
+                           static_cast<std::size_t>(sqlite3_column_bytes(stmt_, column)))
              : std::string();
 }
 
-bool Statement::is_null(int column) const { return sqlite3_column_type(stmt_, column) == SQLITE_NULL; }
+bool Statement::is_null(int column) const {
+    return sqlite3_column_type(stmt_, column) == SQLITE_NULL;
+}
 
 std::optional<std::int64_t> Statement::optional_int64(int column) const {
     if (is_null(column)) return std::nullopt;
@@ -84,10 +91,14 @@ std::optional<std::string> Statement::optional_text(int column) const {
     return text(column);
 }
 
-Database::~Database() { sqlite3_close_v2(db_); }
+Database::~Database() {
+    sqlite3_close_v2(db_);
+}
 
 Database::Database(Database&& other) noexcept
-    : db_(std::exchange(other.db_, nullptr)), path_(std::move(other.path_)), schema_version_(other.schema_version_) {}
+    : db_(std::exchange(other.db_, nullptr)),
+      path_(std::move(other.path_)),
+      schema_version_(other.schema_version_) {}
 
 Database& Database::operator=(Database&& other) noexcept {
     if (this != &other) {
@@ -106,7 +117,8 @@ Error Database::error(std::string_view what) const {
 Result<Database> Database::open(const std::string& path, const OpenOptions& options) {
     Database db;
     db.path_ = path;
-    int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | (options.create ? SQLITE_OPEN_CREATE : 0);
+    int flags =
+        SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | (options.create ? SQLITE_OPEN_CREATE : 0);
     if (sqlite3_open_v2(path.c_str(), &db.db_, flags, nullptr) != SQLITE_OK) {
         auto e = db.error("cannot open database");
         return tl::unexpected(e);
@@ -125,9 +137,13 @@ Status Database::check(const OpenOptions& options) {
     // Reading anything fails with "file is not a database" on garbage: catch it here, with a
     // message that says what to do, before WAL or migrations could write to the file.
     auto schema = prepare("SELECT count(*) FROM sqlite_master");
-    if (!schema) return fail(path_, "is not a readable SQLite database (" + schema.error().what + "); refusing to touch it");
+    if (!schema)
+        return fail(path_, "is not a readable SQLite database (" + schema.error().what +
+                               "); refusing to touch it");
     auto row = schema->step();
-    if (!row) return fail(path_, "is not a readable SQLite database (" + row.error().what + "); refusing to touch it");
+    if (!row)
+        return fail(path_, "is not a readable SQLite database (" + row.error().what +
+                               "); refusing to touch it");
     auto objects = schema->int64(0);
     schema->reset();
     if (options.verify_integrity) {
@@ -136,8 +152,10 @@ Status Database::check(const OpenOptions& options) {
         if (!check) return tl::unexpected(check.error());
         auto verdict = check->step();
         if (!verdict || !*verdict || check->text(0) != "ok")
-            return fail(path_, "is corrupt (" + (verdict && *verdict ? check->text(0) : std::string("unreadable")) +
-                                   "); refusing to touch it. Restore a backup or move it aside.");
+            return fail(path_,
+                        "is corrupt (" +
+                            (verdict && *verdict ? check->text(0) : std::string("unreadable")) +
+                            "); refusing to touch it. Restore a backup or move it aside.");
     }
     auto app = prepare("PRAGMA application_id");
     if (!app) return tl::unexpected(app.error());
@@ -150,18 +168,23 @@ Status Database::check(const OpenOptions& options) {
 
     int latest = options.migrations.empty() ? 0 : options.migrations.back().version;
     bool fresh = app_id == 0 && schema_version_ == 0 && objects == 0;
-    if (!fresh && options.application_id != 0 && app_id != options.application_id && !options.migrations.empty())
-        return fail(path_, "is not a " + std::string(options.application_name) + " database (application_id " +
-                               std::to_string(app_id) + "); refusing to touch it");
+    if (!fresh && options.application_id != 0 && app_id != options.application_id &&
+        !options.migrations.empty())
+        return fail(path_, "is not a " + std::string(options.application_name) +
+                               " database (application_id " + std::to_string(app_id) +
+                               "); refusing to touch it");
     if (schema_version_ > latest)
-        return fail(path_, "has schema version " + std::to_string(schema_version_) + ", newer than this program's " +
-                               std::to_string(latest) + "; refusing to touch it (was it opened by a newer FabGate?)");
+        return fail(path_, "has schema version " + std::to_string(schema_version_) +
+                               ", newer than this program's " + std::to_string(latest) +
+                               "; refusing to touch it (was it opened by a newer FabGate?)");
     return {};
 }
 
 Status Database::configure(const OpenOptions& options) {
     if (auto s = exec("PRAGMA journal_mode=WAL"); !s) return s;
-    if (auto s = exec(options.durability == Durability::Full ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL"); !s)
+    if (auto s = exec(options.durability == Durability::Full ? "PRAGMA synchronous=FULL"
+                                                             : "PRAGMA synchronous=NORMAL");
+        !s)
         return s;
     return exec("PRAGMA foreign_keys=ON");
 }
@@ -172,8 +195,10 @@ Status Database::migrate(const OpenOptions& options) {
         Transaction tx(*this);
         if (auto s = tx.begin(); !s) return s;
         if (auto s = exec(m.sql); !s)
-            return fail(path_, "migration to schema version " + std::to_string(m.version) + " failed: " + s.error().what);
-        if (auto s = exec("PRAGMA application_id=" + std::to_string(options.application_id)); !s) return s;
+            return fail(path_, "migration to schema version " + std::to_string(m.version) +
+                                   " failed: " + s.error().what);
+        if (auto s = exec("PRAGMA application_id=" + std::to_string(options.application_id)); !s)
+            return s;
         if (auto s = exec("PRAGMA user_version=" + std::to_string(m.version)); !s) return s;
         if (auto s = tx.commit(); !s) return s;
         schema_version_ = m.version;
@@ -194,14 +219,18 @@ Status Database::exec(std::string_view sql) {
 
 Result<Statement> Database::prepare(std::string_view sql) {
     sqlite3_stmt* stmt = nullptr;
-    if (sqlite3_prepare_v3(db_, sql.data(), static_cast<int>(sql.size()), SQLITE_PREPARE_PERSISTENT, &stmt, nullptr) !=
-        SQLITE_OK)
+    if (sqlite3_prepare_v3(db_, sql.data(), static_cast<int>(sql.size()), SQLITE_PREPARE_PERSISTENT,
+                           &stmt, nullptr) != SQLITE_OK)
         return tl::unexpected(error("cannot prepare \"" + std::string(sql.substr(0, 60)) + "\""));
     return Statement(stmt, path_);
 }
 
-std::int64_t Database::last_insert_rowid() const { return sqlite3_last_insert_rowid(db_); }
-int Database::changes() const { return sqlite3_changes(db_); }
+std::int64_t Database::last_insert_rowid() const {
+    return sqlite3_last_insert_rowid(db_);
+}
+int Database::changes() const {
+    return sqlite3_changes(db_);
+}
 
 Result<std::int64_t> Database::data_version() {
     auto st = prepare("PRAGMA data_version");
@@ -211,8 +240,14 @@ Result<std::int64_t> Database::data_version() {
     return st->int64(0);
 }
 
-Status Database::begin() { return exec("BEGIN IMMEDIATE"); }
-Status Database::commit() { return exec("COMMIT"); }
-void Database::rollback() { (void)exec("ROLLBACK"); }
+Status Database::begin() {
+    return exec("BEGIN IMMEDIATE");
+}
+Status Database::commit() {
+    return exec("COMMIT");
+}
+void Database::rollback() {
+    (void)exec("ROLLBACK");
+}
 
 }  // namespace fabgate::db

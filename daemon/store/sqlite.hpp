@@ -15,7 +15,7 @@ struct sqlite3_stmt;
 namespace fabgate::db {
 
 class Statement {
-public:
+  public:
     Statement() = default;
     Statement(sqlite3_stmt* stmt, std::string where) : stmt_(stmt), where_(std::move(where)) {}
     ~Statement();
@@ -29,7 +29,9 @@ public:
     Statement& bind(int index, int value) { return bind(index, static_cast<std::int64_t>(value)); }
     Statement& bind(int index, std::string_view text);
     Statement& bind(int index, const char* text) { return bind(index, std::string_view(text)); }
-    Statement& bind(int index, const std::string& text) { return bind(index, std::string_view(text)); }
+    Statement& bind(int index, const std::string& text) {
+        return bind(index, std::string_view(text));
+    }
     Statement& bind_null(int index);
     Statement& bind(int index, const std::optional<std::int64_t>& value);
     Statement& bind(int index, const std::optional<std::string>& value);
@@ -46,13 +48,13 @@ public:
     std::optional<std::int64_t> optional_int64(int column) const;
     std::optional<std::string> optional_text(int column) const;
 
-private:
+  private:
     sqlite3_stmt* stmt_ = nullptr;
     std::string where_;
 };
 
 struct Migration {
-    int version;          // schema version after this step; 1, 2, 3...
+    int version;           // schema version after this step; 1, 2, 3...
     std::string_view sql;  // may hold several statements
 };
 
@@ -71,7 +73,7 @@ struct OpenOptions {
 };
 
 class Database {
-public:
+  public:
     // Opens (or creates) the file, turns on WAL, checks it is ours and not corrupt, and runs
     // pending migrations. A database from a newer version is refused, not touched.
     static Result<Database> open(const std::string& path, const OpenOptions& options);
@@ -93,11 +95,11 @@ public:
     // Bumped by SQLite whenever another connection commits: cheap change detection.
     Result<std::int64_t> data_version();
 
-    Status begin();   // BEGIN IMMEDIATE: take the write lock up front
+    Status begin();  // BEGIN IMMEDIATE: take the write lock up front
     Status commit();
     void rollback();
 
-private:
+  private:
     Status check(const OpenOptions& options);
     Status configure(const OpenOptions& options);
     Status migrate(const OpenOptions& options);
@@ -110,7 +112,7 @@ private:
 
 // Commits on commit(), rolls back if destroyed without it.
 class Transaction {
-public:
+  public:
     explicit Transaction(Database& db) : db_(db) {}
     ~Transaction() {
         if (open_) db_.rollback();
@@ -127,7 +129,7 @@ public:
     Transaction(const Transaction&) = delete;
     Transaction& operator=(const Transaction&) = delete;
 
-private:
+  private:
     Database& db_;
     bool open_ = false;
 };

@@ -17,8 +17,12 @@ bool plain() {
 }
 }  // namespace
 
-void set_threshold(Level level) { g_threshold = level; }
-void set_component(std::string name) { g_component = std::move(name); }
+void set_threshold(Level level) {
+    g_threshold = level;
+}
+void set_component(std::string name) {
+    g_component = std::move(name);
+}
 
 void write(Level level, std::string_view area, std::string_view message) {
     if (static_cast<int>(level) > static_cast<int>(g_threshold)) return;

@@ -21,8 +21,12 @@ void send(const std::string& text) {
 void ready(std::string_view status_text) {
     send(status_text.empty() ? "READY=1" : "READY=1\nSTATUS=" + std::string(status_text));
 }
-void status(std::string_view text) { send("STATUS=" + std::string(text)); }
-void stopping() { send("STOPPING=1"); }
+void status(std::string_view text) {
+    send("STATUS=" + std::string(text));
+}
+void stopping() {
+    send("STOPPING=1");
+}
 
 void start_watchdog(EventLoop& loop) {
 #ifdef FABGATE_HAVE_SYSTEMD
@@ -30,7 +34,8 @@ void start_watchdog(EventLoop& loop) {
     if (sd_watchdog_enabled(0, &usec) <= 0 || usec == 0) return;
     auto period = std::chrono::milliseconds(usec / 2000);
     if (period.count() < 1) period = std::chrono::milliseconds(1);
-    loop.add_timer(period, [] { sd_notify(0, "WATCHDOG=1"); }, period);
+    loop.add_timer(
+        period, [] { sd_notify(0, "WATCHDOG=1"); }, period);
 #else
     (void)loop;
 #endif

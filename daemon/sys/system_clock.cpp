@@ -16,7 +16,8 @@ WallTime SystemClock::wall() const {
     int state = adjtimex(&tx);
     WallTime w;
     w.unix_ms = static_cast<UnixMs>(tx.time.tv_sec) * 1000 + tx.time.tv_usec / 1000;
-    if (tx.status & STA_NANO) w.unix_ms = static_cast<UnixMs>(tx.time.tv_sec) * 1000 + tx.time.tv_usec / 1'000'000;
+    if (tx.status & STA_NANO)
+        w.unix_ms = static_cast<UnixMs>(tx.time.tv_sec) * 1000 + tx.time.tv_usec / 1'000'000;
     w.synchronised = state != TIME_ERROR && !(tx.status & STA_UNSYNC);
     return w;
 }

@@ -27,7 +27,9 @@ using Steady = std::chrono::steady_clock;
 
 namespace {
 
-double ms_since(Steady::time_point t) { return std::chrono::duration<double, std::milli>(Steady::now() - t).count(); }
+double ms_since(Steady::time_point t) {
+    return std::chrono::duration<double, std::milli>(Steady::now() - t).count();
+}
 
 struct TimingOutputs final : Outputs {
     std::unique_ptr<Outputs> inner;
@@ -76,13 +78,15 @@ void badge_latency(int badges) {
     SystemClock clock;
     Uuid7Ids ids(clock);
     TimingOutputs* timing = nullptr;
-    GateApp gate(loop, clock, ids, config, [&](const GateConfig& c, EventLoop& l, HardwareEvents& e, const fabgate::Clock& k) {
-        auto inner = open_sim_hardware(c, l, e, k);
-        auto outputs = std::make_unique<TimingOutputs>();
-        outputs->inner = std::move(*inner);
-        timing = outputs.get();
-        return Result<std::unique_ptr<Outputs>>(std::move(outputs));
-    });
+    GateApp gate(
+        loop, clock, ids, config,
+        [&](const GateConfig& c, EventLoop& l, HardwareEvents& e, const fabgate::Clock& k) {
+            auto inner = open_sim_hardware(c, l, e, k);
+            auto outputs = std::make_unique<TimingOutputs>();
+            outputs->inner = std::move(*inner);
+            timing = outputs.get();
+            return Result<std::unique_ptr<Outputs>>(std::move(outputs));
+        });
     if (!gate.start()) return;
     gate.machine().set_access_list(make_list(1000));
 
@@ -102,7 +106,8 @@ void badge_latency(int badges) {
             auto t0 = Steady::now();
             if (write(fd, line.data(), line.size()) != static_cast<ssize_t>(line.size())) return;
             while (timing->relay != want) loop.run_once(100);
-            samples->push_back(std::chrono::duration<double, std::milli>(timing->last_change - t0).count());
+            samples->push_back(
+                std::chrono::duration<double, std::milli>(timing->last_change - t0).count());
             char reply[256];
             while (recv(fd, reply, sizeof reply, MSG_DONTWAIT) > 0) {
             }
@@ -110,12 +115,13 @@ void badge_latency(int badges) {
         }
     }
     close(fd);
-    std::printf("badge-to-relay, simulated reader socket -> relay output, %d badges (journal on %s):\n", badges,
-                dir.path().c_str());
-    std::printf("  relay on : p50 %.3f ms  p99 %.3f ms  max %.3f ms\n", percentile(on_ms, 0.5), percentile(on_ms, 0.99),
-                percentile(on_ms, 1.0));
-    std::printf("  relay off: p50 %.3f ms  p99 %.3f ms  max %.3f ms\n", percentile(off_ms, 0.5), percentile(off_ms, 0.99),
-                percentile(off_ms, 1.0));
+    std::printf(
+        "badge-to-relay, simulated reader socket -> relay output, %d badges (journal on %s):\n",
+        badges, dir.path().c_str());
+    std::printf("  relay on : p50 %.3f ms  p99 %.3f ms  max %.3f ms\n", percentile(on_ms, 0.5),
+                percentile(on_ms, 0.99), percentile(on_ms, 1.0));
+    std::printf("  relay off: p50 %.3f ms  p99 %.3f ms  max %.3f ms\n", percentile(off_ms, 0.5),
+                percentile(off_ms, 0.99), percentile(off_ms, 1.0));
 }
 
 void access_list_100k() {
@@ -133,20 +139,25 @@ void access_list_100k() {
     double apply_ms = ms_since(t0);
     const int lookups = 1'000'000;
     std::vector<Uid> probes;
-    for (int i = 0; i < 1000; ++i) probes.push_back(Uid::parse(i % 2 ? "04000ABC" : "DEADBEEF").value());
+    for (int i = 0; i < 1000; ++i)
+        probes.push_back(Uid::parse(i % 2 ? "04000ABC" : "DEADBEEF").value());
     t0 = Steady::now();
     std::size_t found = 0;
-    for (int i = 0; i < lookups; ++i) found += applied->find(probes[static_cast<std::size_t>(i) % probes.size()]) != nullptr;
+    for (int i = 0; i < lookups; ++i)
+        found += applied->find(probes[static_cast<std::size_t>(i) % probes.size()]) != nullptr;
     double lookup_ns = ms_since(t0) * 1e6 / lookups;
-    std::printf("access list, 100,000 badges, %.1f MB JSON: validate+decode %.0f ms, apply %.1f ms, lookup %.0f ns (%zu hits)\n",
-                static_cast<double>(payload.size()) / 1e6, decode_ms, apply_ms, lookup_ns, found);
+    std::printf(
+        "access list, 100,000 badges, %.1f MB JSON: validate+decode %.0f ms, apply %.1f ms, lookup "
+        "%.0f ns (%zu hits)\n",
+        static_cast<double>(payload.size()) / 1e6, decode_ms, apply_ms, lookup_ns, found);
 }
 
 long status_field(pid_t pid, const char* field) {
     std::ifstream in("/proc/" + std::to_string(pid) + "/status");
     std::string line;
     while (std::getline(in, line))
-        if (line.rfind(field, 0) == 0) return std::strtol(line.c_str() + std::strlen(field) + 1, nullptr, 10);
+        if (line.rfind(field, 0) == 0)
+            return std::strtol(line.c_str() + std::strlen(field) + 1, nullptr, 10);
     return -1;
 }
 
@@ -154,10 +165,11 @@ void daemon_figures(int idle_seconds) {
     test::TestBroker broker;
     test::TempDir dir;
     std::string sock = dir.file("gate.sock");
-    test::ChildProcess gate({FABGATE_BIN, "--broker-port", std::to_string(broker.port()), "--journal",
-                             dir.file("journal.db"), "--control-socket", sock},
+    test::ChildProcess gate({FABGATE_BIN, "--broker-port", std::to_string(broker.port()),
+                             "--journal", dir.file("journal.db"), "--control-socket", sock},
                             dir.file("gate.log"));
-    for (int i = 0; i < 500 && access(sock.c_str(), F_OK) != 0; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    for (int i = 0; i < 500 && access(sock.c_str(), F_OK) != 0; ++i)
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
     std::this_thread::sleep_for(std::chrono::milliseconds(500));
     long rss_start = status_field(gate.pid(), "VmRSS:");
     long anon = status_field(gate.pid(), "RssAnon:");
@@ -170,14 +182,20 @@ void daemon_figures(int idle_seconds) {
     }
     for (int i = 0; i < 1000; ++i) (void)send_control_command(sock, "badge 04A1B2C3");
     long hwm = status_field(gate.pid(), "VmHWM:");
-    long before = status_field(gate.pid(), "voluntary_ctxt_switches:") + status_field(gate.pid(), "nonvoluntary_ctxt_switches:");
+    long before = status_field(gate.pid(), "voluntary_ctxt_switches:") +
+                  status_field(gate.pid(), "nonvoluntary_ctxt_switches:");
     std::this_thread::sleep_for(std::chrono::seconds(idle_seconds));
-    long after = status_field(gate.pid(), "voluntary_ctxt_switches:") + status_field(gate.pid(), "nonvoluntary_ctxt_switches:");
-    std::printf("fabgate daemon (simulated hardware, broker connected, keepalive 30 s): RSS %ld KiB after start "
-                "(anonymous %ld KiB, the rest shared library pages; PSS %ld KiB), peak %ld KiB after 1,000 refused badges\n",
-                rss_start, anon, pss, hwm);
-    std::printf("  idle wake-ups: %ld in %d s = %.2f/s (MQTT housekeeping every keepalive/4 = 7.5 s)\n", after - before,
-                idle_seconds, static_cast<double>(after - before) / idle_seconds);
+    long after = status_field(gate.pid(), "voluntary_ctxt_switches:") +
+                 status_field(gate.pid(), "nonvoluntary_ctxt_switches:");
+    std::printf(
+        "fabgate daemon (simulated hardware, broker connected, keepalive 30 s): RSS %ld KiB after "
+        "start "
+        "(anonymous %ld KiB, the rest shared library pages; PSS %ld KiB), peak %ld KiB after 1,000 "
+        "refused badges\n",
+        rss_start, anon, pss, hwm);
+    std::printf(
+        "  idle wake-ups: %ld in %d s = %.2f/s (MQTT housekeeping every keepalive/4 = 7.5 s)\n",
+        after - before, idle_seconds, static_cast<double>(after - before) / idle_seconds);
     gate.signal(SIGTERM);
     gate.wait(std::chrono::seconds(5));
 }

@@ -6,6 +6,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <string_view>
 
 namespace fabgate::hil {
 namespace {
@@ -78,6 +79,7 @@ std::unique_ptr<SimChip> SimChip::create(const std::string& device, unsigned num
 }
 
 SimChip::~SimChip() {
+    for (const auto& [line, fd] : pull_fds_) ::close(fd);
     write_attr(config_dir_ + "/live", "0");
     for (auto it = made_dirs_.rbegin(); it != made_dirs_.rend(); ++it) ::rmdir(it->c_str());
 }
@@ -94,7 +96,14 @@ int SimChip::value(unsigned line) const {
 }
 
 bool SimChip::pull(unsigned line, bool up) const {
-    return write_attr(line_attr(line, "pull"), up ? "pull-up" : "pull-down");
+    auto it = pull_fds_.find(line);
+    if (it == pull_fds_.end()) {
+        int fd = ::open(line_attr(line, "pull").c_str(), O_WRONLY | O_CLOEXEC);
+        if (fd < 0) return false;
+        it = pull_fds_.emplace(line, fd).first;
+    }
+    const std::string_view text = up ? "pull-up" : "pull-down";
+    return ::pwrite(it->second, text.data(), text.size(), 0) == static_cast<ssize_t>(text.size());
 }
 
 }  // namespace fabgate::hil

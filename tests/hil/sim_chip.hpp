@@ -2,6 +2,7 @@
 // A gpio-sim chip made through configfs: the "other side" of the wire. Reading `value` shows
 // what the code under test drives on an output; writing `pull` drives an input as a switch,
 // a sensor or a Wiegand reader would.
+#include <map>
 #include <memory>
 #include <string>
 #include <utility>
@@ -34,6 +35,9 @@ class SimChip {
     std::vector<std::string> made_dirs_;  // removed in reverse order
     std::string chip_name_;
     std::string sysfs_dir_;
+    // Kept open: re-opening the sysfs path per write cost ~1 ms under qemu TCG, which stretched
+    // Wiegand frames towards the decoder's 25 ms end-of-frame gap.
+    mutable std::map<unsigned, int> pull_fds_;
 };
 
 }  // namespace fabgate::hil

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "sim_chip.hpp"
+#include "wiegand_driver.hpp"
 #include "stages.hpp"
 
 namespace fabgate::hil {
@@ -62,6 +63,31 @@ void run_raw_stage(Verdicts& v) {
     v.check(next_edge(in, 2000) == GPIOD_LINE_EVENT_FALLING_EDGE,
             "raw/pull-down-gives-falling-edge");
     v.check(next_edge(in, 100) == 0, "raw/no-spurious-edge");
+    gpiod_line_release(in);
+
+    // Every Wiegand pulse, at the timing the later stages send, must reach the reader as its own
+    // edge; if not, the simulator (not FabGate) loses bits.
+    sim->pull(kIn, true);
+    v.check(gpiod_line_request_falling_edge_events(in, "fabgate-hil") == 0,
+            "raw/falling-edge-request");
+    constexpr int kPulses = 10;  // below the kernel's 16-event queue of a v1 line request
+    const std::int64_t start = now_us();
+    const WiegandTiming timing;
+    for (int i = 0; i < kPulses; ++i) {
+        sim->pull(kIn, false);
+        spin_for_us(timing.pulse.count());
+        sim->pull(kIn, true);
+        spin_for_us((timing.period - timing.pulse).count());
+    }
+    const std::int64_t took = now_us() - start;
+    int edges = 0;
+    while (next_edge(in, 100) == GPIOD_LINE_EVENT_FALLING_EDGE) ++edges;
+    v.check(edges == kPulses, "raw/short-pulses-each-give-an-edge",
+            std::to_string(edges) + " edges for " + std::to_string(kPulses) + " pulses");
+    v.bench("raw: " + std::to_string(kPulses) + " pulses of " +
+            std::to_string(timing.pulse.count()) + " us every " +
+            std::to_string(timing.period.count()) + " us took " + std::to_string(took) +
+            " us through sysfs");
     gpiod_line_release(in);
 
     // Config files name Pi lines as "GPIO17"; the lookup must find the simulated name too.

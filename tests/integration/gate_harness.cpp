@@ -17,7 +17,8 @@ std::int64_t sql_count(const std::string& db_path, const std::string& sql) {
     if (sqlite3_open_v2(db_path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK) {
         sqlite3_busy_timeout(db, 2000);
         sqlite3_stmt* st = nullptr;
-        if (sqlite3_prepare_v2(db, sql.c_str(), -1, &st, nullptr) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
+        if (sqlite3_prepare_v2(db, sql.c_str(), -1, &st, nullptr) == SQLITE_OK &&
+            sqlite3_step(st) == SQLITE_ROW)
             value = sqlite3_column_int64(st, 0);
         sqlite3_finalize(st);
     }
@@ -26,7 +27,10 @@ std::int64_t sql_count(const std::string& db_path, const std::string& sql) {
 }
 
 GateUnderTest::GateUnderTest(TempDir& dir, int broker_port, nlohmann::json policy)
-    : dir_(dir), config_path_(dir.file("gate.json")), socket_(dir.file("gate.sock")), journal_(dir.file("journal.db")) {
+    : dir_(dir),
+      config_path_(dir.file("gate.json")),
+      socket_(dir.file("gate.sock")),
+      journal_(dir.file("journal.db")) {
     nlohmann::json config = {
         {"site", kSite},
         {"machine", kMachine},
@@ -36,7 +40,9 @@ GateUnderTest::GateUnderTest(TempDir& dir, int broker_port, nlohmann::json polic
         {"hardware",
          {{"kind", "sim"},
           {"reader", {{"type", "sim"}}},
-          {"inputs", {{"busy", {{"line", 0}}}, {"interlocks", nlohmann::json::array({{{"name", "lid"}, {"line", 1}}})}}}}},
+          {"inputs",
+           {{"busy", {{"line", 0}}},
+            {"interlocks", nlohmann::json::array({{{"name", "lid"}, {"line", 1}}})}}}}},
         {"policy", policy}};
     std::ofstream(config_path_) << config.dump(2);
 }
@@ -45,7 +51,7 @@ void GateUnderTest::start() {
     unlink(socket_.c_str());
     process_ = ChildProcess({FABGATE_BIN, "--config", config_path_}, dir_.file("gate.log"));
     auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-    struct stat st{};
+    struct stat st {};
     while (stat(socket_.c_str(), &st) != 0) {
         if (std::chrono::steady_clock::now() > deadline || !process_.running())
             throw std::runtime_error("fabgate did not start:\n" + process_.log());
@@ -53,8 +59,12 @@ void GateUnderTest::start() {
     }
 }
 
-void GateUnderTest::kill(int signo) { process_.signal(signo); }
-int GateUnderTest::wait_exit() { return process_.wait(std::chrono::seconds(10)); }
+void GateUnderTest::kill(int signo) {
+    process_.signal(signo);
+}
+int GateUnderTest::wait_exit() {
+    return process_.wait(std::chrono::seconds(10));
+}
 
 std::string GateUnderTest::send(const std::string& line) {
     auto reply = send_control_command(socket_, line);
@@ -79,7 +89,9 @@ void FakeLedger::absorb() {
     if (auto_ack && !fresh.empty()) ack(fresh);
 }
 
-void FakeLedger::ack(const std::vector<std::string>& ids) { client.publish(machine_topic("acks"), encode(Ack{ids})); }
+void FakeLedger::ack(const std::vector<std::string>& ids) {
+    client.publish(machine_topic("acks"), encode(Ack{ids}));
+}
 
 bool FakeLedger::wait(const std::function<bool()>& done, std::chrono::milliseconds timeout) {
     return client.wait(
@@ -90,7 +102,8 @@ bool FakeLedger::wait(const std::function<bool()>& done, std::chrono::millisecon
         timeout);
 }
 
-void FakeLedger::publish_acl(std::int64_t version, const std::vector<std::pair<std::string, std::string>>& uid_members) {
+void FakeLedger::publish_acl(std::int64_t version,
+                             const std::vector<std::pair<std::string, std::string>>& uid_members) {
     AccessList list;
     list.site = kSite;
     list.machine = kMachine;

@@ -14,12 +14,14 @@ namespace fabgate::test {
 
 inline const std::string kSite = "lab";
 inline const std::string kMachine = "laser-1";
-inline std::string machine_topic(const std::string& leaf) { return "fabgate/lab/machines/laser-1/" + leaf; }
+inline std::string machine_topic(const std::string& leaf) {
+    return "fabgate/lab/machines/laser-1/" + leaf;
+}
 
 std::int64_t sql_count(const std::string& db_path, const std::string& sql);
 
 class GateUnderTest {
-public:
+  public:
     GateUnderTest(TempDir& dir, int broker_port, nlohmann::json policy = nlohmann::json::object());
     void start();
     void kill(int signo);
@@ -28,11 +30,13 @@ public:
     std::string send(const std::string& line);
     bool relay_on() { return send("status").find("relay=on") != std::string::npos; }
     std::int64_t outbox() { return sql_count(journal_, "SELECT count(*) FROM outbox"); }
-    std::int64_t open_sessions() { return sql_count(journal_, "SELECT count(*) FROM open_session"); }
+    std::int64_t open_sessions() {
+        return sql_count(journal_, "SELECT count(*) FROM open_session");
+    }
     std::string log() const { return process_.log(); }
     bool running() { return process_.running(); }
 
-private:
+  private:
     TempDir& dir_;
     std::string config_path_;
     std::string socket_;
@@ -41,18 +45,20 @@ private:
 };
 
 class FakeLedger {
-public:
+  public:
     explicit FakeLedger(int port, bool auto_ack = true);
     TestClient client;
     bool auto_ack;
     // Every distinct session id heard, in order of first arrival.
     std::vector<SessionRecord> sessions;
-    bool wait(const std::function<bool()>& done, std::chrono::milliseconds timeout = std::chrono::seconds(15));
-    void publish_acl(std::int64_t version, const std::vector<std::pair<std::string, std::string>>& uid_members);
+    bool wait(const std::function<bool()>& done,
+              std::chrono::milliseconds timeout = std::chrono::seconds(15));
+    void publish_acl(std::int64_t version,
+                     const std::vector<std::pair<std::string, std::string>>& uid_members);
     std::optional<MachineStatus> last_state();
     void ack(const std::vector<std::string>& ids);
 
-private:
+  private:
     void absorb();
     std::size_t seen_ = 0;
     std::set<std::string> ids_;

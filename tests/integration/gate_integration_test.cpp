@@ -83,7 +83,8 @@ TEST_CASE("the broker stopped and restarted mid-stream loses nothing") {
     CHECK(gate.running());
 }
 
-TEST_CASE("a gate killed mid-session restarts with the relay off and delivers a power_loss session") {
+TEST_CASE(
+    "a gate killed mid-session restarts with the relay off and delivers a power_loss session") {
     TestBroker broker;
     TempDir dir;
     FakeLedger ledger(broker.port());
@@ -124,13 +125,15 @@ TEST_CASE("a newer access list applies; an older one is refused") {
     ledger.client.pump(300ms);
     CHECK(gate.send("badge B2").find("relay=off") != std::string::npos);
     CHECK(ledger.last_state()->acl_version == 5);
-    CHECK(gate.log().find("version 3 refused: version 3 is older than version 5 in force") != std::string::npos);
+    CHECK(gate.log().find("version 3 refused: version 3 is older than version 5 in force") !=
+          std::string::npos);
 
     ledger.publish_acl(6, {{"B2", "bob"}});
     REQUIRE(acl_in_force(ledger, 6));
     CHECK(gate.send("badge B2").find("relay=on") != std::string::npos);
     gate.send("badge B2");
-    CHECK(gate.send("badge A1").find("relay=off") != std::string::npos);  // alice is no longer listed
+    CHECK(gate.send("badge A1").find("relay=off") !=
+          std::string::npos);  // alice is no longer listed
 }
 
 TEST_CASE("malformed payloads on every subscribed topic change nothing") {
@@ -154,15 +157,24 @@ TEST_CASE("malformed payloads on every subscribed topic change nothing") {
     auto states_before = ledger.client.on(machine_topic("state")).size();
 
     const std::vector<std::string> garbage = {
-        "", "{", "[]", "null", "\xff\xfe\x00garbage", R"({"v":2,"type":"acl"})", R"({"v":"1"})",
+        "",
+        "{",
+        "[]",
+        "null",
+        "\xff\xfe\x00garbage",
+        R"({"v":2,"type":"acl"})",
+        R"({"v":"1"})",
         R"({"v":1,"type":"acl","site":"lab","machine":"laser-1","version":99,"generated_at":0,"entries":[{"uid":"XYZ"}]})",
         R"({"v":1,"type":"acl","site":"lab","machine":"laser-2","version":99,"generated_at":0,"entries":[]})",
-        R"({"v":1,"type":"ack","ids":[1,2]})", R"({"v":1,"type":"ack","ids":["no-such-session"],"extra":1})",
-        R"({"v":1,"type":"command","command":"explode"})", R"({"v":9,"type":"command","command":"lock"})",
+        R"({"v":1,"type":"ack","ids":[1,2]})",
+        R"({"v":1,"type":"ack","ids":["no-such-session"],"extra":1})",
+        R"({"v":1,"type":"command","command":"explode"})",
+        R"({"v":9,"type":"command","command":"lock"})",
         R"({"v":1,"type":"command","command":"end_session","by":"x","surprise":true})",
         std::string(70 * 1024, '{')};
     for (const auto& leaf : {"acl", "acks", "commands"})
-        for (const auto& payload : garbage) REQUIRE(ledger.client.publish(machine_topic(leaf), payload));
+        for (const auto& payload : garbage)
+            REQUIRE(ledger.client.publish(machine_topic(leaf), payload));
     ledger.client.pump(500ms);
 
     CHECK(gate.running());
@@ -205,17 +217,20 @@ TEST_CASE("remote commands lock the machine, end a session and unlock it") {
     ledger.publish_acl(1, {{"A1", "alice"}});
     REQUIRE(acl_in_force(ledger, 1));
     gate.send("badge A1");
-    ledger.client.publish(machine_topic("commands"), encode(Command{CommandKind::EndSession, "fabmanager", ""}));
+    ledger.client.publish(machine_topic("commands"),
+                          encode(Command{CommandKind::EndSession, "fabmanager", ""}));
     REQUIRE(ledger.wait([&] { return ledger.sessions.size() == 1; }));
     CHECK(ledger.sessions[0].end_reason == EndReason::Remote);
     CHECK(ledger.sessions[0].ended_by == "fabmanager");
     CHECK_FALSE(gate.relay_on());
 
-    ledger.client.publish(machine_topic("commands"), encode(Command{CommandKind::Lock, "fabmanager", "new lens"}));
+    ledger.client.publish(machine_topic("commands"),
+                          encode(Command{CommandKind::Lock, "fabmanager", "new lens"}));
     REQUIRE(state_is(ledger, MachineState::Maintenance));
     CHECK(ledger.last_state()->detail == "locked by fabmanager: new lens");
     CHECK(gate.send("badge A1").find("relay=off") != std::string::npos);
-    ledger.client.publish(machine_topic("commands"), encode(Command{CommandKind::Unlock, "fabmanager", ""}));
+    ledger.client.publish(machine_topic("commands"),
+                          encode(Command{CommandKind::Unlock, "fabmanager", ""}));
     REQUIRE(state_is(ledger, MachineState::Idle));
     CHECK(gate.send("badge A1").find("relay=on") != std::string::npos);
 }

@@ -56,7 +56,8 @@ bool port_accepts(int port) {
     return ok;
 }
 
-ChildProcess::ChildProcess(std::vector<std::string> argv, std::string log_path) : log_path_(std::move(log_path)) {
+ChildProcess::ChildProcess(std::vector<std::string> argv, std::string log_path)
+    : log_path_(std::move(log_path)) {
     pid_ = fork();
     if (pid_ < 0) throw std::runtime_error("fork failed");
     if (pid_ == 0) {
@@ -87,7 +88,9 @@ ChildProcess::~ChildProcess() {
 }
 
 ChildProcess::ChildProcess(ChildProcess&& other) noexcept
-    : pid_(std::exchange(other.pid_, -1)), log_path_(std::move(other.log_path_)), status_(other.status_) {}
+    : pid_(std::exchange(other.pid_, -1)),
+      log_path_(std::move(other.log_path_)),
+      status_(other.status_) {}
 
 ChildProcess& ChildProcess::operator=(ChildProcess&& other) noexcept {
     if (this != &other) {
@@ -132,9 +135,14 @@ std::string ChildProcess::log() const {
     return text.str();
 }
 
-TestBroker::TestBroker(std::string extra_config) : port_(free_tcp_port()), extra_(std::move(extra_config)) { start(); }
+TestBroker::TestBroker(std::string extra_config)
+    : port_(free_tcp_port()), extra_(std::move(extra_config)) {
+    start();
+}
 
-TestBroker::~TestBroker() { stop(); }
+TestBroker::~TestBroker() {
+    stop();
+}
 
 void TestBroker::start() {
     std::string conf = dir_.file("mosquitto.conf");
@@ -163,10 +171,12 @@ void TestBroker::stop() {
     process_.wait(std::chrono::seconds(10));
 }
 
-bool wait_until(EventLoop& loop, const std::function<bool()>& done, std::chrono::milliseconds timeout) {
+bool wait_until(EventLoop& loop, const std::function<bool()>& done,
+                std::chrono::milliseconds timeout) {
     auto deadline = std::chrono::steady_clock::now() + timeout;
     while (!done()) {
-        auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+        auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+            deadline - std::chrono::steady_clock::now());
         if (left.count() <= 0) return false;
         loop.run_once(static_cast<int>(std::min<long>(left.count(), 20)));
     }
@@ -205,7 +215,8 @@ bool TestClient::wait(const std::function<bool()>& done, std::chrono::millisecon
 }
 
 void TestClient::pump(std::chrono::milliseconds time) {
-    wait_until(loop_, [] { return false; }, time);
+    wait_until(
+        loop_, [] { return false; }, time);
 }
 
 std::vector<Heard> TestClient::on(const std::string& topic) const {

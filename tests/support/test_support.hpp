@@ -18,13 +18,13 @@ namespace fabgate::test {
 // A fresh directory under /tmp, removed with its contents on destruction. World-writable, so a
 // broker that dropped to the mosquitto user can write into it.
 class TempDir {
-public:
+  public:
     TempDir();
     ~TempDir();
     const std::string& path() const { return path_; }
     std::string file(const std::string& name) const { return path_ + "/" + name; }
 
-private:
+  private:
     std::string path_;
 };
 
@@ -32,7 +32,7 @@ int free_tcp_port();
 bool port_accepts(int port);
 
 class ChildProcess {
-public:
+  public:
     ChildProcess() = default;
     ChildProcess(std::vector<std::string> argv, std::string log_path);
     ~ChildProcess();
@@ -46,14 +46,14 @@ public:
     pid_t pid() const { return pid_; }
     std::string log() const;
 
-private:
+  private:
     pid_t pid_ = -1;
     std::string log_path_;
     int status_ = -1;
 };
 
 class TestBroker {
-public:
+  public:
     // extra_config lines are appended to the generated mosquitto.conf.
     explicit TestBroker(std::string extra_config = {});
     ~TestBroker();
@@ -63,7 +63,7 @@ public:
     bool running() { return process_.running(); }
     std::string log() const { return process_.log(); }
 
-private:
+  private:
     TempDir dir_;
     int port_;
     std::string extra_;
@@ -71,7 +71,8 @@ private:
 };
 
 // Waits for `done()` while running `loop` (and so any MqttLink on it).
-bool wait_until(EventLoop& loop, const std::function<bool()>& done, std::chrono::milliseconds timeout);
+bool wait_until(EventLoop& loop, const std::function<bool()>& done,
+                std::chrono::milliseconds timeout);
 
 struct Heard {
     std::string topic;
@@ -80,19 +81,20 @@ struct Heard {
 };
 
 class TestClient {
-public:
+  public:
     TestClient(int port, std::string client_id, bool clean_session = true);
     void subscribe(const std::string& pattern) { link_->subscribe(pattern, 1); }
     bool connect(std::chrono::milliseconds timeout = std::chrono::seconds(5));
     bool publish(const std::string& topic, const std::string& payload, bool retain = false);
     // Pumps until `done` or the deadline.
-    bool wait(const std::function<bool()>& done, std::chrono::milliseconds timeout = std::chrono::seconds(10));
+    bool wait(const std::function<bool()>& done,
+              std::chrono::milliseconds timeout = std::chrono::seconds(10));
     void pump(std::chrono::milliseconds time);
     std::vector<Heard> on(const std::string& topic) const;
     std::vector<Heard> heard;
     EventLoop& loop() { return loop_; }
 
-private:
+  private:
     EventLoop loop_;
     std::unique_ptr<MqttLink> link_;
     int unacked_ = 0;

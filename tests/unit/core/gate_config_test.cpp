@@ -38,11 +38,14 @@ TEST_CASE("every problem is reported, each with its field and reason") {
     CHECK(has("machine: use letters, digits, '-' and '_' only (it is part of MQTT topics)"));
     CHECK(has("broker.port: is 70000, must be from 1 to 65535"));
     CHECK(has("hardware.reader.device: is required"));
-    CHECK(has("hardware.outputs.relay.line: must be a line offset (0 to 4095) or a line name such as \"GPIO17\""));
+    CHECK(
+        has("hardware.outputs.relay.line: must be a line offset (0 to 4095) or a line name such as "
+            "\"GPIO17\""));
 }
 
 TEST_CASE("policies that need a busy input say so") {
-    auto p = problems(R"({"site":"s","machine":"m","policy":{"idle_timeout_s":600,"keep_power_while_busy":true}})");
+    auto p = problems(
+        R"({"site":"s","machine":"m","policy":{"idle_timeout_s":600,"keep_power_while_busy":true}})");
     REQUIRE(p.size() == 2);
     CHECK(p[0].rfind("policy.idle_timeout_s: needs hardware.inputs.busy", 0) == 0);
     CHECK(p[1] == "policy.keep_power_while_busy: needs hardware.inputs.busy");
@@ -69,5 +72,6 @@ TEST_CASE("the access-list public key must look like an Ed25519 key") {
     auto p = problems(R"({"site":"s","machine":"m","acl_public_key":"abc"})");
     REQUIRE(p.size() == 1);
     CHECK(p[0] == "acl_public_key: must be the ledger's Ed25519 public key: 64 hex digits");
-    CHECK(problems(R"({"site":"s","machine":"m","acl_public_key":")" + std::string(64, 'a') + "\"}").empty());
+    CHECK(problems(R"({"site":"s","machine":"m","acl_public_key":")" + std::string(64, 'a') + "\"}")
+              .empty());
 }

@@ -43,7 +43,9 @@ struct CountingIds : IdSource {
     std::string next_session_id() override { return "session-" + std::to_string(++n); }
 };
 
-inline Uid uid(const char* text) { return Uid::parse(text).value(); }
+inline Uid uid(const char* text) {
+    return Uid::parse(text).value();
+}
 
 struct Gate {
     FakeClock clock;
@@ -53,7 +55,8 @@ struct Gate {
     std::unique_ptr<GateMachine> machine;
 
     explicit Gate(MachinePolicy policy = {}) {
-        machine = std::make_unique<GateMachine>("lab", "laser-1", policy, clock, outputs, listener, ids);
+        machine =
+            std::make_unique<GateMachine>("lab", "laser-1", policy, clock, outputs, listener, ids);
         auto list = std::make_shared<AccessList>();
         list->site = "lab";
         list->machine = "laser-1";

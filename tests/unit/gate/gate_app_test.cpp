@@ -27,15 +27,17 @@ TEST_CASE("an interlock already open while the hardware starts leaves the gate i
     EventLoop loop;
     FakeClock clock;
     Uuid7Ids ids(clock);
-    GateApp gate(loop, clock, ids, config, [](const GateConfig&, EventLoop&, HardwareEvents& events, const Clock&) {
-        events.input_changed(InputKind::Interlock, "lid", true);
-        events.device_fault("reader", true, "not plugged in");
-        return Result<std::unique_ptr<Outputs>>(std::make_unique<NullOutputs>());
-    });
+    GateApp gate(loop, clock, ids, config,
+                 [](const GateConfig&, EventLoop&, HardwareEvents& events, const Clock&) {
+                     events.input_changed(InputKind::Interlock, "lid", true);
+                     events.device_fault("reader", true, "not plugged in");
+                     return Result<std::unique_ptr<Outputs>>(std::make_unique<NullOutputs>());
+                 });
     REQUIRE(gate.start());
     auto st = gate.machine().status();
     CHECK(st.state == MachineState::Fault);
     CHECK(st.detail == "lid open; badge reader lost");
-    for (const char* suffix : {"/journal.db", "/journal.db-wal", "/journal.db-shm"}) unlink((std::string(dir) + suffix).c_str());
+    for (const char* suffix : {"/journal.db", "/journal.db-wal", "/journal.db-shm"})
+        unlink((std::string(dir) + suffix).c_str());
     rmdir(dir);
 }

@@ -149,7 +149,8 @@ TEST_CASE("a journal from a newer FabGate, or another program's database, is ref
     raw_exec(g.path, "PRAGMA user_version=99");
     auto newer = Journal::open(g.path);
     REQUIRE_FALSE(newer);
-    CHECK(newer.error().message().find("schema version 99, newer than this program's 1") != std::string::npos);
+    CHECK(newer.error().message().find("schema version 99, newer than this program's 1") !=
+          std::string::npos);
 }
 
 TEST_CASE("session ids are unique and sort by time, even within one millisecond") {

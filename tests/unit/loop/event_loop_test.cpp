@@ -77,7 +77,8 @@ TEST_CASE("a timer can be disarmed and re-armed; a disarmed timer never wakes th
 TEST_CASE("repeating timers repeat") {
     EventLoop loop;
     int fired = 0;
-    loop.add_timer(1ms, [&] { ++fired; }, 1ms);
+    loop.add_timer(
+        1ms, [&] { ++fired; }, 1ms);
     for (int i = 0; i < 50 && fired < 3; ++i) loop.run_once(20);
     CHECK(fired >= 3);
 }

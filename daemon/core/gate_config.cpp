@@ -269,17 +269,8 @@ tl::expected<GateConfig, std::vector<Error>> load_gate_config_text(std::string_v
 }
 
 tl::expected<GateConfig, std::vector<Error>> load_gate_config_file(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) return tl::unexpected(std::vector<Error>{{path, "cannot be opened"}});
-    std::ostringstream text;
-    text << in.rdbuf();
-    auto cfg = load_gate_config_text(text.str());
-    if (!cfg) {
-        auto errors = cfg.error();
-        for (auto& e : errors) e.where = path + ": " + e.where;
-        return tl::unexpected(errors);
-    }
-    return cfg;
+    return load_config_file<GateConfig>(
+        path, [](std::string_view text) { return load_gate_config_text(text); });
 }
 
 std::string_view embedded_demo_config() {

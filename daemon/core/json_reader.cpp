@@ -1,6 +1,8 @@
 #include "core/json_reader.hpp"
 
 #include <algorithm>
+#include <fstream>
+#include <sstream>
 
 namespace fabgate {
 
@@ -11,6 +13,14 @@ Error JsonErrors::combined(std::string where) const {
         text += e.message();
     }
     return {std::move(where), std::move(text)};
+}
+
+Result<std::string> read_text_file(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) return fail(path, "cannot be opened");
+    std::ostringstream text;
+    text << in.rdbuf();
+    return text.str();
 }
 
 Result<nlohmann::json> parse_json(std::string_view text, std::string_view where,

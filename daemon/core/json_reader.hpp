@@ -30,6 +30,25 @@ class JsonErrors {
 Result<nlohmann::json> parse_json(std::string_view text, std::string_view where,
                                   std::size_t max_bytes);
 
+// The whole file as text; the error names the file.
+Result<std::string> read_text_file(const std::string& path);
+
+// Reads a config file and parses it with `load_text`, prefixing every error with the file name,
+// so "policy.idle_timeout_s: ..." becomes "/etc/fabgate/gate.json: policy.idle_timeout_s: ...".
+template <class Config, class LoadText>
+tl::expected<Config, std::vector<Error>> load_config_file(const std::string& path,
+                                                          LoadText&& load_text) {
+    auto text = read_text_file(path);
+    if (!text) return tl::unexpected(std::vector<Error>{text.error()});
+    tl::expected<Config, std::vector<Error>> config = load_text(*text);
+    if (!config) {
+        auto errors = config.error();
+        for (auto& e : errors) e.where = path + ": " + e.where;
+        return tl::unexpected(errors);
+    }
+    return config;
+}
+
 class ObjectReader {
   public:
     // `value` must outlive the reader. If it is not an object, that is recorded once.

@@ -76,17 +76,8 @@ tl::expected<LedgerConfig, std::vector<Error>> load_ledger_config_text(std::stri
 }
 
 tl::expected<LedgerConfig, std::vector<Error>> load_ledger_config_file(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) return tl::unexpected(std::vector<Error>{{path, "cannot be opened"}});
-    std::ostringstream text;
-    text << in.rdbuf();
-    auto cfg = load_ledger_config_text(text.str());
-    if (!cfg) {
-        auto errors = cfg.error();
-        for (auto& e : errors) e.where = path + ": " + e.where;
-        return tl::unexpected(errors);
-    }
-    return cfg;
+    return load_config_file<LedgerConfig>(
+        path, [](std::string_view text) { return load_ledger_config_text(text); });
 }
 
 }  // namespace fabgate::ledger

@@ -43,6 +43,8 @@ inline std::optional<MachineTopic> parse(std::string_view topic) {
         if (part.empty()) return std::nullopt;
         return part;
     };
+    // "a/b/" is a different MQTT topic from "a/b": a trailing level is empty, not absent.
+    if (topic.empty() || topic.back() == '/') return std::nullopt;
     std::string_view rest = topic;
     auto root = next(rest);
     auto site = next(rest);

@@ -41,3 +41,18 @@ TEST_CASE("bytes round-trip") {
     CHECK(uid.hex() == "04A1B2C300FF10");
     CHECK(uid.bytes() == bytes);
 }
+
+#include "core/topics.hpp"
+
+TEST_CASE("only the documented topic shape is accepted, exactly") {
+    namespace topics = fabgate::topics;
+    auto t = topics::parse("fabgate/lab/machines/laser-1/state");
+    REQUIRE(t);
+    CHECK(t->site == "lab");
+    CHECK(t->machine == "laser-1");
+    CHECK(t->leaf == "state");
+    for (const char* bad : {"fabgate/lab/machines/laser-1/state/", "fabgate/lab/machines/laser-1",
+                            "fabgate/lab/machines//state", "fabgate/lab/machines/laser-1/state/extra",
+                            "other/lab/machines/laser-1/state", "fabgate/lab/tools/laser-1/state", "", "/"})
+        CHECK_MESSAGE(!topics::parse(bad), bad);
+}

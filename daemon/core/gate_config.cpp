@@ -70,7 +70,9 @@ std::optional<InputLine> read_input(ObjectReader& parent, const std::string& key
     return in;
 }
 
-void read_broker(ObjectReader& root, BrokerConfig& b, JsonErrors& errors) {
+}  // namespace
+
+void read_broker_config(ObjectReader& root, BrokerConfig& b, JsonErrors& errors) {
     const auto* v = root.child("broker");
     if (!v) return;
     ObjectReader r(*v, "broker", errors);
@@ -82,7 +84,7 @@ void read_broker(ObjectReader& root, BrokerConfig& b, JsonErrors& errors) {
     if (!b.password.empty() && !b.password_file.empty())
         errors.add("broker.password_file", "give either password or password_file, not both");
     b.keepalive_s = static_cast<int>(r.integer_or("keepalive_s", 5, 3600, b.keepalive_s));
-    b.client_id = r.string_or("client_id", "");
+    b.client_id = r.string_or("client_id", b.client_id);
     if (const auto* t = r.child("tls")) {
         ObjectReader tr(*t, "broker.tls", errors);
         TlsConfig tls;
@@ -96,6 +98,8 @@ void read_broker(ObjectReader& root, BrokerConfig& b, JsonErrors& errors) {
     }
     r.reject_unknown_keys();
 }
+
+namespace {
 
 void read_reader(ObjectReader& hw, ReaderConfig& rc, HardwareKind kind, JsonErrors& errors) {
     const auto* v = hw.child("reader");
@@ -237,7 +241,7 @@ tl::expected<GateConfig, std::vector<Error>> parse_gate_config(const nlohmann::j
         (cfg.acl_public_key.size() != 64 ||
          cfg.acl_public_key.find_first_not_of("0123456789abcdefABCDEF") != std::string::npos))
         errors.add("acl_public_key", "must be the ledger's Ed25519 public key: 64 hex digits");
-    read_broker(root, cfg.broker, errors);
+    read_broker_config(root, cfg.broker, errors);
     read_hardware(root, cfg.hardware, errors);
     read_policy(root, cfg.policy, errors);
     root.reject_unknown_keys();

@@ -12,6 +12,9 @@
 
 namespace fabgate {
 
+class ObjectReader;
+class JsonErrors;
+
 struct TlsConfig {
     std::string ca_file;
     std::string cert_file;  // client certificate, optional
@@ -119,6 +122,10 @@ struct GateConfig {
     HardwareConfig hardware;
     MachinePolicy policy;
 };
+
+// Reads the "broker" section of any FabGate config (gate or ledger) into `broker`, whose
+// current values are the defaults.
+void read_broker_config(ObjectReader& root, BrokerConfig& broker, JsonErrors& errors);
 
 // Every problem in the document, each naming its field.
 tl::expected<GateConfig, std::vector<Error>> parse_gate_config(const nlohmann::json& document);

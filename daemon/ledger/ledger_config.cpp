@@ -3,42 +3,13 @@
 #include <fstream>
 #include <sstream>
 
+#include "core/gate_config.hpp"
 #include "core/json_reader.hpp"
 
 namespace fabgate::ledger {
 namespace {
 
 constexpr std::size_t kMaxConfigBytes = 256 * 1024;
-
-void read_broker(ObjectReader& root, BrokerConfig& b, JsonErrors& errors) {
-    const auto* v = root.child("broker");
-    if (!v) return;
-    ObjectReader r(*v, "broker", errors);
-    b.host = r.string_or("host", b.host);
-    b.port = static_cast<int>(r.integer_or("port", 1, 65535, b.port));
-    b.username = r.string_or("username", "");
-    b.password = r.string_or("password", "");
-    b.password_file = r.string_or("password_file", "");
-    if (!b.password.empty() && !b.password_file.empty())
-        errors.add("broker.password_file", "give either password or password_file, not both");
-    b.keepalive_s = static_cast<int>(r.integer_or("keepalive_s", 5, 3600, b.keepalive_s));
-    b.client_id = r.string_or("client_id", "fabledger");
-    if (b.client_id.empty() || b.client_id.size() > 23 * 8)
-        errors.add("broker.client_id",
-                   "must be a fixed, non-empty id (the broker keeps our queue under it)");
-    if (const auto* t = r.child("tls")) {
-        ObjectReader tr(*t, "broker.tls", errors);
-        TlsConfig tls;
-        tls.ca_file = tr.string("ca_file", true).value_or("");
-        tls.cert_file = tr.string_or("cert_file", "");
-        tls.key_file = tr.string_or("key_file", "");
-        if (tls.cert_file.empty() != tls.key_file.empty())
-            errors.add("broker.tls", "cert_file and key_file go together");
-        tr.reject_unknown_keys();
-        b.tls = tls;
-    }
-    r.reject_unknown_keys();
-}
 
 tl::expected<LedgerConfig, std::vector<Error>> parse(const nlohmann::json& document) {
     JsonErrors errors;
@@ -47,7 +18,10 @@ tl::expected<LedgerConfig, std::vector<Error>> parse(const nlohmann::json& docum
     ObjectReader root(document, "", errors);
     cfg.database = root.string_or("database", cfg.database);
     if (cfg.database.empty()) errors.add("database", "must not be empty");
-    read_broker(root, cfg.broker, errors);
+    read_broker_config(root, cfg.broker, errors);
+    if (cfg.broker.client_id.empty() || cfg.broker.client_id.size() > 23 * 8)
+        errors.add("broker.client_id",
+                   "must be a fixed, non-empty id (the broker keeps our queue under it)");
     cfg.batch_max_messages =
         static_cast<int>(root.integer_or("batch_max_messages", 1, 1000, cfg.batch_max_messages));
     cfg.batch_max_ms = static_cast<int>(root.integer_or("batch_max_ms", 1, 1000, cfg.batch_max_ms));

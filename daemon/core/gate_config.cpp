@@ -227,10 +227,10 @@ tl::expected<GateConfig, std::vector<Error>> parse_gate_config(const nlohmann::j
     GateConfig cfg;
     ObjectReader root(document, "", errors);
     cfg.site = root.string("site", true).value_or("");
-    if (!cfg.site.empty() && !is_valid_id(cfg.site))
+    if (root.has("site") && !is_valid_id(cfg.site))
         errors.add("site", "use letters, digits, '-' and '_' only (it is part of MQTT topics)");
     cfg.machine = root.string("machine", true).value_or("");
-    if (!cfg.machine.empty() && !is_valid_id(cfg.machine))
+    if (root.has("machine") && !is_valid_id(cfg.machine))
         errors.add("machine", "use letters, digits, '-' and '_' only (it is part of MQTT topics)");
     cfg.machine_name = root.string_or("machine_name", cfg.machine);
     cfg.journal = root.string_or("journal", cfg.journal);

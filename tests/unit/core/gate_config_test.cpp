@@ -75,3 +75,10 @@ TEST_CASE("the access-list public key must look like an Ed25519 key") {
     CHECK(problems(R"({"site":"s","machine":"m","acl_public_key":")" + std::string(64, 'a') + "\"}")
               .empty());
 }
+
+TEST_CASE("an empty site or machine id is refused (it would make topics like machines//state)") {
+    auto p = problems(R"({"site":"","machine":""})");
+    REQUIRE(p.size() == 2);
+    CHECK(p[0].rfind("site: use letters", 0) == 0);
+    CHECK(p[1].rfind("machine: use letters", 0) == 0);
+}

@@ -12,7 +12,8 @@ inline std::string latency_summary(std::vector<std::int64_t> us) {
     if (us.empty()) return "no samples";
     std::sort(us.begin(), us.end());
     auto at = [&](double q) {
-        return us[std::min(us.size() - 1, static_cast<std::size_t>(q * static_cast<double>(us.size())))];
+        return us[std::min(us.size() - 1,
+                           static_cast<std::size_t>(q * static_cast<double>(us.size())))];
     };
     char text[160];
     std::snprintf(text, sizeof text, "n=%zu p50=%.2fms p99=%.2fms max=%.2fms", us.size(),

@@ -36,13 +36,13 @@ constexpr unsigned kRelay = 0, kBusy = 1, kLid = 2, kD0 = 3, kD1 = 4, kLedInUse 
 
 struct Recorded {
     std::vector<std::string> badges;
-    std::vector<std::pair<InputKind, bool>> inputs;
+    std::vector<std::pair<InputKind, bool> > inputs;
     std::vector<std::string> faults;
     std::function<void(const Uid&)> on_badge;
 };
 
 class RecordingEvents final : public HardwareEvents {
-public:
+  public:
     explicit RecordingEvents(Recorded& r) : r_(r) {}
     void badge_presented(const Uid& uid) override {
         r_.badges.push_back(uid.hex());
@@ -56,7 +56,7 @@ public:
         if (faulted) r_.faults.push_back(std::string(device) + ": " + std::string(reason));
     }
 
-private:
+  private:
     Recorded& r_;
 };
 
@@ -66,12 +66,13 @@ std::string config_text(const std::string& chip) {
     };
     return std::string(R"({"site": "hil", "machine": "sim-gate", "hardware": {"kind": "gpio",)") +
            R"("reader": {"type": "wiegand", "repeat_suppress_ms": 0, "d0": )" +
-           line("GPIO23", R"(, "bias": "pull_up", "debounce_ms": 0)") + ", \"d1\": " +
-           line("GPIO24", R"(, "bias": "pull_up", "debounce_ms": 0)") + "}," +
+           line("GPIO23", R"(, "bias": "pull_up", "debounce_ms": 0)") +
+           ", \"d1\": " + line("GPIO24", R"(, "bias": "pull_up", "debounce_ms": 0)") + "}," +
            "\"outputs\": {\"relay\": " + line("GPIO17") + ", \"led_in_use\": " + line("GPIO27") +
-           ", \"buzzer\": " + line("GPIO22") + "}," + "\"inputs\": {\"busy\": " +
-           line("GPIO4", R"(, "debounce_ms": 5)") + ", \"interlocks\": [{\"name\": \"lid\", " +
-           "\"chip\": \"" + chip + R"(", "line": "GPIO6", "debounce_ms": 5}]}}})";
+           ", \"buzzer\": " + line("GPIO22") + "}," +
+           "\"inputs\": {\"busy\": " + line("GPIO4", R"(, "debounce_ms": 5)") +
+           ", \"interlocks\": [{\"name\": \"lid\", " + "\"chip\": \"" + chip +
+           R"(", "line": "GPIO6", "debounce_ms": 5}]}}})";
 }
 
 bool pump_until(EventLoop& loop, const std::function<bool()>& done, int timeout_ms) {
@@ -98,7 +99,8 @@ bool send_while_pumping(EventLoop& loop, const SimChip& sim, const std::vector<i
         wiegand_send(sim, kD0, kD1, bits);
         sent = true;
     });
-    pump_until(loop, [&] { return sent.load(); }, 10'000);
+    pump_until(
+        loop, [&] { return sent.load(); }, 10'000);
     reader.join();
     return pump_until(loop, done, timeout_ms);
 }
@@ -137,16 +139,18 @@ void latency_bench(Verdicts& v, EventLoop& loop, const SimChip& sim, Recorded& r
         }
         finished = true;
     });
-    pump_until(loop, [&] { return finished.load(); }, 600'000);
+    pump_until(
+        loop, [&] { return finished.load(); }, 600'000);
     reader.join();
     rec.on_badge = nullptr;
     int wrong = 0;
     for (const auto& uid : rec.badges)
         if (uid.size() != 6 || uid.rfind("1", 0) != 0) ++wrong;
-    v.bench("adapter wiegand-frame-to-relay (last pulse -> relay line seen outside, includes the "
-            "25 ms end-of-frame gap): " +
-            latency_summary(samples) + " lost=" + std::to_string(lost) +
-            " badges-seen=" + std::to_string(rec.badges.size()));
+    v.bench(
+        "adapter wiegand-frame-to-relay (last pulse -> relay line seen outside, includes the "
+        "25 ms end-of-frame gap): " +
+        latency_summary(samples) + " lost=" + std::to_string(lost) +
+        " badges-seen=" + std::to_string(rec.badges.size()));
     v.check(wrong == 0, "adapter/bench-never-a-wrong-uid", std::to_string(wrong) + " wrong");
     // Frame loss here measures the emulator's pulse timing, so it is a figure, not a verdict;
     // a wrong UID (above) would be a real defect.
@@ -159,8 +163,12 @@ void latency_bench(Verdicts& v, EventLoop& loop, const SimChip& sim, Recorded& r
 void run_adapter_stage(Verdicts& v, const Options& options) {
     std::string error;
     auto sim = SimChip::create("adapter", 8,
-                               {{kRelay, "GPIO17"}, {kBusy, "GPIO4"}, {kLid, "GPIO6"},
-                                {kD0, "GPIO23"}, {kD1, "GPIO24"}, {kLedInUse, "GPIO27"},
+                               {{kRelay, "GPIO17"},
+                                {kBusy, "GPIO4"},
+                                {kLid, "GPIO6"},
+                                {kD0, "GPIO23"},
+                                {kD1, "GPIO24"},
+                                {kLedInUse, "GPIO27"},
                                 {kBuzzer, "GPIO22"}},
                                error);
     if (!v.check(sim != nullptr, "adapter/sim-chip-created", error)) return;
@@ -193,28 +201,33 @@ void run_adapter_stage(Verdicts& v, const Options& options) {
 
     rec.inputs.clear();
     sim->pull(kBusy, true);
-    v.check(pump_until(loop, [&] { return has_input(rec, InputKind::Busy, true); }, 2000),
+    v.check(pump_until(
+                loop, [&] { return has_input(rec, InputKind::Busy, true); }, 2000),
             "adapter/busy-edge-reported-active");
     sim->pull(kBusy, false);
-    v.check(pump_until(loop, [&] { return has_input(rec, InputKind::Busy, false); }, 2000),
+    v.check(pump_until(
+                loop, [&] { return has_input(rec, InputKind::Busy, false); }, 2000),
             "adapter/busy-edge-reported-inactive");
     sim->pull(kLid, true);
-    v.check(pump_until(loop, [&] { return has_input(rec, InputKind::Interlock, true); }, 2000),
+    v.check(pump_until(
+                loop, [&] { return has_input(rec, InputKind::Interlock, true); }, 2000),
             "adapter/interlock-open-reported");
     sim->pull(kLid, false);
-    v.check(pump_until(loop, [&] { return has_input(rec, InputKind::Interlock, false); }, 2000),
+    v.check(pump_until(
+                loop, [&] { return has_input(rec, InputKind::Interlock, false); }, 2000),
             "adapter/interlock-closed-reported");
 
     rec.badges.clear();
     log::set_threshold(log::Level::Debug);  // a lost frame then says why (length, parity)
-    const bool got = send_while_pumping(loop, *sim, wiegand26(0x2A1234),
-                                        [&] { return !rec.badges.empty(); }, 2000);
+    const bool got = send_while_pumping(
+        loop, *sim, wiegand26(0x2A1234), [&] { return !rec.badges.empty(); }, 2000);
     v.check(got && rec.badges.front() == wiegand26_uid(0x2A1234), "adapter/wiegand26-decoded",
             got ? "got " + rec.badges.front() : "no badge within 2 s");
     log::set_threshold(log::Level::Info);
     rec.badges.clear();
-    const bool bad = send_while_pumping(loop, *sim, wiegand26(0x2A1235, /*break_parity=*/true),
-                                        [&] { return !rec.badges.empty(); }, 300);
+    const bool bad = send_while_pumping(
+        loop, *sim, wiegand26(0x2A1235, /*break_parity=*/true), [&] { return !rec.badges.empty(); },
+        300);
     v.check(!bad, "adapter/wiegand-bad-parity-dropped", bad ? "got " + rec.badges.front() : "");
 
     latency_bench(v, loop, *sim, rec, *out, options.badges);

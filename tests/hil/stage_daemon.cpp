@@ -49,11 +49,12 @@ std::string config_text(const std::string& chip) {
     return std::string(R"({"site": "hil", "machine": "sim-gate", "journal": ")") + kJournal +
            R"(", "broker": {"host": "127.0.0.1", "port": 1}, "hardware": {"kind": "gpio",)" +
            R"("reader": {"type": "wiegand", "repeat_suppress_ms": 0, "d0": )" +
-           line("GPIO23", R"(, "bias": "pull_up", "debounce_ms": 0)") + ", \"d1\": " +
-           line("GPIO24", R"(, "bias": "pull_up", "debounce_ms": 0)") + "}," +
-           "\"outputs\": {\"relay\": " + line("GPIO17") + "}, \"inputs\": {\"busy\": " +
-           line("GPIO4", R"(, "debounce_ms": 5)") + ", \"interlocks\": [{\"name\": \"lid\", " +
-           "\"chip\": \"" + chip + R"(", "line": "GPIO6", "debounce_ms": 5}]}},)" +
+           line("GPIO23", R"(, "bias": "pull_up", "debounce_ms": 0)") +
+           ", \"d1\": " + line("GPIO24", R"(, "bias": "pull_up", "debounce_ms": 0)") + "}," +
+           "\"outputs\": {\"relay\": " + line("GPIO17") +
+           "}, \"inputs\": {\"busy\": " + line("GPIO4", R"(, "debounce_ms": 5)") +
+           ", \"interlocks\": [{\"name\": \"lid\", " + "\"chip\": \"" + chip +
+           R"(", "line": "GPIO6", "debounce_ms": 5}]}},)" +
            R"("policy": {"session_end": "badge_again", "takeover": "deny"}})";
 }
 
@@ -133,10 +134,10 @@ void run_daemon_stage(Verdicts& v, const Options& options) {
         return;
     }
     std::string error;
-    auto sim = SimChip::create("daemon", 8,
-                               {{kRelay, "GPIO17"}, {kBusy, "GPIO4"}, {kLid, "GPIO6"},
-                                {kD0, "GPIO23"}, {kD1, "GPIO24"}},
-                               error);
+    auto sim = SimChip::create(
+        "daemon", 8,
+        {{kRelay, "GPIO17"}, {kBusy, "GPIO4"}, {kLid, "GPIO6"}, {kD0, "GPIO23"}, {kD1, "GPIO24"}},
+        error);
     if (!v.check(sim != nullptr, "daemon/sim-chip-created", error)) return;
     sim->pull(kBusy, false);
     sim->pull(kLid, false);
@@ -171,8 +172,8 @@ void run_daemon_stage(Verdicts& v, const Options& options) {
         show_log_tail(v);
         return;
     }
-    v.bench("daemon start to lines claimed: " +
-            std::to_string((now_us() - started) / 1000) + " ms");
+    v.bench("daemon start to lines claimed: " + std::to_string((now_us() - started) / 1000) +
+            " ms");
     pause_us(300'000);  // the factory's held-back events go out on the loop's first round
     v.check(sim->value(kRelay) == 0, "daemon/relay-off-at-start");
 
@@ -205,14 +206,19 @@ void run_daemon_stage(Verdicts& v, const Options& options) {
             ++lost;
         }
         std::int64_t out = badge(*sim, kMember, 0, 3000);
-        if (out >= 0) samples.push_back(out); else ++lost;
+        if (out >= 0)
+            samples.push_back(out);
+        else
+            ++lost;
     }
-    v.bench("daemon badge-to-relay (last Wiegand pulse -> relay line seen outside, includes "
-            "the 25 ms end-of-frame gap): " + latency_summary(samples) +
-            " lost=" + std::to_string(lost));
-    v.bench("daemon memory after " + std::to_string(samples.size()) + " badges: " +
-            status_line(pid));
-    v.bench("daemon: " + std::to_string(lost) + " bench badges without a relay change (frames lost under emulation)");
+    v.bench(
+        "daemon badge-to-relay (last Wiegand pulse -> relay line seen outside, includes "
+        "the 25 ms end-of-frame gap): " +
+        latency_summary(samples) + " lost=" + std::to_string(lost));
+    v.bench("daemon memory after " + std::to_string(samples.size()) +
+            " badges: " + status_line(pid));
+    v.bench("daemon: " + std::to_string(lost) +
+            " bench badges without a relay change (frames lost under emulation)");
 
     if (badge(*sim, kMember, 1, 5000) >= 0) ++sessions;
     kill(pid, SIGTERM);
@@ -229,9 +235,9 @@ void run_daemon_stage(Verdicts& v, const Options& options) {
     auto journal = Journal::open(kJournal);
     auto pending = journal ? journal->outbox_size() : Result<std::int64_t>(fail("journal", "open"));
     v.check(pending && *pending == sessions, "daemon/every-session-journaled-offline",
-            pending ? std::to_string(*pending) + " in outbox, " + std::to_string(sessions) +
-                          " sessions"
-                    : pending.error().message());
+            pending
+                ? std::to_string(*pending) + " in outbox, " + std::to_string(sessions) + " sessions"
+                : pending.error().message());
     if (v.failed()) show_log_tail(v);
 }
 

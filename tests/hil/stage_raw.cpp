@@ -6,8 +6,8 @@
 #include <string>
 
 #include "sim_chip.hpp"
-#include "wiegand_driver.hpp"
 #include "stages.hpp"
+#include "wiegand_driver.hpp"
 
 namespace fabgate::hil {
 namespace {

@@ -50,7 +50,9 @@ void wiegand_idle(const SimChip& sim, unsigned d0, unsigned d1) {
     sim.pull(d1, true);
 }
 
-void spin_for_us(std::int64_t us) { sleep_until_us(now_us() + us); }
+void spin_for_us(std::int64_t us) {
+    sleep_until_us(now_us() + us);
+}
 
 bool wiegand_send(const SimChip& sim, unsigned d0, unsigned d1, const std::vector<int>& bits,
                   WiegandTiming timing) {

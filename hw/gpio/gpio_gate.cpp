@@ -314,19 +314,28 @@ void GpioGate::on_input(InputSlot& slot, std::uint32_t events) {
 }
 
 void GpioGate::on_wiegand(InputSlot& slot, std::uint32_t events) {
+    auto drained = drain_wiegand();
+    if (!drained) return;
+    if (*drained == 0 && (events & (EPOLLERR | EPOLLHUP)))
+        return lost(slot.role, "the GPIO chip went away");
+    reschedule();
+}
+
+std::optional<std::size_t> GpioGate::drain_wiegand() {
     std::vector<LineEvent> lines[2];
     for (auto& s : inputs_) {
         if (s.wiegand_bit < 0 || !s.port) continue;
         auto read = s.port->read_events();
-        if (!read) return lost(s.role, read.error().message());
+        if (!read) {
+            lost(s.role, read.error().message());
+            return std::nullopt;
+        }
         lines[s.wiegand_bit] = std::move(*read);
     }
-    if (lines[slot.wiegand_bit].empty() && (events & (EPOLLERR | EPOLLHUP)))
-        return lost(slot.role, "the GPIO chip went away");
     auto pulses = merge_pulses(lines[0], lines[1]);
     for (auto& pulse : pulses) pulse.t = event_time(pulse.t * 1'000'000);
     wiegand_->pulses(pulses);
-    reschedule();
+    return pulses.size();
 }
 
 void GpioGate::settle(InputSlot& slot, MonoMs now) {
@@ -357,7 +366,12 @@ void GpioGate::service() {
     }
     if (wiegand_) {
         auto deadline = wiegand_->next_deadline();
-        if (deadline && *deadline <= now) wiegand_->service(now);
+        // Edges already queued in the kernel may belong to this frame: a loop that reaches the
+        // timer before the D0/D1 fds (a loaded Pi, or both ready in one round) must not split it.
+        if (deadline && *deadline <= now && drain_wiegand()) {
+            deadline = wiegand_->next_deadline();
+            if (deadline && *deadline <= now) wiegand_->service(now);
+        }
     }
     if (transient_until_ && *transient_until_ <= now) {
         transient_until_.reset();

@@ -104,6 +104,9 @@ class GpioGate final : public Outputs {
 
     void write(OutputSlot& slot, bool level);
     void on_input(InputSlot& slot, std::uint32_t events);
+    // Reads both Wiegand lines into the frame; the number of pulses, or nullopt if a line was
+    // lost (already handled).
+    std::optional<std::size_t> drain_wiegand();
     void on_wiegand(InputSlot& slot, std::uint32_t events);
     void settle(InputSlot& slot, MonoMs now);
     void report(InputSlot& slot, bool level);

@@ -1,8 +1,9 @@
 #pragma once
 // Plays a Wiegand reader on two simulated lines: D0 pulled low for a 0 bit, D1 for a 1 bit,
 // lines idle high; the frame ends when the pulses stop, which the decoder notices after its gap
-// (25 ms). Real readers pulse ~100 us once per 1-2 ms; 200 us every 2 ms here, because gpio-sim
-// drops an edge that comes while its threaded interrupt still handles the previous one.
+// (25 ms). Real readers pulse ~100 us once per 1-2 ms; 200 us every 2 ms here. gpio-sim merges
+// an edge that comes while its threaded interrupt still handles the previous one, so the guest
+// runs on one CPU, where each pull's interrupt thread preempts the driver before its next pulse.
 #include <chrono>
 #include <cstdint>
 #include <string>

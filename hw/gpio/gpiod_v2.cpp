@@ -85,8 +85,9 @@ Result<Located> locate(const GpioLine& config) {
     return Located{std::move(chip), static_cast<unsigned>(offset)};
 }
 
+// event_buffer_size 0 is the kernel's default (16 events for one line).
 Result<Request> request_one(const GpioLine& config, gpiod_line_settings* settings,
-                            std::string_view consumer) {
+                            std::string_view consumer, std::size_t event_buffer_size = 0) {
     auto located = locate(config);
     if (!located) return tl::unexpected(located.error());
     LineConfig line_config(gpiod_line_config_new());
@@ -96,6 +97,8 @@ Result<Request> request_one(const GpioLine& config, gpiod_line_settings* setting
         return fail(describe_line(config), "line settings rejected: " + errno_text(errno));
     std::string label = consumer_label(consumer);
     gpiod_request_config_set_consumer(request_config.get(), label.c_str());
+    if (event_buffer_size > 0)
+        gpiod_request_config_set_event_buffer_size(request_config.get(), event_buffer_size);
     // The request keeps its own file descriptor: the chip may close once it is made.
     Request request(
         gpiod_chip_request_lines(located->chip.get(), request_config.get(), line_config.get()));
@@ -215,7 +218,12 @@ class V2Backend final : public GpioBackend {
         gpiod_line_settings_set_bias(settings.get(), to_bias(input.bias));
         gpiod_line_settings_set_active_low(settings.get(), input.line.active_low);
         gpiod_line_settings_set_event_clock(settings.get(), GPIOD_LINE_CLOCK_MONOTONIC);
-        auto request = request_one(input.line, settings.get(), consumer);
+        // A Wiegand line (falling edges only) gets room for a whole frame: the kernel's default
+        // 16 drops bits of a 26-bit frame whenever the loop is busy (an SD-card fsync) for the
+        // frame's ~50 ms. The v1 API cannot ask for this.
+        constexpr std::size_t kWiegandFrameRoom = 64;
+        auto request = request_one(input.line, settings.get(), consumer,
+                                   edge == Edge::Falling ? kWiegandFrameRoom : 0);
         if (!request) return tl::unexpected(request.error());
         unsigned offset = 0;
         gpiod_line_request_get_requested_offsets(request->get(), &offset, 1);

@@ -116,6 +116,11 @@ Status GpioGate::start() {
             if (!opened) return tl::unexpected(opened.error());
             reader_ = std::move(*opened);
             log::info(kArea, "badge reader: " + reader_->describe());
+            // An MFRC522 finds a card only by transmitting REQA, so it is polled in any case.
+            if (reader.type == ReaderType::Mfrc522 && reader.irq_line)
+                log::notice(kArea,
+                            "hardware.reader.irq is not used: the MFRC522 is polled every "
+                            "poll_ms, its IRQ pin can stay unwired");
     }
     // The relay first, requested off: nothing that follows can leave the machine powered.
     for (auto& slot : outputs_) acquire(slot);
@@ -335,7 +340,18 @@ std::optional<std::size_t> GpioGate::drain_wiegand() {
     auto pulses = merge_pulses(lines[0], lines[1]);
     for (auto& pulse : pulses) pulse.t = event_time(pulse.t * 1'000'000);
     wiegand_->pulses(pulses);
+    log_wiegand_drops();
     return pulses.size();
+}
+
+void GpioGate::log_wiegand_drops() {
+    const auto& drops = wiegand_->drops();
+    if (drops.bad_length != logged_wiegand_drops_.bad_length)
+        log::debug("reader", "dropped a Wiegand frame of " + std::to_string(drops.last_bad_length) +
+                                 " bits (26 or 34 expected): bits lost, or noise on D0/D1");
+    if (drops.parity != logged_wiegand_drops_.parity)
+        log::debug("reader", "dropped a Wiegand frame with a parity error");
+    logged_wiegand_drops_ = drops;
 }
 
 void GpioGate::settle(InputSlot& slot, MonoMs now) {
@@ -370,7 +386,10 @@ void GpioGate::service() {
         // timer before the D0/D1 fds (a loaded Pi, or both ready in one round) must not split it.
         if (deadline && *deadline <= now && drain_wiegand()) {
             deadline = wiegand_->next_deadline();
-            if (deadline && *deadline <= now) wiegand_->service(now);
+            if (deadline && *deadline <= now) {
+                wiegand_->service(now);
+                log_wiegand_drops();
+            }
         }
     }
     if (transient_until_ && *transient_until_ <= now) {

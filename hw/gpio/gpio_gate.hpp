@@ -106,6 +106,8 @@ class GpioGate final : public Outputs {
     void on_input(InputSlot& slot, std::uint32_t events);
     // Reads both Wiegand lines into the frame; the number of pulses, or nullopt if a line was
     // lost (already handled).
+    // One debug line per Wiegand frame dropped since the last call, saying why.
+    void log_wiegand_drops();
     std::optional<std::size_t> drain_wiegand();
     void on_wiegand(InputSlot& slot, std::uint32_t events);
     void settle(InputSlot& slot, MonoMs now);
@@ -126,6 +128,7 @@ class GpioGate final : public Outputs {
     std::deque<InputSlot> inputs_;
     std::map<std::string, std::string> faults_;  // role -> reason
     std::optional<WiegandFeed> wiegand_;
+    readers::WiegandAssembler::Drops logged_wiegand_drops_;
     std::unique_ptr<readers::BadgeReader> reader_;
 
     EventLoop::TimerId timer_ = 0;

@@ -35,6 +35,7 @@ class WiegandFeed {
     // The lines were lost or re-requested: a partial frame is noise.
     void reset() { assembler_.reset(); }
     void add_drop_counts(readers::DropCounts& counts) const { assembler_.add_drop_counts(counts); }
+    const readers::WiegandAssembler::Drops& drops() const { return assembler_.drops(); }
 
   private:
     void frame(const std::optional<Uid>& uid, MonoMs t);

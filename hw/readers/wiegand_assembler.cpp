@@ -30,6 +30,7 @@ std::optional<Uid> WiegandAssembler::close() {
     reset();
     if (count != 26 && count != 34) {
         ++drops_.bad_length;
+        drops_.last_bad_length = count;
         return std::nullopt;
     }
     int half = count / 2;  // 13 or 17: parity bit + 12 or 16 data bits

@@ -23,6 +23,7 @@ class WiegandAssembler {
     struct Drops {
         std::uint64_t bad_length = 0;  // neither 26 nor 34 bits (noise, unsupported format)
         std::uint64_t parity = 0;
+        int last_bad_length = 0;  // bits in the last frame dropped for its length
         std::uint64_t total() const { return bad_length + parity; }
     };
 

@@ -13,8 +13,10 @@ void run_daemon_stage(Verdicts& verdicts, const Options&) {
 
 #else
 
-#include <gpiod.h>
+#include <fcntl.h>
+#include <linux/gpio.h>
 #include <signal.h>
+#include <sys/ioctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -77,15 +79,20 @@ Status seed_access_list() {
     return journal->store_access_list(list.version, encode(list));
 }
 
+// Through the kernel's own line-info ioctl, not libgpiod: the check must not depend on which
+// libgpiod API the daemon was built with.
 bool lines_in_use(const std::string& chip_name, const std::vector<unsigned>& offsets) {
-    gpiod_chip* chip = gpiod_chip_open_by_name(chip_name.c_str());
-    if (!chip) return false;
+    const std::string path = "/dev/" + chip_name;
+    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return false;
     bool all = true;
     for (unsigned offset : offsets) {
-        gpiod_line* line = gpiod_chip_get_line(chip, offset);
-        all = all && line && gpiod_line_update(line) == 0 && gpiod_line_is_used(line);
+        gpioline_info info{};
+        info.line_offset = offset;
+        all = all && ::ioctl(fd, GPIO_GET_LINEINFO_IOCTL, &info) == 0 &&
+              (info.flags & GPIOLINE_FLAG_KERNEL) != 0;
     }
-    gpiod_chip_close(chip);
+    ::close(fd);
     return all;
 }
 
@@ -124,6 +131,12 @@ void show_log_tail(Verdicts& v) {
     for (std::string line; std::getline(log, line);) lines.push_back(line);
     for (std::size_t i = lines.size() > 40 ? lines.size() - 40 : 0; i < lines.size(); ++i)
         v.note("fabgate log: " + lines[i]);
+}
+
+void show_log_lines(Verdicts& v, const std::string& containing) {
+    std::ifstream log(kLog);
+    for (std::string line; std::getline(log, line);)
+        if (line.find(containing) != std::string::npos) v.note("fabgate log: " + line);
 }
 
 }  // namespace
@@ -219,6 +232,7 @@ void run_daemon_stage(Verdicts& v, const Options& options) {
             " badges: " + status_line(pid));
     v.bench("daemon: " + std::to_string(lost) +
             " bench badges without a relay change (frames lost under emulation)");
+    if (lost > 0) show_log_lines(v, "Wiegand");  // why, from the daemon's debug lines
 
     if (badge(*sim, kMember, 1, 5000) >= 0) ++sessions;
     kill(pid, SIGTERM);

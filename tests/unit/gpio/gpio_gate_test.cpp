@@ -312,7 +312,7 @@ TEST_CASE("a Wiegand reader on two GPIO lines presents a badge") {
     rig.clock.advance(t - rig.now());
     rig.pump();
     CHECK(rig.events.log.empty());  // the frame is not over until the pulses stop
-    rig.advance(30);
+    rig.advance(40);
     CHECK(rig.events.take() == std::vector<std::string>{"badge 123456"});
 }
 
@@ -339,10 +339,10 @@ TEST_CASE("a Wiegand frame is not split when the loop is late to read its last b
     // The rest arrived in time but still sits in the kernel queue when the end-of-frame timer
     // fires, well after both halves ended (a busy Pi).
     send(13, bits.size());
-    rig.clock.advance(60);
+    rig.clock.advance(70);
     rig.gate->service();
     CHECK(rig.events.take() == std::vector<std::string>{"badge 123456"});
-    rig.advance(30);
+    rig.advance(40);
     CHECK(rig.events.take().empty());  // and nothing more: no half-frame left behind
 }
 

@@ -219,8 +219,13 @@ void run_adapter_stage(Verdicts& v, const Options& options) {
 
     rec.badges.clear();
     log::set_threshold(log::Level::Debug);  // a lost frame then says why (length, parity)
-    const bool got = send_while_pumping(
-        loop, *sim, wiegand26(0x2A1234), [&] { return !rec.badges.empty(); }, 2000);
+    // A frame gpio-sim lost an edge of is dropped, as it should be: sent again, up to twice.
+    bool got = false;
+    for (int attempt = 1; attempt <= 3 && !got; ++attempt) {
+        if (attempt > 1) v.note("adapter: no badge from the frame (lost under emulation?): again");
+        got = send_while_pumping(
+            loop, *sim, wiegand26(0x2A1234), [&] { return !rec.badges.empty(); }, 2000);
+    }
     v.check(got && rec.badges.front() == wiegand26_uid(0x2A1234), "adapter/wiegand26-decoded",
             got ? "got " + rec.badges.front() : "no badge within 2 s");
     log::set_threshold(log::Level::Info);

@@ -117,6 +117,18 @@ std::int64_t badge(const SimChip& sim, std::uint32_t number, int expect_level, i
     return wait_relay(sim, expect_level, now_us(), timeout_ms);
 }
 
+// A member whose badge did nothing badges again. Under emulation on a loaded host gpio-sim
+// now and then loses an edge, and the gate rightly drops that frame (wrong length); the checks
+// are about what the gate decides, so a lost frame is retried (and said) up to twice.
+std::int64_t badge_again_if_lost(Verdicts& v, const SimChip& sim, std::uint32_t number,
+                                 int expect_level, int timeout_ms) {
+    for (int attempt = 1;; ++attempt) {
+        std::int64_t us = badge(sim, number, expect_level, timeout_ms);
+        if (us >= 0 || attempt == 3 || sim.value(kRelay) == expect_level) return us;
+        v.note("a frame did nothing (lost under emulation?): badging again");
+    }
+}
+
 std::string status_line(pid_t pid) {
     std::ifstream status("/proc/" + std::to_string(pid) + "/status");
     std::string line, out;
@@ -202,22 +214,22 @@ void run_daemon_stage(Verdicts& v, const Options& options) {
     v.check(sim->value(kRelay) == 0, "daemon/relay-off-at-start");
 
     int sessions = 0;
-    const std::int64_t on_us = badge(*sim, kMember, 1, 5000);
+    const std::int64_t on_us = badge_again_if_lost(v, *sim, kMember, 1, 5000);
     if (v.check(on_us >= 0, "daemon/member-badge-in-relay-on")) ++sessions;
-    const std::int64_t off_us = badge(*sim, kMember, 0, 5000);
+    const std::int64_t off_us = badge_again_if_lost(v, *sim, kMember, 0, 5000);
     v.check(off_us >= 0, "daemon/member-badge-out-relay-off");
     badge(*sim, kStranger, 1, 1500);
     v.check(sim->value(kRelay) == 0, "daemon/unknown-badge-relay-stays-off");
 
     // Lid open while in use: the interlock cuts power.
-    const bool in_for_lid = badge(*sim, kMember, 1, 5000) >= 0;
+    const bool in_for_lid = badge_again_if_lost(v, *sim, kMember, 1, 5000) >= 0;
     if (in_for_lid) ++sessions;
     sim->pull(kLid, true);
     v.check(in_for_lid && wait_relay(*sim, 0, now_us(), 3000) >= 0,
             "daemon/interlock-open-cuts-relay", in_for_lid ? "" : "badge-in failed first");
     sim->pull(kLid, false);
     pause_us(200'000);
-    if (sim->value(kRelay) == 1) badge(*sim, kMember, 0, 5000);
+    if (sim->value(kRelay) == 1) badge_again_if_lost(v, *sim, kMember, 0, 5000);
 
     std::vector<std::int64_t> samples;
     int lost = 0;
@@ -245,7 +257,7 @@ void run_daemon_stage(Verdicts& v, const Options& options) {
             " bench badges without a relay change (frames lost under emulation)");
     if (lost > 0) show_unusual_log_lines(v);
 
-    if (badge(*sim, kMember, 1, 5000) >= 0) ++sessions;
+    if (badge_again_if_lost(v, *sim, kMember, 1, 5000) >= 0) ++sessions;
     kill(pid, SIGTERM);
     int status = 0;
     const std::int64_t term = now_us();

@@ -106,9 +106,9 @@ class GpioGate final : public Outputs {
     void on_input(InputSlot& slot, std::uint32_t events);
     // Reads both Wiegand lines into the frame; the number of pulses, or nullopt if a line was
     // lost (already handled).
+    std::optional<std::size_t> drain_wiegand();
     // One debug line per Wiegand frame dropped since the last call, saying why.
     void log_wiegand_drops();
-    std::optional<std::size_t> drain_wiegand();
     void on_wiegand(InputSlot& slot, std::uint32_t events);
     void settle(InputSlot& slot, MonoMs now);
     void report(InputSlot& slot, bool level);

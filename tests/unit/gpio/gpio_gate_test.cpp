@@ -83,6 +83,18 @@ struct Rig {
     std::int64_t now() const { return clock.monotonic(); }
 };
 
+// The laser's lines with a Wiegand reader on D0 = line 23, D1 = line 24, started, the start-up
+// reports taken.
+void start_with_wiegand_reader(Rig& rig) {
+    auto hw = laser_config();
+    hw.reader.type = ReaderType::Wiegand;
+    hw.reader.wiegand_d0 = input(23, 0);
+    hw.reader.wiegand_d1 = input(24, 0);
+    hw.interlocks.clear();
+    rig.start(hw);
+    rig.events.take();
+}
+
 struct StubReader final : readers::BadgeReader {
     std::string describe() const override { return "stub reader"; }
     readers::DropCounts drop_counts() const override { return {}; }
@@ -297,13 +309,7 @@ TEST_CASE(
 
 TEST_CASE("a Wiegand reader on two GPIO lines presents a badge") {
     Rig rig;
-    auto hw = laser_config();
-    hw.reader.type = ReaderType::Wiegand;
-    hw.reader.wiegand_d0 = input(23, 0);
-    hw.reader.wiegand_d1 = input(24, 0);
-    hw.interlocks.clear();
-    rig.start(hw);
-    rig.events.take();
+    start_with_wiegand_reader(rig);
     auto t = rig.now();
     for (char c : wiegand_frame(0x123456, 24)) {
         rig.world->pulse(c == '1' ? "gpiochip0:24" : "gpiochip0:23", t);
@@ -318,13 +324,7 @@ TEST_CASE("a Wiegand reader on two GPIO lines presents a badge") {
 
 TEST_CASE("a Wiegand frame is not split when the loop is late to read its last bits") {
     Rig rig;
-    auto hw = laser_config();
-    hw.reader.type = ReaderType::Wiegand;
-    hw.reader.wiegand_d0 = input(23, 0);
-    hw.reader.wiegand_d1 = input(24, 0);
-    hw.interlocks.clear();
-    rig.start(hw);
-    rig.events.take();
+    start_with_wiegand_reader(rig);
     const std::string bits = wiegand_frame(0x123456, 24);
     auto t = rig.now();
     auto send = [&](std::size_t from, std::size_t to) {

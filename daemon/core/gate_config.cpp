@@ -157,6 +157,11 @@ void read_hardware(ObjectReader& root, HardwareConfig& hw, JsonErrors& errors) {
         hw.led_in_use = read_line(out, "led_in_use", errors);
         hw.led_denied = read_line(out, "led_denied", errors);
         hw.buzzer = read_line(out, "buzzer", errors);
+        hw.heartbeat = read_line(out, "heartbeat", errors);
+        hw.heartbeat_period_ms = static_cast<int>(
+            out.integer_or("heartbeat_period_ms", 50, 10'000, hw.heartbeat_period_ms));
+        if (out.has("heartbeat_period_ms") && !out.has("heartbeat"))
+            errors.add("hardware.outputs.heartbeat_period_ms", "needs hardware.outputs.heartbeat");
         out.reject_unknown_keys();
     } else if (hw.kind == HardwareKind::Gpio) {
         errors.add("hardware.outputs.relay", "is required");

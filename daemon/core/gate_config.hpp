@@ -87,6 +87,10 @@ struct HardwareConfig {
     std::optional<GpioLine> led_in_use;
     std::optional<GpioLine> led_denied;
     std::optional<GpioLine> buzzer;
+    // Dead-man output for a retriggerable monostable or a watchdog relay board: the event loop
+    // toggles it every heartbeat_period_ms; a stalled loop or a dead Pi stops the toggling.
+    std::optional<GpioLine> heartbeat;
+    int heartbeat_period_ms = 250;
     std::optional<InputLine> busy;
     std::vector<NamedInput> interlocks;
     std::optional<InputLine> card_present;

@@ -35,6 +35,7 @@ GpioGate::GpioGate(const HardwareConfig& config, EventLoop& loop, HardwareEvents
     add_output("led_in_use", config_.led_in_use, true);
     add_output("led_denied", config_.led_denied, true);
     add_output("buzzer", config_.buzzer, true);
+    add_output("heartbeat", config_.heartbeat, false);
     // An MFRC522's NRSTPD powers the chip down while low: the line is held inactive (out of
     // reset; configure it "active_low": true) for as long as the gate runs.
     if (config_.reader.type == ReaderType::Mfrc522)
@@ -127,6 +128,7 @@ Status GpioGate::start() {
     for (auto& slot : inputs_) acquire(slot);
     MonoMs now = clock_.monotonic();
     play(steady_, now);
+    if (config_.heartbeat) next_beat_ = now + config_.heartbeat_period_ms;
     if (!faults_.empty()) {
         log::error(kArea, std::to_string(faults_.size()) +
                               " GPIO line(s) missing: the gate starts in fault, relay off, "
@@ -398,8 +400,16 @@ void GpioGate::service() {
     }
     for (auto& slot : outputs_)
         if (slot.indicator && slot.player.advance(now)) write(slot, slot.player.level());
+    if (next_beat_ && *next_beat_ <= now) beat(now);
     if (retry_at_ && *retry_at_ <= now) retry();
     reschedule();
+}
+
+void GpioGate::beat(MonoMs now) {
+    if (auto* heartbeat = output("heartbeat")) write(*heartbeat, !heartbeat->level);
+    // From now, not from the missed deadline: a loop that stalled does not catch up with a
+    // burst of edges that would look like a healthy loop.
+    next_beat_ = now + config_.heartbeat_period_ms;
 }
 
 void GpioGate::reschedule() {
@@ -414,6 +424,7 @@ void GpioGate::reschedule() {
     for (const auto& slot : outputs_)
         if (slot.indicator && slot.port) consider(slot.player.next_change());
     consider(retry_at_);
+    consider(next_beat_);
     if (!next) {
         loop_.rearm(timer_, std::chrono::milliseconds(0));  // nothing due: no wake-ups
         return;

@@ -56,8 +56,8 @@ class GpioGate final : public Outputs {
     void indicate(Signal signal) override;
 
     // Does whatever is due by the clock: confirms debounced levels, steps LED and buzzer
-    // patterns, ends Wiegand frames, retries lost lines. The loop timer calls it; tests call it
-    // after moving a FakeClock.
+    // patterns, ends Wiegand frames, toggles the heartbeat line, retries lost lines. The loop timer
+    // calls it; tests call it after moving a FakeClock.
     void service();
 
     // Roles whose line is missing now ("relay", "interlock-lid").
@@ -115,6 +115,7 @@ class GpioGate final : public Outputs {
     MonoMs event_time(std::int64_t timestamp_ns) const;
 
     void play(Signal signal, MonoMs now);
+    void beat(MonoMs now);
     void reschedule();
 
     HardwareConfig config_;
@@ -133,6 +134,7 @@ class GpioGate final : public Outputs {
 
     EventLoop::TimerId timer_ = 0;
     std::optional<MonoMs> retry_at_;
+    std::optional<MonoMs> next_beat_;  // the heartbeat line's next toggle
     Signal steady_ = Signal::Ready;
     std::optional<MonoMs> transient_until_;
 };

@@ -93,11 +93,14 @@ Status GateApp::start() {
             inflight_ = 0;
             pump_outbox();
         } else {
-            loop_.rearm(resend_timer_,
-                        std::chrono::milliseconds(tuning_.resend_after.count() - waited));
+            loop_.arm(resend_timer_,
+                      std::chrono::milliseconds(tuning_.resend_after.count() - waited));
         }
     });
-    loop_.rearm(resend_timer_, std::chrono::milliseconds(0));
+    // Without these, session limits and resends would silently never happen: refuse to run.
+    if (!deadline_timer_ || !resend_timer_)
+        return fail("event loop", "cannot create the gate's timers (out of file descriptors?)");
+    loop_.disarm(resend_timer_);
 
     MqttOptions options;
     options.broker = config_.broker;
@@ -131,11 +134,11 @@ void GateApp::after_event() {
     if (!machine_ || !deadline_timer_) return;
     auto deadline = machine_->next_deadline();
     if (!deadline) {
-        loop_.rearm(deadline_timer_, std::chrono::milliseconds(0));  // nothing to wait for: sleep
+        loop_.disarm(deadline_timer_);  // nothing to wait for: sleep
         return;
     }
     auto delay = std::max<MonoMs>(1, *deadline - clock_.monotonic());
-    loop_.rearm(deadline_timer_, std::chrono::milliseconds(delay));
+    loop_.arm(deadline_timer_, std::chrono::milliseconds(delay));
 }
 
 void GateApp::badge_presented(const Uid& uid) {
@@ -197,10 +200,13 @@ Status GateApp::session_started(const SessionRecord& open) {
         log::error("journal", "cannot record a new session: " + stored.error().message());
         return stored;
     }
-    loop_.add_oneshot(std::chrono::milliseconds(0), [this, id = open.id] {
+    auto make_durable = [this, id = open.id] {
         if (auto s = journal_->make_durable(id); !s)
             log::warning("journal", "sync failed: " + s.error().message());
-    });
+    };
+    // Deferred to the next round so the relay is not held back by the sync; without a timer
+    // the sync happens now rather than never.
+    if (!loop_.add_oneshot(std::chrono::milliseconds(0), make_durable)) make_durable();
     log::info("session", open.id + " started for " + open.member + " (" + open.uid + ")");
     return {};
 }
@@ -216,16 +222,23 @@ void GateApp::session_ended(const SessionRecord& closed) {
         log::error("journal", "cannot move session " + closed.id + " to the outbox (" +
                                   s.error().message() + "); keeping it in memory and retrying");
         unjournaled_.push_back(closed);
-        loop_.add_oneshot(std::chrono::seconds(10), [this] { retry_unjournaled(); });
+        schedule_unjournaled_retry();
         return;
     }
     pump_outbox();
 }
 
+void GateApp::schedule_unjournaled_retry() {
+    if (!loop_.add_oneshot(std::chrono::seconds(10), [this] { retry_unjournaled(); }))
+        log::error("journal",
+                   "cannot create the retry timer: " + std::to_string(unjournaled_.size()) +
+                       " closed session(s) stay in memory until the next close");
+}
+
 void GateApp::retry_unjournaled() {
     while (!unjournaled_.empty()) {
         if (auto s = journal_->session_closed(unjournaled_.front()); !s) {
-            loop_.add_oneshot(std::chrono::seconds(10), [this] { retry_unjournaled(); });
+            schedule_unjournaled_retry();
             return;
         }
         unjournaled_.erase(unjournaled_.begin());
@@ -277,7 +290,7 @@ void GateApp::pump_outbox() {
     }
     if (was_idle && inflight_ > 0) {
         last_progress_ = clock_.monotonic();
-        loop_.rearm(resend_timer_, tuning_.resend_after);
+        loop_.arm(resend_timer_, tuning_.resend_after);
     }
 }
 
@@ -349,7 +362,7 @@ void GateApp::handle_ack(std::string_view payload) {
     inflight_ = std::max(0, inflight_ - *removed);
     last_progress_ = clock_.monotonic();
     log::debug("mqtt", std::to_string(*removed) + " session(s) acknowledged by the ledger");
-    if (inflight_ == 0) loop_.rearm(resend_timer_, std::chrono::milliseconds(0));
+    if (inflight_ == 0) loop_.disarm(resend_timer_);
     pump_outbox();
 }
 

@@ -72,6 +72,7 @@ class GateApp final : public GateListener, public HardwareEvents {
     void pump_outbox();
     void publish_status();
     void retry_unjournaled();
+    void schedule_unjournaled_retry();
 
     EventLoop& loop_;
     const Clock& clock_;

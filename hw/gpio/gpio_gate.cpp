@@ -53,7 +53,7 @@ GpioGate::GpioGate(const HardwareConfig& config, EventLoop& loop, HardwareEvents
     }
     timer_ = loop_.add_timer(std::chrono::hours(1), [this] { service(); });
     if (timer_ == 0) throw std::runtime_error("gpio: no timerfd for the GPIO timer");
-    loop_.rearm(timer_, std::chrono::milliseconds(0));
+    loop_.disarm(timer_);
 }
 
 GpioGate::~GpioGate() {
@@ -415,11 +415,11 @@ void GpioGate::reschedule() {
         if (slot.indicator && slot.port) consider(slot.player.next_change());
     consider(retry_at_);
     if (!next) {
-        loop_.rearm(timer_, std::chrono::milliseconds(0));  // nothing due: no wake-ups
+        loop_.disarm(timer_);  // nothing due: no wake-ups
         return;
     }
     MonoMs delay = std::max<MonoMs>(1, *next - clock_.monotonic());
-    loop_.rearm(timer_, std::chrono::milliseconds(delay));
+    loop_.arm(timer_, std::chrono::milliseconds(delay));
 }
 
 std::vector<std::string> GpioGate::faulted_roles() const {

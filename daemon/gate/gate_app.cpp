@@ -3,6 +3,7 @@
 #include <utility>
 
 #include "core/topics.hpp"
+#include "gate/hardware_change.hpp"
 #include "sys/log.hpp"
 
 namespace fabgate {
@@ -403,14 +404,16 @@ void GateApp::reload() {
             log::error("config", "reload refused, old config kept: " + e.message());
         return;
     }
+    if (auto changed = hardware_change(config_.hardware, fresh->hardware); !changed.empty()) {
+        log::error("config", "reload refused, old config kept: " + changed +
+                                 " changed, and hardware changes need a restart");
+        return;
+    }
     if (fresh->site != config_.site || fresh->machine != config_.machine ||
         fresh->journal != config_.journal || fresh->broker.host != config_.broker.host ||
-        fresh->broker.port != config_.broker.port ||
-        fresh->hardware.kind != config_.hardware.kind ||
-        fresh->hardware.busy.has_value() != config_.hardware.busy.has_value())
-        log::warning(
-            "config",
-            "site, machine, journal, broker and hardware changes take effect after a restart");
+        fresh->broker.port != config_.broker.port)
+        log::warning("config",
+                     "site, machine, journal and broker changes take effect after a restart");
     config_.policy = fresh->policy;
     config_.policy.has_busy_input = config_.hardware.busy.has_value();
     machine_->set_policy(config_.policy);

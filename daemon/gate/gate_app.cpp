@@ -13,15 +13,6 @@ std::string seconds(std::int64_t ms) {
     return std::to_string(ms / 1000) + " s";
 }
 
-std::string describe_session(const SessionRecord& s) {
-    std::string text = "session " + s.id + " (" + (s.member.empty() ? s.uid : s.member) +
-                       "): " + std::string(to_string(s.end_reason)) + ", powered " +
-                       seconds(s.powered_ms);
-    if (s.active_ms) text += ", active " + seconds(*s.active_ms);
-    if (!s.ended_by.empty()) text += ", by " + s.ended_by;
-    return text;
-}
-
 }  // namespace
 
 GateApp::GateApp(EventLoop& loop, const Clock& clock, IdSource& ids, GateConfig config,
@@ -38,6 +29,7 @@ GateApp::~GateApp() {
     if (!shutting_down_ && machine_) machine_->shutdown();
     mqtt_.reset();
     if (deadline_timer_) loop_.cancel_timer(deadline_timer_);
+    if (journal_retry_timer_) loop_.cancel_timer(journal_retry_timer_);
     if (resend_timer_) loop_.cancel_timer(resend_timer_);
     machine_.reset();
     outputs_.reset();  // releases the lines, relay off
@@ -53,32 +45,15 @@ Status GateApp::start() {
     outputs_ = std::move(*outputs);
     outputs_->set_relay(false);
 
-    auto journal = Journal::open(config_.journal);
-    if (!journal) return tl::unexpected(journal.error());
-    journal_.emplace(std::move(*journal));
-    auto interrupted = journal_->close_interrupted();
-    if (!interrupted) return tl::unexpected(interrupted.error());
-    for (const auto& s : *interrupted)
-        log::warning("gate", "closed at its last checkpoint after a crash or power cut: " +
-                                 describe_session(s));
-
     machine_ = std::make_unique<GateMachine>(config_.site, config_.machine, config_.policy, clock_,
                                              *outputs_, *this, ids_);
     for (auto& replay : std::exchange(early_events_, {})) replay();
 
-    auto cached = journal_->load_access_list();
-    if (!cached) return tl::unexpected(cached.error());
-    if (*cached) {
-        auto snapshot = decode_access_list((*cached)->payload);
-        if (snapshot)
-            (void)apply_access_list(*snapshot, (*cached)->payload, /*from_cache=*/true);
-        else
-            log::error("gate",
-                       "cached access list cannot be read (" + snapshot.error().message() +
-                           "); waiting for a new one from the broker, refusing badges until then");
-    } else {
-        log::notice("gate",
-                    "no access list yet: every badge is refused until one arrives from the broker");
+    // A journal that cannot be opened or recovered (a full disk, most often) is a fault, not an
+    // exit: the gate runs with the relay off and keeps trying (systemd would give up instead).
+    if (auto opened = open_journal(); !opened) {
+        device_fault(kJournalDevice, true, opened.error().message());
+        schedule_journal_retry();
     }
 
     deadline_timer_ = loop_.add_timer(std::chrono::hours(1), [this] {
@@ -122,7 +97,7 @@ Status GateApp::start() {
     mqtt_->subscribe(topic("commands"), 1);
     if (auto s = mqtt_->start(); !s) return s;
 
-    auto pending = journal_->outbox_size();
+    auto pending = journal_ ? journal_->outbox_size() : Result<std::int64_t>(0);
     log::info("gate",
               config_.machine + " ready: relay off, " + std::to_string(pending.value_or(0)) +
                   " session(s) waiting for delivery, access list version " +
@@ -193,58 +168,6 @@ void GateApp::device_fault(std::string_view device, bool faulted, std::string_vi
         log::notice("hardware", std::string(device) + " is back");
     machine_->device_fault(device, faulted, reason);
     after_event();
-}
-
-Status GateApp::session_started(const SessionRecord& open) {
-    auto stored = journal_->session_opened(open);
-    if (!stored) {
-        log::error("journal", "cannot record a new session: " + stored.error().message());
-        return stored;
-    }
-    auto make_durable = [this, id = open.id] {
-        if (auto s = journal_->make_durable(id); !s)
-            log::warning("journal", "sync failed: " + s.error().message());
-    };
-    // Deferred to the next round so the relay is not held back by the sync; without a timer
-    // the sync happens now rather than never.
-    if (!loop_.add_oneshot(std::chrono::milliseconds(0), make_durable)) make_durable();
-    log::info("session", open.id + " started for " + open.member + " (" + open.uid + ")");
-    return {};
-}
-
-void GateApp::session_checkpoint(const SessionRecord& open) {
-    if (auto s = journal_->checkpoint(open); !s)
-        log::warning("journal", "checkpoint failed: " + s.error().message());
-}
-
-void GateApp::session_ended(const SessionRecord& closed) {
-    log::info("session", describe_session(closed));
-    if (auto s = journal_->session_closed(closed); !s) {
-        log::error("journal", "cannot move session " + closed.id + " to the outbox (" +
-                                  s.error().message() + "); keeping it in memory and retrying");
-        unjournaled_.push_back(closed);
-        schedule_unjournaled_retry();
-        return;
-    }
-    pump_outbox();
-}
-
-void GateApp::schedule_unjournaled_retry() {
-    if (!loop_.add_oneshot(std::chrono::seconds(10), [this] { retry_unjournaled(); }))
-        log::error("journal",
-                   "cannot create the retry timer: " + std::to_string(unjournaled_.size()) +
-                       " closed session(s) stay in memory until the next close");
-}
-
-void GateApp::retry_unjournaled() {
-    while (!unjournaled_.empty()) {
-        if (auto s = journal_->session_closed(unjournaled_.front()); !s) {
-            schedule_unjournaled_retry();
-            return;
-        }
-        unjournaled_.erase(unjournaled_.begin());
-    }
-    pump_outbox();
 }
 
 void GateApp::status_changed(const MachineStatus& status) {
@@ -337,7 +260,7 @@ Status GateApp::apply_access_list(const AccessSnapshot& snapshot, const std::str
     }
     if (verifier_)
         if (auto s = verifier_(snapshot); !s) return refuse(s.error().message());
-    if (!from_cache)
+    if (!from_cache && journal_)
         if (auto s = journal_->store_access_list(list.version, payload); !s)
             log::warning("acl",
                          "applied but not cached (it will be fetched again after a restart): " +
@@ -355,6 +278,7 @@ void GateApp::handle_ack(std::string_view payload) {
         log::warning("mqtt", "ack ignored: " + ack.error().message());
         return;
     }
+    if (!journal_) return;  // unacknowledged sessions stay in the outbox and are resent
     auto removed = journal_->acknowledge(ack->ids);
     if (!removed) {
         log::error("journal", "cannot remove acknowledged sessions: " + removed.error().message());

@@ -1,3 +1,5 @@
+#include <signal.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -64,7 +66,7 @@ struct AppRig {
         list.entries[Uid::parse("A1").value()] = alice;
         REQUIRE(journal_db->store_access_list(3, encode(list)));
     }
-    void start() {
+    void start(GateTuning tuning = {}) {
         auto config = load_gate_config_file(config_path);
         REQUIRE(config);
         gate = std::make_unique<GateApp>(
@@ -74,7 +76,7 @@ struct AppRig {
                 outputs = made.get();
                 return Result<std::unique_ptr<Outputs>>(std::move(made));
             },
-            config_path);
+            config_path, tuning);
         REQUIRE(gate->start());
     }
     void badge() { gate->badge_presented(Uid::parse("A1").value()); }
@@ -83,7 +85,75 @@ struct AppRig {
         gate->machine().tick();
     }
 };
+// The disk is "full" while it lives: no file of this process may grow (RLIMIT_FSIZE), and the
+// write that tries fails with EFBIG instead of raising SIGXFSZ.
+class FullDisk {
+  public:
+    FullDisk() {
+        REQUIRE(getrlimit(RLIMIT_FSIZE, &saved_) == 0);
+        old_handler_ = signal(SIGXFSZ, SIG_IGN);
+        rlimit none = saved_;
+        none.rlim_cur = 0;
+        REQUIRE(setrlimit(RLIMIT_FSIZE, &none) == 0);
+    }
+    ~FullDisk() { free_space(); }
+    void free_space() {
+        if (freed_) return;
+        freed_ = true;
+        setrlimit(RLIMIT_FSIZE, &saved_);
+        signal(SIGXFSZ, old_handler_);
+    }
+
+  private:
+    rlimit saved_{};
+    sighandler_t old_handler_ = SIG_DFL;
+    bool freed_ = false;
+};
+
 }  // namespace
+
+TEST_CASE("a full disk at start: the gate runs in fault, relay off, and recovers by itself") {
+    log::set_threshold(log::Level::Error);
+    AppRig rig;
+    rig.write_config(R"({"interlocks": []})", "{}");
+    rig.seed_access_list();
+    {
+        // A session the power cut left open: recovering it must write to the journal.
+        auto journal = Journal::open(rig.journal());
+        REQUIRE(journal);
+        SessionRecord open;
+        open.id = "019364c1-8a2b-7c3d-9e4f-0a1b2c3d4e5f";
+        open.site = "lab";
+        open.machine = "laser-1";
+        open.uid = "A1";
+        open.member = "alice";
+        open.started_at = rig.clock.wall().unix_ms - 60'000;
+        open.ended_at = open.started_at;
+        REQUIRE(journal->session_opened(open));
+        REQUIRE(journal->make_durable(open.id));
+    }
+    GateTuning tuning;
+    tuning.journal_retry = std::chrono::milliseconds(20);
+    FullDisk disk;
+    rig.start(tuning);  // REQUIREs that start() succeeds: the gate does not exit
+    CHECK(rig.gate->machine().status().state == MachineState::Fault);
+    CHECK(rig.gate->machine().status().detail == "journal lost");
+    CHECK_FALSE(rig.outputs->relay);
+    rig.badge();
+    CHECK_FALSE(rig.outputs->relay);                    // refused: nothing could record the session
+    for (int i = 0; i < 5; ++i) rig.loop.run_once(30);  // retries on a full disk change nothing
+    CHECK(rig.gate->machine().status().state == MachineState::Fault);
+
+    disk.free_space();
+    for (int i = 0; i < 20 && rig.gate->machine().status().state == MachineState::Fault; ++i)
+        rig.loop.run_once(50);
+    CHECK(rig.gate->machine().status().state == MachineState::Idle);
+    CHECK_FALSE(rig.outputs->relay);
+    CHECK(rig.gate->journal().outbox_size().value_or(-1) == 1);  // the interrupted session
+    CHECK(rig.gate->machine().access_list() != nullptr);         // the cached list, loaded late
+    rig.badge();
+    CHECK(rig.outputs->relay);
+}
 
 TEST_CASE("an interlock already open while the hardware starts leaves the gate in fault") {
     log::set_threshold(log::Level::Error);

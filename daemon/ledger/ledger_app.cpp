@@ -56,7 +56,7 @@ Status LedgerApp::start() {
 
     // Armed on the first pending message, disarmed by flush().
     flush_timer_ = loop_.add_timer(std::chrono::hours(24), [this] { flush(); });
-    loop_.rearm(flush_timer_, std::chrono::milliseconds(0));
+    loop_.disarm(flush_timer_);
     poll_timer_ = loop_.add_timer(
         std::chrono::milliseconds(config_.acl_poll_ms), [this] { poll_database(); },
         std::chrono::milliseconds(config_.acl_poll_ms));
@@ -107,20 +107,20 @@ void LedgerApp::on_message(std::string_view topic, std::string_view payload) {
     if (pending_count_ >= static_cast<std::size_t>(config_.batch_max_messages)) {
         flush();
     } else if (!flush_armed_) {
-        flush_armed_ = loop_.rearm(flush_timer_, std::chrono::milliseconds(config_.batch_max_ms));
+        flush_armed_ = loop_.arm(flush_timer_, std::chrono::milliseconds(config_.batch_max_ms));
     }
 }
 
 void LedgerApp::flush() {
     if (flush_armed_) {
-        loop_.rearm(flush_timer_, std::chrono::milliseconds(0));
+        loop_.disarm(flush_timer_);
         flush_armed_ = false;
     }
     if (pending_count_ == 0 || !db_) return;
     auto now_mono = clock_.monotonic();
     if (now_mono < retry_at_) {
         // The database failed a moment ago (locked by a long fabctl job, disk full): wait.
-        flush_armed_ = loop_.rearm(flush_timer_, std::chrono::milliseconds(retry_at_ - now_mono));
+        flush_armed_ = loop_.arm(flush_timer_, std::chrono::milliseconds(retry_at_ - now_mono));
         return;
     }
     IngestBatch batch = std::move(pending_);
@@ -149,7 +149,7 @@ void LedgerApp::flush() {
             append(batch.unknown_badges, pending_.unknown_badges);
             pending_ = std::move(batch);
             pending_count_ += held;
-            flush_armed_ = loop_.rearm(flush_timer_, std::chrono::milliseconds(kRetryDelayMs));
+            flush_armed_ = loop_.arm(flush_timer_, std::chrono::milliseconds(kRetryDelayMs));
         }
         return;
     }

@@ -76,6 +76,9 @@ Status MqttLink::start() {
     misc_timer_ = loop_.add_timer(
         misc_period,
         [this] {
+            // No socket and no reconnect pending happens only when the reconnect timer could
+            // not be made: this round retries instead, so the link never stays down for good.
+            if (watched_fd_ < 0 && !reconnect_timer_ && !stopping_) connect_now();
             if (mosq_ && watched_fd_ >= 0) {
                 int rc = mosquitto_loop_misc(mosq_);
                 if (rc != MOSQ_ERR_SUCCESS && rc != MOSQ_ERR_NO_CONN) lost(mosquitto_strerror(rc));
@@ -83,6 +86,7 @@ Status MqttLink::start() {
             }
         },
         misc_period);
+    if (!misc_timer_) return fail("mqtt", "cannot create the keepalive timer");
     connect_now();
     return {};
 }
@@ -107,6 +111,8 @@ void MqttLink::schedule_reconnect() {
         reconnect_timer_ = 0;
         connect_now();
     });
+    if (!reconnect_timer_)
+        log::error("mqtt", "cannot create the reconnect timer: retrying from the keepalive timer");
     backoff_ = std::min(backoff_ * 2, options_.max_backoff);
 }
 

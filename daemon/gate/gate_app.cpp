@@ -81,11 +81,17 @@ Status GateApp::start() {
     MqttOptions options;
     options.broker = config_.broker;
     options.clean_session = true;  // access lists are retained; missed acks lead to a resend
-    MachineStatus offline;
-    offline.state = MachineState::Offline;
-    offline.detail = "gate disconnected";
-    options.will = MqttWill{topic("state"), encode(offline), true};
     mqtt_ = std::make_unique<MqttLink>(loop_, options);
+    // The broker publishes the will when the gate vanishes, so it can only say what was true
+    // at the connection it replaces: when the gate (re)connected, and the list it held then.
+    mqtt_->set_will_source([this] {
+        MachineStatus offline;
+        offline.state = MachineState::Offline;
+        offline.since = clock_.wall().unix_ms;
+        offline.acl_version = machine_->access_list() ? machine_->access_list()->version : 0;
+        offline.detail = "gate disconnected";
+        return MqttWill{topic("state"), encode(offline), true};
+    });
     mqtt_->on_connected([this] { on_connected(); });
     mqtt_->on_disconnected([this] {
         sent_seq_ = 0;
@@ -182,7 +188,10 @@ void GateApp::status_changed(const MachineStatus& status) {
 
 void GateApp::badge_event(const GateEvent& event) {
     if (!mqtt_ || !mqtt_->connected()) return;  // the refusal is in the log either way
-    (void)mqtt_->publish(topic("events"), encode(event), 1, false);
+    // QoS 0, as docs/protocol.md says: events are advice (the log has every refusal), they are
+    // not journaled, the ledger subscribes at QoS 0 anyway, and a QoS 1 burst of refusals would
+    // take in-flight slots that sessions need.
+    (void)mqtt_->publish(topic("events"), encode(event), 0, false);
 }
 
 void GateApp::publish_status() {
@@ -310,6 +319,7 @@ void GateApp::shutdown() {
         MachineStatus offline;
         offline.state = MachineState::Offline;
         offline.since = clock_.wall().unix_ms;
+        offline.acl_version = machine_->access_list() ? machine_->access_list()->version : 0;
         offline.detail = "gate stopped";
         (void)mqtt_->publish(topic("state"), encode(offline), 1, true);
     }

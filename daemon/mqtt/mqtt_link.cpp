@@ -65,11 +65,6 @@ Status MqttLink::start() {
             return fail("broker.tls",
                         std::string("cannot load TLS files: ") + mosquitto_strerror(rc));
     }
-    if (options_.will) {
-        const auto& w = *options_.will;
-        mosquitto_will_set(mosq_, w.topic.c_str(), static_cast<int>(w.payload.size()),
-                           w.payload.data(), 1, w.retain);
-    }
     // PINGREQ is sent from loop_misc once keepalive passes without traffic; calling it four
     // times per keepalive keeps the broker's 1.5 x keepalive limit well clear.
     auto misc_period = std::chrono::milliseconds(options_.broker.keepalive_s * 250);
@@ -94,6 +89,7 @@ Status MqttLink::start() {
 void MqttLink::connect_now() {
     reconnect_timer_ = 0;
     if (stopping_) return;
+    apply_will();
     const auto& b = options_.broker;
     int rc = mosquitto_connect_async(mosq_, b.host.c_str(), b.port, b.keepalive_s);
     if (rc != MOSQ_ERR_SUCCESS) {
@@ -103,6 +99,16 @@ void MqttLink::connect_now() {
         return;
     }
     watch_socket();
+}
+
+void MqttLink::apply_will() {
+    if (will_source_) options_.will = will_source_();
+    if (!options_.will) return;
+    const auto& w = *options_.will;
+    int rc = mosquitto_will_set(mosq_, w.topic.c_str(), static_cast<int>(w.payload.size()),
+                                w.payload.data(), 1, w.retain);
+    if (rc != MOSQ_ERR_SUCCESS)
+        log::warning("mqtt", std::string("last will not set: ") + mosquitto_strerror(rc));
 }
 
 void MqttLink::schedule_reconnect() {

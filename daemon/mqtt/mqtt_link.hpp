@@ -49,6 +49,10 @@ class MqttLink {
     // Called when the broker acknowledged a QoS 1 publish (PUBACK): the broker has it.
     void on_published(std::function<void(int mid)> handler) { on_published_ = std::move(handler); }
 
+    // Builds the last will afresh before every connection attempt (it replaces
+    // MqttOptions::will), so it can say what the gate knew when it last connected.
+    void set_will_source(std::function<MqttWill()> source) { will_source_ = std::move(source); }
+
     // Starts connecting; failures are retried in the background.
     Status start();
     // Disconnects cleanly (no last will) after flushing what can be flushed.
@@ -79,6 +83,7 @@ class MqttLink {
 
     void connect_now();
     void schedule_reconnect();
+    void apply_will();
     void watch_socket();
     void unwatch_socket();
     void update_write_interest();
@@ -101,6 +106,7 @@ class MqttLink {
     std::function<void()> on_disconnected_;
     MessageHandler on_message_;
     std::function<void(int)> on_published_;
+    std::function<MqttWill()> will_source_;
 };
 
 }  // namespace fabgate

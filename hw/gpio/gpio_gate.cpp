@@ -137,8 +137,9 @@ Status GpioGate::start() {
     play(steady_, now);
     if (config_.heartbeat) next_beat_ = now + config_.heartbeat_period_ms;
     if (!faults_.empty()) {
-        log::error(kArea, std::to_string(faults_.size()) +
-                              " GPIO line(s) missing: the gate starts in fault, relay off, "
+        log::error(kArea, std::to_string(faults_.size()) + " GPIO line(s) missing: " +
+                              (safety_fault() ? "the gate starts in fault, relay off, "
+                                              : "the gate runs without those LEDs or buzzer, ") +
                               "and retries every " +
                               std::to_string(options_.retry_interval.count()) + " ms");
         retry_at_ = now + options_.retry_interval.count();

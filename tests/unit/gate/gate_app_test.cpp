@@ -10,8 +10,10 @@
 #include "gate/gate_app.hpp"
 #include "sys/log.hpp"
 #include "sys/session_ids.hpp"
+#include "test_support.hpp"
 
 using namespace fabgate;
+using namespace std::chrono_literals;
 
 namespace {
 struct NullOutputs final : Outputs {
@@ -43,10 +45,12 @@ struct AppRig {
     }
     std::string journal() const { return (dir / "journal.db").string(); }
 
+    int broker_port = 1;  // nobody there: offline
+
     void write_config(const std::string& inputs, const std::string& policy) {
         std::ofstream(config_path) << R"({"site": "lab", "machine": "laser-1",
-            "broker": {"host": "127.0.0.1", "port": 1}, "journal": ")"
-                                   << journal() << R"(",
+            "broker": {"host": "127.0.0.1", "client_id": "gate-laser-1", "port": )"
+                                   << broker_port << R"(}, "journal": ")" << journal() << R"(",
             "hardware": {"kind": "sim", "reader": {"type": "sim"}, "inputs": )"
                                    << inputs << R"(}, "policy": )" << policy << "}";
     }
@@ -225,4 +229,38 @@ TEST_CASE("a reloaded policy applies from the next session, never to the running
     REQUIRE(rig.outputs->relay);
     rig.advance_s(601);
     CHECK_FALSE(rig.outputs->relay);
+}
+
+TEST_CASE("the last will says when the gate last connected and which list it held") {
+    test::TestBroker broker;
+    log::set_threshold(log::Level::Error);
+    AppRig rig;
+    rig.broker_port = broker.port();
+    rig.write_config(R"({"interlocks": []})", "{}");
+    rig.seed_access_list();
+    rig.clock.advance(5000);
+    auto connected_at = rig.clock.wall().unix_ms;
+    rig.start();
+    test::TestClient watcher(broker.port(), "watcher");
+    watcher.subscribe("fabgate/lab/machines/laser-1/state");
+    REQUIRE(watcher.connect());
+    REQUIRE(test::wait_until(
+        rig.loop, [&] { return rig.gate->broker_connected(); }, 5s));
+    rig.clock.advance(60'000);  // time passes; the will was fixed at the connection
+
+    // Another client taking the gate's id drops it without a DISCONNECT: the will goes out.
+    test::TestClient usurper(broker.port(), "gate-laser-1");
+    REQUIRE(usurper.connect());
+    auto offline = [&] {
+        for (const auto& h : watcher.on("fabgate/lab/machines/laser-1/state"))
+            if (h.payload.find("\"offline\"") != std::string::npos) return h.payload;
+        return std::string();
+    };
+    REQUIRE(watcher.wait([&] { return !offline().empty(); }));
+    auto status = decode_status(offline());
+    REQUIRE(status);
+    CHECK(status->state == MachineState::Offline);
+    CHECK(status->since == connected_at);
+    CHECK(status->acl_version == 3);
+    CHECK(status->detail == "gate disconnected");
 }

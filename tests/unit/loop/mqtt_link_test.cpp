@@ -125,3 +125,43 @@ TEST_CASE("an exception thrown by a message handler is logged; the link goes on 
     CHECK(outcome.destroyed);
     CHECK(log_text.find("fault in message callback: std::bad_alloc") != std::string::npos);
 }
+
+TEST_CASE("the last will is built afresh before every connection") {
+    test::TestBroker broker;
+    log::set_threshold(log::Level::Error);
+    EventLoop loop;
+    MqttOptions options;
+    options.broker.port = broker.port();
+    options.broker.client_id = "gate-with-will";
+    options.min_backoff = 100ms;
+    options.max_backoff = 200ms;
+    MqttLink link(loop, options);
+    int connects = 0;
+    link.set_will_source([&] {
+        ++connects;
+        return MqttWill{"test/will", "offline after connect " + std::to_string(connects), true};
+    });
+    REQUIRE(link.start());
+    test::TestClient watcher(broker.port(), "watcher");
+    watcher.subscribe("test/will");
+    REQUIRE(watcher.connect());
+    REQUIRE(test::wait_until(
+        loop, [&] { return link.connected(); }, 5s));
+
+    // Another client taking the id over drops the link without a DISCONNECT: the broker
+    // publishes its will. The link then reconnects, with a new will.
+    auto kick = [&] {
+        test::TestClient usurper(broker.port(), "gate-with-will");
+        REQUIRE(usurper.connect());
+        REQUIRE(test::wait_until(
+            loop, [&] { return !link.connected(); }, 5s));
+    };
+    kick();
+    REQUIRE(watcher.wait([&] { return watcher.on("test/will").size() >= 1; }));
+    CHECK(watcher.on("test/will")[0].payload == "offline after connect 1");
+    REQUIRE(test::wait_until(
+        loop, [&] { return link.connected(); }, 5s));
+    kick();
+    REQUIRE(watcher.wait([&] { return watcher.on("test/will").size() >= 2; }));
+    CHECK(watcher.on("test/will")[1].payload == "offline after connect 2");
+}

@@ -1,6 +1,7 @@
 #include "ledger/ledger_app.hpp"
 
 #include <map>
+#include <utility>
 
 #include "core/topics.hpp"
 #include "ledger/acks.hpp"
@@ -57,18 +58,23 @@ Status LedgerApp::start() {
     // Armed on the first pending message, disarmed by flush().
     flush_timer_ = loop_.add_timer(std::chrono::hours(24), [this] { flush(); });
     loop_.rearm(flush_timer_, std::chrono::milliseconds(0));
+    if (!flush_timer_ || !arm_acl_timers()) return fail("ledger", "cannot create timers");
+    log::notice("ledger", "database " + config_.database + " open (schema " +
+                              std::to_string(db_->database().schema_version()) + "), client id " +
+                              config_.broker.client_id);
+    return link_->start();
+}
+
+bool LedgerApp::arm_acl_timers() {
+    for (auto* id : {&poll_timer_, &refresh_timer_})
+        if (*id) loop_.cancel_timer(std::exchange(*id, 0));
     poll_timer_ = loop_.add_timer(
         std::chrono::milliseconds(config_.acl_poll_ms), [this] { poll_database(); },
         std::chrono::milliseconds(config_.acl_poll_ms));
     refresh_timer_ = loop_.add_timer(
         std::chrono::seconds(config_.acl_refresh_s), [this] { refresh_access_lists(false); },
         std::chrono::seconds(config_.acl_refresh_s));
-    if (!flush_timer_ || !poll_timer_ || !refresh_timer_)
-        return fail("ledger", "cannot create timers");
-    log::notice("ledger", "database " + config_.database + " open (schema " +
-                              std::to_string(db_->database().schema_version()) + "), client id " +
-                              config_.broker.client_id);
-    return link_->start();
+    return poll_timer_ && refresh_timer_;
 }
 
 void LedgerApp::on_message(std::string_view topic, std::string_view payload) {

@@ -54,6 +54,10 @@ class LedgerApp {
     void shutdown();
     // After the loop stopped: lets queued acks reach the broker (bounded), then disconnects.
     void drain();
+    // SIGHUP with a config that parsed: applies batching, polling, refresh and busy timeout
+    // at once, logs each other changed field as waiting for a restart, and republishes every
+    // access list. The caller applies log_level.
+    void reload(const LedgerConfig& fresh);
 
     const LedgerCounters& counters() const { return counters_; }
 
@@ -66,6 +70,7 @@ class LedgerApp {
     // false: some list could not be built or recorded (database busy): retried on next poll.
     bool rebuild_and_publish(bool republish);
     bool publish_list(const AccessList& list);
+    bool arm_acl_timers();
 
     EventLoop& loop_;
     const Clock& clock_;

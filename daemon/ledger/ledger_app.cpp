@@ -11,9 +11,6 @@ namespace fabgate::ledger {
 namespace {
 
 constexpr MonoMs kRetryDelayMs = 1000;
-// A gate reporting a version beyond this is not believed: outbidding it could overflow, and no
-// ledger publishes that many lists.
-constexpr std::int64_t kMaxAclVersion = 1'000'000'000'000;
 // Messages held in memory while the database refuses writes (about 0.5 KB each).
 constexpr std::size_t kMaxHeldMessages = 200'000;
 
@@ -176,17 +173,22 @@ void LedgerApp::flush() {
                                       batch.sessions[n].topic + ": " + o.reason);
     }
     send_acks(batch, *summary);
-    for (const auto& st : batch.states) {
-        auto latest = db_->latest_acl_version(st.site, st.machine);
-        if (latest && st.status.acl_version > (*latest ? (*latest)->version : 0) &&
-            st.status.acl_version <= kMaxAclVersion) {
-            log::warning("ledger", st.site + "/" + st.machine + " runs access list version " +
-                                       std::to_string(st.status.acl_version) +
-                                       ", above the database's: publishing a higher one");
-            refresh_access_lists(false);
-            break;
-        }
-    }
+    for (const auto& st : batch.states) warn_if_unsigned_version(st);
+}
+
+// A state message is not signed: anyone with a gate's login can claim any version. Following
+// it would let a forged report push every later version up (or to overflow), so the next
+// version is always our own highest + 1, and a report above it is only logged.
+void LedgerApp::warn_if_unsigned_version(const StateUpdate& st) {
+    auto latest = db_->latest_acl_version(st.site, st.machine);
+    auto signed_up_to = latest && *latest ? (*latest)->version : 0;
+    if (!latest || st.status.acl_version <= signed_up_to) return;
+    log::warning("ledger", st.site + "/" + st.machine + " reports access list version " +
+                               std::to_string(st.status.acl_version) +
+                               ", above the highest this ledger signed (" +
+                               std::to_string(signed_up_to) +
+                               "): not followed (a forged state, or a database restored from an "
+                               "older backup)");
 }
 
 void LedgerApp::send_acks(const IngestBatch& batch, const IngestSummary& summary) {
@@ -235,13 +237,6 @@ bool LedgerApp::rebuild_and_publish(bool republish) {
         log::warning("ledger", "cannot read machines: " + machines.error().message());
         return false;
     }
-    // A gate may hold a higher version than our database knows (the database was restored
-    // from a backup): the next version must beat what the gate reports, or it refuses it.
-    std::map<std::pair<std::string, std::string>, std::int64_t> reported;
-    if (auto states = db_->machine_states(); states)
-        for (const auto& st : *states)
-            if (st.status.acl_version <= kMaxAclVersion)
-                reported[{st.site, st.machine}] = st.status.acl_version;
     UnixMs now = clock_.wall().unix_ms;
     auto lists = db_->build_access_lists(*machines, now);
     if (!lists) {
@@ -261,9 +256,8 @@ bool LedgerApp::rebuild_and_publish(bool republish) {
         }
         auto hash = acl_content_hash(*list);
         auto key = std::make_pair(m.site, m.id);
-        auto gate_version = reported.count(key) ? reported[key] : 0;
         auto known = *latest ? (*latest)->version : 0;
-        if (*latest && (*latest)->content_hash == hash && known >= gate_version) {
+        if (*latest && (*latest)->content_hash == hash) {
             if (!republish && published_.count(key)) continue;
             // Same content, same version and time: the same bytes as the retained copy.
             list->version = (*latest)->version;
@@ -271,7 +265,7 @@ bool LedgerApp::rebuild_and_publish(bool republish) {
         } else {
             AclVersionRow row{m.site,
                               m.id,
-                              std::max(known, gate_version) + 1,
+                              known + 1,
                               hash,
                               std::max(now, *latest ? (*latest)->published_at : 0),
                               static_cast<std::int64_t>(list->entries.size())};

@@ -64,6 +64,7 @@ class LedgerApp {
   private:
     void on_message(std::string_view topic, std::string_view payload);
     void flush();
+    void warn_if_unsigned_version(const StateUpdate& st);
     void send_acks(const IngestBatch& batch, const IngestSummary& summary);
     void poll_database();
     void refresh_access_lists(bool republish);

@@ -1,6 +1,4 @@
 // fabledger: the central billing store. Thin: arguments, config, then the loop.
-#include <sys/stat.h>
-
 #include <csignal>
 #include <fstream>
 #include <iostream>
@@ -33,19 +31,8 @@ int generate_signing_key(const std::string& path) {
         std::cerr << pair.error().message() << "\n";
         return 1;
     }
-    struct stat st {};
-    if (stat(path.c_str(), &st) == 0) {
-        std::cerr
-            << path
-            << ": exists; refusing to overwrite a signing key (gates trust its public half)\n";
-        return 1;
-    }
-    mode_t old = umask(0077);
-    std::ofstream out(path);
-    umask(old);
-    out << acl_signature::to_hex(pair->secret_key) << "\n";
-    if (!out.flush()) {
-        std::cerr << path << ": cannot write\n";
+    if (auto written = acl_signature::write_secret_key_file(path, pair->secret_key); !written) {
+        std::cerr << written.error().message() << "\n";
         return 1;
     }
     std::cout << "secret key written to " << path << " (keep it on the ledger host only)\n"
@@ -68,25 +55,51 @@ Result<ledger::AclSigner> load_signer(const std::string& path) {
         [key](const AccessList& list) { return acl_signature::sign(list, key); });
 }
 
+// The command line's overrides, applied to the file's config at start and at every reload.
+struct Overrides {
+    std::string database;
+    int broker_port = 0;
+    bool verbose = false;
+    void apply(ledger::LedgerConfig& cfg) const {
+        if (!database.empty()) cfg.database = database;
+        if (broker_port) cfg.broker.port = broker_port;
+    }
+    log::Level level(const ledger::LedgerConfig& cfg) const {
+        return verbose ? log::Level::Debug : level_from(cfg.log_level);
+    }
+};
+
+// SIGHUP (systemctl reload): a config that does not parse changes nothing.
+void reload(const std::string& path, const Overrides& overrides, ledger::LedgerApp& ledger) {
+    auto fresh = ledger::load_ledger_config_file(path);
+    if (!fresh) {
+        for (const auto& e : fresh.error())
+            log::error("config", "reload refused, old config kept: " + e.message());
+        return;
+    }
+    overrides.apply(*fresh);
+    ledger.reload(*fresh);  // says what it applied under the old log level
+    log::set_threshold(overrides.level(*fresh));
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
     CLI::App app{"fabledger: stores every FabGate session exactly once and publishes access lists"};
-    std::string config_path, check_path, database;
-    int broker_port = 0;
-    bool verbose = false;
+    std::string config_path, check_path;
+    Overrides overrides;
     app.add_option("-c,--config", config_path,
                    "ledger config file (JSON), e.g. config/ledger.json");
     app.add_option("--check-config", check_path,
                    "validate a config file, naming every problem, and exit");
-    app.add_option("--database", database, "ledger database file (overrides the config)");
-    app.add_option("--broker-port", broker_port, "broker port (overrides the config)")
+    app.add_option("--database", overrides.database, "ledger database file (overrides the config)");
+    app.add_option("--broker-port", overrides.broker_port, "broker port (overrides the config)")
         ->check(CLI::Range(1, 65535));
     std::string keygen_path;
     app.add_option(
         "--generate-signing-key", keygen_path,
         "create an Ed25519 key for signing access lists in FILE, print its public half, and exit");
-    app.add_flag("-v,--verbose", verbose, "debug log lines");
+    app.add_flag("-v,--verbose", overrides.verbose, "debug log lines");
     CLI11_PARSE(app, argc, argv);
     if (!keygen_path.empty()) return generate_signing_key(keygen_path);
 
@@ -111,11 +124,10 @@ int main(int argc, char** argv) {
         for (const auto& e : config.error()) std::cerr << e.message() << "\n";
         return 1;
     }
-    if (!database.empty()) config->database = database;
-    if (broker_port) config->broker.port = broker_port;
+    overrides.apply(*config);
 
     log::set_component("fabledger");
-    log::set_threshold(verbose ? log::Level::Debug : level_from(config->log_level));
+    log::set_threshold(overrides.level(*config));
 
     try {
         EventLoop loop;
@@ -134,6 +146,7 @@ int main(int argc, char** argv) {
         ledger::LedgerApp ledger(loop, clock, *config, signer);
         (void)loop.on_signal(SIGTERM, [&] { ledger.shutdown(); });
         (void)loop.on_signal(SIGINT, [&] { ledger.shutdown(); });
+        (void)loop.on_signal(SIGHUP, [&] { reload(config_path, overrides, ledger); });
         std::signal(SIGPIPE, SIG_IGN);
         if (auto s = ledger.start(); !s) {
             log::error("ledger", "cannot start: " + s.error().message());

@@ -1,6 +1,7 @@
 #include "ledger/ledger_app.hpp"
 
 #include <map>
+#include <utility>
 
 #include "core/topics.hpp"
 #include "ledger/acks.hpp"
@@ -10,9 +11,6 @@ namespace fabgate::ledger {
 namespace {
 
 constexpr MonoMs kRetryDelayMs = 1000;
-// A gate reporting a version beyond this is not believed: outbidding it could overflow, and no
-// ledger publishes that many lists.
-constexpr std::int64_t kMaxAclVersion = 1'000'000'000'000;
 // Messages held in memory while the database refuses writes (about 0.5 KB each).
 constexpr std::size_t kMaxHeldMessages = 200'000;
 
@@ -57,18 +55,23 @@ Status LedgerApp::start() {
     // Armed on the first pending message, disarmed by flush().
     flush_timer_ = loop_.add_timer(std::chrono::hours(24), [this] { flush(); });
     loop_.disarm(flush_timer_);
+    if (!flush_timer_ || !arm_acl_timers()) return fail("ledger", "cannot create timers");
+    log::notice("ledger", "database " + config_.database + " open (schema " +
+                              std::to_string(db_->database().schema_version()) + "), client id " +
+                              config_.broker.client_id);
+    return link_->start();
+}
+
+bool LedgerApp::arm_acl_timers() {
+    for (auto* id : {&poll_timer_, &refresh_timer_})
+        if (*id) loop_.cancel_timer(std::exchange(*id, 0));
     poll_timer_ = loop_.add_timer(
         std::chrono::milliseconds(config_.acl_poll_ms), [this] { poll_database(); },
         std::chrono::milliseconds(config_.acl_poll_ms));
     refresh_timer_ = loop_.add_timer(
         std::chrono::seconds(config_.acl_refresh_s), [this] { refresh_access_lists(false); },
         std::chrono::seconds(config_.acl_refresh_s));
-    if (!flush_timer_ || !poll_timer_ || !refresh_timer_)
-        return fail("ledger", "cannot create timers");
-    log::notice("ledger", "database " + config_.database + " open (schema " +
-                              std::to_string(db_->database().schema_version()) + "), client id " +
-                              config_.broker.client_id);
-    return link_->start();
+    return poll_timer_ && refresh_timer_;
 }
 
 void LedgerApp::on_message(std::string_view topic, std::string_view payload) {
@@ -170,17 +173,22 @@ void LedgerApp::flush() {
                                       batch.sessions[n].topic + ": " + o.reason);
     }
     send_acks(batch, *summary);
-    for (const auto& st : batch.states) {
-        auto latest = db_->latest_acl_version(st.site, st.machine);
-        if (latest && st.status.acl_version > (*latest ? (*latest)->version : 0) &&
-            st.status.acl_version <= kMaxAclVersion) {
-            log::warning("ledger", st.site + "/" + st.machine + " runs access list version " +
-                                       std::to_string(st.status.acl_version) +
-                                       ", above the database's: publishing a higher one");
-            refresh_access_lists(false);
-            break;
-        }
-    }
+    for (const auto& st : batch.states) warn_if_unsigned_version(st);
+}
+
+// A state message is not signed: anyone with a gate's login can claim any version. Following
+// it would let a forged report push every later version up (or to overflow), so the next
+// version is always our own highest + 1, and a report above it is only logged.
+void LedgerApp::warn_if_unsigned_version(const StateUpdate& st) {
+    auto latest = db_->latest_acl_version(st.site, st.machine);
+    auto signed_up_to = latest && *latest ? (*latest)->version : 0;
+    if (!latest || st.status.acl_version <= signed_up_to) return;
+    log::warning("ledger", st.site + "/" + st.machine + " reports access list version " +
+                               std::to_string(st.status.acl_version) +
+                               ", above the highest this ledger signed (" +
+                               std::to_string(signed_up_to) +
+                               "): not followed (a forged state, or a database restored from an "
+                               "older backup)");
 }
 
 void LedgerApp::send_acks(const IngestBatch& batch, const IngestSummary& summary) {
@@ -229,13 +237,6 @@ bool LedgerApp::rebuild_and_publish(bool republish) {
         log::warning("ledger", "cannot read machines: " + machines.error().message());
         return false;
     }
-    // A gate may hold a higher version than our database knows (the database was restored
-    // from a backup): the next version must beat what the gate reports, or it refuses it.
-    std::map<std::pair<std::string, std::string>, std::int64_t> reported;
-    if (auto states = db_->machine_states(); states)
-        for (const auto& st : *states)
-            if (st.status.acl_version <= kMaxAclVersion)
-                reported[{st.site, st.machine}] = st.status.acl_version;
     UnixMs now = clock_.wall().unix_ms;
     auto lists = db_->build_access_lists(*machines, now);
     if (!lists) {
@@ -255,9 +256,8 @@ bool LedgerApp::rebuild_and_publish(bool republish) {
         }
         auto hash = acl_content_hash(*list);
         auto key = std::make_pair(m.site, m.id);
-        auto gate_version = reported.count(key) ? reported[key] : 0;
         auto known = *latest ? (*latest)->version : 0;
-        if (*latest && (*latest)->content_hash == hash && known >= gate_version) {
+        if (*latest && (*latest)->content_hash == hash) {
             if (!republish && published_.count(key)) continue;
             // Same content, same version and time: the same bytes as the retained copy.
             list->version = (*latest)->version;
@@ -265,7 +265,7 @@ bool LedgerApp::rebuild_and_publish(bool republish) {
         } else {
             AclVersionRow row{m.site,
                               m.id,
-                              std::max(known, gate_version) + 1,
+                              known + 1,
                               hash,
                               std::max(now, *latest ? (*latest)->published_at : 0),
                               static_cast<std::int64_t>(list->entries.size())};

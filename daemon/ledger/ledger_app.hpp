@@ -54,18 +54,24 @@ class LedgerApp {
     void shutdown();
     // After the loop stopped: lets queued acks reach the broker (bounded), then disconnects.
     void drain();
+    // SIGHUP with a config that parsed: applies batching, polling, refresh and busy timeout
+    // at once, logs each other changed field as waiting for a restart, and republishes every
+    // access list. The caller applies log_level.
+    void reload(const LedgerConfig& fresh);
 
     const LedgerCounters& counters() const { return counters_; }
 
   private:
     void on_message(std::string_view topic, std::string_view payload);
     void flush();
+    void warn_if_unsigned_version(const StateUpdate& st);
     void send_acks(const IngestBatch& batch, const IngestSummary& summary);
     void poll_database();
     void refresh_access_lists(bool republish);
     // false: some list could not be built or recorded (database busy): retried on next poll.
     bool rebuild_and_publish(bool republish);
     bool publish_list(const AccessList& list);
+    bool arm_acl_timers();
 
     EventLoop& loop_;
     const Clock& clock_;

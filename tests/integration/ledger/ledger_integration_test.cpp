@@ -301,14 +301,36 @@ TEST_CASE(
     auto latest = *db.latest_acl_version("lab", "laser-1");
     CHECK(latest->version == late.acl_version("laser-1"));
 
-    // A gate running a higher version than the database knows (restored from a backup)
-    // gets a list above it, or it would refuse every new one.
-    MachineStatus st;
-    st.state = MachineState::Idle;
-    st.acl_version = 100;
-    REQUIRE(
-        late.client.link().publish("fabgate/lab/machines/printer-1/state", encode(st), 1, true));
-    REQUIRE(late.client.run_until([&] { return late.acl_version("printer-1") == 101; }, Ms(5000)));
+    // A state message is not signed: a version reported above the highest the ledger signed
+    // is not followed, however large (issue 10), and the next version is the ledger's own + 1.
+    REQUIRE(late.client.run_until(
+        [&] {
+            auto it = late.acl.find("printer-1");
+            return it != late.acl.end() && it->second.list.entries.begin()->second.suspended;
+        },
+        Ms(5000)));  // the list after the suspension
+    auto printer_version = late.acl_version("printer-1");
+    for (std::int64_t forged : {std::int64_t{100}, std::int64_t{999'999'999'999}}) {
+        MachineStatus st;
+        st.state = MachineState::Idle;
+        st.acl_version = forged;
+        REQUIRE(late.client.link().publish("fabgate/lab/machines/printer-1/state", encode(st), 1,
+                                           true));
+        REQUIRE(late.client.run_until(
+            [&] {
+                return read_file(lab.log).find("reports access list version " +
+                                               std::to_string(forged)) != std::string::npos;
+            },
+            Ms(5000)));
+    }
+    late.client.run_for(Ms(1000));  // a followed report would have published by now
+    CHECK(late.acl_version("printer-1") == printer_version);
+    Right printer;
+    printer.member_id = "m-1";
+    printer.target = "printer-1";
+    REQUIRE(db.grant_right(printer, "fabctl:bob", kT0 + 3));
+    REQUIRE(late.client.run_until(
+        [&] { return late.acl_version("printer-1") == printer_version + 1; }, Ms(2000)));
 }
 
 TEST_CASE("fabledger refuses a corrupt database with a clear error and does not touch it") {

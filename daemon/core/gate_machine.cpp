@@ -6,6 +6,7 @@ namespace fabgate {
 namespace {
 
 constexpr MonoMs kSecond = 1000;
+constexpr std::string_view kIndicatorPrefix = "indicator:";
 
 std::string join(const std::set<std::string>& names, std::string_view suffix) {
     std::string out;
@@ -33,6 +34,7 @@ GateMachine::GateMachine(std::string site, std::string machine, MachinePolicy po
 }
 
 void GateMachine::set_policy(const MachinePolicy& policy) {
+    // The running session keeps the copy it started with (Session::policy).
     policy_ = policy;
 }
 
@@ -57,9 +59,9 @@ BadgeOutcome GateMachine::badge(const Uid& uid) {
             refresh();
             return {true, std::nullopt, "resumed"};
         }
-        if (policy_.session_end == SessionEndMode::CardPresent)
+        if (session_->policy.session_end == SessionEndMode::CardPresent)
             return {true, std::nullopt, "card still present"};
-        if (policy_.keep_power_while_busy && busy_) {
+        if (session_->policy.keep_power_while_busy && busy_) {
             begin_finishing();
             return {true, std::nullopt, "badge out; power kept until the job ends"};
         }
@@ -71,8 +73,9 @@ BadgeOutcome GateMachine::badge(const Uid& uid) {
     if (auto reason = decide(uid, entry)) return deny(uid, *reason, entry);
 
     if (session_) {
-        bool may_take_over = policy_.takeover == TakeoverRule::Anyone ||
-                             (policy_.takeover == TakeoverRule::Supervisors &&
+        const auto rule = session_->policy.takeover;
+        bool may_take_over = rule == TakeoverRule::Anyone ||
+                             (rule == TakeoverRule::Supervisors &&
                               (entry->role == Role::Supervisor || entry->role == Role::Maintainer));
         if (!may_take_over) return deny(uid, DenyReason::InUse, entry);
         std::string previous = session_->record.uid;
@@ -99,6 +102,7 @@ BadgeOutcome GateMachine::deny(const Uid& uid, DenyReason reason, const AccessEn
 BadgeOutcome GateMachine::start(const Uid& uid, const AccessEntry& entry) {
     MonoMs now = clock_.monotonic();
     Session s;
+    s.policy = policy_;
     s.started = now;
     s.started_wall = clock_.wall();
     s.idle_since = now;
@@ -159,11 +163,11 @@ void GateMachine::end(EndReason reason, std::string ended_by, bool keep_relay) {
     auto record = snapshot(clock_.monotonic());
     record.end_reason = reason;
     record.ended_by = std::move(ended_by);
+    const auto after_run_s = session_->policy.after_run_s;
     session_.reset();
     if (!keep_relay) {
         outputs_.set_relay(false);
-        if (policy_.after_run_s > 0)
-            after_run_until_ = clock_.monotonic() + policy_.after_run_s * kSecond;
+        if (after_run_s > 0) after_run_until_ = clock_.monotonic() + after_run_s * kSecond;
     }
     state_since_ = record.ended_at;
     listener_.session_ended(record);
@@ -177,10 +181,10 @@ void GateMachine::begin_finishing() {
 }
 
 void GateMachine::badge_removed() {
-    if (!session_ || policy_.session_end != SessionEndMode::CardPresent ||
+    if (!session_ || session_->policy.session_end != SessionEndMode::CardPresent ||
         session_->finishing_since >= 0)
         return;
-    if (policy_.keep_power_while_busy && busy_)
+    if (session_->policy.keep_power_while_busy && busy_)
         begin_finishing();
     else
         end(EndReason::CardRemoved);
@@ -202,7 +206,7 @@ void GateMachine::set_busy(bool busy) {
         s.idle_since = now;
         s.busy_off_since = now;
     }
-    if (s.finishing_since >= 0 && !busy && policy_.finish_idle_s == 0) {
+    if (s.finishing_since >= 0 && !busy && s.policy.finish_idle_s == 0) {
         end(EndReason::BadgeOut);
         return;
     }
@@ -236,11 +240,20 @@ void GateMachine::input_changed(InputKind kind, std::string_view name, bool acti
 
 void GateMachine::device_fault(std::string_view device, bool faulted_now, std::string_view) {
     std::string d(device);
+    if (d.rfind(kIndicatorPrefix, 0) == 0) {
+        // An LED or buzzer: the member loses a signal, not the machine. Reported, never fatal.
+        if (faulted_now)
+            degraded_devices_.insert(d.substr(kIndicatorPrefix.size()));
+        else
+            degraded_devices_.erase(d.substr(kIndicatorPrefix.size()));
+        refresh();
+        return;
+    }
     if (d.rfind("reader", 0) == 0) {
         // Without a reader no one new gets in, but a running job is not cut for it, except
         // where the session depends on seeing the card.
         reader_lost_ = faulted_now;
-        if (faulted_now && session_ && policy_.session_end == SessionEndMode::CardPresent)
+        if (faulted_now && session_ && session_->policy.session_end == SessionEndMode::CardPresent)
             end(EndReason::Fault, d);
         refresh();
         return;
@@ -306,13 +319,14 @@ void GateMachine::shutdown() {
 
 std::optional<MonoMs> GateMachine::warning_deadline() const {
     if (!session_ || session_->warned || session_->finishing_since >= 0) return std::nullopt;
+    const auto& policy = session_->policy;
     std::optional<MonoMs> at;
-    if (policy_.idle_timeout_s > 0 && !busy_)
-        at = session_->idle_since + (policy_.idle_timeout_s - policy_.idle_warning_s) * kSecond;
-    if (policy_.max_session_s > 0) {
+    if (policy.idle_timeout_s > 0 && !busy_)
+        at = session_->idle_since + (policy.idle_timeout_s - policy.idle_warning_s) * kSecond;
+    if (policy.max_session_s > 0) {
         MonoMs max_warn =
             session_->started +
-            std::max<std::int64_t>(0, policy_.max_session_s - policy_.idle_warning_s) * kSecond;
+            std::max<std::int64_t>(0, policy.max_session_s - policy.idle_warning_s) * kSecond;
         at = at ? std::min(*at, max_warn) : max_warn;
     }
     return at;
@@ -328,16 +342,17 @@ std::optional<MonoMs> GateMachine::end_deadline(EndReason* reason) const {
             *reason = r;
         }
     };
+    const auto& policy = s.policy;
     if (s.finishing_since >= 0) {
-        consider(s.finishing_since + policy_.finish_limit_s * kSecond, EndReason::BadgeOut);
+        consider(s.finishing_since + policy.finish_limit_s * kSecond, EndReason::BadgeOut);
         if (s.busy_off_since >= 0)
-            consider(s.busy_off_since + policy_.finish_idle_s * kSecond, EndReason::BadgeOut);
+            consider(s.busy_off_since + policy.finish_idle_s * kSecond, EndReason::BadgeOut);
         return at;
     }
-    if (policy_.idle_timeout_s > 0 && !busy_)
-        consider(s.idle_since + policy_.idle_timeout_s * kSecond, EndReason::IdleTimeout);
-    if (policy_.max_session_s > 0)
-        consider(s.started + policy_.max_session_s * kSecond, EndReason::MaxDuration);
+    if (policy.idle_timeout_s > 0 && !busy_)
+        consider(s.idle_since + policy.idle_timeout_s * kSecond, EndReason::IdleTimeout);
+    if (policy.max_session_s > 0)
+        consider(s.started + policy.max_session_s * kSecond, EndReason::MaxDuration);
     return at;
 }
 
@@ -371,7 +386,7 @@ void GateMachine::tick() {
         refresh();
     }
     if (now >= session_->next_checkpoint) {
-        session_->next_checkpoint = now + policy_.checkpoint_s * kSecond;
+        session_->next_checkpoint = now + session_->policy.checkpoint_s * kSecond;
         listener_.session_checkpoint(snapshot(now));
     }
 }
@@ -415,6 +430,8 @@ MachineStatus GateMachine::status() const {
         st.state = MachineState::Idle;
     }
     if (reader_lost_) st.detail += std::string(st.detail.empty() ? "" : "; ") + "badge reader lost";
+    if (!degraded_devices_.empty())
+        st.detail += std::string(st.detail.empty() ? "" : "; ") + join(degraded_devices_, " lost");
     return st;
 }
 

@@ -48,11 +48,13 @@ class GateMachine {
     BadgeOutcome badge(const Uid& uid);
     void badge_removed();
     void input_changed(InputKind kind, std::string_view name, bool active);
-    // Devices other than the badge reader put the machine in fault with the relay off.
+    // Devices other than the badge reader put the machine in fault with the relay off, except
+    // indicators ("indicator:led_ready", "indicator:buzzer"): those only show in the status.
     void device_fault(std::string_view device, bool faulted, std::string_view reason);
     std::string command(const Command& command);
     void set_access_list(std::shared_ptr<const AccessList> list);
-    void set_policy(const MachinePolicy& policy);  // config reload; applies to the next session
+    // Config reload: applies from the next session; the running one keeps its own copy.
+    void set_policy(const MachinePolicy& policy);
     // Ends any session with reason `shutdown` and switches every output off.
     void shutdown();
 
@@ -66,6 +68,8 @@ class GateMachine {
 
   private:
     struct Session {
+        // Frozen at the start: a reload never changes the rules of a session already running.
+        MachinePolicy policy;
         SessionRecord record;
         WallTime started_wall;
         MonoMs started = 0;
@@ -107,6 +111,7 @@ class GateMachine {
     bool reader_lost_ = false;
     std::set<std::string> open_interlocks_;
     std::set<std::string> faulted_devices_;
+    std::set<std::string> degraded_devices_;  // lost indicators: reported, not a fault
     std::optional<MonoMs> after_run_until_;
     UnixMs state_since_ = 0;
     std::optional<MachineStatus> last_status_;

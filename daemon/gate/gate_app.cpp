@@ -3,6 +3,7 @@
 #include <utility>
 
 #include "core/topics.hpp"
+#include "gate/hardware_change.hpp"
 #include "sys/log.hpp"
 
 namespace fabgate {
@@ -10,15 +11,6 @@ namespace {
 
 std::string seconds(std::int64_t ms) {
     return std::to_string(ms / 1000) + " s";
-}
-
-std::string describe_session(const SessionRecord& s) {
-    std::string text = "session " + s.id + " (" + (s.member.empty() ? s.uid : s.member) +
-                       "): " + std::string(to_string(s.end_reason)) + ", powered " +
-                       seconds(s.powered_ms);
-    if (s.active_ms) text += ", active " + seconds(*s.active_ms);
-    if (!s.ended_by.empty()) text += ", by " + s.ended_by;
-    return text;
 }
 
 }  // namespace
@@ -37,6 +29,7 @@ GateApp::~GateApp() {
     if (!shutting_down_ && machine_) machine_->shutdown();
     mqtt_.reset();
     if (deadline_timer_) loop_.cancel_timer(deadline_timer_);
+    if (journal_retry_timer_) loop_.cancel_timer(journal_retry_timer_);
     if (resend_timer_) loop_.cancel_timer(resend_timer_);
     machine_.reset();
     outputs_.reset();  // releases the lines, relay off
@@ -52,32 +45,15 @@ Status GateApp::start() {
     outputs_ = std::move(*outputs);
     outputs_->set_relay(false);
 
-    auto journal = Journal::open(config_.journal);
-    if (!journal) return tl::unexpected(journal.error());
-    journal_.emplace(std::move(*journal));
-    auto interrupted = journal_->close_interrupted();
-    if (!interrupted) return tl::unexpected(interrupted.error());
-    for (const auto& s : *interrupted)
-        log::warning("gate", "closed at its last checkpoint after a crash or power cut: " +
-                                 describe_session(s));
-
     machine_ = std::make_unique<GateMachine>(config_.site, config_.machine, config_.policy, clock_,
                                              *outputs_, *this, ids_);
     for (auto& replay : std::exchange(early_events_, {})) replay();
 
-    auto cached = journal_->load_access_list();
-    if (!cached) return tl::unexpected(cached.error());
-    if (*cached) {
-        auto snapshot = decode_access_list((*cached)->payload);
-        if (snapshot)
-            (void)apply_access_list(*snapshot, (*cached)->payload, /*from_cache=*/true);
-        else
-            log::error("gate",
-                       "cached access list cannot be read (" + snapshot.error().message() +
-                           "); waiting for a new one from the broker, refusing badges until then");
-    } else {
-        log::notice("gate",
-                    "no access list yet: every badge is refused until one arrives from the broker");
+    // A journal that cannot be opened or recovered (a full disk, most often) is a fault, not an
+    // exit: the gate runs with the relay off and keeps trying (systemd would give up instead).
+    if (auto opened = open_journal(); !opened) {
+        device_fault(kJournalDevice, true, opened.error().message());
+        schedule_journal_retry();
     }
 
     deadline_timer_ = loop_.add_timer(std::chrono::hours(1), [this] {
@@ -93,11 +69,14 @@ Status GateApp::start() {
             inflight_ = 0;
             pump_outbox();
         } else {
-            loop_.rearm(resend_timer_,
-                        std::chrono::milliseconds(tuning_.resend_after.count() - waited));
+            loop_.arm(resend_timer_,
+                      std::chrono::milliseconds(tuning_.resend_after.count() - waited));
         }
     });
-    loop_.rearm(resend_timer_, std::chrono::milliseconds(0));
+    // Without these, session limits and resends would silently never happen: refuse to run.
+    if (!deadline_timer_ || !resend_timer_)
+        return fail("event loop", "cannot create the gate's timers (out of file descriptors?)");
+    loop_.disarm(resend_timer_);
 
     MqttOptions options;
     options.broker = config_.broker;
@@ -118,7 +97,7 @@ Status GateApp::start() {
     mqtt_->subscribe(topic("commands"), 1);
     if (auto s = mqtt_->start(); !s) return s;
 
-    auto pending = journal_->outbox_size();
+    auto pending = journal_ ? journal_->outbox_size() : Result<std::int64_t>(0);
     log::info("gate",
               config_.machine + " ready: relay off, " + std::to_string(pending.value_or(0)) +
                   " session(s) waiting for delivery, access list version " +
@@ -131,11 +110,11 @@ void GateApp::after_event() {
     if (!machine_ || !deadline_timer_) return;
     auto deadline = machine_->next_deadline();
     if (!deadline) {
-        loop_.rearm(deadline_timer_, std::chrono::milliseconds(0));  // nothing to wait for: sleep
+        loop_.disarm(deadline_timer_);  // nothing to wait for: sleep
         return;
     }
     auto delay = std::max<MonoMs>(1, *deadline - clock_.monotonic());
-    loop_.rearm(deadline_timer_, std::chrono::milliseconds(delay));
+    loop_.arm(deadline_timer_, std::chrono::milliseconds(delay));
 }
 
 void GateApp::badge_presented(const Uid& uid) {
@@ -191,48 +170,6 @@ void GateApp::device_fault(std::string_view device, bool faulted, std::string_vi
     after_event();
 }
 
-Status GateApp::session_started(const SessionRecord& open) {
-    auto stored = journal_->session_opened(open);
-    if (!stored) {
-        log::error("journal", "cannot record a new session: " + stored.error().message());
-        return stored;
-    }
-    loop_.add_oneshot(std::chrono::milliseconds(0), [this, id = open.id] {
-        if (auto s = journal_->make_durable(id); !s)
-            log::warning("journal", "sync failed: " + s.error().message());
-    });
-    log::info("session", open.id + " started for " + open.member + " (" + open.uid + ")");
-    return {};
-}
-
-void GateApp::session_checkpoint(const SessionRecord& open) {
-    if (auto s = journal_->checkpoint(open); !s)
-        log::warning("journal", "checkpoint failed: " + s.error().message());
-}
-
-void GateApp::session_ended(const SessionRecord& closed) {
-    log::info("session", describe_session(closed));
-    if (auto s = journal_->session_closed(closed); !s) {
-        log::error("journal", "cannot move session " + closed.id + " to the outbox (" +
-                                  s.error().message() + "); keeping it in memory and retrying");
-        unjournaled_.push_back(closed);
-        loop_.add_oneshot(std::chrono::seconds(10), [this] { retry_unjournaled(); });
-        return;
-    }
-    pump_outbox();
-}
-
-void GateApp::retry_unjournaled() {
-    while (!unjournaled_.empty()) {
-        if (auto s = journal_->session_closed(unjournaled_.front()); !s) {
-            loop_.add_oneshot(std::chrono::seconds(10), [this] { retry_unjournaled(); });
-            return;
-        }
-        unjournaled_.erase(unjournaled_.begin());
-    }
-    pump_outbox();
-}
-
 void GateApp::status_changed(const MachineStatus& status) {
     status_ = status;
     std::string line = "state " + std::string(to_string(status.state));
@@ -277,7 +214,7 @@ void GateApp::pump_outbox() {
     }
     if (was_idle && inflight_ > 0) {
         last_progress_ = clock_.monotonic();
-        loop_.rearm(resend_timer_, tuning_.resend_after);
+        loop_.arm(resend_timer_, tuning_.resend_after);
     }
 }
 
@@ -323,7 +260,7 @@ Status GateApp::apply_access_list(const AccessSnapshot& snapshot, const std::str
     }
     if (verifier_)
         if (auto s = verifier_(snapshot); !s) return refuse(s.error().message());
-    if (!from_cache)
+    if (!from_cache && journal_)
         if (auto s = journal_->store_access_list(list.version, payload); !s)
             log::warning("acl",
                          "applied but not cached (it will be fetched again after a restart): " +
@@ -341,6 +278,7 @@ void GateApp::handle_ack(std::string_view payload) {
         log::warning("mqtt", "ack ignored: " + ack.error().message());
         return;
     }
+    if (!journal_) return;  // unacknowledged sessions stay in the outbox and are resent
     auto removed = journal_->acknowledge(ack->ids);
     if (!removed) {
         log::error("journal", "cannot remove acknowledged sessions: " + removed.error().message());
@@ -349,7 +287,7 @@ void GateApp::handle_ack(std::string_view payload) {
     inflight_ = std::max(0, inflight_ - *removed);
     last_progress_ = clock_.monotonic();
     log::debug("mqtt", std::to_string(*removed) + " session(s) acknowledged by the ledger");
-    if (inflight_ == 0) loop_.rearm(resend_timer_, std::chrono::milliseconds(0));
+    if (inflight_ == 0) loop_.disarm(resend_timer_);
     pump_outbox();
 }
 
@@ -390,14 +328,16 @@ void GateApp::reload() {
             log::error("config", "reload refused, old config kept: " + e.message());
         return;
     }
+    if (auto changed = hardware_change(config_.hardware, fresh->hardware); !changed.empty()) {
+        log::error("config", "reload refused, old config kept: " + changed +
+                                 " changed, and hardware changes need a restart");
+        return;
+    }
     if (fresh->site != config_.site || fresh->machine != config_.machine ||
         fresh->journal != config_.journal || fresh->broker.host != config_.broker.host ||
-        fresh->broker.port != config_.broker.port ||
-        fresh->hardware.kind != config_.hardware.kind ||
-        fresh->hardware.busy.has_value() != config_.hardware.busy.has_value())
-        log::warning(
-            "config",
-            "site, machine, journal, broker and hardware changes take effect after a restart");
+        fresh->broker.port != config_.broker.port)
+        log::warning("config",
+                     "site, machine, journal and broker changes take effect after a restart");
     config_.policy = fresh->policy;
     config_.policy.has_busy_input = config_.hardware.busy.has_value();
     machine_->set_policy(config_.policy);

@@ -23,18 +23,25 @@ using AclVerifier = std::function<Status(const AccessSnapshot&)>;
 struct GateTuning {
     int outbox_window = 500;  // sessions published and not yet acknowledged
     std::chrono::milliseconds resend_after{60'000};
+    // How often a journal that could not be opened or recovered at start is tried again.
+    std::chrono::milliseconds journal_retry{10'000};
 };
 
 class GateApp final : public GateListener, public HardwareEvents {
   public:
+    // The device name under which a journal that cannot be opened faults the machine.
+    static constexpr std::string_view kJournalDevice = "journal";
+
     GateApp(EventLoop& loop, const Clock& clock, IdSource& ids, GateConfig config,
             HardwareFactory hardware, std::string config_path = {}, GateTuning tuning = {});
     ~GateApp() override;
     GateApp(const GateApp&) = delete;
     GateApp& operator=(const GateApp&) = delete;
 
-    // Hardware first (relay off), then the journal (closing sessions a crash left open), the
-    // cached access list, the machine and the broker link. A failure here is fatal.
+    // Hardware first (relay off), the machine, then the journal (closing sessions a crash left
+    // open, loading the cached access list) and the broker link. A journal that cannot be
+    // opened or recovered (a full disk) leaves the gate in fault, relay off, retrying every
+    // GateTuning::journal_retry until it recovers by itself. Other failures here are fatal.
     Status start();
     // SIGTERM: relay off, session closed with reason shutdown, state published, loop stopped.
     void shutdown();
@@ -72,6 +79,9 @@ class GateApp final : public GateListener, public HardwareEvents {
     void pump_outbox();
     void publish_status();
     void retry_unjournaled();
+    Status open_journal();
+    void schedule_journal_retry();
+    void schedule_unjournaled_retry();
 
     EventLoop& loop_;
     const Clock& clock_;
@@ -88,6 +98,7 @@ class GateApp final : public GateListener, public HardwareEvents {
     std::unique_ptr<MqttLink> mqtt_;
     EventLoop::TimerId deadline_timer_ = 0;
     EventLoop::TimerId resend_timer_ = 0;
+    EventLoop::TimerId journal_retry_timer_ = 0;
     std::int64_t sent_seq_ = 0;
     int inflight_ = 0;
     MonoMs last_progress_ = 0;

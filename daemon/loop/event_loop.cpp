@@ -26,65 +26,72 @@ itimerspec to_itimerspec(std::chrono::milliseconds delay, std::chrono::milliseco
 
 }  // namespace
 
-EventLoop::EventLoop() {
-    epoll_fd_ = epoll_create1(EPOLL_CLOEXEC);
-    if (epoll_fd_ < 0)
-        throw std::runtime_error(std::string("epoll_create1: ") + std::strerror(errno));
+EventLoop::EventLoop() : epoll_fd_(epoll_create1(EPOLL_CLOEXEC)) {
+    if (!epoll_fd_) throw std::runtime_error(std::string("epoll_create1: ") + std::strerror(errno));
 }
 
-EventLoop::~EventLoop() {
-    for (auto& [id, t] : timers_) close(t.fd);
-    if (signal_fd_ >= 0) close(signal_fd_);
-    close(epoll_fd_);
-}
+EventLoop::~EventLoop() = default;
 
 Status EventLoop::watch(int fd, std::uint32_t events, FdHandler handler) {
+    std::uint64_t token = next_token_++;
     epoll_event ev{};
     ev.events = events;
-    ev.data.fd = fd;
-    if (epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, fd, &ev) != 0)
+    ev.data.u64 = token;
+    if (epoll_ctl(epoll_fd_.get(), EPOLL_CTL_ADD, fd, &ev) != 0)
         return fail("event loop",
                     "cannot watch fd " + std::to_string(fd) + ": " + std::strerror(errno));
-    handlers_[fd] = std::make_shared<FdHandler>(std::move(handler));
+    // The kernel accepted the fd, so any earlier watch under this number was of an fd closed
+    // without unwatch(): its entry is stale and goes.
+    if (auto old = tokens_.find(fd); old != tokens_.end()) watches_.erase(old->second);
+    tokens_[fd] = token;
+    watches_[token] = Watch{fd, std::make_shared<FdHandler>(std::move(handler))};
     return {};
 }
 
 Status EventLoop::modify(int fd, std::uint32_t events) {
+    auto it = tokens_.find(fd);
+    if (it == tokens_.end())
+        return fail("event loop", "cannot modify fd " + std::to_string(fd) + ": not watched");
     epoll_event ev{};
     ev.events = events;
-    ev.data.fd = fd;
-    if (epoll_ctl(epoll_fd_, EPOLL_CTL_MOD, fd, &ev) != 0)
+    ev.data.u64 = it->second;
+    if (epoll_ctl(epoll_fd_.get(), EPOLL_CTL_MOD, fd, &ev) != 0)
         return fail("event loop",
                     "cannot modify fd " + std::to_string(fd) + ": " + std::strerror(errno));
     return {};
 }
 
 void EventLoop::unwatch(int fd) {
-    if (handlers_.erase(fd)) epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, fd, nullptr);
+    auto it = tokens_.find(fd);
+    if (it == tokens_.end()) return;
+    watches_.erase(it->second);
+    tokens_.erase(it);
+    epoll_ctl(epoll_fd_.get(), EPOLL_CTL_DEL, fd, nullptr);
+}
+
+bool EventLoop::set_timer(int fd, std::chrono::milliseconds delay,
+                          std::chrono::milliseconds interval) {
+    auto spec = to_itimerspec(delay, interval);
+    return timerfd_settime(fd, 0, &spec, nullptr) == 0;
 }
 
 EventLoop::TimerId EventLoop::add_timer(std::chrono::milliseconds delay, TimerHandler handler,
                                         std::chrono::milliseconds interval) {
-    int fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
-    if (fd < 0) return 0;
-    auto spec = to_itimerspec(delay, interval);
-    timerfd_settime(fd, 0, &spec, nullptr);
+    UniqueFd fd(timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC));
+    if (!fd || !set_timer(fd.get(), delay, interval)) return 0;
     TimerId id = next_timer_++;
-    timers_[id] = Timer{fd, std::move(handler), interval};
-    auto status = watch(fd, EPOLLIN, [this, id, fd](std::uint32_t) {
+    int raw = fd.get();
+    auto status = watch(raw, EPOLLIN, [this, id, raw](std::uint32_t) {
         std::uint64_t expirations = 0;
-        if (read(fd, &expirations, sizeof expirations) != sizeof expirations) return;
+        if (read(raw, &expirations, sizeof expirations) != sizeof expirations) return;
         auto it = timers_.find(id);
         if (it == timers_.end()) return;
         // Copy: the handler may cancel or re-add timers.
         auto handler_copy = it->second.handler;
         handler_copy();
     });
-    if (!status) {
-        close(fd);
-        timers_.erase(id);
-        return 0;
-    }
+    if (!status) return 0;
+    timers_[id] = Timer{std::move(fd), std::move(handler), interval};
     return id;
 }
 
@@ -97,21 +104,24 @@ EventLoop::TimerId EventLoop::add_oneshot(std::chrono::milliseconds delay, Timer
     return *id;
 }
 
-bool EventLoop::rearm(TimerId id, std::chrono::milliseconds delay) {
+bool EventLoop::arm(TimerId id, std::chrono::milliseconds delay) {
     auto it = timers_.find(id);
     if (it == timers_.end()) return false;
-    itimerspec spec{};
-    if (delay.count() > 0) spec = to_itimerspec(delay, it->second.interval);
-    timerfd_settime(it->second.fd, 0, &spec, nullptr);
-    return true;
+    return set_timer(it->second.fd.get(), delay, it->second.interval);
+}
+
+bool EventLoop::disarm(TimerId id) {
+    auto it = timers_.find(id);
+    if (it == timers_.end()) return false;
+    itimerspec spec{};  // a zero it_value disarms a timerfd
+    return timerfd_settime(it->second.fd.get(), 0, &spec, nullptr) == 0;
 }
 
 void EventLoop::cancel_timer(TimerId id) {
     auto it = timers_.find(id);
     if (it == timers_.end()) return;
-    unwatch(it->second.fd);
-    close(it->second.fd);
-    timers_.erase(it);
+    unwatch(it->second.fd.get());
+    timers_.erase(it);  // closes the timerfd
 }
 
 Status EventLoop::on_signal(int signo, std::function<void()> handler) {
@@ -121,14 +131,15 @@ Status EventLoop::on_signal(int signo, std::function<void()> handler) {
     sigaddset(&mask, signo);
     if (sigprocmask(SIG_BLOCK, &mask, nullptr) != 0)
         return fail("event loop", std::string("cannot block signal: ") + std::strerror(errno));
-    bool first = signal_fd_ < 0;
-    signal_fd_ = signalfd(signal_fd_, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
-    if (signal_fd_ < 0) return fail("event loop", std::string("signalfd: ") + std::strerror(errno));
+    bool first = !signal_fd_;
+    int fd = signalfd(signal_fd_.get(), &mask, SFD_NONBLOCK | SFD_CLOEXEC);
+    if (fd < 0) return fail("event loop", std::string("signalfd: ") + std::strerror(errno));
+    if (first) signal_fd_.reset(fd);  // otherwise signalfd() updated the one we have
     signal_handlers_[signo] = std::move(handler);
     if (first) {
-        return watch(signal_fd_, EPOLLIN, [this](std::uint32_t) {
+        return watch(signal_fd_.get(), EPOLLIN, [this](std::uint32_t) {
             signalfd_siginfo info{};
-            while (read(signal_fd_, &info, sizeof info) == sizeof info) {
+            while (read(signal_fd_.get(), &info, sizeof info) == sizeof info) {
                 auto it = signal_handlers_.find(static_cast<int>(info.ssi_signo));
                 if (it != signal_handlers_.end()) it->second();
             }
@@ -139,13 +150,15 @@ Status EventLoop::on_signal(int signo, std::function<void()> handler) {
 
 void EventLoop::run_once(int timeout_ms) {
     epoll_event events[32];
-    int n = epoll_wait(epoll_fd_, events, 32, timeout_ms);
+    int n = epoll_wait(epoll_fd_.get(), events, 32, timeout_ms);
     if (n <= 0) return;
     ++wakeups_;
     for (int i = 0; i < n; ++i) {
-        auto it = handlers_.find(events[i].data.fd);
-        if (it == handlers_.end()) continue;  // unwatched by an earlier handler this round
-        auto handler = it->second;            // keeps the handler alive if it unwatches itself
+        // A token unknown now was unwatched by an earlier handler this round, even if its fd
+        // number is already watched again for another file.
+        auto it = watches_.find(events[i].data.u64);
+        if (it == watches_.end()) continue;
+        auto handler = it->second.handler;  // keeps the handler alive if it unwatches itself
         (*handler)(events[i].events);
     }
 }

@@ -2,6 +2,7 @@
 
 #include <sqlite3.h>
 
+#include <limits>
 #include <utility>
 
 namespace fabgate::db {
@@ -11,30 +12,42 @@ Statement::~Statement() {
 }
 
 Statement::Statement(Statement&& other) noexcept
-    : stmt_(std::exchange(other.stmt_, nullptr)), where_(std::move(other.where_)) {}
+    : stmt_(std::exchange(other.stmt_, nullptr)),
+      where_(std::move(other.where_)),
+      bind_error_(std::move(other.bind_error_)) {}
 
 Statement& Statement::operator=(Statement&& other) noexcept {
     if (this != &other) {
         sqlite3_finalize(stmt_);
         stmt_ = std::exchange(other.stmt_, nullptr);
         where_ = std::move(other.where_);
+        bind_error_ = std::move(other.bind_error_);
     }
     return *this;
 }
 
-Statement& Statement::bind(int index, std::int64_t value) {
-    sqlite3_bind_int64(stmt_, index, value);
+Statement& Statement::checked_bind(int index, int rc) {
+    if (rc != SQLITE_OK && !bind_error_)
+        bind_error_ = Error{
+            where_, "cannot bind parameter " + std::to_string(index) + " of \"" +
+                        std::string(sqlite3_sql(stmt_) ? sqlite3_sql(stmt_) : "").substr(0, 60) +
+                        "\": " + sqlite3_errstr(rc)};
     return *this;
+}
+
+Statement& Statement::bind(int index, std::int64_t value) {
+    return checked_bind(index, sqlite3_bind_int64(stmt_, index, value));
 }
 
 Statement& Statement::bind(int index, std::string_view text) {
-    sqlite3_bind_text(stmt_, index, text.data(), static_cast<int>(text.size()), SQLITE_TRANSIENT);
-    return *this;
+    if (text.size() > static_cast<std::size_t>(std::numeric_limits<int>::max()))
+        return checked_bind(index, SQLITE_TOOBIG);
+    return checked_bind(index, sqlite3_bind_text(stmt_, index, text.data(),
+                                                 static_cast<int>(text.size()), SQLITE_TRANSIENT));
 }
 
 Statement& Statement::bind_null(int index) {
-    sqlite3_bind_null(stmt_, index);
-    return *this;
+    return checked_bind(index, sqlite3_bind_null(stmt_, index));
 }
 
 Statement& Statement::bind(int index, const std::optional<std::int64_t>& value) {
@@ -46,6 +59,11 @@ Statement& Statement::bind(int index, const std::optional<std::string>& value) {
 }
 
 Result<bool> Statement::step() {
+    if (bind_error_) {
+        auto e = *bind_error_;
+        reset();
+        return tl::unexpected(e);
+    }
     int rc = sqlite3_step(stmt_);
     if (rc == SQLITE_ROW) return true;
     if (rc == SQLITE_DONE) return false;
@@ -64,6 +82,7 @@ Status Statement::run() {
 void Statement::reset() {
     sqlite3_reset(stmt_);
     sqlite3_clear_bindings(stmt_);
+    bind_error_.reset();
 }
 
 std::int64_t Statement::int64(int column) const {
@@ -248,6 +267,12 @@ Status Database::commit() {
 }
 void Database::rollback() {
     (void)exec("ROLLBACK");
+}
+void Database::set_busy_timeout(int ms) {
+    sqlite3_busy_timeout(db_, ms);
+}
+bool Database::in_transaction() const {
+    return db_ && sqlite3_get_autocommit(db_) == 0;
 }
 
 }  // namespace fabgate::db

@@ -24,7 +24,9 @@ class Statement {
     Statement(const Statement&) = delete;
     Statement& operator=(const Statement&) = delete;
 
-    // Parameters are 1-based, as in SQL's ?1, ?2.
+    // Parameters are 1-based, as in SQL's ?1, ?2. A bind that fails (index out of range, out
+    // of memory) is kept, and the next step()/run() returns it without executing: a statement
+    // never runs with a parameter silently left NULL.
     Statement& bind(int index, std::int64_t value);
     Statement& bind(int index, int value) { return bind(index, static_cast<std::int64_t>(value)); }
     Statement& bind(int index, std::string_view text);
@@ -38,6 +40,8 @@ class Statement {
 
     // true: a row is ready; false: done.
     Result<bool> step();
+    // The first failed bind since the last reset(), if any.
+    const std::optional<Error>& bind_error() const { return bind_error_; }
     // Runs to completion (for INSERT/UPDATE/DELETE) and resets for reuse.
     Status run();
     void reset();
@@ -49,8 +53,11 @@ class Statement {
     std::optional<std::string> optional_text(int column) const;
 
   private:
+    Statement& checked_bind(int index, int rc);
+
     sqlite3_stmt* stmt_ = nullptr;
     std::string where_;
+    std::optional<Error> bind_error_;
 };
 
 struct Migration {
@@ -92,12 +99,16 @@ class Database {
     int schema_version() const { return schema_version_; }
     const std::string& path() const { return path_; }
     sqlite3* handle() { return db_; }
+    // How long a statement waits for another connection's write lock before SQLITE_BUSY.
+    void set_busy_timeout(int ms);
     // Bumped by SQLite whenever another connection commits: cheap change detection.
     Result<std::int64_t> data_version();
 
     Status begin();  // BEGIN IMMEDIATE: take the write lock up front
     Status commit();
     void rollback();
+    // True between BEGIN and a COMMIT or ROLLBACK that took effect.
+    bool in_transaction() const;
 
   private:
     Status check(const OpenOptions& options);
@@ -110,7 +121,9 @@ class Database {
     int schema_version_ = 0;
 };
 
-// Commits on commit(), rolls back if destroyed without it.
+// Commits on commit(), rolls back if destroyed without it. A COMMIT that fails (SQLITE_BUSY,
+// a deferred foreign key, a full disk) leaves SQLite's transaction open: it is rolled back at
+// once, so the connection is never left inside a transaction nobody owns.
 class Transaction {
   public:
     explicit Transaction(Database& db) : db_(db) {}
@@ -123,8 +136,10 @@ class Transaction {
         return s;
     }
     Status commit() {
+        auto s = db_.commit();
+        if (!s && db_.in_transaction()) db_.rollback();
         open_ = false;
-        return db_.commit();
+        return s;
     }
     Transaction(const Transaction&) = delete;
     Transaction& operator=(const Transaction&) = delete;

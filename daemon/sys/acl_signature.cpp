@@ -1,6 +1,11 @@
 #include "sys/acl_signature.hpp"
 
+#include <fcntl.h>
 #include <sodium.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
 
 #include <mutex>
 #include <stdexcept>
@@ -30,6 +35,34 @@ Result<KeyPair> generate_keypair() {
     if (crypto_sign_keypair(pair.public_key.data(), pair.secret_key.data()) != 0)
         return fail("acl signature", "key generation failed");
     return pair;
+}
+
+Status write_secret_key_file(const std::string& path,
+                             std::span<const std::uint8_t, kSecretKeyBytes> secret_key) {
+    int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+    if (fd < 0) {
+        if (errno == EEXIST)
+            return fail(
+                path, "exists; refusing to overwrite a signing key (gates trust its public half)");
+        return fail(path, std::string("cannot create: ") + std::strerror(errno));
+    }
+    std::string text = to_hex(secret_key) + "\n";
+    std::size_t written = 0;
+    while (written < text.size()) {
+        auto n = ::write(fd, text.data() + written, text.size() - written);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) break;
+        written += static_cast<std::size_t>(n);
+    }
+    bool ok = written == text.size() && ::fsync(fd) == 0;
+    int saved = errno;
+    sodium_memzero(text.data(), text.size());
+    ok = ::close(fd) == 0 && ok;
+    if (!ok) {
+        ::unlink(path.c_str());  // ours: created above; a half-written key is worse than none
+        return fail(path, std::string("cannot write: ") + std::strerror(saved));
+    }
+    return {};
 }
 
 std::string to_hex(std::span<const std::uint8_t> bytes) {

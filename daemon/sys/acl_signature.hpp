@@ -25,6 +25,12 @@ struct KeyPair {
 
 Result<KeyPair> generate_keypair();
 
+// Creates `path` holding the secret key as hex, mode 0600. Refuses if anything already
+// exists there (a key, an empty file, a symlink): gates trust the public half of the key it
+// holds, and a check-then-create would race with another writer.
+Status write_secret_key_file(const std::string& path,
+                             std::span<const std::uint8_t, kSecretKeyBytes> secret_key);
+
 std::string to_hex(std::span<const std::uint8_t> bytes);
 // Upper or lower case; no separators. `what` names the value in the error ("acl_public_key").
 Result<std::vector<std::uint8_t>> from_hex(std::string_view hex, std::string_view what);

@@ -15,8 +15,15 @@ constexpr std::string_view kArea = "gpio";
 // comes from another clock (an old kernel's realtime stamps) and is replaced by "now".
 constexpr MonoMs kPlausibleEventAgeMs = 10'000;
 
+bool is_indicator_role(std::string_view role) {
+    return role == "led_ready" || role == "led_in_use" || role == "led_denied" || role == "buzzer";
+}
+
+// An LED or buzzer only tells the member what is happening: losing one degrades the gate
+// ("indicator:"), it never switches a running machine off the way a lost relay, input or reader
+// line ("gpio:") does.
 std::string device_name(const std::string& role) {
-    return "gpio:" + role;
+    return (is_indicator_role(role) ? "indicator:" : "gpio:") + role;
 }
 
 }  // namespace
@@ -54,7 +61,7 @@ GpioGate::GpioGate(const HardwareConfig& config, EventLoop& loop, HardwareEvents
     }
     timer_ = loop_.add_timer(std::chrono::hours(1), [this] { service(); });
     if (timer_ == 0) throw std::runtime_error("gpio: no timerfd for the GPIO timer");
-    loop_.rearm(timer_, std::chrono::milliseconds(0));
+    loop_.disarm(timer_);
 }
 
 GpioGate::~GpioGate() {
@@ -220,7 +227,7 @@ void GpioGate::lost(const std::string& role, const std::string& reason) {
         if (slot.role == role) release(slot);
     if (wiegand_ && role.rfind("wiegand_", 0) == 0) wiegand_->reset();
     mark_fault(role, reason);
-    if (auto* relay = output("relay"); relay && relay->level) {
+    if (auto* relay = output("relay"); relay && relay->level && !is_indicator_role(role)) {
         log::warning(kArea, "relay switched off: a GPIO line was lost");
         write(*relay, false);
     }
@@ -244,7 +251,7 @@ void GpioGate::check_held_lines() {
             mark_fault(slot.role, level.error().message());
         }
     }
-    if (!faults_.empty()) {
+    if (safety_fault()) {
         if (auto* relay = output("relay")) {
             relay->level = false;
             if (relay->port) (void)relay->port->set(false);
@@ -271,7 +278,7 @@ void GpioGate::write(OutputSlot& slot, bool level) {
 void GpioGate::set_relay(bool on) {
     auto* relay = output("relay");
     if (!relay) return;
-    if (on && !faults_.empty()) {
+    if (on && safety_fault()) {
         log::warning(kArea, "relay stays off: GPIO line(s) missing");
         return;
     }
@@ -426,11 +433,17 @@ void GpioGate::reschedule() {
     consider(retry_at_);
     consider(next_beat_);
     if (!next) {
-        loop_.rearm(timer_, std::chrono::milliseconds(0));  // nothing due: no wake-ups
+        loop_.disarm(timer_);  // nothing due: no wake-ups
         return;
     }
     MonoMs delay = std::max<MonoMs>(1, *next - clock_.monotonic());
-    loop_.rearm(timer_, std::chrono::milliseconds(delay));
+    loop_.arm(timer_, std::chrono::milliseconds(delay));
+}
+
+bool GpioGate::safety_fault() const {
+    for (const auto& [role, reason] : faults_)
+        if (!is_indicator_role(role)) return true;
+    return false;
 }
 
 std::vector<std::string> GpioGate::faulted_roles() const {

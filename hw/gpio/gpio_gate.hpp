@@ -5,8 +5,9 @@
 // tests run all of this against an in-memory fake.
 //
 // A line that cannot be requested, or fails later, is a device fault ("gpio:<role>") with the
-// relay driven off; every missing line is re-requested on a timer until it is back. Only a
-// configuration that cannot work is an error.
+// relay driven off; every missing line is re-requested on a timer until it is back. An LED or
+// buzzer line is the exception: its loss is reported as "indicator:<role>" and leaves the relay
+// alone, so a running job goes on. Only a configuration that cannot work is an error.
 #include <chrono>
 #include <deque>
 #include <functional>
@@ -97,6 +98,8 @@ class GpioGate final : public Outputs {
     void release(InputSlot& slot);
     void lost(const std::string& role, const std::string& reason);
     void mark_fault(const std::string& role, const std::string& reason);
+    // A missing line that must keep the relay off (anything but an LED or the buzzer).
+    bool safety_fault() const;
     void clear_fault(const std::string& role);
     // After a failure, checks every held line: a chip that vanished takes all of its lines.
     void check_held_lines();

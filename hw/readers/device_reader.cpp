@@ -59,7 +59,7 @@ void DeviceReader::schedule_retry() {
             log::error("reader", "cannot create a retry timer; " + device_ + " stays closed");
         return;
     }
-    loop_.rearm(retry_timer_, retry_interval_);
+    loop_.arm(retry_timer_, retry_interval_);
 }
 
 }  // namespace fabgate::readers

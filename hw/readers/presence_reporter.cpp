@@ -39,7 +39,7 @@ void PresenceReporter::arm() {
         timer_ = loop_.add_timer(delay, [this] { check_expiry(); });
         return;
     }
-    loop_.rearm(timer_, delay);
+    loop_.arm(timer_, delay);
 }
 
 }  // namespace fabgate::readers

@@ -4,77 +4,64 @@
 # the work is deferred to the end of the top-level directory, when every target exists.
 include_guard(GLOBAL)
 include(GNUInstallDirs)
+set(FABGATE_DEBIAN_DIR ${CMAKE_CURRENT_LIST_DIR}/debian)
 
 set(FABGATE_PACKAGE_CONTACT "FabGate maintainers <fabgate@example.org>" CACHE STRING "Maintainer field of the packages")
 set(FABGATE_PACKAGE_LICENSE "TBD" CACHE STRING "License named in debian/copyright")
 
-function(fabgate_write_maintainer_scripts component service dirs_note)
+# The package's version: the project's, or FABGATE_PACKAGE_VERSION (scripts/package takes it
+# from FABGATE_VERSION or --version), e.g. to install a newer build over an older one.
+set(FABGATE_PACKAGE_VERSION "" CACHE STRING "Debian version of the packages (empty: the project's version)")
+
+function(fabgate_package_version out)
+    set(version "${FABGATE_PACKAGE_VERSION}")
+    if(version STREQUAL "")
+        set(version "${PROJECT_VERSION}")
+    endif()
+    if(NOT version MATCHES "^[0-9][A-Za-z0-9.+~-]*$")
+        message(FATAL_ERROR "FABGATE_PACKAGE_VERSION \"${version}\": a Debian version starts with a digit "
+                            "and has only letters, digits and . + ~ -")
+    endif()
+    set(${out} "${version}" PARENT_SCOPE)
+endfunction()
+
+# Maintainer scripts from scripts/cmake/debian/*.in: users, directories and the unit, as
+# debhelper would; STATE_WHAT and ETC_WHAT say why purge keeps /var/lib/<pkg> and /etc/<pkg>.
+function(fabgate_write_maintainer_scripts component service state_what etc_what)
     set(dir ${CMAKE_BINARY_DIR}/packaging/${component})
-    file(MAKE_DIRECTORY ${dir})
-    # The same steps debhelper would generate, plus users and directories from sysusers/tmpfiles.
-    file(WRITE ${dir}/postinst "#!/bin/sh
-set -e
-if [ \"$1\" = configure ]; then
-    systemd-sysusers ${component}.conf
-    systemd-tmpfiles --create ${component}.conf || true
-fi
-if [ \"$1\" = configure ] || [ \"$1\" = abort-upgrade ] || [ \"$1\" = abort-deconfigure ] || [ \"$1\" = abort-remove ]; then
-    deb-systemd-helper unmask '${service}' >/dev/null || true
-    if deb-systemd-helper --quiet was-enabled '${service}'; then
-        deb-systemd-helper enable '${service}' >/dev/null || true
-    else
-        deb-systemd-helper update-state '${service}' >/dev/null || true
-    fi
-    if [ -d /run/systemd/system ]; then
-        systemctl --system daemon-reload >/dev/null || true
-        # Starts only once configured (ConditionPathExists= in the unit).
-        deb-systemd-invoke restart '${service}' >/dev/null || true
-    fi
-fi
-")
-    file(WRITE ${dir}/prerm "#!/bin/sh
-set -e
-if [ -d /run/systemd/system ] && [ \"$1\" = remove ]; then
-    deb-systemd-invoke stop '${service}' >/dev/null || true
-fi
-")
-    file(WRITE ${dir}/postrm "#!/bin/sh
-set -e
-if [ -d /run/systemd/system ]; then
-    systemctl --system daemon-reload >/dev/null || true
-fi
-if [ \"$1\" = remove ] && [ -x /usr/bin/deb-systemd-helper ]; then
-    deb-systemd-helper mask '${service}' >/dev/null || true
-fi
-if [ \"$1\" = purge ] && [ -x /usr/bin/deb-systemd-helper ]; then
-    deb-systemd-helper purge '${service}' >/dev/null || true
-    deb-systemd-helper unmask '${service}' >/dev/null || true
-    # ${dirs_note}
-fi
-")
+    set(PKG ${component})
+    set(SERVICE ${service})
+    set(STATE_WHAT "${state_what}")
+    set(ETC_WHAT "${etc_what}")
     foreach(script postinst prerm postrm)
-        file(CHMOD ${dir}/${script} PERMISSIONS OWNER_READ OWNER_WRITE OWNER_EXECUTE GROUP_READ GROUP_EXECUTE
-             WORLD_READ WORLD_EXECUTE)
+        configure_file(${FABGATE_DEBIAN_DIR}/${script}.in ${dir}/${script} @ONLY
+                       FILE_PERMISSIONS OWNER_READ OWNER_WRITE OWNER_EXECUTE GROUP_READ GROUP_EXECUTE
+                                        WORLD_READ WORLD_EXECUTE)
     endforeach()
     string(TOUPPER ${component} up)
     set(CPACK_DEBIAN_${up}_PACKAGE_CONTROL_EXTRA "${dir}/postinst;${dir}/prerm;${dir}/postrm" PARENT_SCOPE)
+    # lintian's overrides, each with its reason, ship in the package where lintian reads them.
+    install(FILES ${FABGATE_DEBIAN_DIR}/${component}.lintian-overrides DESTINATION ${CMAKE_INSTALL_DATADIR}/lintian/overrides
+            RENAME ${component} COMPONENT ${component})
 endfunction()
 
 # /usr/share/doc/<package>/: copyright and changelog, which Debian requires of every package.
 function(fabgate_package_docs component)
     set(dir ${CMAKE_BINARY_DIR}/packaging/${component}/doc)
     file(MAKE_DIRECTORY ${dir})
+    string(TIMESTAMP year "%Y" UTC)
     file(WRITE ${dir}/copyright "Format: https://www.debian.org/doc/packaging-manuals/copyright-format/1.0/
 Upstream-Name: FabGate
 Upstream-Contact: ${FABGATE_PACKAGE_CONTACT}
 
 Files: *
-Copyright: FabGate contributors
+Copyright: ${year} FabGate contributors
 License: ${FABGATE_PACKAGE_LICENSE}
  The license is named by the FabGate project.
 ")
     string(TIMESTAMP date "%a, %d %b %Y %H:%M:%S +0000" UTC)
-    file(WRITE ${dir}/changelog "${component} (${PROJECT_VERSION}) unstable; urgency=medium
+    fabgate_package_version(version)
+    file(WRITE ${dir}/changelog "${component} (${version}) unstable; urgency=medium
 
   * Packaged with CPack (scripts/package).
 
@@ -128,7 +115,8 @@ function(fabgate_packaging)
     install(FILES ${example_dir}/gate.json DESTINATION ${CMAKE_INSTALL_DATADIR}/doc/fabgate/examples COMPONENT fabgate)
     fabgate_package_docs(fabgate)
     fabgate_write_maintainer_scripts(fabgate fabgate.service
-        "the journal in /var/lib/fabgate may hold sessions not yet delivered: kept")
+        "the journal: sessions not yet delivered, the cached access list"
+        "the broker password and the CA certificate")
 
     # --- fabledger: the ledger, fabctl, enrolment, broker examples
     foreach(app fabledger fabctl)
@@ -157,12 +145,13 @@ function(fabgate_packaging)
     endif()
     fabgate_package_docs(fabledger)
     fabgate_write_maintainer_scripts(fabledger fabledger.service
-        "the billing database in /var/lib/fabledger is kept: remove it by hand if it is really unwanted")
+        "the billing database: sessions, members, rights, tariffs"
+        "the access-list signing key the gates trust")
 
     # --- CPack
     set(CPACK_GENERATOR DEB)
     set(CPACK_PACKAGE_NAME fabgate)
-    set(CPACK_PACKAGE_VERSION ${PROJECT_VERSION})
+    fabgate_package_version(CPACK_PACKAGE_VERSION)
     set(CPACK_PACKAGE_VENDOR "FabGate")
     set(CPACK_PACKAGE_CONTACT "${FABGATE_PACKAGE_CONTACT}")
     set(CPACK_PACKAGING_INSTALL_PREFIX /usr)
@@ -182,15 +171,18 @@ function(fabgate_packaging)
     set(CPACK_DEBIAN_FABGATE_PACKAGE_DEPENDS "systemd, init-system-helpers (>= 1.54~)")
     set(CPACK_DEBIAN_FABLEDGER_PACKAGE_DEPENDS "systemd, init-system-helpers (>= 1.54~)")
     set(CPACK_DEBIAN_FABLEDGER_PACKAGE_RECOMMENDS "mosquitto, mosquitto-clients, openssl")
+    # CPack indents every line after the first (the synopsis) itself; lines stay under 80.
     set(CPACK_COMPONENT_FABGATE_DESCRIPTION "FabLab machine access control by RFID badge
- fabgate runs on a Raspberry Pi next to a laser cutter, 3D printer or other machine. It reads
- members' badges, switches the machine's power relay only for those trained on it, meters each
- session and sends it over MQTT to the central ledger, keeping a journal so nothing is lost
- while the network is down.")
+fabgate runs on a Raspberry Pi next to a laser cutter, 3D printer or other
+machine. It reads members' badges, switches the machine's power relay only
+for those trained on it, meters each session and sends it over MQTT to the
+central ledger, keeping a journal so nothing is lost while the network is
+down.")
     set(CPACK_COMPONENT_FABLEDGER_DESCRIPTION "FabLab billing ledger for FabGate machine sessions
- fabledger stores the sessions that FabGate machine gates publish over MQTT in SQLite,
- acknowledges them once stored, and publishes each machine's signed access list. fabctl
- manages members, badges, training and tariffs; fabgate-enrol-gate adds gates to the broker.")
+fabledger stores the sessions that FabGate machine gates publish over MQTT
+in SQLite, acknowledges them once stored, and publishes each machine's
+signed access list. fabctl manages members, badges, training and tariffs;
+fabgate-enrol-gate adds gates to the broker.")
     set(CPACK_COMPONENT_FABGATE_DISPLAY_NAME "fabgate")
     set(CPACK_COMPONENT_FABLEDGER_DISPLAY_NAME "fabledger")
     set(CPACK_DEBIAN_FABGATE_PACKAGE_CONTROL_EXTRA "${CPACK_DEBIAN_FABGATE_PACKAGE_CONTROL_EXTRA}")

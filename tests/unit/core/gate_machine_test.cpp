@@ -394,3 +394,48 @@ TEST_CASE("machine state is published on every change, with who and since when")
     CHECK(st.session == g.listener.started[0].id);
     CHECK(st.acl_version == 1);
 }
+
+TEST_CASE("a reload applies to the next session; the running one keeps its policy") {
+    // A laser cutter without a busy input, no idle timeout: Alice's job runs as long as she
+    // stays. A reload then adds a busy input and a 5-minute idle timeout.
+    MachinePolicy before;
+    before.idle_timeout_s = 0;
+    before.has_busy_input = false;
+    Gate g(before);
+    REQUIRE(g.badge("A1").granted);
+    MachinePolicy after = before;
+    after.idle_timeout_s = 300;
+    after.idle_warning_s = 60;
+    after.has_busy_input = true;
+    g.machine->set_policy(after);
+    g.advance_s(3600);
+    CHECK(g.outputs.relay);
+    CHECK(g.listener.ended.empty());
+    CHECK(g.state() == MachineState::InUse);
+    REQUIRE(g.badge("A1").granted);  // badge out
+    REQUIRE(g.listener.ended.size() == 1);
+    CHECK(g.listener.ended[0].end_reason == EndReason::BadgeOut);
+    CHECK_FALSE(g.listener.ended[0].active_ms.has_value());  // metered as it started
+
+    // The next session runs under the reloaded policy.
+    REQUIRE(g.badge("B2").granted);
+    CHECK(g.listener.started.back().active_ms.has_value());
+    g.advance_s(301);
+    REQUIRE(g.listener.ended.size() == 2);
+    CHECK(g.listener.ended[1].end_reason == EndReason::IdleTimeout);
+}
+
+TEST_CASE("a lost LED or buzzer degrades the gate and is reported, and never ends a job") {
+    Gate g;
+    REQUIRE(g.badge("A1").granted);
+    g.machine->device_fault("indicator:buzzer", true, "line lost");
+    CHECK(g.outputs.relay);
+    CHECK(g.listener.ended.empty());
+    CHECK(g.state() == MachineState::InUse);
+    CHECK(g.machine->status().detail == "buzzer lost");
+    CHECK(g.listener.statuses.back().detail == "buzzer lost");  // published
+    REQUIRE(g.badge("A1").granted);                             // badge out as usual
+    CHECK(g.badge("B2").granted);                               // and the next member still gets in
+    g.machine->device_fault("indicator:buzzer", false, "");
+    CHECK(g.machine->status().detail == "");
+}

@@ -1,4 +1,9 @@
+#include <signal.h>
+#include <sys/resource.h>
 #include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
 
 #include <doctest/doctest.h>
 
@@ -15,7 +20,140 @@ struct NullOutputs final : Outputs {
     void set_after_run(bool) override {}
     void indicate(Signal) override {}
 };
+
+// A gate on a config file in its own directory, offline (no broker), on fake hardware.
+struct AppRig {
+    std::filesystem::path dir;
+    std::string config_path;
+    EventLoop loop;
+    FakeClock clock;
+    Uuid7Ids ids{clock};
+    NullOutputs* outputs = nullptr;
+    std::unique_ptr<GateApp> gate;
+
+    AppRig() {
+        char tmpl[] = "/tmp/fabgate-app-XXXXXX";
+        REQUIRE(mkdtemp(tmpl));
+        dir = tmpl;
+        config_path = (dir / "gate.json").string();
+    }
+    ~AppRig() {
+        gate.reset();
+        std::filesystem::remove_all(dir);
+    }
+    std::string journal() const { return (dir / "journal.db").string(); }
+
+    void write_config(const std::string& inputs, const std::string& policy) {
+        std::ofstream(config_path) << R"({"site": "lab", "machine": "laser-1",
+            "broker": {"host": "127.0.0.1", "port": 1}, "journal": ")"
+                                   << journal() << R"(",
+            "hardware": {"kind": "sim", "reader": {"type": "sim"}, "inputs": )"
+                                   << inputs << R"(}, "policy": )" << policy << "}";
+    }
+    // Alice's badge A1 is in the cached access list.
+    void seed_access_list() {
+        auto journal_db = Journal::open(journal());
+        REQUIRE(journal_db);
+        AccessList list;
+        list.site = "lab";
+        list.machine = "laser-1";
+        list.version = 3;
+        list.generated_at = clock.wall().unix_ms - 1000;
+        AccessEntry alice;
+        alice.member = "alice";
+        alice.name = "Alice";
+        alice.role = Role::User;
+        list.entries[Uid::parse("A1").value()] = alice;
+        REQUIRE(journal_db->store_access_list(3, encode(list)));
+    }
+    void start(GateTuning tuning = {}) {
+        auto config = load_gate_config_file(config_path);
+        REQUIRE(config);
+        gate = std::make_unique<GateApp>(
+            loop, clock, ids, *config,
+            [this](const GateConfig&, EventLoop&, HardwareEvents&, const Clock&) {
+                auto made = std::make_unique<NullOutputs>();
+                outputs = made.get();
+                return Result<std::unique_ptr<Outputs>>(std::move(made));
+            },
+            config_path, tuning);
+        REQUIRE(gate->start());
+    }
+    void badge() { gate->badge_presented(Uid::parse("A1").value()); }
+    void advance_s(int seconds) {
+        clock.advance(seconds * 1000);
+        gate->machine().tick();
+    }
+};
+// The disk is "full" while it lives: no file of this process may grow (RLIMIT_FSIZE), and the
+// write that tries fails with EFBIG instead of raising SIGXFSZ.
+class FullDisk {
+  public:
+    FullDisk() {
+        REQUIRE(getrlimit(RLIMIT_FSIZE, &saved_) == 0);
+        old_handler_ = signal(SIGXFSZ, SIG_IGN);
+        rlimit none = saved_;
+        none.rlim_cur = 0;
+        REQUIRE(setrlimit(RLIMIT_FSIZE, &none) == 0);
+    }
+    ~FullDisk() { free_space(); }
+    void free_space() {
+        if (freed_) return;
+        freed_ = true;
+        setrlimit(RLIMIT_FSIZE, &saved_);
+        signal(SIGXFSZ, old_handler_);
+    }
+
+  private:
+    rlimit saved_{};
+    sighandler_t old_handler_ = SIG_DFL;
+    bool freed_ = false;
+};
+
 }  // namespace
+
+TEST_CASE("a full disk at start: the gate runs in fault, relay off, and recovers by itself") {
+    log::set_threshold(log::Level::Error);
+    AppRig rig;
+    rig.write_config(R"({"interlocks": []})", "{}");
+    rig.seed_access_list();
+    {
+        // A session the power cut left open: recovering it must write to the journal.
+        auto journal = Journal::open(rig.journal());
+        REQUIRE(journal);
+        SessionRecord open;
+        open.id = "019364c1-8a2b-7c3d-9e4f-0a1b2c3d4e5f";
+        open.site = "lab";
+        open.machine = "laser-1";
+        open.uid = "A1";
+        open.member = "alice";
+        open.started_at = rig.clock.wall().unix_ms - 60'000;
+        open.ended_at = open.started_at;
+        REQUIRE(journal->session_opened(open));
+        REQUIRE(journal->make_durable(open.id));
+    }
+    GateTuning tuning;
+    tuning.journal_retry = std::chrono::milliseconds(20);
+    FullDisk disk;
+    rig.start(tuning);  // REQUIREs that start() succeeds: the gate does not exit
+    CHECK(rig.gate->machine().status().state == MachineState::Fault);
+    CHECK(rig.gate->machine().status().detail == "journal lost");
+    CHECK_FALSE(rig.outputs->relay);
+    rig.badge();
+    CHECK_FALSE(rig.outputs->relay);                    // refused: nothing could record the session
+    for (int i = 0; i < 5; ++i) rig.loop.run_once(30);  // retries on a full disk change nothing
+    CHECK(rig.gate->machine().status().state == MachineState::Fault);
+
+    disk.free_space();
+    for (int i = 0; i < 20 && rig.gate->machine().status().state == MachineState::Fault; ++i)
+        rig.loop.run_once(50);
+    CHECK(rig.gate->machine().status().state == MachineState::Idle);
+    CHECK_FALSE(rig.outputs->relay);
+    CHECK(rig.gate->journal().outbox_size().value_or(-1) == 1);  // the interrupted session
+    CHECK(rig.gate->machine().access_list() != nullptr);         // the cached list, loaded late
+    rig.badge();
+    CHECK(rig.outputs->relay);
+}
 
 TEST_CASE("an interlock already open while the hardware starts leaves the gate in fault") {
     log::set_threshold(log::Level::Error);
@@ -40,4 +178,51 @@ TEST_CASE("an interlock already open while the hardware starts leaves the gate i
     for (const char* suffix : {"/journal.db", "/journal.db-wal", "/journal.db-shm"})
         unlink((std::string(dir) + suffix).c_str());
     rmdir(dir);
+}
+
+TEST_CASE("a reload that needs new wiring is refused; the running job is not cut") {
+    log::set_threshold(log::Level::Error);
+    AppRig rig;
+    rig.write_config(R"({"interlocks": [{"name": "lid", "line": 1}]})", "{}");
+    rig.seed_access_list();
+    rig.start();
+    rig.badge();
+    REQUIRE(rig.outputs->relay);
+
+    // Someone adds a busy input and a 5-minute idle timeout, then sends SIGHUP.
+    rig.write_config(R"({"busy": {"line": 0}, "interlocks": [{"name": "lid", "line": 1}]})",
+                     R"({"idle_timeout_s": 300, "idle_warning_s": 60})");
+    rig.gate->reload();
+    rig.advance_s(3600);
+    CHECK(rig.outputs->relay);
+    CHECK(rig.gate->machine().status().state == MachineState::InUse);
+
+    // Refused means the old config stays for the next session too.
+    rig.badge();  // badge out
+    REQUIRE_FALSE(rig.outputs->relay);
+    rig.badge();
+    REQUIRE(rig.outputs->relay);
+    rig.advance_s(3600);
+    CHECK(rig.outputs->relay);
+}
+
+TEST_CASE("a reloaded policy applies from the next session, never to the running one") {
+    log::set_threshold(log::Level::Error);
+    AppRig rig;
+    rig.write_config(R"({"interlocks": []})", "{}");
+    rig.seed_access_list();
+    rig.start();
+    rig.badge();
+    REQUIRE(rig.outputs->relay);
+
+    rig.write_config(R"({"interlocks": []})", R"({"max_session_s": 600, "idle_warning_s": 60})");
+    rig.gate->reload();
+    rig.advance_s(1200);
+    CHECK(rig.outputs->relay);  // started without a limit, keeps running without one
+
+    rig.badge();  // badge out
+    rig.badge();  // a new session, under the reloaded policy
+    REQUIRE(rig.outputs->relay);
+    rig.advance_s(601);
+    CHECK_FALSE(rig.outputs->relay);
 }

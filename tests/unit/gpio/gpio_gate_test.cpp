@@ -236,13 +236,43 @@ TEST_CASE("an output lost while running takes every line of its chip into the fa
     auto log = rig.events.take();
     CHECK(std::count(log.begin(), log.end(), "fault gpio:relay on") == 1);
     CHECK(std::count(log.begin(), log.end(), "fault gpio:busy on") == 1);
-    CHECK(std::count(log.begin(), log.end(), "fault gpio:led_ready on") == 1);
+    CHECK(std::count(log.begin(), log.end(), "fault indicator:led_ready on") == 1);
     CHECK(std::count(log.begin(), log.end(), "fault gpio:interlock-lid on") == 0);
 
     rig.world->plug("gpiochip0");
     rig.advance(2000);
     CHECK(rig.gate->faulted_roles().empty());
     CHECK_FALSE(rig.at("gpiochip0:17").level);
+}
+
+TEST_CASE("a lost LED or buzzer is reported but leaves the relay and a running job alone") {
+    Rig rig;
+    auto hw = laser_config();
+    for (auto* indicator : {&hw.led_ready, &hw.led_in_use, &hw.led_denied, &hw.buzzer})
+        (*indicator)->chip = "gpiochip2";  // the front panel on its own I/O expander
+    rig.world->chips.insert("gpiochip2");
+    rig.start(hw);
+    rig.events.take();
+    rig.gate->set_relay(true);
+    REQUIRE(rig.at("gpiochip0:17").level);
+
+    rig.world->unplug("gpiochip2");
+    rig.gate->indicate(Signal::Denied);  // the write fails: the panel is gone
+    rig.pump();
+    auto log = rig.events.take();
+    CHECK(std::count(log.begin(), log.end(), "fault indicator:led_ready on") == 1);
+    CHECK(std::count(log.begin(), log.end(), "fault indicator:buzzer on") == 1);
+    CHECK(std::none_of(log.begin(), log.end(),
+                       [](const std::string& e) { return e.find("gpio:") != std::string::npos; }));
+    CHECK(rig.at("gpiochip0:17").level);  // the job goes on
+    rig.gate->set_relay(false);
+    rig.gate->set_relay(true);  // and the next one may start
+    CHECK(rig.at("gpiochip0:17").level);
+
+    rig.world->plug("gpiochip2");
+    rig.advance(2000);
+    CHECK(rig.gate->faulted_roles().empty());
+    CHECK(rig.at("gpiochip0:17").level);
 }
 
 TEST_CASE("a line held by another program is a fault that clears once it is freed") {

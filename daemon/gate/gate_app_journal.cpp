@@ -1,0 +1,137 @@
+// GateApp's side of the journal: opening and recovering it at start (or later, when the disk
+// lets it), and recording each session.
+#include <utility>
+
+#include "gate/gate_app.hpp"
+#include "sys/log.hpp"
+
+namespace fabgate {
+namespace {
+
+std::string seconds(std::int64_t ms) {
+    return std::to_string(ms / 1000) + " s";
+}
+
+std::string describe_session(const SessionRecord& s) {
+    std::string text = "session " + s.id + " (" + (s.member.empty() ? s.uid : s.member) +
+                       "): " + std::string(to_string(s.end_reason)) + ", powered " +
+                       seconds(s.powered_ms);
+    if (s.active_ms) text += ", active " + seconds(*s.active_ms);
+    if (!s.ended_by.empty()) text += ", by " + s.ended_by;
+    return text;
+}
+
+}  // namespace
+
+Status GateApp::open_journal() {
+    auto journal = Journal::open(config_.journal);
+    if (!journal) return tl::unexpected(journal.error());
+    auto interrupted = journal->close_interrupted();
+    if (!interrupted) return tl::unexpected(interrupted.error());
+    auto cached = journal->load_access_list();
+    if (!cached) return tl::unexpected(cached.error());
+    journal_.emplace(std::move(*journal));
+    for (const auto& s : *interrupted)
+        log::warning("gate", "closed at its last checkpoint after a crash or power cut: " +
+                                 describe_session(s));
+    const auto* in_force = machine_->access_list();
+    if (!*cached) {
+        if (!in_force)
+            log::notice("gate",
+                        "no access list yet: every badge is refused until one arrives "
+                        "from the broker");
+        return {};
+    }
+    // A list that arrived from the broker while the journal was down may be newer.
+    if (in_force && in_force->version >= (*cached)->version) return {};
+    auto snapshot = decode_access_list((*cached)->payload);
+    if (snapshot)
+        (void)apply_access_list(*snapshot, (*cached)->payload, /*from_cache=*/true);
+    else
+        log::error("gate", "cached access list cannot be read (" + snapshot.error().message() +
+                               "); waiting for a new one from the broker, refusing badges until "
+                               "then");
+    return {};
+}
+
+void GateApp::schedule_journal_retry() {
+    auto retry = [this] {
+        if (auto opened = open_journal(); !opened) {
+            log::debug("journal", "still unavailable: " + opened.error().message());
+            loop_.arm(journal_retry_timer_, tuning_.journal_retry);
+            return;
+        }
+        loop_.disarm(journal_retry_timer_);
+        device_fault(kJournalDevice, false, "");
+        if (!unjournaled_.empty()) retry_unjournaled();
+        pump_outbox();
+    };
+    if (!journal_retry_timer_) journal_retry_timer_ = loop_.add_timer(tuning_.journal_retry, retry);
+    if (!journal_retry_timer_)
+        log::error("journal",
+                   "cannot create the retry timer: the gate stays in fault until "
+                   "restarted");
+}
+
+Status GateApp::session_started(const SessionRecord& open) {
+    // The machine is in fault while the journal is down, so this is a second line of defence.
+    if (!journal_) return fail("journal", "not open");
+    auto stored = journal_->session_opened(open);
+    if (!stored) {
+        log::error("journal", "cannot record a new session: " + stored.error().message());
+        return stored;
+    }
+    auto make_durable = [this, id = open.id] {
+        if (auto s = journal_->make_durable(id); !s)
+            log::warning("journal", "sync failed: " + s.error().message());
+    };
+    // Deferred to the next round so the relay is not held back by the sync; without a timer
+    // the sync happens now rather than never.
+    if (!loop_.add_oneshot(std::chrono::milliseconds(0), make_durable)) make_durable();
+    log::info("session", open.id + " started for " + open.member + " (" + open.uid + ")");
+    return {};
+}
+
+void GateApp::session_checkpoint(const SessionRecord& open) {
+    if (!journal_) return;
+    if (auto s = journal_->checkpoint(open); !s)
+        log::warning("journal", "checkpoint failed: " + s.error().message());
+}
+
+void GateApp::session_ended(const SessionRecord& closed) {
+    log::info("session", describe_session(closed));
+    auto stored = journal_ ? journal_->session_closed(closed) : fail("journal", "not open");
+    if (!stored) {
+        log::error("journal", "cannot move session " + closed.id + " to the outbox (" +
+                                  stored.error().message() +
+                                  "); keeping it in memory and retrying");
+        unjournaled_.push_back(closed);
+        schedule_unjournaled_retry();
+        return;
+    }
+    pump_outbox();
+}
+
+void GateApp::schedule_unjournaled_retry() {
+    if (!loop_.add_oneshot(std::chrono::seconds(10), [this] { retry_unjournaled(); }))
+        log::error("journal",
+                   "cannot create the retry timer: " + std::to_string(unjournaled_.size()) +
+                       " closed session(s) stay in memory until the next close");
+}
+
+void GateApp::retry_unjournaled() {
+    while (!unjournaled_.empty()) {
+        if (!journal_) {
+            schedule_unjournaled_retry();
+            return;
+        }
+        if (auto s = journal_->session_closed(unjournaled_.front()); !s) {
+            schedule_unjournaled_retry();
+            return;
+        }
+        unjournaled_.erase(unjournaled_.begin());
+    }
+    pump_outbox();
+}
+
+}  // namespace fabgate

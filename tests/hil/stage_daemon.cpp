@@ -28,6 +28,7 @@ void run_daemon_stage(Verdicts& verdicts, const Options&) {
 
 #include "core/access.hpp"
 #include "core/messages.hpp"
+#include "daemon_rig.hpp"
 #include "gate/journal.hpp"
 #include "latency.hpp"
 #include "sim_chip.hpp"
@@ -35,13 +36,6 @@ void run_daemon_stage(Verdicts& verdicts, const Options&) {
 #include "wiegand_driver.hpp"
 
 namespace fabgate::hil {
-namespace {
-
-constexpr unsigned kRelay = 0, kBusy = 1, kLid = 2, kD0 = 3, kD1 = 4;
-constexpr std::uint32_t kMember = 0x2A1234, kStranger = 0x0BADBD;
-const char* const kJournal = "/tmp/hil-journal.db";
-const char* const kConfig = "/tmp/hil-gate.json";
-const char* const kLog = "/tmp/fabgate.log";
 
 std::string config_text(const std::string& chip) {
     auto line = [&](const char* name, const char* extra = "") {
@@ -59,6 +53,8 @@ std::string config_text(const std::string& chip) {
            R"(", "line": "GPIO6", "debounce_ms": 5}]}},)" +
            R"("policy": {"session_end": "badge_again", "takeover": "deny"}})";
 }
+
+namespace {
 
 Status seed_access_list() {
     SystemClock clock;
@@ -78,6 +74,8 @@ Status seed_access_list() {
     if (!journal) return tl::unexpected(journal.error());
     return journal->store_access_list(list.version, encode(list));
 }
+
+}  // namespace
 
 // Through the kernel's own line-info ioctl, not libgpiod: the check must not depend on which
 // libgpiod API the daemon was built with.
@@ -99,6 +97,30 @@ bool lines_in_use(const std::string& chip_name, const std::vector<unsigned>& off
 void pause_us(long us) {
     timespec t{us / 1'000'000, (us % 1'000'000) * 1000};
     nanosleep(&t, nullptr);
+}
+
+pid_t spawn_fabgate(const std::string& path, std::vector<std::string> args, const char* log_mode) {
+    const pid_t pid = fork();
+    if (pid == 0) {
+        std::FILE* log = std::freopen(kLog, log_mode, stderr);
+        if (log) dup2(fileno(log), 1);
+        std::vector<char*> argv{const_cast<char*>("fabgate")};
+        for (auto& arg : args) argv.push_back(arg.data());
+        argv.push_back(nullptr);
+        execv(path.c_str(), argv.data());
+        _exit(127);
+    }
+    return pid;
+}
+
+bool wait_lines_claimed(const SimChip& sim, pid_t pid) {
+    const std::int64_t started = now_us();
+    while (now_us() - started < 30'000'000) {
+        if (lines_in_use(sim.chip_name(), {kRelay, kD0, kD1})) return true;
+        if (waitpid(pid, nullptr, WNOHANG) == pid) return false;
+        pause_us(20'000);
+    }
+    return false;
 }
 
 // Microseconds until the relay line shows `level`; -1 after the timeout.
@@ -129,6 +151,8 @@ std::int64_t badge_again_if_lost(Verdicts& v, const SimChip& sim, std::uint32_t 
     }
 }
 
+namespace {
+
 std::string status_line(pid_t pid) {
     std::ifstream status("/proc/" + std::to_string(pid) + "/status");
     std::string line, out;
@@ -137,6 +161,8 @@ std::string status_line(pid_t pid) {
     return out;
 }
 
+}  // namespace
+
 void show_log_tail(Verdicts& v) {
     std::ifstream log(kLog);
     std::vector<std::string> lines;
@@ -144,6 +170,8 @@ void show_log_tail(Verdicts& v) {
     for (std::size_t i = lines.size() > 40 ? lines.size() - 40 : 0; i < lines.size(); ++i)
         v.note("fabgate log: " + lines[i]);
 }
+
+namespace {
 
 // The daemon's log without the lines every good badge writes: what is left says why a badge
 // did nothing (a dropped frame, a refusal, a fault).
@@ -188,20 +216,8 @@ void run_daemon_stage(Verdicts& v, const Options& options) {
         return;
 
     const std::int64_t started = now_us();
-    const pid_t pid = fork();
-    if (pid == 0) {
-        std::FILE* log = std::freopen(kLog, "w", stderr);
-        if (log) dup2(fileno(log), 1);
-        execl(options.fabgate_path.c_str(), "fabgate", "--config", kConfig, "-v",
-              static_cast<char*>(nullptr));
-        _exit(127);
-    }
-    bool ready = false;
-    while (!ready && now_us() - started < 30'000'000) {
-        ready = lines_in_use(sim->chip_name(), {kRelay, kD0, kD1});
-        if (!ready) pause_us(20'000);
-        if (waitpid(pid, nullptr, WNOHANG) == pid) break;
-    }
+    const pid_t pid = spawn_fabgate(options.fabgate_path, {"--config", kConfig, "-v"}, "w");
+    bool ready = wait_lines_claimed(*sim, pid);
     if (!v.check(ready, "daemon/starts-and-claims-lines")) {
         kill(pid, SIGKILL);
         waitpid(pid, nullptr, 0);
@@ -276,6 +292,7 @@ void run_daemon_stage(Verdicts& v, const Options& options) {
                 ? std::to_string(*pending) + " in outbox, " + std::to_string(sessions) + " sessions"
                 : pending.error().message());
     if (v.failed()) show_log_tail(v);
+    run_kill_checks(v, options, *sim);
 }
 
 }  // namespace fabgate::hil

@@ -62,6 +62,13 @@ void run_raw_stage(Verdicts& v) {
     v.check(sim->value(kOut) == 0, "raw/active-low-on-is-low");
     gpiod_line_release(out);
 
+    // A Raspberry Pi keeps a released output at its last level, and so must the simulator
+    // (scripts/hil-gpio-sim patches it): else a dead daemon's relay looks switched off.
+    v.check(gpiod_line_request_output(out, "fabgate-hil", 1) == 0 && sim->value(kOut) == 1,
+            "raw/output-driven-high");
+    gpiod_line_release(out);
+    v.check(sim->value(kOut) == 1, "raw/released-output-keeps-its-level");
+
     gpiod_line* in = gpiod_chip_get_line(chip, kIn);
     sim->pull(kIn, false);
     v.check(in && gpiod_line_request_both_edges_events(in, "fabgate-hil") == 0,

@@ -7,6 +7,7 @@
 #include "control_socket.hpp"
 #include "core/gate_config.hpp"
 #include "gate/gate_app.hpp"
+#include "relay_off.hpp"
 #include "sim_gate.hpp"
 #include "sys/acl_signature.hpp"
 #include "sys/log.hpp"
@@ -52,7 +53,7 @@ int main(int argc, char** argv) {
         "fabgate: controls a FabLab machine's power from badge rights and meters its sessions"};
     std::string config_path, check_path, send_line, control_socket, journal;
     int broker_port = 0;
-    bool probe = false, print_default = false, verbose = false;
+    bool probe = false, print_default = false, verbose = false, relay_off = false;
     app.add_option("-c,--config", config_path,
                    "gate config file (JSON); without it, the embedded demo config")
         ->check(CLI::ExistingFile);
@@ -60,6 +61,9 @@ int main(int argc, char** argv) {
                    "validate a config file, naming every problem, and exit");
     app.add_flag("--print-default-config", print_default,
                  "print the embedded demo config and exit");
+    app.add_flag("--relay-off", relay_off,
+                 "drive the relay and after-run lines of --config off and exit; works with a "
+                 "config that does not validate (systemd's ExecStopPost runs it)");
     app.add_flag(
         "--probe", probe,
         "list GPIO chips and lines, input devices, serial ports and SPI devices, and exit");
@@ -73,6 +77,7 @@ int main(int argc, char** argv) {
     app.add_flag("-v,--verbose", verbose, "debug log lines");
     CLI11_PARSE(app, argc, argv);
 
+    if (relay_off) return run_relay_off(config_path);
     if (!check_path.empty()) return check_config(check_path);
     if (print_default) {
         std::cout << embedded_demo_config() << "\n";
@@ -101,10 +106,15 @@ int main(int argc, char** argv) {
         return 0;
     }
 
+    // Before anything else, and before the config is validated: a restart with a config that
+    // does not validate must not leave the machine powered.
+    relay_off_before_start(config_path);
     auto config = config_path.empty() ? load_gate_config_text(embedded_demo_config())
                                       : load_gate_config_file(config_path);
     if (!config) {
         for (const auto& e : config.error()) std::cerr << e.message() << "\n";
+        std::cerr << "fabgate: not starting: the config has " << config.error().size()
+                  << " problem(s)\n";
         return 1;
     }
     if (!control_socket.empty()) config->control_socket = control_socket;

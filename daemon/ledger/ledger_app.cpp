@@ -209,17 +209,25 @@ void LedgerApp::poll_database() {
         log::warning("ledger", "cannot poll database: " + v.error().message());
         return;
     }
-    if (*v == data_version_) return;
-    data_version_ = *v;
+    if (*v == data_version_ && !refresh_incomplete_) return;
     refresh_access_lists(false);
 }
 
 void LedgerApp::refresh_access_lists(bool republish) {
     if (!db_) return;
+    // Read before the lists are built, never after: a manager's commit that lands while we
+    // build (or while we wait for the write lock to record a version) changes it again, so
+    // the next poll rebuilds instead of taking that change for one already published.
+    auto as_of = db_->data_version();
+    refresh_incomplete_ = !rebuild_and_publish(republish);
+    if (as_of) data_version_ = *as_of;
+}
+
+bool LedgerApp::rebuild_and_publish(bool republish) {
     auto machines = db_->machines();
     if (!machines) {
         log::warning("ledger", "cannot read machines: " + machines.error().message());
-        return;
+        return false;
     }
     // A gate may hold a higher version than our database knows (the database was restored
     // from a backup): the next version must beat what the gate reports, or it refuses it.
@@ -232,8 +240,9 @@ void LedgerApp::refresh_access_lists(bool republish) {
     auto lists = db_->build_access_lists(*machines, now);
     if (!lists) {
         log::warning("ledger", "cannot build access lists: " + lists.error().message());
-        return;
+        return false;
     }
+    bool complete = true;
     for (std::size_t n = 0; n < machines->size(); ++n) {
         const auto& m = (*machines)[n];
         auto* list = &(*lists)[n];
@@ -241,6 +250,7 @@ void LedgerApp::refresh_access_lists(bool republish) {
         if (!latest) {
             log::warning("ledger", "cannot read access list version of " + m.site + "/" + m.id +
                                        ": " + latest.error().message());
+            complete = false;
             continue;
         }
         auto hash = acl_content_hash(*list);
@@ -262,6 +272,7 @@ void LedgerApp::refresh_access_lists(bool republish) {
             // Recorded before it is published: a version number is never handed out twice.
             if (auto s = db_->record_acl_version(row); !s) {
                 log::warning("ledger", "cannot record access list version: " + s.error().message());
+                complete = false;
                 continue;
             }
             list->version = row.version;
@@ -273,10 +284,9 @@ void LedgerApp::refresh_access_lists(bool republish) {
         if (publish_list(*list))
             published_.insert(key);
         else
-            published_.erase(key);
+            published_.erase(key);  // republished on the next connect
     }
-    // Our own commits do not change data_version; refresh it so our writes cause no rebuild.
-    if (auto v = db_->data_version(); v) data_version_ = *v;
+    return complete;
 }
 
 bool LedgerApp::publish_list(const AccessList& list) {

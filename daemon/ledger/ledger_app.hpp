@@ -63,6 +63,8 @@ class LedgerApp {
     void send_acks(const IngestBatch& batch, const IngestSummary& summary);
     void poll_database();
     void refresh_access_lists(bool republish);
+    // false: some list could not be built or recorded (database busy): retried on next poll.
+    bool rebuild_and_publish(bool republish);
     bool publish_list(const AccessList& list);
 
     EventLoop& loop_;
@@ -78,7 +80,10 @@ class LedgerApp {
     MonoMs retry_at_ = 0;  // after a failed commit, no new attempt before this
     EventLoop::TimerId poll_timer_ = 0;
     EventLoop::TimerId refresh_timer_ = 0;
+    // PRAGMA data_version as of the start of the last rebuild. Our own commits never change
+    // it; any other connection's commit does.
     std::int64_t data_version_ = -1;
+    bool refresh_incomplete_ = false;
     // Machines whose current list went out on this connection; cleared on reconnect.
     std::set<std::pair<std::string, std::string>> published_;
     LedgerCounters counters_;

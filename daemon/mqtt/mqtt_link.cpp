@@ -204,40 +204,73 @@ std::size_t MqttLink::queued_bytes_hint() const {
     return mosquitto_want_write(mosq_) ? 1 : 0;
 }
 
-void MqttLink::handle_connect(mosquitto*, void* self_ptr, int rc) {
+// libmosquitto calls these with its own mutexes held and C frames on the stack: an exception
+// that unwound through them would leave a mutex locked (the next loop call, or ~MqttLink,
+// then deadlocks). Each callback therefore catches everything and reports it as a fault.
+template <typename Body>
+void MqttLink::guarded(const char* callback, Body&& body) noexcept {
+    try {
+        body();
+        return;
+    } catch (const std::exception& e) {
+        note_callback_fault(callback, e.what());
+    } catch (...) {
+        note_callback_fault(callback, "unknown exception");
+    }
+}
+
+void MqttLink::note_callback_fault(const char* callback, const char* what) noexcept {
+    ++callback_faults_;
+    try {
+        log::error("mqtt", std::string("fault in ") + callback + ": " + what +
+                               "; the event was dropped, the link goes on");
+    } catch (...) {
+        // Out of memory even for the log line: the count above still records it.
+    }
+}
+
+void MqttLink::handle_connect(mosquitto*, void* self_ptr, int rc) noexcept {
     auto* self = static_cast<MqttLink*>(self_ptr);
+    self->guarded("connect callback", [self, rc] { self->on_connack(rc); });
+}
+
+void MqttLink::on_connack(int rc) {
     if (rc != 0) {
         log::warning("mqtt",
                      std::string("broker refused connection: ") + mosquitto_connack_string(rc));
-        self->lost("refused");
+        lost("refused");
         return;
     }
-    self->connected_ = true;
-    self->backoff_ = self->options_.min_backoff;
-    log::info("mqtt", "connected to " + self->options_.broker.host + ":" +
-                          std::to_string(self->options_.broker.port));
-    for (const auto& [pattern, qos] : self->subscriptions_)
-        mosquitto_subscribe(self->mosq_, nullptr, pattern.c_str(), qos);
-    if (self->on_connected_) self->on_connected_();
-    self->update_write_interest();
+    connected_ = true;
+    backoff_ = options_.min_backoff;
+    log::info("mqtt",
+              "connected to " + options_.broker.host + ":" + std::to_string(options_.broker.port));
+    for (const auto& [pattern, qos] : subscriptions_)
+        mosquitto_subscribe(mosq_, nullptr, pattern.c_str(), qos);
+    if (on_connected_) on_connected_();
+    update_write_interest();
 }
 
-void MqttLink::handle_disconnect(mosquitto*, void*, int) {
+void MqttLink::handle_disconnect(mosquitto*, void*, int) noexcept {
     // Called from inside loop_read/loop_write, which then return an error that on_socket()
     // handles: tearing the socket down here would free it under libmosquitto.
 }
 
-void MqttLink::handle_message(mosquitto*, void* self_ptr, const mosquitto_message* msg) {
+void MqttLink::handle_message(mosquitto*, void* self_ptr, const mosquitto_message* msg) noexcept {
     auto* self = static_cast<MqttLink*>(self_ptr);
-    if (!self->on_message_ || !msg->topic) return;
-    std::string_view payload(static_cast<const char*>(msg->payload),
-                             static_cast<std::size_t>(msg->payloadlen));
-    self->on_message_(msg->topic, payload, msg->retain);
+    self->guarded("message callback", [self, msg] {
+        if (!self->on_message_ || !msg->topic) return;
+        std::string_view payload(static_cast<const char*>(msg->payload),
+                                 static_cast<std::size_t>(msg->payloadlen));
+        self->on_message_(msg->topic, payload, msg->retain);
+    });
 }
 
-void MqttLink::handle_publish(mosquitto*, void* self_ptr, int mid) {
+void MqttLink::handle_publish(mosquitto*, void* self_ptr, int mid) noexcept {
     auto* self = static_cast<MqttLink*>(self_ptr);
-    if (self->on_published_) self->on_published_(mid);
+    self->guarded("publish callback", [self, mid] {
+        if (self->on_published_) self->on_published_(mid);
+    });
 }
 
 }  // namespace fabgate

@@ -63,12 +63,19 @@ class MqttLink {
     // Drives the socket once when the loop is not running (tests, shutdown flush).
     void pump(std::chrono::milliseconds timeout);
     std::size_t queued_bytes_hint() const;
+    // Exceptions caught in libmosquitto callbacks (each logged, its event dropped).
+    std::uint64_t callback_faults() const { return callback_faults_; }
 
   private:
-    static void handle_connect(mosquitto*, void* self, int rc);
-    static void handle_disconnect(mosquitto*, void* self, int rc);
-    static void handle_message(mosquitto*, void* self, const mosquitto_message* msg);
-    static void handle_publish(mosquitto*, void* self, int mid);
+    // C callbacks: noexcept, so nothing can unwind through libmosquitto's frames.
+    static void handle_connect(mosquitto*, void* self, int rc) noexcept;
+    static void handle_disconnect(mosquitto*, void* self, int rc) noexcept;
+    static void handle_message(mosquitto*, void* self, const mosquitto_message* msg) noexcept;
+    static void handle_publish(mosquitto*, void* self, int mid) noexcept;
+    template <typename Body>
+    void guarded(const char* callback, Body&& body) noexcept;
+    void note_callback_fault(const char* callback, const char* what) noexcept;
+    void on_connack(int rc);
 
     void connect_now();
     void schedule_reconnect();
@@ -85,6 +92,7 @@ class MqttLink {
     bool want_write_ = false;
     bool connected_ = false;
     bool stopping_ = false;
+    std::uint64_t callback_faults_ = 0;
     std::chrono::milliseconds backoff_;
     EventLoop::TimerId reconnect_timer_ = 0;
     EventLoop::TimerId misc_timer_ = 0;

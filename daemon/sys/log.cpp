@@ -15,6 +15,29 @@ bool plain() {
     static const bool value = std::getenv("FABGATE_LOG_PLAIN") != nullptr;
     return value;
 }
+
+// Messages carry strings from the network, readers and config files. A newline followed by
+// "<0>" would forge a journald line of emergency priority, so no control byte is written raw.
+void append_escaped(std::string& line, std::string_view text) {
+    static constexpr char kHex[] = "0123456789abcdef";
+    for (unsigned char c : text) {
+        if (c == '\\') {
+            line += "\\\\";
+        } else if (c == '\n') {
+            line += "\\n";
+        } else if (c == '\r') {
+            line += "\\r";
+        } else if (c == '\t') {
+            line += "\\t";
+        } else if (c < 0x20 || c == 0x7f) {
+            line += "\\x";
+            line += kHex[c >> 4];
+            line += kHex[c & 0xf];
+        } else {
+            line += static_cast<char>(c);
+        }
+    }
+}
 }  // namespace
 
 void set_threshold(Level level) {
@@ -30,9 +53,9 @@ void write(Level level, std::string_view area, std::string_view message) {
     line.reserve(area.size() + message.size() + 16);
     if (!plain()) line += "<" + std::to_string(static_cast<int>(level)) + ">";
     if (!g_component.empty()) line += g_component + " ";
-    line += area;
+    append_escaped(line, area);
     line += ": ";
-    line += message;
+    append_escaped(line, message);
     line += '\n';
     // One write() per line keeps lines whole when several processes share a terminal.
     ssize_t ignored = ::write(STDERR_FILENO, line.data(), line.size());

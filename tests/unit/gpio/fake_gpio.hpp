@@ -19,6 +19,7 @@ struct FakeLine {
     bool requested = false;
     bool output = false;
     bool level = false;        // logical
+    bool active_low = false;   // as requested: the pin's physical level is level != active_low
     std::vector<bool> writes;  // every level an output was driven to, the request's first
     std::string consumer;
     int generation = 0;  // of the chip, when requested
@@ -145,6 +146,7 @@ class FakeBackend final : public GpioBackend {
         auto& l = world_->line(k);
         l.requested = true;
         l.output = true;
+        l.active_low = line.active_low;
         l.level = initial;
         l.writes.push_back(initial);
         l.consumer = std::string(consumer);

@@ -1,0 +1,127 @@
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <future>
+#include <new>
+#include <sstream>
+#include <thread>
+
+#include <doctest/doctest.h>
+
+#include "mqtt/mqtt_link.hpp"
+#include "sys/log.hpp"
+#include "test_support.hpp"
+
+using namespace fabgate;
+using namespace std::chrono_literals;
+
+namespace {
+
+// Sends stderr (where log lines go) to a file for as long as it lives.
+class StderrCapture {
+  public:
+    StderrCapture() : path_(dir_.file("stderr.log")) {
+        std::fflush(stderr);
+        saved_ = dup(STDERR_FILENO);
+        FILE* f = std::fopen(path_.c_str(), "w");
+        dup2(fileno(f), STDERR_FILENO);
+        std::fclose(f);
+    }
+    ~StderrCapture() { restore(); }
+    std::string text() {
+        std::fflush(stderr);
+        std::ifstream in(path_);
+        std::stringstream all;
+        all << in.rdbuf();
+        return all.str();
+    }
+    void restore() {
+        if (saved_ < 0) return;
+        std::fflush(stderr);
+        dup2(saved_, STDERR_FILENO);
+        close(saved_);
+        saved_ = -1;
+    }
+
+  private:
+    test::TempDir dir_;
+    std::string path_;
+    int saved_ = -1;
+};
+
+struct Outcome {
+    bool delivered_after_fault = false;
+    std::uint64_t faults = 0;
+    bool destroyed = false;
+    std::string escaped;  // what() of an exception that reached the loop, if any
+};
+
+// A hang must fail the test, not stall it for ctest's five minutes: the scenario runs on its
+// own thread and the process ends if it is not back in time.
+template <typename Scenario>
+Outcome run_with_deadline(Scenario scenario, std::chrono::seconds limit) {
+    std::promise<Outcome> promise;
+    auto future = promise.get_future();
+    std::thread([&promise, scenario]() mutable { promise.set_value(scenario()); }).detach();
+    if (future.wait_for(limit) != std::future_status::ready) {
+        // stdout: stderr is being captured into a file at this point.
+        std::printf("FAIL: the MQTT link hung (deadlock after a callback fault?)\n");
+        std::fflush(stdout);
+        std::_Exit(1);
+    }
+    return future.get();
+}
+
+}  // namespace
+
+TEST_CASE("an exception thrown by a message handler is logged; the link goes on and closes") {
+    test::TestBroker broker;
+    StderrCapture captured;
+    log::set_threshold(log::Level::Warning);
+    auto outcome = run_with_deadline(
+        [port = broker.port()] {
+            Outcome out;
+            EventLoop loop;
+            MqttOptions options;
+            options.broker.port = port;
+            options.broker.client_id = "gate-under-test";
+            options.min_backoff = 100ms;
+            auto link = std::make_unique<MqttLink>(loop, options);
+            link->on_message([&](std::string_view, std::string_view payload, bool) {
+                if (payload == "boom") throw std::bad_alloc();
+                if (payload == "after") out.delivered_after_fault = true;
+            });
+            link->subscribe("test/#", 1);
+            (void)link->start();
+            test::TestClient sender(port, "sender");
+            auto step = [&](const std::function<bool()>& done,
+                            std::chrono::milliseconds limit = 5s) {
+                try {
+                    return test::wait_until(loop, done, limit);
+                } catch (const std::exception& e) {
+                    out.escaped = e.what();
+                    return false;
+                }
+            };
+            if (!step([&] { return link->connected(); }) || !sender.connect()) return out;
+            step([] { return false; }, 300ms);  // the SUBACK arrives before anything is sent
+            sender.publish("test/x", "boom");
+            sender.publish("test/x", "after");
+            sender.pump(50ms);
+            step([&] { return out.delivered_after_fault; });
+            out.faults = link->callback_faults();
+            link.reset();
+            out.destroyed = true;
+            return out;
+        },
+        30s);
+    auto log_text = captured.text();
+    captured.restore();
+    CHECK(outcome.escaped == "");
+    CHECK(outcome.delivered_after_fault);
+    CHECK(outcome.faults == 1);
+    CHECK(outcome.destroyed);
+    CHECK(log_text.find("fault in message callback: std::bad_alloc") != std::string::npos);
+}

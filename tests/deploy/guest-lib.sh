@@ -75,7 +75,7 @@ badge() { "$R/deploy/wiegand-send" "${SIM[$1]}" $D0 $D1 "$2"; }
 # SECONDS. A frame lost under emulation is sent again once (said so).
 badge_expect() {
     local try
-    for try in 1 2; do
+    for try in 1 2 3; do
         badge "$1" "$2"
         wait_until "$4" relay_is "$1" "$3" && return 0
         [ "$3" = 0 ] && return 1   # staying off is checked by the caller

@@ -36,12 +36,26 @@ check_sessions_once() {
 }
 
 machine_state() { fabctl_mgr machines list 2>/dev/null | awk -v m="$SITE/$1" '$1 == m' ; }
-# A badge is refused: the relay stays off for 4 s.
-# If it was granted after all, the session it started is ended, so the next check starts idle.
+# A badge is refused: the relay stays off for 4 s and the gate logs the refusal (a frame lost
+# under emulation also leaves the relay off, so it is sent again). If it was granted after
+# all, the session it started is ended, so the next check starts idle.
+refusal_logged() {
+    journalctl -u "${UNIT[$REF_GATE]}" --since "@$REF_SINCE" --no-pager -o cat | grep -q "$MEMBER_CARD: refused"
+}
 badge_refused() {
-    badge "$1" $MEMBER_CARD
-    relay_stays "$1" 0 4 && return 0
-    nap 3; badge_expect "$1" $MEMBER_CARD 0 10
+    local try
+    REF_GATE=$1
+    for try in 1 2 3; do
+        REF_SINCE=$(date +%s)
+        badge "$1" $MEMBER_CARD
+        if ! relay_stays "$1" 0 4; then
+            nap 3; badge_expect "$1" $MEMBER_CARD 0 10
+            return 1
+        fi
+        wait_until 5 refusal_logged && return 0
+        echo "  ($1: no refusal logged after try $try: frame lost?)"
+        nap 3
+    done
     return 1
 }
 

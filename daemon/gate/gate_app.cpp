@@ -61,8 +61,18 @@ Status GateApp::start() {
         log::warning("gate", "closed at its last checkpoint after a crash or power cut: " +
                                  describe_session(s));
 
+    auto journalled_lock = journal_->load_lock();
+    if (!journalled_lock) return tl::unexpected(journalled_lock.error());
     machine_ = std::make_unique<GateMachine>(config_.site, config_.machine, config_.policy, clock_,
                                              *outputs_, *this, ids_);
+    // Before anything can be decided: a restart never unlocks a machine.
+    if (*journalled_lock) {
+        lock_from_journal_ = true;
+        machine_->restore_lock(**journalled_lock);
+        if (**journalled_lock)
+            log::notice("gate", "locked for maintenance, as before the restart: " +
+                                    machine_->status().detail);
+    }
     for (auto& replay : std::exchange(early_events_, {})) replay();
 
     auto cached = journal_->load_access_list();
@@ -328,7 +338,8 @@ Status GateApp::apply_access_list(const AccessSnapshot& snapshot, const std::str
             log::warning("acl",
                          "applied but not cached (it will be fetched again after a restart): " +
                              s.error().message());
-    machine_->set_access_list(std::make_shared<AccessList>(list));
+    machine_->set_access_list(std::make_shared<AccessList>(list),
+                              /*adopt_lock=*/!(from_cache && lock_from_journal_));
     log::info("acl", std::string(from_cache ? "cached " : "") + "access list version " +
                          std::to_string(list.version) + " in force (" +
                          std::to_string(list.entries.size()) + " badges)");
@@ -360,6 +371,16 @@ void GateApp::handle_command(std::string_view payload) {
         return;
     }
     log::notice("command", machine_->command(*command));
+    // The answer fabctl waits for: a fresh state, even when the command changed nothing.
+    publish_status();
+}
+
+void GateApp::lock_changed(const std::optional<MaintenanceLock>& lock) {
+    if (!journal_) return;
+    if (auto s = journal_->store_lock(lock); !s)
+        log::error("journal", std::string("cannot record the maintenance lock (") +
+                                  (lock ? "locked" : "unlocked") +
+                                  "); it holds until the gate restarts: " + s.error().message());
 }
 
 void GateApp::shutdown() {

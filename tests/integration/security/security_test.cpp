@@ -3,6 +3,7 @@
 // signed: a forged, unsigned or altered list is refused and the list in force stays.
 #include <signal.h>
 
+#include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <thread>
@@ -224,6 +225,7 @@ class SignedGate {
         config["journal"] = dir + "/journal.db";
         config["broker"]["keepalive_s"] = 5;
         std::ofstream(dir + "/test-gate.json") << config.dump(2);
+        std::remove((dir + "/gate.log").c_str());  // logged() reads this process's lines only
         process_ = ChildProcess({fabgate_binary(), "--config", dir + "/test-gate.json"},
                                 dir + "/gate.log");
         auto deadline = std::chrono::steady_clock::now() + 10s;
@@ -256,6 +258,22 @@ class SignedGate {
         return true;
     }
     std::string log() const { return process_.log(); }
+    // Waits until `text` has been logged `times` times.
+    bool logged_times(const std::string& text, int times) {
+        auto count = [&] {
+            int n = 0;
+            auto log = process_.log();
+            for (auto at = log.find(text); at != std::string::npos; at = log.find(text, at + 1))
+                ++n;
+            return n;
+        };
+        auto deadline = std::chrono::steady_clock::now() + 15s;
+        while (count() < times) {
+            if (std::chrono::steady_clock::now() > deadline) return false;
+            std::this_thread::sleep_for(10ms);
+        }
+        return true;
+    }
 
   private:
     SecureBroker& broker_;
@@ -422,7 +440,7 @@ TEST_CASE(
     CHECK_FALSE(gate->admits(alice));
 
     broker.restart();
-    REQUIRE(gate->logged("connected to 127.0.0.1"));
+    REQUIRE_MESSAGE(gate->logged_times("connected to 127.0.0.1", 2), gate->log());
     CHECK_FALSE(gate->admits(alice));
 
     gate.reset();  // a new SD card: no journal, no cached list

@@ -26,11 +26,23 @@ struct AccessEntry {
     std::optional<UnixMs> right_until;  // training valid until (exclusive)
 };
 
+// A maintenance lock as the ledger records it: nobody but maintainers may use the machine.
+struct MaintenanceLock {
+    std::string by;      // the manager who locked it
+    std::string reason;  // may be empty
+    UnixMs since = 0;
+
+    bool operator==(const MaintenanceLock&) const = default;
+};
+
 struct AccessList {
     std::string site;
     std::string machine;
     std::int64_t version = 0;
     UnixMs generated_at = 0;
+    // The ledger's desired lock state, signed with the list: a gate that lost its journal (or a
+    // new SD card) still comes up locked from the retained list.
+    std::optional<MaintenanceLock> maintenance;
     std::unordered_map<Uid, AccessEntry, UidHash> entries;
 
     const AccessEntry* find(const Uid& uid) const {

@@ -45,7 +45,7 @@ std::optional<DenyReason> GateMachine::decide(const Uid& uid, const AccessEntry*
     if (!entry) return DenyReason::UnknownBadge;
     if (auto reason = check_member(*entry, effective_now(clock_.wall(), *list_))) return reason;
     if (faulted()) return DenyReason::Fault;
-    if (locked_ && entry->role != Role::Maintainer) return DenyReason::Maintenance;
+    if (lock_ && entry->role != Role::Maintainer) return DenyReason::Maintenance;
     return std::nullopt;
 }
 
@@ -275,18 +275,11 @@ std::string GateMachine::command(const Command& cmd) {
     std::string who = cmd.by.empty() ? "manager" : cmd.by;
     switch (cmd.kind) {
         case CommandKind::Lock:
-            locked_ = true;
-            locked_detail_ = "locked by " + who + (cmd.reason.empty() ? "" : ": " + cmd.reason);
-            if (session_ && session_->record.role != Role::Maintainer) end(EndReason::Remote, who);
-            state_since_ = clock_.wall().unix_ms;
-            refresh();
-            return locked_detail_;
+            apply_lock(MaintenanceLock{who, cmd.reason, clock_.wall().unix_ms});
+            return status().detail;
         case CommandKind::Unlock:
-            if (!locked_) return "was not locked";
-            locked_ = false;
-            locked_detail_.clear();
-            state_since_ = clock_.wall().unix_ms;
-            refresh();
+            if (!lock_) return "was not locked";
+            apply_lock(std::nullopt);
             return "unlocked by " + who;
         case CommandKind::EndSession:
             if (!session_) return "no session to end";
@@ -296,15 +289,34 @@ std::string GateMachine::command(const Command& cmd) {
     return "unknown command";
 }
 
-void GateMachine::set_access_list(std::shared_ptr<const AccessList> list) {
+void GateMachine::apply_lock(std::optional<MaintenanceLock> lock) {
+    if (lock == lock_) return;
+    // The same lock recorded again (the ledger's copy of a command's lock, a later `since`) is
+    // not a new state for the people watching.
+    bool same_state = lock.has_value() == lock_.has_value() &&
+                      (!lock || (lock->by == lock_->by && lock->reason == lock_->reason));
+    lock_ = std::move(lock);
+    listener_.lock_changed(lock_);  // journalled before anything else can happen
+    if (lock_ && session_ && session_->record.role != Role::Maintainer)
+        end(EndReason::Remote, lock_->by);
+    if (!same_state) state_since_ = clock_.wall().unix_ms;
+    refresh();
+}
+
+void GateMachine::restore_lock(std::optional<MaintenanceLock> lock) {
+    apply_lock(std::move(lock));
+}
+
+void GateMachine::set_access_list(std::shared_ptr<const AccessList> list, bool adopt_lock) {
     list_ = std::move(list);
+    if (adopt_lock && list_->maintenance != lock_) apply_lock(list_->maintenance);
     if (session_) {
         // Never powered without a valid right: a revocation or suspension reaches a running
         // session too. (An expiry passing mid-session does not: the right was valid at start.)
         Uid uid = Uid::parse(session_->record.uid).value_or(Uid{});
         const AccessEntry* entry = list_->find(uid);
         bool still_allowed = entry && !entry->suspended && entry->role != Role::None &&
-                             (!locked_ || entry->role == Role::Maintainer);
+                             (!lock_ || entry->role == Role::Maintainer);
         if (!still_allowed) end(EndReason::Remote, "access revoked");
     }
     refresh();
@@ -402,7 +414,7 @@ Signal GateMachine::steady_signal() const {
         return session_->warned ? Signal::IdleWarning : Signal::InUse;
     }
     if (faulted()) return Signal::Fault;
-    if (locked_) return Signal::Maintenance;
+    if (lock_) return Signal::Maintenance;
     return Signal::Ready;
 }
 
@@ -410,6 +422,7 @@ MachineStatus GateMachine::status() const {
     MachineStatus st;
     st.since = state_since_;
     st.acl_version = list_ ? list_->version : 0;
+    st.locked = lock_.has_value();
     if (session_) {
         const auto& r = session_->record;
         st.state = session_->finishing_since >= 0 ? MachineState::Finishing : MachineState::InUse;
@@ -423,9 +436,9 @@ MachineStatus GateMachine::status() const {
         std::string detail = join(open_interlocks_, " open");
         std::string devices = join(faulted_devices_, " lost");
         st.detail = detail.empty() ? devices : devices.empty() ? detail : detail + "; " + devices;
-    } else if (locked_) {
+    } else if (lock_) {
         st.state = MachineState::Maintenance;
-        st.detail = locked_detail_;
+        st.detail = "locked by " + lock_->by + (lock_->reason.empty() ? "" : ": " + lock_->reason);
     } else {
         st.state = MachineState::Idle;
     }
@@ -444,7 +457,8 @@ void GateMachine::refresh() {
     auto st = status();
     if (!last_status_ || st.state != last_status_->state || st.member != last_status_->member ||
         st.session != last_status_->session || st.detail != last_status_->detail ||
-        st.acl_version != last_status_->acl_version || st.since != last_status_->since) {
+        st.acl_version != last_status_->acl_version || st.since != last_status_->since ||
+        st.locked != last_status_->locked) {
         last_status_ = st;
         listener_.status_changed(st);
     }

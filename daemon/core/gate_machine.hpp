@@ -26,6 +26,8 @@ class GateListener {
     virtual void session_ended(const SessionRecord& closed) = 0;
     virtual void status_changed(const MachineStatus& status) = 0;
     virtual void badge_event(const GateEvent& event) = 0;
+    // The maintenance lock was set, changed or cleared; the gate keeps it across restarts.
+    virtual void lock_changed(const std::optional<MaintenanceLock>& lock) { (void)lock; }
 };
 
 class IdSource {
@@ -52,7 +54,13 @@ class GateMachine {
     // indicators ("indicator:led_ready", "indicator:buzzer"): those only show in the status.
     void device_fault(std::string_view device, bool faulted, std::string_view reason);
     std::string command(const Command& command);
-    void set_access_list(std::shared_ptr<const AccessList> list);
+    // A newer list's maintenance lock is authoritative: it locks or unlocks the machine.
+    // `adopt_lock` false: the cached list at a restart, when the journal's lock is newer.
+    void set_access_list(std::shared_ptr<const AccessList> list, bool adopt_lock = true);
+    // After a restart: the lock the gate had (its journal), which is at least as new as the
+    // cached list, so it is applied after that list.
+    void restore_lock(std::optional<MaintenanceLock> lock);
+    const std::optional<MaintenanceLock>& lock() const { return lock_; }
     // Config reload: applies from the next session; the running one keeps its own copy.
     void set_policy(const MachinePolicy& policy);
     // Ends any session with reason `shutdown` and switches every output off.
@@ -93,6 +101,7 @@ class GateMachine {
     std::optional<MonoMs> warning_deadline() const;
     std::optional<MonoMs> end_deadline(EndReason* reason) const;
     void refresh();  // publish status and steady signal if they changed
+    void apply_lock(std::optional<MaintenanceLock> lock);
     Signal steady_signal() const;
 
     std::string site_;
@@ -106,8 +115,7 @@ class GateMachine {
     std::shared_ptr<const AccessList> list_;
     std::optional<Session> session_;
     bool busy_ = false;
-    bool locked_ = false;
-    std::string locked_detail_;
+    std::optional<MaintenanceLock> lock_;
     bool reader_lost_ = false;
     std::set<std::string> open_interlocks_;
     std::set<std::string> faulted_devices_;

@@ -215,6 +215,7 @@ std::string encode(const MachineStatus& s) {
     j["session"] = s.session;
     j["detail"] = s.detail;
     j["acl_version"] = s.acl_version;
+    j["locked"] = s.locked;
     return j.dump();
 }
 
@@ -235,6 +236,7 @@ Result<MachineStatus> decode_status(std::string_view payload) {
             s.session = r.string_or("session", "");
             s.detail = r.string_or("detail", "");
             s.acl_version = r.integer_or("acl_version", 0, INT64_MAX, 0);
+            s.locked = r.boolean("locked", false).value_or(false);
             return s;
         });
 }
@@ -299,6 +301,11 @@ json list_json(const AccessList& list) {
     j["machine"] = list.machine;
     j["version"] = list.version;
     j["generated_at"] = list.generated_at;
+    // Only when locked, so an unlocked list serialises (and signs) as before this field existed.
+    if (list.maintenance)
+        j["maintenance"] = json{{"by", list.maintenance->by},
+                                {"reason", list.maintenance->reason},
+                                {"since", list.maintenance->since}};
     // Sorted by uid, so the same list always serialises (and signs) to the same bytes.
     std::vector<const std::pair<const Uid, AccessEntry>*> sorted;
     sorted.reserve(list.entries.size());
@@ -342,6 +349,17 @@ Result<AccessSnapshot> decode_access_list(std::string_view payload) {
             list.version = r.integer("version", 1, INT64_MAX, true).value_or(0);
             list.generated_at = r.integer("generated_at", 0, kMaxMs, true).value_or(0);
             snap.signature = r.string_or("sig", "");
+            if (const auto* lock = r.child("maintenance"); lock && !lock->is_null()) {
+                ObjectReader lr(*lock, "maintenance", errors);
+                if (lr.valid()) {
+                    MaintenanceLock m;
+                    m.by = lr.string("by", true).value_or("");
+                    m.reason = lr.string_or("reason", "");
+                    m.since = lr.integer("since", 0, kMaxMs, true).value_or(0);
+                    lr.reject_unknown_keys();
+                    list.maintenance = std::move(m);
+                }
+            }
             const auto* entries = r.child("entries");
             if (!entries || !entries->is_array()) {
                 errors.add("entries", "must be a list");

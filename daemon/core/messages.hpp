@@ -71,6 +71,8 @@ struct MachineStatus {
     std::string session;
     std::string detail;  // fault: which interlock or device; maintenance: who locked it
     std::int64_t acl_version = 0;
+    // Locked for maintenance, also while a maintainer's session runs (state in_use then).
+    bool locked = false;
 };
 std::string encode(const MachineStatus& s);
 Result<MachineStatus> decode_status(std::string_view payload);

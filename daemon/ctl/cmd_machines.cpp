@@ -4,6 +4,7 @@
 #include "core/messages.hpp"
 #include "core/topics.hpp"
 #include "ctl/args.hpp"
+#include "ctl/broker_login.hpp"
 #include "ctl/command.hpp"
 #include "ctl/parse.hpp"
 #include "ctl/queries.hpp"
@@ -128,55 +129,93 @@ struct CommandOptions {
     std::string ref, reason, timeout = "5s";
 };
 
+std::string verb_of(CommandKind kind) {
+    return kind == CommandKind::Lock     ? "lock"
+           : kind == CommandKind::Unlock ? "unlock"
+                                         : "end_session";
+}
+
+// Lock and unlock are first the ledger's desired state (audited): the machine's signed access
+// list carries it to the gate, retained, so even a gate that lost its journal comes up locked.
+Outcome record_lock(Session& s, const ledger::Machine& m, CommandKind kind,
+                    const std::string& reason) {
+    if (kind == CommandKind::EndSession) return {};
+    std::optional<MaintenanceLock> lock;
+    if (kind == CommandKind::Lock) lock = MaintenanceLock{s.person, reason, s.now};
+    if (!lock) {
+        auto was = s.ledger().machine_lock(m.site, m.id);
+        if (!was) return runtime_error(was.error());
+        if (!*was) return {};  // nothing recorded; the command still clears the gate's
+    }
+    return check(s.ledger().set_machine_lock(m.site, m.id, lock, s.actor, s.now));
+}
+
 Outcome send(Session& s, const CommandOptions& o, CommandKind kind) {
     auto timeout_s = duration_arg("--timeout", o.timeout);
     if (!timeout_s) return tl::unexpected(timeout_s.error());
     if (*timeout_s < 1) return usage_error("--timeout", "must be at least 1s");
     auto m = find_machine(s.ledger(), o.ref);
     if (!m) return runtime_error(m.error());
+    // Whose login, before anything is written: a refused login changes nothing.
+    LoginSources sources{s.broker_config, s.person, std::nullopt};
+    if (s.config_loaded) sources.ledger_broker = s.config->broker;
+    auto login = manager_login(sources);
+    if (!login) return runtime_error(login.error());
+    if (!s.env->send_command) return runtime_error("broker", "no command sender configured");
 
     Command command;
     command.kind = kind;
     command.by = s.person;
     command.reason = o.reason;
-    auto topic = topics::machine(m->site, m->id, "commands");
-    auto payload = encode(command);
-    if (!s.env->publish) return runtime_error("broker", "no publisher configured");
-    if (auto r = s.env->publish(s.config->broker, topic, payload,
-                                std::chrono::milliseconds(*timeout_s * 1000));
-        !r)
-        return runtime_error(r.error());
+    if (auto r = record_lock(s, *m, kind, o.reason); !r) return r;
 
-    std::string verb = kind == CommandKind::Lock     ? "lock"
-                       : kind == CommandKind::Unlock ? "unlock"
-                                                     : "end_session";
-    JsonValue after{{"command", verb}, {"topic", topic}, {"reason", o.reason}};
-    if (auto r = check(s.ledger().record_audit(s.actor, "machine." + verb, m->site + "/" + m->id,
-                                               "", after.dump(), s.now));
+    std::string machine = m->site + "/" + m->id;
+    CommandRequest request{topics::machine(m->site, m->id, "commands"),
+                           topics::machine(m->site, m->id, "state"), command,
+                           std::chrono::milliseconds(*timeout_s * 1000)};
+    auto delivery = s.env->send_command(*login, request);
+    std::string verb = verb_of(kind);
+    std::string outcome(to_string(delivery.outcome));
+    JsonValue after{{"command", verb},    {"topic", request.command_topic},
+                    {"reason", o.reason}, {"broker_user", login->username},
+                    {"outcome", outcome}, {"detail", delivery.detail}};
+    if (auto r = check(
+            s.ledger().record_audit(s.actor, "machine." + verb, machine, "", after.dump(), s.now));
         !r)
         return r;
 
-    auto states = s.ledger().machine_states();
-    std::optional<MachineState> last;
-    if (states)
-        for (const auto& st : *states)
-            if (st.site == m->site && st.machine == m->id) last = st.status.state;
-    if (s.json) {
-        *s.out << dump_json(
-                      {{"machine", m->site + "/" + m->id},
-                       {"command", verb},
-                       {"topic", topic},
-                       {"delivered_to_broker", true},
-                       {"last_state", last ? JsonValue(std::string(to_string(*last))) : nullptr}})
+    if (s.json)
+        *s.out << dump_json({{"machine", machine},
+                             {"command", verb},
+                             {"topic", request.command_topic},
+                             {"outcome", outcome},
+                             {"detail", delivery.detail},
+                             {"state", delivery.state ? JsonValue(std::string(
+                                                            to_string(delivery.state->state)))
+                                                      : nullptr}})
                << "\n";
-    } else {
-        *s.out << verb << " sent to " << m->site << "/" << m->id
-               << " (the broker has it; see `fabctl machines list` for the gate's state)\n";
+    bool desired_state = kind != CommandKind::EndSession;
+    switch (delivery.outcome) {
+        case Delivery::Confirmed:
+            if (!s.json)
+                *s.out << verb << " " << machine << ": confirmed by the gate (" << delivery.detail
+                       << ")\n";
+            return {};
+        case Delivery::BrokerUnreachable:
+            return runtime_error(
+                delivery.where,
+                delivery.detail + (desired_state ? "; the ledger has the " + verb +
+                                                       ", which reaches the gate with its "
+                                                       "next access list"
+                                                 : ""));
+        case Delivery::NotConfirmed:
+            break;
     }
-    if (!last || *last == MachineState::Offline)
-        *s.err << "fabctl: warning: " << m->site << "/" << m->id
-               << " is not reported online; a gate acts on commands only while connected\n";
-    return {};
+    return runtime_error(machine, verb + " not confirmed by the gate: " + delivery.detail +
+                                      (desired_state ? "; the ledger has the " + verb +
+                                                           ", which reaches the gate with its "
+                                                           "next access list"
+                                                     : ""));
 }
 
 void add_command(CLI::App* machines, Invocation& inv, const std::string& name,
@@ -185,7 +224,7 @@ void add_command(CLI::App* machines, Invocation& inv, const std::string& name,
     auto* c = machines->add_subcommand(name, help);
     c->add_option("MACHINE", o->ref, "machine (SITE/ID, or ID if unique)")->required();
     c->add_option("--reason", o->reason, "why: shown on the machine's state and in the log");
-    c->add_option("--timeout", o->timeout, "how long to wait for the broker (default 5s)");
+    c->add_option("--timeout", o->timeout, "how long to wait for the gate to confirm (default 5s)");
     on_run(c, inv, o,
            [kind](Session& s, const CommandOptions& opts) { return send(s, opts, kind); });
 }

@@ -34,6 +34,8 @@ inline tl::unexpected<Failure> runtime_error(std::string where, std::string what
 struct Session {
     ledger::LedgerDb* db = nullptr;  // null for commands that need no database
     const ledger::LedgerConfig* config = nullptr;
+    bool config_loaded = false;  // a ledger config was read (not just --db)
+    std::string broker_config;   // --broker-config: the manager's broker login file
     const Environment* env = nullptr;
     std::string person;  // who, as given by --actor / $SUDO_USER / $USER
     std::string actor;   // the audit log's actor: "fabctl:<person>"

@@ -7,6 +7,7 @@
 #include <sqlite3.h>
 #include <CLI/CLI.hpp>
 
+#include "ctl/broker_login.hpp"
 #include "ctl/broker_publish.hpp"
 #include "ctl/command.hpp"
 #include "sys/log.hpp"
@@ -21,6 +22,7 @@ struct Globals {
     std::string config;
     std::string database;
     std::string actor;
+    std::string broker_config;
     bool json = false;
 };
 
@@ -30,7 +32,7 @@ void print_failure(std::ostream& err, const Error& e) {
 
 // The ledger's config gives the database and the broker. It is optional when --db names the
 // database (broker commands then use the default broker, 127.0.0.1:1883).
-Outcome load_config(const Globals& g, ledger::LedgerConfig& config) {
+Outcome load_config(const Globals& g, ledger::LedgerConfig& config, bool& config_read) {
     bool explicit_config = !g.config.empty();
     std::string path = explicit_config ? g.config : kDefaultConfig;
     std::error_code ec;
@@ -47,6 +49,7 @@ Outcome load_config(const Globals& g, ledger::LedgerConfig& config) {
         return runtime_error("config", what);
     }
     config = *loaded;
+    config_read = true;
     return {};
 }
 
@@ -139,7 +142,7 @@ Environment system_environment() {
         if (!v) return std::nullopt;
         return std::string(v);
     };
-    env.publish = publish_and_wait;
+    env.send_command = send_and_confirm;
     return env;
 }
 
@@ -168,6 +171,10 @@ int run_fabctl(const std::vector<std::string>& args, std::ostream& out, std::ost
            "the ledger's config (database path and broker); default " + std::string(kDefaultConfig))
         ->type_name("FILE");
     app.add_option("--db", g.database, "ledger database file (overrides the config's)")
+        ->type_name("FILE");
+    app.add_option("--broker-config", g.broker_config,
+                   "your broker login for machine commands (default " +
+                       std::string(kManagerLoginDir) + "/<you>.json)")
         ->type_name("FILE");
     app.add_flag("--json", g.json, "machine-readable JSON output");
     app.add_option("--actor", g.actor,
@@ -209,7 +216,8 @@ int run_fabctl(const std::vector<std::string>& args, std::ostream& out, std::ost
     };
 
     ledger::LedgerConfig config;
-    if (auto loaded = load_config(g, config); !loaded) return report(loaded.error());
+    bool config_loaded = false;
+    if (auto loaded = load_config(g, config, config_loaded); !loaded) return report(loaded.error());
     std::string database = g.database.empty() ? config.database : g.database;
     if (!g.actor.empty() &&
         std::all_of(g.actor.begin(), g.actor.end(), [](char c) { return c == ' '; }))
@@ -224,6 +232,8 @@ int run_fabctl(const std::vector<std::string>& args, std::ostream& out, std::ost
     Session session;
     session.db = db ? &*db : nullptr;
     session.config = &config;
+    session.config_loaded = config_loaded;
+    session.broker_config = g.broker_config;
     session.env = &env;
     session.person = g.actor.empty() ? default_actor(env) : g.actor;
     session.actor = "fabctl:" + session.person;

@@ -11,6 +11,7 @@
 #include "core/clock.hpp"
 #include "core/gate_config.hpp"
 #include "core/result.hpp"
+#include "ctl/broker_publish.hpp"
 
 namespace fabgate::ctl {
 
@@ -18,16 +19,15 @@ inline constexpr int kExitOk = 0;
 inline constexpr int kExitRuntime = 1;  // a message on stderr names what failed and where
 inline constexpr int kExitUsage = 2;    // the command line is wrong; the message names the part
 
-// Publishes one QoS 1 message and returns once the broker acknowledged it (PUBACK).
-using Publisher =
-    std::function<Status(const BrokerConfig& broker, const std::string& topic,
-                         const std::string& payload, std::chrono::milliseconds timeout)>;
+// Sends a command to a gate and waits for the gate's state to show it (broker_publish.hpp).
+using CommandSender =
+    std::function<CommandDelivery(const BrokerConfig& broker, const CommandRequest& request)>;
 
 // What the outside world gives a run; tests replace each part.
 struct Environment {
     std::function<UnixMs()> now;                                         // default: system clock
     std::function<std::optional<std::string>(const char* name)> getenv;  // default: ::getenv
-    Publisher publish;                                                   // default: MQTT broker
+    CommandSender send_command;                                          // default: MQTT broker
 };
 
 Environment system_environment();

@@ -274,7 +274,8 @@ Status GateApp::apply_access_list(const AccessSnapshot& snapshot, const std::str
             log::warning("acl",
                          "applied but not cached (it will be fetched again after a restart): " +
                              s.error().message());
-    machine_->set_access_list(std::make_shared<AccessList>(list));
+    machine_->set_access_list(std::make_shared<AccessList>(list),
+                              /*adopt_lock=*/!(from_cache && lock_from_journal_));
     log::info("acl", std::string(from_cache ? "cached " : "") + "access list version " +
                          std::to_string(list.version) + " in force (" +
                          std::to_string(list.entries.size()) + " badges)");
@@ -307,6 +308,16 @@ void GateApp::handle_command(std::string_view payload) {
         return;
     }
     log::notice("command", machine_->command(*command));
+    // The answer fabctl waits for: a fresh state, even when the command changed nothing.
+    publish_status();
+}
+
+void GateApp::lock_changed(const std::optional<MaintenanceLock>& lock) {
+    if (!journal_) return;
+    if (auto s = journal_->store_lock(lock); !s)
+        log::error("journal", std::string("cannot record the maintenance lock (") +
+                                  (lock ? "locked" : "unlocked") +
+                                  "); it holds until the gate restarts: " + s.error().message());
 }
 
 void GateApp::shutdown() {

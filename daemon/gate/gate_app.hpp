@@ -65,6 +65,7 @@ class GateApp final : public GateListener, public HardwareEvents {
     void session_ended(const SessionRecord& closed) override;
     void status_changed(const MachineStatus& status) override;
     void badge_event(const GateEvent& event) override;
+    void lock_changed(const std::optional<MaintenanceLock>& lock) override;
 
   private:
     std::string topic(std::string_view leaf) const;
@@ -106,6 +107,8 @@ class GateApp final : public GateListener, public HardwareEvents {
     // Closed sessions the journal could not take (disk full): kept and retried, never dropped.
     std::vector<SessionRecord> unjournaled_;
     bool shutting_down_ = false;
+    // The journal had a lock state at start: it is newer than the cached list's.
+    bool lock_from_journal_ = false;
     // Hardware may report (an interlock already open, a missing reader) while it is being
     // opened, before the machine exists: those reports are replayed, not lost.
     std::vector<std::function<void()>> early_events_;

@@ -30,11 +30,24 @@ Status GateApp::open_journal() {
     if (!interrupted) return tl::unexpected(interrupted.error());
     auto cached = journal->load_access_list();
     if (!cached) return tl::unexpected(cached.error());
+    auto journalled_lock = journal->load_lock();
+    if (!journalled_lock) return tl::unexpected(journalled_lock.error());
     journal_.emplace(std::move(*journal));
     for (const auto& s : *interrupted)
         log::warning("gate", "closed at its last checkpoint after a crash or power cut: " +
                                  describe_session(s));
     const auto* in_force = machine_->access_list();
+    // Before anything can be decided: a restart never unlocks a machine. A list that arrived
+    // from the broker while the journal was down is newer than the journal's lock and stays.
+    if (*journalled_lock && !in_force) {
+        lock_from_journal_ = true;
+        machine_->restore_lock(**journalled_lock);
+        if (**journalled_lock)
+            log::notice("gate", "locked for maintenance, as before the restart: " +
+                                    machine_->status().detail);
+    } else if (in_force) {
+        lock_changed(machine_->lock());  // what the gate decided while it could not write
+    }
     if (!*cached) {
         if (!in_force)
             log::notice("gate",

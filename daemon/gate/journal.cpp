@@ -24,6 +24,15 @@ CREATE TABLE access_list (
     payload TEXT NOT NULL
 );
 )sql"},
+    {2, R"sql(
+CREATE TABLE maintenance_lock (
+    slot INTEGER PRIMARY KEY CHECK (slot = 1),
+    locked INTEGER NOT NULL CHECK (locked IN (0, 1)),
+    locked_by TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    since INTEGER NOT NULL
+);
+)sql"},
 };
 
 }  // namespace
@@ -177,6 +186,28 @@ Result<std::optional<CachedAccessList>> Journal::load_access_list() {
     if (!row) return tl::unexpected(row.error());
     if (!*row) return std::optional<CachedAccessList>{};
     return std::optional<CachedAccessList>{CachedAccessList{st->int64(0), st->text(1)}};
+}
+
+Status Journal::store_lock(const std::optional<MaintenanceLock>& lock) {
+    auto st = db_.prepare(
+        "INSERT OR REPLACE INTO maintenance_lock (slot, locked, locked_by, reason, since) "
+        "VALUES (1, ?1, ?2, ?3, ?4)");
+    if (!st) return tl::unexpected(st.error());
+    MaintenanceLock none;
+    const auto& l = lock ? *lock : none;
+    return st->bind(1, lock ? 1 : 0).bind(2, l.by).bind(3, l.reason).bind(4, l.since).run();
+}
+
+Result<std::optional<std::optional<MaintenanceLock>>> Journal::load_lock() {
+    using Stored = std::optional<std::optional<MaintenanceLock>>;
+    auto st =
+        db_.prepare("SELECT locked, locked_by, reason, since FROM maintenance_lock WHERE slot = 1");
+    if (!st) return tl::unexpected(st.error());
+    auto row = st->step();
+    if (!row) return tl::unexpected(row.error());
+    if (!*row) return Stored{};
+    if (st->int64(0) == 0) return Stored{std::optional<MaintenanceLock>{}};
+    return Stored{MaintenanceLock{st->text(1), st->text(2), st->int64(3)}};
 }
 
 }  // namespace fabgate

@@ -1,7 +1,7 @@
 #pragma once
 // The gate's local memory, in SQLite: the open session (checkpointed), the outbox of closed
-// sessions not yet acknowledged by the ledger, and the last access list. It is what makes a
-// power cut or a week without broker lose nothing.
+// sessions not yet acknowledged by the ledger, the last access list and the maintenance lock. It is
+// what makes a power cut or a week without broker lose nothing.
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -46,6 +46,12 @@ class Journal {
 
     Status store_access_list(std::int64_t version, const std::string& payload);
     Result<std::optional<CachedAccessList>> load_access_list();
+
+    // The lock in force (or none), written durably before the gate acts on it.
+    Status store_lock(const std::optional<MaintenanceLock>& lock);
+    // Outer empty: this journal never recorded a lock state (new, or from before locks were
+    // kept); then the cached access list's lock applies.
+    Result<std::optional<std::optional<MaintenanceLock>>> load_lock();
 
   private:
     explicit Journal(db::Database db) : db_(std::move(db)) {}

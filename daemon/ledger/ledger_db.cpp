@@ -383,14 +383,27 @@ Status LedgerDb::clear_unknown_badge(std::string_view uid_text, std::string_view
 
 // ---- machines -------------------------------------------------------------------------
 
+namespace {
+
+constexpr std::string_view kMachineColumns = "SELECT site, id, name, group_name FROM machines ";
+
+Machine machine_row(const db::Statement& st) {
+    return Machine{st.text(0), st.text(1), st.text(2), st.optional_text(3)};
+}
+
+std::string lock_json(const std::optional<MaintenanceLock>& lock) {
+    if (!lock) return "";
+    return json{{"locked_by", lock->by}, {"reason", lock->reason}, {"since", lock->since}}.dump();
+}
+
+}  // namespace
+
 Result<std::optional<Machine>> LedgerDb::machine(std::string_view site, std::string_view id) {
     std::optional<Machine> found;
     auto s = for_each_row(
-        db_, "SELECT site, id, name, group_name FROM machines WHERE site = ?1 AND id = ?2",
+        db_, std::string(kMachineColumns) + "WHERE site = ?1 AND id = ?2",
         [&](db::Statement& st) { st.bind(1, site).bind(2, id); },
-        [&](const db::Statement& st) {
-            found = Machine{st.text(0), st.text(1), st.text(2), st.optional_text(3)};
-        });
+        [&](const db::Statement& st) { found = machine_row(st); });
     if (!s) return tl::unexpected(s.error());
     return found;
 }
@@ -398,13 +411,53 @@ Result<std::optional<Machine>> LedgerDb::machine(std::string_view site, std::str
 Result<std::vector<Machine>> LedgerDb::machines() {
     std::vector<Machine> out;
     auto s = for_each_row(
-        db_, "SELECT site, id, name, group_name FROM machines ORDER BY site, id",
-        [](db::Statement&) {},
-        [&](const db::Statement& st) {
-            out.push_back({st.text(0), st.text(1), st.text(2), st.optional_text(3)});
-        });
+        db_, std::string(kMachineColumns) + "ORDER BY site, id", [](db::Statement&) {},
+        [&](const db::Statement& st) { out.push_back(machine_row(st)); });
     if (!s) return tl::unexpected(s.error());
     return out;
+}
+
+Result<std::optional<MaintenanceLock>> LedgerDb::machine_lock(std::string_view site,
+                                                              std::string_view id) {
+    std::optional<MaintenanceLock> lock;
+    auto s = for_each_row(
+        db_,
+        "SELECT locked_by, lock_reason, locked_since FROM machines WHERE site = ?1 AND id = ?2 "
+        "AND locked_by IS NOT NULL",
+        [&](db::Statement& st) { st.bind(1, site).bind(2, id); },
+        [&](const db::Statement& st) {
+            lock = MaintenanceLock{st.text(0), st.optional_text(1).value_or(""),
+                                   st.optional_int64(2).value_or(0)};
+        });
+    if (!s) return tl::unexpected(s.error());
+    return lock;
+}
+
+Status LedgerDb::set_machine_lock(std::string_view site, std::string_view id,
+                                  const std::optional<MaintenanceLock>& lock,
+                                  std::string_view actor, UnixMs now) {
+    if (lock && lock->by.empty()) return fail("machine lock", "names nobody: who locks it?");
+    return in_transaction(db_, [&]() -> Status {
+        auto before = machine(site, id);
+        if (!before) return tl::unexpected(before.error());
+        std::string subject = std::string(site) + "/" + std::string(id);
+        if (!*before) return fail("machine " + subject, "does not exist");
+        auto was = machine_lock(site, id);
+        if (!was) return tl::unexpected(was.error());
+        auto s = run(db_,
+                     "UPDATE machines SET locked_by = ?3, lock_reason = ?4, locked_since = ?5 "
+                     "WHERE site = ?1 AND id = ?2",
+                     [&](db::Statement& st) {
+                         st.bind(1, site).bind(2, id);
+                         if (lock)
+                             st.bind(3, lock->by).bind(4, lock->reason).bind(5, lock->since);
+                         else
+                             st.bind_null(3).bind_null(4).bind_null(5);
+                     });
+        if (!s) return s;
+        return audit(db_, now, actor, "machine.maintenance", subject, lock_json(*was),
+                     lock_json(lock));
+    });
 }
 
 Status LedgerDb::upsert_machine(const Machine& m, std::string_view actor, UnixMs now) {

@@ -273,6 +273,13 @@ class LedgerDb {
     Status remove_machine(std::string_view site, std::string_view id, std::string_view actor,
                           UnixMs now);
     Result<std::optional<Machine>> machine(std::string_view site, std::string_view id);
+    // The machine's maintenance lock, none if unlocked (or the machine does not exist).
+    Result<std::optional<MaintenanceLock>> machine_lock(std::string_view site, std::string_view id);
+    // Locks (or with nullopt unlocks) a machine for maintenance; audited as machine.maintenance.
+    // The machine's next access list carries it.
+    Status set_machine_lock(std::string_view site, std::string_view id,
+                            const std::optional<MaintenanceLock>& lock, std::string_view actor,
+                            UnixMs now);
     Result<std::vector<Machine>> machines();
 
     // ---- rights (audited) ----

@@ -490,14 +490,32 @@ Result<std::vector<AccessList>> LedgerDb::build_access_lists(std::span<const Mac
                      st.optional_int64(4)});
             });
     };
+    // Maintenance locks, read in the same snapshot.
+    std::map<std::pair<std::string, std::string>, MaintenanceLock> locks;
+    auto read_locks = [&]() -> Status {
+        return for_each_row(
+            db_,
+            "SELECT site, id, locked_by, lock_reason, locked_since FROM machines "
+            "WHERE locked_by IS NOT NULL",
+            [](db::Statement&) {},
+            [&](const db::Statement& st) {
+                locks[{st.text(0), st.text(1)}] = MaintenanceLock{
+                    st.text(2), st.optional_text(3).value_or(""), st.optional_int64(4).value_or(0)};
+            });
+    };
     auto status = read();
+    if (status) status = read_locks();
     (void)db_.exec("RELEASE acl_read");
     if (!status) return tl::unexpected(status.error());
     std::vector<AccessList> lists;
     lists.reserve(machines.size());
-    for (const auto& m : machines)
+    for (const auto& m : machines) {
         lists.push_back(fabgate::build_access_list(AclMachineRef{m.site, m.id, m.group_name},
                                                    member_rows, badge_rows, right_rows, now));
+        // The lock travels in the list: signed, retained, cached by the gate.
+        if (auto it = locks.find({m.site, m.id}); it != locks.end())
+            lists.back().maintenance = it->second;
+    }
     return lists;
 }
 

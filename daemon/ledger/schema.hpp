@@ -207,6 +207,14 @@ SELECT b.id, b.period_start, b.period_end, b.closed_at, b.closed_by,
 FROM billing_batches b;
 )SQL";
 
-inline constexpr std::array<db::Migration, 1> kMigrations{{{1, kSchemaV1}}};
+// A machine's maintenance lock (null locked_by = not locked). It travels in the machine's signed
+// access list, so a gate that lost its journal still comes up locked.
+inline constexpr std::string_view kSchemaV2 = R"SQL(
+ALTER TABLE machines ADD COLUMN locked_by TEXT;
+ALTER TABLE machines ADD COLUMN lock_reason TEXT;
+ALTER TABLE machines ADD COLUMN locked_since INTEGER;
+)SQL";
+
+inline constexpr std::array<db::Migration, 2> kMigrations{{{1, kSchemaV1}, {2, kSchemaV2}}};
 
 }  // namespace fabgate::ledger

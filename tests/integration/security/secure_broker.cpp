@@ -34,6 +34,16 @@ SecureBroker::SecureBroker() : port_(free_tcp_port()) {
         run_shell(std::string(FABGATE_SOURCE_DIR) + "/tests/integration/security/make-broker-dir " +
                   quote(dir_.path()) + " " + std::to_string(port_));
     if (setup.status != 0) throw std::runtime_error("make-broker-dir failed:\n" + setup.output);
+    launch();
+}
+
+void SecureBroker::restart() {
+    process_.signal(SIGTERM);
+    process_.wait(std::chrono::seconds(10));
+    launch();
+}
+
+void SecureBroker::launch() {
     process_ = ChildProcess({"/usr/sbin/mosquitto", "-c", dir_.file("mosquitto.conf")},
                             dir_.file("mosquitto.log"));
     auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);

@@ -20,8 +20,11 @@ class SecureBroker {
     std::string log() const { return process_.log(); }
     // The password enrol-gate generated for lab/<machine>.
     std::string gate_password(const std::string& machine) const;
+    // Stops the broker (it saves its persistence file) and starts it again on the same port.
+    void restart();
 
   private:
+    void launch();
     TempDir dir_;
     int port_;
     ChildProcess process_;

@@ -3,6 +3,7 @@
 // signed: a forged, unsigned or altered list is refused and the list in force stays.
 #include <signal.h>
 
+#include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <thread>
@@ -28,8 +29,12 @@ std::string topic(const std::string& machine, const std::string& leaf) {
 Login ledger_login(const SecureBroker& b) {
     return {"fabledger", "ledger-secret", b.file("ca.crt"), "", ""};
 }
+// Made by enrol-gate --manager maria, as docs/deploy.md does it.
 Login manager_login(const SecureBroker& b) {
-    return {"manager", "manager-secret", b.file("ca.crt"), "", ""};
+    std::ifstream in(b.file("fabctl/maria.pass"));
+    std::string password;
+    std::getline(in, password);
+    return {"manager-maria", password, b.file("ca.crt"), "", ""};
 }
 Login gate_login(const SecureBroker& b, const std::string& machine) {
     auto dir = b.file("gate-" + machine);
@@ -220,6 +225,7 @@ class SignedGate {
         config["journal"] = dir + "/journal.db";
         config["broker"]["keepalive_s"] = 5;
         std::ofstream(dir + "/test-gate.json") << config.dump(2);
+        std::remove((dir + "/gate.log").c_str());  // logged() reads this process's lines only
         process_ = ChildProcess({fabgate_binary(), "--config", dir + "/test-gate.json"},
                                 dir + "/gate.log");
         auto deadline = std::chrono::steady_clock::now() + 10s;
@@ -252,6 +258,22 @@ class SignedGate {
         return true;
     }
     std::string log() const { return process_.log(); }
+    // Waits until `text` has been logged `times` times.
+    bool logged_times(const std::string& text, int times) {
+        auto count = [&] {
+            int n = 0;
+            auto log = process_.log();
+            for (auto at = log.find(text); at != std::string::npos; at = log.find(text, at + 1))
+                ++n;
+            return n;
+        };
+        auto deadline = std::chrono::steady_clock::now() + 15s;
+        while (count() < times) {
+            if (std::chrono::steady_clock::now() > deadline) return false;
+            std::this_thread::sleep_for(10ms);
+        }
+        return true;
+    }
 
   private:
     SecureBroker& broker_;
@@ -318,4 +340,155 @@ TEST_CASE("fabgate applies only lists the ledger signed; a forged one leaves the
     publish(v3, acl_signature::sign_hex(v3, key).value());
     REQUIRE_MESSAGE(gate.logged("access list version 3 in force"), gate.log());
     CHECK(gate.admits(mallory));
+}
+
+// ---- Maintenance locks and manager identities, against the production broker config ----
+
+namespace {
+
+std::string binary(const char* env, const char* built) {
+    const char* other = std::getenv(env);
+    return other && *other ? other : built;
+}
+
+// The ledger's database made with fabctl, and (when started) a fabledger process logged in as
+// `fabledger`, signing lists with the key enrol-gate made.
+class Ledger {
+  public:
+    explicit Ledger(SecureBroker& broker) : broker_(broker) {
+        db_ = broker.file("ledger.db");
+        config_ = broker.file("ledger.json");
+        nlohmann::json config{{"database", db_},
+                              {"broker",
+                               {{"host", "127.0.0.1"},
+                                {"port", broker.port()},
+                                {"username", "fabledger"},
+                                {"password", "ledger-secret"},
+                                {"keepalive_s", 5},
+                                {"tls", {{"ca_file", broker.file("ca.crt")}}}}},
+                              {"acl_poll_ms", 100},
+                              {"acl_signing_key_file", broker.file("keys/acl-signing.key")}};
+        std::ofstream(config_) << config.dump(2);
+        for (const char* step :
+             {"--db DB init", "--db DB machines add lab/laser-1 --name Laser",
+              "--db DB members add m-1 --name Alice", "--db DB badges assign 04A1B2C3 m-1",
+              "--db DB rights grant m-1 laser-1"}) {
+            std::string line = step;
+            line.replace(line.find("DB"), 2, quote(db_));
+            auto r = fabctl(line);
+            REQUIRE_MESSAGE(r.status == 0, r.output);
+        }
+    }
+    ~Ledger() {
+        if (process_.running()) {
+            process_.signal(SIGTERM);
+            process_.wait(10s);
+        }
+    }
+    void start() {
+        process_ = ChildProcess({binary("FABLEDGER_BIN", FABLEDGER_BIN), "--config", config_},
+                                broker_.file("ledger.log"));
+    }
+    Shell fabctl(const std::string& args) {
+        return run_shell("timeout 30 " + binary("FABCTL_BIN", FABCTL_BIN) + " --actor maria " +
+                         args);
+    }
+    // As maria, with her own login and the ledger's config.
+    Shell manager(const std::string& args, const std::string& login = "maria") {
+        return fabctl("--config " + quote(config_) + " --broker-config " +
+                      quote(broker_.file("fabctl/" + login + ".json")) + " " + args);
+    }
+    std::string log() const { return process_.log(); }
+    std::string db() const { return db_; }
+
+  private:
+    SecureBroker& broker_;
+    std::string db_, config_;
+    ChildProcess process_;
+};
+
+void wipe_journal(SecureBroker& broker) {
+    for (const char* suffix : {"", "-wal", "-shm"})
+        std::remove((broker.file("gate-laser-1/journal.db") + suffix).c_str());
+}
+
+}  // namespace
+
+TEST_CASE(
+    "fabctl lock as a manager reaches the gate; gate restart, broker restart and a wiped "
+    "journal keep it locked; unlock clears it") {
+    SecureBroker broker;
+    Ledger ledger(broker);
+    ledger.start();
+    auto gate = std::make_unique<SignedGate>(broker);
+    REQUIRE_MESSAGE(gate->logged("access list version 1 in force"), gate->log() << ledger.log());
+    const std::string alice = "04A1B2C3";
+    REQUIRE(gate->admits(alice));
+
+    auto locked = ledger.manager("machines lock laser-1 --reason 'new lens'");
+    INFO(locked.output);
+    REQUIRE(locked.status == 0);
+    CHECK(locked.output.find("confirmed by the gate") != std::string::npos);
+    CHECK_FALSE(gate->admits(alice));
+    // The ledger kept its connection: no client took over its id.
+    CHECK(broker.log().find("already connected") == std::string::npos);
+    REQUIRE_MESSAGE(gate->logged("access list version 2 in force"), gate->log());
+
+    gate.reset();  // gate restart
+    gate = std::make_unique<SignedGate>(broker);
+    CHECK(gate->logged("locked for maintenance, as before the restart"));
+    CHECK_FALSE(gate->admits(alice));
+
+    broker.restart();
+    REQUIRE_MESSAGE(gate->logged_times("connected to 127.0.0.1", 2), gate->log());
+    CHECK_FALSE(gate->admits(alice));
+
+    gate.reset();  // a new SD card: no journal, no cached list
+    wipe_journal(broker);
+    gate = std::make_unique<SignedGate>(broker);
+    REQUIRE_MESSAGE(gate->logged("access list version 2 in force"), gate->log());
+    CHECK(gate->logged("state maintenance"));
+    CHECK_FALSE(gate->admits(alice));
+
+    auto unlocked = ledger.manager("machines unlock laser-1");
+    INFO(unlocked.output);
+    CHECK(unlocked.status == 0);
+    CHECK(gate->admits(alice));
+    gate.reset();
+    wipe_journal(broker);
+    gate = std::make_unique<SignedGate>(broker);
+    REQUIRE_MESSAGE(gate->logged("access list version 3 in force"), gate->log());
+    CHECK(gate->admits(alice));
+    auto audit = ledger.fabctl("--db " + quote(ledger.db()) + " --json audit --limit 1");
+    CHECK(nlohmann::json::parse(audit.output)[0]["after"].dump().find("confirmed") !=
+          std::string::npos);
+}
+
+TEST_CASE(
+    "a command the broker drops for the login's ACL is reported 'not confirmed by the gate'") {
+    SecureBroker broker;
+    Ledger ledger(broker);  // the database only: no fabledger to push the lock in a list
+    SecureClient ledger_client(broker.port(), ledger_login(broker), "fabledger");
+    REQUIRE(ledger_client.connect());
+    auto v1 = access_list("laser-1", 1, {"04A1B2C3"});
+    REQUIRE(ledger_client.publish(
+        topic("laser-1", "acl"),
+        encode(v1, acl_signature::sign_hex(v1, ledger_secret_key(broker)).value()), true));
+    SignedGate gate(broker);
+    REQUIRE(gate.logged("access list version 1 in force"));
+
+    auto r = ledger.manager("machines lock laser-1 --timeout 2s", "viewer");
+    INFO(r.output);
+    CHECK(r.status == 1);
+    CHECK(r.output.find("not confirmed by the gate") != std::string::npos);
+    CHECK(gate.admits("04A1B2C3"));  // the command never reached the gate
+    auto audit = ledger.fabctl("--db " + quote(ledger.db()) + " --json audit --limit 1");
+    CHECK(audit.output.find("not_confirmed") != std::string::npos);
+    CHECK(audit.output.find("manager-viewer") != std::string::npos);
+
+    // maria's login may send it: the same command is confirmed.
+    auto ok = ledger.manager("machines lock laser-1 --timeout 5s");
+    INFO(ok.output);
+    CHECK(ok.status == 0);
+    CHECK_FALSE(gate.admits("04A1B2C3"));
 }

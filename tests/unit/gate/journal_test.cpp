@@ -149,7 +149,7 @@ TEST_CASE("a journal from a newer FabGate, or another program's database, is ref
     raw_exec(g.path, "PRAGMA user_version=99");
     auto newer = Journal::open(g.path);
     REQUIRE_FALSE(newer);
-    CHECK(newer.error().message().find("schema version 99, newer than this program's 1") !=
+    CHECK(newer.error().message().find("schema version 99, newer than this program's 2") !=
           std::string::npos);
 }
 
@@ -165,4 +165,26 @@ TEST_CASE("session ids are unique and sort by time, even within one millisecond"
     CHECK(std::is_sorted(made.begin(), made.end()));
     CHECK(made[0].size() == 36);
     CHECK(made[0][14] == '7');  // UUID version 7
+}
+
+TEST_CASE("the journal keeps the maintenance lock, its author and reason, across a restart") {
+    TempFile f;
+    {
+        auto j = Journal::open(f.path).value();
+        CHECK_FALSE(j.load_lock().value().has_value());  // never recorded: the list decides
+        REQUIRE(j.store_lock(MaintenanceLock{"maria", "new lens", 1'767'225'600'000}));
+    }
+    {
+        auto j = Journal::open(f.path).value();
+        auto stored = j.load_lock().value();
+        REQUIRE(stored.has_value());
+        REQUIRE(stored->has_value());
+        CHECK((*stored)->by == "maria");
+        CHECK((*stored)->reason == "new lens");
+        CHECK((*stored)->since == 1'767'225'600'000);
+        REQUIRE(j.store_lock(std::nullopt));
+    }
+    auto unlocked = Journal::open(f.path).value().load_lock().value();
+    REQUIRE(unlocked.has_value());  // recorded as unlocked, not "never recorded"
+    CHECK_FALSE(unlocked->has_value());
 }

@@ -30,8 +30,7 @@ TEST_CASE("a watched fd's handler runs when it becomes readable, and not after u
     int calls = 0;
     REQUIRE(loop.watch(sv[0], EPOLLIN, [&](std::uint32_t) {
         char c;
-        (void)read(sv[0], &c, 1);
-        ++calls;
+        if (read(sv[0], &c, 1) == 1) ++calls;
     }));
     loop.run_once(0);
     CHECK(calls == 0);

@@ -181,9 +181,9 @@ second_gate() {
     systemctl start "fabgate-$g.service" || return 1
 }
 
-# fabctl as the lab's manager. HOOK: today fabctl has no identity of its own and uses the
-# ledger's config; when it takes a manager's broker user, pass that here.
-fabctl_mgr() { sudo -u fabledger fabctl --config /etc/fabledger/ledger.json --actor rehearsal "$@"; }
+# fabctl as the lab's manager maria, as docs/deploy.md says: the ledger's database through the
+# fabledger user, the broker as manager-maria (/etc/fabledger/fabctl/maria.json, from --actor).
+fabctl_mgr() { sudo -u fabledger fabctl --config /etc/fabledger/ledger.json --actor maria "$@"; }
 
 register_members() {
     wait_until 60 test -s /var/lib/fabledger/ledger.db || { echo "the ledger made no database"; return 1; }

@@ -11,36 +11,19 @@
 #include "core/topics.hpp"
 #include "ledger/acks.hpp"
 #include "ledger/ledger_db.hpp"
+#include "ledger_test_support.hpp"
 
 using namespace fabgate;
 using namespace fabgate::ledger;
+
+using fabgate::test::TempDir;
 
 namespace {
 
 constexpr UnixMs kT0 = 1'767'225'600'000;
 
-struct TempDir {
-    std::filesystem::path path;
-    TempDir() {
-        char tmpl[] = "/tmp/ingest-test-XXXXXX";
-        path = mkdtemp(tmpl);
-    }
-    ~TempDir() { std::filesystem::remove_all(path); }
-    std::string file(const char* name) const { return (path / name).string(); }
-};
-
 SessionRecord session(std::string id, std::string machine, std::int64_t minutes) {
-    SessionRecord s;
-    s.id = std::move(id);
-    s.site = "lab";
-    s.machine = std::move(machine);
-    s.uid = "04A1B2C3";
-    s.member = "m-1";
-    s.started_at = kT0;
-    s.ended_at = kT0 + minutes * 60'000;
-    s.clock_synced = true;
-    s.powered_ms = minutes * 60'000;
-    return s;
+    return test::finished_session(std::move(id), kT0, minutes, std::move(machine));
 }
 
 IngestItem item(const SessionRecord& s) {

@@ -13,38 +13,21 @@
 #include "core/topics.hpp"
 #include "ledger/acks.hpp"
 #include "ledger/ledger_db.hpp"
+#include "ledger_test_support.hpp"
 
 using namespace fabgate;
 using namespace fabgate::ledger;
+
+using fabgate::test::TempDir;
 
 namespace {
 
 constexpr UnixMs kT0 = 1'767'225'600'000;  // 2026-01-01
 constexpr UnixMs kHour = 3'600'000;
 
-struct TempDir {
-    std::filesystem::path path;
-    TempDir() {
-        char tmpl[] = "/tmp/ledger-test-XXXXXX";
-        path = mkdtemp(tmpl);
-    }
-    ~TempDir() { std::filesystem::remove_all(path); }
-    std::string file(const char* name) const { return (path / name).string(); }
-};
-
 SessionRecord session(std::string id, UnixMs start, std::int64_t minutes,
                       std::string machine = "laser-1") {
-    SessionRecord s;
-    s.id = std::move(id);
-    s.site = "lab";
-    s.machine = std::move(machine);
-    s.uid = "04A1B2C3";
-    s.member = "m-1";
-    s.started_at = start;
-    s.ended_at = start + minutes * 60'000;
-    s.clock_synced = true;
-    s.powered_ms = minutes * 60'000;
-    return s;
+    return test::finished_session(std::move(id), start, minutes, std::move(machine));
 }
 
 IngestItem item(const SessionRecord& s, std::string_view machine_topic = {}) {

@@ -10,21 +10,14 @@
 #include <fstream>
 #include <sstream>
 
+#include "ledger_test_support.hpp"
 #include "sys/acl_signature.hpp"
 
 using namespace fabgate;
 
-namespace {
+using fabgate::test::TempDir;
 
-struct TempDir {
-    std::filesystem::path path;
-    TempDir() {
-        char tmpl[] = "/tmp/key-test-XXXXXX";
-        path = mkdtemp(tmpl);
-    }
-    ~TempDir() { std::filesystem::remove_all(path); }
-    std::string file(const char* name) const { return (path / name).string(); }
-};
+namespace {
 
 std::string contents(const std::string& path) {
     std::ifstream in(path);

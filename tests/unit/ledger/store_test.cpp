@@ -6,22 +6,15 @@
 
 #include <filesystem>
 
+#include "ledger_test_support.hpp"
 #include "store/sqlite.hpp"
 
 using namespace fabgate;
 using namespace fabgate::db;
 
-namespace {
+using fabgate::test::TempDir;
 
-struct TempDir {
-    std::filesystem::path path;
-    TempDir() {
-        char tmpl[] = "/tmp/store-test-XXXXXX";
-        path = mkdtemp(tmpl);
-    }
-    ~TempDir() { std::filesystem::remove_all(path); }
-    std::string file(const char* name) const { return (path / name).string(); }
-};
+namespace {
 
 constexpr Migration kSchema[] = {
     {1,

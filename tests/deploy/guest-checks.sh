@@ -87,8 +87,9 @@ check_lock_survives() {
     badge_refused laser-1 || { ok=0; why+=("badge granted after broker restart"); }
     [ $ok = 1 ] && verdict lock-survives-restarts pass "refused after a gate restart and a broker restart" ||
         verdict lock-survives-restarts fail "${why[*]}"
-    local rc=0
-    fabctl_mgr machines unlock laser-1 >/dev/null 2>&1 || rc=$?
+    local rc=0 out
+    out=$(fabctl_mgr machines unlock laser-1 2>&1) || rc=$?
+    echo "$out" | sed 's/^/  fabctl: /'
     if badge_expect laser-1 $MEMBER_CARD 1 15; then
         [ $rc = 0 ] && verdict unlock-restores-access pass "fabctl exit 0, badge granted" ||
             verdict unlock-restores-access fail "fabctl exit $rc (the badge was granted: the lock had not held)"

@@ -7,9 +7,11 @@ fault_end() { FAULT_WINDOWS+=("$FAULT_FROM:$(($(now_ms) + 3000))"); }
 BROKER_RESTARTS=0
 today() { date -u +%F; }
 tomorrow() { date -u -d tomorrow +%F; }
-# Rows of the ledger's per-session report for one machine.
+yesterday() { date -u -d yesterday +%F; }
+# Rows of the ledger's per-session report for one machine, dated around now: a session stamped
+# with a wrong clock (1970, once, under the unit's seccomp filter) is not counted.
 ledger_sessions() {
-    fabctl_mgr usage report --from 1970-01-01 --to "$(tomorrow)" --by session --format csv 2>/dev/null |
+    fabctl_mgr usage report --from "$(yesterday)" --to "$(tomorrow)" --by session --format csv 2>/dev/null |
         grep -c "$1" || true
 }
 # One badge-in, badge-out session; true if the relay followed.
@@ -30,12 +32,13 @@ check_sessions_once() {
     fabctl_mgr usage report --from 1970-01-01 --to "$(tomorrow)" --by session --format csv 2>&1 | sed 's/^/  ledger: /'
     local l=$(($(ledger_sessions laser-1) - before_laser)) p=$(($(ledger_sessions printer-2) - before_printer))
     [ $ok = 1 ] && [ $l = 1 ] && [ $p = 1 ] &&
-        verdict sessions-reach-ledger-once pass "laser-1 $l, printer-2 $p session(s) in the ledger" ||
-        verdict sessions-reach-ledger-once fail "relay followed badges: $ok; ledger has laser-1 $l, printer-2 $p new session(s), 1 each expected"
+        verdict sessions-reach-ledger-once pass "laser-1 $l, printer-2 $p session(s) in the ledger, dated today" ||
+        verdict sessions-reach-ledger-once fail "relay followed badges: $ok; ledger has laser-1 $l, printer-2 $p new session(s) dated today, 1 each expected"
     step_end "check: sessions reach the ledger once"
 }
 
 machine_state() { fabctl_mgr machines list 2>/dev/null | awk -v m="$SITE/$1" '$1 == m' ; }
+gate_online() { machine_state "$1" | grep -qvw offline; }
 # A badge is refused: the relay stays off for 4 s and the gate logs the refusal (a frame lost
 # under emulation also leaves the relay off, so it is sent again). If it was granted after
 # all, the session it started is ended, so the next check starts idle.
@@ -87,6 +90,11 @@ check_lock_survives() {
     badge_refused laser-1 || { ok=0; why+=("badge granted after broker restart"); }
     [ $ok = 1 ] && verdict lock-survives-restarts pass "refused after a gate restart and a broker restart" ||
         verdict lock-survives-restarts fail "${why[*]}"
+    # A manager unlocks once `machines list` shows the gate back: while it is offline fabctl
+    # rightly answers "not confirmed" (the unlock then travels in the next access list).
+    local t0; t0=$(now_ms)
+    wait_until 40 gate_online laser-1 || echo "  laser-1 still offline 40 s after the broker restart"
+    echo "REHEARSE FIGURE gate-back-after-broker-restart: $(($(now_ms) - t0)) ms after the 8 s pause"
     local rc=0 out
     out=$(fabctl_mgr machines unlock laser-1 2>&1) || rc=$?
     echo "$out" | sed 's/^/  fabctl: /'

@@ -6,6 +6,7 @@
 #include <mutex>
 #include <stdexcept>
 
+#include "mqtt/tls_context.hpp"
 #include "sys/log.hpp"
 
 namespace fabgate {
@@ -26,7 +27,10 @@ std::string read_secret(const std::string& path) {
 }  // namespace
 
 MqttLink::MqttLink(EventLoop& loop, MqttOptions options)
-    : loop_(loop), options_(std::move(options)), backoff_(options_.min_backoff) {
+    : loop_(loop),
+      options_(std::move(options)),
+      backoff_(options_.min_backoff),
+      lookup_(loop, options_.resolver) {
     init_library_once();
     mosq_ = mosquitto_new(
         options_.broker.client_id.empty() ? nullptr : options_.broker.client_id.c_str(),
@@ -57,13 +61,17 @@ Status MqttLink::start() {
         mosquitto_username_pw_set(mosq_, b.username.c_str(), password.c_str()) != MOSQ_ERR_SUCCESS)
         return fail("broker.username", "rejected by libmosquitto");
     if (b.tls) {
-        int rc =
-            mosquitto_tls_set(mosq_, b.tls->ca_file.c_str(), nullptr,
-                              b.tls->cert_file.empty() ? nullptr : b.tls->cert_file.c_str(),
-                              b.tls->key_file.empty() ? nullptr : b.tls->key_file.c_str(), nullptr);
+        // The whole check, name included, is in this context (see tls_context.hpp); with a
+        // context of its own and no defaults, libmosquitto adds no check of its own.
+        auto ctx = make_tls_client_context(*b.tls, b.host);
+        if (!ctx) return tl::unexpected(ctx.error());
+        // libmosquitto 2.0 applies its own defaults to a caller's context unless told not to.
+        int rc = mosquitto_int_option(mosq_, MOSQ_OPT_SSL_CTX_WITH_DEFAULTS, 0);
+        if (rc == MOSQ_ERR_SUCCESS)
+            rc = mosquitto_opts_set(mosq_, MOSQ_OPT_SSL_CTX, ctx->get());  // takes a reference
         if (rc != MOSQ_ERR_SUCCESS)
-            return fail("broker.tls",
-                        std::string("cannot load TLS files: ") + mosquitto_strerror(rc));
+            return fail("broker.tls", std::string("libmosquitto refused the TLS context: ") +
+                                          mosquitto_strerror(rc));
     }
     // PINGREQ is sent from loop_misc once keepalive passes without traffic; calling it four
     // times per keepalive keeps the broker's 1.5 x keepalive limit well clear.
@@ -73,7 +81,8 @@ Status MqttLink::start() {
         [this] {
             // No socket and no reconnect pending happens only when the reconnect timer could
             // not be made: this round retries instead, so the link never stays down for good.
-            if (watched_fd_ < 0 && !reconnect_timer_ && !stopping_) connect_now();
+            if (watched_fd_ < 0 && !reconnect_timer_ && !lookup_.pending() && !stopping_)
+                connect_now();
             if (mosq_ && watched_fd_ >= 0) {
                 int rc = mosquitto_loop_misc(mosq_);
                 if (rc != MOSQ_ERR_SUCCESS && rc != MOSQ_ERR_NO_CONN) lost(mosquitto_strerror(rc));
@@ -88,13 +97,58 @@ Status MqttLink::start() {
 
 void MqttLink::connect_now() {
     reconnect_timer_ = 0;
+    if (stopping_ || lookup_.pending()) return;
+    if (next_address_ < addresses_.size()) {
+        connect_to_next_address();
+        return;
+    }
+    const auto& b = options_.broker;
+    if (is_numeric_address(b.host)) {
+        on_lookup(Addresses{b.host});
+        return;
+    }
+    auto started = lookup_.start(
+        b.host, b.port, [this](Result<Addresses> answer) { on_lookup(std::move(answer)); });
+    if (!started) {
+        log::warning("mqtt", started.error().message() + "; retrying");
+        schedule_reconnect();
+        return;
+    }
+    lookup_deadline_ = loop_.add_oneshot(options_.lookup_timeout, [this] {
+        lookup_deadline_ = 0;
+        if (!lookup_.pending()) return;
+        lookup_.cancel();
+        log::warning("mqtt", "no answer looking up " + options_.broker.host + " within " +
+                                 std::to_string(options_.lookup_timeout.count() / 1000) +
+                                 " s; retrying");
+        schedule_reconnect();
+    });
+}
+
+void MqttLink::on_lookup(Result<Addresses> answer) {
+    if (lookup_deadline_) loop_.cancel_timer(std::exchange(lookup_deadline_, 0));
     if (stopping_) return;
+    if (!answer) {
+        log::info("mqtt", answer.error().message() + "; retrying");
+        schedule_reconnect();
+        return;
+    }
+    addresses_ = std::move(*answer);
+    next_address_ = 0;
+    connect_to_next_address();
+}
+
+// The broker's name was looked up already (off the loop): libmosquitto gets a numeric address,
+// for which its own getaddrinfo call returns at once.
+void MqttLink::connect_to_next_address() {
     apply_will();
     const auto& b = options_.broker;
-    int rc = mosquitto_connect_async(mosq_, b.host.c_str(), b.port, b.keepalive_s);
+    const std::string& address = addresses_[next_address_++];
+    int rc = mosquitto_connect_async(mosq_, address.c_str(), b.port, b.keepalive_s);
     if (rc != MOSQ_ERR_SUCCESS) {
-        log::info("mqtt", "cannot reach broker " + b.host + ":" + std::to_string(b.port) + ": " +
-                              mosquitto_strerror(rc) + "; retrying");
+        log::info("mqtt", "cannot reach broker " + b.host + " (" + address + ") port " +
+                              std::to_string(b.port) + ": " + mosquitto_strerror(rc) +
+                              "; retrying");
         schedule_reconnect();
         return;
     }
@@ -178,7 +232,9 @@ void MqttLink::stop() {
     stopping_ = true;
     if (reconnect_timer_) loop_.cancel_timer(reconnect_timer_);
     if (misc_timer_) loop_.cancel_timer(misc_timer_);
-    reconnect_timer_ = misc_timer_ = 0;
+    if (lookup_deadline_) loop_.cancel_timer(lookup_deadline_);
+    reconnect_timer_ = misc_timer_ = lookup_deadline_ = 0;
+    lookup_.cancel();
     if (connected_) {
         mosquitto_disconnect(mosq_);
         // Let the DISCONNECT packet out so the broker does not publish our last will.
@@ -255,6 +311,8 @@ void MqttLink::on_connack(int rc) {
     }
     connected_ = true;
     backoff_ = options_.min_backoff;
+    addresses_.clear();  // after this connection, look the name up afresh: the broker may move
+    next_address_ = 0;
     log::info("mqtt",
               "connected to " + options_.broker.host + ":" + std::to_string(options_.broker.port));
     for (const auto& [pattern, qos] : subscriptions_)

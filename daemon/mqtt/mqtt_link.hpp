@@ -12,6 +12,7 @@
 #include "core/gate_config.hpp"
 #include "core/result.hpp"
 #include "loop/event_loop.hpp"
+#include "sys/name_lookup.hpp"
 
 struct mosquitto;
 struct mosquitto_message;
@@ -31,6 +32,10 @@ struct MqttOptions {
     std::chrono::milliseconds min_backoff{500};
     std::chrono::milliseconds max_backoff{15'000};
     int max_inflight = 100;  // QoS 1 messages on the wire awaiting PUBACK
+    // How the broker's name is looked up (off the loop thread); tests hold a lookup with it.
+    BlockingResolver resolver = resolve_with_getaddrinfo;
+    // A lookup that has not answered by then is abandoned and retried with the next attempt.
+    std::chrono::milliseconds lookup_timeout{30'000};
 };
 
 class MqttLink {
@@ -82,6 +87,8 @@ class MqttLink {
     void on_connack(int rc);
 
     void connect_now();
+    void connect_to_next_address();
+    void on_lookup(Result<Addresses> answer);
     void schedule_reconnect();
     void apply_will();
     void watch_socket();
@@ -101,6 +108,10 @@ class MqttLink {
     std::chrono::milliseconds backoff_;
     EventLoop::TimerId reconnect_timer_ = 0;
     EventLoop::TimerId misc_timer_ = 0;
+    NameLookup lookup_;
+    EventLoop::TimerId lookup_deadline_ = 0;
+    Addresses addresses_;  // the broker's, from the last lookup; tried in order
+    std::size_t next_address_ = 0;
     std::vector<std::pair<std::string, int>> subscriptions_;
     std::function<void()> on_connected_;
     std::function<void()> on_disconnected_;

@@ -68,10 +68,12 @@ std::string SecureBroker::gate_password(const std::string& machine) const {
     return line;
 }
 
-SecureClient::SecureClient(int port, const Login& login, std::string client_id) {
+SecureClient::SecureClient(int port, const Login& login, std::string client_id, std::string host,
+                           BlockingResolver resolver) {
     log::set_threshold(log::Level::Error);  // refused logins are expected here; no narration
     MqttOptions options;
-    options.broker.host = "127.0.0.1";
+    options.broker.host = std::move(host);
+    options.resolver = std::move(resolver);
     options.broker.port = port;
     options.broker.client_id = std::move(client_id);
     options.broker.username = login.username;

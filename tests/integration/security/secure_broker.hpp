@@ -41,7 +41,10 @@ struct Login {
 // An MQTT client on its own loop that records what it hears.
 class SecureClient {
   public:
-    SecureClient(int port, const Login& login, std::string client_id);
+    // `host` is the broker's name as a config would give it; `resolver` says where it is.
+    SecureClient(int port, const Login& login, std::string client_id,
+                 std::string host = "127.0.0.1",
+                 BlockingResolver resolver = resolve_with_getaddrinfo);
     bool connect(std::chrono::milliseconds timeout = std::chrono::seconds(10));
     bool connected() const { return link_->connected(); }
     void subscribe(const std::string& pattern) { link_->subscribe(pattern, 1); }

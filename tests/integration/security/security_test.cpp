@@ -135,6 +135,24 @@ TEST_CASE("only known users with their own password get in, and only over TLS to
     CHECK(tls_client.connect());
 }
 
+TEST_CASE("the broker's certificate is checked against the name in the config") {
+    // The link looks the name up itself (off its loop) and connects to the address, so the
+    // name check on the certificate must still be the configured name's, not the address's.
+    SecureBroker broker;
+    auto everything_on_loopback = [](const std::string&, int) -> Result<Addresses> {
+        return Addresses{"127.0.0.1"};
+    };
+    {
+        SecureClient named(broker.port(), ledger_login(broker), "fabledger", "localhost",
+                           everything_on_loopback);
+        CHECK_MESSAGE(named.connect(), "the certificate names localhost");
+    }
+    SecureClient impostor(broker.port(), manager_login(broker), "manager-maria",
+                          "not-the-broker.example", everything_on_loopback);
+    CHECK_FALSE_MESSAGE(impostor.connect(2s),
+                        "a certificate for another name must not be accepted");
+}
+
 TEST_CASE("a gate publishes only its own state, sessions and events") {
     SecureBroker broker;
     SecureClient ledger(broker.port(), ledger_login(broker), "fabledger");

@@ -1,9 +1,11 @@
 #include <unistd.h>
 
+#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <fstream>
 #include <future>
+#include <memory>
 #include <new>
 #include <sstream>
 #include <thread>
@@ -164,4 +166,44 @@ TEST_CASE("the last will is built afresh before every connection") {
     kick();
     REQUIRE(watcher.wait([&] { return watcher.on("test/will").size() >= 2; }));
     CHECK(watcher.on("test/will")[1].payload == "offline after connect 2");
+}
+
+TEST_CASE("a broker name that is slow to resolve does not hold up the loop") {
+    test::TestBroker broker;
+    log::set_threshold(log::Level::Error);
+    // The lookup blocks, as getaddrinfo does while a resolver or mDNS times out, until the
+    // test lets it answer (or 5 s pass, so a loop that waited on it still ends the test).
+    auto answer = std::make_shared<std::promise<void>>();
+    std::shared_future<void> released = answer->get_future().share();
+    auto holding = std::make_shared<std::atomic<bool>>(false);
+    auto asked_for = std::make_shared<std::string>();
+    EventLoop loop;
+    MqttOptions options;
+    options.broker.host = "broker.fablab.example";
+    options.broker.port = broker.port();
+    options.broker.client_id = "gate-slow-dns";
+    options.min_backoff = 100ms;
+    options.resolver = [=](const std::string& host, int) -> Result<Addresses> {
+        *asked_for = host;
+        holding->store(true);
+        released.wait_for(5s);
+        holding->store(false);
+        return Addresses{"127.0.0.1"};
+    };
+    MqttLink link(loop, options);
+    int ticks_while_held = 0;
+    auto tick = loop.add_timer(
+        10ms, [&] { ticks_while_held += holding->load() ? 1 : 0; }, 10ms);
+    REQUIRE(tick != 0);
+    REQUIRE(link.start());
+
+    // Badges, interlocks and the watchdog live on this loop: it must keep turning.
+    CHECK(test::wait_until(
+        loop, [&] { return ticks_while_held >= 5; }, 3s));
+    CHECK_FALSE(link.connected());
+    answer->set_value();
+    CHECK(test::wait_until(
+        loop, [&] { return link.connected(); }, 5s));
+    CHECK(*asked_for == "broker.fablab.example");
+    loop.cancel_timer(tick);
 }

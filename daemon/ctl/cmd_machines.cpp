@@ -99,28 +99,39 @@ Outcome list(Session& s, const ListOptions&) {
     std::map<std::pair<std::string, std::string>, ledger::MachineStateRow> by_key;
     for (auto& st : *states) by_key[{st.site, st.machine}] = st;
 
-    Table t{{"machine"}, {"name"},   {"group"},  {"state"},
-            {"since"},   {"member"}, {"detail"}, {"acl_version", true}};
-    auto add_row = [&](const std::string& site, const std::string& id, Cell name, Cell group) {
+    // LOCK is the ledger's desired state, which reaches an offline gate with its next list:
+    // next to STATE it shows a lock (or an unlock) still on its way.
+    Table t{{"machine"}, {"name"},  {"group"},
+            {"state"},   {"since"}, {"member"},
+            {"detail"},  {"lock"},  {"acl_version", true}};
+    auto add_row = [&](const std::string& site, const std::string& id, Cell name, Cell group,
+                       Cell lock) {
         auto it = by_key.find({site, id});
         if (it == by_key.end()) {
             t.add({site + "/" + id, std::move(name), std::move(group), Cell("unknown", nullptr),
-                   Cell("", nullptr), "", "never reported", Cell("", nullptr)});
+                   Cell("", nullptr), "", "never reported", std::move(lock), Cell("", nullptr)});
             return;
         }
         const auto& st = it->second.status;
         std::string who =
             st.member.empty() ? "" : st.member + (st.name.empty() ? "" : " (" + st.name + ")");
         t.add({site + "/" + id, std::move(name), std::move(group), std::string(to_string(st.state)),
-               time_cell(st.since), who, st.detail, st.acl_version});
+               time_cell(st.since), who, st.detail, std::move(lock), st.acl_version});
         by_key.erase(it);
     };
-    for (const auto& m : *machines) add_row(m.site, m.id, m.name, optional_cell(m.group_name));
+    for (const auto& m : *machines) {
+        auto lock = s.ledger().machine_lock(m.site, m.id);
+        if (!lock) return runtime_error(lock.error());
+        Cell lock_cell =
+            *lock ? Cell((*lock)->by + ((*lock)->reason.empty() ? "" : ": " + (*lock)->reason))
+                  : Cell("", nullptr);
+        add_row(m.site, m.id, m.name, optional_cell(m.group_name), std::move(lock_cell));
+    }
     // Gates that report but are not registered: their sessions are refused, the manager must see.
     std::vector<std::pair<std::string, std::string>> strays;
     for (const auto& [key, st] : by_key) strays.push_back(key);
     for (const auto& [site, id] : strays)
-        add_row(site, id, Cell("(not registered)", nullptr), Cell("", nullptr));
+        add_row(site, id, Cell("(not registered)", nullptr), Cell("", nullptr), Cell("", nullptr));
     render(t, s.format(), *s.out, "(no machines: `fabctl machines add SITE/ID --name NAME`)");
     return {};
 }

@@ -619,6 +619,25 @@ TEST_CASE("lock, unlock and end-session publish a command to the machine's topic
     CHECK(unknown.err.find("laser-9") != std::string::npos);
 }
 
+TEST_CASE("machines list shows the ledger's lock, which an offline gate has not applied yet") {
+    Lab lab;
+    lab.standard_setup();
+    lab.gate_answer = Delivery::NotConfirmed;  // the gate is offline
+    CHECK(lab.run({"machines", "lock", "laser-1", "--reason", "new lens"}).code == 1);
+    auto rows = lab.run({"--json", "machines", "list"}).parsed();
+    REQUIRE(rows.size() == 2);
+    for (const auto& row : rows) {
+        if (row["machine"] == "lab/laser-1")
+            CHECK(row["lock"] == "alice: new lens");
+        else
+            CHECK(row["lock"].is_null());
+    }
+    lab.gate_answer = Delivery::Confirmed;
+    lab.ok({"machines", "unlock", "laser-1"});
+    for (const auto& row : lab.run({"--json", "machines", "list"}).parsed())
+        CHECK(row["lock"].is_null());
+}
+
 TEST_CASE(
     "a lock is the ledger's desired state: recorded, audited, in the access list; unlock clears "
     "it") {

@@ -20,7 +20,10 @@ namespace fabgate {
 class GateListener {
   public:
     virtual ~GateListener() = default;
-    // Must make the session durable before the relay switches on; a failure refuses the badge.
+    // Must record the session before the relay switches on (a failure refuses the badge). The
+    // record must survive the daemon's crash; the fsync that makes it survive a power cut may
+    // follow a moment later (the gate's journal does it on the next loop turn), since a power
+    // cut also stops the machine.
     virtual Status session_started(const SessionRecord& open) = 0;
     virtual void session_checkpoint(const SessionRecord& open) = 0;
     virtual void session_ended(const SessionRecord& closed) = 0;

@@ -10,6 +10,7 @@
 #include "ctl/broker_login.hpp"
 #include "ctl/broker_publish.hpp"
 #include "ctl/command.hpp"
+#include "ctl/lab_zone.hpp"
 #include "sys/log.hpp"
 #include "sys/system_clock.hpp"
 
@@ -157,8 +158,10 @@ int run_fabctl(const std::vector<std::string>& args, std::ostream& out, std::ost
 
     CLI::App app{
         "fabctl: manage FabGate members, badges, rights, machines and tariffs, and read usage "
-        "and billing from the ledger.\nTimes are UTC: dates are YYYY-MM-DD (midnight UTC) or "
-        "2026-01-31T14:05:00Z; durations are like 90s, 6m, 2h, 1h30m; amounts like 12.50.",
+        "and billing from the ledger.\nTimes are in the lab's time zone (the ledger config's "
+        "time_zone; UTC without one): dates are YYYY-MM-DD (local midnight), times "
+        "2026-01-31T14:05, or with an offset 2026-01-31T14:05:00Z or ...+01:00; durations are "
+        "like 90s, 6m, 2h, 1h30m; amounts like 12.50.",
         "fabctl"};
     app.fallthrough();  // global options may follow the subcommand: `fabctl members list --json`
     app.require_subcommand(1);
@@ -219,6 +222,19 @@ int run_fabctl(const std::vector<std::string>& args, std::ostream& out, std::ost
     bool config_loaded = false;
     if (auto loaded = load_config(g, config, config_loaded); !loaded) return report(loaded.error());
     std::string database = g.database.empty() ? config.database : g.database;
+    std::unique_ptr<ZoneRules> zone;
+    if (!config.time_zone.empty()) {
+        auto loaded_zone = load_zone(config.time_zone);
+        if (!loaded_zone) return report(Failure{loaded_zone.error(), kExitRuntime});
+        zone = std::move(*loaded_zone);
+    }
+    // Every time read or printed during this run is in the lab's zone; none outlives the run.
+    struct ZoneScope {
+        explicit ZoneScope(const ZoneRules* z) { set_lab_zone(z); }
+        ~ZoneScope() { set_lab_zone(nullptr); }
+        ZoneScope(const ZoneScope&) = delete;
+        ZoneScope& operator=(const ZoneScope&) = delete;
+    } zone_scope(zone.get());
     if (!g.actor.empty() &&
         std::all_of(g.actor.begin(), g.actor.end(), [](char c) { return c == ' '; }))
         return report(Failure{{"--actor", "is blank"}, kExitUsage});

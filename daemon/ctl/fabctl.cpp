@@ -133,6 +133,46 @@ std::optional<std::string> explain_missing_command(const CLI::App& app, const CL
     return where + "unknown command '" + left.front() + "' (commands: " + known + ")";
 }
 
+// CLI11's "The following arguments were not expected: Europe/Paris --tz" lists them reversed
+// (fabctl hands it the arguments reversed, as its parse(vector) wants), without our prefix and
+// without saying what would have been understood. Name them in the order typed, and the
+// options the command does take.
+std::optional<std::string> explain_extras(const CLI::App& app, const CLI::ParseError& e,
+                                          const std::vector<std::string>& args) {
+    // Its name is the app's, not "ExtrasError": CLI11 passes name_ to the error.
+    if (dynamic_cast<const CLI::ExtrasError*>(&e) == nullptr) return std::nullopt;
+    std::vector<std::string> left = app.remaining();
+    const CLI::App* deepest = &app;
+    std::string where;
+    while (!deepest->get_subcommands().empty()) {
+        deepest = deepest->get_subcommands().front();
+        where += (where.empty() ? "" : " ") + deepest->get_name();
+        for (auto& r : deepest->remaining()) left.push_back(r);
+    }
+    std::string typed;  // in the order given
+    for (const auto& a : args) {
+        auto it = std::find(left.begin(), left.end(), a);
+        if (it == left.end()) continue;
+        left.erase(it);
+        typed += (typed.empty() ? "" : " ") + a;
+    }
+    auto options_of = [](const CLI::App& a) {
+        std::string names;
+        for (const auto* o : a.get_options()) {
+            if (!o->nonpositional() || o->get_name() == "--help") continue;
+            names += (names.empty() ? "" : ", ") + o->get_name();
+        }
+        return names;
+    };
+    std::string message = (where.empty() ? "" : where + ": ") + "not understood: " + typed + ". ";
+    if (deepest != &app) {
+        auto own = options_of(*deepest);
+        message += own.empty() ? "`" + where + "` takes no options of its own; "
+                               : "options of `" + where + "`: " + own + "; ";
+    }
+    return message + "global options: " + options_of(app);
+}
+
 }  // namespace
 
 Environment system_environment() {
@@ -197,7 +237,9 @@ int run_fabctl(const std::vector<std::string>& args, std::ostream& out, std::ost
         std::vector<std::string> reversed(args.rbegin(), args.rend());
         app.parse(reversed);
     } catch (const CLI::ParseError& e) {
-        if (auto unknown = explain_missing_command(app, e)) {
+        auto unknown = explain_missing_command(app, e);
+        if (!unknown) unknown = explain_extras(app, e, args);
+        if (unknown) {
             err << "fabctl: " << *unknown << "\nRun with --help for more information.\n";
             return kExitUsage;
         }

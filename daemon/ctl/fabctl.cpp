@@ -232,6 +232,7 @@ int run_fabctl(const std::vector<std::string>& args, std::ostream& out, std::ost
     add_tariff_commands(app, inv);
     add_billing_commands(app, inv);
     add_admin_commands(app, inv);
+    add_error_commands(app, inv);
 
     try {
         std::vector<std::string> reversed(args.rbegin(), args.rend());

@@ -434,12 +434,16 @@ Result<ReplayReport> LedgerDb::replay_parked(std::string_view actor, UnixMs now,
         IngestItem item;
     };
     std::vector<Held> held;
+    // Owned copies: a default string_view has no data and would bind as NULL, matching nothing.
+    const std::string only_site(site), only_machine(machine);
     auto s = for_each_row(
         db_,
         "SELECT id, topic, payload FROM ingest_errors WHERE (state = 'parked' OR (?3 AND state = "
         "'refused' AND session_id != '')) AND (?1 = '' OR (site = ?1 AND machine = ?2)) ORDER BY "
         "id",
-        [&](db::Statement& st) { st.bind(1, site).bind(2, machine).bind(3, refused_too ? 1 : 0); },
+        [&](db::Statement& st) {
+            st.bind(1, only_site).bind(2, only_machine).bind(3, refused_too ? 1 : 0);
+        },
         [&](const db::Statement& st) {
             held.push_back({st.int64(0), classify_session_message(st.text(1), st.text(2))});
         });

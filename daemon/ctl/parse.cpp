@@ -186,7 +186,23 @@ Result<UnixMs> parse_time(std::string_view text) {
     return parse_time(text, g_lab_zone);
 }
 
+namespace {
+
+Result<UnixMs> parse_instant(std::string_view text, const ZoneRules* zone);
+
+}  // namespace
+
 Result<UnixMs> parse_time(std::string_view text, const ZoneRules* zone) {
+    auto instant = parse_instant(text, zone);
+    // "1970-01-01T00:30+01:00" is 1969 in UTC: refused like any year before 1970.
+    if (instant && *instant < 0)
+        return fail("", quoted(text) + ": times before 1970-01-01T00:00Z are not accepted");
+    return instant;
+}
+
+namespace {
+
+Result<UnixMs> parse_instant(std::string_view text, const ZoneRules* zone) {
     auto bad = [&] {
         return fail("", quoted(text) +
                             " is not a date (2026-01-31) or a time (2026-01-31T14:05, "
@@ -254,6 +270,8 @@ Result<UnixMs> parse_time(std::string_view text, const ZoneRules* zone) {
     if (offset_s) return wall - *offset_s * 1000;
     return resolve_local(text, wall, *zone, false);
 }
+
+}  // namespace
 
 Result<std::string> parse_currency(std::string_view text) {
     std::string code;

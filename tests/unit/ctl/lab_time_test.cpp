@@ -48,6 +48,10 @@ TEST_CASE("dates and times without an offset are the lab's local time") {
     CHECK(parse_time("2026-07-01", nullptr) == kJul1Paris + 2 * 3'600'000);
     CHECK(refusal("2026-07-01T10:00", nullptr).find("time_zone") != std::string::npos);
     CHECK(refusal("2026-07-01T10:00+15:00", z.get()).find("offset") != std::string::npos);
+    // An offset or the zone cannot reach back before 1970 (formatted, it would not read back).
+    CHECK(refusal("1970-01-01T00:30+01:00", nullptr).find("before 1970") != std::string::npos);
+    CHECK(refusal("1970-01-01", z.get()).find("before 1970") != std::string::npos);
+    CHECK(parse_time("1970-01-01T00:30-01:00", nullptr) == 90 * kMinuteMs);
 }
 
 TEST_CASE("a local time the switch skips or repeats is refused, naming the offsets") {

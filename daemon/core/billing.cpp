@@ -44,7 +44,32 @@ int currency_decimals(std::string_view currency) {
     return std::find(kNoMinor.begin(), kNoMinor.end(), currency) != kNoMinor.end() ? 0 : 2;
 }
 
+namespace {
+
+// "-12.50", "-3": a spreadsheet reads a plain number as a number, never as a formula.
+bool is_plain_number(std::string_view text) {
+    if (!text.empty() && text.front() == '-') text.remove_prefix(1);
+    auto dot = text.find('.');
+    auto digits = [](std::string_view part) {
+        return !part.empty() &&
+               std::all_of(part.begin(), part.end(), [](char c) { return c >= '0' && c <= '9'; });
+    };
+    if (dot == std::string_view::npos) return digits(text);
+    return digits(text.substr(0, dot)) && digits(text.substr(dot + 1));
+}
+
+}  // namespace
+
 std::string csv_field(std::string_view text) {
+    // OWASP's rule against CSV injection: a cell a spreadsheet would evaluate as a formula
+    // (= + - @, or a tab or CR before one) gets a leading apostrophe, so it is shown as text.
+    std::string neutralised;
+    if (!text.empty() &&
+        std::string_view("=+-@\t\r").find(text.front()) != std::string_view::npos &&
+        !is_plain_number(text)) {
+        neutralised = "'" + std::string(text);
+        text = neutralised;
+    }
     if (text.find_first_of(",\"\r\n") == std::string_view::npos) return std::string(text);
     std::string out = "\"";
     for (char c : text) {

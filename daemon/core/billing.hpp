@@ -33,7 +33,9 @@ std::string format_minor(std::int64_t minor, int decimals = 2);
 // Minor-unit exponent of an ISO 4217 code: 0 for JPY, KRW and a few more, else 2.
 int currency_decimals(std::string_view currency);
 
-// A CSV field, quoted when it holds a comma, quote or line break (RFC 4180).
+// A CSV field, quoted when it holds a comma, quote or line break (RFC 4180). Text starting
+// with = + - @, a tab or CR (a spreadsheet formula) gets a leading ' so it stays text; plain
+// numbers ("-0.05") are left alone.
 std::string csv_field(std::string_view text);
 
 }  // namespace fabgate

@@ -1,4 +1,4 @@
-// init | check | audit | errors
+// init | check | audit
 #include <vector>
 
 #include "ctl/args.hpp"
@@ -40,7 +40,7 @@ Outcome check_db(Session& s, const CheckOptions&) {
     }
     *s.out << path << ": ok (integrity check passed, schema version "
            << s.ledger().database().schema_version() << ")\n";
-    return {};
+    return report_parked(s);
 }
 
 struct AuditOptions {
@@ -64,35 +64,6 @@ Outcome audit(Session& s, const AuditOptions& o) {
     return {};
 }
 
-struct ErrorsOptions {
-    int limit = 50;
-};
-
-Outcome errors(Session& s, const ErrorsOptions& o) {
-    auto refused = s.ledger().ingest_errors(o.limit);
-    if (!refused) return runtime_error(refused.error());
-    auto conflicts = s.ledger().conflicts(o.limit);
-    if (!conflicts) return runtime_error(conflicts.error());
-    Table e{{"id", true}, {"received", false, "received_at"}, {"topic"}, {"session"}, {"reason"}};
-    for (const auto& r : *refused)
-        e.add({r.id, time_cell(r.received_at), r.topic, r.session_id, r.reason});
-    Table c{{"id", true},    {"received", false, "received_at"},
-            {"session"},     {"topic"},
-            {"stored_hash"}, {"payload_hash"}};
-    for (const auto& r : *conflicts)
-        c.add(
-            {r.id, time_cell(r.received_at), r.session_id, r.topic, r.stored_hash, r.payload_hash});
-    if (s.json) {
-        *s.out << dump_json({{"refused", to_json(e)}, {"conflicts", to_json(c)}}) << "\n";
-        return {};
-    }
-    *s.out << "Refused session messages (stored in ingest_errors)\n";
-    render_text(e, *s.out);
-    *s.out << "\nConflicts (same session id, different content; the first one was kept)\n";
-    render_text(c, *s.out);
-    return {};
-}
-
 }  // namespace
 
 void add_admin_commands(CLI::App& app, Invocation& inv) {
@@ -112,14 +83,6 @@ void add_admin_commands(CLI::App& app, Invocation& inv) {
         c->add_option("--limit", o->limit, "how many entries (default 50)")
             ->check(CLI::Range(1, 1000000));
         on_run(c, inv, o, audit);
-    }
-    {
-        auto o = std::make_shared<ErrorsOptions>();
-        auto* c = app.add_subcommand(
-            "errors", "session messages the ledger refused, and conflicting duplicates");
-        c->add_option("--limit", o->limit, "how many of each (default 50)")
-            ->check(CLI::Range(1, 1000000));
-        on_run(c, inv, o, errors);
     }
 }
 

@@ -115,58 +115,100 @@ Outcome report(Session& s, const ReportOptions& o) {
     return {};
 }
 
-// Per-currency amounts of a batch, for people: "123.40 EUR".
-Result<std::string> batch_amounts(ledger::LedgerDb& db, std::int64_t batch) {
+struct CurrencyTotal {
+    std::string currency;
+    std::int64_t sessions = 0, amount_minor = 0;
+};
+
+// Per-currency totals of a batch (amounts in two currencies never add).
+Result<std::vector<CurrencyTotal>> batch_totals(ledger::LedgerDb& db, std::int64_t batch) {
     auto st = db.database().prepare(
-        "SELECT currency, sum(coalesce(amount_minor, 0)) FROM sessions WHERE batch_id = ?1 "
-        "AND currency != '' GROUP BY currency ORDER BY currency");
+        "SELECT currency, count(*), sum(coalesce(amount_minor, 0)) FROM sessions WHERE batch_id = "
+        "?1 AND currency != '' GROUP BY currency ORDER BY currency");
     if (!st) return tl::unexpected(st.error());
     st->bind(1, batch);
-    std::string text;
+    std::vector<CurrencyTotal> totals;
     while (true) {
         auto row = st->step();
         if (!row) return tl::unexpected(row.error());
         if (!*row) break;
-        if (!text.empty()) text += ", ";
-        text += format_money(st->int64(1), st->text(0));
+        totals.push_back({st->text(0), st->int64(1), st->int64(2)});
     }
-    return text;
+    return totals;
 }
 
-JsonValue batch_json(const ledger::BillingBatch& b) {
+// "123.40 EUR, 5000 JPY" for people; [{"currency": "EUR", "amount_minor": 12340, ...}] for
+// programs.
+Cell totals_cell(const std::vector<CurrencyTotal>& totals) {
+    std::string text;
+    auto json = JsonValue::array();
+    for (const auto& t : totals) {
+        text += (text.empty() ? "" : ", ") + format_money(t.amount_minor, t.currency);
+        json.push_back(
+            {{"currency", t.currency}, {"amount_minor", t.amount_minor}, {"sessions", t.sessions}});
+    }
+    return Cell(text, json);
+}
+
+// The first batch has no start: it holds everything that ended before its end.
+Cell period_start_cell(const ledger::BillingBatch& b) {
+    return b.period_start == 0 ? Cell("(first)", nullptr) : time_cell(b.period_start);
+}
+
+JsonValue batch_json(const ledger::BillingBatch& b, const std::vector<CurrencyTotal>& totals) {
     return {{"id", b.id},
-            {"period_start", format_iso(b.period_start)},
+            {"period_start", period_start_cell(b).value},
             {"period_end", format_iso(b.period_end)},
             {"closed_at", format_iso(b.closed_at)},
             {"closed_by", b.closed_by},
             {"sessions", b.sessions},
-            {"late_sessions", b.late_sessions}};
+            {"late_sessions", b.late_sessions},
+            {"totals", totals_cell(totals).value}};
 }
 
 struct CloseOptions {
     std::string to;
 };
 
+// Refuses an end that cannot be closed, in the words and dates the manager typed, before the
+// ledger's own check (which speaks in milliseconds) is reached.
+Outcome check_close_end(Session& s, const CloseOptions& o, UnixMs to,
+                        const std::vector<ledger::BillingBatch>& before, bool& again) {
+    if (to > s.now)
+        return usage_error("--to", "'" + o.to + "' (" + format_short(to) +
+                                       ") is in the future: close a period once it has ended");
+    const ledger::BillingBatch* latest = nullptr;
+    for (const auto& b : before) {
+        again = again || b.period_end == to;
+        if (!latest || b.period_end > latest->period_end) latest = &b;
+    }
+    if (!again && latest && to < latest->period_end)
+        return usage_error(
+            "--to", "'" + o.to + "' is before the end of the last closed period, " +
+                        format_short(latest->period_end) + " (batch " + std::to_string(latest->id) +
+                        "): close a later end; sessions that arrive late for a closed period "
+                        "go into the next batch");
+    return {};
+}
+
 Outcome close(Session& s, const CloseOptions& o) {
     auto to = time_arg("--to", o.to);
     if (!to) return tl::unexpected(to.error());
-    if (*to > s.now)
-        return usage_error(
-            "--to", format_short(*to) + " is in the future: close a period once it has ended");
     auto before = s.ledger().batches();
     if (!before) return runtime_error(before.error());
     bool again = false;
-    for (const auto& b : *before) again = again || b.period_end == *to;
+    if (auto checked = check_close_end(s, o, *to, *before, again); !checked) return checked;
     auto batch = s.ledger().close_period(*to, s.actor, s.now);
     if (!batch) return runtime_error(batch.error());
-    auto amounts = batch_amounts(s.ledger(), batch->id);
-    if (!amounts) return runtime_error(amounts.error());
+    auto totals = batch_totals(s.ledger(), batch->id);
+    if (!totals) return runtime_error(totals.error());
     if (s.json) {
-        auto j = batch_json(*batch);
+        auto j = batch_json(*batch, *totals);
         j["already_closed"] = again;
         *s.out << dump_json(j) << "\n";
         return {};
     }
+    auto amounts = totals_cell(*totals).text;
     *s.out << (again ? "already closed: " : "closed: ") << "batch " << batch->id << ", sessions "
            << "that ended before " << format_short(batch->period_end)
            << (batch->period_start == 0
@@ -174,7 +216,7 @@ Outcome close(Session& s, const CloseOptions& o) {
                    : " (period from " + format_short(batch->period_start) + ")")
            << ": " << batch->sessions << " session(s)";
     if (batch->late_sessions) *s.out << ", " << batch->late_sessions << " of them late";
-    *s.out << (amounts->empty() ? "" : ", " + *amounts) << "\n";
+    *s.out << (amounts.empty() ? "" : ", " + amounts) << "\n";
     if (again)
         *s.out << "(closed " << format_short(batch->closed_at) << " by " << batch->closed_by
                << "; nothing changed)\n";
@@ -192,14 +234,14 @@ Outcome batches(Session& s, const BatchesOptions&) {
             {"period_end"},
             {"sessions", true},
             {"late", true, "late_sessions"},
-            {"amounts"},
+            {"amounts", false, "totals"},
             {"closed", false, "closed_at"},
             {"closed_by"}};
     for (const auto& b : *all) {
-        auto amounts = batch_amounts(s.ledger(), b.id);
-        if (!amounts) return runtime_error(amounts.error());
-        t.add({b.id, time_cell(b.period_start), time_cell(b.period_end), b.sessions,
-               b.late_sessions, *amounts, time_cell(b.closed_at), b.closed_by});
+        auto totals = batch_totals(s.ledger(), b.id);
+        if (!totals) return runtime_error(totals.error());
+        t.add({b.id, period_start_cell(b), time_cell(b.period_end), b.sessions, b.late_sessions,
+               totals_cell(*totals), time_cell(b.closed_at), b.closed_by});
     }
     render(t, s.format(), *s.out, "(no batches yet: `fabctl billing close --to DATE`)");
     return {};
@@ -220,7 +262,9 @@ Outcome export_batch(Session& s, const ExportOptions& o) {
     if (format == Format::Json) {
         auto sessions = sessions_in_batch(s.ledger(), o.batch);
         if (!sessions) return runtime_error(sessions.error());
-        auto j = batch_json(**batch);
+        auto totals = batch_totals(s.ledger(), o.batch);
+        if (!totals) return runtime_error(totals.error());
+        auto j = batch_json(**batch, *totals);
         j["sessions_detail"] = to_json(session_table(*sessions));
         *s.out << dump_json(j) << "\n";
         return {};

@@ -41,6 +41,8 @@ Outcome add(Session& s, const AddOptions& o) {
     *s.out << "added machine " << o.ref << " (" << o.name << ")"
            << (o.group.empty() ? "" : " in group " + o.group)
            << "; its gate gets an access list once it connects\n";
+    if (auto held = replay_after_registration(s, key->first, key->second); !held.empty())
+        *s.out << held << "\n";
     return {};
 }
 
@@ -81,9 +83,10 @@ Outcome remove(Session& s, const RemoveOptions& o) {
     auto m = find_machine(s.ledger(), o.ref);
     if (!m) return runtime_error(m.error());
     if (!o.yes)
-        return usage_error("--yes", "sessions from " + m->site + "/" + m->id +
-                                        " are refused while it is not registered; add --yes to "
-                                        "confirm");
+        return usage_error("--yes",
+                           "sessions from " + m->site + "/" + m->id +
+                               " are held unbilled while it is not registered; add --yes to "
+                               "confirm");
     if (auto r = check(s.ledger().remove_machine(m->site, m->id, s.actor, s.now)); !r) return r;
     *s.out << "removed machine " << m->site << "/" << m->id << "\n";
     return {};
@@ -127,7 +130,8 @@ Outcome list(Session& s, const ListOptions&) {
                   : Cell("", nullptr);
         add_row(m.site, m.id, m.name, optional_cell(m.group_name), std::move(lock_cell));
     }
-    // Gates that report but are not registered: their sessions are refused, the manager must see.
+    // Gates that report but are not registered: their sessions are held unbilled, the manager
+    // must see.
     std::vector<std::pair<std::string, std::string>> strays;
     for (const auto& [key, st] : by_key) strays.push_back(key);
     for (const auto& [site, id] : strays)

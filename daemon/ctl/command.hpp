@@ -62,6 +62,12 @@ void add_machine_commands(CLI::App& app, Invocation& inv);
 void add_tariff_commands(CLI::App& app, Invocation& inv);
 void add_billing_commands(CLI::App& app, Invocation& inv);
 void add_admin_commands(CLI::App& app, Invocation& inv);
+void add_error_commands(CLI::App& app, Invocation& inv);
+
+// Held sessions (cmd_errors.cpp): `check` prints how many and their minutes; registering a
+// machine ingests its held sessions and returns what to tell the manager ("" for nothing).
+Outcome report_parked(Session& s);
+std::string replay_after_registration(Session& s, const std::string& site, const std::string& id);
 
 // Sets the action when `sub` is the command that was given. `options` lives as long as the
 // App (captured), so option variables bound to it stay valid until the action runs.

@@ -10,6 +10,7 @@
 #include "ctl/broker_login.hpp"
 #include "ctl/broker_publish.hpp"
 #include "ctl/command.hpp"
+#include "ctl/lab_zone.hpp"
 #include "sys/log.hpp"
 #include "sys/system_clock.hpp"
 
@@ -132,6 +133,46 @@ std::optional<std::string> explain_missing_command(const CLI::App& app, const CL
     return where + "unknown command '" + left.front() + "' (commands: " + known + ")";
 }
 
+// CLI11's "The following arguments were not expected: Europe/Paris --tz" lists them reversed
+// (fabctl hands it the arguments reversed, as its parse(vector) wants), without our prefix and
+// without saying what would have been understood. Name them in the order typed, and the
+// options the command does take.
+std::optional<std::string> explain_extras(const CLI::App& app, const CLI::ParseError& e,
+                                          const std::vector<std::string>& args) {
+    // Its name is the app's, not "ExtrasError": CLI11 passes name_ to the error.
+    if (dynamic_cast<const CLI::ExtrasError*>(&e) == nullptr) return std::nullopt;
+    std::vector<std::string> left = app.remaining();
+    const CLI::App* deepest = &app;
+    std::string where;
+    while (!deepest->get_subcommands().empty()) {
+        deepest = deepest->get_subcommands().front();
+        where += (where.empty() ? "" : " ") + deepest->get_name();
+        for (auto& r : deepest->remaining()) left.push_back(r);
+    }
+    std::string typed;  // in the order given
+    for (const auto& a : args) {
+        auto it = std::find(left.begin(), left.end(), a);
+        if (it == left.end()) continue;
+        left.erase(it);
+        typed += (typed.empty() ? "" : " ") + a;
+    }
+    auto options_of = [](const CLI::App& a) {
+        std::string names;
+        for (const auto* o : a.get_options()) {
+            if (!o->nonpositional() || o->get_name() == "--help") continue;
+            names += (names.empty() ? "" : ", ") + o->get_name();
+        }
+        return names;
+    };
+    std::string message = (where.empty() ? "" : where + ": ") + "not understood: " + typed + ". ";
+    if (deepest != &app) {
+        auto own = options_of(*deepest);
+        message += own.empty() ? "`" + where + "` takes no options of its own; "
+                               : "options of `" + where + "`: " + own + "; ";
+    }
+    return message + "global options: " + options_of(app);
+}
+
 }  // namespace
 
 Environment system_environment() {
@@ -157,8 +198,10 @@ int run_fabctl(const std::vector<std::string>& args, std::ostream& out, std::ost
 
     CLI::App app{
         "fabctl: manage FabGate members, badges, rights, machines and tariffs, and read usage "
-        "and billing from the ledger.\nTimes are UTC: dates are YYYY-MM-DD (midnight UTC) or "
-        "2026-01-31T14:05:00Z; durations are like 90s, 6m, 2h, 1h30m; amounts like 12.50.",
+        "and billing from the ledger.\nTimes are in the lab's time zone (the ledger config's "
+        "time_zone; UTC without one): dates are YYYY-MM-DD (local midnight), times "
+        "2026-01-31T14:05, or with an offset 2026-01-31T14:05:00Z or ...+01:00; durations are "
+        "like 90s, 6m, 2h, 1h30m; amounts like 12.50.",
         "fabctl"};
     app.fallthrough();  // global options may follow the subcommand: `fabctl members list --json`
     app.require_subcommand(1);
@@ -189,12 +232,15 @@ int run_fabctl(const std::vector<std::string>& args, std::ostream& out, std::ost
     add_tariff_commands(app, inv);
     add_billing_commands(app, inv);
     add_admin_commands(app, inv);
+    add_error_commands(app, inv);
 
     try {
         std::vector<std::string> reversed(args.rbegin(), args.rend());
         app.parse(reversed);
     } catch (const CLI::ParseError& e) {
-        if (auto unknown = explain_missing_command(app, e)) {
+        auto unknown = explain_missing_command(app, e);
+        if (!unknown) unknown = explain_extras(app, e, args);
+        if (unknown) {
             err << "fabctl: " << *unknown << "\nRun with --help for more information.\n";
             return kExitUsage;
         }
@@ -219,6 +265,19 @@ int run_fabctl(const std::vector<std::string>& args, std::ostream& out, std::ost
     bool config_loaded = false;
     if (auto loaded = load_config(g, config, config_loaded); !loaded) return report(loaded.error());
     std::string database = g.database.empty() ? config.database : g.database;
+    std::unique_ptr<ZoneRules> zone;
+    if (!config.time_zone.empty()) {
+        auto loaded_zone = load_zone(config.time_zone);
+        if (!loaded_zone) return report(Failure{loaded_zone.error(), kExitRuntime});
+        zone = std::move(*loaded_zone);
+    }
+    // Every time read or printed during this run is in the lab's zone; none outlives the run.
+    struct ZoneScope {
+        explicit ZoneScope(const ZoneRules* z) { set_lab_zone(z); }
+        ~ZoneScope() { set_lab_zone(nullptr); }
+        ZoneScope(const ZoneScope&) = delete;
+        ZoneScope& operator=(const ZoneScope&) = delete;
+    } zone_scope(zone.get());
     if (!g.actor.empty() &&
         std::all_of(g.actor.begin(), g.actor.end(), [](char c) { return c == ' '; }))
         return report(Failure{{"--actor", "is blank"}, kExitUsage});

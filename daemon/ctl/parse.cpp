@@ -142,10 +142,71 @@ Result<std::int64_t> parse_duration_s(std::string_view text) {
     return total;
 }
 
+namespace {
+
+const ZoneRules* g_lab_zone = nullptr;
+
+// "+02:00" / "-05:30" / "Z" for an offset in seconds.
+std::string offset_text(std::int64_t offset_s) {
+    if (offset_s == 0) return "Z";
+    auto magnitude = static_cast<unsigned>(offset_s < 0 ? -offset_s : offset_s);
+    return (offset_s < 0 ? "-" : "+") + two(magnitude / 3600) + ":" + two(magnitude / 60 % 60);
+}
+
+// The instant a local wall-clock time names, or why it names none or two.
+Result<UnixMs> resolve_local(std::string_view text, std::int64_t local_ms, const ZoneRules& zone,
+                             bool whole_day) {
+    auto found = zone.resolve(local_ms);
+    if (found.kind == LocalInstants::Unique) return found.earliest;
+    // A day starts at its first instant, even when the clocks jumped over midnight or repeat it.
+    if (whole_day) return found.earliest;
+    if (found.kind == LocalInstants::Nonexistent)
+        return fail("", quoted(text) + " does not exist in " + zone.name() +
+                            ": the clocks jump forward over it that night; write the time after "
+                            "the jump, or add an offset");
+    auto first = offset_text((local_ms - found.earliest) / 1000);
+    auto second = offset_text((local_ms - found.latest) / 1000);
+    return fail("", quoted(text) + " happens twice in " + zone.name() +
+                        " (the clocks go back that night): add the offset, " + std::string(text) +
+                        first + " for the first or " + std::string(text) + second +
+                        " for the second");
+}
+
+}  // namespace
+
+void set_lab_zone(const ZoneRules* zone) {
+    g_lab_zone = zone;
+}
+
+const ZoneRules* lab_zone() {
+    return g_lab_zone;
+}
+
 Result<UnixMs> parse_time(std::string_view text) {
+    return parse_time(text, g_lab_zone);
+}
+
+namespace {
+
+Result<UnixMs> parse_instant(std::string_view text, const ZoneRules* zone);
+
+}  // namespace
+
+Result<UnixMs> parse_time(std::string_view text, const ZoneRules* zone) {
+    auto instant = parse_instant(text, zone);
+    // "1970-01-01T00:30+01:00" is 1969 in UTC: refused like any year before 1970.
+    if (instant && *instant < 0)
+        return fail("", quoted(text) + ": times before 1970-01-01T00:00Z are not accepted");
+    return instant;
+}
+
+namespace {
+
+Result<UnixMs> parse_instant(std::string_view text, const ZoneRules* zone) {
     auto bad = [&] {
-        return fail(
-            "", quoted(text) + " is not a date (2026-01-31) or a UTC time (2026-01-31T14:05:00Z)");
+        return fail("", quoted(text) +
+                            " is not a date (2026-01-31) or a time (2026-01-31T14:05, "
+                            "2026-01-31T14:05:00Z, 2026-01-31T14:05:00+01:00)");
     };
     if (text.size() < 10 || text[4] != '-' || text[7] != '-') return bad();
     auto year = read_digits(text.substr(0, 4), 4);
@@ -159,23 +220,29 @@ Result<UnixMs> parse_time(std::string_view text) {
         return fail("",
                     quoted(text) + ": there is no day " + std::to_string(*day) + " in that month");
     std::int64_t ms = days_from_civil(*year, m, static_cast<unsigned>(*day)) * 86'400'000;
-    if (text.size() == 10) return ms;
+    if (text.size() == 10) return zone ? resolve_local(text, ms, *zone, true) : ms;
 
     auto rest = text.substr(10);
     if (rest.front() != 'T' && rest.front() != 't' && rest.front() != ' ') return bad();
     rest.remove_prefix(1);
-    // The zone designator: Z or +00:00 / -00:00 only.
-    std::string_view zone;
+    // The zone designator: Z, +HH:MM or -HH:MM; none means the lab's zone.
+    std::optional<std::int64_t> offset_s;
     if (!rest.empty() && (rest.back() == 'Z' || rest.back() == 'z')) {
-        zone = rest.substr(rest.size() - 1);
+        offset_s = 0;
         rest.remove_suffix(1);
     } else if (rest.size() >= 6 && (rest[rest.size() - 6] == '+' || rest[rest.size() - 6] == '-')) {
-        zone = rest.substr(rest.size() - 6);
+        auto designator = rest.substr(rest.size() - 6);
         rest.remove_suffix(6);
-        if (zone.substr(1) != "00:00")
-            return fail("", quoted(text) + ": only UTC times are accepted (end with Z)");
-    } else {
-        return fail("", quoted(text) + ": add Z to say the time is UTC (2026-01-31T14:05:00Z)");
+        auto oh = read_digits(designator.substr(1, 2), 2);
+        auto om = read_digits(designator.substr(4, 2), 2);
+        if (designator[3] != ':' || !oh || !om) return bad();
+        if (*oh > 14 || *om > 59)
+            return fail("", quoted(text) + ": the offset must be between -14:00 and +14:00");
+        offset_s = (*oh * 60 + *om) * 60 * (designator[0] == '-' ? -1 : 1);
+    } else if (!zone) {
+        return fail("", quoted(text) +
+                            ": add Z or an offset (2026-01-31T14:05:00Z, ...+01:00), or set the "
+                            "lab's time_zone in the ledger config");
     }
     if (rest.size() < 5 || rest[2] != ':') return bad();
     auto hour = read_digits(rest.substr(0, 2), 2);
@@ -199,8 +266,12 @@ Result<UnixMs> parse_time(std::string_view text) {
     }
     if (*hour > 23 || *minute > 59 || second > 59)
         return fail("", quoted(text) + ": the time of day is out of range");
-    return ms + ((*hour * 60 + *minute) * 60 + second) * 1000 + millis;
+    std::int64_t wall = ms + ((*hour * 60 + *minute) * 60 + second) * 1000 + millis;
+    if (offset_s) return wall - *offset_s * 1000;
+    return resolve_local(text, wall, *zone, false);
 }
+
+}  // namespace
 
 Result<std::string> parse_currency(std::string_view text) {
     std::string code;
@@ -213,23 +284,50 @@ Result<std::string> parse_currency(std::string_view text) {
     return code;
 }
 
-std::string format_iso(UnixMs t) {
-    std::int64_t days = t >= 0 ? t / 86'400'000 : -((-t + 86'399'999) / 86'400'000);
-    std::int64_t in_day = t - days * 86'400'000;
+namespace {
+
+// "2026-01-31T14:05:09" and milliseconds ("" when zero) of a wall-clock time.
+std::string wall_text(std::int64_t wall_ms, std::string& millis) {
+    std::int64_t days =
+        wall_ms >= 0 ? wall_ms / 86'400'000 : -((-wall_ms + 86'399'999) / 86'400'000);
+    std::int64_t in_day = wall_ms - days * 86'400'000;
     auto c = civil_from_days(days);
     auto seconds = static_cast<unsigned>(in_day / 1000);
-    std::string out = std::to_string(c.year) + "-" + two(c.month) + "-" + two(c.day) + "T" +
-                      two(seconds / 3600) + ":" + two(seconds / 60 % 60) + ":" + two(seconds % 60);
+    millis.clear();
     if (auto ms = in_day % 1000; ms != 0) {
         std::string f = std::to_string(ms);
-        out += "." + std::string(3 - f.size(), '0') + f;
+        millis = "." + std::string(3 - f.size(), '0') + f;
     }
-    return out + "Z";
+    return std::to_string(c.year) + "-" + two(c.month) + "-" + two(c.day) + "T" +
+           two(seconds / 3600) + ":" + two(seconds / 60 % 60) + ":" + two(seconds % 60);
+}
+
+}  // namespace
+
+std::string format_iso(UnixMs t) {
+    return format_iso(t, g_lab_zone);
+}
+
+std::string format_iso(UnixMs t, const ZoneRules* zone) {
+    std::int64_t offset = zone ? zone->offset_s(t) : 0;
+    std::string millis;
+    auto wall = wall_text(t + offset * 1000, millis);
+    return wall + millis + offset_text(offset);
 }
 
 std::string format_short(UnixMs t) {
-    auto iso = format_iso(t);
-    if (iso.compare(10, 9, "T00:00:00") == 0 && iso.size() == 20) return iso.substr(0, 10);
+    return format_short(t, g_lab_zone);
+}
+
+std::string format_short(UnixMs t, const ZoneRules* zone) {
+    std::int64_t offset = zone ? zone->offset_s(t) : 0;
+    std::int64_t wall_ms = t + offset * 1000;
+    std::string millis;
+    auto iso = wall_text(wall_ms, millis);
+    // The hour the autumn switch repeats reads the same twice: say which one.
+    if (zone && zone->resolve(wall_ms).kind == LocalInstants::Ambiguous)
+        return iso.substr(0, 10) + " " + iso.substr(11, 5) + " " + offset_text(offset);
+    if (iso.compare(10, 9, "T00:00:00") == 0 && millis.empty()) return iso.substr(0, 10);
     return iso.substr(0, 10) + " " + iso.substr(11, 5);
 }
 

@@ -2,6 +2,8 @@
 // What a manager types, turned into the ledger's integers: money in minor units (never a
 // double: 0.1 has no exact binary form, and a bill must add up to the cent), durations in
 // seconds, times in UTC milliseconds. Every refusal says what was wrong with the text.
+// Times without an offset are the lab's local time (the ledger config's time_zone), and times
+// are printed in it; without a time_zone, both are UTC.
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -18,18 +20,47 @@ Result<std::int64_t> parse_money(std::string_view text, int decimals);
 // "90s", "6m", "2h", "1d", "1h30m"; "0" alone is zero. Seconds, at most 10 years.
 Result<std::int64_t> parse_duration_s(std::string_view text);
 
-// "2026-01-31" (UTC midnight) or ISO 8601 UTC: "2026-01-31T14:05Z", "2026-01-31T14:05:09Z",
-// "2026-01-31T14:05:09.250Z", "+00:00" instead of "Z", a space instead of "T".
-// A time without a zone is refused: the ledger is in UTC and the manager must know it.
-Result<UnixMs> parse_time(std::string_view text);
+// A time zone's rules, as fabctl needs them (ctl/lab_zone.hpp reads them from tzdata).
+struct LocalInstants {
+    // Unique: one instant. Ambiguous: the wall-clock time happens twice (clocks went back).
+    // Nonexistent: the clocks jumped over it; both instants are the jump's.
+    enum Kind { Unique, Ambiguous, Nonexistent } kind = Unique;
+    UnixMs earliest = 0, latest = 0;
+};
+class ZoneRules {
+  public:
+    virtual ~ZoneRules() = default;
+    virtual const std::string& name() const = 0;
+    // Seconds to add to UTC to get the local wall-clock time at `utc`.
+    virtual std::int64_t offset_s(UnixMs utc) const = 0;
+    // The instants a local wall-clock time (milliseconds since 1970-01-01T00:00 local) names.
+    virtual LocalInstants resolve(std::int64_t local_ms) const = 0;
+};
+
+// The zone that parse_time and format_* use when given none: fabctl sets the lab's for a run
+// (every command reads and prints times the same way, as a locale would). Null: UTC.
+void set_lab_zone(const ZoneRules* zone);
+const ZoneRules* lab_zone();
+
+// "2026-01-31" (midnight, local) or ISO 8601: "2026-01-31T14:05" (local),
+// "2026-01-31T14:05Z", "2026-01-31T14:05:09+01:00", "2026-01-31T14:05:09.250Z", a space
+// instead of "T". An explicit Z or offset is always accepted. A local time that the clocks
+// skipped, or that happens twice (the autumn switch), is refused and the offsets are named.
+// Without a zone, a time must carry Z or an offset.
+Result<UnixMs> parse_time(std::string_view text, const ZoneRules* zone);
+Result<UnixMs> parse_time(std::string_view text);  // in lab_zone()
 
 // A three-letter ISO 4217 code, upper-cased: "eur" -> "EUR".
 Result<std::string> parse_currency(std::string_view text);
 
-// 2026-01-31T14:05:09Z (milliseconds only when not zero): for JSON and CSV.
-std::string format_iso(UnixMs t);
-// 2026-01-31 14:05, or 2026-01-31 at midnight: for tables.
-std::string format_short(UnixMs t);
+// 2026-01-31T14:05:09Z, or 2026-01-31T15:05:09+01:00 in a zone (milliseconds only when not
+// zero): for JSON and CSV.
+std::string format_iso(UnixMs t, const ZoneRules* zone);
+std::string format_iso(UnixMs t);  // in lab_zone()
+// 2026-01-31 14:05, or 2026-01-31 at midnight: for tables. In the hour the autumn switch
+// repeats, the offset follows ("2026-10-25 02:30 +01:00").
+std::string format_short(UnixMs t, const ZoneRules* zone);
+std::string format_short(UnixMs t);  // in lab_zone()
 // 1250 EUR -> "12.50 EUR"; decimals follow the currency (JPY has none).
 std::string format_money(std::int64_t minor, std::string_view currency);
 // Minor units without the currency: "12.50".

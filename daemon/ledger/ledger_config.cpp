@@ -1,5 +1,6 @@
 #include "ledger/ledger_config.hpp"
 
+#include <cctype>
 #include <fstream>
 #include <sstream>
 
@@ -10,6 +11,19 @@ namespace fabgate::ledger {
 namespace {
 
 constexpr std::size_t kMaxConfigBytes = 256 * 1024;
+
+// The spelling of a tz database name (fabctl looks the zone itself up): no path tricks, since
+// the library opens a file named after it.
+bool is_plausible_zone_name(const std::string& name) {
+    if (name.empty()) return true;  // UTC
+    if (name.size() > 64 || name.front() == '/' || name.find("..") != std::string::npos)
+        return false;
+    for (char c : name)
+        if (!std::isalnum(static_cast<unsigned char>(c)) && c != '/' && c != '_' && c != '-' &&
+            c != '+')
+            return false;
+    return true;
+}
 
 tl::expected<LedgerConfig, std::vector<Error>> parse(const nlohmann::json& document) {
     JsonErrors errors;
@@ -36,6 +50,10 @@ tl::expected<LedgerConfig, std::vector<Error>> parse(const nlohmann::json& docum
         static_cast<int>(root.integer_or("busy_timeout_ms", 0, 60'000, cfg.busy_timeout_ms));
     cfg.log_level = root.choice("log_level", {"error", "warning", "notice", "info", "debug"})
                         .value_or(cfg.log_level);
+    cfg.time_zone = root.string_or("time_zone", "");
+    if (!is_plausible_zone_name(cfg.time_zone))
+        errors.add("time_zone", "'" + cfg.time_zone +
+                                    "' is not an IANA time zone name like Europe/Paris or UTC");
     root.reject_unknown_keys();
     if (!errors.empty()) return tl::unexpected(errors.all());
     return cfg;

@@ -25,6 +25,10 @@ struct LedgerConfig {
     // Ed25519 secret key (hex) that signs access lists; gates hold the public half. Empty:
     // lists go out unsigned, and gates with acl_public_key set will refuse them.
     std::string acl_signing_key_file;
+    // The lab's IANA time zone ("Europe/Paris"): fabctl reads times without an offset, prints
+    // times and places billing period boundaries in it. Empty: UTC. fabledger itself only
+    // stores UTC instants and never needs it.
+    std::string time_zone;
 };
 
 tl::expected<LedgerConfig, std::vector<Error>> load_ledger_config_text(std::string_view text);

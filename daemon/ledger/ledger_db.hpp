@@ -149,6 +149,8 @@ struct IngestBatch {
     // Payloads refused before they could be classified (bad state/event payloads, topics).
     std::vector<std::pair<std::string, std::string>> bad_topics_payloads;
     std::vector<std::string> bad_reasons;  // parallel to bad_topics_payloads
+    // False when replaying held sessions: one still refused keeps its existing row.
+    bool record_refusals = true;
 };
 
 struct IngestSummary {
@@ -163,6 +165,20 @@ struct IngestErrorRow {
     std::string session_id;
     std::string reason;
     std::string payload;
+    std::string state;  // refused, parked (held until replayed) or replayed
+};
+
+// Sessions held because their machine is not registered: acked to the gate, not yet billed.
+struct ParkedSummary {
+    std::int64_t sessions = 0;
+    std::int64_t powered_ms = 0;
+};
+
+struct ReplayReport {
+    std::int64_t ingested = 0;     // stored and priced now
+    std::int64_t duplicates = 0;   // already in the ledger (stored by an earlier replay)
+    std::int64_t still_held = 0;   // still refused; kept for a later replay
+    std::vector<std::string> ids;  // sessions ingested
 };
 
 struct ConflictRow {
@@ -301,6 +317,13 @@ class LedgerDb {
     Result<std::optional<StoredSession>> session(std::string_view id);
     Result<std::int64_t> session_count();
     Result<std::vector<IngestErrorRow>> ingest_errors(int limit = 100);
+    Result<ParkedSummary> parked_summary();
+    // Retries held sessions (those of one machine when `site`/`machine` are given; with
+    // `refused_too`, also refused rows that carry an id) through the usual ingest, so they are
+    // priced as usual. Ingested rows become 'replayed'; the run is audited as errors.replay.
+    Result<ReplayReport> replay_parked(std::string_view actor, UnixMs now,
+                                       std::string_view site = {}, std::string_view machine = {},
+                                       bool refused_too = false);
     Result<std::vector<ConflictRow>> conflicts(int limit = 100);
     Result<std::vector<MachineStateRow>> machine_states();
 

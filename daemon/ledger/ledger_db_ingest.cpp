@@ -2,6 +2,8 @@
 #include <map>
 #include <unordered_map>
 
+#include <nlohmann/json.hpp>
+
 #include "core/acl_builder.hpp"
 #include "core/json_reader.hpp"
 #include "core/topics.hpp"
@@ -117,12 +119,19 @@ Result<IngestSummary> LedgerDb::ingest(const IngestBatch& batch, UnixMs now) {
         bool loaded = false;
         std::unordered_map<std::string, std::string> classes;
 
-        auto record_error = [&](const IngestItem& item, const std::string& reason) -> Status {
+        // `held`: a session the ledger can take once the manager adds what it lacks.
+        auto record_error = [&](const IngestItem& item, const std::string& reason,
+                                bool held = false) -> Status {
+            if (!batch.record_refusals) return {};
             im.insert_error.bind(1, now)
                 .bind(2, item.topic)
                 .bind(3, item.id)
                 .bind(4, reason)
                 .bind(5, item.payload);
+            im.insert_error.bind(6, held ? "parked" : "refused")
+                .bind(7, item.session ? item.session->site : item.topic_site)
+                .bind(8, item.session ? item.session->machine : item.topic_machine)
+                .bind(9, item.session ? item.session->powered_ms : std::int64_t{0});
             return im.insert_error.run();
         };
 
@@ -156,7 +165,8 @@ Result<IngestSummary> LedgerDb::ingest(const IngestBatch& batch, UnixMs now) {
                 out.result = IngestResult::Rejected;
                 out.reason =
                     "unknown machine " + s.site + "/" + s.machine + " (register it with fabctl)";
-                if (auto e = record_error(item, out.reason); !e) return tl::unexpected(e.error());
+                if (auto e = record_error(item, out.reason, true); !e)
+                    return tl::unexpected(e.error());
                 summary.outcomes.push_back(std::move(out));
                 continue;
             }
@@ -292,10 +302,11 @@ Status prepare_all(db::Database& db, LedgerDb::Impl& impl) {
         {&impl.insert_conflict,
          "INSERT INTO session_conflicts(session_id, received_at, topic, stored_hash, payload_hash, "
          "payload) "
-         "VALUES(?1, ?2, ?3, ?4, ?5, ?6)"},
+         "VALUES(?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT(session_id, payload_hash) DO UPDATE SET "
+         "repeats = repeats + 1"},
         {&impl.insert_error,
-         "INSERT INTO ingest_errors(received_at, topic, session_id, reason, payload) VALUES(?1, "
-         "?2, ?3, ?4, ?5)"},
+         "INSERT INTO ingest_errors(received_at, topic, session_id, reason, payload, state, site, "
+         "machine, powered_ms) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"},
         {&impl.member_class, "SELECT member_class FROM members WHERE id = ?1"},
         {&impl.upsert_state,
          "INSERT INTO machine_state(site, machine, state, since, member, name, session, detail, "
@@ -391,15 +402,87 @@ Result<std::vector<IngestErrorRow>> LedgerDb::ingest_errors(int limit) {
     std::vector<IngestErrorRow> out;
     auto s = for_each_row(
         db_,
-        "SELECT id, received_at, topic, session_id, reason, payload FROM ingest_errors ORDER BY id "
-        "DESC LIMIT ?1",
+        "SELECT id, received_at, topic, session_id, reason, payload, state FROM ingest_errors "
+        "ORDER BY id DESC LIMIT ?1",
         [&](db::Statement& st) { st.bind(1, limit); },
         [&](const db::Statement& st) {
-            out.push_back(
-                {st.int64(0), st.int64(1), st.text(2), st.text(3), st.text(4), st.text(5)});
+            out.push_back({st.int64(0), st.int64(1), st.text(2), st.text(3), st.text(4), st.text(5),
+                           st.text(6)});
         });
     if (!s) return tl::unexpected(s.error());
     return out;
+}
+
+Result<ParkedSummary> LedgerDb::parked_summary() {
+    ParkedSummary out;
+    auto s = for_each_row(
+        db_,
+        "SELECT count(*), coalesce(sum(powered_ms), 0) FROM ingest_errors WHERE state = 'parked'",
+        [](db::Statement&) {},
+        [&](const db::Statement& st) {
+            out = {st.int64(0), st.int64(1)};
+        });
+    if (!s) return tl::unexpected(s.error());
+    return out;
+}
+
+Result<ReplayReport> LedgerDb::replay_parked(std::string_view actor, UnixMs now,
+                                             std::string_view site, std::string_view machine,
+                                             bool refused_too) {
+    struct Held {
+        std::int64_t row;
+        IngestItem item;
+    };
+    std::vector<Held> held;
+    // Owned copies: a default string_view has no data and would bind as NULL, matching nothing.
+    const std::string only_site(site), only_machine(machine);
+    auto s = for_each_row(
+        db_,
+        "SELECT id, topic, payload FROM ingest_errors WHERE (state = 'parked' OR (?3 AND state = "
+        "'refused' AND session_id != '')) AND (?1 = '' OR (site = ?1 AND machine = ?2)) ORDER BY "
+        "id",
+        [&](db::Statement& st) {
+            st.bind(1, only_site).bind(2, only_machine).bind(3, refused_too ? 1 : 0);
+        },
+        [&](const db::Statement& st) {
+            held.push_back({st.int64(0), classify_session_message(st.text(1), st.text(2))});
+        });
+    if (!s) return tl::unexpected(s.error());
+    ReplayReport report;
+    if (held.empty()) return report;
+    // The usual ingest prices and stores them; a session id already stored is a duplicate, so a
+    // replay interrupted between the two transactions is completed by the next one.
+    IngestBatch batch;
+    batch.record_refusals = false;
+    for (const auto& h : held) batch.sessions.push_back(h.item);
+    auto summary = ingest(batch, now);
+    if (!summary) return tl::unexpected(summary.error());
+    auto marked = in_transaction(db_, [&]() -> Status {
+        auto ids_json = nlohmann::json::array();
+        for (std::size_t i = 0; i < held.size(); ++i) {
+            auto result = summary->outcomes[i].result;
+            if (result != IngestResult::Stored && result != IngestResult::Duplicate) {
+                ++report.still_held;
+                continue;
+            }
+            ++(result == IngestResult::Stored ? report.ingested : report.duplicates);
+            report.ids.push_back(held[i].item.id);
+            ids_json.push_back(held[i].item.id);
+            auto st = run(db_,
+                          "UPDATE ingest_errors SET state = 'replayed', replayed_at = ?2 WHERE id "
+                          "= ?1",
+                          [&](db::Statement& u) { u.bind(1, held[i].row).bind(2, now); });
+            if (!st) return st;
+        }
+        if (report.ids.empty()) return {};
+        return detail::audit(
+            db_, now, actor, "errors.replay",
+            site.empty() ? std::string("all") : std::string(site) + "/" + std::string(machine), "",
+            nlohmann::json{{"sessions", ids_json}}.dump(-1, ' ', false,
+                                                        nlohmann::json::error_handler_t::replace));
+    });
+    if (!marked) return tl::unexpected(marked.error());
+    return report;
 }
 
 Result<std::vector<ConflictRow>> LedgerDb::conflicts(int limit) {

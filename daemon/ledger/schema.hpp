@@ -215,6 +215,35 @@ ALTER TABLE machines ADD COLUMN lock_reason TEXT;
 ALTER TABLE machines ADD COLUMN locked_since INTEGER;
 )SQL";
 
-inline constexpr std::array<db::Migration, 2> kMigrations{{{1, kSchemaV1}, {2, kSchemaV2}}};
+// Nothing parked forever: a session refused because the ledger lacked something the manager can
+// add (its machine) is held ('parked') and replayed through the usual ingest once it is there;
+// a resent conflict is one row per distinct payload, counting repeats.
+inline constexpr std::string_view kSchemaParked = R"SQL(
+ALTER TABLE ingest_errors ADD COLUMN state TEXT NOT NULL DEFAULT 'refused'
+    CHECK(state IN ('refused','parked','replayed'));
+ALTER TABLE ingest_errors ADD COLUMN site TEXT NOT NULL DEFAULT '';
+ALTER TABLE ingest_errors ADD COLUMN machine TEXT NOT NULL DEFAULT '';
+ALTER TABLE ingest_errors ADD COLUMN powered_ms INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE ingest_errors ADD COLUMN replayed_at INTEGER;
+UPDATE ingest_errors SET state = 'parked',
+    site = coalesce(json_extract(payload, '$.site'), ''),
+    machine = coalesce(json_extract(payload, '$.machine'), ''),
+    powered_ms = coalesce(json_extract(payload, '$.powered_ms'), 0)
+    WHERE reason LIKE 'unknown machine %' AND json_valid(payload);
+CREATE INDEX ingest_errors_parked ON ingest_errors(site, machine) WHERE state = 'parked';
+
+ALTER TABLE session_conflicts ADD COLUMN repeats INTEGER NOT NULL DEFAULT 0;
+UPDATE session_conflicts SET repeats = (
+    SELECT count(*) - 1 FROM session_conflicts c
+    WHERE c.session_id = session_conflicts.session_id
+      AND c.payload_hash = session_conflicts.payload_hash)
+    WHERE id IN (SELECT min(id) FROM session_conflicts GROUP BY session_id, payload_hash);
+DELETE FROM session_conflicts
+    WHERE id NOT IN (SELECT min(id) FROM session_conflicts GROUP BY session_id, payload_hash);
+CREATE UNIQUE INDEX session_conflicts_once ON session_conflicts(session_id, payload_hash);
+)SQL";
+
+inline constexpr std::array<db::Migration, 3> kMigrations{
+    {{1, kSchemaV1}, {2, kSchemaV2}, {3, kSchemaParked}}};
 
 }  // namespace fabgate::ledger

@@ -40,4 +40,13 @@ TEST_CASE("CSV fields are quoted only when needed") {
     CHECK(csv_field("Alice") == "Alice");
     CHECK(csv_field("Smith, Alice") == "\"Smith, Alice\"");
     CHECK(csv_field("the \"laser\"") == "\"the \"\"laser\"\"\"");
+    // Formulas become text (OWASP); plain numbers stay numbers.
+    CHECK(csv_field("=1+1") == "'=1+1");
+    CHECK(csv_field("@A1") == "'@A1");
+    CHECK(csv_field("+33 6 12") == "'+33 6 12");
+    CHECK(csv_field("\t=1") == "'\t=1");
+    CHECK(csv_field("=SUM(1,2)") == "\"'=SUM(1,2)\"");
+    CHECK(csv_field("-0.05") == "-0.05");
+    CHECK(csv_field("-12") == "-12");
+    CHECK(csv_field("-1-2") == "'-1-2");
 }

@@ -24,3 +24,18 @@ TEST_CASE("ledger config: defaults, a fixed client id, and unknown keys named") 
     CHECK_FALSE(load_ledger_config_text(R"({"batch_max_messages": 5000})"));
     CHECK_FALSE(load_ledger_config_text(R"({"broker": {"client_id": ""}})"));
 }
+
+TEST_CASE("ledger config: the lab's time_zone is an IANA name, UTC when absent") {
+    auto none = load_ledger_config_text(R"({"database": "/tmp/l.db"})");
+    REQUIRE(none);
+    CHECK(none->time_zone.empty());
+    auto paris = load_ledger_config_text(R"({"time_zone": "Europe/Paris"})");
+    REQUIRE(paris);
+    CHECK(paris->time_zone == "Europe/Paris");
+    for (const char* bad : {R"({"time_zone": "../../etc/passwd"})", R"({"time_zone": "/UTC"})",
+                            R"({"time_zone": "Europe/Paris "})", R"({"time_zone": 1})"}) {
+        auto r = load_ledger_config_text(bad);
+        REQUIRE_FALSE(r);
+        CHECK_MESSAGE(r.error().front().where == "time_zone", bad);
+    }
+}

@@ -1,0 +1,119 @@
+// errors (list) | errors replay: what the ledger refused or holds, and bringing held sessions
+// back once the manager has added what they lacked.
+#include "ctl/args.hpp"
+#include "ctl/command.hpp"
+#include "ctl/parse.hpp"
+
+namespace fabgate::ctl {
+namespace {
+
+struct ErrorsOptions {
+    int limit = 50;
+};
+
+Outcome list_errors(Session& s, const ErrorsOptions& o) {
+    auto refused = s.ledger().ingest_errors(o.limit);
+    if (!refused) return runtime_error(refused.error());
+    auto conflicts = s.ledger().conflicts(o.limit);
+    if (!conflicts) return runtime_error(conflicts.error());
+    Table e{{"id", true}, {"received", false, "received_at"}, {"state"}, {"topic"}, {"session"},
+            {"reason"}};
+    for (const auto& r : *refused)
+        e.add({r.id, time_cell(r.received_at), r.state, r.topic, r.session_id, r.reason});
+    Table c{{"id", true},    {"received", false, "received_at"},
+            {"session"},     {"topic"},
+            {"stored_hash"}, {"payload_hash"}};
+    for (const auto& r : *conflicts)
+        c.add(
+            {r.id, time_cell(r.received_at), r.session_id, r.topic, r.stored_hash, r.payload_hash});
+    if (s.json) {
+        *s.out << dump_json({{"refused", to_json(e)}, {"conflicts", to_json(c)}}) << "\n";
+        return {};
+    }
+    *s.out << "Refused and held session messages (stored in ingest_errors; 'parked' ones are "
+              "billed once replayed: `fabctl errors replay`)\n";
+    render_text(e, *s.out);
+    *s.out << "\nConflicts (same session id, different content; the first one was kept; one row "
+              "per distinct payload)\n";
+    render_text(c, *s.out);
+    return {};
+}
+
+struct ReplayOptions {
+    std::string machine;
+    bool refused_too = false;
+};
+
+Outcome replay(Session& s, const ReplayOptions& o) {
+    std::string site, id;
+    if (!o.machine.empty()) {
+        auto slash = o.machine.find('/');
+        if (slash == std::string::npos)
+            return usage_error("--machine", "'" + o.machine + "': write SITE/ID, like lab/laser-1");
+        site = o.machine.substr(0, slash);
+        id = o.machine.substr(slash + 1);
+        if (auto v = id_arg("--machine", site); !v) return v;
+        if (auto v = id_arg("--machine", id); !v) return v;
+    }
+    auto report = s.ledger().replay_parked(s.actor, s.now, site, id, o.refused_too);
+    if (!report) return runtime_error(report.error());
+    if (s.json) {
+        *s.out << dump_json({{"ingested", report->ingested},
+                             {"already_stored", report->duplicates},
+                             {"still_held", report->still_held},
+                             {"sessions", report->ids}})
+               << "\n";
+        return {};
+    }
+    *s.out << "replayed: " << report->ingested << " session(s) ingested and priced";
+    if (report->duplicates) *s.out << ", " << report->duplicates << " already stored";
+    *s.out << "; " << report->still_held << " still held";
+    if (report->still_held) *s.out << " (see `fabctl errors` for why)";
+    *s.out << "\n";
+    return {};
+}
+
+}  // namespace
+
+std::string replay_after_registration(Session& s, const std::string& site, const std::string& id) {
+    auto report = s.ledger().replay_parked(s.actor, s.now, site, id);
+    if (!report)
+        return "warning: held sessions of " + site + "/" + id +
+               " were not replayed: " + report.error().message() + " (run `fabctl errors replay`)";
+    if (report->ingested + report->duplicates == 0) return {};
+    return std::to_string(report->ingested + report->duplicates) + " held session(s) of " + site +
+           "/" + id + " ingested and priced";
+}
+
+Outcome report_parked(Session& s) {
+    auto parked = s.ledger().parked_summary();
+    if (!parked) return runtime_error(parked.error());
+    *s.out << "held sessions: " << parked->sessions << " (" << format_minutes(parked->powered_ms)
+           << " powered minutes, not billed until replayed";
+    if (parked->sessions) *s.out << ": register their machines or run `fabctl errors replay`";
+    *s.out << ")\n";
+    return {};
+}
+
+void add_error_commands(CLI::App& app, Invocation& inv) {
+    auto o = std::make_shared<ErrorsOptions>();
+    auto* errors = app.add_subcommand(
+        "errors", "session messages the ledger refused or holds, and conflicting duplicates");
+    errors->add_option("--limit", o->limit, "how many of each (default 50)")
+        ->check(CLI::Range(1, 1000000));
+    auto r = std::make_shared<ReplayOptions>();
+    auto* c = errors->add_subcommand(
+        "replay", "ingest held sessions whose machine is now registered, priced as usual");
+    c->add_option("--machine", r->machine, "only this machine's (SITE/ID)");
+    c->add_flag("--refused-too", r->refused_too,
+                "also retry refused messages that carry a session id");
+    on_run(c, inv, r, replay);
+    // CLI11 runs the parent's callback after the subcommand's: list only for a bare `errors`.
+    errors->callback([&inv, o, errors] {
+        if (!errors->get_subcommands().empty()) return;
+        inv.database = Invocation::Database::Existing;
+        inv.action = [o](Session& s) { return list_errors(s, *o); };
+    });
+}
+
+}  // namespace fabgate::ctl

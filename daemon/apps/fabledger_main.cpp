@@ -51,8 +51,10 @@ Result<ledger::AclSigner> load_signer(const std::string& path) {
         return fail(path, "is not an Ed25519 secret key (expected 128 hex digits)");
     std::array<std::uint8_t, acl_signature::kSecretKeyBytes> key{};
     std::copy(secret->begin(), secret->end(), key.begin());
-    return ledger::AclSigner(
-        [key](const AccessList& list) { return acl_signature::sign(list, key); });
+    return ledger::AclSigner([key](std::string_view bytes) {
+        auto signature = acl_signature::sign_bytes(bytes, key);
+        return ledger::SignedBytes{signature.key_id, signature.hex};
+    });
 }
 
 // The command line's overrides, applied to the file's config at start and at every reload.

@@ -122,7 +122,13 @@ struct GateConfig {
     BrokerConfig broker;
     std::string journal = "/var/lib/fabgate/journal.db";
     std::string control_socket;  // simulated hardware: where scripts drive the gate
-    std::string acl_public_key;  // hex Ed25519 key; empty: snapshots are not signature-checked
+    // The ledger's Ed25519 public keys (hex), at most two so a key can be rotated: from
+    // "acl_public_key" and/or "acl_public_keys". Lists and acks must be signed by one of them.
+    std::vector<std::string> acl_public_keys;
+    // Without keys, a gate refuses every list unless this says unsigned lists are acceptable.
+    bool insecure_unsigned_acl = false;
+    // Larger access-list payloads are refused before they are read.
+    std::int64_t acl_max_bytes = 16 * 1024 * 1024;
     HardwareConfig hardware;
     MachinePolicy policy;
 };

@@ -3,6 +3,8 @@
 #include <utility>
 
 #include "core/topics.hpp"
+#include "gate/ack_intake.hpp"
+#include "gate/acl_intake.hpp"
 #include "gate/hardware_change.hpp"
 #include "sys/log.hpp"
 
@@ -241,18 +243,15 @@ void GateApp::on_message(std::string_view topic_name, std::string_view payload) 
 
 void GateApp::handle_access_list(std::string_view payload) {
     if (payload.empty()) return;  // a cleared retained message
-    auto snapshot = decode_access_list(payload);
-    if (!snapshot) {
-        log::error("acl",
-                   "access list refused, the one in force stays: " + snapshot.error().message());
+    auto list = read_access_list(payload, config_);
+    if (!list) {
+        log::error("acl", "access list refused, the one in force stays: " + list.error().message());
         return;
     }
-    (void)apply_access_list(*snapshot, std::string(payload), /*from_cache=*/false);
+    (void)apply_access_list(std::move(*list), payload, /*from_cache=*/false);
 }
 
-Status GateApp::apply_access_list(const AccessSnapshot& snapshot, const std::string& payload,
-                                  bool from_cache) {
-    const auto& list = snapshot.list;
+Status GateApp::apply_access_list(AccessList list, std::string_view payload, bool from_cache) {
     auto refuse = [&](const std::string& why) -> Status {
         log::error("acl", std::string(from_cache ? "cached " : "") + "access list version " +
                               std::to_string(list.version) + " refused: " + why);
@@ -267,25 +266,30 @@ Status GateApp::apply_access_list(const AccessSnapshot& snapshot, const std::str
         return refuse("version " + std::to_string(list.version) + " is older than version " +
                       std::to_string(current->version) + " in force");
     }
-    if (verifier_)
-        if (auto s = verifier_(snapshot); !s) return refuse(s.error().message());
     if (!from_cache && journal_)
         if (auto s = journal_->store_access_list(list.version, payload); !s)
             log::warning("acl",
                          "applied but not cached (it will be fetched again after a restart): " +
                              s.error().message());
-    machine_->set_access_list(std::make_shared<AccessList>(list),
+    auto version = list.version;
+    auto badges = list.entries.size();
+    machine_->set_access_list(std::make_shared<AccessList>(std::move(list)),
                               /*adopt_lock=*/!(from_cache && lock_from_journal_));
     log::info("acl", std::string(from_cache ? "cached " : "") + "access list version " +
-                         std::to_string(list.version) + " in force (" +
-                         std::to_string(list.entries.size()) + " badges)");
+                         std::to_string(version) + " in force (" + std::to_string(badges) +
+                         " badges)");
     return {};
 }
 
 void GateApp::handle_ack(std::string_view payload) {
-    auto ack = decode_ack(payload);
+    auto ack = read_ack(payload, config_);
     if (!ack) {
-        log::warning("mqtt", "ack ignored: " + ack.error().message());
+        // A forged ack would lose a session's billing: it deletes nothing, the sessions are
+        // resent, and the count tells how often someone tried.
+        ++refused_acks_;
+        log::warning("ack",
+                     "refused (" + std::to_string(refused_acks_) +
+                         " so far), the sessions stay in the outbox: " + ack.error().message());
         return;
     }
     if (!journal_) return;  // unacknowledged sessions stay in the outbox and are resent

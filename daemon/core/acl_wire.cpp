@@ -103,6 +103,7 @@ enum : std::uint32_t {
     kGenerated = 32,
     kMaintenance = 64,
     kEntries = 128,
+    kValidUntil = 256,
     kUid = 1,
     kMember = 2,
     kName = 4,
@@ -279,6 +280,12 @@ bool BodyParser::root_value(const Scalar& v) {
                want_integer(v, 1, std::numeric_limits<std::int64_t>::max(), list_.version);
     if (key_ == "generated_at")
         return mark_seen(kGenerated) && want_integer(v, 0, kMaxMs, list_.generated_at);
+    if (key_ == "valid_until") {
+        std::optional<UnixMs> until;
+        if (!mark_seen(kValidUntil) || !want_optional_ms(v, until)) return false;
+        list_.valid_until = until;
+        return true;
+    }
     if (key_ == "maintenance") {
         if (v.kind != Scalar::Kind::Null) return error(key_, "must be an object or null");
         return mark_seen(kMaintenance);

@@ -216,6 +216,9 @@ void read_policy(ObjectReader& root, MachinePolicy& p, JsonErrors& errors) {
                  : takeover == "anyone" ? TakeoverRule::Anyone
                                         : TakeoverRule::Supervisors;
     p.checkpoint_s = r.integer_or("checkpoint_s", 1, 3600, p.checkpoint_s);
+    p.acl_max_age_s = r.integer_or("acl_max_age_s", 0, 365 * 24 * 3600, p.acl_max_age_s);
+    p.stale_acl_supervisors =
+        r.choice("stale_acl", {"deny", "supervisors"}).value_or("deny") == "supervisors";
     r.reject_unknown_keys();
 }
 

@@ -302,6 +302,7 @@ json list_json(const AccessList& list) {
     j["machine"] = list.machine;
     j["version"] = list.version;
     j["generated_at"] = list.generated_at;
+    if (list.valid_until) j["valid_until"] = *list.valid_until;
     // Only when locked, so an unlocked list serialises (and signs) as before this field existed.
     if (list.maintenance)
         j["maintenance"] = json{{"by", list.maintenance->by},

@@ -260,6 +260,12 @@ Status GateApp::apply_access_list(AccessList list, std::string_view payload, boo
     if (list.site != config_.site || list.machine != config_.machine)
         return refuse("it is for " + list.site + "/" + list.machine + ", this gate is " +
                       config_.site + "/" + config_.machine);
+    // A list past its valid_until from the broker is a replay (or the ledger has been down
+    // longer than the validity): refused even by a gate whose journal was wiped. The cached
+    // copy is still applied; it then starts no session, per policy.stale_acl.
+    if (!from_cache && list.valid_until && clock_.wall().unix_ms >= *list.valid_until)
+        return refuse("it expired (valid_until " + std::to_string(*list.valid_until) +
+                      "): a replayed old list, or the ledger has not reissued it");
     const auto* current = machine_->access_list();
     if (current && list.version <= current->version) {
         if (list.version == current->version) return {};  // the retained copy of what we have
@@ -363,6 +369,10 @@ void GateApp::reload() {
         fresh->broker.port != config_.broker.port)
         log::warning("config",
                      "site, machine, journal and broker changes take effect after a restart");
+    // Trust settings apply to the next list or ack: a key rotation needs no restart.
+    config_.acl_public_keys = fresh->acl_public_keys;
+    config_.insecure_unsigned_acl = fresh->insecure_unsigned_acl;
+    config_.acl_max_bytes = fresh->acl_max_bytes;
     config_.policy = fresh->policy;
     config_.policy.has_busy_input = config_.hardware.busy.has_value();
     machine_->set_policy(config_.policy);

@@ -266,7 +266,10 @@ bool LedgerApp::rebuild_and_publish(bool republish) {
         auto hash = acl_content_hash(*list);
         auto key = std::make_pair(m.site, m.id);
         auto known = *latest ? (*latest)->version : 0;
-        if (*latest && (*latest)->content_hash == hash) {
+        // Same content is reissued as a new version once half its validity has passed, so an
+        // online gate never holds a list near its valid_until.
+        bool fresh = *latest && now < (*latest)->published_at + kAclValidityMs / 2;
+        if (*latest && (*latest)->content_hash == hash && fresh) {
             if (!republish && published_.count(key)) continue;
             // Same content, same version and time: the same bytes as the retained copy.
             list->version = (*latest)->version;
@@ -290,6 +293,7 @@ bool LedgerApp::rebuild_and_publish(bool republish) {
                                     std::to_string(row.version) + " (" +
                                     std::to_string(row.entries) + " badges)");
         }
+        list->valid_until = list->generated_at + kAclValidityMs;
         if (publish_list(*list))
             published_.insert(key);
         else

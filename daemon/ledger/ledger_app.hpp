@@ -30,6 +30,10 @@ struct SignedBytes {
 };
 using AclSigner = std::function<SignedBytes(std::string_view bytes)>;
 
+// How long a gate may go on deciding from a list without hearing from the ledger: lists carry
+// valid_until = generated_at + this, and are reissued (new version) when half of it has passed.
+inline constexpr std::int64_t kAclValidityMs = 7LL * 24 * 3600 * 1000;
+
 struct LedgerCounters {
     std::uint64_t messages = 0;
     std::uint64_t stored = 0;

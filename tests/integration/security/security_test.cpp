@@ -460,6 +460,36 @@ TEST_CASE(
     CHECK(ledger.wait([&] { return outbox_rows(journal) == 0; }));
 }
 
+TEST_CASE("an old signed list replayed to a gate whose journal was wiped is refused") {
+    SecureBroker broker;
+    SecureClient ledger(broker.port(), ledger_login(broker), "fabledger");
+    REQUIRE(ledger.connect());
+    const auto key = ledger_secret_key(broker);
+    const auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                         std::chrono::system_clock::now().time_since_epoch())
+                         .count();
+    // A genuine list from before the member was suspended, captured when it was current: it
+    // expired a day ago. The gate's SD card was re-imaged (fresh journal, no cached list).
+    auto old = access_list("laser-1", 5, {"04A1B2C3"});
+    old.generated_at = now - 8LL * 24 * 3600 * 1000;
+    old.valid_until = now - 24LL * 3600 * 1000;
+    REQUIRE(ledger.publish(topic("laser-1", "acl"),
+                           encode(old, acl_signature::sign_hex(old, key).value()), true));
+    SignedGate gate(broker);
+    REQUIRE_MESSAGE(gate.logged("access list version 5 refused: it expired"), gate.log());
+    CHECK_FALSE(gate.admits("04A1B2C3"));
+
+    // The current list (valid for days) is taken.
+    auto current = access_list("laser-1", 6, {"04A1B2C4"});
+    current.generated_at = now;
+    current.valid_until = now + 7LL * 24 * 3600 * 1000;
+    REQUIRE(ledger.publish(topic("laser-1", "acl"),
+                           encode(current, acl_signature::sign_hex(current, key).value()), true));
+    REQUIRE_MESSAGE(gate.logged("access list version 6 in force"), gate.log());
+    CHECK(gate.admits("04A1B2C4"));
+    CHECK_FALSE(gate.admits("04A1B2C3"));
+}
+
 // ---- Maintenance locks and manager identities, against the production broker config ----
 
 namespace {

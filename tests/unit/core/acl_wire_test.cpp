@@ -14,6 +14,7 @@ AccessList sample_list() {
     list.machine = "laser-1";
     list.version = 7;
     list.generated_at = 1'767'225'600'000;
+    list.valid_until = 1'767'830'400'000;
     list.maintenance = MaintenanceLock{"maria", "new tube", 1'767'225'000'000};
     AccessEntry alice;
     alice.member = "m-17";
@@ -50,6 +51,7 @@ TEST_CASE("a list survives the wire: body alone, or envelope line and body") {
         auto back = decode_access_list(payload).value();
         CHECK(encode(back.list, back.signature, back.key_id) == payload);
         CHECK(back.list.maintenance == list.maintenance);
+        CHECK(back.list.valid_until == list.valid_until);
         CHECK(back.list.entries.size() == 2);
         CHECK(back.list.find(Uid::parse("04A1B2C4").value())->suspended);
     }

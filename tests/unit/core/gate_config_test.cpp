@@ -98,6 +98,13 @@ TEST_CASE("a gate trusts at most two ledger keys and refuses unsigned lists unle
     auto insecure =
         load_gate_config_text(R"({"site":"s","machine":"m","insecure_unsigned_acl":true})");
     CHECK(insecure.value().insecure_unsigned_acl);
+    auto stale =
+        load_gate_config_text(
+            R"({"site":"s","machine":"m","policy":{"acl_max_age_s":86400,"stale_acl":"supervisors"}})")
+            .value();
+    CHECK(stale.policy.acl_max_age_s == 86400);
+    CHECK(stale.policy.stale_acl_supervisors);
+    CHECK_FALSE(base.policy.stale_acl_supervisors);
     auto tiny = problems(R"({"site":"s","machine":"m","acl_max_bytes":100})");
     REQUIRE(tiny.size() == 1);
     CHECK(tiny[0].rfind("acl_max_bytes", 0) == 0);

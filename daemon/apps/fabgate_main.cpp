@@ -9,7 +9,6 @@
 #include "gate/gate_app.hpp"
 #include "relay_off.hpp"
 #include "sim_gate.hpp"
-#include "sys/acl_signature.hpp"
 #include "sys/log.hpp"
 #include "sys/notify.hpp"
 #include "sys/session_ids.hpp"
@@ -23,10 +22,25 @@ using namespace fabgate;
 
 namespace {
 
+// What the gate trusts, said loudly when it is nothing at all.
+std::string trust_summary(const GateConfig& cfg) {
+    if (!cfg.acl_public_keys.empty())
+        return "access lists and acks must be signed by " +
+               std::to_string(cfg.acl_public_keys.size()) + " trusted ledger key(s)";
+    if (cfg.insecure_unsigned_acl)
+        return "INSECURE: insecure_unsigned_acl is set and there is no acl_public_keys: anyone "
+               "who may publish on this machine's acl topic can grant access, and any acks "
+               "topic writer can delete unbilled sessions";
+    return "no acl_public_keys: every access list will be refused (set the ledger's public key, "
+           "or \"insecure_unsigned_acl\": true for a test bench)";
+}
+
 int check_config(const std::string& path) {
     auto cfg = load_gate_config_file(path);
     if (cfg) {
         std::cout << path << ": valid (" << cfg->site << "/" << cfg->machine << ")\n";
+        bool trusted = !cfg->acl_public_keys.empty();
+        (trusted ? std::cout : std::cerr) << path << ": " << trust_summary(*cfg) << "\n";
         return 0;
     }
     for (const auto& e : cfg.error()) std::cerr << e.message() << "\n";
@@ -129,15 +143,10 @@ int main(int argc, char** argv) {
         SystemClock clock;
         Uuid7Ids ids(clock);
         GateApp gate(loop, clock, ids, *config, open_hardware, config_path);
-        if (!config->acl_public_key.empty())
-            gate.set_acl_verifier([key = config->acl_public_key](const AccessSnapshot& snapshot) {
-                return acl_signature::verify(snapshot, key);
-            });
+        if (config->acl_public_keys.empty())
+            log::error("acl", trust_summary(*config));
         else
-            log::warning(
-                "acl",
-                "no acl_public_key: access lists are not signature-checked; anyone who may publish "
-                "on this machine's acl topic can grant access");
+            log::info("acl", trust_summary(*config));
         (void)loop.on_signal(SIGTERM, [&] { gate.shutdown(); });
         (void)loop.on_signal(SIGINT, [&] { gate.shutdown(); });
         (void)loop.on_signal(SIGHUP, [&] { gate.reload(); });

@@ -41,6 +41,31 @@ int generate_signing_key(const std::string& path) {
     return 0;
 }
 
+// The first step of a key rotation: a new key next to the current one, whose public half goes
+// into every gate's acl_public_keys beside the current key (gates trust two).
+int rotate_signing_key(const std::string& current_path) {
+    const std::string next_path = current_path + ".next";
+    auto pair = acl_signature::generate_keypair();
+    if (!pair) {
+        std::cerr << pair.error().message() << "\n";
+        return 1;
+    }
+    if (auto written = acl_signature::write_secret_key_file(next_path, pair->secret_key);
+        !written) {
+        std::cerr << written.error().message() << "\n";
+        return 1;
+    }
+    auto public_hex = acl_signature::to_hex(pair->public_key);
+    std::cout << "new signing key written to " << next_path << " (key id "
+              << acl_signature::key_id(pair->public_key) << ")\n"
+              << "1. add it to every gate's config, next to the current key, and reload them:\n"
+              << "     \"acl_public_keys\": [\"" << public_hex << "\"]\n"
+              << "2. then make it the ledger's key and restart fabledger:\n"
+              << "     mv " << next_path << " " << current_path << "\n"
+              << "3. once every gate runs the new lists, remove the old key from the gates.\n";
+    return 0;
+}
+
 Result<ledger::AclSigner> load_signer(const std::string& path) {
     std::ifstream in(path);
     std::string hex;
@@ -51,8 +76,10 @@ Result<ledger::AclSigner> load_signer(const std::string& path) {
         return fail(path, "is not an Ed25519 secret key (expected 128 hex digits)");
     std::array<std::uint8_t, acl_signature::kSecretKeyBytes> key{};
     std::copy(secret->begin(), secret->end(), key.begin());
-    return ledger::AclSigner(
-        [key](const AccessList& list) { return acl_signature::sign(list, key); });
+    return ledger::AclSigner([key](std::string_view bytes) {
+        auto signature = acl_signature::sign_bytes(bytes, key);
+        return ledger::SignedBytes{signature.key_id, signature.hex};
+    });
 }
 
 // The command line's overrides, applied to the file's config at start and at every reload.
@@ -99,9 +126,14 @@ int main(int argc, char** argv) {
     app.add_option(
         "--generate-signing-key", keygen_path,
         "create an Ed25519 key for signing access lists in FILE, print its public half, and exit");
+    std::string rotate_path;
+    app.add_option("--rotate-signing-key", rotate_path,
+                   "write a new signing key to FILE.next next to the current key FILE, print its "
+                   "public half and the rotation steps, and exit");
     app.add_flag("-v,--verbose", overrides.verbose, "debug log lines");
     CLI11_PARSE(app, argc, argv);
     if (!keygen_path.empty()) return generate_signing_key(keygen_path);
+    if (!rotate_path.empty()) return rotate_signing_key(rotate_path);
 
     if (!check_path.empty()) {
         auto cfg = ledger::load_ledger_config_file(check_path);

@@ -46,6 +46,8 @@ std::string_view to_string(DenyReason r) {
             return "no_access_list";
         case DenyReason::JournalError:
             return "journal_error";
+        case DenyReason::AccessListStale:
+            return "access_list_stale";
     }
     return "unknown";
 }
@@ -72,6 +74,8 @@ std::string_view describe(DenyReason r) {
             return "no access list received yet";
         case DenyReason::JournalError:
             return "the gate cannot record sessions (storage full or failing)";
+        case DenyReason::AccessListStale:
+            return "the access list is out of date (the gate has been offline too long)";
     }
     return "denied";
 }

@@ -39,7 +39,10 @@ struct AccessList {
     std::string site;
     std::string machine;
     std::int64_t version = 0;
-    UnixMs generated_at = 0;
+    UnixMs generated_at = 0;  // when the ledger issued (signed) this version
+    // The ledger's promise holds until then; past it the gate starts no session (or only a
+    // supervisor's, per policy.stale_acl). Absent in lists from before it existed.
+    std::optional<UnixMs> valid_until;
     // The ledger's desired lock state, signed with the list: a gate that lost its journal (or a
     // new SD card) still comes up locked from the retained list.
     std::optional<MaintenanceLock> maintenance;
@@ -61,7 +64,8 @@ enum class DenyReason {
     InUse,
     Fault,
     NoAccessList,
-    JournalError,  // the gate cannot record the session (storage full or failing)
+    JournalError,     // the gate cannot record the session (storage full or failing)
+    AccessListStale,  // the list is past its valid_until or the gate's acl_max_age_s
 };
 std::string_view to_string(DenyReason r);
 // What the member is told at the machine and the manager reads in the log.
@@ -70,6 +74,12 @@ std::string_view describe(DenyReason r);
 struct AccessGrant {
     const AccessEntry* entry;
 };
+
+// Past the ledger's valid_until, or older than `max_age_ms` (0: no such limit).
+inline bool list_stale(const AccessList& list, std::int64_t max_age_ms, UnixMs now) {
+    if (list.valid_until && now >= *list.valid_until) return true;
+    return max_age_ms > 0 && now >= list.generated_at + max_age_ms;
+}
 
 // A member's right to use this machine now, ignoring the machine's own state.
 // `now` must not be trusted blindly: see effective_now().

@@ -44,19 +44,19 @@ AccessList build_access_list(const AclMachineRef& machine, std::span<const AclMe
 
     for (const auto& b : badges) {
         if (b.member_id.empty()) continue;
+        // Only members with a right here: a gate's SD card holds no one else's badge.
+        auto right = best_right.find(b.member_id);
+        if (right == best_right.end()) continue;
         auto member = by_id.find(b.member_id);
         if (member == by_id.end()) continue;
         auto uid = Uid::parse(b.uid);
         if (!uid) continue;
         AccessEntry e;
-        e.member = member->second->id;
-        e.name = member->second->name;
+        e.member = member->second->id;  // no name: the gate decides on ids and dates alone
         e.suspended = member->second->suspended;
         e.member_until = member->second->member_until;
-        if (auto r = best_right.find(b.member_id); r != best_right.end()) {
-            e.role = r->second->role;
-            e.right_until = r->second->valid_until;
-        }
+        e.role = right->second->role;
+        e.right_until = right->second->valid_until;
         list.entries.insert_or_assign(*uid, std::move(e));
     }
     return list;

@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "core/json_reader.hpp"
+#include "core/messages.hpp"
 
 namespace fabgate {
 namespace {
@@ -215,6 +216,9 @@ void read_policy(ObjectReader& root, MachinePolicy& p, JsonErrors& errors) {
                  : takeover == "anyone" ? TakeoverRule::Anyone
                                         : TakeoverRule::Supervisors;
     p.checkpoint_s = r.integer_or("checkpoint_s", 1, 3600, p.checkpoint_s);
+    p.acl_max_age_s = r.integer_or("acl_max_age_s", 0, 365 * 24 * 3600, p.acl_max_age_s);
+    p.stale_acl_supervisors =
+        r.choice("stale_acl", {"deny", "supervisors"}).value_or("deny") == "supervisors";
     r.reject_unknown_keys();
 }
 
@@ -226,6 +230,43 @@ bool is_valid_id(std::string_view id) {
         if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_')) return false;
     return true;
 }
+
+namespace {
+
+bool is_public_key_hex(const std::string& key) {
+    return key.size() == 64 && key.find_first_not_of("0123456789abcdefABCDEF") == std::string::npos;
+}
+
+void read_trust(ObjectReader& root, GateConfig& cfg, JsonErrors& errors) {
+    if (auto key = root.string("acl_public_key"); key && !key->empty()) {
+        if (!is_public_key_hex(*key))
+            errors.add("acl_public_key", "must be the ledger's Ed25519 public key: 64 hex digits");
+        cfg.acl_public_keys.push_back(*key);
+    }
+    if (const auto* keys = root.child("acl_public_keys"); keys && !keys->is_null()) {
+        if (!keys->is_array() || keys->size() > 2) {
+            errors.add("acl_public_keys", "must be a list of at most two public keys");
+        } else {
+            for (std::size_t n = 0; n < keys->size(); ++n) {
+                const auto& k = (*keys)[n];
+                if (!k.is_string() || !is_public_key_hex(k.get<std::string>()))
+                    errors.add("acl_public_keys[" + std::to_string(n) + "]",
+                               "must be an Ed25519 public key: 64 hex digits");
+                else
+                    cfg.acl_public_keys.push_back(k.get<std::string>());
+            }
+        }
+    }
+    if (cfg.acl_public_keys.size() > 2)
+        errors.add("acl_public_keys",
+                   "a gate trusts at most two keys (the current and the next one)");
+    cfg.insecure_unsigned_acl = root.boolean_or("insecure_unsigned_acl", false);
+    cfg.acl_max_bytes =
+        root.integer_or("acl_max_bytes", 64 * 1024, static_cast<std::int64_t>(kMaxAccessListBytes),
+                        cfg.acl_max_bytes);
+}
+
+}  // namespace
 
 tl::expected<GateConfig, std::vector<Error>> parse_gate_config(const nlohmann::json& document) {
     JsonErrors errors;
@@ -241,11 +282,7 @@ tl::expected<GateConfig, std::vector<Error>> parse_gate_config(const nlohmann::j
     cfg.journal = root.string_or("journal", cfg.journal);
     if (cfg.journal.empty()) errors.add("journal", "must not be empty");
     cfg.control_socket = root.string_or("control_socket", "");
-    cfg.acl_public_key = root.string_or("acl_public_key", "");
-    if (!cfg.acl_public_key.empty() &&
-        (cfg.acl_public_key.size() != 64 ||
-         cfg.acl_public_key.find_first_not_of("0123456789abcdefABCDEF") != std::string::npos))
-        errors.add("acl_public_key", "must be the ledger's Ed25519 public key: 64 hex digits");
+    read_trust(root, cfg, errors);
     read_broker_config(root, cfg.broker, errors);
     read_hardware(root, cfg.hardware, errors);
     read_policy(root, cfg.policy, errors);
@@ -289,6 +326,7 @@ std::string_view embedded_demo_config() {
   "machine_name": "Prusa MK4",
   "broker": {"host": "127.0.0.1", "port": 1883},
   "journal": "fabgate-journal.db",
+  "insecure_unsigned_acl": true,
   "hardware": {
     "kind": "sim",
     "reader": {"type": "sim"},

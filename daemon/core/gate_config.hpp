@@ -112,7 +112,12 @@ struct MachinePolicy {
     std::int64_t after_run_s = 0;  // after-run output keeps running this long after the relay
     TakeoverRule takeover = TakeoverRule::Supervisors;
     std::int64_t checkpoint_s = 30;  // an open session is journaled this often
-    bool has_busy_input = false;     // filled from the hardware section
+    // Offline too long: a list is stale past its valid_until, or this long after it was issued
+    // (0: valid_until only). A stale list starts no session, or only supervisors' and
+    // maintainers' with stale_acl_supervisors; a running session is never cut.
+    std::int64_t acl_max_age_s = 0;
+    bool stale_acl_supervisors = false;
+    bool has_busy_input = false;  // filled from the hardware section
 };
 
 struct GateConfig {
@@ -122,7 +127,13 @@ struct GateConfig {
     BrokerConfig broker;
     std::string journal = "/var/lib/fabgate/journal.db";
     std::string control_socket;  // simulated hardware: where scripts drive the gate
-    std::string acl_public_key;  // hex Ed25519 key; empty: snapshots are not signature-checked
+    // The ledger's Ed25519 public keys (hex), at most two so a key can be rotated: from
+    // "acl_public_key" and/or "acl_public_keys". Lists and acks must be signed by one of them.
+    std::vector<std::string> acl_public_keys;
+    // Without keys, a gate refuses every list unless this says unsigned lists are acceptable.
+    bool insecure_unsigned_acl = false;
+    // Larger access-list payloads are refused before they are read.
+    std::int64_t acl_max_bytes = 16 * 1024 * 1024;
     HardwareConfig hardware;
     MachinePolicy policy;
 };

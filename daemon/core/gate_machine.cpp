@@ -43,7 +43,12 @@ std::optional<DenyReason> GateMachine::decide(const Uid& uid, const AccessEntry*
     if (!list_) return DenyReason::NoAccessList;
     entry = list_->find(uid);
     if (!entry) return DenyReason::UnknownBadge;
-    if (auto reason = check_member(*entry, effective_now(clock_.wall(), *list_))) return reason;
+    auto now = effective_now(clock_.wall(), *list_);
+    if (auto reason = check_member(*entry, now)) return reason;
+    // Never reached for the member ending their own session: badge() handles that first.
+    if (list_stale(*list_, policy_.acl_max_age_s * 1000, now) &&
+        !(policy_.stale_acl_supervisors && entry->role >= Role::Supervisor))
+        return DenyReason::AccessListStale;
     if (faulted()) return DenyReason::Fault;
     if (lock_ && entry->role != Role::Maintainer) return DenyReason::Maintenance;
     return std::nullopt;

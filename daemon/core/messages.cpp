@@ -4,6 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/acl_wire.hpp"
 #include "core/gate_config.hpp"
 #include "core/json_reader.hpp"
 
@@ -211,7 +212,7 @@ std::string encode(const MachineStatus& s) {
     j["state"] = to_string(s.state);
     j["since"] = s.since;
     j["member"] = s.member;
-    j["name"] = s.name;
+    if (!s.name.empty()) j["name"] = s.name;  // lists carry no names any more
     j["session"] = s.session;
     j["detail"] = s.detail;
     j["acl_version"] = s.acl_version;
@@ -301,6 +302,7 @@ json list_json(const AccessList& list) {
     j["machine"] = list.machine;
     j["version"] = list.version;
     j["generated_at"] = list.generated_at;
+    if (list.valid_until) j["valid_until"] = *list.valid_until;
     // Only when locked, so an unlocked list serialises (and signs) as before this field existed.
     if (list.maintenance)
         j["maintenance"] = json{{"by", list.maintenance->by},
@@ -316,9 +318,9 @@ json list_json(const AccessList& list) {
         const auto& e = kv->second;
         json item{{"uid", kv->first.hex()},
                   {"member", e.member},
-                  {"name", e.name},
                   {"status", e.suspended ? "suspended" : "active"},
                   {"role", to_string(e.role)}};
+        if (!e.name.empty()) item["name"] = e.name;  // the ledger sends none
         put_optional(item, "member_until", e.member_until);
         put_optional(item, "right_until", e.right_until);
         entries.push_back(std::move(item));
@@ -333,69 +335,19 @@ std::string signed_content(const AccessList& list) {
     return list_json(list).dump();
 }
 
-std::string encode(const AccessList& list, std::string_view signature) {
-    json j = list_json(list);
-    if (!signature.empty()) j["sig"] = signature;
-    return j.dump();
+std::string encode(const AccessList& list, std::string_view signature, std::string_view key_id) {
+    return join_access_list(signed_content(list), key_id, signature);
 }
 
 Result<AccessSnapshot> decode_access_list(std::string_view payload) {
-    return decode<AccessSnapshot>(
-        payload, "acl", kMaxAccessListBytes, [](ObjectReader& r, JsonErrors& errors) {
-            AccessSnapshot snap;
-            auto& list = snap.list;
-            list.site = read_id(r, "site", errors);
-            list.machine = read_id(r, "machine", errors);
-            list.version = r.integer("version", 1, INT64_MAX, true).value_or(0);
-            list.generated_at = r.integer("generated_at", 0, kMaxMs, true).value_or(0);
-            snap.signature = r.string_or("sig", "");
-            if (const auto* lock = r.child("maintenance"); lock && !lock->is_null()) {
-                ObjectReader lr(*lock, "maintenance", errors);
-                if (lr.valid()) {
-                    MaintenanceLock m;
-                    m.by = lr.string("by", true).value_or("");
-                    m.reason = lr.string_or("reason", "");
-                    m.since = lr.integer("since", 0, kMaxMs, true).value_or(0);
-                    lr.reject_unknown_keys();
-                    list.maintenance = std::move(m);
-                }
-            }
-            const auto* entries = r.child("entries");
-            if (!entries || !entries->is_array()) {
-                errors.add("entries", "must be a list");
-                return snap;
-            }
-            list.entries.reserve(entries->size());
-            for (std::size_t n = 0; n < entries->size() && errors.all().size() < 20; ++n) {
-                std::string path = "entries[" + std::to_string(n) + "]";
-                ObjectReader er((*entries)[n], path, errors);
-                if (!er.valid()) continue;
-                auto uid_text = er.string("uid", true);
-                auto uid = uid_text ? Uid::parse(*uid_text) : Result<Uid>(fail("", ""));
-                if (uid_text && !uid) errors.add(path + ".uid", uid.error().what);
-                AccessEntry e;
-                e.member = er.string("member", true).value_or("");
-                e.name = er.string_or("name", "");
-                e.suspended =
-                    er.choice("status", {"active", "suspended"}, true).value_or("active") ==
-                    "suspended";
-                e.member_until = er.integer("member_until", 0, kMaxMs);
-                e.right_until = er.integer("right_until", 0, kMaxMs);
-                auto role = er.string("role", true);
-                if (role) {
-                    if (auto parsed = role_from_string(*role))
-                        e.role = *parsed;
-                    else
-                        errors.add(
-                            path + ".role",
-                            "is '" + *role + "', must be none, user, supervisor or maintainer");
-                }
-                er.reject_unknown_keys();
-                if (uid && !list.entries.emplace(*uid, std::move(e)).second)
-                    errors.add(path + ".uid", "badge " + uid->hex() + " appears twice");
-            }
-            return snap;
-        });
+    if (payload.size() > kMaxAccessListBytes)
+        return fail("acl", "payload is " + std::to_string(payload.size()) + " bytes, larger than " +
+                               std::to_string(kMaxAccessListBytes));
+    auto wire = split_access_list(payload);
+    if (!wire) return tl::unexpected(wire.error());
+    auto list = parse_access_list_body(wire->body);
+    if (!list) return tl::unexpected(list.error());
+    return AccessSnapshot{std::move(*list), std::move(wire->key_id), std::move(wire->signature)};
 }
 
 }  // namespace fabgate

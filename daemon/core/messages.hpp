@@ -16,7 +16,8 @@ namespace fabgate {
 
 inline constexpr int kProtocolVersion = 1;
 inline constexpr std::size_t kMaxPayloadBytes = 64 * 1024;  // sessions, events, commands, acks
-inline constexpr std::size_t kMaxAccessListBytes = 32 * 1024 * 1024;  // 100k badges fit easily
+// The most any gate accepts; each gate's acl_max_bytes (default 16 MiB) bounds it further.
+inline constexpr std::size_t kMaxAccessListBytes = 32 * 1024 * 1024;
 
 enum class EndReason {
     BadgeOut,     // the member badged again
@@ -97,15 +98,20 @@ struct Command {
 std::string encode(const Command& c);
 Result<Command> decode_command(std::string_view payload);
 
-// Access list snapshot. `signature` is verified by the caller when a key is configured;
-// signed_content() gives the exact bytes the signature covers.
+// An access list as it came off the wire (see core/acl_wire.hpp for the format). Decoding
+// checks no signature: gates verify the envelope's signature over the body before parsing it.
 struct AccessSnapshot {
     AccessList list;
+    std::string key_id;     // empty when unsigned
     std::string signature;  // hex; empty when unsigned
 };
-std::string encode(const AccessList& list, std::string_view signature = {});
+// The payload: signed_content(list) alone when `signature` is empty, else the envelope line
+// with key id and signature, then signed_content(list).
+std::string encode(const AccessList& list, std::string_view signature = {},
+                   std::string_view key_id = {});
+// Splits and parses, bounded by kMaxAccessListBytes; no signature check.
 Result<AccessSnapshot> decode_access_list(std::string_view payload);
-// Canonical serialisation of the list without the signature: what gets signed.
+// Canonical serialisation of the list: the body, and exactly the bytes the signature covers.
 std::string signed_content(const AccessList& list);
 
 }  // namespace fabgate

@@ -3,6 +3,8 @@
 #include <utility>
 
 #include "core/topics.hpp"
+#include "gate/ack_intake.hpp"
+#include "gate/acl_intake.hpp"
 #include "gate/hardware_change.hpp"
 #include "sys/log.hpp"
 
@@ -241,18 +243,15 @@ void GateApp::on_message(std::string_view topic_name, std::string_view payload) 
 
 void GateApp::handle_access_list(std::string_view payload) {
     if (payload.empty()) return;  // a cleared retained message
-    auto snapshot = decode_access_list(payload);
-    if (!snapshot) {
-        log::error("acl",
-                   "access list refused, the one in force stays: " + snapshot.error().message());
+    auto list = read_access_list(payload, config_);
+    if (!list) {
+        log::error("acl", "access list refused, the one in force stays: " + list.error().message());
         return;
     }
-    (void)apply_access_list(*snapshot, std::string(payload), /*from_cache=*/false);
+    (void)apply_access_list(std::move(*list), payload, /*from_cache=*/false);
 }
 
-Status GateApp::apply_access_list(const AccessSnapshot& snapshot, const std::string& payload,
-                                  bool from_cache) {
-    const auto& list = snapshot.list;
+Status GateApp::apply_access_list(AccessList list, std::string_view payload, bool from_cache) {
     auto refuse = [&](const std::string& why) -> Status {
         log::error("acl", std::string(from_cache ? "cached " : "") + "access list version " +
                               std::to_string(list.version) + " refused: " + why);
@@ -261,31 +260,42 @@ Status GateApp::apply_access_list(const AccessSnapshot& snapshot, const std::str
     if (list.site != config_.site || list.machine != config_.machine)
         return refuse("it is for " + list.site + "/" + list.machine + ", this gate is " +
                       config_.site + "/" + config_.machine);
+    // A list past its valid_until from the broker is a replay (or the ledger has been down
+    // longer than the validity): refused even by a gate whose journal was wiped. The cached
+    // copy is still applied; it then starts no session, per policy.stale_acl.
+    if (!from_cache && list.valid_until && clock_.wall().unix_ms >= *list.valid_until)
+        return refuse("it expired (valid_until " + std::to_string(*list.valid_until) +
+                      "): a replayed old list, or the ledger has not reissued it");
     const auto* current = machine_->access_list();
     if (current && list.version <= current->version) {
         if (list.version == current->version) return {};  // the retained copy of what we have
         return refuse("version " + std::to_string(list.version) + " is older than version " +
                       std::to_string(current->version) + " in force");
     }
-    if (verifier_)
-        if (auto s = verifier_(snapshot); !s) return refuse(s.error().message());
     if (!from_cache && journal_)
         if (auto s = journal_->store_access_list(list.version, payload); !s)
             log::warning("acl",
                          "applied but not cached (it will be fetched again after a restart): " +
                              s.error().message());
-    machine_->set_access_list(std::make_shared<AccessList>(list),
+    auto version = list.version;
+    auto badges = list.entries.size();
+    machine_->set_access_list(std::make_shared<AccessList>(std::move(list)),
                               /*adopt_lock=*/!(from_cache && lock_from_journal_));
     log::info("acl", std::string(from_cache ? "cached " : "") + "access list version " +
-                         std::to_string(list.version) + " in force (" +
-                         std::to_string(list.entries.size()) + " badges)");
+                         std::to_string(version) + " in force (" + std::to_string(badges) +
+                         " badges)");
     return {};
 }
 
 void GateApp::handle_ack(std::string_view payload) {
-    auto ack = decode_ack(payload);
+    auto ack = read_ack(payload, config_);
     if (!ack) {
-        log::warning("mqtt", "ack ignored: " + ack.error().message());
+        // A forged ack would lose a session's billing: it deletes nothing, the sessions are
+        // resent, and the count tells how often someone tried.
+        ++refused_acks_;
+        log::warning("ack",
+                     "refused (" + std::to_string(refused_acks_) +
+                         " so far), the sessions stay in the outbox: " + ack.error().message());
         return;
     }
     if (!journal_) return;  // unacknowledged sessions stay in the outbox and are resent
@@ -359,6 +369,10 @@ void GateApp::reload() {
         fresh->broker.port != config_.broker.port)
         log::warning("config",
                      "site, machine, journal and broker changes take effect after a restart");
+    // Trust settings apply to the next list or ack: a key rotation needs no restart.
+    config_.acl_public_keys = fresh->acl_public_keys;
+    config_.insecure_unsigned_acl = fresh->insecure_unsigned_acl;
+    config_.acl_max_bytes = fresh->acl_max_bytes;
     config_.policy = fresh->policy;
     config_.policy.has_busy_input = config_.hardware.busy.has_value();
     machine_->set_policy(config_.policy);

@@ -17,9 +17,6 @@ namespace fabgate {
 using HardwareFactory = std::function<Result<std::unique_ptr<Outputs>>(
     const GateConfig&, EventLoop&, HardwareEvents&, const Clock&)>;
 
-// Checks an access list's signature; empty function: lists are not signature-checked.
-using AclVerifier = std::function<Status(const AccessSnapshot&)>;
-
 struct GateTuning {
     int outbox_window = 500;  // sessions published and not yet acknowledged
     std::chrono::milliseconds resend_after{60'000};
@@ -47,11 +44,12 @@ class GateApp final : public GateListener, public HardwareEvents {
     void shutdown();
     // SIGHUP: re-read the config file; apply it if valid, keep the old one otherwise.
     void reload();
-    void set_acl_verifier(AclVerifier verifier) { verifier_ = std::move(verifier); }
 
     GateMachine& machine() { return *machine_; }
     Journal& journal() { return *journal_; }
     bool broker_connected() const { return mqtt_ && mqtt_->connected(); }
+    // Acks that were not validly signed by the ledger for this gate, since start.
+    std::uint64_t refused_acks() const { return refused_acks_; }
 
     // HardwareEvents
     void badge_presented(const Uid& uid) override;
@@ -74,8 +72,7 @@ class GateApp final : public GateListener, public HardwareEvents {
     void handle_access_list(std::string_view payload);
     void handle_ack(std::string_view payload);
     void handle_command(std::string_view payload);
-    Status apply_access_list(const AccessSnapshot& snapshot, const std::string& payload,
-                             bool from_cache);
+    Status apply_access_list(AccessList list, std::string_view payload, bool from_cache);
     void on_connected();
     void pump_outbox();
     void publish_status();
@@ -91,7 +88,6 @@ class GateApp final : public GateListener, public HardwareEvents {
     HardwareFactory hardware_factory_;
     std::string config_path_;
     GateTuning tuning_;
-    AclVerifier verifier_;
 
     std::unique_ptr<Outputs> outputs_;
     std::optional<Journal> journal_;
@@ -107,6 +103,7 @@ class GateApp final : public GateListener, public HardwareEvents {
     // Closed sessions the journal could not take (disk full): kept and retried, never dropped.
     std::vector<SessionRecord> unjournaled_;
     bool shutting_down_ = false;
+    std::uint64_t refused_acks_ = 0;
     // The journal had a lock state at start: it is newer than the cached list's.
     bool lock_from_journal_ = false;
     // Hardware may report (an interlock already open, a missing reader) while it is being

@@ -2,6 +2,7 @@
 // lets it), and recording each session.
 #include <utility>
 
+#include "gate/acl_intake.hpp"
 #include "gate/gate_app.hpp"
 #include "sys/log.hpp"
 
@@ -57,11 +58,12 @@ Status GateApp::open_journal() {
     }
     // A list that arrived from the broker while the journal was down may be newer.
     if (in_force && in_force->version >= (*cached)->version) return {};
-    auto snapshot = decode_access_list((*cached)->payload);
-    if (snapshot)
-        (void)apply_access_list(*snapshot, (*cached)->payload, /*from_cache=*/true);
+    // Checked like a list from the broker: the SD card is no safer than the network.
+    auto list = read_access_list((*cached)->payload, config_);
+    if (list)
+        (void)apply_access_list(std::move(*list), (*cached)->payload, /*from_cache=*/true);
     else
-        log::error("gate", "cached access list cannot be read (" + snapshot.error().message() +
+        log::error("gate", "cached access list cannot be read (" + list.error().message() +
                                "); waiting for a new one from the broker, refusing badges until "
                                "then");
     return {};

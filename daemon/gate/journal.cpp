@@ -172,7 +172,7 @@ Result<int> Journal::acknowledge(const std::vector<std::string>& ids) {
     return removed;
 }
 
-Status Journal::store_access_list(std::int64_t version, const std::string& payload) {
+Status Journal::store_access_list(std::int64_t version, std::string_view payload) {
     auto st = db_.prepare(
         "INSERT OR REPLACE INTO access_list (slot, version, payload) VALUES (1, ?1, ?2)");
     if (!st) return tl::unexpected(st.error());

@@ -44,7 +44,7 @@ class Journal {
     // Returns how many of `ids` were in the outbox.
     Result<int> acknowledge(const std::vector<std::string>& ids);
 
-    Status store_access_list(std::int64_t version, const std::string& payload);
+    Status store_access_list(std::int64_t version, std::string_view payload);
     Result<std::optional<CachedAccessList>> load_access_list();
 
     // The lock in force (or none), written durably before the gate acts on it.

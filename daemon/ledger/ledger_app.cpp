@@ -3,6 +3,9 @@
 #include <map>
 #include <utility>
 
+#include "core/ack_wire.hpp"
+#include "core/acl_wire.hpp"
+#include "core/signed_envelope.hpp"
 #include "core/topics.hpp"
 #include "ledger/acks.hpp"
 #include "sys/log.hpp"
@@ -18,7 +21,7 @@ constexpr std::size_t kMaxHeldMessages = 200'000;
 
 LedgerApp::LedgerApp(EventLoop& loop, const Clock& clock, LedgerConfig config, AclSigner signer)
     : loop_(loop), clock_(clock), config_(std::move(config)), signer_(std::move(signer)) {
-    if (!signer_) signer_ = [](const AccessList&) { return std::string(); };
+    if (!signer_) signer_ = [](std::string_view) { return SignedBytes{}; };
 }
 
 LedgerApp::~LedgerApp() {
@@ -199,7 +202,13 @@ void LedgerApp::send_acks(const IngestBatch& batch, const IngestSummary& summary
     for (auto& [machine, ids] : by_machine) {
         auto topic = topics::machine(machine.first, machine.second, "acks");
         for (auto& ack : make_acks(ids)) {
-            if (auto sent = link_->publish(topic, encode(ack), 1, false); sent) {
+            // Signed for this one gate: the gate deletes sessions only on an ack it can verify.
+            auto body = encode_ack_body(
+                SignedAck{machine.first, machine.second, clock_.wall().unix_ms, ack.ids});
+            auto signature = signer_(body);
+            auto payload =
+                join_signed(body, kAckEnvelopeType, signature.key_id, signature.signature);
+            if (auto sent = link_->publish(topic, payload, 1, false); sent) {
                 counters_.acked_ids += ack.ids.size();
             } else {
                 // Stored all the same: the gate resends, gets a duplicate's ack.
@@ -257,7 +266,10 @@ bool LedgerApp::rebuild_and_publish(bool republish) {
         auto hash = acl_content_hash(*list);
         auto key = std::make_pair(m.site, m.id);
         auto known = *latest ? (*latest)->version : 0;
-        if (*latest && (*latest)->content_hash == hash) {
+        // Same content is reissued as a new version once half its validity has passed, so an
+        // online gate never holds a list near its valid_until.
+        bool fresh = *latest && now < (*latest)->published_at + kAclValidityMs / 2;
+        if (*latest && (*latest)->content_hash == hash && fresh) {
             if (!republish && published_.count(key)) continue;
             // Same content, same version and time: the same bytes as the retained copy.
             list->version = (*latest)->version;
@@ -281,6 +293,7 @@ bool LedgerApp::rebuild_and_publish(bool republish) {
                                     std::to_string(row.version) + " (" +
                                     std::to_string(row.entries) + " badges)");
         }
+        list->valid_until = list->generated_at + kAclValidityMs;
         if (publish_list(*list))
             published_.insert(key);
         else
@@ -290,9 +303,12 @@ bool LedgerApp::rebuild_and_publish(bool republish) {
 }
 
 bool LedgerApp::publish_list(const AccessList& list) {
-    auto signature = signer_(list);
-    auto sent = link_->publish(topics::machine(list.site, list.machine, "acl"),
-                               encode(list, signature), 1, true);
+    // The gate verifies exactly these body bytes before it parses them.
+    auto body = signed_content(list);
+    auto signature = signer_(body);
+    auto sent =
+        link_->publish(topics::machine(list.site, list.machine, "acl"),
+                       join_access_list(body, signature.key_id, signature.signature), 1, true);
     if (!sent) return false;  // republished on the next connect
     ++counters_.acl_published;
     return true;

@@ -22,9 +22,17 @@
 
 namespace fabgate::ledger {
 
-// Signs an access list (Ed25519 over signed_content(list)); returns the hex signature, or ""
-// for an unsigned list when no signing key is configured.
-using AclSigner = std::function<std::string(const AccessList& list)>;
+// Signs exactly `bytes` (an access list's or an ack's body) with the ledger's Ed25519 key;
+// returns the key id and hex signature, or empty strings when no signing key is configured.
+struct SignedBytes {
+    std::string key_id;
+    std::string signature;
+};
+using AclSigner = std::function<SignedBytes(std::string_view bytes)>;
+
+// How long a gate may go on deciding from a list without hearing from the ledger: lists carry
+// valid_until = generated_at + this, and are reissued (new version) when half of it has passed.
+inline constexpr std::int64_t kAclValidityMs = 7LL * 24 * 3600 * 1000;
 
 struct LedgerCounters {
     std::uint64_t messages = 0;

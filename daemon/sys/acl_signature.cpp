@@ -92,15 +92,37 @@ Result<std::vector<std::uint8_t>> from_hex(std::string_view hex, std::string_vie
     return out;
 }
 
-std::string sign(const AccessList& list,
-                 std::span<const std::uint8_t, kSecretKeyBytes> secret_key) {
+std::string key_id(std::span<const std::uint8_t, kPublicKeyBytes> public_key) {
+    return to_hex(public_key.first(8));
+}
+
+std::string key_id_of_hex(std::string_view public_key_hex) {
+    auto key = from_hex(public_key_hex, "public key");
+    if (!key || key->size() != kPublicKeyBytes) return "";
+    return to_hex(std::span<const std::uint8_t>(*key).first(8));
+}
+
+Signature sign_bytes(std::string_view bytes,
+                     std::span<const std::uint8_t, kSecretKeyBytes> secret_key) {
     if (!sodium_ready()) throw std::runtime_error("libsodium could not be initialised");
-    std::string content = signed_content(list);
     std::array<std::uint8_t, kSignatureBytes> signature{};
     crypto_sign_detached(signature.data(), nullptr,
-                         reinterpret_cast<const unsigned char*>(content.data()), content.size(),
+                         reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size(),
                          secret_key.data());
-    return to_hex(signature);
+    // libsodium's secret key is the seed followed by the public key.
+    return {key_id(secret_key.subspan<kSecretKeyBytes - kPublicKeyBytes>()), to_hex(signature)};
+}
+
+std::string sign(const AccessList& list,
+                 std::span<const std::uint8_t, kSecretKeyBytes> secret_key) {
+    return sign_bytes(signed_content(list), secret_key).hex;
+}
+
+std::string signed_payload(const AccessList& list,
+                           std::span<const std::uint8_t, kSecretKeyBytes> secret_key) {
+    auto body = signed_content(list);
+    auto signature = sign_bytes(body, secret_key);
+    return join_access_list(body, signature.key_id, signature.hex);
 }
 
 Result<std::string> sign_hex(const AccessList& list, std::string_view secret_key_hex) {
@@ -113,28 +135,47 @@ Result<std::string> sign_hex(const AccessList& list, std::string_view secret_key
     return sign(list, std::span<const std::uint8_t, kSecretKeyBytes>(key->data(), kSecretKeyBytes));
 }
 
-Status verify(const AccessSnapshot& snapshot, std::string_view public_key_hex) {
-    if (!sodium_ready()) return fail("acl signature", "libsodium could not be initialised");
-    auto key = from_hex(public_key_hex, "acl_public_key");
-    if (!key) return tl::unexpected(key.error());
-    if (key->size() != kPublicKeyBytes)
-        return fail("acl_public_key", "must be " + std::to_string(kPublicKeyBytes) + " bytes (" +
-                                          std::to_string(kPublicKeyBytes * 2) +
-                                          " hex digits), got " + std::to_string(key->size()));
-    if (snapshot.signature.empty())
-        return fail("acl signature", "the list is not signed and this gate requires signed lists");
-    auto signature = from_hex(snapshot.signature, "acl signature");
-    if (!signature) return tl::unexpected(signature.error());
-    if (signature->size() != kSignatureBytes)
-        return fail("acl signature", "must be " + std::to_string(kSignatureBytes) + " bytes, got " +
-                                         std::to_string(signature->size()));
-    std::string content = signed_content(snapshot.list);
-    if (crypto_sign_verify_detached(signature->data(),
-                                    reinterpret_cast<const unsigned char*>(content.data()),
-                                    content.size(), key->data()) != 0)
-        return fail("acl signature",
-                    "does not match: the list was altered or signed with another key");
-    return {};
+Status verify_bytes(std::string_view bytes, std::string_view key_id, std::string_view signature,
+                    std::span<const std::string> trusted_public_keys_hex) {
+    if (!sodium_ready()) return fail("signature", "libsodium could not be initialised");
+    if (signature.empty())
+        return fail("signature", "the message is not signed and this gate requires signatures");
+    auto sig = from_hex(signature, "signature");
+    if (!sig) return tl::unexpected(sig.error());
+    if (sig->size() != kSignatureBytes)
+        return fail("signature", "must be " + std::to_string(kSignatureBytes) + " bytes, got " +
+                                     std::to_string(sig->size()));
+    bool named_key_known = false;
+    for (const auto& hex : trusted_public_keys_hex) {
+        auto key = from_hex(hex, "acl_public_key");
+        if (!key) return tl::unexpected(key.error());
+        if (key->size() != kPublicKeyBytes)
+            return fail("acl_public_key", "must be " + std::to_string(kPublicKeyBytes) +
+                                              " bytes (" + std::to_string(kPublicKeyBytes * 2) +
+                                              " hex digits), got " + std::to_string(key->size()));
+        if (!key_id.empty() && to_hex(std::span<const std::uint8_t>(*key).first(8)) != key_id)
+            continue;
+        named_key_known = true;
+        if (crypto_sign_verify_detached(sig->data(),
+                                        reinterpret_cast<const unsigned char*>(bytes.data()),
+                                        bytes.size(), key->data()) == 0)
+            return {};
+    }
+    if (!named_key_known)
+        return fail("signature",
+                    "signed with key " + std::string(key_id) + ", which this gate does not trust");
+    return fail("signature", "does not match: the message was altered or signed with another key");
+}
+
+Status verify(const AclWire& wire, std::span<const std::string> trusted_public_keys_hex) {
+    return verify_bytes(wire.body, wire.key_id, wire.signature, trusted_public_keys_hex);
+}
+
+Status verify_payload(std::string_view payload, std::string_view public_key_hex) {
+    auto wire = split_access_list(payload);
+    if (!wire) return tl::unexpected(wire.error());
+    std::string key(public_key_hex);
+    return verify(*wire, std::span<const std::string>(&key, 1));
 }
 
 }  // namespace fabgate::acl_signature

@@ -1,7 +1,8 @@
 #pragma once
-// Ed25519 signatures on access lists (libsodium). The ledger signs signed_content(list); a gate
-// with acl_public_key set refuses any snapshot whose signature does not verify, so a client
-// that gets write access to an acl topic still cannot grant itself a machine.
+// Ed25519 signatures (libsodium) on what the ledger tells gates: access lists and acks. The
+// ledger signs the exact bytes a gate receives; a gate refuses any list or ack whose signature
+// does not verify, so a client that gets write access to a gate's topics still cannot grant
+// itself a machine or delete a gate's sessions.
 #include <array>
 #include <cstdint>
 #include <span>
@@ -9,6 +10,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/acl_wire.hpp"
 #include "core/messages.hpp"
 #include "core/result.hpp"
 
@@ -35,12 +37,34 @@ std::string to_hex(std::span<const std::uint8_t> bytes);
 // Upper or lower case; no separators. `what` names the value in the error ("acl_public_key").
 Result<std::vector<std::uint8_t>> from_hex(std::string_view hex, std::string_view what);
 
-// Lower-case hex of the detached signature over signed_content(list).
+// How a signed message names its signer: the first 8 bytes of the public key, as hex. Gates
+// hold up to two public keys (rotation) and pick the one the key id names.
+std::string key_id(std::span<const std::uint8_t, kPublicKeyBytes> public_key);
+// Same, from a key in hex (a gate's acl_public_keys entry); "" if it is not 64 hex digits.
+std::string key_id_of_hex(std::string_view public_key_hex);
+
+struct Signature {
+    std::string key_id;
+    std::string hex;  // lower-case hex of the detached signature
+};
+// Signs exactly `bytes`.
+Signature sign_bytes(std::string_view bytes,
+                     std::span<const std::uint8_t, kSecretKeyBytes> secret_key);
+// The signature over signed_content(list), the body of the list's payload.
 std::string sign(const AccessList& list, std::span<const std::uint8_t, kSecretKeyBytes> secret_key);
 // Same, with the secret key as hex (as kept in a key file).
 Result<std::string> sign_hex(const AccessList& list, std::string_view secret_key_hex);
+// The whole payload a ledger publishes: envelope with key id and signature, then the body.
+std::string signed_payload(const AccessList& list,
+                           std::span<const std::uint8_t, kSecretKeyBytes> secret_key);
 
-// Ok only if the snapshot carries a signature by this key over exactly this list.
-Status verify(const AccessSnapshot& snapshot, std::string_view public_key_hex);
+// Ok only if `signature` (hex) is a signature over exactly `bytes` by the trusted key that
+// `key_id` names (or, without a key id, by one of them). Nothing is parsed before this.
+Status verify_bytes(std::string_view bytes, std::string_view key_id, std::string_view signature,
+                    std::span<const std::string> trusted_public_keys_hex);
+// An access-list payload's envelope signature over its body, checked before the body is read.
+Status verify(const AclWire& wire, std::span<const std::string> trusted_public_keys_hex);
+// Convenience for a single key and a whole payload.
+Status verify_payload(std::string_view payload, std::string_view public_key_hex);
 
 }  // namespace fabgate::acl_signature

@@ -43,7 +43,8 @@ std::string config_text(const std::string& chip) {
     };
     // Port 1 on loopback: the broker is refused at once and the gate runs offline.
     return std::string(R"({"site": "hil", "machine": "sim-gate", "journal": ")") + kJournal +
-           R"(", "broker": {"host": "127.0.0.1", "port": 1}, "hardware": {"kind": "gpio",)" +
+           R"(", "insecure_unsigned_acl": true,)" +
+           R"("broker": {"host": "127.0.0.1", "port": 1}, "hardware": {"kind": "gpio",)" +
            R"("reader": {"type": "wiegand", "repeat_suppress_ms": 0, "d0": )" +
            line("GPIO23", R"(, "bias": "pull_up", "debounce_ms": 0)") +
            ", \"d1\": " + line("GPIO24", R"(, "bias": "pull_up", "debounce_ms": 0)") + "}," +

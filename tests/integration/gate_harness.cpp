@@ -9,6 +9,10 @@
 
 #include <doctest/doctest.h>
 
+#include "core/ack_wire.hpp"
+#include "core/signed_envelope.hpp"
+#include "sys/acl_signature.hpp"
+
 namespace fabgate::test {
 
 std::int64_t sql_count(const std::string& db_path, const std::string& sql) {
@@ -26,6 +30,13 @@ std::int64_t sql_count(const std::string& db_path, const std::string& sql) {
     return value;
 }
 
+// The stand-in ledger's signing key: the gate under test trusts only lists it signed, as a
+// gate in production does.
+static const acl_signature::KeyPair& ledger_keys() {
+    static const auto keys = acl_signature::generate_keypair().value();
+    return keys;
+}
+
 GateUnderTest::GateUnderTest(TempDir& dir, int broker_port, nlohmann::json policy)
     : dir_(dir),
       config_path_(dir.file("gate.json")),
@@ -37,6 +48,7 @@ GateUnderTest::GateUnderTest(TempDir& dir, int broker_port, nlohmann::json polic
         {"broker", {{"host", "127.0.0.1"}, {"port", broker_port}, {"keepalive_s", 5}}},
         {"journal", journal_},
         {"control_socket", socket_},
+        {"acl_public_key", acl_signature::to_hex(ledger_keys().public_key)},
         {"hardware",
          {{"kind", "sim"},
           {"reader", {{"type", "sim"}}},
@@ -90,7 +102,10 @@ void FakeLedger::absorb() {
 }
 
 void FakeLedger::ack(const std::vector<std::string>& ids) {
-    client.publish(machine_topic("acks"), encode(Ack{ids}));
+    auto body = encode_ack_body(SignedAck{kSite, kMachine, 1'767'225'600'000, ids});
+    auto signature = acl_signature::sign_bytes(body, ledger_keys().secret_key);
+    client.publish(machine_topic("acks"),
+                   join_signed(body, kAckEnvelopeType, signature.key_id, signature.hex));
 }
 
 bool FakeLedger::wait(const std::function<bool()>& done, std::chrono::milliseconds timeout) {
@@ -116,7 +131,9 @@ void FakeLedger::publish_acl(std::int64_t version,
         e.role = Role::User;
         list.entries[Uid::parse(uid).value()] = e;
     }
-    REQUIRE(client.publish(machine_topic("acl"), encode(list), /*retain=*/true));
+    REQUIRE(client.publish(machine_topic("acl"),
+                           acl_signature::signed_payload(list, ledger_keys().secret_key),
+                           /*retain=*/true));
 }
 
 std::optional<MachineStatus> FakeLedger::last_state() {

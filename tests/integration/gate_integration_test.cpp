@@ -6,6 +6,10 @@
 
 #include "gate_harness.hpp"
 
+#include "core/ack_wire.hpp"
+#include "core/signed_envelope.hpp"
+#include "sys/acl_signature.hpp"
+
 using namespace fabgate;
 using namespace fabgate::test;
 using namespace std::chrono_literals;
@@ -50,6 +54,36 @@ TEST_CASE("a session travels gate -> broker -> ledger, and the ack empties the o
     CHECK(gate.outbox() == 1);  // not acknowledged yet: kept
 
     ledger.ack({s.id});
+    CHECK(ledger.wait([&] { return gate.outbox() == 0; }));
+}
+
+TEST_CASE("a forged ack deletes nothing: the session stays until the ledger's signed ack") {
+    TestBroker broker;
+    TempDir dir;
+    FakeLedger ledger(broker.port(), /*auto_ack=*/false);
+    GateUnderTest gate(dir, broker.port());
+    gate.start();
+    ledger.publish_acl(1, {{"04A1B2C3", "alice"}});
+    REQUIRE(acl_in_force(ledger, 1));
+    gate.send("badge 04A1B2C3");
+    gate.send("badge 04A1B2C3");
+    REQUIRE(ledger.wait([&] { return ledger.sessions.size() == 1; }));
+    const auto id = ledger.sessions[0].id;
+
+    // What anyone with write access to the acks topic could send: the old unsigned format,
+    // an unsigned ack in the new one, and one signed with a key the gate does not hold.
+    auto forger = acl_signature::generate_keypair().value();
+    auto body = encode_ack_body(SignedAck{kSite, kMachine, 1'767'225'600'000, {id}});
+    auto forged = acl_signature::sign_bytes(body, forger.secret_key);
+    for (const auto& payload :
+         {encode(Ack{{id}}), body, join_signed(body, kAckEnvelopeType, forged.key_id, forged.hex)})
+        ledger.client.publish(machine_topic("acks"), payload);
+    REQUIRE_MESSAGE(
+        ledger.wait([&] { return gate.log().find("refused (3 so far)") != std::string::npos; }),
+        gate.log());
+    CHECK(gate.outbox() == 1);
+
+    ledger.ack({id});
     CHECK(ledger.wait([&] { return gate.outbox() == 0; }));
 }
 

@@ -9,6 +9,7 @@
 #include <iostream>
 #include <set>
 
+#include "core/ack_wire.hpp"
 #include "core/topics.hpp"
 #include "ledger/ledger_db.hpp"
 #include "ledger_harness.hpp"
@@ -197,7 +198,7 @@ void bench_mqtt(int sessions, int gate_count, Rates& rates) {
                     ++acls;
                     return;
                 }
-                if (auto ack = decode_ack(payload)) {
+                if (auto ack = decode_ack_payload(payload)) {
                     acked += ack->ids.size();
                     ++ack_messages;
                 }

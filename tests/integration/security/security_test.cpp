@@ -2,6 +2,7 @@
 // topics, and a running fabgate with acl_public_key set applies only access lists the ledger
 // signed: a forged, unsigned or altered list is refused and the list in force stays.
 #include <signal.h>
+#include <sqlite3.h>
 
 #include <cstdio>
 #include <cstdlib>
@@ -12,7 +13,10 @@
 #include <nlohmann/json.hpp>
 
 #include "control_socket.hpp"
+#include "core/ack_wire.hpp"
+#include "core/acl_wire.hpp"
 #include "core/messages.hpp"
+#include "core/signed_envelope.hpp"
 #include "secure_broker.hpp"
 #include "sys/acl_signature.hpp"
 
@@ -234,11 +238,13 @@ std::string fabgate_binary() {
 // simulated hardware, checking signatures with the ledger's public key.
 class SignedGate {
   public:
-    explicit SignedGate(SecureBroker& broker) : broker_(broker) {
+    // `without_key`: as enrolled without --acl-key (the gate has no ledger key).
+    explicit SignedGate(SecureBroker& broker, bool without_key = false) : broker_(broker) {
         auto dir = broker.file("gate-laser-1");
         std::ifstream in(dir + "/gate.json");
         auto config = nlohmann::json::parse(in);
         REQUIRE_FALSE(config.value("acl_public_key", "").empty());
+        if (without_key) config.erase("acl_public_key");
         config["control_socket"] = socket_ = dir + "/gate.sock";
         config["journal"] = dir + "/journal.db";
         config["broker"]["keepalive_s"] = 5;
@@ -276,6 +282,14 @@ class SignedGate {
         return true;
     }
     std::string log() const { return process_.log(); }
+    // Peak resident memory of the gate process so far, in kB (VmHWM).
+    long peak_kb() const {
+        std::ifstream in("/proc/" + std::to_string(process_.pid()) + "/status");
+        std::string line;
+        while (std::getline(in, line))
+            if (line.rfind("VmHWM:", 0) == 0) return std::strtol(line.c_str() + 6, nullptr, 10);
+        return -1;
+    }
     // Waits until `text` has been logged `times` times.
     bool logged_times(const std::string& text, int times) {
         auto count = [&] {
@@ -329,12 +343,12 @@ TEST_CASE("fabgate applies only lists the ledger signed; a forged one leaves the
         auto forger = acl_signature::generate_keypair().value();
         auto v2 = access_list("laser-1", 2, {alice, mallory});
         publish(v2, acl_signature::sign(v2, forger.secret_key));
-        REQUIRE_MESSAGE(gate.logged("access list version 2 refused"), gate.log());
+        REQUIRE_MESSAGE(gate.logged("access list refused"), gate.log());
         CHECK(gate.log().find("does not match") != std::string::npos);
     }
     SUBCASE("not signed") {
         publish(access_list("laser-1", 2, {alice, mallory}), "");
-        REQUIRE_MESSAGE(gate.logged("access list version 2 refused"), gate.log());
+        REQUIRE_MESSAGE(gate.logged("access list refused"), gate.log());
         CHECK(gate.log().find("not signed") != std::string::npos);
     }
     SUBCASE("signed by the ledger, then a badge added") {
@@ -342,11 +356,11 @@ TEST_CASE("fabgate applies only lists the ledger signed; a forged one leaves the
         auto signature = acl_signature::sign_hex(v2, key).value();
         auto altered = access_list("laser-1", 2, {alice, mallory});
         publish(altered, signature);
-        REQUIRE_MESSAGE(gate.logged("access list version 2 refused"), gate.log());
+        REQUIRE_MESSAGE(gate.logged("access list refused"), gate.log());
     }
     SUBCASE("signature that is not hex") {
         publish(access_list("laser-1", 2, {alice, mallory}), std::string(128, 'z'));
-        REQUIRE_MESSAGE(gate.logged("access list version 2 refused"), gate.log());
+        REQUIRE_MESSAGE(gate.logged("access list refused"), gate.log());
         CHECK(gate.log().find("not hex") != std::string::npos);
     }
     // Version 1 is still in force: alice in, mallory out.
@@ -358,6 +372,140 @@ TEST_CASE("fabgate applies only lists the ledger signed; a forged one leaves the
     publish(v3, acl_signature::sign_hex(v3, key).value());
     REQUIRE_MESSAGE(gate.logged("access list version 3 in force"), gate.log());
     CHECK(gate.admits(mallory));
+}
+
+TEST_CASE("a gate without the ledger's key refuses an unsigned list that would grant a stranger") {
+    SecureBroker broker;
+    SecureClient ledger(broker.port(), ledger_login(broker), "fabledger");
+    REQUIRE(ledger.connect());
+    // The attack: the ledger's login (every fabctl user holds it) publishes an unsigned list,
+    // version INT64_MAX so no real list could ever replace it, making a stranger a maintainer.
+    auto attack = access_list("laser-1", INT64_MAX, {"DEADBEEF"});
+    attack.entries.begin()->second.role = Role::Maintainer;
+    REQUIRE(ledger.publish(topic("laser-1", "acl"), encode(attack), /*retain=*/true));
+    SignedGate gate(broker, /*without_key=*/true);
+    REQUIRE_MESSAGE(gate.logged("access list refused"), gate.log());
+    CHECK(gate.log().find("insecure_unsigned_acl") != std::string::npos);
+    CHECK_FALSE(gate.admits("DEADBEEF"));
+}
+
+TEST_CASE("a hostile access-list payload cannot exhaust a gate's memory") {
+    SecureBroker broker;
+    SecureClient ledger(broker.port(), ledger_login(broker), "fabledger");
+    REQUIRE(ledger.connect());
+    const auto key = ledger_secret_key(broker);
+    auto v1 = access_list("laser-1", 1, {"04A1B2C3"});
+    REQUIRE(ledger.publish(topic("laser-1", "acl"),
+                           encode(v1, acl_signature::sign_hex(v1, key).value()), true));
+    SignedGate gate(broker);
+    REQUIRE_MESSAGE(gate.logged("access list version 1 in force"), gate.log());
+    const long before_kb = gate.peak_kb();
+
+    // 10 MB of nested arrays: as a DOM, about 800 MB; the gate must refuse it at a cost of
+    // the payload itself. Once unsigned, once under a valid envelope line with a forged key.
+    const std::size_t size = 10'000'000;
+    std::string nested = std::string(size / 2, '[') + std::string(size / 2, ']');
+    REQUIRE(ledger.publish(topic("laser-1", "acl"), nested, true));
+    REQUIRE_MESSAGE(gate.logged_times("access list refused", 1), gate.log());
+    auto forger = acl_signature::generate_keypair().value();
+    auto forged = acl_signature::sign_bytes(nested, forger.secret_key);
+    REQUIRE(ledger.publish(topic("laser-1", "acl"),
+                           join_access_list(nested, forged.key_id, forged.hex), true));
+    REQUIRE_MESSAGE(gate.logged_times("access list refused", 2), gate.log());
+
+    const long growth_kb = gate.peak_kb() - before_kb;
+    MESSAGE("gate peak RSS grew by " << growth_kb << " kB for a " << size / 1000 << " kB payload");
+    CHECK(growth_kb * 1000 < 4 * static_cast<long>(size));
+    CHECK(gate.admits("04A1B2C3"));  // alive, and the list in force stays
+}
+
+namespace {
+
+std::int64_t outbox_rows(const std::string& journal) {
+    sqlite3* db = nullptr;
+    std::int64_t rows = -1;
+    if (sqlite3_open_v2(journal.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK) {
+        sqlite3_busy_timeout(db, 2000);
+        sqlite3_stmt* st = nullptr;
+        if (sqlite3_prepare_v2(db, "SELECT count(*) FROM outbox", -1, &st, nullptr) == SQLITE_OK &&
+            sqlite3_step(st) == SQLITE_ROW)
+            rows = sqlite3_column_int64(st, 0);
+        sqlite3_finalize(st);
+    }
+    sqlite3_close(db);
+    return rows;
+}
+
+}  // namespace
+
+TEST_CASE(
+    "an ack forged with the ledger's login deletes no session; the ledger's signed ack does") {
+    SecureBroker broker;
+    SecureClient ledger(broker.port(), ledger_login(broker), "fabledger");
+    ledger.subscribe(topic("laser-1", "sessions"));
+    REQUIRE(ledger.connect());
+    const auto key = ledger_secret_key(broker);
+    auto v1 = access_list("laser-1", 1, {"04A1B2C3"});
+    REQUIRE(ledger.publish(topic("laser-1", "acl"),
+                           encode(v1, acl_signature::sign_hex(v1, key).value()), true));
+    SignedGate gate(broker);
+    REQUIRE_MESSAGE(gate.logged("access list version 1 in force"), gate.log());
+    REQUIRE(gate.admits("04A1B2C3"));  // one finished session, waiting for its ack
+    REQUIRE(ledger.wait([&] { return !ledger.on(topic("laser-1", "sessions")).empty(); }));
+    auto session = decode_session(ledger.on(topic("laser-1", "sessions")).front().payload);
+    REQUIRE(session);
+    const auto journal = broker.file("gate-laser-1/journal.db");
+    REQUIRE(outbox_rows(journal) == 1);
+
+    // The fabledger process is not running; whoever holds its broker login (every fabctl user
+    // today) sends what would have deleted the session before acks were signed.
+    auto body = encode_ack_body(SignedAck{"lab", "laser-1", 1'767'225'600'000, {session->id}});
+    auto forger = acl_signature::generate_keypair().value();
+    auto forged = acl_signature::sign_bytes(body, forger.secret_key);
+    for (const auto& payload : {encode(Ack{{session->id}}), body,
+                                join_signed(body, kAckEnvelopeType, forged.key_id, forged.hex)})
+        REQUIRE(ledger.publish(topic("laser-1", "acks"), payload));
+    REQUIRE_MESSAGE(gate.logged("refused (3 so far)"), gate.log());
+    CHECK(outbox_rows(journal) == 1);
+
+    // The ledger's own ack, signed with its key, is taken.
+    auto secret = acl_signature::from_hex(key, "key").value();
+    auto real = acl_signature::sign_bytes(
+        body, std::span<const std::uint8_t, acl_signature::kSecretKeyBytes>(secret.data(),
+                                                                            secret.size()));
+    REQUIRE(ledger.publish(topic("laser-1", "acks"),
+                           join_signed(body, kAckEnvelopeType, real.key_id, real.hex)));
+    CHECK(ledger.wait([&] { return outbox_rows(journal) == 0; }));
+}
+
+TEST_CASE("an old signed list replayed to a gate whose journal was wiped is refused") {
+    SecureBroker broker;
+    SecureClient ledger(broker.port(), ledger_login(broker), "fabledger");
+    REQUIRE(ledger.connect());
+    const auto key = ledger_secret_key(broker);
+    const auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                         std::chrono::system_clock::now().time_since_epoch())
+                         .count();
+    // A genuine list from before the member was suspended, captured when it was current: it
+    // expired a day ago. The gate's SD card was re-imaged (fresh journal, no cached list).
+    auto old = access_list("laser-1", 5, {"04A1B2C3"});
+    old.generated_at = now - 8LL * 24 * 3600 * 1000;
+    old.valid_until = now - 24LL * 3600 * 1000;
+    REQUIRE(ledger.publish(topic("laser-1", "acl"),
+                           encode(old, acl_signature::sign_hex(old, key).value()), true));
+    SignedGate gate(broker);
+    REQUIRE_MESSAGE(gate.logged("access list version 5 refused: it expired"), gate.log());
+    CHECK_FALSE(gate.admits("04A1B2C3"));
+
+    // The current list (valid for days) is taken.
+    auto current = access_list("laser-1", 6, {"04A1B2C4"});
+    current.generated_at = now;
+    current.valid_until = now + 7LL * 24 * 3600 * 1000;
+    REQUIRE(ledger.publish(topic("laser-1", "acl"),
+                           encode(current, acl_signature::sign_hex(current, key).value()), true));
+    REQUIRE_MESSAGE(gate.logged("access list version 6 in force"), gate.log());
+    CHECK(gate.admits("04A1B2C4"));
+    CHECK_FALSE(gate.admits("04A1B2C3"));
 }
 
 // ---- Maintenance locks and manager identities, against the production broker config ----

@@ -76,6 +76,40 @@ TEST_CASE("the access-list public key must look like an Ed25519 key") {
               .empty());
 }
 
+TEST_CASE("a gate trusts at most two ledger keys and refuses unsigned lists unless told") {
+    const std::string a(64, 'a'), b(64, 'b'), c(64, 'c');
+    auto base = load_gate_config_text(R"({"site":"s","machine":"m"})").value();
+    CHECK(base.acl_public_keys.empty());
+    CHECK_FALSE(base.insecure_unsigned_acl);  // the safe default
+    CHECK(base.acl_max_bytes == 16 * 1024 * 1024);
+
+    auto both = load_gate_config_text(R"({"site":"s","machine":"m","acl_public_key":")" + a +
+                                      R"(","acl_public_keys":[")" + b + R"("]})")
+                    .value();
+    CHECK(both.acl_public_keys == std::vector<std::string>{a, b});
+    auto three = problems(R"({"site":"s","machine":"m","acl_public_key":")" + a +
+                          R"(","acl_public_keys":[")" + b + R"(",")" + c + R"("]})");
+    REQUIRE(three.size() == 1);
+    CHECK(three[0].rfind("acl_public_keys: a gate trusts at most two keys", 0) == 0);
+    auto bad = problems(R"({"site":"s","machine":"m","acl_public_keys":["xyz"]})");
+    REQUIRE(bad.size() == 1);
+    CHECK(bad[0] == "acl_public_keys[0]: must be an Ed25519 public key: 64 hex digits");
+
+    auto insecure =
+        load_gate_config_text(R"({"site":"s","machine":"m","insecure_unsigned_acl":true})");
+    CHECK(insecure.value().insecure_unsigned_acl);
+    auto stale =
+        load_gate_config_text(
+            R"({"site":"s","machine":"m","policy":{"acl_max_age_s":86400,"stale_acl":"supervisors"}})")
+            .value();
+    CHECK(stale.policy.acl_max_age_s == 86400);
+    CHECK(stale.policy.stale_acl_supervisors);
+    CHECK_FALSE(base.policy.stale_acl_supervisors);
+    auto tiny = problems(R"({"site":"s","machine":"m","acl_max_bytes":100})");
+    REQUIRE(tiny.size() == 1);
+    CHECK(tiny[0].rfind("acl_max_bytes", 0) == 0);
+}
+
 TEST_CASE("an empty site or machine id is refused (it would make topics like machines//state)") {
     auto p = problems(R"({"site":"","machine":""})");
     REQUIRE(p.size() == 2);

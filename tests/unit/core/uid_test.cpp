@@ -51,8 +51,9 @@ TEST_CASE("only the documented topic shape is accepted, exactly") {
     CHECK(t->site == "lab");
     CHECK(t->machine == "laser-1");
     CHECK(t->leaf == "state");
-    for (const char* bad : {"fabgate/lab/machines/laser-1/state/", "fabgate/lab/machines/laser-1",
-                            "fabgate/lab/machines//state", "fabgate/lab/machines/laser-1/state/extra",
-                            "other/lab/machines/laser-1/state", "fabgate/lab/tools/laser-1/state", "", "/"})
+    for (const char* bad :
+         {"fabgate/lab/machines/laser-1/state/", "fabgate/lab/machines/laser-1",
+          "fabgate/lab/machines//state", "fabgate/lab/machines/laser-1/state/extra",
+          "other/lab/machines/laser-1/state", "fabgate/lab/tools/laser-1/state", "", "/"})
         CHECK_MESSAGE(!topics::parse(bad), bad);
 }

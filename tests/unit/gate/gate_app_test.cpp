@@ -51,6 +51,7 @@ struct AppRig {
         std::ofstream(config_path) << R"({"site": "lab", "machine": "laser-1",
             "broker": {"host": "127.0.0.1", "client_id": "gate-laser-1", "port": )"
                                    << broker_port << R"(}, "journal": ")" << journal() << R"(",
+            "insecure_unsigned_acl": true,
             "hardware": {"kind": "sim", "reader": {"type": "sim"}, "inputs": )"
                                    << inputs << R"(}, "policy": )" << policy << "}";
     }

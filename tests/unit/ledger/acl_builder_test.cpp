@@ -3,6 +3,7 @@
 #include <vector>
 
 #include "core/acl_builder.hpp"
+#include "core/messages.hpp"
 
 using namespace fabgate;
 
@@ -29,22 +30,26 @@ struct Lab {
 
 }  // namespace
 
-TEST_CASE("assigned badges are listed with member status; unassigned badges are not") {
+TEST_CASE("only badges of members with a right here are listed, with status and no name") {
     Lab lab;
-    lab.rights.push_back({"m-1", TargetKind::Machine, "laser-1", Role::User, std::nullopt});
+    for (const char* m : {"m-1", "m-2", "m-3"})
+        lab.rights.push_back({m, TargetKind::Machine, "laser-1", Role::User, std::nullopt});
     auto list = lab.build(1000);
     CHECK(list.site == "lab");
     CHECK(list.machine == "laser-1");
-    CHECK(list.entries.size() == 5);  // all but the unassigned 04A1B2C7
-    CHECK(list.find(uid("04A1B2C7")) == nullptr);
+    CHECK(list.entries.size() == 4);               // m-1's two badges, m-2, m-3
+    CHECK(list.find(uid("04A1B2C7")) == nullptr);  // unassigned
+    // Dan has no right on the laser: the laser's gate never learns his badge.
+    CHECK(list.find(uid("04A1B2C6")) == nullptr);
     REQUIRE(list.find(uid("04A1B2C3")));
     CHECK(list.find(uid("04A1B2C3"))->role == Role::User);
     CHECK(list.find(uid("04A1B2C8"))->member == "m-1");  // a member's second badge
     // Suspended and lapsing members keep their rows, with what the gate needs to say why.
     CHECK(list.find(uid("04A1B2C4"))->suspended);
     CHECK(list.find(uid("04A1B2C5"))->member_until == 5000);
-    // No right here: listed as None so the gate says "not trained" rather than "unknown badge".
-    CHECK(list.find(uid("04A1B2C6"))->role == Role::None);
+    for (const auto& [badge, entry] : list.entries) CHECK(entry.name.empty());
+    // Nor does the wire form carry a name.
+    CHECK(signed_content(list).find("Alice") == std::string::npos);
 }
 
 TEST_CASE("rights apply through the machine or its group; the highest valid role wins") {
@@ -56,8 +61,8 @@ TEST_CASE("rights apply through the machine or its group; the highest valid role
     auto list = lab.build(1000);
     CHECK(list.find(uid("04A1B2C3"))->role == Role::Supervisor);
     CHECK(list.find(uid("04A1B2C3"))->right_until == 9000);
-    CHECK(list.find(uid("04A1B2C6"))->role == Role::None);  // another group
-    CHECK(list.find(uid("04A1B2C4"))->role == Role::None);  // another machine
+    CHECK(list.find(uid("04A1B2C6")) == nullptr);  // a right in another group only
+    CHECK(list.find(uid("04A1B2C4")) == nullptr);  // a right on another machine only
     // After the supervisor right expired the group's user right is what counts.
     auto later = lab.build(9000);
     CHECK(later.find(uid("04A1B2C3"))->role == Role::User);

@@ -43,10 +43,9 @@ TEST_CASE("a new signing key file is 0600 and signs what its public half verifie
     list.version = 3;
     std::string hex;
     std::istringstream(contents(path)) >> hex;
-    AccessSnapshot snap;
-    snap.list = list;
-    snap.signature = acl_signature::sign_hex(list, hex).value();
-    CHECK(acl_signature::verify(snap, acl_signature::to_hex(pair.public_key)));
+    auto signature = acl_signature::sign_hex(list, hex).value();
+    CHECK(acl_signature::verify_payload(encode(list, signature),
+                                        acl_signature::to_hex(pair.public_key)));
 }
 
 TEST_CASE("an existing key, an empty file or a symlink at the path is never overwritten") {

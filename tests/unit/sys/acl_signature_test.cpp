@@ -21,52 +21,90 @@ AccessList sample_list() {
     return list;
 }
 
-AccessSnapshot signed_snapshot(const sig::KeyPair& keys, const AccessList& list) {
-    return AccessSnapshot{list, sig::sign(list, keys.secret_key)};
-}
+// What a gate receives: a list's payload, the body signed with `signature`.
+struct Wire {
+    AccessList list;
+    std::string signature;
+    std::string key_id;
+    std::string payload() const { return encode(list, signature, key_id); }
+};
 
-// The snapshot as a gate receives it: through the wire format, not the in-memory model.
-AccessSnapshot through_wire(const AccessSnapshot& s) {
-    return decode_access_list(encode(s.list, s.signature)).value();
+Wire signed_wire(const sig::KeyPair& keys, const AccessList& list) {
+    auto body = signed_content(list);
+    auto s = sig::sign_bytes(body, keys.secret_key);
+    return Wire{list, s.hex, s.key_id};
 }
 
 }  // namespace
 
-TEST_CASE("a list signed by the ledger's key verifies after a trip through the wire format") {
+TEST_CASE("a list signed by the ledger's key verifies from the exact bytes on the wire") {
     auto keys = sig::generate_keypair().value();
-    auto snapshot = through_wire(signed_snapshot(keys, sample_list()));
+    auto payload = sig::signed_payload(sample_list(), keys.secret_key);
+    auto snapshot = decode_access_list(payload).value();
     CHECK(snapshot.signature.size() == sig::kSignatureBytes * 2);
-    auto ok = sig::verify(snapshot, sig::to_hex(keys.public_key));
+    CHECK(snapshot.key_id == sig::key_id(keys.public_key));
+    auto ok = sig::verify_payload(payload, sig::to_hex(keys.public_key));
     CHECK_MESSAGE(ok, (ok ? "" : ok.error().message()));
+}
+
+TEST_CASE("the signature covers the body's bytes, so a re-serialised body does not verify") {
+    auto keys = sig::generate_keypair().value();
+    auto payload = sig::signed_payload(sample_list(), keys.secret_key);
+    // Same list, same meaning, one space more: not the bytes the ledger signed.
+    auto spaced = payload;
+    spaced.insert(spaced.find("\"site\""), " ");
+    CHECK_FALSE(sig::verify_payload(spaced, sig::to_hex(keys.public_key)));
 }
 
 TEST_CASE("an upper-case public key is accepted") {
     auto keys = sig::generate_keypair().value();
     std::string hex = sig::to_hex(keys.public_key);
     for (auto& c : hex) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-    CHECK(sig::verify(signed_snapshot(keys, sample_list()), hex));
+    CHECK(sig::verify_payload(sig::signed_payload(sample_list(), keys.secret_key), hex));
 }
 
 TEST_CASE("an unsigned list is refused and says so") {
     auto keys = sig::generate_keypair().value();
-    AccessSnapshot unsigned_snapshot{sample_list(), ""};
-    auto s = sig::verify(unsigned_snapshot, sig::to_hex(keys.public_key));
+    auto s = sig::verify_payload(encode(sample_list()), sig::to_hex(keys.public_key));
     REQUIRE_FALSE(s);
     CHECK(s.error().message().find("not signed") != std::string::npos);
 }
 
-TEST_CASE("a list signed with another key is refused") {
+TEST_CASE("a list signed with another key is refused, naming the key it was signed with") {
     auto ledger = sig::generate_keypair().value();
     auto forger = sig::generate_keypair().value();
-    auto s = sig::verify(signed_snapshot(forger, sample_list()), sig::to_hex(ledger.public_key));
+    auto s = sig::verify_payload(sig::signed_payload(sample_list(), forger.secret_key),
+                                 sig::to_hex(ledger.public_key));
     REQUIRE_FALSE(s);
-    CHECK(s.error().message().find("does not match") != std::string::npos);
+    CHECK(s.error().message().find(sig::key_id(forger.public_key)) != std::string::npos);
+    CHECK(s.error().message().find("does not trust") != std::string::npos);
+    // Without a key id the forger's signature is tried against the trusted key and fails.
+    auto anonymous = signed_wire(forger, sample_list());
+    anonymous.key_id.clear();
+    auto a = sig::verify_payload(anonymous.payload(), sig::to_hex(ledger.public_key));
+    REQUIRE_FALSE(a);
+    CHECK(a.error().message().find("does not match") != std::string::npos);
+}
+
+TEST_CASE("either of two trusted keys verifies (rotation); a third does not") {
+    auto old_key = sig::generate_keypair().value();
+    auto new_key = sig::generate_keypair().value();
+    auto other = sig::generate_keypair().value();
+    std::vector<std::string> trusted{sig::to_hex(old_key.public_key),
+                                     sig::to_hex(new_key.public_key)};
+    for (const auto* keys : {&old_key, &new_key}) {
+        auto wire = split_access_list(sig::signed_payload(sample_list(), keys->secret_key));
+        CHECK(sig::verify(wire.value(), trusted));
+    }
+    auto payload = sig::signed_payload(sample_list(), other.secret_key);
+    CHECK_FALSE(sig::verify(split_access_list(payload).value(), trusted));
 }
 
 TEST_CASE("any change to a signed list breaks its signature") {
     auto keys = sig::generate_keypair().value();
     auto pub = sig::to_hex(keys.public_key);
-    auto good = signed_snapshot(keys, sample_list());
+    auto good = signed_wire(keys, sample_list());
+    REQUIRE(sig::verify_payload(good.payload(), pub));
 
     SUBCASE("a badge added") {
         auto forged = good;
@@ -74,41 +112,41 @@ TEST_CASE("any change to a signed list breaks its signature") {
         mallory.member = "m-66";
         mallory.role = Role::Supervisor;
         forged.list.entries[Uid::parse("DEADBEEF").value()] = mallory;
-        CHECK_FALSE(sig::verify(forged, pub));
+        CHECK_FALSE(sig::verify_payload(forged.payload(), pub));
     }
     SUBCASE("a role raised") {
         auto forged = good;
         forged.list.entries.begin()->second.role = Role::Maintainer;
-        CHECK_FALSE(sig::verify(forged, pub));
+        CHECK_FALSE(sig::verify_payload(forged.payload(), pub));
     }
     SUBCASE("a suspension lifted") {
         auto list = sample_list();
         list.entries.begin()->second.suspended = true;
-        auto suspended = signed_snapshot(keys, list);
+        auto suspended = signed_wire(keys, list);
         suspended.list.entries.begin()->second.suspended = false;
-        CHECK_FALSE(sig::verify(suspended, pub));
+        CHECK_FALSE(sig::verify_payload(suspended.payload(), pub));
     }
     SUBCASE("replayed for another machine") {
         auto forged = good;
         forged.list.machine = "laser-2";
-        CHECK_FALSE(sig::verify(forged, pub));
+        CHECK_FALSE(sig::verify_payload(forged.payload(), pub));
     }
     SUBCASE("a version bumped") {
         auto forged = good;
         forged.list.version = 8;
-        CHECK_FALSE(sig::verify(forged, pub));
+        CHECK_FALSE(sig::verify_payload(forged.payload(), pub));
     }
     SUBCASE("one bit of the signature flipped") {
         auto forged = good;
         forged.signature[0] = forged.signature[0] == '0' ? '1' : '0';
-        CHECK_FALSE(sig::verify(forged, pub));
+        CHECK_FALSE(sig::verify_payload(forged.payload(), pub));
     }
 }
 
 TEST_CASE("malformed signatures and keys are refused with the reason, never accepted") {
     auto keys = sig::generate_keypair().value();
     auto pub = sig::to_hex(keys.public_key);
-    auto good = signed_snapshot(keys, sample_list());
+    auto good = signed_wire(keys, sample_list());
 
     auto refused_because = [](const Status& s, const std::string& part) {
         REQUIRE_FALSE(s);
@@ -116,16 +154,19 @@ TEST_CASE("malformed signatures and keys are refused with the reason, never acce
     };
     auto odd = good;
     odd.signature.pop_back();
-    refused_because(sig::verify(odd, pub), "odd number");
+    refused_because(sig::verify_payload(odd.payload(), pub), "odd number");
     auto not_hex = good;
     not_hex.signature[10] = 'g';
-    refused_because(sig::verify(not_hex, pub), "not hex at position 10");
+    refused_because(sig::verify_payload(not_hex.payload(), pub), "not hex at position 10");
     auto short_sig = good;
     short_sig.signature.resize(64);
-    refused_because(sig::verify(short_sig, pub), "must be 64 bytes");
-    refused_because(sig::verify(good, pub.substr(0, 62)), "acl_public_key: must be 32 bytes");
-    refused_because(sig::verify(good, ""), "acl_public_key");
-    refused_because(sig::verify(good, "zz" + pub.substr(2)), "not hex");
+    refused_because(sig::verify_payload(short_sig.payload(), pub), "must be 64 bytes");
+    refused_because(sig::verify_payload(good.payload(), pub.substr(0, 62)),
+                    "acl_public_key: must be 32 bytes");
+    refused_because(sig::verify_payload(good.payload(), "zz" + pub.substr(2)), "not hex");
+    auto bad_id = good;
+    bad_id.key_id = "not-a-key-id";
+    refused_because(sig::verify_payload(bad_id.payload(), pub), "key_id");
 }
 
 TEST_CASE("hex round trip and the key-file form of the secret key") {

@@ -1,0 +1,35 @@
+#pragma once
+// The ledger's acknowledgement on the wire, signed like an access list: an envelope line
+// {"v":1,"type":"ack_signed","key_id":..,"sig":..}, a newline, then the body
+// {"v":1,"type":"ack","site":..,"machine":..,"at":ms,"ids":[...]}. The signature covers the
+// body's exact bytes, so it binds the ids to one gate: an ack signed for laser-1 deletes
+// nothing on laser-2. An unsigned ack is the body alone (accepted only by a gate whose config
+// says insecure_unsigned_acl and holds no ledger key).
+//
+// Replaying a genuine ack is harmless: it only names sessions the ledger has stored.
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/clock.hpp"
+#include "core/result.hpp"
+
+namespace fabgate {
+
+inline constexpr std::string_view kAckEnvelopeType = "ack_signed";
+
+struct SignedAck {
+    std::string site;
+    std::string machine;
+    UnixMs at = 0;  // when the ledger sent it
+    std::vector<std::string> ids;
+};
+
+// The body: what the ledger signs.
+std::string encode_ack_body(const SignedAck& ack);
+// Strict: at most kMaxPayloadBytes, every field required, unknown keys refused.
+Result<SignedAck> decode_ack_body(std::string_view body);
+// Envelope and body, without checking the signature (tools and tests that only read acks).
+Result<SignedAck> decode_ack_payload(std::string_view payload);
+
+}  // namespace fabgate

@@ -24,6 +24,25 @@ std::optional<TariffBasis> tariff_basis_from_string(std::string_view s) {
     return std::nullopt;
 }
 
+std::string_view to_string(RoundingMode m) {
+    switch (m) {
+        case RoundingMode::HalfUp:
+            return "half-up";
+        case RoundingMode::Up:
+            return "up";
+        case RoundingMode::Down:
+            return "down";
+    }
+    return "half-up";
+}
+
+std::optional<RoundingMode> rounding_mode_from_string(std::string_view s) {
+    if (s == "half-up") return RoundingMode::HalfUp;
+    if (s == "up") return RoundingMode::Up;
+    if (s == "down") return RoundingMode::Down;
+    return std::nullopt;
+}
+
 Status validate(const Tariff& t) {
     auto in = [](std::int64_t v, std::int64_t lo, std::int64_t hi) { return v >= lo && v <= hi; };
     if (t.target.empty()) return fail("tariff.target", "names no machine or group");
@@ -48,6 +67,17 @@ Status validate(const Tariff& t) {
     return {};
 }
 
+Status validate_rounding_step(const Tariff& t, int decimals) {
+    std::int64_t minor_per_major = 1;
+    for (int i = 0; i < decimals; ++i) minor_per_major *= 10;
+    for (std::int64_t hundredths : {1, 5, 10, 50, 100}) {
+        if ((hundredths * minor_per_major) % 100 != 0) continue;  // not a whole minor unit
+        if (t.amount_rounding_minor == hundredths * minor_per_major / 100) return {};
+    }
+    return fail("tariff.amount_rounding_minor",
+                "must be a step of 0.01, 0.05, 0.10, 0.50 or 1.00 in the currency");
+}
+
 SessionPrice price_session(const Tariff& t, std::int64_t powered_ms,
                            std::optional<std::int64_t> active_ms) {
     SessionPrice p;
@@ -66,8 +96,13 @@ SessionPrice price_session(const Tariff& t, std::int64_t powered_ms,
     // days from the protocol) keep the products below 2^63: 1e8 * 3.2e7 = 3.2e15.
     std::int64_t exact = t.start_fee_minor * 3600 + t.price_per_hour_minor * p.billable_s;
     if (exact < t.minimum_minor * 3600) exact = t.minimum_minor * 3600;
+    // exact >= 0, unit <= 3.6e8: the added offset stays far below 2^63.
     const std::int64_t unit = 3600 * t.amount_rounding_minor;
-    p.amount_minor = (exact + unit / 2) / unit * t.amount_rounding_minor;
+    const std::int64_t offset = t.rounding_mode == RoundingMode::Up       ? unit - 1
+                                : t.rounding_mode == RoundingMode::HalfUp ? unit / 2
+                                                                          : 0;
+    p.amount_minor = (exact + offset) / unit * t.amount_rounding_minor;
+    p.rounded = p.amount_minor * 3600 != exact;
     return p;
 }
 

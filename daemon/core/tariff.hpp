@@ -21,6 +21,11 @@ enum class TariffBasis { Powered, Active };  // relay-on time, or the machine's 
 std::string_view to_string(TariffBasis b);
 std::optional<TariffBasis> tariff_basis_from_string(std::string_view s);
 
+// How the session amount is brought to a multiple of the rounding step.
+enum class RoundingMode { HalfUp, Up, Down };
+std::string_view to_string(RoundingMode m);
+std::optional<RoundingMode> rounding_mode_from_string(std::string_view s);
+
 // member_class "*" matches every class; an exact class beats it.
 inline constexpr std::string_view kAnyMemberClass = "*";
 
@@ -36,7 +41,8 @@ struct Tariff {
     std::int64_t start_fee_minor = 0;        // added once per session
     std::int64_t minimum_minor = 0;          // a billed session costs at least this
     std::int64_t free_below_s = 0;           // shorter sessions cost nothing at all
-    std::int64_t amount_rounding_minor = 1;  // final amount rounded (half up) to a multiple
+    std::int64_t amount_rounding_minor = 1;  // final amount rounded to a multiple of this step
+    RoundingMode rounding_mode = RoundingMode::HalfUp;
     UnixMs valid_from = 0;
 };
 
@@ -45,6 +51,10 @@ inline constexpr std::int64_t kMaxPricePerHourMinor = 100'000'000;  // 1,000,000
 inline constexpr std::int64_t kMaxFeeMinor = 100'000'000;
 inline constexpr std::int64_t kMaxIncrementS = 24 * 3600;
 Status validate(const Tariff& t);
+// A new tariff's rounding step is one of 0.01, 0.05, 0.10, 0.50 or 1.00 of the currency's major
+// unit (`decimals`: its minor-unit exponent). Rows stored before this rule keep any step that
+// validate() accepts, so they still price.
+Status validate_rounding_step(const Tariff& t, int decimals);
 
 struct SessionPrice {
     std::int64_t tariff_id = 0;
@@ -52,7 +62,8 @@ struct SessionPrice {
     std::int64_t billable_s = 0;  // basis rounded up to started increments (0 when free)
     std::int64_t amount_minor = 0;
     std::string currency;
-    bool free = false;  // shorter than free_below_s
+    bool free = false;     // shorter than free_below_s
+    bool rounded = false;  // the rounding step changed the exact amount
 };
 
 // The rules, in order (docs/ledger-schema.md, "Pricing"):
@@ -62,7 +73,8 @@ struct SessionPrice {
 // 3. billable_s = ceil(basis_ms / (increment_s * 1000)) * increment_s.
 // 4. exact = start_fee + price_per_hour * billable_s / 3600, kept as a fraction over 3600.
 // 5. exact = max(exact, minimum).
-// 6. amount = exact rounded half up to a multiple of amount_rounding_minor; one rounding only.
+// 6. amount = exact rounded to a multiple of amount_rounding_minor by rounding_mode (half up, up
+//    or down); one rounding only.
 SessionPrice price_session(const Tariff& t, std::int64_t powered_ms,
                            std::optional<std::int64_t> active_ms);
 

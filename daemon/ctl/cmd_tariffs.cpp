@@ -2,6 +2,7 @@
 #include <map>
 #include <tuple>
 
+#include "core/billing.hpp"
 #include "ctl/args.hpp"
 #include "ctl/command.hpp"
 #include "ctl/parse.hpp"
@@ -12,7 +13,48 @@ namespace {
 struct SetOptions {
     std::string machine, group, member_class, per_hour, currency = "EUR", basis = "powered";
     std::string increment = "1m", start_fee, minimum, free_below, round, from;
+    std::string rounding = "half-up";
 };
+
+// Every rule of the tariff, in the words of the options that set it: what the manager typed
+// is what the ledger will apply.
+std::string rules_text(const Tariff& t) {
+    std::string text = "start fee " + format_money(t.start_fee_minor, t.currency);
+    text += "; minimum " + format_money(t.minimum_minor, t.currency);
+    text += "; free below " + format_duration_s(t.free_below_s);
+    text += "; rounding " + std::string(to_string(t.rounding_mode)) + " to " +
+            format_money(t.amount_rounding_minor, t.currency);
+    return text;
+}
+
+void echo(Session& s, std::int64_t id, const Tariff& t) {
+    if (s.json) {
+        *s.out << dump_json({{"id", id},
+                             {"target", t.target},
+                             {"kind", std::string(to_string(t.target_kind))},
+                             {"class", t.member_class},
+                             {"price_per_hour_minor", t.price_per_hour_minor},
+                             {"currency", t.currency},
+                             {"basis", std::string(to_string(t.basis))},
+                             {"increment_s", t.increment_s},
+                             {"start_fee_minor", t.start_fee_minor},
+                             {"minimum_minor", t.minimum_minor},
+                             {"free_below_s", t.free_below_s},
+                             {"rounding", std::string(to_string(t.rounding_mode))},
+                             {"round_minor", t.amount_rounding_minor},
+                             {"valid_from", format_iso(t.valid_from)}})
+               << "\n";
+        return;
+    }
+    *s.out << "tariff " << id << ": " << target_text(t.target_kind, t.target) << ", class "
+           << t.member_class << ", " << format_money(t.price_per_hour_minor, t.currency)
+           << " per hour of " << to_string(t.basis) << " time in "
+           << format_duration_s(t.increment_s) << " increments, from " << format_short(t.valid_from)
+           << "\n"
+           << rules_text(t)
+           << "\n(sessions are priced when they are stored, by the tariff in force at "
+              "their start; past sessions keep their price)\n";
+}
 
 Outcome set(Session& s, const SetOptions& o) {
     Tariff t;
@@ -40,8 +82,9 @@ Outcome set(Session& s, const SetOptions& o) {
     if (auto r = money("--start-fee", o.start_fee, t.start_fee_minor); !r) return r;
     if (auto r = money("--minimum", o.minimum, t.minimum_minor); !r) return r;
     if (auto r = money("--round", o.round, t.amount_rounding_minor); !r) return r;
-    if (!o.round.empty() && t.amount_rounding_minor == 0)
-        return usage_error("--round", "must be more than 0 (e.g. 0.05)");
+    if (auto step = validate_rounding_step(t, currency_decimals(t.currency)); !step)
+        return usage_error("--round", "must be 0.01, 0.05, 0.10, 0.50 or 1.00");
+    t.rounding_mode = *rounding_mode_from_string(o.rounding);  // CLI checked the choices
     auto increment = duration_arg("--increment", o.increment);
     if (!increment) return tl::unexpected(increment.error());
     if (*increment < 1) return usage_error("--increment", "must be at least 1s");
@@ -61,24 +104,7 @@ Outcome set(Session& s, const SetOptions& o) {
 
     auto id = s.ledger().add_tariff(t, s.actor, s.now);
     if (!id) return runtime_error(id.error());
-    if (s.json) {
-        *s.out << dump_json({{"id", *id},
-                             {"target", t.target},
-                             {"kind", std::string(to_string(t.target_kind))},
-                             {"class", t.member_class},
-                             {"price_per_hour_minor", t.price_per_hour_minor},
-                             {"currency", t.currency},
-                             {"valid_from", format_iso(t.valid_from)}})
-               << "\n";
-    } else {
-        *s.out << "tariff " << *id << ": " << target_text(t.target_kind, t.target) << ", class "
-               << t.member_class << ", " << format_money(t.price_per_hour_minor, t.currency)
-               << " per hour of " << to_string(t.basis) << " time in "
-               << format_duration_s(t.increment_s) << " increments, from "
-               << format_short(t.valid_from)
-               << "\n(sessions are priced when they are stored, by the tariff in force at "
-                  "their start; past sessions keep their price)\n";
-    }
+    echo(s, *id, t);
     return {};
 }
 
@@ -111,6 +137,7 @@ Outcome list(Session& s, const ListOptions& o) {
             {"minimum", true, "minimum_minor"},
             {"free_below", false, "free_below_s"},
             {"round", true, "amount_rounding_minor"},
+            {"rounding", false, "rounding_mode"},
             {"from", false, "valid_from"},
             {"state"}};
     for (const auto& tr : *tariffs) {
@@ -124,7 +151,8 @@ Outcome list(Session& s, const ListOptions& o) {
                money(tr.price_per_hour_minor), tr.currency, std::string(to_string(tr.basis)),
                Cell(format_duration_s(tr.increment_s), tr.increment_s), money(tr.start_fee_minor),
                money(tr.minimum_minor), Cell(format_duration_s(tr.free_below_s), tr.free_below_s),
-               money(tr.amount_rounding_minor), time_cell(tr.valid_from), state});
+               money(tr.amount_rounding_minor), std::string(to_string(tr.rounding_mode)),
+               time_cell(tr.valid_from), state});
     }
     render(t, s.format(), *s.out, "(no tariffs: sessions are stored unpriced)");
     return {};
@@ -156,7 +184,12 @@ void add_tariff_commands(CLI::App& app, Invocation& inv) {
         c->add_option("--start-fee", o->start_fee, "added once per session, e.g. 1.00");
         c->add_option("--minimum", o->minimum, "a billed session costs at least this");
         c->add_option("--free-below", o->free_below, "sessions shorter than this are free (2m)");
-        c->add_option("--round", o->round, "round each amount to a multiple of this (0.05)");
+        c->add_option("--round", o->round,
+                      "round each amount to a multiple of this step: 0.01 (default), 0.05, "
+                      "0.10, 0.50 or 1.00");
+        c->add_option("--rounding", o->rounding,
+                      "how amounts reach the step: half-up (default), up or down")
+            ->check(CLI::IsMember({"half-up", "up", "down"}));
         c->add_option("--from", o->from, "in force from this date or time (default now)");
         on_run(c, inv, o, set);
     }

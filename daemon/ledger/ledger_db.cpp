@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/billing.hpp"
 #include "core/gate_config.hpp"
 #include "core/uid.hpp"
 #include "ledger/db_util.hpp"
@@ -88,6 +89,7 @@ std::string to_json(const Tariff& t) {
                 {"minimum_minor", t.minimum_minor},
                 {"free_below_s", t.free_below_s},
                 {"amount_rounding_minor", t.amount_rounding_minor},
+                {"rounding_mode", to_string(t.rounding_mode)},
                 {"valid_from", t.valid_from}}
         .dump();
 }
@@ -596,6 +598,8 @@ Status LedgerDb::revoke_right(std::string_view member_id, TargetKind kind, std::
 
 Result<std::int64_t> LedgerDb::add_tariff(const Tariff& t, std::string_view actor, UnixMs now) {
     if (auto s = validate(t); !s) return tl::unexpected(s.error());
+    if (auto s = validate_rounding_step(t, currency_decimals(t.currency)); !s)
+        return tl::unexpected(s.error());
     return in_transaction(db_, [&]() -> Result<std::int64_t> {
         auto s = run(
             db_,
@@ -603,8 +607,9 @@ Result<std::int64_t> LedgerDb::add_tariff(const Tariff& t, std::string_view acto
             "currency, basis, "
             "increment_s, start_fee_minor, minimum_minor, free_below_s, amount_rounding_minor, "
             "valid_from, "
-            "created_at, created_by) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, "
-            "?13, ?14)",
+            "created_at, created_by, rounding_mode) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, "
+            "?10, "
+            "?11, ?12, ?13, ?14, ?15)",
             [&](db::Statement& st) {
                 st.bind(1, to_string(t.target_kind)).bind(2, t.target).bind(3, t.member_class);
                 st.bind(4, t.price_per_hour_minor).bind(5, t.currency).bind(6, to_string(t.basis));
@@ -612,7 +617,7 @@ Result<std::int64_t> LedgerDb::add_tariff(const Tariff& t, std::string_view acto
                 st.bind(10, t.free_below_s)
                     .bind(11, t.amount_rounding_minor)
                     .bind(12, t.valid_from);
-                st.bind(13, now).bind(14, actor);
+                st.bind(13, now).bind(14, actor).bind(15, to_string(t.rounding_mode));
             });
         if (!s) return tl::unexpected(s.error());
         Tariff stored = t;
@@ -631,8 +636,8 @@ Result<std::vector<Tariff>> LedgerDb::tariffs() {
         db_,
         "SELECT id, target_kind, target, member_class, price_per_hour_minor, currency, basis, "
         "increment_s, "
-        "start_fee_minor, minimum_minor, free_below_s, amount_rounding_minor, valid_from FROM "
-        "tariffs ORDER BY id",
+        "start_fee_minor, minimum_minor, free_below_s, amount_rounding_minor, valid_from, "
+        "rounding_mode FROM tariffs ORDER BY id",
         [](db::Statement&) {},
         [&](const db::Statement& st) {
             Tariff t;
@@ -649,6 +654,7 @@ Result<std::vector<Tariff>> LedgerDb::tariffs() {
             t.free_below_s = st.int64(10);
             t.amount_rounding_minor = st.int64(11);
             t.valid_from = st.int64(12);
+            t.rounding_mode = rounding_mode_from_string(st.text(13)).value_or(RoundingMode::HalfUp);
             out.push_back(std::move(t));
         });
     if (!s) return tl::unexpected(s.error());

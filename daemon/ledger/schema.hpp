@@ -215,6 +215,13 @@ ALTER TABLE machines ADD COLUMN lock_reason TEXT;
 ALTER TABLE machines ADD COLUMN locked_since INTEGER;
 )SQL";
 
-inline constexpr std::array<db::Migration, 2> kMigrations{{{1, kSchemaV1}, {2, kSchemaV2}}};
+// Published tariff rules (docs/ledger-schema.md, "Pricing"): the rounding mode of a tariff.
+inline constexpr std::string_view kSchemaTariffRules = R"SQL(
+ALTER TABLE tariffs ADD COLUMN rounding_mode TEXT NOT NULL DEFAULT 'half-up'
+    CHECK(rounding_mode IN ('half-up','up','down'));
+)SQL";
+
+inline constexpr std::array<db::Migration, 3> kMigrations{
+    {{1, kSchemaV1}, {2, kSchemaV2}, {3, kSchemaTariffRules}}};
 
 }  // namespace fabgate::ledger

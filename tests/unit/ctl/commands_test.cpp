@@ -793,3 +793,37 @@ TEST_CASE("tariffs: money without floating point, listing what is in force") {
     CHECK(j[2]["state"] == "future");
     CHECK(lab.run({"--json", "tariffs", "list", "--current"}).parsed().size() == 1);
 }
+
+TEST_CASE("tariffs set: rounding mode and step, and every rule echoed") {
+    Lab lab;
+    lab.standard_setup();
+    auto text = lab.run({"tariffs", "set", "laser-1", "--class", "student", "--per-hour", "12",
+                         "--start-fee", "1", "--minimum", "2.50", "--free-below", "2m", "--round",
+                         "0.50", "--rounding", "up", "--from", "2026-01-01"});
+    CHECK(text.code == 0);
+    CHECK(text.out.find("start fee 1.00 EUR") != std::string::npos);
+    CHECK(text.out.find("minimum 2.50 EUR") != std::string::npos);
+    CHECK(text.out.find("free below 2m") != std::string::npos);
+    CHECK(text.out.find("rounding up to 0.50 EUR") != std::string::npos);
+    auto j = lab.run({"--json", "tariffs", "set", "laser-1", "--class", "any", "--per-hour", "3",
+                      "--round", "0.10", "--rounding", "down"})
+                 .parsed();
+    CHECK(j["rounding"] == "down");
+    CHECK(j["round_minor"] == 10);
+    CHECK(j["minimum_minor"] == 0);
+    CHECK(j["start_fee_minor"] == 0);
+    CHECK(j["free_below_s"] == 0);
+    auto list = lab.run({"--json", "tariffs", "list"}).parsed();
+    REQUIRE(list.size() == 2);
+    CHECK(list[0]["rounding_mode"] == "up");
+    CHECK(list[0]["amount_rounding_minor"] == 50);
+    CHECK(list[1]["rounding_mode"] == "down");
+    // A step that is not published is refused, naming the option.
+    auto bad = lab.run(
+        {"tariffs", "set", "laser-1", "--class", "any", "--per-hour", "3", "--round", "0.25"});
+    CHECK(bad.code == 2);
+    CHECK(bad.err.find("--round") != std::string::npos);
+    auto mode = lab.run({"tariffs", "set", "laser-1", "--class", "any", "--per-hour", "3",
+                         "--rounding", "ceiling"});
+    CHECK(mode.code != 0);
+}

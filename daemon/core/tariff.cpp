@@ -59,6 +59,8 @@ Status validate(const Tariff& t) {
         return fail("tariff.start_fee_minor", "is out of range");
     if (!in(t.minimum_minor, 0, kMaxFeeMinor))
         return fail("tariff.minimum_minor", "is out of range");
+    if (!in(t.minimum_s, 0, kMaxIncrementS))
+        return fail("tariff.minimum_s", "must be from 0 to one day");
     if (!in(t.free_below_s, 0, kMaxIncrementS))
         return fail("tariff.free_below_s", "must be from 0 to one day");
     if (!in(t.amount_rounding_minor, 1, 100'000))
@@ -92,10 +94,17 @@ SessionPrice price_session(const Tariff& t, std::int64_t powered_ms,
     const std::int64_t increment_ms = t.increment_s * 1000;
     const std::int64_t increments = (p.basis_ms + increment_ms - 1) / increment_ms;
     p.billable_s = increments * t.increment_s;
+    if (p.billable_s < t.minimum_s) {
+        p.billable_s = t.minimum_s;  // "15 minutes minimum": at most one day (validate)
+        p.minimum_applied = true;
+    }
     // Everything in 1/3600 of a minor unit. Bounds (validate, and a session of at most 366
     // days from the protocol) keep the products below 2^63: 1e8 * 3.2e7 = 3.2e15.
     std::int64_t exact = t.start_fee_minor * 3600 + t.price_per_hour_minor * p.billable_s;
-    if (exact < t.minimum_minor * 3600) exact = t.minimum_minor * 3600;
+    if (exact < t.minimum_minor * 3600) {
+        exact = t.minimum_minor * 3600;
+        p.minimum_applied = true;
+    }
     // exact >= 0, unit <= 3.6e8: the added offset stays far below 2^63.
     const std::int64_t unit = 3600 * t.amount_rounding_minor;
     const std::int64_t offset = t.rounding_mode == RoundingMode::Up       ? unit - 1

@@ -40,6 +40,7 @@ struct Tariff {
     std::int64_t increment_s = 60;           // billable time is rounded up to started increments
     std::int64_t start_fee_minor = 0;        // added once per session
     std::int64_t minimum_minor = 0;          // a billed session costs at least this
+    std::int64_t minimum_s = 0;              // a billed session is billed at least this time
     std::int64_t free_below_s = 0;           // shorter sessions cost nothing at all
     std::int64_t amount_rounding_minor = 1;  // final amount rounded to a multiple of this step
     RoundingMode rounding_mode = RoundingMode::HalfUp;
@@ -62,15 +63,16 @@ struct SessionPrice {
     std::int64_t billable_s = 0;  // basis rounded up to started increments (0 when free)
     std::int64_t amount_minor = 0;
     std::string currency;
-    bool free = false;     // shorter than free_below_s
-    bool rounded = false;  // the rounding step changed the exact amount
+    bool free = false;             // shorter than free_below_s
+    bool rounded = false;          // the rounding step changed the exact amount
+    bool minimum_applied = false;  // minimum_s or minimum_minor raised the price
 };
 
 // The rules, in order (docs/ledger-schema.md, "Pricing"):
 // 1. basis_ms = powered_ms, or active_ms for an `active` tariff (powered_ms when the machine
 //    reported no active time: a machine without busy input bills its powered time).
 // 2. basis_ms < free_below_s * 1000: free, amount 0 (no start fee, no minimum).
-// 3. billable_s = ceil(basis_ms / (increment_s * 1000)) * increment_s.
+// 3. billable_s = ceil(basis_ms / (increment_s * 1000)) * increment_s, at least minimum_s.
 // 4. exact = start_fee + price_per_hour * billable_s / 3600, kept as a fraction over 3600.
 // 5. exact = max(exact, minimum).
 // 6. amount = exact rounded to a multiple of amount_rounding_minor by rounding_mode (half up, up

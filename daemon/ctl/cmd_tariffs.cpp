@@ -13,14 +13,15 @@ namespace {
 struct SetOptions {
     std::string machine, group, member_class, per_hour, currency = "EUR", basis = "powered";
     std::string increment = "1m", start_fee, minimum, free_below, round, from;
-    std::string rounding = "half-up";
+    std::string rounding = "half-up", minimum_time;
 };
 
 // Every rule of the tariff, in the words of the options that set it: what the manager typed
 // is what the ledger will apply.
 std::string rules_text(const Tariff& t) {
     std::string text = "start fee " + format_money(t.start_fee_minor, t.currency);
-    text += "; minimum " + format_money(t.minimum_minor, t.currency);
+    text += "; minimum " + format_money(t.minimum_minor, t.currency) + " and " +
+            format_duration_s(t.minimum_s);
     text += "; free below " + format_duration_s(t.free_below_s);
     text += "; rounding " + std::string(to_string(t.rounding_mode)) + " to " +
             format_money(t.amount_rounding_minor, t.currency);
@@ -39,6 +40,7 @@ void echo(Session& s, std::int64_t id, const Tariff& t) {
                              {"increment_s", t.increment_s},
                              {"start_fee_minor", t.start_fee_minor},
                              {"minimum_minor", t.minimum_minor},
+                             {"minimum_s", t.minimum_s},
                              {"free_below_s", t.free_below_s},
                              {"rounding", std::string(to_string(t.rounding_mode))},
                              {"round_minor", t.amount_rounding_minor},
@@ -89,6 +91,12 @@ Outcome set(Session& s, const SetOptions& o) {
     if (!increment) return tl::unexpected(increment.error());
     if (*increment < 1) return usage_error("--increment", "must be at least 1s");
     t.increment_s = *increment;
+    if (!o.minimum_time.empty()) {
+        auto minimum = duration_arg("--minimum-time", o.minimum_time);
+        if (!minimum) return tl::unexpected(minimum.error());
+        t.minimum_s = *minimum;
+        if (*minimum > kMaxIncrementS) return usage_error("--minimum-time", "must be at most 1d");
+    }
     if (!o.free_below.empty()) {
         auto free = duration_arg("--free-below", o.free_below);
         if (!free) return tl::unexpected(free.error());
@@ -135,6 +143,7 @@ Outcome list(Session& s, const ListOptions& o) {
             {"increment", false, "increment_s"},
             {"start_fee", true, "start_fee_minor"},
             {"minimum", true, "minimum_minor"},
+            {"minimum_time", false, "minimum_s"},
             {"free_below", false, "free_below_s"},
             {"round", true, "amount_rounding_minor"},
             {"rounding", false, "rounding_mode"},
@@ -150,7 +159,8 @@ Outcome list(Session& s, const ListOptions& o) {
         t.add({tr.id, tr.target, std::string(to_string(tr.target_kind)), tr.member_class,
                money(tr.price_per_hour_minor), tr.currency, std::string(to_string(tr.basis)),
                Cell(format_duration_s(tr.increment_s), tr.increment_s), money(tr.start_fee_minor),
-               money(tr.minimum_minor), Cell(format_duration_s(tr.free_below_s), tr.free_below_s),
+               money(tr.minimum_minor), Cell(format_duration_s(tr.minimum_s), tr.minimum_s),
+               Cell(format_duration_s(tr.free_below_s), tr.free_below_s),
                money(tr.amount_rounding_minor), std::string(to_string(tr.rounding_mode)),
                time_cell(tr.valid_from), state});
     }
@@ -183,6 +193,8 @@ void add_tariff_commands(CLI::App& app, Invocation& inv) {
                       "time is billed in started increments (default 1m; e.g. 6m)");
         c->add_option("--start-fee", o->start_fee, "added once per session, e.g. 1.00");
         c->add_option("--minimum", o->minimum, "a billed session costs at least this");
+        c->add_option("--minimum-time", o->minimum_time,
+                      "a billed session is billed at least this time (15m)");
         c->add_option("--free-below", o->free_below, "sessions shorter than this are free (2m)");
         c->add_option("--round", o->round,
                       "round each amount to a multiple of this step: 0.01 (default), 0.05, "

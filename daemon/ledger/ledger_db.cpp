@@ -90,6 +90,7 @@ std::string to_json(const Tariff& t) {
                 {"free_below_s", t.free_below_s},
                 {"amount_rounding_minor", t.amount_rounding_minor},
                 {"rounding_mode", to_string(t.rounding_mode)},
+                {"minimum_s", t.minimum_s},
                 {"valid_from", t.valid_from}}
         .dump();
 }
@@ -607,9 +608,8 @@ Result<std::int64_t> LedgerDb::add_tariff(const Tariff& t, std::string_view acto
             "currency, basis, "
             "increment_s, start_fee_minor, minimum_minor, free_below_s, amount_rounding_minor, "
             "valid_from, "
-            "created_at, created_by, rounding_mode) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, "
-            "?10, "
-            "?11, ?12, ?13, ?14, ?15)",
+            "created_at, created_by, rounding_mode, minimum_s) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, "
+            "?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
             [&](db::Statement& st) {
                 st.bind(1, to_string(t.target_kind)).bind(2, t.target).bind(3, t.member_class);
                 st.bind(4, t.price_per_hour_minor).bind(5, t.currency).bind(6, to_string(t.basis));
@@ -617,7 +617,10 @@ Result<std::int64_t> LedgerDb::add_tariff(const Tariff& t, std::string_view acto
                 st.bind(10, t.free_below_s)
                     .bind(11, t.amount_rounding_minor)
                     .bind(12, t.valid_from);
-                st.bind(13, now).bind(14, actor).bind(15, to_string(t.rounding_mode));
+                st.bind(13, now)
+                    .bind(14, actor)
+                    .bind(15, to_string(t.rounding_mode))
+                    .bind(16, t.minimum_s);
             });
         if (!s) return tl::unexpected(s.error());
         Tariff stored = t;
@@ -637,7 +640,7 @@ Result<std::vector<Tariff>> LedgerDb::tariffs() {
         "SELECT id, target_kind, target, member_class, price_per_hour_minor, currency, basis, "
         "increment_s, "
         "start_fee_minor, minimum_minor, free_below_s, amount_rounding_minor, valid_from, "
-        "rounding_mode FROM tariffs ORDER BY id",
+        "rounding_mode, minimum_s FROM tariffs ORDER BY id",
         [](db::Statement&) {},
         [&](const db::Statement& st) {
             Tariff t;
@@ -655,6 +658,7 @@ Result<std::vector<Tariff>> LedgerDb::tariffs() {
             t.amount_rounding_minor = st.int64(11);
             t.valid_from = st.int64(12);
             t.rounding_mode = rounding_mode_from_string(st.text(13)).value_or(RoundingMode::HalfUp);
+            t.minimum_s = st.int64(14);
             out.push_back(std::move(t));
         });
     if (!s) return tl::unexpected(s.error());

@@ -215,10 +215,12 @@ ALTER TABLE machines ADD COLUMN lock_reason TEXT;
 ALTER TABLE machines ADD COLUMN locked_since INTEGER;
 )SQL";
 
-// Published tariff rules (docs/ledger-schema.md, "Pricing"): the rounding mode of a tariff.
+// Published tariff rules (docs/ledger-schema.md, "Pricing"): the rounding mode of a tariff, a
+// minimum in time.
 inline constexpr std::string_view kSchemaTariffRules = R"SQL(
 ALTER TABLE tariffs ADD COLUMN rounding_mode TEXT NOT NULL DEFAULT 'half-up'
     CHECK(rounding_mode IN ('half-up','up','down'));
+ALTER TABLE tariffs ADD COLUMN minimum_s INTEGER NOT NULL DEFAULT 0 CHECK(minimum_s >= 0);
 )SQL";
 
 inline constexpr std::array<db::Migration, 3> kMigrations{

@@ -98,3 +98,44 @@ TEST_CASE("the largest valid tariff over the longest session rounds up without o
     p = price_session(t, 366LL * 24 * 3600 * 1000 - 1000, std::nullopt);
     CHECK(p.amount_minor == 878'500'000'000);  // 27,777.78 under: up to the same step
 }
+
+TEST_CASE("a minimum in minutes bills short sessions as that time, and says so") {
+    auto t = per_minute(3000);  // 30.00/h, per started minute
+    t.minimum_s = 15 * 60;
+    auto short_one = price_session(t, 6 * kMin, std::nullopt);
+    CHECK(short_one.billable_s == 15 * 60);
+    CHECK(short_one.amount_minor == 750);  // 15 min, not the 6 min used
+    CHECK(short_one.minimum_applied);
+    auto at_minimum = price_session(t, 15 * kMin, std::nullopt);
+    CHECK(at_minimum.amount_minor == 750);
+    CHECK_FALSE(at_minimum.minimum_applied);
+    auto longer = price_session(t, 16 * kMin, std::nullopt);
+    CHECK(longer.billable_s == 16 * 60);
+    CHECK(longer.amount_minor == 800);
+    // The minimum time is as published, not rounded to the increment: 6 min increments bill
+    // a 2 min session as 15 min, a 16 min session as 18.
+    t.increment_s = 360;
+    CHECK(price_session(t, 2 * kMin, std::nullopt).billable_s == 15 * 60);
+    CHECK(price_session(t, 16 * kMin, std::nullopt).billable_s == 18 * 60);
+    // Free below still wins: nothing is billed, not even the minimum.
+    t.free_below_s = 120;
+    auto free = price_session(t, 90'000, std::nullopt);
+    CHECK(free.free);
+    CHECK(free.amount_minor == 0);
+    CHECK_FALSE(free.minimum_applied);
+}
+
+TEST_CASE("a minimum in money is marked when it raised the price") {
+    auto t = per_minute(600);
+    t.minimum_minor = 200;
+    CHECK(price_session(t, 5 * kMin, std::nullopt).minimum_applied);  // 0.50 -> 2.00
+    CHECK_FALSE(price_session(t, 30 * kMin, std::nullopt).minimum_applied);
+}
+
+TEST_CASE("a minimum time beyond one day is refused, naming the field") {
+    auto t = per_minute(600);
+    t.minimum_s = kMaxIncrementS + 1;
+    auto s = validate(t);
+    REQUIRE_FALSE(s);
+    CHECK(s.error().where == "tariff.minimum_s");
+}

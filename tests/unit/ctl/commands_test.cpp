@@ -827,3 +827,25 @@ TEST_CASE("tariffs set: rounding mode and step, and every rule echoed") {
                          "--rounding", "ceiling"});
     CHECK(mode.code != 0);
 }
+
+TEST_CASE("tariffs set: a minimum in minutes, echoed and billed") {
+    Lab lab;
+    lab.standard_setup();
+    auto text = lab.run({"tariffs", "set", "laser-1", "--class", "any", "--per-hour", "30",
+                         "--minimum-time", "15m", "--from", "2026-01-01"});
+    CHECK(text.code == 0);
+    CHECK(text.out.find("minimum 0.00 EUR and 15m") != std::string::npos);
+    CHECK(lab.run({"--json", "tariffs", "list"}).parsed()[0]["minimum_s"] == 900);
+    auto db = lab.open();
+    auto s = session("0190a000-0000-7000-8000-000000000015", "m-1", "laser-1", kFeb1, 6);
+    ingest(db, {s});
+    auto stored = db.session(s.id);
+    REQUIRE(stored);
+    REQUIRE(*stored);
+    CHECK((*stored)->billable_s == 900);
+    CHECK((*stored)->amount_minor == 750);
+    auto bad = lab.run(
+        {"tariffs", "set", "laser-1", "--class", "any", "--per-hour", "3", "--minimum-time", "2d"});
+    CHECK(bad.code == 2);
+    CHECK(bad.err.find("--minimum-time") != std::string::npos);
+}

@@ -95,6 +95,24 @@ std::string to_json(const Tariff& t) {
         .dump();
 }
 
+// Ingest prices a session by the class in force at its start (docs/ledger-schema.md, "Pricing").
+Status record_class_change(db::Database& db, std::string_view member, std::string_view cls,
+                           UnixMs from) {
+    return run(db,
+               "INSERT OR REPLACE INTO member_class_history(member_id, member_class, valid_from) "
+               "VALUES(?1, ?2, ?3)",
+               [&](db::Statement& st) { st.bind(1, member).bind(2, cls).bind(3, from); });
+}
+
+// A member's class from the beginning of time: a session the gate recorded before the member
+// was added (clock drift) still finds a class. Rows of an earlier member with this id go.
+Status start_class_history(db::Database& db, std::string_view member, std::string_view cls) {
+    auto s = run(db, "DELETE FROM member_class_history WHERE member_id = ?1",
+                 [&](db::Statement& st) { st.bind(1, member); });
+    if (!s) return s;
+    return record_class_change(db, member, cls, 0);
+}
+
 Status check_id(std::string_view where, std::string_view id) {
     if (id.empty() || id.size() > 64) return fail(std::string(where), "must be 1 to 64 characters");
     return {};
@@ -207,6 +225,7 @@ Status LedgerDb::add_member(const Member& m, std::string_view actor, UnixMs now)
                     st.bind(5, to_string(m.status)).bind(6, m.member_until).bind(7, now);
                 });
         if (!s) return s;
+        if (auto h = start_class_history(db_, m.id, m.member_class); !h) return h;
         return audit(db_, now, actor, "member.add", m.id, "", to_json(m));
     });
 }
@@ -227,6 +246,9 @@ Status LedgerDb::update_member(const Member& m, std::string_view actor, UnixMs n
                     st.bind(5, to_string(m.status)).bind(6, m.member_until);
                 });
         if (!s) return s;
+        if ((*before)->member_class != m.member_class) {
+            if (auto h = record_class_change(db_, m.id, m.member_class, now); !h) return h;
+        }
         return audit(db_, now, actor, "member.update", m.id, to_json(**before), to_json(m));
     });
 }

@@ -1,6 +1,5 @@
 // Ingestion of gate messages and everything the daemon reads for access lists.
 #include <map>
-#include <unordered_map>
 
 #include "core/acl_builder.hpp"
 #include "core/json_reader.hpp"
@@ -115,7 +114,6 @@ Result<IngestSummary> LedgerDb::ingest(const IngestBatch& batch, UnixMs now) {
         std::map<std::pair<std::string, std::string>, std::optional<std::string>> machine_groups;
         std::vector<Tariff> tariff_rows;
         bool loaded = false;
-        std::unordered_map<std::string, std::string> classes;
 
         auto record_error = [&](const IngestItem& item, const std::string& reason) -> Status {
             im.insert_error.bind(1, now)
@@ -185,19 +183,17 @@ Result<IngestSummary> LedgerDb::ingest(const IngestBatch& batch, UnixMs now) {
                 summary.outcomes.push_back(std::move(out));
                 continue;
             }
-            // Price with the tariff in force when the session started, once and for good.
-            auto cls = classes.find(s.member);
-            if (cls == classes.end()) {
-                im.member_class.bind(1, s.member);
-                auto m = im.member_class.step();
-                if (!m) return tl::unexpected(m.error());
-                cls = classes.emplace(s.member, *m ? im.member_class.text(0) : std::string()).first;
-                im.member_class.reset();
-            }
+            // Price with the tariff and member class in force when the session started, once
+            // and for good.
+            im.member_class.bind(1, s.member).bind(2, s.started_at);
+            auto class_row = im.member_class.step();
+            if (!class_row) return tl::unexpected(class_row.error());
+            std::string member_class = *class_row ? im.member_class.text(0) : std::string();
+            im.member_class.reset();
             std::optional<std::string_view> group;
             if (machine_it->second) group = *machine_it->second;
             const Tariff* tariff =
-                select_tariff(tariff_rows, s.machine, group, cls->second, s.started_at);
+                select_tariff(tariff_rows, s.machine, group, member_class, s.started_at);
             std::optional<SessionPrice> price;
             if (tariff) price = price_session(*tariff, s.powered_ms, s.active_ms);
 
@@ -296,7 +292,12 @@ Status prepare_all(db::Database& db, LedgerDb::Impl& impl) {
         {&impl.insert_error,
          "INSERT INTO ingest_errors(received_at, topic, session_id, reason, payload) VALUES(?1, "
          "?2, ?3, ?4, ?5)"},
-        {&impl.member_class, "SELECT member_class FROM members WHERE id = ?1"},
+        // The class in force at the session's start; a member written around the ledger's API
+        // (no history) has their current class.
+        {&impl.member_class,
+         "SELECT coalesce((SELECT member_class FROM member_class_history WHERE member_id = ?1 "
+         "AND valid_from <= ?2 ORDER BY valid_from DESC LIMIT 1), "
+         "(SELECT member_class FROM members WHERE id = ?1), '')"},
         {&impl.upsert_state,
          "INSERT INTO machine_state(site, machine, state, since, member, name, session, detail, "
          "acl_version, "

@@ -216,8 +216,17 @@ ALTER TABLE machines ADD COLUMN locked_since INTEGER;
 )SQL";
 
 // Published tariff rules (docs/ledger-schema.md, "Pricing"): the rounding mode of a tariff, a
-// minimum in time.
+// minimum in time, and each member's class history so a session is priced by the class in force
+// at its start. Members already present keep their class from the beginning of time.
 inline constexpr std::string_view kSchemaTariffRules = R"SQL(
+CREATE TABLE member_class_history(
+    member_id TEXT NOT NULL,
+    member_class TEXT NOT NULL,
+    valid_from INTEGER NOT NULL,
+    PRIMARY KEY(member_id, valid_from)
+);
+INSERT INTO member_class_history(member_id, member_class, valid_from)
+    SELECT id, member_class, 0 FROM members;
 ALTER TABLE tariffs ADD COLUMN rounding_mode TEXT NOT NULL DEFAULT 'half-up'
     CHECK(rounding_mode IN ('half-up','up','down'));
 ALTER TABLE tariffs ADD COLUMN minimum_s INTEGER NOT NULL DEFAULT 0 CHECK(minimum_s >= 0);

@@ -1,0 +1,114 @@
+// Pricing at ingest with the published tariff rules: the member class in force at the
+// session's start, the rules each line says it used, and combined sessions.
+#include <doctest/doctest.h>
+
+#include "core/topics.hpp"
+#include "ledger/ledger_db.hpp"
+#include "ledger_test_support.hpp"
+
+using namespace fabgate;
+using namespace fabgate::ledger;
+
+namespace {
+
+constexpr UnixMs kT0 = 1'767'225'600'000;  // 2026-01-01
+constexpr UnixMs kMinute = 60'000;
+constexpr UnixMs kHour = 60 * kMinute;
+
+struct Lab {
+    test::TempDir dir;
+    LedgerDb db = *LedgerDb::open(dir.file("ledger.db"));
+
+    Lab() {
+        REQUIRE(db.upsert_machine({"lab", "laser-1", "Laser", std::string("lasers")}, "t", kT0));
+        REQUIRE(db.upsert_machine({"lab", "laser-2", "Laser 2", std::string("lasers")}, "t", kT0));
+        Member m;
+        m.id = "m-1";
+        m.name = "Alice";
+        m.member_class = "student";
+        REQUIRE(db.add_member(m, "t", kT0));
+    }
+
+    std::int64_t tariff(std::string cls, std::int64_t per_hour, void (*tweak)(Tariff&) = nullptr) {
+        Tariff t;
+        t.target_kind = TargetKind::Group;
+        t.target = "lasers";
+        t.member_class = std::move(cls);
+        t.price_per_hour_minor = per_hour;
+        t.valid_from = 0;
+        if (tweak) tweak(t);
+        auto id = db.add_tariff(t, "t", kT0);
+        REQUIRE(id);
+        return *id;
+    }
+
+    void set_class(std::string cls, UnixMs at) {
+        auto m = db.member("m-1");
+        REQUIRE(m);
+        REQUIRE(*m);
+        Member changed = **m;
+        changed.member_class = std::move(cls);
+        REQUIRE(db.update_member(changed, "t", at));
+    }
+
+    StoredSession deliver(const SessionRecord& s, UnixMs now) {
+        IngestBatch batch;
+        batch.sessions.push_back(
+            classify_session_message(topics::machine(s.site, s.machine, "sessions"), encode(s)));
+        auto summary = db.ingest(batch, now);
+        REQUIRE(summary);
+        REQUIRE(summary->stored == 1);
+        auto stored = db.session(s.id);
+        REQUIRE(stored);
+        REQUIRE(*stored);
+        return **stored;
+    }
+};
+
+}  // namespace
+
+TEST_CASE("a late delivery is priced by the class the member had when the session started") {
+    Lab lab;
+    auto student = lab.tariff("student", 600);
+    auto member = lab.tariff("member", 1200);
+    // Used as a student at 10:00; the gate is offline; at 12:00 the manager makes Alice a
+    // member; the gate delivers at 14:00.
+    auto used = test::finished_session("s-late", kT0 + 10 * kHour, 60, "laser-1");
+    lab.set_class("member", kT0 + 12 * kHour);
+    auto late = lab.deliver(used, kT0 + 14 * kHour);
+    CHECK(late.tariff_id == student);
+    CHECK(late.amount_minor == 600);
+    // A session started after the change is priced at the new class.
+    auto after = lab.deliver(test::finished_session("s-after", kT0 + 13 * kHour, 60, "laser-1"),
+                             kT0 + 14 * kHour);
+    CHECK(after.tariff_id == member);
+    CHECK(after.amount_minor == 1200);
+    // Started exactly at the change: the new class is in force (from-time is inclusive).
+    auto edge = lab.deliver(test::finished_session("s-edge", kT0 + 12 * kHour, 60, "laser-1"),
+                            kT0 + 14 * kHour);
+    CHECK(edge.tariff_id == member);
+}
+
+TEST_CASE("class changes back and forth are each kept as history") {
+    Lab lab;
+    auto student = lab.tariff("student", 600);
+    auto member = lab.tariff("member", 1200);
+    lab.set_class("member", kT0 + 2 * kHour);
+    lab.set_class("student", kT0 + 4 * kHour);
+    auto at = [&](std::string id, UnixMs start) {
+        return lab
+            .deliver(test::finished_session(std::move(id), start, 10, "laser-1"), kT0 + 10 * kHour)
+            .tariff_id;
+    };
+    CHECK(at("a", kT0 + 1 * kHour) == student);
+    CHECK(at("b", kT0 + 3 * kHour) == member);
+    CHECK(at("c", kT0 + 5 * kHour) == student);
+    // A change of name only adds no history: the session at 5h stays a student's.
+    auto m = lab.db.member("m-1");
+    REQUIRE(m);
+    REQUIRE(*m);
+    Member renamed = **m;
+    renamed.name = "Alice B.";
+    REQUIRE(lab.db.update_member(renamed, "t", kT0 + 6 * kHour));
+    CHECK(at("d", kT0 + 5 * kHour + kMinute) == student);
+}

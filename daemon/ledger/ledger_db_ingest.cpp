@@ -212,10 +212,14 @@ Result<IngestSummary> LedgerDb::ingest(const IngestBatch& batch, UnixMs now) {
                 ins.bind(16, price->tariff_id)
                     .bind(17, price->billable_s)
                     .bind(18, price->amount_minor);
-                ins.bind(19, price->currency);
+                ins.bind(19, price->currency)
+                    .bind(20, price->minimum_applied ? 1 : 0)
+                    .bind(21, price->rounded ? 1 : 0);
             } else {
                 ins.bind_null(16).bind(17, std::int64_t{0}).bind_null(18).bind(19, "");
+                ins.bind(20, 0).bind(21, 0);
             }
+            ins.bind_null(22);
             if (auto e = ins.run(); !e) return tl::unexpected(e.error());
             out.result = IngestResult::Stored;
             summary.outcomes.push_back(std::move(out));
@@ -282,9 +286,8 @@ Status prepare_all(db::Database& db, LedgerDb::Impl& impl) {
          "clock_synced, "
          "powered_ms, active_ms, end_reason, ended_by, payload_hash, received_at, tariff_id, "
          "billable_s, "
-         "amount_minor, currency) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, "
-         "?14, ?15, ?16, "
-         "?17, ?18, ?19)"},
+         "amount_minor, currency, minimum_applied, rounded, combined_with) VALUES(?1, ?2, ?3, ?4, "
+         "?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22)"},
         {&impl.insert_conflict,
          "INSERT INTO session_conflicts(session_id, received_at, topic, stored_hash, payload_hash, "
          "payload) "
@@ -345,6 +348,9 @@ StoredSession read_stored(const db::Statement& st) {
     out.billable_s = st.int64(17);
     out.amount_minor = st.optional_int64(18);
     out.currency = st.text(19);
+    out.minimum_applied = st.int64(20) != 0;
+    out.rounded = st.int64(21) != 0;
+    out.combined_with = st.optional_text(22);
     return out;
 }
 
@@ -352,7 +358,7 @@ constexpr std::string_view kSessionSelect =
     "SELECT id, site, machine, uid, member_id, role, started_at, ended_at, clock_synced, "
     "powered_ms, active_ms, "
     "end_reason, ended_by, payload_hash, received_at, batch_id, tariff_id, billable_s, "
-    "amount_minor, currency "
+    "amount_minor, currency, minimum_applied, rounded, combined_with "
     "FROM sessions ";
 
 }  // namespace

@@ -216,8 +216,9 @@ ALTER TABLE machines ADD COLUMN locked_since INTEGER;
 )SQL";
 
 // Published tariff rules (docs/ledger-schema.md, "Pricing"): the rounding mode of a tariff, a
-// minimum in time, and each member's class history so a session is priced by the class in force
-// at its start. Members already present keep their class from the beginning of time.
+// minimum in time, which rules priced each session, and each member's class history so a session is
+// priced by the class in force at its start. Members already present keep their class from the
+// beginning of time.
 inline constexpr std::string_view kSchemaTariffRules = R"SQL(
 CREATE TABLE member_class_history(
     member_id TEXT NOT NULL,
@@ -230,6 +231,10 @@ INSERT INTO member_class_history(member_id, member_class, valid_from)
 ALTER TABLE tariffs ADD COLUMN rounding_mode TEXT NOT NULL DEFAULT 'half-up'
     CHECK(rounding_mode IN ('half-up','up','down'));
 ALTER TABLE tariffs ADD COLUMN minimum_s INTEGER NOT NULL DEFAULT 0 CHECK(minimum_s >= 0);
+-- Which rules priced each session, for the invoice line.
+ALTER TABLE sessions ADD COLUMN minimum_applied INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE sessions ADD COLUMN rounded INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE sessions ADD COLUMN combined_with TEXT;
 )SQL";
 
 inline constexpr std::array<db::Migration, 3> kMigrations{

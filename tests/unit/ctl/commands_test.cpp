@@ -844,6 +844,11 @@ TEST_CASE("tariffs set: a minimum in minutes, echoed and billed") {
     REQUIRE(*stored);
     CHECK((*stored)->billable_s == 900);
     CHECK((*stored)->amount_minor == 750);
+    auto lines = lab.run({"--json", "usage", "report", "--from", "2026-02-01", "--to", "2026-03-01",
+                          "--by", "session"})
+                     .parsed();
+    REQUIRE(lines.size() == 1);
+    CHECK(lines[0]["rules"] == "minimum");
     auto bad = lab.run(
         {"tariffs", "set", "laser-1", "--class", "any", "--per-hour", "3", "--minimum-time", "2d"});
     CHECK(bad.code == 2);

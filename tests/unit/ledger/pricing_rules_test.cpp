@@ -112,3 +112,38 @@ TEST_CASE("class changes back and forth are each kept as history") {
     REQUIRE(lab.db.update_member(renamed, "t", kT0 + 6 * kHour));
     CHECK(at("d", kT0 + 5 * kHour + kMinute) == student);
 }
+
+TEST_CASE("every invoice line says whether a minimum applied and whether it was rounded") {
+    Lab lab;
+    lab.tariff("student", 1000, [](Tariff& t) {
+        t.minimum_s = 15 * 60;
+        t.amount_rounding_minor = 50;
+        t.rounding_mode = RoundingMode::Up;
+    });
+    // 6 min: billed 15 min = 2.50 exactly: minimum, not rounded.
+    auto short_one = lab.deliver(test::finished_session("s-short", kT0, 6, "laser-1"), kT0 + kHour);
+    CHECK(short_one.billable_s == 900);
+    CHECK(short_one.amount_minor == 250);
+    CHECK(short_one.minimum_applied);
+    CHECK_FALSE(short_one.rounded);
+    // 16 min = 2.6667: no minimum, rounded up to 3.00.
+    auto longer =
+        lab.deliver(test::finished_session("s-long", kT0 + kHour, 16, "laser-1"), kT0 + 2 * kHour);
+    CHECK(longer.amount_minor == 300);
+    CHECK_FALSE(longer.minimum_applied);
+    CHECK(longer.rounded);
+    CHECK_FALSE(longer.combined_with);
+
+    auto batch = lab.db.close_period(kT0 + 3 * kHour, "t", kT0 + 3 * kHour);
+    REQUIRE(batch);
+    std::vector<std::string> lines;
+    REQUIRE(lab.db.export_batch_csv(batch->id, [&](std::string_view l) { lines.emplace_back(l); }));
+    REQUIRE(lines.size() == 3);
+    auto ends_with = [](const std::string& s, std::string_view tail) {
+        return s.size() >= tail.size() && s.compare(s.size() - tail.size(), tail.size(), tail) == 0;
+    };
+    CHECK(ends_with(lines[0], ",clock_synced,minimum,combined_with,rounded"));
+    CHECK(lines[1].rfind("s-short,", 0) == 0);  // by member, then start
+    CHECK(ends_with(lines[1], ",1,1,,0"));      // clock synced, minimum, alone, exact
+    CHECK(ends_with(lines[2], ",1,0,,1"));      // clock synced, no minimum, alone, rounded
+}

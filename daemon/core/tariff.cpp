@@ -1,5 +1,6 @@
 #include "core/tariff.hpp"
 
+#include <algorithm>
 #include <tuple>
 
 namespace fabgate {
@@ -61,6 +62,8 @@ Status validate(const Tariff& t) {
         return fail("tariff.minimum_minor", "is out of range");
     if (!in(t.minimum_s, 0, kMaxIncrementS))
         return fail("tariff.minimum_s", "must be from 0 to one day");
+    if (!in(t.combine_window_s, 0, kMaxIncrementS))
+        return fail("tariff.combine_window_s", "must be from 0 to one day");
     if (!in(t.free_below_s, 0, kMaxIncrementS))
         return fail("tariff.free_below_s", "must be from 0 to one day");
     if (!in(t.amount_rounding_minor, 1, 100'000))
@@ -85,8 +88,7 @@ SessionPrice price_session(const Tariff& t, std::int64_t powered_ms,
     SessionPrice p;
     p.tariff_id = t.id;
     p.currency = t.currency;
-    p.basis_ms = (t.basis == TariffBasis::Active && active_ms) ? *active_ms : powered_ms;
-    if (p.basis_ms < 0) p.basis_ms = 0;
+    p.basis_ms = session_basis_ms(t, powered_ms, active_ms);
     if (p.basis_ms < t.free_below_s * 1000) {
         p.free = true;
         return p;
@@ -112,6 +114,25 @@ SessionPrice price_session(const Tariff& t, std::int64_t powered_ms,
                                                                           : 0;
     p.amount_minor = (exact + offset) / unit * t.amount_rounding_minor;
     p.rounded = p.amount_minor * 3600 != exact;
+    return p;
+}
+
+std::int64_t session_basis_ms(const Tariff& t, std::int64_t powered_ms,
+                              std::optional<std::int64_t> active_ms) {
+    std::int64_t basis = (t.basis == TariffBasis::Active && active_ms) ? *active_ms : powered_ms;
+    return basis < 0 ? 0 : basis;
+}
+
+SessionPrice price_continuation(const Tariff& t, const CombinedSoFar& before,
+                                std::int64_t powered_ms, std::optional<std::int64_t> active_ms) {
+    const std::int64_t basis = session_basis_ms(t, powered_ms, active_ms);
+    // Priced as one session of the summed basis; powered and active are both that sum here.
+    SessionPrice p = price_session(t, before.basis_ms + basis, before.basis_ms + basis);
+    p.basis_ms = basis;
+    // Pricing only grows with the basis, so neither difference is negative for a group priced
+    // this way; the clamps keep a hand-edited row from producing a credit.
+    p.billable_s = std::max<std::int64_t>(0, p.billable_s - before.billable_s);
+    p.amount_minor = std::max<std::int64_t>(0, p.amount_minor - before.amount_minor);
     return p;
 }
 

@@ -44,6 +44,7 @@ struct Tariff {
     std::int64_t free_below_s = 0;           // shorter sessions cost nothing at all
     std::int64_t amount_rounding_minor = 1;  // final amount rounded to a multiple of this step
     RoundingMode rounding_mode = RoundingMode::HalfUp;
+    std::int64_t combine_window_s = 0;  // a member's sessions closer than this price as one
     UnixMs valid_from = 0;
 };
 
@@ -51,6 +52,8 @@ struct Tariff {
 inline constexpr std::int64_t kMaxPricePerHourMinor = 100'000'000;  // 1,000,000.00 per hour
 inline constexpr std::int64_t kMaxFeeMinor = 100'000'000;
 inline constexpr std::int64_t kMaxIncrementS = 24 * 3600;
+// The longest basis priced at once: one session from the protocol, or a combined group.
+inline constexpr std::int64_t kMaxBasisMs = 366LL * 24 * 3600 * 1000;
 Status validate(const Tariff& t);
 // A new tariff's rounding step is one of 0.01, 0.05, 0.10, 0.50 or 1.00 of the currency's major
 // unit (`decimals`: its minor-unit exponent). Rows stored before this rule keep any step that
@@ -79,6 +82,22 @@ struct SessionPrice {
 //    or down); one rounding only.
 SessionPrice price_session(const Tariff& t, std::int64_t powered_ms,
                            std::optional<std::int64_t> active_ms);
+
+// The sessions of a combined group priced so far (the same tariff throughout).
+struct CombinedSoFar {
+    std::int64_t basis_ms = 0;
+    std::int64_t billable_s = 0;
+    std::int64_t amount_minor = 0;
+};
+// The basis price_session() would bill for this session.
+std::int64_t session_basis_ms(const Tariff& t, std::int64_t powered_ms,
+                              std::optional<std::int64_t> active_ms);
+// A session that continues a combined group carries the increment: the group priced as one
+// session with the summed basis, minus what the group was charged so far. Start fee, minimum
+// and free-below apply once to the group. Sums over the group stay equal to the group priced
+// as one. Combine only while before.basis_ms + this basis <= kMaxBasisMs (int64 bounds).
+SessionPrice price_continuation(const Tariff& t, const CombinedSoFar& before,
+                                std::int64_t powered_ms, std::optional<std::int64_t> active_ms);
 
 // The tariff in force for a session: valid_from <= started_at; a machine tariff beats a group
 // tariff, an exact member class beats "*", then the latest valid_from (then the highest id).

@@ -13,7 +13,7 @@ namespace {
 struct SetOptions {
     std::string machine, group, member_class, per_hour, currency = "EUR", basis = "powered";
     std::string increment = "1m", start_fee, minimum, free_below, round, from;
-    std::string rounding = "half-up", minimum_time;
+    std::string rounding = "half-up", minimum_time, combine_window;
 };
 
 // Every rule of the tariff, in the words of the options that set it: what the manager typed
@@ -25,6 +25,7 @@ std::string rules_text(const Tariff& t) {
     text += "; free below " + format_duration_s(t.free_below_s);
     text += "; rounding " + std::string(to_string(t.rounding_mode)) + " to " +
             format_money(t.amount_rounding_minor, t.currency);
+    text += "; combine window " + format_duration_s(t.combine_window_s);
     return text;
 }
 
@@ -44,6 +45,7 @@ void echo(Session& s, std::int64_t id, const Tariff& t) {
                              {"free_below_s", t.free_below_s},
                              {"rounding", std::string(to_string(t.rounding_mode))},
                              {"round_minor", t.amount_rounding_minor},
+                             {"combine_window_s", t.combine_window_s},
                              {"valid_from", format_iso(t.valid_from)}})
                << "\n";
         return;
@@ -97,6 +99,12 @@ Outcome set(Session& s, const SetOptions& o) {
         t.minimum_s = *minimum;
         if (*minimum > kMaxIncrementS) return usage_error("--minimum-time", "must be at most 1d");
     }
+    if (!o.combine_window.empty()) {
+        auto window = duration_arg("--combine-window", o.combine_window);
+        if (!window) return tl::unexpected(window.error());
+        if (*window > kMaxIncrementS) return usage_error("--combine-window", "must be at most 1d");
+        t.combine_window_s = *window;
+    }
     if (!o.free_below.empty()) {
         auto free = duration_arg("--free-below", o.free_below);
         if (!free) return tl::unexpected(free.error());
@@ -147,6 +155,7 @@ Outcome list(Session& s, const ListOptions& o) {
             {"free_below", false, "free_below_s"},
             {"round", true, "amount_rounding_minor"},
             {"rounding", false, "rounding_mode"},
+            {"combine_window", false, "combine_window_s"},
             {"from", false, "valid_from"},
             {"state"}};
     for (const auto& tr : *tariffs) {
@@ -162,6 +171,7 @@ Outcome list(Session& s, const ListOptions& o) {
                money(tr.minimum_minor), Cell(format_duration_s(tr.minimum_s), tr.minimum_s),
                Cell(format_duration_s(tr.free_below_s), tr.free_below_s),
                money(tr.amount_rounding_minor), std::string(to_string(tr.rounding_mode)),
+               Cell(format_duration_s(tr.combine_window_s), tr.combine_window_s),
                time_cell(tr.valid_from), state});
     }
     render(t, s.format(), *s.out, "(no tariffs: sessions are stored unpriced)");
@@ -195,6 +205,9 @@ void add_tariff_commands(CLI::App& app, Invocation& inv) {
         c->add_option("--minimum", o->minimum, "a billed session costs at least this");
         c->add_option("--minimum-time", o->minimum_time,
                       "a billed session is billed at least this time (15m)");
+        c->add_option("--combine-window", o->combine_window,
+                      "a member's sessions on the machine (or group) less than this apart are "
+                      "priced as one (10m)");
         c->add_option("--free-below", o->free_below, "sessions shorter than this are free (2m)");
         c->add_option("--round", o->round,
                       "round each amount to a multiple of this step: 0.01 (default), 0.05, "

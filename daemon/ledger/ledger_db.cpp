@@ -91,6 +91,7 @@ std::string to_json(const Tariff& t) {
                 {"amount_rounding_minor", t.amount_rounding_minor},
                 {"rounding_mode", to_string(t.rounding_mode)},
                 {"minimum_s", t.minimum_s},
+                {"combine_window_s", t.combine_window_s},
                 {"valid_from", t.valid_from}}
         .dump();
 }
@@ -630,8 +631,9 @@ Result<std::int64_t> LedgerDb::add_tariff(const Tariff& t, std::string_view acto
             "currency, basis, "
             "increment_s, start_fee_minor, minimum_minor, free_below_s, amount_rounding_minor, "
             "valid_from, "
-            "created_at, created_by, rounding_mode, minimum_s) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, "
-            "?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
+            "created_at, created_by, rounding_mode, minimum_s, combine_window_s) VALUES(?1, ?2, "
+            "?3, "
+            "?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
             [&](db::Statement& st) {
                 st.bind(1, to_string(t.target_kind)).bind(2, t.target).bind(3, t.member_class);
                 st.bind(4, t.price_per_hour_minor).bind(5, t.currency).bind(6, to_string(t.basis));
@@ -642,7 +644,8 @@ Result<std::int64_t> LedgerDb::add_tariff(const Tariff& t, std::string_view acto
                 st.bind(13, now)
                     .bind(14, actor)
                     .bind(15, to_string(t.rounding_mode))
-                    .bind(16, t.minimum_s);
+                    .bind(16, t.minimum_s)
+                    .bind(17, t.combine_window_s);
             });
         if (!s) return tl::unexpected(s.error());
         Tariff stored = t;
@@ -662,7 +665,7 @@ Result<std::vector<Tariff>> LedgerDb::tariffs() {
         "SELECT id, target_kind, target, member_class, price_per_hour_minor, currency, basis, "
         "increment_s, "
         "start_fee_minor, minimum_minor, free_below_s, amount_rounding_minor, valid_from, "
-        "rounding_mode, minimum_s FROM tariffs ORDER BY id",
+        "rounding_mode, minimum_s, combine_window_s FROM tariffs ORDER BY id",
         [](db::Statement&) {},
         [&](const db::Statement& st) {
             Tariff t;
@@ -681,6 +684,7 @@ Result<std::vector<Tariff>> LedgerDb::tariffs() {
             t.valid_from = st.int64(12);
             t.rounding_mode = rounding_mode_from_string(st.text(13)).value_or(RoundingMode::HalfUp);
             t.minimum_s = st.int64(14);
+            t.combine_window_s = st.int64(15);
             out.push_back(std::move(t));
         });
     if (!s) return tl::unexpected(s.error());

@@ -101,6 +101,37 @@ namespace {
 
 Status prepare_all(db::Database& db, LedgerDb::Impl& impl);
 
+struct CombinedGroup {
+    std::string first_session;
+    CombinedSoFar so_far;
+};
+
+// The combined group a new session continues (docs/ledger-schema.md, "Combined sessions"), or
+// none: no window, no earlier session close enough, or the group would pass kMaxBasisMs.
+// Rows already stored are read, never changed: a closed batch is never repriced.
+Result<std::optional<CombinedGroup>> combined_group(LedgerDb::Impl& im, const Tariff& t,
+                                                    const SessionRecord& s) {
+    if (t.combine_window_s <= 0) return std::nullopt;
+    auto& prev = im.combine_previous;
+    prev.bind(1, s.member).bind(2, s.site).bind(3, t.id).bind(4, s.started_at);
+    prev.bind(5, t.combine_window_s * 1000);
+    auto row = prev.step();
+    if (!row) return tl::unexpected(row.error());
+    std::optional<std::string> first;
+    if (*row) first = prev.text(0);
+    prev.reset();
+    if (!first) return std::nullopt;
+    auto& sums = im.combine_group;
+    sums.bind(1, *first).bind(2, to_string(t.basis));
+    auto total = sums.step();
+    if (!total) return tl::unexpected(total.error());
+    CombinedGroup group{*first, {sums.int64(0), sums.int64(1), sums.int64(2)}};
+    sums.reset();
+    if (group.so_far.basis_ms + session_basis_ms(t, s.powered_ms, s.active_ms) > kMaxBasisMs)
+        return std::nullopt;
+    return group;
+}
+
 }  // namespace
 
 Result<IngestSummary> LedgerDb::ingest(const IngestBatch& batch, UnixMs now) {
@@ -195,7 +226,18 @@ Result<IngestSummary> LedgerDb::ingest(const IngestBatch& batch, UnixMs now) {
             const Tariff* tariff =
                 select_tariff(tariff_rows, s.machine, group, member_class, s.started_at);
             std::optional<SessionPrice> price;
-            if (tariff) price = price_session(*tariff, s.powered_ms, s.active_ms);
+            std::optional<std::string> combined_with;
+            if (tariff) {
+                auto combined = combined_group(im, *tariff, s);
+                if (!combined) return tl::unexpected(combined.error());
+                if (*combined) {
+                    combined_with = (*combined)->first_session;
+                    price =
+                        price_continuation(*tariff, (*combined)->so_far, s.powered_ms, s.active_ms);
+                } else {
+                    price = price_session(*tariff, s.powered_ms, s.active_ms);
+                }
+            }
 
             auto& ins = im.insert_session;
             ins.bind(1, s.id).bind(2, s.site).bind(3, s.machine).bind(4, s.uid).bind(5, s.member);
@@ -219,7 +261,7 @@ Result<IngestSummary> LedgerDb::ingest(const IngestBatch& batch, UnixMs now) {
                 ins.bind_null(16).bind(17, std::int64_t{0}).bind_null(18).bind(19, "");
                 ins.bind(20, 0).bind(21, 0);
             }
-            ins.bind_null(22);
+            ins.bind(22, combined_with);
             if (auto e = ins.run(); !e) return tl::unexpected(e.error());
             out.result = IngestResult::Stored;
             summary.outcomes.push_back(std::move(out));
@@ -301,6 +343,16 @@ Status prepare_all(db::Database& db, LedgerDb::Impl& impl) {
          "SELECT coalesce((SELECT member_class FROM member_class_history WHERE member_id = ?1 "
          "AND valid_from <= ?2 ORDER BY valid_from DESC LIMIT 1), "
          "(SELECT member_class FROM members WHERE id = ?1), '')"},
+        // The member's latest session under the same tariff that started no later and ended
+        // less than the combine window before this one started: its group's first session.
+        {&impl.combine_previous,
+         "SELECT coalesce(combined_with, id) FROM sessions WHERE member_id = ?1 AND site = ?2 "
+         "AND tariff_id = ?3 AND started_at <= ?4 AND ended_at > ?4 - ?5 "
+         "ORDER BY started_at DESC, id DESC LIMIT 1"},
+        {&impl.combine_group,
+         "SELECT coalesce(sum(CASE WHEN ?2 = 'active' AND active_ms IS NOT NULL THEN active_ms "
+         "ELSE powered_ms END), 0), coalesce(sum(billable_s), 0), coalesce(sum(amount_minor), 0) "
+         "FROM sessions WHERE id = ?1 OR combined_with = ?1"},
         {&impl.upsert_state,
          "INSERT INTO machine_state(site, machine, state, since, member, name, session, detail, "
          "acl_version, "

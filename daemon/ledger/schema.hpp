@@ -235,6 +235,12 @@ ALTER TABLE tariffs ADD COLUMN minimum_s INTEGER NOT NULL DEFAULT 0 CHECK(minimu
 ALTER TABLE sessions ADD COLUMN minimum_applied INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE sessions ADD COLUMN rounded INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE sessions ADD COLUMN combined_with TEXT;
+ALTER TABLE tariffs ADD COLUMN combine_window_s INTEGER NOT NULL DEFAULT 0
+    CHECK(combine_window_s >= 0);
+-- A session's combined group: the member's previous session under the same tariff, and the
+-- sessions already combined with that group's first.
+CREATE INDEX sessions_by_member_start ON sessions(member_id, started_at);
+CREATE INDEX sessions_by_group ON sessions(combined_with) WHERE combined_with IS NOT NULL;
 )SQL";
 
 inline constexpr std::array<db::Migration, 3> kMigrations{

@@ -139,3 +139,34 @@ TEST_CASE("a minimum time beyond one day is refused, naming the field") {
     REQUIRE_FALSE(s);
     CHECK(s.error().where == "tariff.minimum_s");
 }
+
+TEST_CASE("a continuation carries only the increment: the group costs what one session would") {
+    auto t = per_minute(1200);  // 12.00/h
+    t.increment_s = 15 * 60;    // per started 15 minutes: 3.00 each
+    t.start_fee_minor = 100;
+    t.minimum_minor = 500;
+    // Alone: 10 min = 3.00 + 1.00 fee, minimum 5.00; 8 min the same again: 10.00 in all.
+    CHECK(price_session(t, 10 * kMin, std::nullopt).amount_minor == 500);
+    // Combined: the second session brings the group to 18 min = 2 increments = 6.00 + 1.00.
+    auto first = price_session(t, 10 * kMin, std::nullopt);
+    CombinedSoFar so_far{first.basis_ms, first.billable_s, first.amount_minor};
+    auto second = price_continuation(t, so_far, 8 * kMin, std::nullopt);
+    CHECK(second.basis_ms == 8 * kMin);
+    CHECK(second.billable_s == 15 * 60);  // 30 min for the group, 15 already billed
+    CHECK(second.amount_minor == 200);    // 7.00 for the group, 5.00 already billed
+    CHECK(first.amount_minor + second.amount_minor ==
+          price_session(t, 18 * kMin, std::nullopt).amount_minor);
+    // A third 2 min stays inside the started increment: nothing more to pay.
+    so_far = {so_far.basis_ms + second.basis_ms, so_far.billable_s + second.billable_s,
+              so_far.amount_minor + second.amount_minor};
+    auto third = price_continuation(t, so_far, 2 * kMin, std::nullopt);
+    CHECK(third.amount_minor == 0);
+    CHECK(third.billable_s == 0);
+}
+
+TEST_CASE("a combine window beyond one day is refused") {
+    auto t = per_minute(600);
+    t.combine_window_s = kMaxIncrementS + 1;
+    REQUIRE_FALSE(validate(t));
+    CHECK(validate(t).error().where == "tariff.combine_window_s");
+}

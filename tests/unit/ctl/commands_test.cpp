@@ -813,8 +813,14 @@ TEST_CASE("tariffs set: rounding mode and step, and every rule echoed") {
     CHECK(j["minimum_minor"] == 0);
     CHECK(j["start_fee_minor"] == 0);
     CHECK(j["free_below_s"] == 0);
+    CHECK(j["combine_window_s"] == 0);
+    auto window = lab.run({"tariffs", "set", "--group", "lasers", "--class", "any", "--per-hour",
+                           "12", "--combine-window", "10m"});
+    CHECK(window.code == 0);
+    CHECK(window.out.find("combine window 10m") != std::string::npos);
     auto list = lab.run({"--json", "tariffs", "list"}).parsed();
-    REQUIRE(list.size() == 2);
+    REQUIRE(list.size() == 3);
+    CHECK(list[2]["combine_window_s"] == 600);
     CHECK(list[0]["rounding_mode"] == "up");
     CHECK(list[0]["amount_rounding_minor"] == 50);
     CHECK(list[1]["rounding_mode"] == "down");

@@ -147,3 +147,68 @@ TEST_CASE("every invoice line says whether a minimum applied and whether it was 
     CHECK(ends_with(lines[1], ",1,1,,0"));      // clock synced, minimum, alone, exact
     CHECK(ends_with(lines[2], ",1,0,,1"));      // clock synced, no minimum, alone, rounded
 }
+
+TEST_CASE("back-to-back sessions within the combine window are priced as one") {
+    Lab lab;
+    lab.tariff("student", 1200, [](Tariff& t) {
+        t.increment_s = 15 * 60;
+        t.start_fee_minor = 100;
+        t.combine_window_s = 10 * 60;
+    });
+    // 10:00-10:10 on laser-1, out to swap material, back in at 10:15 on laser-2 (same group).
+    auto a = lab.deliver(test::finished_session("a", kT0, 10, "laser-1"), kT0 + kHour);
+    auto b =
+        lab.deliver(test::finished_session("b", kT0 + 15 * kMinute, 8, "laser-2"), kT0 + kHour);
+    CHECK(a.amount_minor == 400);  // 15 min = 3.00 + 1.00 fee
+    CHECK_FALSE(a.combined_with);
+    CHECK(b.combined_with == "a");
+    CHECK(b.amount_minor == 300);  // the group is 18 min: 30 min billed, no second fee
+    // The gap is measured from the last session's end: 10:23 + 10 min > 10:33 starts alone.
+    auto c =
+        lab.deliver(test::finished_session("c", kT0 + 33 * kMinute, 5, "laser-1"), kT0 + kHour);
+    CHECK_FALSE(c.combined_with);
+    CHECK(c.amount_minor == 400);
+    auto d =
+        lab.deliver(test::finished_session("d", kT0 + 42 * kMinute, 5, "laser-1"), kT0 + kHour);
+    CHECK(d.combined_with == "c");
+    CHECK(d.amount_minor == 0);  // 10 min in all: inside c's started 15 minutes
+}
+
+TEST_CASE("a late session joining a group of a closed batch never reprices that batch") {
+    Lab lab;
+    lab.tariff("student", 1200, [](Tariff& t) {
+        t.increment_s = 15 * 60;
+        t.start_fee_minor = 100;
+        t.combine_window_s = 10 * 60;
+    });
+    auto a = lab.deliver(test::finished_session("a", kT0, 20, "laser-1"), kT0 + kHour);
+    CHECK(a.amount_minor == 700);  // 30 min billed + fee
+    auto closed = lab.db.close_period(kT0 + kHour, "t", kT0 + kHour);
+    REQUIRE(closed);
+    // Session b (10:25-10:45) arrives after the close from an offline gate.
+    auto b = lab.deliver(test::finished_session("b", kT0 + 25 * kMinute, 20, "laser-1"),
+                         kT0 + 2 * kHour);
+    CHECK(b.combined_with == "a");
+    CHECK(b.amount_minor == 300);  // group 40 min = 45 billed + fee = 10.00, 7.00 was billed
+    CHECK_FALSE(b.batch_id);       // it goes to the next batch
+    auto a_again = lab.db.session("a");
+    REQUIRE(a_again);
+    CHECK((*a_again)->amount_minor == 700);
+    CHECK((*a_again)->batch_id == closed->id);
+    auto next = lab.db.close_period(kT0 + 3 * kHour, "t", kT0 + 3 * kHour);
+    REQUIRE(next);
+    CHECK(next->sessions == 1);
+}
+
+TEST_CASE("without a combine window every session is priced alone") {
+    Lab lab;
+    lab.tariff("student", 1200, [](Tariff& t) {
+        t.increment_s = 15 * 60;
+        t.start_fee_minor = 100;
+    });
+    lab.deliver(test::finished_session("a", kT0, 10, "laser-1"), kT0 + kHour);
+    auto b =
+        lab.deliver(test::finished_session("b", kT0 + 11 * kMinute, 8, "laser-1"), kT0 + kHour);
+    CHECK_FALSE(b.combined_with);
+    CHECK(b.amount_minor == 400);
+}

@@ -2,8 +2,12 @@
 // session's start, the rules each line says it used, and combined sessions.
 #include <doctest/doctest.h>
 
+#include <span>
+#include <utility>
+
 #include "core/topics.hpp"
 #include "ledger/ledger_db.hpp"
+#include "ledger/schema.hpp"
 #include "ledger_test_support.hpp"
 
 using namespace fabgate;
@@ -211,4 +215,49 @@ TEST_CASE("without a combine window every session is priced alone") {
         lab.deliver(test::finished_session("b", kT0 + 11 * kMinute, 8, "laser-1"), kT0 + kHour);
     CHECK_FALSE(b.combined_with);
     CHECK(b.amount_minor == 400);
+}
+
+TEST_CASE("a ledger from before class history keeps each member's class from the start") {
+    test::TempDir dir;
+    auto path = dir.file("old.db");
+    {
+        db::OpenOptions o;
+        o.application_id = kLedgerApplicationId;
+        o.application_name = "FabGate ledger";
+        o.migrations = std::span<const db::Migration>(kMigrations.data(), kMigrations.size() - 1);
+        auto old = db::Database::open(path, o);
+        REQUIRE(old);
+        REQUIRE(
+            old->exec("INSERT INTO members(id, name, member_class, created_at) "
+                      "VALUES('m-1', 'Alice', 'student', 0)"));
+        REQUIRE(
+            old->exec("INSERT INTO machines(site, id, name, group_name) "
+                      "VALUES('lab', 'laser-1', 'Laser', 'lasers')"));
+    }
+    auto db = LedgerDb::open(path);
+    REQUIRE(db);
+    CHECK(db->database().schema_version() == kMigrations.back().version);
+    for (auto [cls, price] : {std::pair{"student", 600}, std::pair{"member", 1200}}) {
+        Tariff t;
+        t.target_kind = TargetKind::Group;
+        t.target = "lasers";
+        t.member_class = cls;
+        t.price_per_hour_minor = price;
+        REQUIRE(db->add_tariff(t, "t", kT0));
+    }
+    auto m = db->member("m-1");
+    REQUIRE(m);
+    REQUIRE(*m);
+    Member changed = **m;
+    changed.member_class = "member";
+    REQUIRE(db->update_member(changed, "t", kT0 + kHour));
+    IngestBatch batch;
+    auto s = test::finished_session("s-1", kT0, 30, "laser-1");
+    batch.sessions.push_back(
+        classify_session_message(topics::machine("lab", "laser-1", "sessions"), encode(s)));
+    REQUIRE(db->ingest(batch, kT0 + 2 * kHour));
+    auto stored = db->session("s-1");
+    REQUIRE(stored);
+    REQUIRE(*stored);
+    CHECK((*stored)->amount_minor == 300);  // half an hour as a student
 }

@@ -142,9 +142,8 @@ Status LedgerDb::export_batch_csv(std::int64_t batch_id,
     sink(
         "session_id,member_id,member_name,member_class,site,machine,started_at_ms,ended_at_ms,"
         "powered_minutes,"
-        "billable_minutes,tariff_id,amount_minor,amount,currency,clock_synced,minimum,combined_"
-        "with,"
-        "rounded");
+        "billable_minutes,tariff_id,amount_minor,amount,currency,clock_synced,"
+        "minimum,combined_with,rounded");
     std::string line;
     return for_each_row(
         db_,

@@ -2,6 +2,7 @@
 #include <map>
 #include <tuple>
 
+#include "core/billing.hpp"
 #include "ctl/args.hpp"
 #include "ctl/command.hpp"
 #include "ctl/parse.hpp"
@@ -12,7 +13,52 @@ namespace {
 struct SetOptions {
     std::string machine, group, member_class, per_hour, currency = "EUR", basis = "powered";
     std::string increment = "1m", start_fee, minimum, free_below, round, from;
+    std::string rounding = "half-up", minimum_time, combine_window;
 };
+
+// Every rule of the tariff, in the words of the options that set it: what the manager typed
+// is what the ledger will apply.
+std::string rules_text(const Tariff& t) {
+    std::string text = "start fee " + format_money(t.start_fee_minor, t.currency);
+    text += "; minimum " + format_money(t.minimum_minor, t.currency) + " and " +
+            format_duration_s(t.minimum_s);
+    text += "; free below " + format_duration_s(t.free_below_s);
+    text += "; rounding " + std::string(to_string(t.rounding_mode)) + " to " +
+            format_money(t.amount_rounding_minor, t.currency);
+    text += "; combine window " + format_duration_s(t.combine_window_s);
+    return text;
+}
+
+void echo(Session& s, std::int64_t id, const Tariff& t) {
+    if (s.json) {
+        *s.out << dump_json({{"id", id},
+                             {"target", t.target},
+                             {"kind", std::string(to_string(t.target_kind))},
+                             {"class", t.member_class},
+                             {"price_per_hour_minor", t.price_per_hour_minor},
+                             {"currency", t.currency},
+                             {"basis", std::string(to_string(t.basis))},
+                             {"increment_s", t.increment_s},
+                             {"start_fee_minor", t.start_fee_minor},
+                             {"minimum_minor", t.minimum_minor},
+                             {"minimum_s", t.minimum_s},
+                             {"free_below_s", t.free_below_s},
+                             {"rounding", std::string(to_string(t.rounding_mode))},
+                             {"round_minor", t.amount_rounding_minor},
+                             {"combine_window_s", t.combine_window_s},
+                             {"valid_from", format_iso(t.valid_from)}})
+               << "\n";
+        return;
+    }
+    *s.out << "tariff " << id << ": " << target_text(t.target_kind, t.target) << ", class "
+           << t.member_class << ", " << format_money(t.price_per_hour_minor, t.currency)
+           << " per hour of " << to_string(t.basis) << " time in "
+           << format_duration_s(t.increment_s) << " increments, from " << format_short(t.valid_from)
+           << "\n"
+           << rules_text(t)
+           << "\n(sessions are priced when they are stored, by the tariff in force at "
+              "their start; past sessions keep their price)\n";
+}
 
 Outcome set(Session& s, const SetOptions& o) {
     Tariff t;
@@ -40,12 +86,25 @@ Outcome set(Session& s, const SetOptions& o) {
     if (auto r = money("--start-fee", o.start_fee, t.start_fee_minor); !r) return r;
     if (auto r = money("--minimum", o.minimum, t.minimum_minor); !r) return r;
     if (auto r = money("--round", o.round, t.amount_rounding_minor); !r) return r;
-    if (!o.round.empty() && t.amount_rounding_minor == 0)
-        return usage_error("--round", "must be more than 0 (e.g. 0.05)");
+    if (auto step = validate_rounding_step(t, currency_decimals(t.currency)); !step)
+        return usage_error("--round", "must be 0.01, 0.05, 0.10, 0.50 or 1.00");
+    t.rounding_mode = *rounding_mode_from_string(o.rounding);  // CLI checked the choices
     auto increment = duration_arg("--increment", o.increment);
     if (!increment) return tl::unexpected(increment.error());
     if (*increment < 1) return usage_error("--increment", "must be at least 1s");
     t.increment_s = *increment;
+    if (!o.minimum_time.empty()) {
+        auto minimum = duration_arg("--minimum-time", o.minimum_time);
+        if (!minimum) return tl::unexpected(minimum.error());
+        t.minimum_s = *minimum;
+        if (*minimum > kMaxIncrementS) return usage_error("--minimum-time", "must be at most 1d");
+    }
+    if (!o.combine_window.empty()) {
+        auto window = duration_arg("--combine-window", o.combine_window);
+        if (!window) return tl::unexpected(window.error());
+        if (*window > kMaxIncrementS) return usage_error("--combine-window", "must be at most 1d");
+        t.combine_window_s = *window;
+    }
     if (!o.free_below.empty()) {
         auto free = duration_arg("--free-below", o.free_below);
         if (!free) return tl::unexpected(free.error());
@@ -61,24 +120,7 @@ Outcome set(Session& s, const SetOptions& o) {
 
     auto id = s.ledger().add_tariff(t, s.actor, s.now);
     if (!id) return runtime_error(id.error());
-    if (s.json) {
-        *s.out << dump_json({{"id", *id},
-                             {"target", t.target},
-                             {"kind", std::string(to_string(t.target_kind))},
-                             {"class", t.member_class},
-                             {"price_per_hour_minor", t.price_per_hour_minor},
-                             {"currency", t.currency},
-                             {"valid_from", format_iso(t.valid_from)}})
-               << "\n";
-    } else {
-        *s.out << "tariff " << *id << ": " << target_text(t.target_kind, t.target) << ", class "
-               << t.member_class << ", " << format_money(t.price_per_hour_minor, t.currency)
-               << " per hour of " << to_string(t.basis) << " time in "
-               << format_duration_s(t.increment_s) << " increments, from "
-               << format_short(t.valid_from)
-               << "\n(sessions are priced when they are stored, by the tariff in force at "
-                  "their start; past sessions keep their price)\n";
-    }
+    echo(s, *id, t);
     return {};
 }
 
@@ -109,8 +151,11 @@ Outcome list(Session& s, const ListOptions& o) {
             {"increment", false, "increment_s"},
             {"start_fee", true, "start_fee_minor"},
             {"minimum", true, "minimum_minor"},
+            {"minimum_time", false, "minimum_s"},
             {"free_below", false, "free_below_s"},
             {"round", true, "amount_rounding_minor"},
+            {"rounding", false, "rounding_mode"},
+            {"combine_window", false, "combine_window_s"},
             {"from", false, "valid_from"},
             {"state"}};
     for (const auto& tr : *tariffs) {
@@ -123,8 +168,11 @@ Outcome list(Session& s, const ListOptions& o) {
         t.add({tr.id, tr.target, std::string(to_string(tr.target_kind)), tr.member_class,
                money(tr.price_per_hour_minor), tr.currency, std::string(to_string(tr.basis)),
                Cell(format_duration_s(tr.increment_s), tr.increment_s), money(tr.start_fee_minor),
-               money(tr.minimum_minor), Cell(format_duration_s(tr.free_below_s), tr.free_below_s),
-               money(tr.amount_rounding_minor), time_cell(tr.valid_from), state});
+               money(tr.minimum_minor), Cell(format_duration_s(tr.minimum_s), tr.minimum_s),
+               Cell(format_duration_s(tr.free_below_s), tr.free_below_s),
+               money(tr.amount_rounding_minor), std::string(to_string(tr.rounding_mode)),
+               Cell(format_duration_s(tr.combine_window_s), tr.combine_window_s),
+               time_cell(tr.valid_from), state});
     }
     render(t, s.format(), *s.out, "(no tariffs: sessions are stored unpriced)");
     return {};
@@ -155,8 +203,18 @@ void add_tariff_commands(CLI::App& app, Invocation& inv) {
                       "time is billed in started increments (default 1m; e.g. 6m)");
         c->add_option("--start-fee", o->start_fee, "added once per session, e.g. 1.00");
         c->add_option("--minimum", o->minimum, "a billed session costs at least this");
+        c->add_option("--minimum-time", o->minimum_time,
+                      "a billed session is billed at least this time (15m)");
+        c->add_option("--combine-window", o->combine_window,
+                      "a member's sessions on the machine (or group) less than this apart are "
+                      "priced as one (10m)");
         c->add_option("--free-below", o->free_below, "sessions shorter than this are free (2m)");
-        c->add_option("--round", o->round, "round each amount to a multiple of this (0.05)");
+        c->add_option("--round", o->round,
+                      "round each amount to a multiple of this step: 0.01 (default), 0.05, "
+                      "0.10, 0.50 or 1.00");
+        c->add_option("--rounding", o->rounding,
+                      "how amounts reach the step: half-up (default), up or down")
+            ->check(CLI::IsMember({"half-up", "up", "down"}));
         c->add_option("--from", o->from, "in force from this date or time (default now)");
         on_run(c, inv, o, set);
     }

@@ -8,7 +8,8 @@ namespace {
 constexpr std::string_view kSessionSelect =
     "SELECT s.id, s.site, s.machine, coalesce(m.name, ''), s.member_id, coalesce(mb.name, ''), "
     "s.uid, s.role, s.started_at, s.ended_at, s.clock_synced, s.powered_ms, s.active_ms, "
-    "s.billable_s, s.end_reason, s.tariff_id, s.amount_minor, s.currency, s.batch_id "
+    "s.billable_s, s.end_reason, s.tariff_id, s.amount_minor, s.currency, s.batch_id, "
+    "s.minimum_applied, s.combined_with, s.rounded "
     "FROM sessions s LEFT JOIN machines m ON m.site = s.site AND m.id = s.machine "
     "LEFT JOIN members mb ON mb.id = s.member_id ";
 
@@ -33,6 +34,10 @@ SessionLine read_line(const db::Statement& st) {
     l.amount_minor = st.optional_int64(16);
     l.currency = st.text(17);
     l.batch_id = st.optional_int64(18);
+    auto add_rule = [&](std::string rule) { l.rules += (l.rules.empty() ? "" : ", ") + rule; };
+    if (st.int64(19)) add_rule("minimum");
+    if (auto root = st.optional_text(20)) add_rule("combined with " + *root);
+    if (st.int64(21)) add_rule("rounded");
     return l;
 }
 
@@ -90,7 +95,8 @@ Table session_table(const std::vector<SessionLine>& sessions) {
             {"currency"},
             {"tariff", true, "tariff_id"},
             {"end_reason"},
-            {"batch", true, "batch_id"}};
+            {"batch", true, "batch_id"},
+            {"rules"}};
     for (const auto& s : sessions) {
         Cell active =
             s.active_ms ? Cell(format_minutes(*s.active_ms), *s.active_ms) : Cell("", nullptr);
@@ -102,7 +108,7 @@ Table session_table(const std::vector<SessionLine>& sessions) {
                Cell(format_short(s.ended_at), format_iso(s.ended_at)), s.site + "/" + s.machine,
                s.member_id, s.member_name, Cell(format_minutes(s.powered_ms), s.powered_ms), active,
                Cell(format_minutes(s.billable_s * 1000), s.billable_s), amount, s.currency, tariff,
-               s.end_reason, optional_int_cell(s.batch_id)});
+               s.end_reason, optional_int_cell(s.batch_id), s.rules});
     }
     return t;
 }

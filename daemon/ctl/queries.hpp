@@ -33,6 +33,7 @@ struct SessionLine {
     std::optional<std::int64_t> amount_minor;
     std::string currency;
     std::optional<std::int64_t> batch_id;
+    std::string rules;  // the pricing rules that applied: "minimum, combined with <id>, rounded"
 };
 
 // Newest first.

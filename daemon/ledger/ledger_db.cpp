@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/billing.hpp"
 #include "core/gate_config.hpp"
 #include "core/uid.hpp"
 #include "ledger/db_util.hpp"
@@ -88,8 +89,29 @@ std::string to_json(const Tariff& t) {
                 {"minimum_minor", t.minimum_minor},
                 {"free_below_s", t.free_below_s},
                 {"amount_rounding_minor", t.amount_rounding_minor},
+                {"rounding_mode", to_string(t.rounding_mode)},
+                {"minimum_s", t.minimum_s},
+                {"combine_window_s", t.combine_window_s},
                 {"valid_from", t.valid_from}}
         .dump();
+}
+
+// Ingest prices a session by the class in force at its start (docs/ledger-schema.md, "Pricing").
+Status record_class_change(db::Database& db, std::string_view member, std::string_view cls,
+                           UnixMs from) {
+    return run(db,
+               "INSERT OR REPLACE INTO member_class_history(member_id, member_class, valid_from) "
+               "VALUES(?1, ?2, ?3)",
+               [&](db::Statement& st) { st.bind(1, member).bind(2, cls).bind(3, from); });
+}
+
+// A member's class from the beginning of time: a session the gate recorded before the member
+// was added (clock drift) still finds a class. Rows of an earlier member with this id go.
+Status start_class_history(db::Database& db, std::string_view member, std::string_view cls) {
+    auto s = run(db, "DELETE FROM member_class_history WHERE member_id = ?1",
+                 [&](db::Statement& st) { st.bind(1, member); });
+    if (!s) return s;
+    return record_class_change(db, member, cls, 0);
 }
 
 Status check_id(std::string_view where, std::string_view id) {
@@ -204,6 +226,7 @@ Status LedgerDb::add_member(const Member& m, std::string_view actor, UnixMs now)
                     st.bind(5, to_string(m.status)).bind(6, m.member_until).bind(7, now);
                 });
         if (!s) return s;
+        if (auto h = start_class_history(db_, m.id, m.member_class); !h) return h;
         return audit(db_, now, actor, "member.add", m.id, "", to_json(m));
     });
 }
@@ -224,6 +247,9 @@ Status LedgerDb::update_member(const Member& m, std::string_view actor, UnixMs n
                     st.bind(5, to_string(m.status)).bind(6, m.member_until);
                 });
         if (!s) return s;
+        if ((*before)->member_class != m.member_class) {
+            if (auto h = record_class_change(db_, m.id, m.member_class, now); !h) return h;
+        }
         return audit(db_, now, actor, "member.update", m.id, to_json(**before), to_json(m));
     });
 }
@@ -596,6 +622,8 @@ Status LedgerDb::revoke_right(std::string_view member_id, TargetKind kind, std::
 
 Result<std::int64_t> LedgerDb::add_tariff(const Tariff& t, std::string_view actor, UnixMs now) {
     if (auto s = validate(t); !s) return tl::unexpected(s.error());
+    if (auto s = validate_rounding_step(t, currency_decimals(t.currency)); !s)
+        return tl::unexpected(s.error());
     return in_transaction(db_, [&]() -> Result<std::int64_t> {
         auto s = run(
             db_,
@@ -603,8 +631,9 @@ Result<std::int64_t> LedgerDb::add_tariff(const Tariff& t, std::string_view acto
             "currency, basis, "
             "increment_s, start_fee_minor, minimum_minor, free_below_s, amount_rounding_minor, "
             "valid_from, "
-            "created_at, created_by) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, "
-            "?13, ?14)",
+            "created_at, created_by, rounding_mode, minimum_s, combine_window_s) VALUES(?1, ?2, "
+            "?3, "
+            "?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
             [&](db::Statement& st) {
                 st.bind(1, to_string(t.target_kind)).bind(2, t.target).bind(3, t.member_class);
                 st.bind(4, t.price_per_hour_minor).bind(5, t.currency).bind(6, to_string(t.basis));
@@ -612,7 +641,11 @@ Result<std::int64_t> LedgerDb::add_tariff(const Tariff& t, std::string_view acto
                 st.bind(10, t.free_below_s)
                     .bind(11, t.amount_rounding_minor)
                     .bind(12, t.valid_from);
-                st.bind(13, now).bind(14, actor);
+                st.bind(13, now)
+                    .bind(14, actor)
+                    .bind(15, to_string(t.rounding_mode))
+                    .bind(16, t.minimum_s)
+                    .bind(17, t.combine_window_s);
             });
         if (!s) return tl::unexpected(s.error());
         Tariff stored = t;
@@ -631,8 +664,8 @@ Result<std::vector<Tariff>> LedgerDb::tariffs() {
         db_,
         "SELECT id, target_kind, target, member_class, price_per_hour_minor, currency, basis, "
         "increment_s, "
-        "start_fee_minor, minimum_minor, free_below_s, amount_rounding_minor, valid_from FROM "
-        "tariffs ORDER BY id",
+        "start_fee_minor, minimum_minor, free_below_s, amount_rounding_minor, valid_from, "
+        "rounding_mode, minimum_s, combine_window_s FROM tariffs ORDER BY id",
         [](db::Statement&) {},
         [&](const db::Statement& st) {
             Tariff t;
@@ -649,6 +682,9 @@ Result<std::vector<Tariff>> LedgerDb::tariffs() {
             t.free_below_s = st.int64(10);
             t.amount_rounding_minor = st.int64(11);
             t.valid_from = st.int64(12);
+            t.rounding_mode = rounding_mode_from_string(st.text(13)).value_or(RoundingMode::HalfUp);
+            t.minimum_s = st.int64(14);
+            t.combine_window_s = st.int64(15);
             out.push_back(std::move(t));
         });
     if (!s) return tl::unexpected(s.error());

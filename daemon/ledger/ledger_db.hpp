@@ -86,6 +86,10 @@ struct StoredSession {
     std::optional<std::int64_t> amount_minor;
     std::string currency;
     std::int64_t billable_s = 0;
+    // The rules that priced it (docs/ledger-schema.md, "Pricing").
+    bool minimum_applied = false;
+    bool rounded = false;
+    std::optional<std::string> combined_with;  // the first session of its combined group
 };
 
 // ---- ingestion -------------------------------------------------------------------------

@@ -142,7 +142,8 @@ Status LedgerDb::export_batch_csv(std::int64_t batch_id,
     sink(
         "session_id,member_id,member_name,member_class,site,machine,started_at_ms,ended_at_ms,"
         "powered_minutes,"
-        "billable_minutes,tariff_id,amount_minor,amount,currency,clock_synced");
+        "billable_minutes,tariff_id,amount_minor,amount,currency,clock_synced,"
+        "minimum,combined_with,rounded");
     std::string line;
     return for_each_row(
         db_,
@@ -150,7 +151,8 @@ Status LedgerDb::export_batch_csv(std::int64_t batch_id,
         "s.machine, "
         "s.started_at, s.ended_at, (s.powered_ms + 59999) / 60000, (s.billable_s + 59) / 60, "
         "s.tariff_id, "
-        "s.amount_minor, s.currency, s.clock_synced FROM sessions s LEFT JOIN members m ON m.id = "
+        "s.amount_minor, s.currency, s.clock_synced, s.minimum_applied, "
+        "coalesce(s.combined_with, ''), s.rounded FROM sessions s LEFT JOIN members m ON m.id = "
         "s.member_id "
         "WHERE s.batch_id = ?1 ORDER BY s.member_id, s.started_at, s.id",
         [&](db::Statement& st) { st.bind(1, batch_id); },
@@ -167,6 +169,8 @@ Status LedgerDb::export_batch_csv(std::int64_t batch_id,
                 .push_back(',');
             line.append(csv_field(currency)).push_back(',');
             line.append(st.int64(13) ? "1" : "0");
+            line.append(st.int64(14) ? ",1," : ",0,").append(csv_field(st.text(15)));
+            line.append(st.int64(16) ? ",1" : ",0");
             sink(line);
         });
 }

@@ -11,6 +11,8 @@ struct LedgerDb::Impl {
     db::Statement insert_conflict;
     db::Statement insert_error;
     db::Statement member_class;
+    db::Statement combine_previous;
+    db::Statement combine_group;
     db::Statement upsert_state;
     db::Statement upsert_unknown_badge;
 };

@@ -1,6 +1,5 @@
 // Ingestion of gate messages and everything the daemon reads for access lists.
 #include <map>
-#include <unordered_map>
 
 #include <nlohmann/json.hpp>
 
@@ -104,6 +103,37 @@ namespace {
 
 Status prepare_all(db::Database& db, LedgerDb::Impl& impl);
 
+struct CombinedGroup {
+    std::string first_session;
+    CombinedSoFar so_far;
+};
+
+// The combined group a new session continues (docs/ledger-schema.md, "Combined sessions"), or
+// none: no window, no earlier session close enough, or the group would pass kMaxBasisMs.
+// Rows already stored are read, never changed: a closed batch is never repriced.
+Result<std::optional<CombinedGroup>> combined_group(LedgerDb::Impl& im, const Tariff& t,
+                                                    const SessionRecord& s) {
+    if (t.combine_window_s <= 0) return std::nullopt;
+    auto& prev = im.combine_previous;
+    prev.bind(1, s.member).bind(2, s.site).bind(3, t.id).bind(4, s.started_at);
+    prev.bind(5, t.combine_window_s * 1000);
+    auto row = prev.step();
+    if (!row) return tl::unexpected(row.error());
+    std::optional<std::string> first;
+    if (*row) first = prev.text(0);
+    prev.reset();
+    if (!first) return std::nullopt;
+    auto& sums = im.combine_group;
+    sums.bind(1, *first).bind(2, to_string(t.basis));
+    auto total = sums.step();
+    if (!total) return tl::unexpected(total.error());
+    CombinedGroup group{*first, {sums.int64(0), sums.int64(1), sums.int64(2)}};
+    sums.reset();
+    if (group.so_far.basis_ms + session_basis_ms(t, s.powered_ms, s.active_ms) > kMaxBasisMs)
+        return std::nullopt;
+    return group;
+}
+
 }  // namespace
 
 Result<IngestSummary> LedgerDb::ingest(const IngestBatch& batch, UnixMs now) {
@@ -117,7 +147,6 @@ Result<IngestSummary> LedgerDb::ingest(const IngestBatch& batch, UnixMs now) {
         std::map<std::pair<std::string, std::string>, std::optional<std::string>> machine_groups;
         std::vector<Tariff> tariff_rows;
         bool loaded = false;
-        std::unordered_map<std::string, std::string> classes;
 
         // `held`: a session the ledger can take once the manager adds what it lacks.
         auto record_error = [&](const IngestItem& item, const std::string& reason,
@@ -195,21 +224,30 @@ Result<IngestSummary> LedgerDb::ingest(const IngestBatch& batch, UnixMs now) {
                 summary.outcomes.push_back(std::move(out));
                 continue;
             }
-            // Price with the tariff in force when the session started, once and for good.
-            auto cls = classes.find(s.member);
-            if (cls == classes.end()) {
-                im.member_class.bind(1, s.member);
-                auto m = im.member_class.step();
-                if (!m) return tl::unexpected(m.error());
-                cls = classes.emplace(s.member, *m ? im.member_class.text(0) : std::string()).first;
-                im.member_class.reset();
-            }
+            // Price with the tariff and member class in force when the session started, once
+            // and for good.
+            im.member_class.bind(1, s.member).bind(2, s.started_at);
+            auto class_row = im.member_class.step();
+            if (!class_row) return tl::unexpected(class_row.error());
+            std::string member_class = *class_row ? im.member_class.text(0) : std::string();
+            im.member_class.reset();
             std::optional<std::string_view> group;
             if (machine_it->second) group = *machine_it->second;
             const Tariff* tariff =
-                select_tariff(tariff_rows, s.machine, group, cls->second, s.started_at);
+                select_tariff(tariff_rows, s.machine, group, member_class, s.started_at);
             std::optional<SessionPrice> price;
-            if (tariff) price = price_session(*tariff, s.powered_ms, s.active_ms);
+            std::optional<std::string> combined_with;
+            if (tariff) {
+                auto combined = combined_group(im, *tariff, s);
+                if (!combined) return tl::unexpected(combined.error());
+                if (*combined) {
+                    combined_with = (*combined)->first_session;
+                    price =
+                        price_continuation(*tariff, (*combined)->so_far, s.powered_ms, s.active_ms);
+                } else {
+                    price = price_session(*tariff, s.powered_ms, s.active_ms);
+                }
+            }
 
             auto& ins = im.insert_session;
             ins.bind(1, s.id).bind(2, s.site).bind(3, s.machine).bind(4, s.uid).bind(5, s.member);
@@ -226,10 +264,14 @@ Result<IngestSummary> LedgerDb::ingest(const IngestBatch& batch, UnixMs now) {
                 ins.bind(16, price->tariff_id)
                     .bind(17, price->billable_s)
                     .bind(18, price->amount_minor);
-                ins.bind(19, price->currency);
+                ins.bind(19, price->currency)
+                    .bind(20, price->minimum_applied ? 1 : 0)
+                    .bind(21, price->rounded ? 1 : 0);
             } else {
                 ins.bind_null(16).bind(17, std::int64_t{0}).bind_null(18).bind(19, "");
+                ins.bind(20, 0).bind(21, 0);
             }
+            ins.bind(22, combined_with);
             if (auto e = ins.run(); !e) return tl::unexpected(e.error());
             out.result = IngestResult::Stored;
             summary.outcomes.push_back(std::move(out));
@@ -296,9 +338,8 @@ Status prepare_all(db::Database& db, LedgerDb::Impl& impl) {
          "clock_synced, "
          "powered_ms, active_ms, end_reason, ended_by, payload_hash, received_at, tariff_id, "
          "billable_s, "
-         "amount_minor, currency) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, "
-         "?14, ?15, ?16, "
-         "?17, ?18, ?19)"},
+         "amount_minor, currency, minimum_applied, rounded, combined_with) VALUES(?1, ?2, ?3, ?4, "
+         "?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22)"},
         {&impl.insert_conflict,
          "INSERT INTO session_conflicts(session_id, received_at, topic, stored_hash, payload_hash, "
          "payload) "
@@ -307,7 +348,22 @@ Status prepare_all(db::Database& db, LedgerDb::Impl& impl) {
         {&impl.insert_error,
          "INSERT INTO ingest_errors(received_at, topic, session_id, reason, payload, state, site, "
          "machine, powered_ms) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"},
-        {&impl.member_class, "SELECT member_class FROM members WHERE id = ?1"},
+        // The class in force at the session's start; a member written around the ledger's API
+        // (no history) has their current class.
+        {&impl.member_class,
+         "SELECT coalesce((SELECT member_class FROM member_class_history WHERE member_id = ?1 "
+         "AND valid_from <= ?2 ORDER BY valid_from DESC LIMIT 1), "
+         "(SELECT member_class FROM members WHERE id = ?1), '')"},
+        // The member's latest session under the same tariff that started no later and ended
+        // less than the combine window before this one started: its group's first session.
+        {&impl.combine_previous,
+         "SELECT coalesce(combined_with, id) FROM sessions WHERE member_id = ?1 AND site = ?2 "
+         "AND tariff_id = ?3 AND started_at <= ?4 AND ended_at > ?4 - ?5 "
+         "ORDER BY started_at DESC, id DESC LIMIT 1"},
+        {&impl.combine_group,
+         "SELECT coalesce(sum(CASE WHEN ?2 = 'active' AND active_ms IS NOT NULL THEN active_ms "
+         "ELSE powered_ms END), 0), coalesce(sum(billable_s), 0), coalesce(sum(amount_minor), 0) "
+         "FROM sessions WHERE id = ?1 OR combined_with = ?1"},
         {&impl.upsert_state,
          "INSERT INTO machine_state(site, machine, state, since, member, name, session, detail, "
          "acl_version, "
@@ -355,6 +411,9 @@ StoredSession read_stored(const db::Statement& st) {
     out.billable_s = st.int64(17);
     out.amount_minor = st.optional_int64(18);
     out.currency = st.text(19);
+    out.minimum_applied = st.int64(20) != 0;
+    out.rounded = st.int64(21) != 0;
+    out.combined_with = st.optional_text(22);
     return out;
 }
 
@@ -362,7 +421,7 @@ constexpr std::string_view kSessionSelect =
     "SELECT id, site, machine, uid, member_id, role, started_at, ended_at, clock_synced, "
     "powered_ms, active_ms, "
     "end_reason, ended_by, payload_hash, received_at, batch_id, tariff_id, billable_s, "
-    "amount_minor, currency "
+    "amount_minor, currency, minimum_applied, rounded, combined_with "
     "FROM sessions ";
 
 }  // namespace

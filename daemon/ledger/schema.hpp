@@ -243,7 +243,35 @@ DELETE FROM session_conflicts
 CREATE UNIQUE INDEX session_conflicts_once ON session_conflicts(session_id, payload_hash);
 )SQL";
 
-inline constexpr std::array<db::Migration, 3> kMigrations{
-    {{1, kSchemaV1}, {2, kSchemaV2}, {3, kSchemaParked}}};
+// Published tariff rules (docs/ledger-schema.md, "Pricing"): the rounding mode of a tariff, a
+// minimum in time, which rules priced each session, and each member's class history so a session is
+// priced by the class in force at its start. Members already present keep their class from the
+// beginning of time.
+inline constexpr std::string_view kSchemaTariffRules = R"SQL(
+CREATE TABLE member_class_history(
+    member_id TEXT NOT NULL,
+    member_class TEXT NOT NULL,
+    valid_from INTEGER NOT NULL,
+    PRIMARY KEY(member_id, valid_from)
+);
+INSERT INTO member_class_history(member_id, member_class, valid_from)
+    SELECT id, member_class, 0 FROM members;
+ALTER TABLE tariffs ADD COLUMN rounding_mode TEXT NOT NULL DEFAULT 'half-up'
+    CHECK(rounding_mode IN ('half-up','up','down'));
+ALTER TABLE tariffs ADD COLUMN minimum_s INTEGER NOT NULL DEFAULT 0 CHECK(minimum_s >= 0);
+-- Which rules priced each session, for the invoice line.
+ALTER TABLE sessions ADD COLUMN minimum_applied INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE sessions ADD COLUMN rounded INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE sessions ADD COLUMN combined_with TEXT;
+ALTER TABLE tariffs ADD COLUMN combine_window_s INTEGER NOT NULL DEFAULT 0
+    CHECK(combine_window_s >= 0);
+-- A session's combined group: the member's previous session under the same tariff, and the
+-- sessions already combined with that group's first.
+CREATE INDEX sessions_by_member_start ON sessions(member_id, started_at);
+CREATE INDEX sessions_by_group ON sessions(combined_with) WHERE combined_with IS NOT NULL;
+)SQL";
+
+inline constexpr std::array<db::Migration, 4> kMigrations{
+    {{1, kSchemaV1}, {2, kSchemaV2}, {3, kSchemaParked}, {4, kSchemaTariffRules}}};
 
 }  // namespace fabgate::ledger

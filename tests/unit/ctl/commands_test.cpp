@@ -813,3 +813,70 @@ TEST_CASE("tariffs: money without floating point, listing what is in force") {
     CHECK(j[2]["state"] == "future");
     CHECK(lab.run({"--json", "tariffs", "list", "--current"}).parsed().size() == 1);
 }
+
+TEST_CASE("tariffs set: rounding mode and step, and every rule echoed") {
+    Lab lab;
+    lab.standard_setup();
+    auto text = lab.run({"tariffs", "set", "laser-1", "--class", "student", "--per-hour", "12",
+                         "--start-fee", "1", "--minimum", "2.50", "--free-below", "2m", "--round",
+                         "0.50", "--rounding", "up", "--from", "2026-01-01"});
+    CHECK(text.code == 0);
+    CHECK(text.out.find("start fee 1.00 EUR") != std::string::npos);
+    CHECK(text.out.find("minimum 2.50 EUR") != std::string::npos);
+    CHECK(text.out.find("free below 2m") != std::string::npos);
+    CHECK(text.out.find("rounding up to 0.50 EUR") != std::string::npos);
+    auto j = lab.run({"--json", "tariffs", "set", "laser-1", "--class", "any", "--per-hour", "3",
+                      "--round", "0.10", "--rounding", "down"})
+                 .parsed();
+    CHECK(j["rounding"] == "down");
+    CHECK(j["round_minor"] == 10);
+    CHECK(j["minimum_minor"] == 0);
+    CHECK(j["start_fee_minor"] == 0);
+    CHECK(j["free_below_s"] == 0);
+    CHECK(j["combine_window_s"] == 0);
+    auto window = lab.run({"tariffs", "set", "--group", "lasers", "--class", "any", "--per-hour",
+                           "12", "--combine-window", "10m"});
+    CHECK(window.code == 0);
+    CHECK(window.out.find("combine window 10m") != std::string::npos);
+    auto list = lab.run({"--json", "tariffs", "list"}).parsed();
+    REQUIRE(list.size() == 3);
+    CHECK(list[2]["combine_window_s"] == 600);
+    CHECK(list[0]["rounding_mode"] == "up");
+    CHECK(list[0]["amount_rounding_minor"] == 50);
+    CHECK(list[1]["rounding_mode"] == "down");
+    // A step that is not published is refused, naming the option.
+    auto bad = lab.run(
+        {"tariffs", "set", "laser-1", "--class", "any", "--per-hour", "3", "--round", "0.25"});
+    CHECK(bad.code == 2);
+    CHECK(bad.err.find("--round") != std::string::npos);
+    auto mode = lab.run({"tariffs", "set", "laser-1", "--class", "any", "--per-hour", "3",
+                         "--rounding", "ceiling"});
+    CHECK(mode.code != 0);
+}
+
+TEST_CASE("tariffs set: a minimum in minutes, echoed and billed") {
+    Lab lab;
+    lab.standard_setup();
+    auto text = lab.run({"tariffs", "set", "laser-1", "--class", "any", "--per-hour", "30",
+                         "--minimum-time", "15m", "--from", "2026-01-01"});
+    CHECK(text.code == 0);
+    CHECK(text.out.find("minimum 0.00 EUR and 15m") != std::string::npos);
+    CHECK(lab.run({"--json", "tariffs", "list"}).parsed()[0]["minimum_s"] == 900);
+    auto db = lab.open();
+    auto s = session("0190a000-0000-7000-8000-000000000015", "m-1", "laser-1", kFeb1, 6);
+    ingest(db, {s});
+    auto stored = db.session(s.id);
+    REQUIRE(stored);
+    REQUIRE(*stored);
+    CHECK((*stored)->billable_s == 900);
+    CHECK((*stored)->amount_minor == 750);
+    auto lines = lab.run({"--json", "usage", "report", "--from", "2026-02-01", "--to", "2026-03-01",
+                          "--by", "session"})
+                     .parsed();
+    REQUIRE(lines.size() == 1);
+    CHECK(lines[0]["rules"] == "minimum");
+    auto bad = lab.run(
+        {"tariffs", "set", "laser-1", "--class", "any", "--per-hour", "3", "--minimum-time", "2d"});
+    CHECK(bad.code == 2);
+    CHECK(bad.err.find("--minimum-time") != std::string::npos);
+}

@@ -30,8 +30,8 @@ TEST_CASE("an older ledger's parked sessions and repeated conflicts are migrated
         db::OpenOptions o;
         o.application_id = ledger::kLedgerApplicationId;
         o.application_name = "FabGate ledger";
-        // Every migration before this one: the previous release's schema.
-        o.migrations = std::span(ledger::kMigrations).first(ledger::kMigrations.size() - 1);
+        // Schema 2, the last release before parked sessions (migration 3).
+        o.migrations = std::span(ledger::kMigrations).first(2);
         auto old = db::Database::open(path, o);
         REQUIRE(old);
         auto error = old->prepare(

@@ -25,6 +25,9 @@ struct LedgerConfig {
     // Ed25519 secret key (hex) that signs access lists; gates hold the public half. Empty:
     // lists go out unsigned, and gates with acl_public_key set will refuse them.
     std::string acl_signing_key_file;
+    // Unknown-badge sightings, refused payloads and conflicting duplicates are deleted after
+    // this many days by `fabctl purge` (docs/privacy.md).
+    int retention_days = 90;
 };
 
 tl::expected<LedgerConfig, std::vector<Error>> load_ledger_config_text(std::string_view text);

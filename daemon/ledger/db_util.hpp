@@ -74,5 +74,9 @@ std::string audit_content_hash(std::int64_t at, std::string_view actor, std::str
 std::string audit_row_hash(std::string_view prev_hash, std::int64_t id,
                            std::string_view content_hash);
 Status seal_audit_log(db::Database& db);
+// Stores a refused message within the limits of ledger_db_refused.cpp, and counts it.
+Status record_refused(db::Database& db, std::int64_t now, std::string_view topic,
+                      std::string_view session_id, std::string_view reason,
+                      std::string_view payload);
 
 }  // namespace fabgate::ledger::detail

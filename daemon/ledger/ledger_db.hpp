@@ -167,6 +167,19 @@ struct IngestErrorRow {
     std::string payload;
 };
 
+// A refused payload is stored only up to this many bytes, with its SHA-256 and size...
+inline constexpr std::size_t kRefusedPayloadKeepBytes = 4096;
+// ...and only this many payloads per machine and minute; over that, the row keeps the hash and
+// size but no payload.
+inline constexpr std::int64_t kRefusedStoredPerMinute = 10;
+
+struct RefusedCount {
+    std::string site;  // "" for a topic that names no machine
+    std::string machine;
+    std::int64_t refused = 0;     // every refusal since the ledger was created
+    std::int64_t not_stored = 0;  // of which over the rate limit: payload not kept
+};
+
 struct ConflictRow {
     std::int64_t id = 0;
     std::string session_id;
@@ -321,6 +334,7 @@ class LedgerDb {
     Result<std::int64_t> session_count();
     Result<std::vector<IngestErrorRow>> ingest_errors(int limit = 100);
     Result<std::vector<ConflictRow>> conflicts(int limit = 100);
+    Result<std::vector<RefusedCount>> refused_counts();
     Result<std::vector<MachineStateRow>> machine_states();
 
     // ---- access lists (daemon) ----

@@ -9,7 +9,6 @@ struct LedgerDb::Impl {
     db::Statement find_session_hash;
     db::Statement insert_session;
     db::Statement insert_conflict;
-    db::Statement insert_error;
     db::Statement member_class;
     db::Statement upsert_state;
     db::Statement upsert_unknown_badge;

@@ -118,12 +118,7 @@ Result<IngestSummary> LedgerDb::ingest(const IngestBatch& batch, UnixMs now) {
         std::unordered_map<std::string, std::string> classes;
 
         auto record_error = [&](const IngestItem& item, const std::string& reason) -> Status {
-            im.insert_error.bind(1, now)
-                .bind(2, item.topic)
-                .bind(3, item.id)
-                .bind(4, reason)
-                .bind(5, item.payload);
-            return im.insert_error.run();
+            return detail::record_refused(db_, now, item.topic, item.id, reason, item.payload);
         };
 
         for (const auto& item : batch.sessions) {
@@ -293,9 +288,6 @@ Status prepare_all(db::Database& db, LedgerDb::Impl& impl) {
          "INSERT INTO session_conflicts(session_id, received_at, topic, stored_hash, payload_hash, "
          "payload) "
          "VALUES(?1, ?2, ?3, ?4, ?5, ?6)"},
-        {&impl.insert_error,
-         "INSERT INTO ingest_errors(received_at, topic, session_id, reason, payload) VALUES(?1, "
-         "?2, ?3, ?4, ?5)"},
         {&impl.member_class, "SELECT member_class FROM members WHERE id = ?1"},
         {&impl.upsert_state,
          "INSERT INTO machine_state(site, machine, state, since, member, name, session, detail, "

@@ -245,3 +245,40 @@ TEST_CASE("the retention purge removes old sightings and refused payloads, and i
     CHECK(lab.count("SELECT count(*) FROM ingest_errors") == 1);
     CHECK(lab.count("SELECT count(*) FROM audit_log WHERE action = 'privacy.purge'") == 1);
 }
+
+TEST_CASE("a refused payload is kept up to 4 KiB with its hash and size, at a bounded rate") {
+    Lab lab;
+    const std::string huge(5 * 1024 * 1024, 'x');  // the attack: 5 MB publishes from one gate
+    for (int n = 0; n < 30; ++n) {
+        IngestBatch batch;
+        batch.bad_topics_payloads = {{"fabgate/lab/machines/laser-1/state", huge}};
+        batch.bad_reasons = {"not JSON"};
+        auto done = lab.db.ingest(batch, kT0 + n * 1000);
+        REQUIRE_MESSAGE(done, (done ? "" : done.error().message()));
+    }
+    CHECK(lab.count("SELECT max(length(payload)) FROM ingest_errors") ==
+          static_cast<std::int64_t>(kRefusedPayloadKeepBytes));
+    CHECK(lab.count("SELECT count(*) FROM ingest_errors WHERE payload_size = 5242880") == 30);
+    CHECK(lab.count("SELECT count(*) FROM ingest_errors WHERE payload != ''") ==
+          kRefusedStoredPerMinute);
+    CHECK(lab.count("SELECT sum(length(payload)) FROM ingest_errors") <= 10 * 4096);
+    auto counts = lab.db.refused_counts();
+    REQUIRE(counts);
+    REQUIRE(counts->size() == 1);
+    CHECK(counts->front().machine == "laser-1");
+    CHECK(counts->front().refused == 30);
+    CHECK(counts->front().not_stored == 30 - kRefusedStoredPerMinute);
+
+    // A minute later the machine may store payloads again.
+    IngestBatch later;
+    later.bad_topics_payloads = {{"fabgate/lab/machines/laser-1/state", "{"}};
+    later.bad_reasons = {"not JSON"};
+    REQUIRE(lab.db.ingest(later, kT0 + 120'000));
+    CHECK(lab.count("SELECT count(*) FROM ingest_errors WHERE payload = '{'") == 1);
+    auto hash =
+        lab.db.database().prepare("SELECT payload_sha256 FROM ingest_errors WHERE payload = '{'");
+    REQUIRE(hash);
+    REQUIRE(*hash->step());
+    CHECK(hash->text(0) ==
+          "021fb596db81e6d02bf3d2586ee3981fe519f275c0ac9ca76bbcf2ebb4097d96");  // sha256("{")
+}

@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/topics.hpp"
+#include "ledger/ledger_config.hpp"
 #include "ledger/ledger_db.hpp"
 #include "ledger/schema.hpp"
 #include "ledger_test_support.hpp"
@@ -281,4 +282,12 @@ TEST_CASE("a refused payload is kept up to 4 KiB with its hash and size, at a bo
     REQUIRE(*hash->step());
     CHECK(hash->text(0) ==
           "021fb596db81e6d02bf3d2586ee3981fe519f275c0ac9ca76bbcf2ebb4097d96");  // sha256("{")
+}
+
+TEST_CASE("retention_days is read from the ledger's config, within 1 to 3650 days") {
+    CHECK(load_ledger_config_text("{}")->retention_days == 90);
+    CHECK(load_ledger_config_text(R"({"retention_days": 30})")->retention_days == 30);
+    auto bad = load_ledger_config_text(R"({"retention_days": 0})");
+    REQUIRE_FALSE(bad);
+    CHECK(bad.error().front().message().find("retention_days") != std::string::npos);
 }

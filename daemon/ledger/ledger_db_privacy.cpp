@@ -114,8 +114,9 @@ Result<Identity> identity_of(LedgerDb& ledger, const Member& m) {
           "SELECT DISTINCT uid FROM sessions WHERE member_id = ?1",
           // badges they held once: the audit log keeps each assignment
           "SELECT DISTINCT subject FROM audit_log WHERE action LIKE 'badge.%' AND "
-          "(json_valid(after_json) AND json_extract(after_json, '$.member_id') = ?1 OR "
-          "json_valid(before_json) AND json_extract(before_json, '$.member_id') = ?1)"})
+          "(CASE WHEN json_valid(after_json) THEN json_extract(after_json, '$.member_id') END "
+          "= ?1 OR CASE WHEN json_valid(before_json) THEN json_extract(before_json, "
+          "'$.member_id') END = ?1)"})
         if (auto s = for_each_row(db, sql, bind_id, add_uid); !s) return tl::unexpected(s.error());
     return who;
 }

@@ -196,6 +196,9 @@ TEST_CASE("members forget removes name, contact and UID everywhere; amounts stay
     sighting.bad_reasons = {"bad state"};
     REQUIRE(lab.db.ingest(sighting, kT0));
     REQUIRE(lab.db.set_member_status("m-1", MemberStatus::Suspended, "fabctl:ann", kT0 + 2 * kDay));
+    // Audit text that is not JSON, about the member's badge: redacted as text.
+    REQUIRE(lab.db.record_audit("fabctl:ann", "badge.note", "04A1B2C3", "", "lost by Alice Martin",
+                                kT0 + 2 * kDay));
     auto total_before = lab.count("SELECT sum(amount_minor) FROM sessions");
 
     auto pseudonym = lab.db.forget_member("m-1", "fabctl:ann", kT0 + 3 * kDay);
@@ -215,7 +218,7 @@ TEST_CASE("members forget removes name, contact and UID everywhere; amounts stay
     auto chain = lab.db.verify_audit_chain();
     REQUIRE(chain);
     CHECK_FALSE(chain->first_broken);
-    CHECK(chain->redacted == 4);
+    CHECK(chain->redacted == 5);
     // The forget path cannot be borrowed to rewrite a row it did not list.
     auto forget_row = lab.count("SELECT max(id) FROM audit_log");
     REQUIRE(

@@ -83,10 +83,9 @@ BadgeOutcome GateMachine::badge(const Uid& uid) {
                              (rule == TakeoverRule::Supervisors &&
                               (entry->role == Role::Supervisor || entry->role == Role::Maintainer));
         if (!may_take_over) return deny(uid, DenyReason::InUse, entry);
-        std::string previous = session_->record.uid;
         end(EndReason::Takeover, uid.hex(), /*keep_relay=*/true);
         auto outcome = start(uid, *entry);
-        if (outcome.granted) outcome.note = "takeover from " + previous;
+        if (outcome.granted) outcome.note = "takeover";  // no UID: notes are logged
         return outcome;
     }
     return start(uid, *entry);

@@ -42,7 +42,7 @@ class IdSource {
 struct BadgeOutcome {
     bool granted = false;
     std::optional<DenyReason> denied;
-    std::string note;  // for the log: "badge out", "takeover of 04A1B2C3", ...
+    std::string note;  // for the log: "badge out", "takeover"...; never a UID
 };
 
 class GateMachine {

@@ -1,4 +1,8 @@
-// init | check | audit
+// init | check | audit | purge
+#include <sys/stat.h>
+
+#include <cstdio>
+#include <optional>
 #include <vector>
 
 #include "ctl/args.hpp"
@@ -38,8 +42,23 @@ Outcome check_db(Session& s, const CheckOptions&) {
         if (problems.size() > 1) what += " (and " + std::to_string(problems.size() - 1) + " more)";
         return runtime_error(path, what + ". Stop fabledger, restore a backup or move it aside.");
     }
+    auto chain = s.ledger().verify_audit_chain();
+    if (!chain) return runtime_error(chain.error());
+    if (chain->first_broken)
+        return runtime_error(path, "audit log row " + std::to_string(*chain->first_broken) + " " +
+                                       chain->problem +
+                                       ": the audit log was changed outside fabctl. Keep a copy "
+                                       "of the file and compare it with a backup.");
+    struct stat file {};
+    if (::stat(path.c_str(), &file) == 0 && (file.st_mode & 0007) != 0) {
+        char mode[8];
+        std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(file.st_mode & 07777));
+        *s.err << "fabctl: warning: " << path << " is open to every local user (mode " << mode
+               << "): members' personal data. chmod 0660 it and its -wal and -shm files\n";
+    }
     *s.out << path << ": ok (integrity check passed, schema version "
-           << s.ledger().database().schema_version() << ")\n";
+           << s.ledger().database().schema_version() << "; audit chain of " << chain->rows
+           << " row(s) verified, " << chain->redacted << " redacted by members forget)\n";
     return report_parked(s);
 }
 
@@ -50,17 +69,33 @@ struct AuditOptions {
 Outcome audit(Session& s, const AuditOptions& o) {
     auto rows = s.ledger().audit_log(o.limit);
     if (!rows) return runtime_error(rows.error());
-    Table t{{"id", true}, {"at"}, {"actor"}, {"action"}, {"subject"}, {"before"}, {"after"}};
+    Table t{{"id", true}, {"at"},      {"actor"},  {"unix_user"},
+            {"action"},   {"subject"}, {"before"}, {"after"}};
     for (const auto& r : *rows) {
         auto json_cell = [](const std::string& text) {
             if (text.empty()) return Cell("", nullptr);
             auto parsed = JsonValue::parse(text, nullptr, false);
             return Cell(text, parsed.is_discarded() ? JsonValue(text) : parsed);
         };
-        t.add({r.id, time_cell(r.at), r.actor, r.action, r.subject, json_cell(r.before_json),
-               json_cell(r.after_json)});
+        t.add({r.id, time_cell(r.at), r.actor, r.os_user, r.action, r.subject,
+               json_cell(r.before_json), json_cell(r.after_json)});
     }
     render(t, s.format(), *s.out, "(the audit log is empty)");
+    return {};
+}
+
+struct PurgeOptions {
+    std::optional<int> days;
+};
+
+Outcome purge(Session& s, const PurgeOptions& o) {
+    int days = o.days.value_or(s.config->retention_days);
+    UnixMs cut_off = s.now - static_cast<UnixMs>(days) * 86'400'000;
+    auto purged = s.ledger().purge_expired(cut_off, s.actor, s.now);
+    if (!purged) return runtime_error(purged.error());
+    *s.out << "purged what is older than " << days << " day(s): " << purged->unknown_badges
+           << " unknown-badge sighting(s), " << purged->ingest_errors << " refused payload(s), "
+           << purged->conflicts << " conflicting duplicate(s)\n";
     return {};
 }
 
@@ -83,6 +118,16 @@ void add_admin_commands(CLI::App& app, Invocation& inv) {
         c->add_option("--limit", o->limit, "how many entries (default 50)")
             ->check(CLI::Range(1, 1000000));
         on_run(c, inv, o, audit);
+    }
+    {
+        auto o = std::make_shared<PurgeOptions>();
+        auto* c = app.add_subcommand(
+            "purge",
+            "delete unknown-badge sightings and refused payloads older than the retention period "
+            "(the config's retention_days); run daily");
+        c->add_option("--days", o->days, "keep this many days instead of retention_days")
+            ->check(CLI::Range(0, 36500));
+        on_run(c, inv, o, purge);
     }
 }
 

@@ -26,8 +26,15 @@ Outcome list_errors(Session& s, const ErrorsOptions& o) {
     for (const auto& r : *conflicts)
         c.add(
             {r.id, time_cell(r.received_at), r.session_id, r.topic, r.stored_hash, r.payload_hash});
+    auto counts = s.ledger().refused_counts();
+    if (!counts) return runtime_error(counts.error());
+    Table n{{"site"}, {"machine"}, {"refused", true}, {"payload not kept", true, "not_stored"}};
+    for (const auto& r : *counts) n.add({r.site, r.machine, r.refused, r.not_stored});
     if (s.json) {
-        *s.out << dump_json({{"refused", to_json(e)}, {"conflicts", to_json(c)}}) << "\n";
+        *s.out << dump_json({{"refused", to_json(e)},
+                             {"conflicts", to_json(c)},
+                             {"refused_per_machine", to_json(n)}})
+               << "\n";
         return {};
     }
     *s.out << "Refused and held session messages (stored in ingest_errors; 'parked' ones are "
@@ -36,6 +43,9 @@ Outcome list_errors(Session& s, const ErrorsOptions& o) {
     *s.out << "\nConflicts (same session id, different content; the first one was kept; one row "
               "per distinct payload)\n";
     render_text(c, *s.out);
+    *s.out << "\nRefusals per machine (payloads over " << ledger::kRefusedStoredPerMinute
+           << " a minute keep only hash and size)\n";
+    render_text(n, *s.out);
     return {};
 }
 

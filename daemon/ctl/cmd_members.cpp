@@ -1,4 +1,4 @@
-// members add | edit | suspend | reinstate | remove | list | show
+// members add | edit | suspend | reinstate | remove | export | forget | list | show
 #include <map>
 
 #include "ctl/args.hpp"
@@ -141,7 +141,39 @@ Outcome remove(Session& s, const RemoveOptions& o) {
                                         " also unassigns their badges and deletes their rights; "
                                         "add --yes to confirm (to stop access, `members suspend`)");
     if (auto r = check(s.ledger().remove_member(o.id, s.actor, s.now)); !r) return r;
-    *s.out << "removed member " << o.id << " (their sessions stay in the ledger)\n";
+    *s.out << "removed member " << o.id
+           << " (their sessions and audit rows stay in the ledger; to erase them, `fabctl "
+              "members forget "
+           << o.id << " --yes`)\n";
+    return {};
+}
+
+struct ExportOptions {
+    std::string id;
+};
+
+Outcome export_member(Session& s, const ExportOptions& o) {
+    auto text = s.ledger().export_member(o.id);
+    if (!text) return runtime_error(text.error());
+    *s.out << *text << "\n";
+    return {};
+}
+
+struct ForgetOptions {
+    std::string id;
+    bool yes = false;
+};
+
+Outcome forget(Session& s, const ForgetOptions& o) {
+    if (!o.yes)
+        return usage_error("--yes", "forgetting member " + o.id +
+                                        " replaces their id, name, contact and badge UIDs "
+                                        "everywhere, for good; add --yes to confirm (export "
+                                        "first if they asked for a copy)");
+    auto pseudonym = s.ledger().forget_member(o.id, s.actor, s.now);
+    if (!pseudonym) return runtime_error(pseudonym.error());
+    *s.out << "forgot member " << o.id << ": now " << *pseudonym
+           << " in sessions and the audit log; amounts and batches are unchanged\n";
     return {};
 }
 
@@ -277,6 +309,21 @@ void add_member_commands(CLI::App& app, Invocation& inv) {
         c->add_option("ID", o->id, "member id")->required();
         c->add_flag("--yes", o->yes, "confirm");
         on_run(c, inv, o, remove);
+    }
+    {
+        auto o = std::make_shared<ExportOptions>();
+        auto* c = members->add_subcommand(
+            "export", "everything the ledger holds about one member, as JSON (access request)");
+        c->add_option("ID", o->id, "member id (also of a removed member)")->required();
+        on_run(c, inv, o, export_member);
+    }
+    {
+        auto o = std::make_shared<ForgetOptions>();
+        auto* c = members->add_subcommand(
+            "forget", "pseudonymise a member everywhere, keeping amounts (erasure request)");
+        c->add_option("ID", o->id, "member id (also of a removed member)")->required();
+        c->add_flag("--yes", o->yes, "confirm");
+        on_run(c, inv, o, forget);
     }
     {
         auto o = std::make_shared<ListOptions>();

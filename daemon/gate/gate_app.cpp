@@ -6,6 +6,7 @@
 #include "gate/ack_intake.hpp"
 #include "gate/acl_intake.hpp"
 #include "gate/hardware_change.hpp"
+#include "gate/uid_tag.hpp"
 #include "sys/log.hpp"
 
 namespace fabgate {
@@ -129,9 +130,9 @@ void GateApp::badge_presented(const Uid& uid) {
     if (!machine_) return;  // a badge during start-up is not a member's intent to start now
     auto outcome = machine_->badge(uid);
     if (outcome.granted)
-        log::info("badge", uid.hex() + ": " + outcome.note);
+        log::info("badge", gate::uid_tag(uid.hex()) + ": " + outcome.note);
     else
-        log::notice("badge", uid.hex() + ": refused: " + outcome.note);
+        log::notice("badge", gate::uid_tag(uid.hex()) + ": refused: " + outcome.note);
     after_event();
 }
 

@@ -4,6 +4,7 @@
 
 #include "gate/acl_intake.hpp"
 #include "gate/gate_app.hpp"
+#include "gate/uid_tag.hpp"
 #include "sys/log.hpp"
 
 namespace fabgate {
@@ -103,7 +104,8 @@ Status GateApp::session_started(const SessionRecord& open) {
     // Deferred to the next round so the relay is not held back by the sync; without a timer
     // the sync happens now rather than never.
     if (!loop_.add_oneshot(std::chrono::milliseconds(0), make_durable)) make_durable();
-    log::info("session", open.id + " started for " + open.member + " (" + open.uid + ")");
+    log::info("session",
+              open.id + " started for " + open.member + " (" + gate::uid_tag(open.uid) + ")");
     return {};
 }
 

@@ -59,7 +59,31 @@ Status run(db::Database& db, std::string_view sql, Bind&& bind) {
     return st->run();
 }
 
+// Appends a hash-chained audit row (ledger_db_audit.cpp), with the Unix user of this process.
+// Inside the caller's transaction if one is open, else in its own.
 Status audit(db::Database& db, std::int64_t at, std::string_view actor, std::string_view action,
              std::string_view subject, std::string_view before_json, std::string_view after_json);
+
+// Who runs this process: the name of getuid(), and SUDO_USER when it names someone else.
+const std::string& unix_user();
+std::string sha256_hex(std::string_view data);
+// Hashes written on every new audit row; seal_audit_log gives them to rows that predate them.
+std::string audit_content_hash(std::int64_t at, std::string_view actor, std::string_view os_user,
+                               std::string_view action, std::string_view subject,
+                               std::string_view before_json, std::string_view after_json);
+std::string audit_row_hash(std::string_view prev_hash, std::int64_t id,
+                           std::string_view content_hash);
+Status seal_audit_log(db::Database& db);
+// A valid session the ledger holds until the manager adds what it lacks (its machine).
+struct HeldSession {
+    std::string_view site;
+    std::string_view machine;
+    std::int64_t powered_ms = 0;
+};
+// Stores a refused message within the limits of ledger_db_refused.cpp, and counts it. A held
+// session is kept whole and outside the rate limit: it is replayed and billed later.
+Status record_refused(db::Database& db, std::int64_t now, std::string_view topic,
+                      std::string_view session_id, std::string_view reason,
+                      std::string_view payload, const HeldSession* held = nullptr);
 
 }  // namespace fabgate::ledger::detail

@@ -48,6 +48,8 @@ tl::expected<LedgerConfig, std::vector<Error>> parse(const nlohmann::json& docum
     cfg.acl_signing_key_file = root.string_or("acl_signing_key_file", "");
     cfg.busy_timeout_ms =
         static_cast<int>(root.integer_or("busy_timeout_ms", 0, 60'000, cfg.busy_timeout_ms));
+    cfg.retention_days =
+        static_cast<int>(root.integer_or("retention_days", 1, 3650, cfg.retention_days));
     cfg.log_level = root.choice("log_level", {"error", "warning", "notice", "info", "debug"})
                         .value_or(cfg.log_level);
     cfg.time_zone = root.string_or("time_zone", "");

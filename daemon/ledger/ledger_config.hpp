@@ -29,6 +29,9 @@ struct LedgerConfig {
     // times and places billing period boundaries in it. Empty: UTC. fabledger itself only
     // stores UTC instants and never needs it.
     std::string time_zone;
+    // Unknown-badge sightings, refused payloads and conflicting duplicates are deleted after
+    // this many days by `fabctl purge` (docs/privacy.md).
+    int retention_days = 90;
 };
 
 tl::expected<LedgerConfig, std::vector<Error>> load_ledger_config_text(std::string_view text);

@@ -1,5 +1,12 @@
 #include "ledger/ledger_db.hpp"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
 #include <nlohmann/json.hpp>
 
 #include "core/billing.hpp"
@@ -16,25 +23,6 @@ using detail::for_each_row;
 using detail::in_transaction;
 using detail::run;
 using nlohmann::json;
-
-namespace detail {
-
-Status audit(db::Database& db, std::int64_t at, std::string_view actor, std::string_view action,
-             std::string_view subject, std::string_view before_json, std::string_view after_json) {
-    return run(db,
-               "INSERT INTO audit_log(at, actor, action, subject, before_json, after_json) "
-               "VALUES(?1, ?2, ?3, ?4, ?5, ?6)",
-               [&](db::Statement& st) {
-                   st.bind(1, at)
-                       .bind(2, actor)
-                       .bind(3, action)
-                       .bind(4, subject)
-                       .bind(5, before_json)
-                       .bind(6, after_json);
-               });
-}
-
-}  // namespace detail
 
 namespace {
 
@@ -174,7 +162,29 @@ LedgerDb::LedgerDb(LedgerDb&&) noexcept = default;
 LedgerDb& LedgerDb::operator=(LedgerDb&&) noexcept = default;
 LedgerDb::~LedgerDb() = default;
 
+namespace {
+
+// A new ledger is created 0660, whatever the umask: members' personal data is for the ledger's
+// user and the fabgate-managers group (docs/deploy.md), never for every local user. SQLite
+// gives the -wal and -shm files the database file's mode.
+Status create_private_file(const std::string& path) {
+    int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, kLedgerFileMode);
+    if (fd < 0) {
+        if (errno == EEXIST) return {};
+        return fail(path, std::string("cannot be created: ") + std::strerror(errno));
+    }
+    int rc = ::fchmod(fd, kLedgerFileMode);
+    int saved = errno;
+    ::close(fd);
+    if (rc != 0) return fail(path, std::string("cannot be made private: ") + std::strerror(saved));
+    return {};
+}
+
+}  // namespace
+
 Result<LedgerDb> LedgerDb::open(const std::string& path, const OpenOptions& options) {
+    if (options.create && path != ":memory:")
+        if (auto s = create_private_file(path); !s) return tl::unexpected(s.error());
     db::OpenOptions o;
     o.create = options.create;
     o.durability = options.durability;
@@ -185,6 +195,9 @@ Result<LedgerDb> LedgerDb::open(const std::string& path, const OpenOptions& opti
     o.migrations = kMigrations;
     auto database = db::Database::open(path, o);
     if (!database) return tl::unexpected(database.error());
+    // Rows written before the audit chain existed are sealed once, as they are.
+    if (auto sealed = detail::seal_audit_log(*database); !sealed)
+        return tl::unexpected(sealed.error());
     return LedgerDb(std::move(*database));
 }
 
@@ -697,12 +710,12 @@ Result<std::vector<AuditRow>> LedgerDb::audit_log(int limit) {
     std::vector<AuditRow> out;
     auto s = for_each_row(
         db_,
-        "SELECT id, at, actor, action, subject, before_json, after_json FROM audit_log ORDER BY id "
-        "DESC LIMIT ?1",
+        "SELECT id, at, actor, action, subject, before_json, after_json, os_user, redacted_by "
+        "FROM audit_log ORDER BY id DESC LIMIT ?1",
         [&](db::Statement& st) { st.bind(1, limit); },
         [&](const db::Statement& st) {
             out.push_back({st.int64(0), st.int64(1), st.text(2), st.text(3), st.text(4), st.text(5),
-                           st.text(6)});
+                           st.text(6), st.text(7), st.optional_int64(8)});
         });
     if (!s) return tl::unexpected(s.error());
     return out;

@@ -29,6 +29,8 @@ namespace fabgate::ledger {
 // ledger, nor the reverse.
 inline constexpr std::int32_t kLedgerApplicationId = 0x46424C47;
 inline constexpr int kLedgerSchemaVersion = 1;
+// Mode of a ledger file the ledger creates: the ledger's user and the fabgate-managers group.
+inline constexpr unsigned kLedgerFileMode = 0660;
 
 enum class MemberStatus { Active, Suspended };
 std::string_view to_string(MemberStatus s);
@@ -185,6 +187,19 @@ struct ReplayReport {
     std::vector<std::string> ids;  // sessions ingested
 };
 
+// A refused payload is stored only up to this many bytes, with its SHA-256 and size...
+inline constexpr std::size_t kRefusedPayloadKeepBytes = 4096;
+// ...and only this many payloads per machine and minute; over that, the row keeps the hash and
+// size but no payload.
+inline constexpr std::int64_t kRefusedStoredPerMinute = 10;
+
+struct RefusedCount {
+    std::string site;  // "" for a topic that names no machine
+    std::string machine;
+    std::int64_t refused = 0;     // every refusal since the ledger was created
+    std::int64_t not_stored = 0;  // of which over the rate limit: payload not kept
+};
+
 struct ConflictRow {
     std::int64_t id = 0;
     std::string session_id;
@@ -243,6 +258,23 @@ struct AuditRow {
     std::string subject;
     std::string before_json;  // "" when created
     std::string after_json;   // "" when deleted
+    std::string os_user;      // the Unix user whose process wrote it ("root (SUDO_USER=ann)")
+    std::optional<std::int64_t> redacted_by;  // the member.forget row that pseudonymised it
+};
+
+// What `fabctl check` says about the audit log's hash chain.
+struct AuditChainCheck {
+    std::int64_t rows = 0;
+    std::int64_t redacted = 0;                 // rows pseudonymised by members forget
+    std::optional<std::int64_t> first_broken;  // id of the first row that does not verify
+    std::string problem;                       // why, when first_broken is set
+};
+
+// What a retention purge removed.
+struct PurgeCounts {
+    std::int64_t unknown_badges = 0;  // sightings last seen before the cut-off
+    std::int64_t ingest_errors = 0;   // refused payloads received before the cut-off
+    std::int64_t conflicts = 0;       // conflicting duplicates received before the cut-off
 };
 
 struct OpenOptions {
@@ -329,6 +361,7 @@ class LedgerDb {
                                        std::string_view site = {}, std::string_view machine = {},
                                        bool refused_too = false);
     Result<std::vector<ConflictRow>> conflicts(int limit = 100);
+    Result<std::vector<RefusedCount>> refused_counts();
     Result<std::vector<MachineStateRow>> machine_states();
 
     // ---- access lists (daemon) ----
@@ -368,6 +401,22 @@ class LedgerDb {
     // gate, the reason for a suspension). In its own transaction, or the caller's if open.
     Status record_audit(std::string_view actor, std::string_view action, std::string_view subject,
                         std::string_view before_json, std::string_view after_json, UnixMs now);
+
+    // Walks the audit log in id order: each row's prev_hash is the previous row's row_hash,
+    // row_hash covers the previous hash, the id and content_hash, and content_hash matches the
+    // row's content unless members forget redacted the row (then the forget row must list it).
+    Result<AuditChainCheck> verify_audit_chain();
+
+    // ---- members' data (docs/privacy.md) ----
+    // Everything held about one member, as one JSON document.
+    Result<std::string> export_member(std::string_view id);
+    // Pseudonymises the member everywhere (members row, badges, rights, sessions, machine
+    // state, unknown badges, stored payloads, audit rows); amounts and batches are unchanged.
+    // Returns the pseudonym that replaces the id. Audited as member.forget.
+    Result<std::string> forget_member(std::string_view id, std::string_view actor, UnixMs now);
+    // Deletes unknown-badge sightings, refused payloads and conflicts older than `cut_off`.
+    // Audited as privacy.purge when it removed anything.
+    Result<PurgeCounts> purge_expired(UnixMs cut_off, std::string_view actor, UnixMs now);
 
     struct Impl;  // opaque: prepared statements reused by ingest
 

@@ -9,7 +9,6 @@ struct LedgerDb::Impl {
     db::Statement find_session_hash;
     db::Statement insert_session;
     db::Statement insert_conflict;
-    db::Statement insert_error;
     db::Statement member_class;
     db::Statement combine_previous;
     db::Statement combine_group;

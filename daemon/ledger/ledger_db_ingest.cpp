@@ -152,16 +152,13 @@ Result<IngestSummary> LedgerDb::ingest(const IngestBatch& batch, UnixMs now) {
         auto record_error = [&](const IngestItem& item, const std::string& reason,
                                 bool held = false) -> Status {
             if (!batch.record_refusals) return {};
-            im.insert_error.bind(1, now)
-                .bind(2, item.topic)
-                .bind(3, item.id)
-                .bind(4, reason)
-                .bind(5, item.payload);
-            im.insert_error.bind(6, held ? "parked" : "refused")
-                .bind(7, item.session ? item.session->site : item.topic_site)
-                .bind(8, item.session ? item.session->machine : item.topic_machine)
-                .bind(9, item.session ? item.session->powered_ms : std::int64_t{0});
-            return im.insert_error.run();
+            if (held && item.session) {
+                detail::HeldSession h{item.session->site, item.session->machine,
+                                      item.session->powered_ms};
+                return detail::record_refused(db_, now, item.topic, item.id, reason, item.payload,
+                                              &h);
+            }
+            return detail::record_refused(db_, now, item.topic, item.id, reason, item.payload);
         };
 
         for (const auto& item : batch.sessions) {
@@ -345,9 +342,6 @@ Status prepare_all(db::Database& db, LedgerDb::Impl& impl) {
          "payload) "
          "VALUES(?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT(session_id, payload_hash) DO UPDATE SET "
          "repeats = repeats + 1"},
-        {&impl.insert_error,
-         "INSERT INTO ingest_errors(received_at, topic, session_id, reason, payload, state, site, "
-         "machine, powered_ms) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"},
         // The class in force at the session's start; a member written around the ledger's API
         // (no history) has their current class.
         {&impl.member_class,

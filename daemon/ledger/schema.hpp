@@ -271,7 +271,54 @@ CREATE INDEX sessions_by_member_start ON sessions(member_id, started_at);
 CREATE INDEX sessions_by_group ON sessions(combined_with) WHERE combined_with IS NOT NULL;
 )SQL";
 
-inline constexpr std::array<db::Migration, 4> kMigrations{
-    {{1, kSchemaV1}, {2, kSchemaV2}, {3, kSchemaParked}, {4, kSchemaTariffRules}}};
+// Members' data under control (docs/privacy.md): a hash-chained, append-only audit log that
+// records the Unix user next to the actor, and refused payloads kept bounded.
+inline constexpr std::string_view kSchemaPrivacy = R"SQL(
+ALTER TABLE audit_log ADD COLUMN os_user TEXT NOT NULL DEFAULT '';
+ALTER TABLE audit_log ADD COLUMN content_hash TEXT;
+ALTER TABLE audit_log ADD COLUMN prev_hash TEXT;
+ALTER TABLE audit_log ADD COLUMN row_hash TEXT;
+ALTER TABLE audit_log ADD COLUMN redacted_by INTEGER;
+CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
+BEGIN SELECT RAISE(ABORT, 'audit_log is append-only: rows are never deleted'); END;
+-- Two updates are allowed, each leaving every hash in place: sealing a row written before the
+-- chain existed (content unchanged), and `members forget` redacting a row, naming the later
+-- member.forget row that lists it (fabctl check verifies that list).
+CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
+-- coalesce: a NULL anywhere must refuse, not let the update through.
+WHEN NOT coalesce((NEW.id = OLD.id AND NEW.at = OLD.at AND NEW.action = OLD.action
+          AND NEW.actor = OLD.actor AND NEW.os_user = OLD.os_user AND (
+    (OLD.row_hash IS NULL AND NEW.row_hash IS NOT NULL AND NEW.subject = OLD.subject
+     AND NEW.before_json = OLD.before_json AND NEW.after_json = OLD.after_json
+     AND NEW.redacted_by IS NULL)
+    OR
+    (OLD.row_hash IS NOT NULL AND NEW.row_hash = OLD.row_hash
+     AND NEW.prev_hash IS OLD.prev_hash AND NEW.content_hash IS OLD.content_hash
+     AND NEW.redacted_by > OLD.id
+     AND (SELECT action FROM audit_log WHERE id = NEW.redacted_by) = 'member.forget'))), 0)
+BEGIN SELECT RAISE(ABORT, 'audit_log is append-only: only members forget may redact a row'); END;
+
+ALTER TABLE ingest_errors ADD COLUMN payload_size INTEGER;
+ALTER TABLE ingest_errors ADD COLUMN payload_sha256 TEXT;
+CREATE INDEX ingest_errors_by_time ON ingest_errors(received_at);
+CREATE INDEX unknown_badges_by_last_seen ON unknown_badges(last_seen_at);
+-- Per machine (topic site/machine): refused payloads counted, and those not stored because the
+-- machine exceeded its rate (window of one minute).
+CREATE TABLE ingest_error_counts(
+    site TEXT NOT NULL,
+    machine TEXT NOT NULL,
+    refused INTEGER NOT NULL DEFAULT 0,
+    not_stored INTEGER NOT NULL DEFAULT 0,
+    window_start INTEGER NOT NULL DEFAULT 0,
+    window_stored INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY(site, machine)
+);
+)SQL";
+
+inline constexpr std::array<db::Migration, 5> kMigrations{{{1, kSchemaV1},
+                                                           {2, kSchemaV2},
+                                                           {3, kSchemaParked},
+                                                           {4, kSchemaTariffRules},
+                                                           {5, kSchemaPrivacy}}};
 
 }  // namespace fabgate::ledger

@@ -1,0 +1,395 @@
+// Members' data: export everything held about one member, pseudonymise them (forget), and
+// purge what is kept only for a while (docs/privacy.md).
+#include <sodium.h>
+
+#include <functional>
+#include <set>
+
+#include <nlohmann/json.hpp>
+
+#include "ledger/db_util.hpp"
+#include "ledger/ledger_db.hpp"
+
+namespace fabgate::ledger {
+
+using detail::for_each_row;
+using detail::in_transaction;
+using detail::run;
+using nlohmann::json;
+
+namespace {
+
+constexpr std::string_view kForgottenName = "(forgotten)";
+constexpr std::string_view kForgottenUid = "forgotten";
+
+// What identifies one member in stored text. Ids and UIDs match whole values (or words of an
+// audit subject); name and contact match inside text, once they are long enough to mean it.
+struct Identity {
+    std::string id;
+    std::string name;
+    std::string contact;
+    std::set<std::string> uids;
+
+    bool is_identifier(std::string_view word) const {
+        return word == id || uids.count(std::string(word)) > 0;
+    }
+    static bool long_enough(const std::string& text) { return text.size() >= 3; }
+    bool mentioned_in(std::string_view text) const {
+        if ((long_enough(name) && text.find(name) != std::string_view::npos) ||
+            (long_enough(contact) && text.find(contact) != std::string_view::npos))
+            return true;
+        std::size_t start = 0;
+        while (start <= text.size()) {
+            auto end = text.find_first_of(" \":,[]{}", start);
+            if (end == std::string_view::npos) end = text.size();
+            if (is_identifier(text.substr(start, end - start))) return true;
+            start = end + 1;
+        }
+        return false;
+    }
+};
+
+void replace_all(std::string& text, const std::string& what, std::string_view with) {
+    if (!Identity::long_enough(what)) return;
+    for (auto at = text.find(what); at != std::string::npos; at = text.find(what, at + with.size()))
+        text.replace(at, what.size(), with);
+}
+
+std::string redact_text(std::string text, const Identity& who, const std::string& pseudonym) {
+    if (text == who.id) return pseudonym;
+    if (who.uids.count(text) > 0) return std::string(kForgottenUid);
+    replace_all(text, who.name, kForgottenName);
+    replace_all(text, who.contact, kForgottenName);
+    std::string out;  // words of a subject ("m-1 machine:laser")
+    std::size_t start = 0;
+    while (start <= text.size()) {
+        auto end = text.find(' ', start);
+        if (end == std::string::npos) end = text.size();
+        auto word = text.substr(start, end - start);
+        out += word == who.id         ? pseudonym
+               : who.uids.count(word) ? std::string(kForgottenUid)
+                                      : word;
+        if (end < text.size()) out += ' ';
+        start = end + 1;
+    }
+    return out;
+}
+
+void redact_json(json& value, const Identity& who, const std::string& pseudonym) {
+    if (value.is_string()) {
+        value = redact_text(value.get<std::string>(), who, pseudonym);
+    } else if (value.is_structured()) {
+        for (auto& child : value) redact_json(child, who, pseudonym);
+    }
+}
+
+std::string redact_json_text(const std::string& text, const Identity& who,
+                             const std::string& pseudonym) {
+    if (text.empty()) return text;
+    auto doc = json::parse(text, nullptr, false);
+    if (doc.is_discarded()) return redact_text(text, who, pseudonym);
+    redact_json(doc, who, pseudonym);
+    return doc.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
+std::string new_pseudonym() {
+    unsigned char bytes[8];
+    randombytes_buf(bytes, sizeof bytes);
+    static constexpr char kHex[] = "0123456789abcdef";
+    std::string out = "forgotten-";
+    for (unsigned char c : bytes) {
+        out += kHex[c >> 4];
+        out += kHex[c & 0xF];
+    }
+    return out;
+}
+
+Result<Identity> identity_of(LedgerDb& ledger, const Member& m) {
+    Identity who{m.id, m.name, m.contact, {}};
+    auto& db = ledger.database();
+    auto add_uid = [&](const db::Statement& st) { who.uids.insert(st.text(0)); };
+    auto bind_id = [&](db::Statement& st) { st.bind(1, m.id); };
+    for (const char* sql :
+         {"SELECT uid FROM badges WHERE member_id = ?1",
+          "SELECT DISTINCT uid FROM sessions WHERE member_id = ?1",
+          // badges they held once: the audit log keeps each assignment
+          "SELECT DISTINCT subject FROM audit_log WHERE action LIKE 'badge.%' AND "
+          "(CASE WHEN json_valid(after_json) THEN json_extract(after_json, '$.member_id') END "
+          "= ?1 OR CASE WHEN json_valid(before_json) THEN json_extract(before_json, "
+          "'$.member_id') END = ?1)"})
+        if (auto s = for_each_row(db, sql, bind_id, add_uid); !s) return tl::unexpected(s.error());
+    return who;
+}
+
+// Audit rows that name the member, by id.
+Result<std::vector<AuditRow>> audit_rows_about(db::Database& db, const Identity& who) {
+    std::vector<AuditRow> out;
+    auto s = for_each_row(
+        db,
+        "SELECT id, at, actor, action, subject, before_json, after_json, os_user, redacted_by "
+        "FROM audit_log ORDER BY id",
+        [](db::Statement&) {},
+        [&](const db::Statement& st) {
+            AuditRow r{st.int64(0), st.int64(1), st.text(2), st.text(3),          st.text(4),
+                       st.text(5),  st.text(6),  st.text(7), st.optional_int64(8)};
+            if (who.mentioned_in(r.subject) || who.mentioned_in(r.before_json) ||
+                who.mentioned_in(r.after_json))
+                out.push_back(std::move(r));
+        });
+    if (!s) return tl::unexpected(s.error());
+    return out;
+}
+
+json audit_json(const AuditRow& r) {
+    return {{"id", r.id},
+            {"at", r.at},
+            {"actor", r.actor},
+            {"os_user", r.os_user},
+            {"action", r.action},
+            {"subject", r.subject},
+            {"before", r.before_json},
+            {"after", r.after_json}};
+}
+
+// Rows as JSON objects, built by SQLite (json_object) so every stored column is exported.
+Result<json> rows_as_json(db::Database& db, const std::string& sql,
+                          const std::function<void(db::Statement&)>& bind) {
+    json rows = json::array();
+    auto s = for_each_row(db, sql, bind, [&](const db::Statement& st) {
+        rows.push_back(json::parse(st.text(0), nullptr, false));
+    });
+    if (!s) return tl::unexpected(s.error());
+    return rows;
+}
+
+constexpr std::string_view kSessionObject =
+    "json_object('id', id, 'site', site, 'machine', machine, 'uid', uid, 'member_id', "
+    "member_id, 'role', role, 'started_at', started_at, 'ended_at', ended_at, 'clock_synced', "
+    "clock_synced, 'powered_ms', powered_ms, 'active_ms', active_ms, 'end_reason', end_reason, "
+    "'ended_by', ended_by, 'received_at', received_at, 'batch_id', batch_id, 'tariff_id', "
+    "tariff_id, 'billable_s', billable_s, 'amount_minor', amount_minor, 'currency', currency)";
+
+// Stored payloads (refused messages, conflicting duplicates) that name the member.
+Result<json> payloads_about(db::Database& db, const Identity& who, std::string_view table) {
+    json rows = json::array();
+    auto s = for_each_row(
+        db,
+        "SELECT id, received_at, topic, session_id, payload FROM " + std::string(table) +
+            " ORDER BY id",
+        [](db::Statement&) {},
+        [&](const db::Statement& st) {
+            auto payload = st.text(4);
+            if (!who.mentioned_in(payload)) return;
+            rows.push_back({{"id", st.int64(0)},
+                            {"received_at", st.int64(1)},
+                            {"topic", st.text(2)},
+                            {"session_id", st.text(3)},
+                            {"payload", payload}});
+        });
+    if (!s) return tl::unexpected(s.error());
+    return rows;
+}
+
+// The member, or for one removed earlier, their last details as the audit log kept them:
+// a removed member's sessions and audit rows still name them.
+Result<Member> known_member(LedgerDb& ledger, std::string_view id) {
+    auto m = ledger.member(id);
+    if (!m) return tl::unexpected(m.error());
+    if (*m) return **m;
+    std::optional<Member> last;
+    auto s = for_each_row(
+        ledger.database(),
+        "SELECT CASE WHEN after_json != '' THEN after_json ELSE before_json END FROM audit_log "
+        "WHERE subject = ?1 AND action LIKE 'member.%' AND redacted_by IS NULL ORDER BY id DESC "
+        "LIMIT 1",
+        [&](db::Statement& st) { st.bind(1, id); },
+        [&](const db::Statement& st) {
+            auto doc = json::parse(st.text(0), nullptr, false);
+            if (!doc.is_object()) return;
+            Member found;
+            found.id = std::string(id);
+            found.name = doc.value("name", "");
+            found.contact = doc.value("contact", "");
+            found.member_class = doc.value("member_class", "");
+            found.status = MemberStatus::Suspended;
+            last = found;
+        });
+    if (!s) return tl::unexpected(s.error());
+    if (!last) return fail("member " + std::string(id), "is not known to the ledger");
+    return *last;
+}
+
+}  // namespace
+
+Result<std::string> LedgerDb::export_member(std::string_view id) {
+    auto m = known_member(*this, id);
+    if (!m) return tl::unexpected(m.error());
+    auto who = identity_of(*this, *m);
+    if (!who) return tl::unexpected(who.error());
+    auto bind_id = [&](db::Statement& st) { st.bind(1, id); };
+    json out;
+    out["member"] = {{"id", m->id},
+                     {"name", m->name},
+                     {"contact", m->contact},
+                     {"member_class", m->member_class},
+                     {"status", std::string(to_string(m->status))},
+                     {"member_until", m->member_until ? json(*m->member_until) : json(nullptr)},
+                     {"created_at", m->created_at}};
+    const std::pair<const char*, std::string> queries[] = {
+        {"badges",
+         "SELECT json_object('uid', uid, 'label', label, 'assigned_at', assigned_at) FROM badges "
+         "WHERE member_id = ?1 ORDER BY uid"},
+        {"rights",
+         "SELECT json_object('target_kind', target_kind, 'target', target, 'role', role, "
+         "'granted_by', granted_by, 'granted_at', granted_at, 'valid_until', valid_until) FROM "
+         "rights WHERE member_id = ?1 ORDER BY target_kind, target"},
+        {"sessions", "SELECT " + std::string(kSessionObject) +
+                         " FROM sessions WHERE member_id = ?1 ORDER BY started_at, id"},
+        {"machine_state",
+         "SELECT json_object('site', site, 'machine', machine, 'state', state, 'since', since, "
+         "'name', name, 'session', session, 'updated_at', updated_at) FROM machine_state WHERE "
+         "member = ?1"},
+    };
+    for (const auto& [key, sql] : queries) {
+        auto rows = rows_as_json(db_, sql, bind_id);
+        if (!rows) return tl::unexpected(rows.error());
+        out[key] = std::move(*rows);
+    }
+    json sightings = json::array();
+    for (const auto& uid : who->uids) {
+        auto rows = rows_as_json(
+            db_,
+            "SELECT json_object('uid', uid, 'site', site, 'machine', machine, 'first_seen_at', "
+            "first_seen_at, 'last_seen_at', last_seen_at, 'count', count) FROM unknown_badges "
+            "WHERE uid = ?1",
+            [&](db::Statement& st) { st.bind(1, uid); });
+        if (!rows) return tl::unexpected(rows.error());
+        for (auto& r : *rows) sightings.push_back(std::move(r));
+    }
+    out["unknown_badge_sightings"] = std::move(sightings);
+    auto audit_rows = audit_rows_about(db_, *who);
+    if (!audit_rows) return tl::unexpected(audit_rows.error());
+    out["audit_log"] = json::array();
+    for (const auto& r : *audit_rows) out["audit_log"].push_back(audit_json(r));
+    for (const auto& [key, table] : {std::pair{"refused_payloads", "ingest_errors"},
+                                     std::pair{"conflicting_payloads", "session_conflicts"}}) {
+        auto rows = payloads_about(db_, *who, table);
+        if (!rows) return tl::unexpected(rows.error());
+        out[key] = std::move(*rows);
+    }
+    return out.dump(2, ' ', false, json::error_handler_t::replace);
+}
+
+namespace {
+
+Status redact_audit_rows(db::Database& db, const std::vector<AuditRow>& rows, const Identity& who,
+                         const std::string& pseudonym, std::int64_t forget_row) {
+    for (const auto& r : rows) {
+        auto s = run(db,
+                     "UPDATE audit_log SET subject = ?2, before_json = ?3, after_json = ?4, "
+                     "redacted_by = ?5 WHERE id = ?1",
+                     [&](db::Statement& st) {
+                         st.bind(1, r.id).bind(2, redact_text(r.subject, who, pseudonym));
+                         st.bind(3, redact_json_text(r.before_json, who, pseudonym));
+                         st.bind(4, redact_json_text(r.after_json, who, pseudonym));
+                         st.bind(5, forget_row);
+                     });
+        if (!s) return s;
+    }
+    return {};
+}
+
+Status forget_payloads(db::Database& db, const Identity& who, std::string_view table) {
+    std::vector<std::int64_t> ids;
+    auto s = for_each_row(
+        db, "SELECT id, payload FROM " + std::string(table), [](db::Statement&) {},
+        [&](const db::Statement& st) {
+            if (who.mentioned_in(st.text(1))) ids.push_back(st.int64(0));
+        });
+    if (!s) return s;
+    for (auto id : ids)
+        if (auto u = run(db, "UPDATE " + std::string(table) + " SET payload = ?2 WHERE id = ?1",
+                         [&](db::Statement& st) { st.bind(1, id).bind(2, kForgottenName); });
+            !u)
+            return u;
+    return {};
+}
+
+// Everything but the audit log: the member row keeps its class and creation time, so billed
+// sessions still join to it; badges and rights go; sessions keep their amounts.
+Status pseudonymise_rows(db::Database& db, const Identity& who, const std::string& pseudonym) {
+    auto both = [&](db::Statement& st) { st.bind(1, who.id).bind(2, pseudonym); };
+    for (const char* sql :
+         {"DELETE FROM badges WHERE member_id = ?1", "DELETE FROM rights WHERE member_id = ?1"})
+        if (auto s = run(db, sql, [&](db::Statement& st) { st.bind(1, who.id); }); !s) return s;
+    for (const char* sql :
+         {"UPDATE members SET id = ?2, name = '(forgotten)', contact = '', status = 'suspended', "
+          "member_until = NULL WHERE id = ?1",
+          "UPDATE sessions SET member_id = ?2, uid = 'forgotten' WHERE member_id = ?1",
+          "UPDATE machine_state SET member = ?2, name = '' WHERE member = ?1"})
+        if (auto s = run(db, sql, both); !s) return s;
+    for (const auto& uid : who.uids)
+        if (auto s = run(db, "DELETE FROM unknown_badges WHERE uid = ?1",
+                         [&](db::Statement& st) { st.bind(1, uid); });
+            !s)
+            return s;
+    for (const char* table : {"ingest_errors", "session_conflicts"})
+        if (auto s = forget_payloads(db, who, table); !s) return s;
+    return {};
+}
+
+}  // namespace
+
+Result<std::string> LedgerDb::forget_member(std::string_view id, std::string_view actor,
+                                            UnixMs now) {
+    return in_transaction(db_, [&]() -> Result<std::string> {
+        auto m = known_member(*this, id);
+        if (!m) return tl::unexpected(m.error());
+        auto who = identity_of(*this, *m);
+        if (!who) return tl::unexpected(who.error());
+        auto rows = audit_rows_about(db_, *who);
+        if (!rows) return tl::unexpected(rows.error());
+        std::string pseudonym = new_pseudonym();
+        json listed = json::array();
+        for (const auto& r : *rows) listed.push_back(r.id);
+        json after{{"pseudonym", pseudonym},
+                   {"badges", who->uids.size()},
+                   {"redacted_audit_rows", listed}};
+        if (auto s = detail::audit(db_, now, actor, "member.forget", pseudonym, "", after.dump());
+            !s)
+            return tl::unexpected(s.error());
+        std::int64_t forget_row = db_.last_insert_rowid();
+        if (auto s = pseudonymise_rows(db_, *who, pseudonym); !s) return tl::unexpected(s.error());
+        if (auto s = redact_audit_rows(db_, *rows, *who, pseudonym, forget_row); !s)
+            return tl::unexpected(s.error());
+        return pseudonym;
+    });
+}
+
+Result<PurgeCounts> LedgerDb::purge_expired(UnixMs cut_off, std::string_view actor, UnixMs now) {
+    return in_transaction(db_, [&]() -> Result<PurgeCounts> {
+        PurgeCounts counts;
+        const std::pair<const char*, std::int64_t*> deletes[] = {
+            {"DELETE FROM unknown_badges WHERE last_seen_at < ?1", &counts.unknown_badges},
+            // Held sessions are unbilled money, not evidence: they wait for their replay.
+            {"DELETE FROM ingest_errors WHERE received_at < ?1 AND state != 'parked'",
+             &counts.ingest_errors},
+            {"DELETE FROM session_conflicts WHERE received_at < ?1", &counts.conflicts}};
+        for (const auto& [sql, count] : deletes) {
+            if (auto s = run(db_, sql, [&](db::Statement& st) { st.bind(1, cut_off); }); !s)
+                return tl::unexpected(s.error());
+            *count = db_.changes();
+        }
+        if (counts.unknown_badges + counts.ingest_errors + counts.conflicts == 0) return counts;
+        json after{{"before", cut_off},
+                   {"unknown_badges", counts.unknown_badges},
+                   {"ingest_errors", counts.ingest_errors},
+                   {"conflicts", counts.conflicts}};
+        if (auto s = detail::audit(db_, now, actor, "privacy.purge", "retention", "", after.dump());
+            !s)
+            return tl::unexpected(s.error());
+        return counts;
+    });
+}
+
+}  // namespace fabgate::ledger

@@ -1,0 +1,100 @@
+// Refused payloads are evidence, not a store: each is kept only up to kRefusedPayloadKeepBytes
+// with its SHA-256 and size, and at most kRefusedStoredPerMinute payloads per machine, so a gate
+// login cannot grow the ledger's database by publishing garbage. Over the rate, the row keeps
+// only topic, session id, reason, hash and size (a few hundred bytes): a refused session that
+// was acked can still be matched with the gate's logs. Every refusal is counted.
+#include "core/topics.hpp"
+#include "ledger/db_util.hpp"
+#include "ledger/ledger_db.hpp"
+
+namespace fabgate::ledger {
+namespace detail {
+namespace {
+
+constexpr std::int64_t kWindowMs = 60'000;
+constexpr std::size_t kMaxTextBytes = 256;  // topic, session id, reason
+
+std::string_view clipped(std::string_view text, std::size_t bytes) {
+    return text.substr(0, std::min(text.size(), bytes));
+}
+
+}  // namespace
+
+Status record_refused(db::Database& db, std::int64_t now, std::string_view topic,
+                      std::string_view session_id, std::string_view reason,
+                      std::string_view payload, const HeldSession* held) {
+    auto parsed = topics::parse(topic);
+    std::string site = parsed ? parsed->site : "", machine = parsed ? parsed->machine : "";
+    if (held)
+        return run(db,
+                   "INSERT INTO ingest_errors(received_at, topic, session_id, reason, payload, "
+                   "payload_size, payload_sha256, state, site, machine, powered_ms) "
+                   "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, 'parked', ?8, ?9, ?10)",
+                   [&](db::Statement& st) {
+                       st.bind(1, now).bind(2, topic).bind(3, session_id).bind(4, reason);
+                       st.bind(5, payload)
+                           .bind(6, static_cast<std::int64_t>(payload.size()))
+                           .bind(7, sha256_hex(payload));
+                       st.bind(8, held->site).bind(9, held->machine).bind(10, held->powered_ms);
+                   });
+    auto where = [&](db::Statement& st) { st.bind(1, site).bind(2, machine).bind(3, now); };
+    if (auto s = run(db,
+                     "INSERT INTO ingest_error_counts(site, machine, refused, window_start) "
+                     "VALUES(?1, ?2, 1, ?3) ON CONFLICT(site, machine) DO UPDATE SET "
+                     "refused = refused + 1, "
+                     "window_stored = CASE WHEN ?3 - window_start >= 60000 OR ?3 < window_start "
+                     "THEN 0 ELSE window_stored END, "
+                     "window_start = CASE WHEN ?3 - window_start >= 60000 OR ?3 < window_start "
+                     "THEN ?3 ELSE window_start END",
+                     where);
+        !s)
+        return s;
+    static_assert(kWindowMs == 60'000, "the SQL above spells the window out");
+    std::int64_t stored = 0;
+    auto read = for_each_row(
+        db, "SELECT window_stored FROM ingest_error_counts WHERE site = ?1 AND machine = ?2",
+        [&](db::Statement& st) { st.bind(1, site).bind(2, machine); },
+        [&](const db::Statement& st) { stored = st.int64(0); });
+    if (!read) return read;
+    bool over_rate = stored >= kRefusedStoredPerMinute;
+    if (auto s = run(db,
+                     over_rate ? "UPDATE ingest_error_counts SET not_stored = not_stored + 1 "
+                                 "WHERE site = ?1 AND machine = ?2 AND ?3 = ?3"
+                               : "UPDATE ingest_error_counts SET window_stored = window_stored + 1 "
+                                 "WHERE site = ?1 AND machine = ?2 AND ?3 = ?3",
+                     where);
+        !s)
+        return s;
+    return run(db,
+               "INSERT INTO ingest_errors(received_at, topic, session_id, reason, payload, "
+               "payload_size, payload_sha256, site, machine) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, "
+               "?8, ?9)",
+               [&](db::Statement& st) {
+                   st.bind(1, now)
+                       .bind(2, clipped(topic, kMaxTextBytes))
+                       .bind(3, clipped(session_id, kMaxTextBytes))
+                       .bind(4, clipped(reason, kMaxTextBytes));
+                   st.bind(5, over_rate ? std::string_view("")
+                                        : clipped(payload, kRefusedPayloadKeepBytes))
+                       .bind(6, static_cast<std::int64_t>(payload.size()))
+                       .bind(7, sha256_hex(payload));
+                   st.bind(8, site).bind(9, machine);
+               });
+}
+
+}  // namespace detail
+
+Result<std::vector<RefusedCount>> LedgerDb::refused_counts() {
+    std::vector<RefusedCount> out;
+    auto s = detail::for_each_row(
+        db_,
+        "SELECT site, machine, refused, not_stored FROM ingest_error_counts ORDER BY site, machine",
+        [](db::Statement&) {},
+        [&](const db::Statement& st) {
+            out.push_back({st.text(0), st.text(1), st.int64(2), st.int64(3)});
+        });
+    if (!s) return tl::unexpected(s.error());
+    return out;
+}
+
+}  // namespace fabgate::ledger

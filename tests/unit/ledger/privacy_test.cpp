@@ -294,3 +294,34 @@ TEST_CASE("retention_days is read from the ledger's config, within 1 to 3650 day
     REQUIRE_FALSE(bad);
     CHECK(bad.error().front().message().find("retention_days") != std::string::npos);
 }
+
+TEST_CASE("purge deletes old refusals but never a held session, which is unbilled money") {
+    TempDir dir;
+    auto db = LedgerDb::open(dir.file("ledger.db"));
+    REQUIRE(db);
+    auto held = test::finished_session("held-1", 1'000, 45, "mill-1");  // machine not registered
+    IngestBatch batch;
+    batch.sessions.push_back(
+        classify_session_message(topics::machine("lab", "mill-1", "sessions"), encode(held)));
+    batch.sessions.push_back(
+        classify_session_message(topics::machine("lab", "mill-1", "sessions"), "not json"));
+    REQUIRE(db->ingest(batch, 2'000));
+    auto parked = db->parked_summary();
+    REQUIRE(parked);
+    REQUIRE(parked->sessions == 1);
+
+    auto purged = db->purge_expired(10'000'000, "t", 10'000'000);  // both are older than that
+    REQUIRE(purged);
+    CHECK(purged->ingest_errors == 1);  // the refused garbage
+    auto after = db->parked_summary();
+    REQUIRE(after);
+    CHECK(after->sessions == 1);
+
+    REQUIRE(db->upsert_machine({"lab", "mill-1", "Mill", std::nullopt}, "t", 10'000'001));
+    auto report = db->replay_parked("t", 10'000'002, "lab", "mill-1");
+    REQUIRE(report);
+    CHECK(report->ingested == 1);
+    auto stored = db->session("held-1");
+    REQUIRE(stored);
+    CHECK(stored->has_value());
+}

@@ -101,8 +101,9 @@ std::string audit_content_hash(std::int64_t at, std::string_view actor, std::str
                                std::string_view action, std::string_view subject,
                                std::string_view before_json, std::string_view after_json) {
     std::string encoded;
-    for (std::string_view field : {std::string_view(std::to_string(at)), actor, os_user, action,
-                                   subject, before_json, after_json})
+    const std::string at_text = std::to_string(at);  // outlives the list of views below
+    for (std::string_view field :
+         {std::string_view(at_text), actor, os_user, action, subject, before_json, after_json})
         append_field(encoded, field);
     return sha256_hex(encoded);
 }

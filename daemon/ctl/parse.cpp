@@ -2,6 +2,7 @@
 
 #include <array>
 #include <cctype>
+#include <limits>
 #include <optional>
 
 #include "core/billing.hpp"
@@ -23,6 +24,7 @@ std::optional<std::int64_t> read_digits(std::string_view text, std::size_t max_d
     std::int64_t value = 0;
     for (char c : text) {
         if (!is_digit(c)) return std::nullopt;
+        if (value > (std::numeric_limits<std::int64_t>::max() - 9) / 10) return std::nullopt;
         value = value * 10 + (c - '0');
     }
     return value;

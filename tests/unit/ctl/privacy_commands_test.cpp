@@ -15,6 +15,7 @@
 #include "core/messages.hpp"
 #include "core/topics.hpp"
 #include "ctl/fabctl.hpp"
+#include "lab_fixture.hpp"
 #include "ledger/ledger_db.hpp"
 
 using namespace fabgate;
@@ -26,44 +27,9 @@ namespace {
 constexpr UnixMs kMar1 = 1'772'323'200'000;  // 2026-03-01T00:00:00Z
 constexpr UnixMs kDay = 86'400'000;
 
-struct Run {
-    int code = -1;
-    std::string out, err;
-};
-
-struct Lab {
-    std::filesystem::path dir;
-    std::string db_path;
-    UnixMs now = kMar1;
-
-    Lab() {
-        char tmpl[] = "/tmp/fabctl-privacy-XXXXXX";
-        dir = mkdtemp(tmpl);
-        db_path = (dir / "ledger.db").string();
-    }
-    ~Lab() { std::filesystem::remove_all(dir); }
-
-    Run run(std::vector<std::string> args) {
-        args.insert(args.begin(), {"--db", db_path});
-        Environment e;
-        e.now = [this] { return now; };
-        e.getenv = [](const char* name) -> std::optional<std::string> {
-            if (std::string(name) == "USER") return "alice";
-            return std::nullopt;
-        };
-        std::ostringstream out, err;
-        Run r;
-        r.code = run_fabctl(args, out, err, e);
-        r.out = out.str();
-        r.err = err.str();
-        return r;
-    }
-    std::string ok(std::vector<std::string> args) {
-        auto r = run(args);
-        INFO(r.err);
-        REQUIRE(r.code == 0);
-        return r.out;
-    }
+// The shared fabctl fixture (lab_fixture.hpp), with members' data to export and forget.
+struct Lab : test::ZonedLab {
+    Lab() : ZonedLab("", kMar1) {}
     void setup() {
         ok({"init"});
         ok({"machines", "add", "lab/laser-1", "--name", "Laser cutter"});
@@ -72,11 +38,6 @@ struct Lab {
         ok({"members", "add", "m-1", "--name", "Alice Martin", "--contact", "alice@example.org"});
         ok({"badges", "assign", "04A1B2C3", "m-1"});
         ok({"rights", "grant", "m-1", "laser-1"});
-    }
-    ledger::LedgerDb open() {
-        auto db = ledger::LedgerDb::open(db_path);
-        REQUIRE(db);
-        return std::move(*db);
     }
 };
 

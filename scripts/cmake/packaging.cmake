@@ -89,6 +89,8 @@ function(fabgate_packaging)
             RENAME fabgate.conf COMPONENT fabgate)
     install(FILES ${src}/systemd/fabgate.tmpfiles.conf DESTINATION lib/tmpfiles.d
             RENAME fabgate.conf COMPONENT fabgate)
+    install(FILES ${src}/systemd/fabgate.udev.rules DESTINATION /lib/udev/rules.d
+            RENAME 60-fabgate.rules COMPONENT fabgate)
     set(example_dir ${CMAKE_BINARY_DIR}/packaging/fabgate/examples)
     file(MAKE_DIRECTORY ${example_dir})
     # The shape scripts/enrol-gate writes; copied to /etc/fabgate/gate.json and edited, the

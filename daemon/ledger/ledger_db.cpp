@@ -397,8 +397,11 @@ Result<std::vector<UnknownBadge>> LedgerDb::unknown_badges() {
     std::vector<UnknownBadge> out;
     auto s = for_each_row(
         db_,
-        "SELECT uid, site, machine, first_seen_at, last_seen_at, count FROM unknown_badges "
-        "ORDER BY last_seen_at DESC, uid",
+        // Gates hold only the badges with a right on their machine (minimal lists), so they
+        // report a member's badge as unknown where the member has no right: it is not.
+        "SELECT uid, site, machine, first_seen_at, last_seen_at, count FROM unknown_badges u "
+        "WHERE NOT EXISTS (SELECT 1 FROM badges b WHERE b.uid = u.uid AND b.member_id IS NOT "
+        "NULL) ORDER BY last_seen_at DESC, uid",
         [](db::Statement&) {},
         [&](const db::Statement& st) {
             out.push_back(

@@ -297,6 +297,23 @@ TEST_CASE("unknown badges and machine state from the gates' messages") {
     CHECK(f.db.unknown_badges()->empty());
 }
 
+TEST_CASE("a member's badge reported at a machine where they have no right is not unknown") {
+    // A gate's list holds only the badges with a right there, so it reports any other member's
+    // badge as unknown. Listing it would offer the manager to enrol a badge someone holds.
+    Fixture f;
+    REQUIRE(f.db.assign_badge("0B0B0B0B", "m-1", "", "t", kT0));
+    IngestBatch batch;
+    batch.unknown_badges = {{"lab", "printer-1", "0B0B0B0B", kT0 + 1},
+                            {"lab", "printer-1", "0C0C0C0C", kT0 + 2}};
+    REQUIRE(f.db.ingest(batch, kT0 + 10));
+    auto unknown = f.db.unknown_badges();
+    REQUIRE(unknown->size() == 1);
+    CHECK(unknown->front().uid == "0C0C0C0C");
+    // Handed back to the drawer, the badge is a stranger's again when it is next seen.
+    REQUIRE(f.db.unassign_badge("0B0B0B0B", "t", kT0 + 20));
+    CHECK(f.db.unknown_badges()->size() == 2);
+}
+
 TEST_CASE("a corrupt database file is refused with a clear error and left untouched") {
     TempDir dir;
     auto path = dir.file("ledger.db");

@@ -122,9 +122,8 @@ Signature sign_bytes(std::string_view bytes,
     return {std::move(id), to_hex(signature)};
 }
 
-std::string sign(const AccessList& list,
-                 std::span<const std::uint8_t, kSecretKeyBytes> secret_key) {
-    return sign_bytes(signed_content(list), secret_key).hex;
+Signature sign(const AccessList& list, std::span<const std::uint8_t, kSecretKeyBytes> secret_key) {
+    return sign_bytes(signed_content(list), secret_key);
 }
 
 std::string signed_payload(const AccessList& list,
@@ -134,7 +133,7 @@ std::string signed_payload(const AccessList& list,
     return join_access_list(body, signature.key_id, signature.hex);
 }
 
-Result<std::string> sign_hex(const AccessList& list, std::string_view secret_key_hex) {
+Result<Signature> sign_hex(const AccessList& list, std::string_view secret_key_hex) {
     auto key = from_hex(secret_key_hex, "acl secret key");
     if (!key) return tl::unexpected(key.error());
     if (key->size() != kSecretKeyBytes)

@@ -56,10 +56,11 @@ struct Signature {
 // Signs signed_message(its key id, bytes).
 Signature sign_bytes(std::string_view bytes,
                      std::span<const std::uint8_t, kSecretKeyBytes> secret_key);
-// The signature over signed_content(list), the body of the list's payload.
-std::string sign(const AccessList& list, std::span<const std::uint8_t, kSecretKeyBytes> secret_key);
+// The signature over signed_content(list), the body of the list's payload, with the key id it
+// is valid under (encode(list, s.hex, s.key_id)).
+Signature sign(const AccessList& list, std::span<const std::uint8_t, kSecretKeyBytes> secret_key);
 // Same, with the secret key as hex (as kept in a key file).
-Result<std::string> sign_hex(const AccessList& list, std::string_view secret_key_hex);
+Result<Signature> sign_hex(const AccessList& list, std::string_view secret_key_hex);
 // The whole payload a ledger publishes: envelope with key id and signature, then the body.
 std::string signed_payload(const AccessList& list,
                            std::span<const std::uint8_t, kSecretKeyBytes> secret_key);

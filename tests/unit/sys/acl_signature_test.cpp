@@ -147,8 +147,9 @@ TEST_CASE("either of two trusted keys verifies (rotation); a third does not") {
     std::vector<std::string> trusted{sig::to_hex(old_key.public_key),
                                      sig::to_hex(new_key.public_key)};
     for (const auto* keys : {&old_key, &new_key}) {
-        auto wire = split_access_list(sig::signed_payload(sample_list(), keys->secret_key));
-        CHECK(sig::verify(wire.value(), trusted));
+        // The wire's body is a view into the payload: keep the payload alive.
+        auto payload = sig::signed_payload(sample_list(), keys->secret_key);
+        CHECK(sig::verify(split_access_list(payload).value(), trusted));
     }
     auto payload = sig::signed_payload(sample_list(), other.secret_key);
     CHECK_FALSE(sig::verify(split_access_list(payload).value(), trusted));

@@ -1,10 +1,10 @@
 #pragma once
 // The ledger's acknowledgement on the wire, signed like an access list: an envelope line
-// {"v":1,"type":"ack_signed","key_id":..,"sig":..}, a newline, then the body
+// {"v":2,"type":"ack_signed","key_id":..,"sig":..}, a newline, then the body
 // {"v":1,"type":"ack","site":..,"machine":..,"at":ms,"ids":[...]}. The signature covers the
-// body's exact bytes, so it binds the ids to one gate: an ack signed for laser-1 deletes
-// nothing on laser-2. An unsigned ack is the body alone (accepted only by a gate whose config
-// says insecure_unsigned_acl and holds no ledger key).
+// key id and the body's exact bytes, so it binds the ids to one gate: an ack signed for laser-1
+// deletes nothing on laser-2. An unsigned ack is the body alone (accepted only by a gate whose
+// config says insecure_unsigned_acl and holds no ledger key).
 //
 // Replaying a genuine ack is harmless: it only names sessions the ledger has stored.
 #include <string>

@@ -417,15 +417,19 @@ Result<SignedWire> split_signed(std::string_view payload, std::string_view envel
     ObjectReader r(*envelope, "", errors);
     if (!r.valid()) return tl::unexpected(errors.combined(what));
     auto v = r.integer("v", 0, INT32_MAX, true);
-    if (v && *v != 1)
+    if (v && *v == 1)
+        return fail(what,
+                    "version 1 (a signature over the body alone, not naming its key) is "
+                    "no longer accepted: the ledger that sent it is older than this gate");
+    if (v && *v != kEnvelopeVersion)
         return fail(what, "schema version " + std::to_string(*v) + " is not supported");
     auto type = r.string("type", true);
     if (type && *type != envelope_type)
         errors.add("type", "is '" + *type + "', must be " + std::string(envelope_type));
-    wire.key_id = r.string_or("key_id", "");
-    if (!wire.key_id.empty() &&
-        (wire.key_id.size() != 16 ||
-         wire.key_id.find_first_not_of("0123456789abcdef") != std::string::npos))
+    // Required: the signature covers the key id (signed_envelope.hpp), so it must be named.
+    wire.key_id = r.string("key_id", true).value_or("");
+    if (r.has("key_id") && (wire.key_id.size() != 16 ||
+                            wire.key_id.find_first_not_of("0123456789abcdef") != std::string::npos))
         errors.add("key_id", "must be 16 lower-case hex digits");
     wire.signature = r.string("sig", true).value_or("");
     if (wire.signature.empty() && r.has("sig")) errors.add("sig", "must not be empty");
@@ -438,8 +442,8 @@ Result<SignedWire> split_signed(std::string_view payload, std::string_view envel
 std::string join_signed(std::string_view body, std::string_view envelope_type,
                         std::string_view key_id, std::string_view signature) {
     if (signature.empty()) return std::string(body);
-    json envelope{{"v", 1}, {"type", envelope_type}};
-    if (!key_id.empty()) envelope["key_id"] = key_id;
+    json envelope{{"v", kEnvelopeVersion}, {"type", envelope_type}};
+    envelope["key_id"] = key_id;
     envelope["sig"] = signature;
     std::string out = envelope.dump();
     out.reserve(out.size() + 1 + body.size());

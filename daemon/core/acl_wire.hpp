@@ -1,12 +1,12 @@
 #pragma once
 // An access list on the wire: an envelope line, then the body.
 //
-//   {"v":1,"type":"acl_signed","key_id":"<16 hex>","sig":"<128 hex>"}\n<body>
+//   {"v":2,"type":"acl_signed","key_id":"<16 hex>","sig":"<128 hex>"}\n<body>
 //
-// The signature covers exactly the body's bytes, so a gate checks it before it parses one byte
-// of the body, and only then parses the body with limits that fail at the first token out of
-// place (a typed SAX parser: no JSON document is ever built). An unsigned list is the body
-// alone; gates refuse it unless their config says insecure_unsigned_acl.
+// The signature covers the key id and exactly the body's bytes, so a gate checks it before it
+// parses one byte of the body, and only then parses the body with limits that fail at the first
+// token out of place (a typed SAX parser: no JSON document is ever built). An unsigned list is the
+// body alone; gates refuse it unless their config says insecure_unsigned_acl.
 #include <cstddef>
 #include <string>
 #include <string_view>

@@ -215,7 +215,12 @@ Result<IngestSummary> LedgerDb::ingest(const IngestBatch& batch, UnixMs now) {
                         .bind(2, now)
                         .bind(3, item.topic)
                         .bind(4, *stored_hash);
-                    im.insert_conflict.bind(5, hash).bind(6, item.payload);
+                    // Evidence, not a store: bounded like a refused payload.
+                    std::string_view payload = item.payload;
+                    im.insert_conflict.bind(5, hash)
+                        .bind(6, payload.substr(0, kRefusedPayloadKeepBytes))
+                        .bind(7, static_cast<std::int64_t>(payload.size()))
+                        .bind(8, detail::sha256_hex(payload));
                     if (auto e = im.insert_conflict.run(); !e) return tl::unexpected(e.error());
                 }
                 summary.outcomes.push_back(std::move(out));
@@ -339,9 +344,9 @@ Status prepare_all(db::Database& db, LedgerDb::Impl& impl) {
          "?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22)"},
         {&impl.insert_conflict,
          "INSERT INTO session_conflicts(session_id, received_at, topic, stored_hash, payload_hash, "
-         "payload) "
-         "VALUES(?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT(session_id, payload_hash) DO UPDATE SET "
-         "repeats = repeats + 1"},
+         "payload, payload_size, payload_sha256) "
+         "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT(session_id, payload_hash) DO UPDATE "
+         "SET repeats = repeats + 1"},
         // The class in force at the session's start; a member written around the ledger's API
         // (no history) has their current class.
         {&impl.member_class,

@@ -315,10 +315,25 @@ CREATE TABLE ingest_error_counts(
 );
 )SQL";
 
-inline constexpr std::array<db::Migration, 5> kMigrations{{{1, kSchemaV1},
+// A conflicting payload is kept like a refused one: its first 4 KiB, its size and SHA-256 (rows
+// from before keep their whole payload and no hash). Billing reports get a covering index.
+inline constexpr std::string_view kSchemaConflictCapBillingIndexes = R"SQL(
+ALTER TABLE session_conflicts ADD COLUMN payload_size INTEGER;
+ALTER TABLE session_conflicts ADD COLUMN payload_sha256 TEXT;
+UPDATE session_conflicts SET payload_size = length(CAST(payload AS BLOB));
+
+-- Usage reports over a period read this index alone (it covers every column they sum), in end
+-- order; it replaces the narrower sessions_by_end, so ingest keeps the same number of indexes.
+DROP INDEX sessions_by_end;
+CREATE INDEX sessions_usage ON sessions(ended_at, member_id, site, machine, currency, powered_ms,
+                                        active_ms, billable_s, amount_minor, tariff_id);
+)SQL";
+
+inline constexpr std::array<db::Migration, 6> kMigrations{{{1, kSchemaV1},
                                                            {2, kSchemaV2},
                                                            {3, kSchemaParked},
                                                            {4, kSchemaTariffRules},
-                                                           {5, kSchemaPrivacy}}};
+                                                           {5, kSchemaPrivacy},
+                                                           {6, kSchemaConflictCapBillingIndexes}}};
 
 }  // namespace fabgate::ledger

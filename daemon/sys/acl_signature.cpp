@@ -102,20 +102,28 @@ std::string key_id_of_hex(std::string_view public_key_hex) {
     return to_hex(std::span<const std::uint8_t>(*key).first(8));
 }
 
+std::string signed_message(std::string_view key_id, std::string_view bytes) {
+    std::string message;
+    message.reserve(kSignedContext.size() + key_id.size() + 1 + bytes.size());
+    message.append(kSignedContext).append(key_id).append(1, '\n').append(bytes);
+    return message;
+}
+
 Signature sign_bytes(std::string_view bytes,
                      std::span<const std::uint8_t, kSecretKeyBytes> secret_key) {
     if (!sodium_ready()) throw std::runtime_error("libsodium could not be initialised");
+    // libsodium's secret key is the seed followed by the public key.
+    auto id = key_id(secret_key.subspan<kSecretKeyBytes - kPublicKeyBytes>());
+    auto message = signed_message(id, bytes);
     std::array<std::uint8_t, kSignatureBytes> signature{};
     crypto_sign_detached(signature.data(), nullptr,
-                         reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size(),
+                         reinterpret_cast<const unsigned char*>(message.data()), message.size(),
                          secret_key.data());
-    // libsodium's secret key is the seed followed by the public key.
-    return {key_id(secret_key.subspan<kSecretKeyBytes - kPublicKeyBytes>()), to_hex(signature)};
+    return {std::move(id), to_hex(signature)};
 }
 
-std::string sign(const AccessList& list,
-                 std::span<const std::uint8_t, kSecretKeyBytes> secret_key) {
-    return sign_bytes(signed_content(list), secret_key).hex;
+Signature sign(const AccessList& list, std::span<const std::uint8_t, kSecretKeyBytes> secret_key) {
+    return sign_bytes(signed_content(list), secret_key);
 }
 
 std::string signed_payload(const AccessList& list,
@@ -125,7 +133,7 @@ std::string signed_payload(const AccessList& list,
     return join_access_list(body, signature.key_id, signature.hex);
 }
 
-Result<std::string> sign_hex(const AccessList& list, std::string_view secret_key_hex) {
+Result<Signature> sign_hex(const AccessList& list, std::string_view secret_key_hex) {
     auto key = from_hex(secret_key_hex, "acl secret key");
     if (!key) return tl::unexpected(key.error());
     if (key->size() != kSecretKeyBytes)
@@ -145,6 +153,11 @@ Status verify_bytes(std::string_view bytes, std::string_view key_id, std::string
     if (sig->size() != kSignatureBytes)
         return fail("signature", "must be " + std::to_string(kSignatureBytes) + " bytes, got " +
                                      std::to_string(sig->size()));
+    if (key_id.empty())
+        return fail("signature",
+                    "names no key_id; a signature is valid only under the key id "
+                    "it was made with");
+    auto message = signed_message(key_id, bytes);
     bool named_key_known = false;
     for (const auto& hex : trusted_public_keys_hex) {
         auto key = from_hex(hex, "acl_public_key");
@@ -153,12 +166,11 @@ Status verify_bytes(std::string_view bytes, std::string_view key_id, std::string
             return fail("acl_public_key", "must be " + std::to_string(kPublicKeyBytes) +
                                               " bytes (" + std::to_string(kPublicKeyBytes * 2) +
                                               " hex digits), got " + std::to_string(key->size()));
-        if (!key_id.empty() && to_hex(std::span<const std::uint8_t>(*key).first(8)) != key_id)
-            continue;
+        if (to_hex(std::span<const std::uint8_t>(*key).first(8)) != key_id) continue;
         named_key_known = true;
         if (crypto_sign_verify_detached(sig->data(),
-                                        reinterpret_cast<const unsigned char*>(bytes.data()),
-                                        bytes.size(), key->data()) == 0)
+                                        reinterpret_cast<const unsigned char*>(message.data()),
+                                        message.size(), key->data()) == 0)
             return {};
     }
     if (!named_key_known)

@@ -43,23 +43,30 @@ std::string key_id(std::span<const std::uint8_t, kPublicKeyBytes> public_key);
 // Same, from a key in hex (a gate's acl_public_keys entry); "" if it is not 64 hex digits.
 std::string key_id_of_hex(std::string_view public_key_hex);
 
+// What a signature covers: this context, the signer's key id, a newline, then the bytes. The
+// key id is signed, so a signature moved into an envelope naming another key (or none) never
+// verifies, and the context keeps these signatures apart from any other use of the key.
+inline constexpr std::string_view kSignedContext = "fabgate-signed-v2 key_id=";
+std::string signed_message(std::string_view key_id, std::string_view bytes);
+
 struct Signature {
     std::string key_id;
     std::string hex;  // lower-case hex of the detached signature
 };
-// Signs exactly `bytes`.
+// Signs signed_message(its key id, bytes).
 Signature sign_bytes(std::string_view bytes,
                      std::span<const std::uint8_t, kSecretKeyBytes> secret_key);
-// The signature over signed_content(list), the body of the list's payload.
-std::string sign(const AccessList& list, std::span<const std::uint8_t, kSecretKeyBytes> secret_key);
+// The signature over signed_content(list), the body of the list's payload, with the key id it
+// is valid under (encode(list, s.hex, s.key_id)).
+Signature sign(const AccessList& list, std::span<const std::uint8_t, kSecretKeyBytes> secret_key);
 // Same, with the secret key as hex (as kept in a key file).
-Result<std::string> sign_hex(const AccessList& list, std::string_view secret_key_hex);
+Result<Signature> sign_hex(const AccessList& list, std::string_view secret_key_hex);
 // The whole payload a ledger publishes: envelope with key id and signature, then the body.
 std::string signed_payload(const AccessList& list,
                            std::span<const std::uint8_t, kSecretKeyBytes> secret_key);
 
-// Ok only if `signature` (hex) is a signature over exactly `bytes` by the trusted key that
-// `key_id` names (or, without a key id, by one of them). Nothing is parsed before this.
+// Ok only if `signature` (hex) is the trusted key `key_id` names signing
+// signed_message(key_id, bytes). No key id: refused. Nothing is parsed before this.
 Status verify_bytes(std::string_view bytes, std::string_view key_id, std::string_view signature,
                     std::span<const std::string> trusted_public_keys_hex);
 // An access-list payload's envelope signature over its body, checked before the body is read.

@@ -145,9 +145,9 @@ repair_broker() {
 # the CA certificate is copied next to it: /etc/mosquitto/fabgate is closed to the ledger's user.
 edit_ledger() {
     local f=/etc/fabledger/ledger.json
-    install -o root -g fabledger -m 0640 /etc/mosquitto/fabgate/ca.crt /etc/fabledger/ca.crt
-    (umask 027 && printf '%s\n' "$LEDGER_PW" >/etc/fabledger/broker.pass)
-    chown root:fabledger /etc/fabledger/broker.pass
+    install -o root -g root -m 0644 /etc/mosquitto/fabgate/ca.crt /etc/fabledger/ca.crt
+    (umask 077 && printf '%s\n' "$LEDGER_PW" >/etc/fabledger/broker.pass)
+    chown fabledger:fabledger /etc/fabledger/broker.pass
     sed -i -e 's|"host": "127.0.0.1"|"host": "localhost"|' -e 's|"port": 1883|"port": 8883|' \
         -e 's|"client_id": "fabledger",|"client_id": "fabledger", "username": "fabledger", "password_file": "/etc/fabledger/broker.pass", "tls": {"ca_file": "/etc/fabledger/ca.crt"},|' \
         -e 's|^\(  "database": .*\),$|\1, "acl_signing_key_file": "/etc/fabledger/acl-signing.key",|' "$f"
@@ -181,9 +181,12 @@ second_gate() {
     systemctl start "fabgate-$g.service" || return 1
 }
 
-# fabctl as the lab's manager maria, as docs/deploy.md says: the ledger's database through the
-# fabledger user, the broker as manager-maria (/etc/fabledger/fabctl/maria.json, from --actor).
-fabctl_mgr() { sudo -u fabledger fabctl --config /etc/fabledger/ledger.json --actor maria "$@"; }
+# fabctl as the lab's manager maria, as docs/deploy.md says: her own Unix account, the ledger's
+# database through the fabgate-managers group, the broker as manager-maria
+# (/etc/fabledger/fabctl/maria.json, from --actor: sudo sets SUDO_USER to root).
+fabctl_mgr() { sudo -u maria fabctl --config /etc/fabledger/ledger.json --actor maria "$@"; }
+# The manager's own Unix account, which docs/deploy.md's manager block takes as existing.
+manager_account() { id maria >/dev/null 2>&1 || useradd --create-home --shell /bin/bash maria; }
 
 register_members() {
     wait_until 60 test -s /var/lib/fabledger/ledger.db || { echo "the ledger made no database"; return 1; }

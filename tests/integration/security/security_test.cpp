@@ -320,6 +320,12 @@ std::string ledger_secret_key(const SecureBroker& broker) {
     return hex;
 }
 
+// The payload the ledger would publish for `list`, signed with the secret key in hex.
+std::string signed_by(const AccessList& list, const std::string& secret_key_hex) {
+    auto signature = acl_signature::sign_hex(list, secret_key_hex).value();
+    return encode(list, signature.hex, signature.key_id);
+}
+
 }  // namespace
 
 TEST_CASE("fabgate applies only lists the ledger signed; a forged one leaves the list in force") {
@@ -328,8 +334,10 @@ TEST_CASE("fabgate applies only lists the ledger signed; a forged one leaves the
     REQUIRE(ledger.connect());
     const auto key = ledger_secret_key(broker);  // made by enrol-gate --make-acl-key (openssl)
     const std::string alice = "04A1B2C3", mallory = "DEADBEEF";
-    auto publish = [&](const AccessList& list, const std::string& signature) {
-        REQUIRE(ledger.publish(topic("laser-1", "acl"), encode(list, signature), /*retain=*/true));
+    auto publish = [&](const AccessList& list, const acl_signature::Signature& signature) {
+        REQUIRE(ledger.publish(topic("laser-1", "acl"),
+                               encode(list, signature.hex, signature.key_id),
+                               /*retain=*/true));
     };
 
     auto v1 = access_list("laser-1", 1, {alice});
@@ -344,10 +352,10 @@ TEST_CASE("fabgate applies only lists the ledger signed; a forged one leaves the
         auto v2 = access_list("laser-1", 2, {alice, mallory});
         publish(v2, acl_signature::sign(v2, forger.secret_key));
         REQUIRE_MESSAGE(gate.logged("access list refused"), gate.log());
-        CHECK(gate.log().find("does not match") != std::string::npos);
+        CHECK(gate.log().find("does not trust") != std::string::npos);
     }
     SUBCASE("not signed") {
-        publish(access_list("laser-1", 2, {alice, mallory}), "");
+        publish(access_list("laser-1", 2, {alice, mallory}), {});
         REQUIRE_MESSAGE(gate.logged("access list refused"), gate.log());
         CHECK(gate.log().find("not signed") != std::string::npos);
     }
@@ -359,7 +367,8 @@ TEST_CASE("fabgate applies only lists the ledger signed; a forged one leaves the
         REQUIRE_MESSAGE(gate.logged("access list refused"), gate.log());
     }
     SUBCASE("signature that is not hex") {
-        publish(access_list("laser-1", 2, {alice, mallory}), std::string(128, 'z'));
+        publish(access_list("laser-1", 2, {alice, mallory}),
+                {acl_signature::key_id_of_hex(std::string(64, '0')), std::string(128, 'z')});
         REQUIRE_MESSAGE(gate.logged("access list refused"), gate.log());
         CHECK(gate.log().find("not hex") != std::string::npos);
     }
@@ -395,8 +404,7 @@ TEST_CASE("a hostile access-list payload cannot exhaust a gate's memory") {
     REQUIRE(ledger.connect());
     const auto key = ledger_secret_key(broker);
     auto v1 = access_list("laser-1", 1, {"04A1B2C3"});
-    REQUIRE(ledger.publish(topic("laser-1", "acl"),
-                           encode(v1, acl_signature::sign_hex(v1, key).value()), true));
+    REQUIRE(ledger.publish(topic("laser-1", "acl"), signed_by(v1, key), true));
     SignedGate gate(broker);
     REQUIRE_MESSAGE(gate.logged("access list version 1 in force"), gate.log());
     const long before_kb = gate.peak_kb();
@@ -452,8 +460,7 @@ TEST_CASE(
     REQUIRE(ledger.connect());
     const auto key = ledger_secret_key(broker);
     auto v1 = access_list("laser-1", 1, {"04A1B2C3"});
-    REQUIRE(ledger.publish(topic("laser-1", "acl"),
-                           encode(v1, acl_signature::sign_hex(v1, key).value()), true));
+    REQUIRE(ledger.publish(topic("laser-1", "acl"), signed_by(v1, key), true));
     SignedGate gate(broker);
     REQUIRE_MESSAGE(gate.logged("access list version 1 in force"), gate.log());
     REQUIRE(gate.admits("04A1B2C3"));  // one finished session, waiting for its ack
@@ -497,8 +504,7 @@ TEST_CASE("an old signed list replayed to a gate whose journal was wiped is refu
     auto old = access_list("laser-1", 5, {"04A1B2C3"});
     old.generated_at = now - 8LL * 24 * 3600 * 1000;
     old.valid_until = now - 24LL * 3600 * 1000;
-    REQUIRE(ledger.publish(topic("laser-1", "acl"),
-                           encode(old, acl_signature::sign_hex(old, key).value()), true));
+    REQUIRE(ledger.publish(topic("laser-1", "acl"), signed_by(old, key), true));
     SignedGate gate(broker);
     REQUIRE_MESSAGE(gate.logged("access list version 5 refused: it expired"), gate.log());
     CHECK_FALSE(gate.admits("04A1B2C3"));
@@ -507,8 +513,7 @@ TEST_CASE("an old signed list replayed to a gate whose journal was wiped is refu
     auto current = access_list("laser-1", 6, {"04A1B2C4"});
     current.generated_at = now;
     current.valid_until = now + 7LL * 24 * 3600 * 1000;
-    REQUIRE(ledger.publish(topic("laser-1", "acl"),
-                           encode(current, acl_signature::sign_hex(current, key).value()), true));
+    REQUIRE(ledger.publish(topic("laser-1", "acl"), signed_by(current, key), true));
     REQUIRE_MESSAGE(gate.logged("access list version 6 in force"), gate.log());
     CHECK(gate.admits("04A1B2C4"));
     CHECK_FALSE(gate.admits("04A1B2C3"));
@@ -643,9 +648,8 @@ TEST_CASE(
     SecureClient ledger_client(broker.port(), ledger_login(broker), "fabledger");
     REQUIRE(ledger_client.connect());
     auto v1 = access_list("laser-1", 1, {"04A1B2C3"});
-    REQUIRE(ledger_client.publish(
-        topic("laser-1", "acl"),
-        encode(v1, acl_signature::sign_hex(v1, ledger_secret_key(broker)).value()), true));
+    REQUIRE(ledger_client.publish(topic("laser-1", "acl"), signed_by(v1, ledger_secret_key(broker)),
+                                  true));
     SignedGate gate(broker);
     REQUIRE(gate.logged("access list version 1 in force"));
 

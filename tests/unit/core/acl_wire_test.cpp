@@ -109,10 +109,15 @@ TEST_CASE("a malformed envelope is refused before the body is looked at") {
         REQUIRE_FALSE(wire);
         return wire.error().message();
     };
-    CHECK(bad(R"({"v":1,"type":"acl_signed"})").find("sig") != std::string::npos);
-    CHECK(bad(R"({"v":1,"type":"acl_signed","sig":"00","key_id":"XYZ"})").find("key_id") !=
+    const std::string id = R"("key_id":"0123456789abcdef")";
+    CHECK(bad(R"({"v":2,"type":"acl_signed",)" + id + "}").find("sig") != std::string::npos);
+    CHECK(bad(R"({"v":2,"type":"acl_signed","sig":"00","key_id":"XYZ"})").find("key_id") !=
           std::string::npos);
-    CHECK(bad(R"({"v":1,"type":"acl_signed","sig":"00","more":1})").find("more") !=
+    CHECK(bad(R"({"v":2,"type":"acl_signed","sig":"00"})").find("key_id: is required") !=
+          std::string::npos);
+    CHECK(bad(R"({"v":2,"type":"acl_signed","sig":"00","more":1,)" + id + "}").find("more") !=
+          std::string::npos);
+    CHECK(bad(R"({"v":1,"type":"acl_signed","sig":"00",)" + id + "}").find("no longer accepted") !=
           std::string::npos);
     CHECK(bad("not json").find("acl_signed envelope") != std::string::npos);
 }

@@ -70,3 +70,17 @@ TEST_CASE("without a ledger key, unsigned acks are taken only when the config sa
     config.insecure_unsigned_acl = true;
     CHECK(read_ack(encode_ack_body(kAck), config));
 }
+
+TEST_CASE("an ack's signature is valid only under the key id it was made with") {
+    auto old_key = sig::generate_keypair().value();
+    auto new_key = sig::generate_keypair().value();
+    auto config = gate_config(&old_key);
+    config.acl_public_keys.push_back(sig::to_hex(new_key.public_key));  // rotation: both trusted
+    auto body = encode_ack_body(kAck);
+    auto s = sig::sign_bytes(body, old_key.secret_key);
+    REQUIRE(read_ack(join_signed(body, kAckEnvelopeType, s.key_id, s.hex), config));
+    auto relabelled = join_signed(body, kAckEnvelopeType, sig::key_id(new_key.public_key), s.hex);
+    CHECK(refusal(read_ack(relabelled, config)).find("does not match") != std::string::npos);
+    auto unnamed = "{\"v\":2,\"type\":\"ack_signed\",\"sig\":\"" + s.hex + "\"}\n" + body;
+    CHECK(refusal(read_ack(unnamed, config)).find("key_id") != std::string::npos);
+}

@@ -12,6 +12,7 @@
 
 #include "core/topics.hpp"
 #include "ledger/acks.hpp"
+#include "ledger/db_util.hpp"
 #include "ledger/ledger_db.hpp"
 #include "ledger_test_support.hpp"
 
@@ -117,6 +118,35 @@ TEST_CASE(
     REQUIRE(conflicts->size() == 1);
     CHECK((*conflicts)[0].session_id == "id-1");
     CHECK((*conflicts)[0].payload == encode(changed));
+}
+
+TEST_CASE("a conflicting payload is kept like a refused one: its first 4 KiB, size and SHA-256") {
+    Fixture f;
+    auto s = session("id-1", kT0, 30);
+    ingest(f.db, {item(s)});
+    std::string last;
+    for (int n = 1; n <= 5; ++n) {
+        auto changed = s;
+        changed.powered_ms += n * 1000;
+        // Padded to near the 64 KiB payload limit: still a valid session, as a gate login may
+        // send it, each one a distinct conflict.
+        last = encode(changed);
+        last.insert(1, std::string(60'000, ' '));
+        auto out =
+            ingest(f.db, {classify_session_message("fabgate/lab/machines/laser-1/sessions", last)});
+        REQUIRE(out.outcomes[0].result == IngestResult::Conflict);
+    }
+    CHECK(f.count("SELECT count(*) FROM session_conflicts") == 5);
+    CHECK(f.count("SELECT max(length(payload)) FROM session_conflicts") ==
+          static_cast<std::int64_t>(kRefusedPayloadKeepBytes));
+    const std::string sizes = "SELECT count(*) FROM session_conflicts WHERE payload_size = " +
+                              std::to_string(last.size());
+    CHECK(f.count(sizes.c_str()) == 5);
+    auto hash = f.db.database().prepare(
+        "SELECT payload_sha256 FROM session_conflicts ORDER BY id DESC LIMIT 1");
+    REQUIRE(hash);
+    REQUIRE(*hash->step());
+    CHECK(hash->text(0) == ledger::detail::sha256_hex(last));
 }
 
 TEST_CASE("bad payloads go to ingest_errors; those with an id are acked, the others cannot be") {
@@ -442,4 +472,47 @@ TEST_CASE("a session in a future protocol version is kept as an error and acked,
     CHECK(out.outcomes[0].result == IngestResult::Rejected);
     CHECK(out.outcomes[0].ackable());
     CHECK(f.db.ingest_errors()->front().payload == payload);
+}
+
+TEST_CASE("usage reports sum each member's and machine's sessions in the range, priced or not") {
+    Fixture f;
+    Member bob;
+    bob.id = "m-2";
+    bob.name = "Bob";
+    bob.member_class = "standard";
+    REQUIRE(f.db.add_member(bob, "test", kT0));
+    auto by_bob = [](SessionRecord s) {
+        s.member = "m-2";
+        return s;
+    };
+    ingest(f.db, {item(session("a", kT0, 30)), item(session("b", kT0 + kHour, 10, "printer-1")),
+                  item(by_bob(session("c", kT0 + 2 * kHour, 60))),
+                  item(by_bob(session("late", kT0 + 50 * kHour, 60)))});
+    // The plain SQL grouping the reports must agree with, over the first day.
+    const UnixMs from = kT0, to = kT0 + 24 * kHour;
+    auto members = f.db.usage_by_member(from, to);
+    REQUIRE(members);
+    REQUIRE(members->size() == 3);  // Alice priced (laser), Alice unpriced (printer), Bob
+    CHECK((*members)[0].key == "m-1");
+    CHECK((*members)[0].label == "Alice");
+    CHECK((*members)[0].currency.empty());
+    CHECK((*members)[0].unpriced == 1);
+    CHECK((*members)[0].powered_ms == 10 * 60'000);
+    CHECK((*members)[1].key == "m-1");
+    CHECK((*members)[1].currency == "EUR");
+    CHECK((*members)[1].sessions == 1);
+    CHECK((*members)[1].amount_minor == 600);
+    CHECK((*members)[2].key == "m-2");
+    CHECK((*members)[2].label == "Bob");
+    CHECK((*members)[2].amount_minor == 1200);  // the session ending on day 3 is not counted
+    auto machines = f.db.usage_by_machine(from, to);
+    REQUIRE(machines);
+    REQUIRE(machines->size() == 2);
+    CHECK((*machines)[0].key == "lab/laser-1");
+    CHECK((*machines)[0].label == "Laser");
+    CHECK((*machines)[0].sessions == 2);
+    CHECK((*machines)[0].amount_minor == 1800);
+    CHECK((*machines)[0].billable_s == 90 * 60);
+    CHECK((*machines)[1].key == "lab/printer-1");
+    CHECK((*machines)[1].unpriced == 1);
 }

@@ -44,7 +44,7 @@ TEST_CASE("a new signing key file is 0600 and signs what its public half verifie
     std::string hex;
     std::istringstream(contents(path)) >> hex;
     auto signature = acl_signature::sign_hex(list, hex).value();
-    CHECK(acl_signature::verify_payload(encode(list, signature),
+    CHECK(acl_signature::verify_payload(encode(list, signature.hex, signature.key_id),
                                         acl_signature::to_hex(pair.public_key)));
 }
 

@@ -1,6 +1,9 @@
 #include "sys/acl_signature.hpp"
 
 #include <doctest/doctest.h>
+#include <sodium.h>
+
+#include <array>
 
 using namespace fabgate;
 namespace sig = fabgate::acl_signature;
@@ -78,12 +81,63 @@ TEST_CASE("a list signed with another key is refused, naming the key it was sign
     REQUIRE_FALSE(s);
     CHECK(s.error().message().find(sig::key_id(forger.public_key)) != std::string::npos);
     CHECK(s.error().message().find("does not trust") != std::string::npos);
-    // Without a key id the forger's signature is tried against the trusted key and fails.
-    auto anonymous = signed_wire(forger, sample_list());
-    anonymous.key_id.clear();
-    auto a = sig::verify_payload(anonymous.payload(), sig::to_hex(ledger.public_key));
+    // Labelled with the trusted key's id, the forger's signature is checked with that key.
+    auto relabelled = signed_wire(forger, sample_list());
+    relabelled.key_id = sig::key_id(ledger.public_key);
+    auto a = sig::verify_payload(relabelled.payload(), sig::to_hex(ledger.public_key));
     REQUIRE_FALSE(a);
     CHECK(a.error().message().find("does not match") != std::string::npos);
+}
+
+TEST_CASE(
+    "a signature names its key: re-labelled to another trusted key, or to none, it is "
+    "refused") {
+    auto old_key = sig::generate_keypair().value();
+    auto new_key = sig::generate_keypair().value();
+    std::vector<std::string> trusted{sig::to_hex(old_key.public_key),
+                                     sig::to_hex(new_key.public_key)};
+    auto genuine = signed_wire(old_key, sample_list());
+    REQUIRE(sig::verify(split_access_list(genuine.payload()).value(), trusted));
+
+    SUBCASE("the envelope names the other trusted key") {
+        auto relabelled = genuine;
+        relabelled.key_id = sig::key_id(new_key.public_key);
+        auto s = sig::verify(split_access_list(relabelled.payload()).value(), trusted);
+        REQUIRE_FALSE(s);
+        CHECK(s.error().message().find("does not match") != std::string::npos);
+    }
+    SUBCASE("the key id is stripped from the envelope") {
+        auto body = signed_content(genuine.list);
+        auto payload =
+            "{\"v\":2,\"type\":\"acl_signed\",\"sig\":\"" + genuine.signature + "\"}\n" + body;
+        auto wire = split_access_list(payload);
+        REQUIRE_FALSE(wire);
+        CHECK(wire.error().message().find("key_id") != std::string::npos);
+        // And a receiver handed the bare signature without an id refuses it as well.
+        auto s = sig::verify_bytes(body, "", genuine.signature, trusted);
+        REQUIRE_FALSE(s);
+        CHECK(s.error().message().find("key_id") != std::string::npos);
+    }
+    SUBCASE("the signature covers the key id, not only the body") {
+        // A signature over the body alone (the old envelope) verifies under no key id.
+        auto body = signed_content(genuine.list);
+        std::array<std::uint8_t, sig::kSignatureBytes> bare{};
+        crypto_sign_detached(bare.data(), nullptr,
+                             reinterpret_cast<const unsigned char*>(body.data()), body.size(),
+                             old_key.secret_key.data());
+        for (const auto* keys : {&old_key, &new_key})
+            CHECK_FALSE(
+                sig::verify_bytes(body, sig::key_id(keys->public_key), sig::to_hex(bare), trusted));
+    }
+}
+
+TEST_CASE("an envelope of version 1 is refused, saying the ledger is older than the gate") {
+    auto keys = sig::generate_keypair().value();
+    auto payload = sig::signed_payload(sample_list(), keys.secret_key);
+    payload.replace(payload.find("\"v\":2"), 5, "\"v\":1");
+    auto wire = split_access_list(payload);
+    REQUIRE_FALSE(wire);
+    CHECK(wire.error().message().find("no longer accepted") != std::string::npos);
 }
 
 TEST_CASE("either of two trusted keys verifies (rotation); a third does not") {
@@ -93,8 +147,9 @@ TEST_CASE("either of two trusted keys verifies (rotation); a third does not") {
     std::vector<std::string> trusted{sig::to_hex(old_key.public_key),
                                      sig::to_hex(new_key.public_key)};
     for (const auto* keys : {&old_key, &new_key}) {
-        auto wire = split_access_list(sig::signed_payload(sample_list(), keys->secret_key));
-        CHECK(sig::verify(wire.value(), trusted));
+        // The wire's body is a view into the payload: keep the payload alive.
+        auto payload = sig::signed_payload(sample_list(), keys->secret_key);
+        CHECK(sig::verify(split_access_list(payload).value(), trusted));
     }
     auto payload = sig::signed_payload(sample_list(), other.secret_key);
     CHECK_FALSE(sig::verify(split_access_list(payload).value(), trusted));
@@ -178,7 +233,8 @@ TEST_CASE("hex round trip and the key-file form of the secret key") {
     auto list = sample_list();
     auto via_hex = sig::sign_hex(list, sig::to_hex(keys.secret_key));
     REQUIRE(via_hex);
-    CHECK(*via_hex == sig::sign(list, keys.secret_key));  // Ed25519 is deterministic
+    CHECK(via_hex->hex == sig::sign(list, keys.secret_key).hex);  // Ed25519 is deterministic
+    CHECK(via_hex->key_id == sig::key_id(keys.public_key));
     CHECK_FALSE(
         sig::sign_hex(list, sig::to_hex(keys.public_key)));  // a public key is not a secret key
 }

@@ -180,10 +180,9 @@ Status Database::check(const OpenOptions& options) {
     if (!app) return tl::unexpected(app.error());
     (void)app->step();
     auto app_id = static_cast<std::int32_t>(app->int64(0));
-    auto ver = prepare("PRAGMA user_version");
+    auto ver = read_user_version();
     if (!ver) return tl::unexpected(ver.error());
-    (void)ver->step();
-    schema_version_ = static_cast<int>(ver->int64(0));
+    schema_version_ = *ver;
 
     int latest = options.migrations.empty() ? 0 : options.migrations.back().version;
     bool fresh = app_id == 0 && schema_version_ == 0 && objects == 0;
@@ -213,6 +212,15 @@ Status Database::migrate(const OpenOptions& options) {
         if (m.version <= schema_version_) continue;
         Transaction tx(*this);
         if (auto s = tx.begin(); !s) return s;
+        // Another process (fabctl beside a starting fabledger) may have migrated since the
+        // version was first read: read it again under the write lock.
+        auto ver = read_user_version();
+        if (!ver) return tl::unexpected(ver.error());
+        schema_version_ = *ver;
+        if (m.version <= schema_version_) {
+            if (auto s = tx.commit(); !s) return s;
+            continue;
+        }
         if (auto s = exec(m.sql); !s)
             return fail(path_, "migration to schema version " + std::to_string(m.version) +
                                    " failed: " + s.error().what);
@@ -223,6 +231,13 @@ Status Database::migrate(const OpenOptions& options) {
         schema_version_ = m.version;
     }
     return {};
+}
+
+Result<int> Database::read_user_version() {
+    auto ver = prepare("PRAGMA user_version");
+    if (!ver) return tl::unexpected(ver.error());
+    (void)ver->step();
+    return static_cast<int>(ver->int64(0));
 }
 
 Status Database::exec(std::string_view sql) {

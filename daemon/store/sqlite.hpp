@@ -114,6 +114,7 @@ class Database {
     Status check(const OpenOptions& options);
     Status configure(const OpenOptions& options);
     Status migrate(const OpenOptions& options);
+    Result<int> read_user_version();
     Error error(std::string_view what) const;
 
     sqlite3* db_ = nullptr;

@@ -7,6 +7,8 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <thread>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -14,6 +16,7 @@
 #include "ledger/acks.hpp"
 #include "ledger/db_util.hpp"
 #include "ledger/ledger_db.hpp"
+#include "ledger/schema.hpp"
 #include "ledger_test_support.hpp"
 
 using namespace fabgate;
@@ -342,6 +345,30 @@ TEST_CASE("a member's badge reported at a machine where they have no right is no
     // Handed back to the drawer, the badge is a stranger's again when it is next seen.
     REQUIRE(f.db.unassign_badge("0B0B0B0B", "t", kT0 + 20));
     CHECK(f.db.unknown_badges()->size() == 2);
+}
+
+TEST_CASE("programs opening a new ledger at the same moment all get it, migrated once") {
+    // fabledger creating its database while a manager's first fabctl opens it: each reads the
+    // schema version, and the one that migrates second must not run a migration again
+    // ("duplicate column name").
+    for (int round = 0; round < 5; ++round) {
+        TempDir dir;
+        auto path = dir.file("ledger.db");
+        REQUIRE(db::Database::open(path, {}));  // an empty SQLite file, as a first open leaves
+        constexpr int kOpeners = 6;
+        std::vector<std::string> errors(kOpeners);
+        std::vector<std::thread> openers;
+        for (int i = 0; i < kOpeners; ++i)
+            openers.emplace_back([&, i] {
+                auto db = LedgerDb::open(path);
+                if (!db) errors[i] = db.error().message();
+            });
+        for (auto& t : openers) t.join();
+        for (const auto& e : errors) CHECK_MESSAGE(e.empty(), e);
+        auto db = LedgerDb::open(path);
+        REQUIRE(db);
+        CHECK(db->database().schema_version() == kMigrations.back().version);
+    }
 }
 
 TEST_CASE("a corrupt database file is refused with a clear error and left untouched") {

@@ -2,9 +2,9 @@
 // checkpoint and every badge out (session close, moved to the outbox) is timed as the call the
 // loop makes, which is the time nothing else (badges, interlocks, the watchdog) can run.
 // The journal goes on a real disk, not tmpfs, where fsync would be free.
-// Usage: journal_stall_bench [sessions] [journal directory] [inline]. With "inline", every commit
-// is synced on the loop before it goes on, as the gate did before its sync thread: the figures
-// to compare with. Prints; does not judge.
+// Usage: journal_stall_bench [sessions] [journal directory, default: the current one] [inline].
+// With "inline", every commit is synced on the loop before it goes on, as the gate did before
+// its sync thread: the figures to compare with. Prints; does not judge.
 #include <fcntl.h>
 #include <sys/resource.h>
 #include <unistd.h>
@@ -87,7 +87,7 @@ void print(const char* what, const std::vector<double>& ms, long blocked) {
 int main(int argc, char** argv) {
     log::set_threshold(log::Level::Error);
     int sessions = argc > 1 ? std::atoi(argv[1]) : 200;
-    std::string base = argc > 2 ? argv[2] : "/work/.journal-stall-bench";
+    std::string base = argc > 2 ? argv[2] : ".";
     bool inline_sync = argc > 3 && std::string(argv[3]) == "inline";
     std::filesystem::create_directories(base);
     std::string dir = base + "/run-" + std::to_string(getpid());

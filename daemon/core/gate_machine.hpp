@@ -21,9 +21,9 @@ class GateListener {
   public:
     virtual ~GateListener() = default;
     // Must record the session before the relay switches on (a failure refuses the badge). The
-    // record must survive the daemon's crash; the fsync that makes it survive a power cut may
-    // follow a moment later (the gate's journal does it on the next loop turn), since a power
-    // cut also stops the machine.
+    // record must survive the daemon's crash; it need not be on disk yet. The gate's sync
+    // thread puts it there off the loop, and faults the machine if that takes longer than
+    // GateTuning::sync_deadline (docs/architecture.md, "Where durability happens").
     virtual Status session_started(const SessionRecord& open) = 0;
     virtual void session_checkpoint(const SessionRecord& open) = 0;
     virtual void session_ended(const SessionRecord& closed) = 0;

@@ -30,6 +30,9 @@ GateApp::GateApp(EventLoop& loop, const Clock& clock, IdSource& ids, GateConfig 
 
 GateApp::~GateApp() {
     if (!shutting_down_ && machine_) machine_->shutdown();
+    // Waits for the sync of what shutdown() just wrote (the closed session), off the loop's
+    // clock: the relay is already off.
+    durable_.reset();
     mqtt_.reset();
     if (deadline_timer_) loop_.cancel_timer(deadline_timer_);
     if (journal_retry_timer_) loop_.cancel_timer(journal_retry_timer_);
@@ -213,6 +216,7 @@ void GateApp::pump_outbox() {
     if (!mqtt_ || !mqtt_->connected() || !journal_) return;
     int room = tuning_.outbox_window - inflight_;
     if (room <= 0) return;
+    if (sent_seq_ >= publishable_seq_) return;
     auto entries = journal_->outbox(sent_seq_, room);
     if (!entries) {
         log::error("journal", "cannot read the outbox: " + entries.error().message());
@@ -220,6 +224,7 @@ void GateApp::pump_outbox() {
     }
     bool was_idle = inflight_ == 0;
     for (const auto& e : *entries) {
+        if (e.seq > publishable_seq_) break;  // not on disk yet: a power cut could undo it
         if (!mqtt_->publish(topic("sessions"), e.payload, 1, false)) break;
         sent_seq_ = e.seq;
         ++inflight_;
@@ -273,11 +278,13 @@ Status GateApp::apply_access_list(AccessList list, std::string_view payload, boo
         return refuse("version " + std::to_string(list.version) + " is older than version " +
                       std::to_string(current->version) + " in force");
     }
-    if (!from_cache && journal_)
+    if (!from_cache && journal_) {
         if (auto s = journal_->store_access_list(list.version, payload); !s)
             log::warning("acl",
                          "applied but not cached (it will be fetched again after a restart): " +
                              s.error().message());
+        journal_written();
+    }
     auto version = list.version;
     auto badges = list.entries.size();
     machine_->set_access_list(std::make_shared<AccessList>(std::move(list)),
@@ -305,6 +312,7 @@ void GateApp::handle_ack(std::string_view payload) {
         log::error("journal", "cannot remove acknowledged sessions: " + removed.error().message());
         return;
     }
+    journal_written();
     inflight_ = std::max(0, inflight_ - *removed);
     last_progress_ = clock_.monotonic();
     log::debug("mqtt", std::to_string(*removed) + " session(s) acknowledged by the ledger");
@@ -329,6 +337,7 @@ void GateApp::lock_changed(const std::optional<MaintenanceLock>& lock) {
         log::error("journal", std::string("cannot record the maintenance lock (") +
                                   (lock ? "locked" : "unlocked") +
                                   "); it holds until the gate restarts: " + s.error().message());
+    journal_written();
 }
 
 void GateApp::shutdown() {

@@ -8,6 +8,7 @@
 
 #include "core/gate_config.hpp"
 #include "core/gate_machine.hpp"
+#include "gate/durable_actions.hpp"
 #include "gate/journal.hpp"
 #include "loop/event_loop.hpp"
 #include "mqtt/mqtt_link.hpp"
@@ -22,12 +23,19 @@ struct GateTuning {
     std::chrono::milliseconds resend_after{60'000};
     // How often a journal that could not be opened or recovered at start is tried again.
     std::chrono::milliseconds journal_retry{10'000};
+    // A journal commit not yet on disk after this faults the machine (relay off) until it is:
+    // at most this much machine time rides on a record a power cut could undo.
+    std::chrono::milliseconds sync_deadline{5'000};
+    // Empty: the WAL sync thread (gate/wal_sync_thread.hpp). Tests inject one they can hold.
+    JournalSyncerFactory syncer;
 };
 
 class GateApp final : public GateListener, public HardwareEvents {
   public:
     // The device name under which a journal that cannot be opened faults the machine.
     static constexpr std::string_view kJournalDevice = "journal";
+    // The device name under which a journal the disk does not sync in time faults the machine.
+    static constexpr std::string_view kJournalDiskDevice = "journal disk";
 
     GateApp(EventLoop& loop, const Clock& clock, IdSource& ids, GateConfig config,
             HardwareFactory hardware, std::string config_path = {}, GateTuning tuning = {});
@@ -80,6 +88,11 @@ class GateApp final : public GateListener, public HardwareEvents {
     Status open_journal();
     void schedule_journal_retry();
     void schedule_unjournaled_retry();
+    Status start_syncer();
+    // Asks for the journal's latest commits to be synced.
+    void journal_written();
+    // Publishes the outbox through `seq` once the journal's latest commit is on disk.
+    void publish_when_durable(std::int64_t seq);
 
     EventLoop& loop_;
     const Clock& clock_;
@@ -91,6 +104,9 @@ class GateApp final : public GateListener, public HardwareEvents {
 
     std::unique_ptr<Outputs> outputs_;
     std::optional<Journal> journal_;
+    std::unique_ptr<DurableActions> durable_;
+    // Outbox entries up to this seq are on disk and may go to the ledger.
+    std::int64_t publishable_seq_ = 0;
     std::unique_ptr<GateMachine> machine_;
     std::unique_ptr<MqttLink> mqtt_;
     EventLoop::TimerId deadline_timer_ = 0;

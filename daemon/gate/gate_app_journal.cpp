@@ -5,6 +5,7 @@
 #include "gate/acl_intake.hpp"
 #include "gate/gate_app.hpp"
 #include "gate/uid_tag.hpp"
+#include "gate/wal_sync_thread.hpp"
 #include "sys/log.hpp"
 
 namespace fabgate {
@@ -34,7 +35,13 @@ Status GateApp::open_journal() {
     if (!cached) return tl::unexpected(cached.error());
     auto journalled_lock = journal->load_lock();
     if (!journalled_lock) return tl::unexpected(journalled_lock.error());
+    auto last_seq = journal->last_outbox_seq();
+    if (!last_seq) return tl::unexpected(last_seq.error());
+    if (auto s = start_syncer(); !s) return s;
     journal_.emplace(std::move(*journal));
+    // What is in the outbox now may be a crashed daemon's commits no sync covered yet.
+    journal_written();
+    publish_when_durable(*last_seq);
     for (const auto& s : *interrupted)
         log::warning("gate", "closed at its last checkpoint after a crash or power cut: " +
                                  describe_session(s));
@@ -70,6 +77,41 @@ Status GateApp::open_journal() {
     return {};
 }
 
+Status GateApp::start_syncer() {
+    if (durable_) return {};
+    Result<std::unique_ptr<JournalSyncer>> syncer = fail("journal sync", "not started");
+    if (tuning_.syncer) {
+        syncer = tuning_.syncer(loop_, config_.journal);
+    } else if (auto thread = WalSyncThread::start(loop_, config_.journal)) {
+        syncer = std::unique_ptr<JournalSyncer>(std::move(*thread));
+    } else {
+        syncer = tl::unexpected(thread.error());
+    }
+    if (!syncer) return tl::unexpected(syncer.error());
+    auto late = [this](bool is_late) {
+        device_fault(kJournalDiskDevice, is_late,
+                     "a journal commit is not on disk after " +
+                         std::to_string(tuning_.sync_deadline.count()) + " ms");
+    };
+    auto made =
+        DurableActions::create(loop_, std::move(*syncer), tuning_.sync_deadline, std::move(late));
+    if (!made) return tl::unexpected(made.error());
+    durable_ = std::move(*made);
+    return {};
+}
+
+void GateApp::journal_written() {
+    if (journal_ && durable_) durable_->written(journal_->commits());
+}
+
+void GateApp::publish_when_durable(std::int64_t seq) {
+    if (!journal_ || !durable_) return;
+    durable_->after_durable(journal_->commits(), [this, seq] {
+        publishable_seq_ = std::max(publishable_seq_, seq);
+        pump_outbox();
+    });
+}
+
 void GateApp::schedule_journal_retry() {
     auto retry = [this] {
         if (auto opened = open_journal(); !opened) {
@@ -97,13 +139,9 @@ Status GateApp::session_started(const SessionRecord& open) {
         log::error("journal", "cannot record a new session: " + stored.error().message());
         return stored;
     }
-    auto make_durable = [this, id = open.id] {
-        if (auto s = journal_->make_durable(id); !s)
-            log::warning("journal", "sync failed: " + s.error().message());
-    };
-    // Deferred to the next round so the relay is not held back by the sync; without a timer
-    // the sync happens now rather than never.
-    if (!loop_.add_oneshot(std::chrono::milliseconds(0), make_durable)) make_durable();
+    // The relay does not wait for the disk: the sync runs off the loop, and a sync later than
+    // GateTuning::sync_deadline faults the machine (gate/durable_actions.hpp).
+    journal_written();
     log::info("session",
               open.id + " started for " + open.member + " (" + gate::uid_tag(open.uid) + ")");
     return {};
@@ -113,6 +151,7 @@ void GateApp::session_checkpoint(const SessionRecord& open) {
     if (!journal_) return;
     if (auto s = journal_->checkpoint(open); !s)
         log::warning("journal", "checkpoint failed: " + s.error().message());
+    journal_written();
 }
 
 void GateApp::session_ended(const SessionRecord& closed) {
@@ -126,7 +165,8 @@ void GateApp::session_ended(const SessionRecord& closed) {
         schedule_unjournaled_retry();
         return;
     }
-    pump_outbox();
+    journal_written();
+    publish_when_durable(journal_->last_outbox_seq().value_or(0));
 }
 
 void GateApp::schedule_unjournaled_retry() {
@@ -148,7 +188,8 @@ void GateApp::retry_unjournaled() {
         }
         unjournaled_.erase(unjournaled_.begin());
     }
-    pump_outbox();
+    journal_written();
+    if (journal_) publish_when_durable(journal_->last_outbox_seq().value_or(0));
 }
 
 }  // namespace fabgate

@@ -1,6 +1,6 @@
+// GpioGate: building the gate's lines, starting them, the clock-driven service, and what it
+// reports. Line supervision, outputs and inputs are in gpio_gate_{supervision,outputs,inputs}.cpp.
 #include "gpio/gpio_gate.hpp"
-
-#include <sys/epoll.h>
 
 #include <algorithm>
 #include <stdexcept>
@@ -11,20 +11,6 @@ namespace fabgate::gpio {
 namespace {
 
 constexpr std::string_view kArea = "gpio";
-// Kernel edge timestamps are CLOCK_MONOTONIC like the gate's clock; one further off than this
-// comes from another clock (an old kernel's realtime stamps) and is replaced by "now".
-constexpr MonoMs kPlausibleEventAgeMs = 10'000;
-
-bool is_indicator_role(std::string_view role) {
-    return role == "led_ready" || role == "led_in_use" || role == "led_denied" || role == "buzzer";
-}
-
-// An LED or buzzer only tells the member what is happening: losing one degrades the gate
-// ("indicator:"), it never switches a running machine off the way a lost relay, input or reader
-// line ("gpio:") does.
-std::string device_name(const std::string& role) {
-    return (is_indicator_role(role) ? "indicator:" : "gpio:") + role;
-}
 
 }  // namespace
 
@@ -149,240 +135,6 @@ Status GpioGate::start() {
     return {};
 }
 
-bool GpioGate::acquire(OutputSlot& slot) {
-    auto port = backend_->request_output(slot.line, slot.level, slot.role);
-    if (!port) {
-        mark_fault(slot.role, port.error().message());
-        return false;
-    }
-    slot.port = std::move(*port);
-    clear_fault(slot.role);
-    return true;
-}
-
-bool GpioGate::acquire(InputSlot& slot) {
-    bool wiegand = slot.wiegand_bit >= 0;
-    auto port =
-        backend_->request_input(slot.input, wiegand ? Edge::Falling : Edge::Both, slot.role);
-    if (!port) {
-        mark_fault(slot.role, port.error().message());
-        return false;
-    }
-    slot.port = std::move(*port);
-    auto watched = loop_.watch(slot.port->fd(), EPOLLIN, [this, &slot](std::uint32_t events) {
-        if (slot.wiegand_bit >= 0)
-            on_wiegand(slot, events);
-        else
-            on_input(slot, events);
-    });
-    if (!watched) {
-        slot.port.reset();
-        mark_fault(slot.role, watched.error().message());
-        return false;
-    }
-    if (wiegand) {
-        wiegand_->reset();
-    } else {
-        auto level = slot.port->get();
-        if (!level) {
-            release(slot);
-            mark_fault(slot.role, level.error().message());
-            return false;
-        }
-        slot.debouncer.reset(*level);
-        // Reported before the fault clears, so the gate never sees a lid "closed" in between.
-        if (slot.reported != *level) report(slot, *level);
-    }
-    clear_fault(slot.role);
-    return true;
-}
-
-void GpioGate::release(InputSlot& slot) {
-    if (!slot.port) return;
-    loop_.unwatch(slot.port->fd());
-    slot.port.reset();
-}
-
-void GpioGate::mark_fault(const std::string& role, const std::string& reason) {
-    auto it = faults_.find(role);
-    if (it != faults_.end()) {
-        if (it->second != reason) log::debug(kArea, role + " still missing: " + reason);
-        it->second = reason;
-        return;
-    }
-    faults_[role] = reason;
-    log::error(kArea, role + " line missing: " + reason);
-    events_.device_fault(device_name(role), true, reason);
-}
-
-void GpioGate::clear_fault(const std::string& role) {
-    if (faults_.erase(role) == 0) return;
-    log::notice(kArea, role + " line is back");
-    events_.device_fault(device_name(role), false, "");
-}
-
-void GpioGate::lost(const std::string& role, const std::string& reason) {
-    for (auto& slot : outputs_)
-        if (slot.role == role) slot.port.reset();
-    for (auto& slot : inputs_)
-        if (slot.role == role) release(slot);
-    if (wiegand_ && role.rfind("wiegand_", 0) == 0) wiegand_->reset();
-    mark_fault(role, reason);
-    if (auto* relay = output("relay"); relay && relay->level && !is_indicator_role(role)) {
-        log::warning(kArea, "relay switched off: a GPIO line was lost");
-        write(*relay, false);
-    }
-    check_held_lines();
-    if (!retry_at_) retry_at_ = clock_.monotonic() + options_.retry_interval.count();
-    reschedule();
-}
-
-void GpioGate::check_held_lines() {
-    for (auto& slot : outputs_) {
-        if (!slot.port) continue;
-        if (auto s = slot.port->set(slot.level); !s) {
-            slot.port.reset();
-            mark_fault(slot.role, s.error().message());
-        }
-    }
-    for (auto& slot : inputs_) {
-        if (!slot.port) continue;
-        if (auto level = slot.port->get(); !level) {
-            release(slot);
-            mark_fault(slot.role, level.error().message());
-        }
-    }
-    if (safety_fault()) {
-        if (auto* relay = output("relay")) {
-            relay->level = false;
-            if (relay->port) (void)relay->port->set(false);
-        }
-    }
-}
-
-void GpioGate::retry() {
-    retry_at_.reset();
-    check_held_lines();
-    for (auto& slot : outputs_)
-        if (!slot.port) acquire(slot);
-    for (auto& slot : inputs_)
-        if (!slot.port) acquire(slot);
-    if (!faults_.empty()) retry_at_ = clock_.monotonic() + options_.retry_interval.count();
-}
-
-void GpioGate::write(OutputSlot& slot, bool level) {
-    slot.level = level;
-    if (!slot.port) return;
-    if (auto s = slot.port->set(level); !s) lost(slot.role, s.error().message());
-}
-
-void GpioGate::set_relay(bool on) {
-    auto* relay = output("relay");
-    if (!relay) return;
-    if (on && safety_fault()) {
-        log::warning(kArea, "relay stays off: GPIO line(s) missing");
-        return;
-    }
-    write(*relay, on);
-}
-
-void GpioGate::set_after_run(bool on) {
-    if (auto* slot = output("after_run")) write(*slot, on);
-}
-
-void GpioGate::indicate(Signal signal) {
-    MonoMs now = clock_.monotonic();
-    if (is_transient(signal)) {
-        play(signal, now);
-        transient_until_ = now + indication_for(signal).transient_ms;
-    } else {
-        steady_ = signal;
-        // A steady signal arriving during Granted/Denied waits for it to finish: the core says
-        // Granted and InUse in one breath, and the member should still hear the beep.
-        if (!transient_until_) play(signal, now);
-    }
-    reschedule();
-}
-
-void GpioGate::play(Signal signal, MonoMs now) {
-    auto indication = indication_for(signal);
-    for (auto& slot : outputs_) {
-        if (!slot.indicator) continue;
-        const Pattern& pattern = slot.role == "led_ready"    ? indication.led_ready
-                                 : slot.role == "led_in_use" ? indication.led_in_use
-                                 : slot.role == "led_denied" ? indication.led_denied
-                                                             : indication.buzzer;
-        slot.player.start(pattern, now);
-        if (slot.player.level() != slot.level) write(slot, slot.player.level());
-    }
-}
-
-void GpioGate::on_input(InputSlot& slot, std::uint32_t events) {
-    auto read = slot.port->read_events();
-    if (!read) return lost(slot.role, read.error().message());
-    if (read->empty() && (events & (EPOLLERR | EPOLLHUP)))
-        return lost(slot.role, "the GPIO chip went away");
-    for (const auto& event : *read)
-        slot.debouncer.edge(event.rising, event_time(event.timestamp_ns));
-    if (slot.debouncer.window_ms() == 0 && !read->empty()) settle(slot, clock_.monotonic());
-    reschedule();
-}
-
-void GpioGate::on_wiegand(InputSlot& slot, std::uint32_t events) {
-    auto drained = drain_wiegand();
-    if (!drained) return;
-    if (*drained == 0 && (events & (EPOLLERR | EPOLLHUP)))
-        return lost(slot.role, "the GPIO chip went away");
-    reschedule();
-}
-
-std::optional<std::size_t> GpioGate::drain_wiegand() {
-    std::vector<LineEvent> lines[2];
-    for (auto& s : inputs_) {
-        if (s.wiegand_bit < 0 || !s.port) continue;
-        auto read = s.port->read_events();
-        if (!read) {
-            lost(s.role, read.error().message());
-            return std::nullopt;
-        }
-        lines[s.wiegand_bit] = std::move(*read);
-    }
-    auto pulses = merge_pulses(lines[0], lines[1]);
-    for (auto& pulse : pulses) pulse.t = event_time(pulse.t * 1'000'000);
-    wiegand_->pulses(pulses);
-    log_wiegand_drops();
-    return pulses.size();
-}
-
-void GpioGate::log_wiegand_drops() {
-    const auto& drops = wiegand_->drops();
-    if (drops.bad_length != logged_wiegand_drops_.bad_length)
-        log::debug("reader", "dropped a Wiegand frame of " + std::to_string(drops.last_bad_length) +
-                                 " bits (26 or 34 expected): bits lost, or noise on D0/D1");
-    if (drops.parity != logged_wiegand_drops_.parity)
-        log::debug("reader", "dropped a Wiegand frame with a parity error");
-    logged_wiegand_drops_ = drops;
-}
-
-void GpioGate::settle(InputSlot& slot, MonoMs now) {
-    auto level = slot.port->get();
-    if (!level) return lost(slot.role, level.error().message());
-    if (auto settled = slot.debouncer.settle(now, *level)) report(slot, *settled);
-}
-
-void GpioGate::report(InputSlot& slot, bool level) {
-    slot.reported = level;
-    log::debug(kArea, slot.role + (level ? " active" : " inactive"));
-    events_.input_changed(slot.kind, slot.name, level);
-}
-
-MonoMs GpioGate::event_time(std::int64_t timestamp_ns) const {
-    MonoMs now = clock_.monotonic();
-    MonoMs t = timestamp_ns / 1'000'000;
-    if (t > now || now - t > kPlausibleEventAgeMs) return now;
-    return t;
-}
-
 void GpioGate::service() {
     MonoMs now = clock_.monotonic();
     for (auto& slot : inputs_) {
@@ -413,13 +165,6 @@ void GpioGate::service() {
     reschedule();
 }
 
-void GpioGate::beat(MonoMs now) {
-    if (auto* heartbeat = output("heartbeat")) write(*heartbeat, !heartbeat->level);
-    // From now, not from the missed deadline: a loop that stalled does not catch up with a
-    // burst of edges that would look like a healthy loop.
-    next_beat_ = now + config_.heartbeat_period_ms;
-}
-
 void GpioGate::reschedule() {
     std::optional<MonoMs> next;
     auto consider = [&next](std::optional<MonoMs> t) {
@@ -439,12 +184,6 @@ void GpioGate::reschedule() {
     }
     MonoMs delay = std::max<MonoMs>(1, *next - clock_.monotonic());
     loop_.arm(timer_, std::chrono::milliseconds(delay));
-}
-
-bool GpioGate::safety_fault() const {
-    for (const auto& [role, reason] : faults_)
-        if (!is_indicator_role(role)) return true;
-    return false;
 }
 
 std::vector<std::string> GpioGate::faulted_roles() const {

@@ -64,36 +64,38 @@ Status Mfrc522Reader::init() {
     present_.reset();
     misses_ = 0;
     answered_last_read_ = false;
+    step_ = Step::None;
     return {};
 }
 
-Result<Mfrc522Reader::Reply> Mfrc522Reader::transceive(std::span<const std::uint8_t> data,
-                                                       std::uint8_t tx_last_bits) {
+Status Mfrc522Reader::start_exchange(std::span<const std::uint8_t> data,
+                                     std::uint8_t tx_last_bits) {
+    irq_polls_ = 0;
     for (auto [reg, value] :
          {std::pair{kCommandReg, kCmdIdle}, std::pair{kComIrqReg, kClearAllIrqs},
           std::pair{kFifoLevelReg, kFlushBuffer}})
-        if (auto s = bus_.write(reg, value); !s) return tl::unexpected(s.error());
-    if (auto s = bus_.write_fifo(data); !s) return tl::unexpected(s.error());
-    if (auto s = bus_.write(kBitFramingReg, tx_last_bits); !s) return tl::unexpected(s.error());
-    if (auto s = bus_.write(kCommandReg, kCmdTransceive); !s) return tl::unexpected(s.error());
-    if (auto s = bus_.write(kBitFramingReg, static_cast<std::uint8_t>(kStartSend | tx_last_bits));
-        !s)
-        return tl::unexpected(s.error());
+        if (auto s = bus_.write(reg, value); !s) return s;
+    if (auto s = bus_.write_fifo(data); !s) return s;
+    if (auto s = bus_.write(kBitFramingReg, tx_last_bits); !s) return s;
+    if (auto s = bus_.write(kCommandReg, kCmdTransceive); !s) return s;
+    return bus_.write(kBitFramingReg, static_cast<std::uint8_t>(kStartSend | tx_last_bits));
+}
 
-    Reply reply;
-    std::uint8_t irq = 0;
-    int polls = 0;
-    for (; polls < options_.max_irq_polls; ++polls) {
-        auto v = bus_.read(kComIrqReg);
-        if (!v) return tl::unexpected(v.error());
-        irq = *v;
-        if (irq & (kRxIrq | kIdleIrq | kTimerIrq)) break;
-    }
+Result<std::optional<Mfrc522Reader::Reply>> Mfrc522Reader::finish_exchange() {
+    auto irq = bus_.read(kComIrqReg);
+    if (!irq) return tl::unexpected(irq.error());
+    bool finished = (*irq & (kRxIrq | kIdleIrq | kTimerIrq)) != 0;
+    if (!finished && ++irq_polls_ < options_.max_irq_polls) return std::optional<Reply>{};
     if (auto s = bus_.write(kBitFramingReg, 0x00); !s) return tl::unexpected(s.error());
-    if (polls == options_.max_irq_polls)
-        return fail("mfrc522", "transceive never finished (chip timer stopped?)");
-    if (!(irq & (kRxIrq | kIdleIrq))) return reply;  // timer ran out: nobody answered
+    if (!finished) return fail("mfrc522", "transceive never finished (chip timer stopped?)");
+    if (!(*irq & (kRxIrq | kIdleIrq))) return std::optional<Reply>{Reply{}};  // nobody answered
+    auto reply = read_reply();
+    if (!reply) return tl::unexpected(reply.error());
+    return std::optional<Reply>{std::move(*reply)};
+}
 
+Result<Mfrc522Reader::Reply> Mfrc522Reader::read_reply() {
+    Reply reply;
     auto error = bus_.read(kErrorReg);
     if (!error) return tl::unexpected(error.error());
     if (*error & kCollErr) {
@@ -119,102 +121,177 @@ Result<Mfrc522Reader::Reply> Mfrc522Reader::transceive(std::span<const std::uint
     return reply;
 }
 
-Result<Mfrc522Reader::CardRead> Mfrc522Reader::read_card() {
-    const std::uint8_t wupa[] = {a::kWupA};
-    Reply atqa;
+Status Mfrc522Reader::start_read() {
     // A card left ACTIVE (a halt was lost) drops to IDLE on the first WUPA without answering;
     // it answers the second; so does a card whose last read was garbled mid-activation. Only
     // a card that answered the last poll gets that second chance, so an empty field costs one
     // timeout per poll.
-    int attempts = answered_last_read_ ? 2 : 1;
+    wake_attempts_left_ = answered_last_read_ ? 2 : 1;
     answered_last_read_ = false;
-    for (int attempt = 0; attempt < attempts; ++attempt) {
-        auto r = transceive(wupa, 7);
-        if (!r) return tl::unexpected(r.error());
-        atqa = std::move(*r);
-        if (atqa.kind != ReplyKind::NoAnswer) break;
+    card_.reset();
+    step_ = Step::Wake;
+    const std::uint8_t wupa[] = {a::kWupA};
+    return start_exchange(wupa, 7);
+}
+
+Result<std::optional<Mfrc522Reader::CardRead>> Mfrc522Reader::advance() {
+    auto reply = finish_exchange();
+    if (!reply) {
+        step_ = Step::None;
+        return tl::unexpected(reply.error());
     }
-    if (atqa.kind == ReplyKind::NoAnswer) return CardRead{};
+    if (!*reply) return std::optional<CardRead>{};
+    auto read = on_reply(**reply);
+    if (!read) step_ = Step::None;
+    return read;
+}
+
+Result<std::optional<Mfrc522Reader::CardRead>> Mfrc522Reader::on_reply(const Reply& reply) {
+    switch (step_) {
+        case Step::Wake:
+            return on_wake(reply);
+        case Step::Anticollision:
+            return on_anticollision(reply);
+        case Step::Select:
+            return on_select(reply);
+        case Step::Halt:
+            // A halted card stays silent: no answer is the success case, any answer is ignored.
+            return decided(*card_);
+        case Step::None:
+            break;
+    }
+    return fail("mfrc522", "a reply with no exchange on the air");
+}
+
+Result<std::optional<Mfrc522Reader::CardRead>> Mfrc522Reader::on_wake(const Reply& atqa) {
+    if (atqa.kind == ReplyKind::NoAnswer) {
+        if (--wake_attempts_left_ <= 0) return decided(CardRead{});
+        const std::uint8_t wupa[] = {a::kWupA};
+        if (auto s = start_exchange(wupa, 7); !s) return tl::unexpected(s.error());
+        return std::optional<CardRead>{};
+    }
     answered_last_read_ = true;
     // Several cards answer WUPA at once with different ATQAs: a collision here is still "a card".
     if (atqa.kind == ReplyKind::Data && (atqa.bytes.size() != 2 || atqa.rx_last_bits != 0))
         return garbled(drops_.garbled);
-    auto result = select_cascade();
-    if (!result) return result;
-    if (result->kind == ReadKind::Card)
-        if (auto s = halt(); !s) return tl::unexpected(s.error());
-    return result;
+    level_ = 0;
+    uid_.clear();
+    if (auto s = start_anticollision(); !s) return tl::unexpected(s.error());
+    return std::optional<CardRead>{};
 }
 
-Result<Mfrc522Reader::CardRead> Mfrc522Reader::select_cascade() {
-    constexpr std::array<std::uint8_t, 3> kSel{a::kSelCl1, a::kSelCl2, a::kSelCl3};
-    std::vector<std::uint8_t> uid;
-    for (std::uint8_t sel : kSel) {
-        const std::uint8_t anticollision[] = {sel, a::kNvbAnticollision};
-        auto r = transceive(anticollision, 0);
-        if (!r) return tl::unexpected(r.error());
-        if (r->kind == ReplyKind::Collision) return garbled(drops_.collision);
-        if (r->kind != ReplyKind::Data || r->bytes.size() != 5 || r->rx_last_bits != 0)
-            return garbled(drops_.garbled);
-        std::span<const std::uint8_t> cl(r->bytes.data(), 4);
-        if (a::bcc(cl) != r->bytes[4]) return garbled(drops_.bcc);
+namespace {
+constexpr std::array<std::uint8_t, 3> kSel{a::kSelCl1, a::kSelCl2, a::kSelCl3};
+}
 
-        std::array<std::uint8_t, 9> select{sel,   a::kNvbSelect, cl[0],      cl[1],
-                                           cl[2], cl[3],         r->bytes[4]};
-        std::uint16_t crc = a::crc_a(std::span<const std::uint8_t>(select.data(), 7));
-        select[7] = static_cast<std::uint8_t>(crc & 0xFF);
-        select[8] = static_cast<std::uint8_t>(crc >> 8);
-        auto s = transceive(select, 0);
-        if (!s) return tl::unexpected(s.error());
-        if (s->kind != ReplyKind::Data || s->bytes.size() != 3 || s->rx_last_bits != 0)
-            return garbled(drops_.garbled);
-        if (a::crc_a(std::span<const std::uint8_t>(s->bytes.data(), 1)) !=
-            (s->bytes[1] | s->bytes[2] << 8))
-            return garbled(drops_.crc);
+Status Mfrc522Reader::start_anticollision() {
+    step_ = Step::Anticollision;
+    const std::uint8_t anticollision[] = {kSel[level_], a::kNvbAnticollision};
+    return start_exchange(anticollision, 0);
+}
 
-        bool more = (s->bytes[0] & a::kSakCascade) != 0;
-        if (more) {
-            // The cascade tag stands in for the first byte; the UID continues at the next level.
-            if (cl[0] != a::kCascadeTag || sel == a::kSelCl3) return garbled(drops_.garbled);
-            uid.insert(uid.end(), cl.begin() + 1, cl.end());
-            continue;
-        }
-        uid.insert(uid.end(), cl.begin(), cl.end());
-        auto parsed = Uid::from_bytes(uid);
-        if (!parsed) return garbled(drops_.garbled);
-        return CardRead{ReadKind::Card, *parsed};
+Result<std::optional<Mfrc522Reader::CardRead>> Mfrc522Reader::on_anticollision(const Reply& r) {
+    if (r.kind == ReplyKind::Collision) return garbled(drops_.collision);
+    if (r.kind != ReplyKind::Data || r.bytes.size() != 5 || r.rx_last_bits != 0)
+        return garbled(drops_.garbled);
+    std::span<const std::uint8_t> cl(r.bytes.data(), 4);
+    if (a::bcc(cl) != r.bytes[4]) return garbled(drops_.bcc);
+    level_bytes_ = r.bytes;
+
+    std::array<std::uint8_t, 9> select{kSel[level_], a::kNvbSelect, cl[0],     cl[1],
+                                       cl[2],        cl[3],         r.bytes[4]};
+    std::uint16_t crc = a::crc_a(std::span<const std::uint8_t>(select.data(), 7));
+    select[7] = static_cast<std::uint8_t>(crc & 0xFF);
+    select[8] = static_cast<std::uint8_t>(crc >> 8);
+    step_ = Step::Select;
+    if (auto s = start_exchange(select, 0); !s) return tl::unexpected(s.error());
+    return std::optional<CardRead>{};
+}
+
+Result<std::optional<Mfrc522Reader::CardRead>> Mfrc522Reader::on_select(const Reply& s) {
+    if (s.kind != ReplyKind::Data || s.bytes.size() != 3 || s.rx_last_bits != 0)
+        return garbled(drops_.garbled);
+    if (a::crc_a(std::span<const std::uint8_t>(s.bytes.data(), 1)) !=
+        (s.bytes[1] | s.bytes[2] << 8))
+        return garbled(drops_.crc);
+    std::span<const std::uint8_t> cl(level_bytes_.data(), 4);
+    bool more = (s.bytes[0] & a::kSakCascade) != 0;
+    if (more) {
+        // The cascade tag stands in for the first byte; the UID continues at the next level.
+        if (cl[0] != a::kCascadeTag || level_ + 1 >= kSel.size()) return garbled(drops_.garbled);
+        uid_.insert(uid_.end(), cl.begin() + 1, cl.end());
+        ++level_;
+        if (auto st = start_anticollision(); !st) return tl::unexpected(st.error());
+        return std::optional<CardRead>{};
     }
-    return garbled(drops_.garbled);
+    uid_.insert(uid_.end(), cl.begin(), cl.end());
+    auto parsed = Uid::from_bytes(uid_);
+    if (!parsed) return garbled(drops_.garbled);
+    card_ = CardRead{ReadKind::Card, *parsed};
+    if (auto st = start_halt(); !st) return tl::unexpected(st.error());
+    return std::optional<CardRead>{};
 }
 
-Status Mfrc522Reader::halt() {
+Status Mfrc522Reader::start_halt() {
     std::array<std::uint8_t, 4> hlta{a::kHltA, 0x00, 0, 0};
     std::uint16_t crc = a::crc_a(std::span<const std::uint8_t>(hlta.data(), 2));
     hlta[2] = static_cast<std::uint8_t>(crc & 0xFF);
     hlta[3] = static_cast<std::uint8_t>(crc >> 8);
-    // A halted card stays silent: no answer is the success case, and any answer is ignored.
-    auto r = transceive(hlta, 0);
-    if (!r) return tl::unexpected(r.error());
-    return {};
+    step_ = Step::Halt;
+    return start_exchange(hlta, 0);
 }
 
-Result<Mfrc522Reader::PollEvents> Mfrc522Reader::poll() {
+Result<Mfrc522Reader::CardRead> Mfrc522Reader::read_card() {
+    if (auto s = start_read(); !s) {
+        step_ = Step::None;
+        return tl::unexpected(s.error());
+    }
+    while (true) {
+        auto read = advance();
+        if (!read) return tl::unexpected(read.error());
+        if (*read) return **read;
+    }
+}
+
+Status Mfrc522Reader::start_poll() {
     // A chip that lost power or its wiring reads as 0x00 / 0xFF: report it rather than
     // "no card" forever.
     auto version = bus_.read(kVersionReg);
     if (!version) return tl::unexpected(version.error());
     if (!chip_answers(*version)) return fail("mfrc522", "chip stopped answering on the bus");
+    if (auto s = start_read(); !s) {
+        step_ = Step::None;
+        return s;
+    }
+    return {};
+}
 
-    auto read = read_card();
+Result<std::optional<Mfrc522Reader::PollEvents>> Mfrc522Reader::continue_poll() {
+    if (step_ == Step::None) return fail("mfrc522", "no poll in progress");
+    auto read = advance();
     if (!read) return tl::unexpected(read.error());
+    if (!*read) return std::optional<PollEvents>{};
+    return std::optional<PollEvents>{account(**read)};
+}
+
+Result<Mfrc522Reader::PollEvents> Mfrc522Reader::poll() {
+    if (auto s = start_poll(); !s) return tl::unexpected(s.error());
+    while (true) {
+        auto events = continue_poll();
+        if (!events) return tl::unexpected(events.error());
+        if (*events) return **events;
+    }
+}
+
+Mfrc522Reader::PollEvents Mfrc522Reader::account(const CardRead& read) {
     PollEvents events;
-    switch (read->kind) {
+    switch (read.kind) {
         case ReadKind::Card:
             misses_ = 0;
-            if (present_ && *present_ != *read->uid) events.removed = true;
-            if (!present_ || *present_ != *read->uid) {
-                present_ = read->uid;
-                events.presented = read->uid;
+            if (present_ && *present_ != *read.uid) events.removed = true;
+            if (!present_ || *present_ != *read.uid) {
+                present_ = read.uid;
+                events.presented = read.uid;
             }
             break;
         case ReadKind::Garbled:

@@ -4,9 +4,14 @@
 //
 // Each poll wakes the card with WUPA, reads its UID, then halts it (HLTA). A halted card that
 // stays in the field answers the next WUPA (REQA would not wake it), so it stays "present";
-// only a card that no longer answers counts as removed. Transceive waits on the chip's own
-// 5 ms timer: an empty-field poll blocks the loop for about 5 ms, a card read for about 5 ms
-// plus the activation exchange (the halt is not answered, so it waits for the timer too).
+// only a card that no longer answers counts as removed.
+//
+// A poll is a state machine over the register bus, so it never waits: start_poll() starts its
+// first exchange, and continue_poll(), called every short while, reads ComIrqReg once; when
+// the chip has finished the exchange (an answer, or its own 5 ms timer ran out) it decodes the
+// reply and starts the next exchange, until the poll has its answer. An empty field is one
+// exchange (about 5 ms of chip time), a card read about five plus the halt. poll() runs the
+// same steps back to back, for tests and fuzzing.
 #include <cstdint>
 #include <optional>
 #include <span>
@@ -34,7 +39,7 @@ class Mfrc522Reader {
         // Consecutive polls without an answer before a card counts as removed: one missed
         // poll at the edge of the field is not a removal.
         int miss_limit = 2;
-        // Bound on ComIrqReg reads per transceive, in case the chip's timer never fires.
+        // Bound on ComIrqReg reads per exchange, in case the chip's timer never fires.
         int max_irq_polls = 2000;
     };
 
@@ -49,7 +54,13 @@ class Mfrc522Reader {
 
     // Soft reset, timer, modulation, antenna on. Fails if the bus fails or no chip answers.
     Status init();
-    // One poll. An error means the chip or its bus is gone (the caller re-inits later).
+    // Starts a poll. An error means the chip or its bus is gone (the caller re-inits later).
+    Status start_poll();
+    // Advances the poll started last: nullopt while its exchange is still on the air, its
+    // events once it is done. Errors as for start_poll().
+    Result<std::optional<PollEvents>> continue_poll();
+    bool polling() const { return step_ != Step::None; }
+    // A whole poll, back to back.
     Result<PollEvents> poll();
 
     std::uint8_t version() const { return version_; }
@@ -62,7 +73,7 @@ class Mfrc522Reader {
         ReadKind kind = ReadKind::Empty;
         std::optional<Uid> uid;
     };
-    // One activation attempt, without presence bookkeeping.
+    // One activation attempt, back to back, without presence bookkeeping.
     Result<CardRead> read_card();
 
   private:
@@ -72,12 +83,31 @@ class Mfrc522Reader {
         std::vector<std::uint8_t> bytes;
         std::uint8_t rx_last_bits = 0;  // valid bits in the last byte, 0 = all 8
     };
-    Result<Reply> transceive(std::span<const std::uint8_t> data, std::uint8_t tx_last_bits);
-    Result<CardRead> select_cascade();
-    Status halt();
-    CardRead garbled(std::uint64_t& counter) {
+    // The exchange on the air: what its reply means and what comes next.
+    enum class Step { None, Wake, Anticollision, Select, Halt };
+
+    Status start_exchange(std::span<const std::uint8_t> data, std::uint8_t tx_last_bits);
+    // nullopt: the chip is still busy with the exchange.
+    Result<std::optional<Reply>> finish_exchange();
+    Result<Reply> read_reply();
+    Status start_read();
+    // Decodes the reply to the exchange of step_ and starts the next one: nullopt, or the
+    // read once it is decided.
+    Result<std::optional<CardRead>> on_reply(const Reply& reply);
+    Result<std::optional<CardRead>> on_wake(const Reply& reply);
+    Result<std::optional<CardRead>> on_anticollision(const Reply& reply);
+    Result<std::optional<CardRead>> on_select(const Reply& reply);
+    Status start_anticollision();
+    Status start_halt();
+    Result<std::optional<CardRead>> advance();
+    PollEvents account(const CardRead& read);
+    std::optional<CardRead> decided(CardRead read) {
+        step_ = Step::None;
+        return read;
+    }
+    std::optional<CardRead> garbled(std::uint64_t& counter) {
         ++counter;
-        return CardRead{ReadKind::Garbled, std::nullopt};
+        return decided(CardRead{ReadKind::Garbled, std::nullopt});
     }
 
     Mfrc522Bus& bus_;
@@ -87,6 +117,15 @@ class Mfrc522Reader {
     int misses_ = 0;
     bool answered_last_read_ = false;
     Drops drops_;
+
+    // The read in progress.
+    Step step_ = Step::None;
+    int irq_polls_ = 0;
+    int wake_attempts_left_ = 0;
+    std::size_t level_ = 0;  // cascade level, 0..2
+    std::vector<std::uint8_t> uid_;
+    std::vector<std::uint8_t> level_bytes_;  // this level's 4 UID bytes and BCC
+    std::optional<CardRead> card_;           // read, waiting for the halt to go out
 };
 
 }  // namespace fabgate::readers

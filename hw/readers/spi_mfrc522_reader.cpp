@@ -106,7 +106,9 @@ Status SpiMfrc522Reader::connect() {
     auto bus = open_bus_(config_);
     if (!bus) return tl::unexpected(bus.error());
     bus_ = std::move(*bus);
-    chip_ = std::make_unique<Mfrc522Reader>(*bus_);
+    Mfrc522Reader::Options options;
+    options.max_irq_polls = kExchangeChecks;
+    chip_ = std::make_unique<Mfrc522Reader>(*bus_, options);
     if (auto s = chip_->init(); !s) return fail(device_, s.error().message());
     log::info(
         "reader", "MFRC522 version 0x" + [&] {
@@ -115,14 +117,19 @@ Status SpiMfrc522Reader::connect() {
         }());
     auto interval = std::chrono::milliseconds(config_.poll_ms);
     poll_timer_ = loop_.add_timer(
-        interval, [this] { poll(); }, interval);
-    if (poll_timer_ == 0) return fail(device_, "cannot create the poll timer");
+        interval, [this] { start_poll(); }, interval);
+    exchange_timer_ = loop_.add_timer(kExchangeCheck, [this] { continue_poll(); });
+    if (poll_timer_ == 0 || exchange_timer_ == 0)
+        return fail(device_, "cannot create the poll timers");
+    loop_.disarm(exchange_timer_);
     return {};
 }
 
 void SpiMfrc522Reader::disconnect() {
     if (poll_timer_ != 0) loop_.cancel_timer(poll_timer_);
+    if (exchange_timer_ != 0) loop_.cancel_timer(exchange_timer_);
     poll_timer_ = 0;
+    exchange_timer_ = 0;
     if (chip_) {
         const auto& d = chip_->drops();
         past_drops_.collision += d.collision;
@@ -134,24 +141,35 @@ void SpiMfrc522Reader::disconnect() {
     bus_.reset();
 }
 
-void SpiMfrc522Reader::poll() {
-    if (!chip_) return;
+void SpiMfrc522Reader::start_poll() {
+    if (!chip_ || chip_->polling()) return;  // the last poll is still talking to a card
+    if (auto s = chip_->start_poll(); !s) return poll_failed(s.error());
+    loop_.arm(exchange_timer_, kExchangeCheck);
+}
+
+void SpiMfrc522Reader::continue_poll() {
+    if (!chip_ || !chip_->polling()) return;
     auto before = chip_->drops().total();
-    auto events = chip_->poll();
-    if (!events) {
-        bool had_card = chip_->present().has_value();
-        lost(events.error().message());
-        // The card that was in the field can no longer be vouched for.
-        if (had_card) events_.badge_removed();
+    auto events = chip_->continue_poll();
+    if (!events) return poll_failed(events.error());
+    if (!*events) {
+        loop_.arm(exchange_timer_, kExchangeCheck);
         return;
     }
     if (chip_->drops().total() != before)
         log::debug("reader", "dropped a garbled card read on " + device_);
-    if (events->removed) events_.badge_removed();
-    if (events->presented) {
-        log::info("reader", "badge " + events->presented->hex());
-        events_.badge_presented(*events->presented);
+    if ((*events)->removed) events_.badge_removed();
+    if ((*events)->presented) {
+        log::info("reader", "badge " + (*events)->presented->hex());
+        events_.badge_presented(*(*events)->presented);
     }
+}
+
+void SpiMfrc522Reader::poll_failed(const Error& error) {
+    bool had_card = chip_->present().has_value();
+    lost(error.message());
+    // The card that was in the field can no longer be vouched for.
+    if (had_card) events_.badge_removed();
 }
 
 std::string SpiMfrc522Reader::describe() const {

@@ -1,5 +1,8 @@
 #pragma once
-// MFRC522 on a spidev device, polled from a loop timer every ReaderConfig.poll_ms.
+// MFRC522 on a spidev device, polled from a loop timer every ReaderConfig.poll_ms. A poll's
+// exchanges with the card never hold the loop: each is started, then checked (one register
+// read) every kExchangeCheck until the chip has finished it, and given up after
+// kExchangeChecks checks, ten times the chip's own 5 ms timeout.
 #include <functional>
 #include <memory>
 
@@ -39,6 +42,9 @@ Result<std::unique_ptr<Mfrc522Bus>> open_spidev_bus(const ReaderConfig& config);
 
 class SpiMfrc522Reader final : public DeviceReader {
   public:
+    static constexpr std::chrono::milliseconds kExchangeCheck{1};
+    static constexpr int kExchangeChecks = 50;
+
     SpiMfrc522Reader(const ReaderConfig& config, EventLoop& loop, HardwareEvents& events,
                      std::chrono::milliseconds retry_interval,
                      Mfrc522BusOpener open_bus = open_spidev_bus);
@@ -50,7 +56,9 @@ class SpiMfrc522Reader final : public DeviceReader {
   private:
     Status connect() override;
     void disconnect() override;
-    void poll();
+    void start_poll();
+    void continue_poll();
+    void poll_failed(const Error& error);
 
     ReaderConfig config_;
     Mfrc522BusOpener open_bus_;
@@ -58,6 +66,7 @@ class SpiMfrc522Reader final : public DeviceReader {
     std::unique_ptr<Mfrc522Reader> chip_;
     Mfrc522Reader::Drops past_drops_;  // from chips (connections) before the current one
     EventLoop::TimerId poll_timer_ = 0;
+    EventLoop::TimerId exchange_timer_ = 0;
 };
 
 }  // namespace fabgate::readers

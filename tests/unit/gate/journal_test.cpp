@@ -63,7 +63,6 @@ TEST_CASE("a session left open by a power cut is closed at its last checkpoint, 
     {
         auto j = Journal::open(f.path).value();
         REQUIRE(j.session_opened(session("s-1", 0)));
-        REQUIRE(j.make_durable("s-1"));
         REQUIRE(j.checkpoint(session("s-1", 30'000)));
         REQUIRE(j.checkpoint(session("s-1", 60'000)));
     }  // the daemon dies here

@@ -3,6 +3,7 @@
 // registers the driver uses and, on Transceive, a card's state machine (ISO 14443-3):
 // IDLE -REQA/WUPA-> READY(cascade level) -anticollision/select-> ... -> ACTIVE -HLTA-> HALT.
 #include <array>
+#include <chrono>
 #include <deque>
 #include <optional>
 #include <vector>
@@ -29,6 +30,13 @@ class SimulatedMfrc522 : public Mfrc522Bus {
     int halts = 0;
     int transceives = 0;  // frames the driver sent, answered or not
     int register_accesses = 0;
+    // How long the chip takes to finish an exchange (an answer, or its timer running out);
+    // until then ComIrqReg shows nothing. 0: at once.
+    std::chrono::milliseconds exchange_time{0};
+    int irq_reads = 0;
+
+    // An exchange was started and the chip has not finished it yet.
+    bool exchange_on_air() const { return pending_irq_ != 0; }
 
     void insert(Card card) {
         card_ = std::move(card);
@@ -55,6 +63,13 @@ class SimulatedMfrc522 : public Mfrc522Bus {
             }
             case kControlReg:
                 return static_cast<std::uint8_t>(0x10 | rx_last_bits_);
+            case kComIrqReg:
+                ++irq_reads;
+                if (pending_irq_ && std::chrono::steady_clock::now() >= finishes_at_) {
+                    regs_[r] |= pending_irq_;
+                    pending_irq_ = 0;
+                }
+                return regs_[r];
             default:
                 return regs_[r & 0x3F];
         }
@@ -78,8 +93,10 @@ class SimulatedMfrc522 : public Mfrc522Bus {
             case kComIrqReg:
                 if (v & 0x80)
                     regs_[r] |= static_cast<std::uint8_t>(v & 0x7F);
-                else
+                else {
                     regs_[r] &= static_cast<std::uint8_t>(~v);
+                    pending_irq_ &= static_cast<std::uint8_t>(~v);
+                }
                 return {};
             case kFifoLevelReg:
                 if (v & kFlushBuffer) fifo_.clear();
@@ -107,12 +124,17 @@ class SimulatedMfrc522 : public Mfrc522Bus {
         rx_last_bits_ = 0;
         bool antenna_on = (regs_[kTxControlReg] & kAntennaOn) == kAntennaOn;
         auto answer = antenna_on ? card_answer(frame, regs_[kBitFramingReg] & 0x07) : std::nullopt;
-        if (!answer) {
-            regs_[kComIrqReg] |= kTimerIrq;  // the card stayed silent until the timer ran out
+        std::uint8_t irq = kTimerIrq;  // the card stayed silent until the timer ran out
+        if (answer) {
+            fifo_.assign(answer->begin(), answer->end());
+            irq = kRxIrq | kIdleIrq;
+        }
+        if (exchange_time.count() == 0) {
+            regs_[kComIrqReg] |= irq;
             return;
         }
-        fifo_.assign(answer->begin(), answer->end());
-        regs_[kComIrqReg] |= kRxIrq | kIdleIrq;
+        pending_irq_ = irq;
+        finishes_at_ = std::chrono::steady_clock::now() + exchange_time;
     }
 
     static std::vector<std::uint8_t> with_crc(std::vector<std::uint8_t> bytes) {
@@ -201,6 +223,8 @@ class SimulatedMfrc522 : public Mfrc522Bus {
     std::array<std::uint8_t, 64> regs_{};
     std::deque<std::uint8_t> fifo_;
     std::uint8_t rx_last_bits_ = 0;
+    std::uint8_t pending_irq_ = 0;
+    std::chrono::steady_clock::time_point finishes_at_;
     std::optional<Card> card_;
     CardState state_ = CardState::Idle;
     int level_ = 1;

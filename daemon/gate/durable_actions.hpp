@@ -1,0 +1,60 @@
+#pragma once
+// The loop's side of journal durability: asks the JournalSyncer to sync each commit, holds
+// the actions that must wait until a commit is on disk, and says when the disk is late.
+//
+// What waits for what (the money guarantee):
+// - A closed session is published to the ledger only once its close is on disk. Before that a
+//   power cut brings back the open session at its last durable checkpoint and closes it there
+//   with power_loss; nothing the ledger saw then disagrees with it.
+// - The relay does not wait: it switches on as soon as the start is committed to the page
+//   cache (a crash of the daemon keeps it). So that no more than `deadline` of machine time
+//   can ride on a record a power cut could undo, a commit still not on disk after `deadline`
+//   reports the journal late, and the gate faults the machine (relay off) until it is.
+// - Acks, the access-list cache and the lock do not wait: an ack a power cut undoes means a
+//   resend, which the ledger deduplicates; the list and its lock come back from the broker.
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+
+#include "gate/journal_syncer.hpp"
+
+namespace fabgate {
+
+class DurableActions {
+  public:
+    using Late = std::function<void(bool late)>;
+
+    static Result<std::unique_ptr<DurableActions>> create(EventLoop& loop,
+                                                          std::unique_ptr<JournalSyncer> syncer,
+                                                          std::chrono::milliseconds deadline,
+                                                          Late on_late);
+    ~DurableActions();
+    DurableActions(const DurableActions&) = delete;
+    DurableActions& operator=(const DurableActions&) = delete;
+
+    // Commits through `through` are written: have them synced.
+    void written(std::uint64_t through);
+    // Runs `action` on the loop once commit `through` is on disk: now if it already is.
+    void after_durable(std::uint64_t through, std::function<void()> action);
+    std::uint64_t durable() const { return durable_; }
+    bool late() const { return late_; }
+
+  private:
+    DurableActions(EventLoop& loop, std::unique_ptr<JournalSyncer> syncer,
+                   std::chrono::milliseconds deadline, Late on_late);
+    void on_durable(std::uint64_t through);
+
+    EventLoop& loop_;
+    std::unique_ptr<JournalSyncer> syncer_;
+    std::chrono::milliseconds deadline_;
+    Late on_late_;
+    EventLoop::TimerId late_timer_ = 0;
+    std::uint64_t written_ = 0;
+    std::uint64_t durable_ = 0;
+    bool late_ = false;
+    std::multimap<std::uint64_t, std::function<void()>> waiting_;
+};
+
+}  // namespace fabgate

@@ -1,0 +1,247 @@
+// The journal's disk syncs run off the gate's loop: a slow or stuck disk never holds back a
+// badge or an interlock, what must wait for the disk waits, and a power cut before a sync
+// loses no closed session.
+#include <unistd.h>
+
+#include <condition_variable>
+#include <filesystem>
+#include <mutex>
+
+#include <doctest/doctest.h>
+
+#include "app_rig.hpp"
+#include "gate/wal_sync_thread.hpp"
+#include "sys/log.hpp"
+#include "test_support.hpp"
+
+using namespace fabgate;
+using namespace std::chrono_literals;
+using fabgate::test::AppRig;
+
+namespace {
+
+// fdatasync as a disk that takes as long as the test wants. If it is entered on the thread
+// that must release it (the loop), it gives up after a while instead of hanging the test, and
+// says so.
+class HeldDisk {
+  public:
+    int sync(int fd) {
+        std::unique_lock lock(mutex_);
+        ++entered_;
+        changed_.notify_all();
+        if (!changed_.wait_for(lock, 3s, [&] { return released_; })) gave_up_ = true;
+        return ::fdatasync(fd);
+    }
+    void release() {
+        std::lock_guard lock(mutex_);
+        released_ = true;
+        changed_.notify_all();
+    }
+    bool wait_entered(std::chrono::milliseconds timeout) {
+        std::unique_lock lock(mutex_);
+        return changed_.wait_for(lock, timeout, [&] { return entered_ > 0; });
+    }
+    bool gave_up() {
+        std::lock_guard lock(mutex_);
+        return gave_up_;
+    }
+
+  private:
+    std::mutex mutex_;
+    std::condition_variable changed_;
+    int entered_ = 0;
+    bool released_ = false;
+    bool gave_up_ = false;
+};
+
+// A syncer the test completes by hand, on the loop. complete() also copies the journal's
+// files aside: that copy is what the disk holds, and what a power cut leaves.
+class ManualSyncer final : public JournalSyncer {
+  public:
+    explicit ManualSyncer(std::string path) : path_(std::move(path)) {}
+    void sync_through(std::uint64_t through) override { requested_ = through; }
+    void on_durable(Durable durable) override { durable_ = std::move(durable); }
+    void complete() {
+        for (const char* suffix : {"", "-wal"})
+            std::filesystem::copy_file(path_ + suffix, path_ + ".disk" + suffix,
+                                       std::filesystem::copy_options::overwrite_existing);
+        if (durable_) durable_(requested_);
+    }
+
+  private:
+    std::string path_;
+    std::uint64_t requested_ = 0;
+    Durable durable_;
+};
+
+// The power cut: the journal at `path` goes back to what the last complete() saw.
+void power_cut(const std::string& path) {
+    std::filesystem::remove(path + "-shm");
+    for (const char* suffix : {"", "-wal"})
+        std::filesystem::copy_file(path + ".disk" + suffix, path + suffix,
+                                   std::filesystem::copy_options::overwrite_existing);
+}
+
+GateTuning with_manual_syncer(ManualSyncer*& syncer) {
+    GateTuning tuning;
+    tuning.syncer = [&syncer](EventLoop&, const std::string& path) {
+        auto made = std::make_unique<ManualSyncer>(path);
+        syncer = made.get();
+        return Result<std::unique_ptr<JournalSyncer>>(std::move(made));
+    };
+    return tuning;
+}
+
+void start_rig(AppRig& rig, GateTuning tuning) {
+    rig.write_config(R"({"interlocks": [{"name": "lid", "line": 1}]})", "{}");
+    rig.seed_access_list();
+    rig.start(std::move(tuning));
+}
+
+}  // namespace
+
+TEST_CASE("while the disk holds a sync, badges and the interlock are handled at once") {
+    log::set_threshold(log::Level::Error);
+    HeldDisk disk;
+    GateTuning tuning;
+    tuning.syncer = [&disk](EventLoop& loop, const std::string& path) {
+        WalSyncOptions options;
+        options.sync_file = [&disk](int fd) { return disk.sync(fd); };
+        auto made = WalSyncThread::start(loop, path, options);
+        if (!made) return Result<std::unique_ptr<JournalSyncer>>(tl::unexpected(made.error()));
+        return Result<std::unique_ptr<JournalSyncer>>(std::move(*made));
+    };
+    AppRig rig;
+    start_rig(rig, tuning);
+    REQUIRE(disk.wait_entered(2s));  // the start-up sync is now stuck in the disk
+
+    rig.badge();
+    CHECK(rig.outputs->relay);
+    rig.loop.run_once(0);
+    rig.badge();  // badge out: the session is closed into the journal
+    CHECK_FALSE(rig.outputs->relay);
+    rig.badge();
+    CHECK(rig.outputs->relay);
+    rig.gate->input_changed(InputKind::Interlock, "lid", true);
+    CHECK_FALSE(rig.outputs->relay);
+    CHECK(rig.gate->machine().status().state == MachineState::Fault);
+    // None of that waited for the disk: the sync is still held.
+    CHECK_FALSE(disk.gave_up());
+
+    disk.release();
+    rig.gate.reset();  // the sync thread finishes what it was asked, then stops
+    CHECK_FALSE(disk.gave_up());
+}
+
+TEST_CASE("a closed session goes to the ledger only once it is on disk") {
+    test::TestBroker broker;
+    log::set_threshold(log::Level::Error);
+    ManualSyncer* syncer = nullptr;
+    AppRig rig;
+    rig.broker_port = broker.port();
+    start_rig(rig, with_manual_syncer(syncer));
+    REQUIRE(syncer);
+    syncer->complete();  // the start-up state
+    test::TestClient ledger(broker.port(), "ledger");
+    ledger.subscribe("fabgate/lab/machines/laser-1/sessions");
+    REQUIRE(ledger.connect());
+    ledger.pump(200ms);  // its subscription is in place
+    REQUIRE(test::wait_until(
+        rig.loop, [&] { return rig.gate->broker_connected(); }, 5s));
+
+    rig.badge();
+    rig.advance_s(90);
+    rig.badge();  // closed, in the page cache only
+    REQUIRE_FALSE(rig.outputs->relay);
+    for (int i = 0; i < 10; ++i) rig.loop.run_once(20);
+    ledger.pump(200ms);
+    CHECK(ledger.on("fabgate/lab/machines/laser-1/sessions").empty());
+
+    syncer->complete();
+    REQUIRE(test::wait_until(
+        rig.loop,
+        [&] {
+            ledger.pump(10ms);
+            return !ledger.on("fabgate/lab/machines/laser-1/sessions").empty();
+        },
+        5s));
+    auto sent = decode_session(ledger.on("fabgate/lab/machines/laser-1/sessions").front().payload);
+    REQUIRE(sent);
+    CHECK(sent->end_reason == EndReason::BadgeOut);
+    CHECK(sent->powered_ms == 90'000);
+}
+
+TEST_CASE("a disk that does not sync in time faults the machine until it does") {
+    log::set_threshold(log::Level::Error);
+    ManualSyncer* syncer = nullptr;
+    AppRig rig;
+    auto tuning = with_manual_syncer(syncer);
+    tuning.sync_deadline = 50ms;
+    start_rig(rig, tuning);
+    syncer->complete();
+    rig.badge();
+    REQUIRE(rig.outputs->relay);
+
+    // Nothing is synced: within the deadline the machine is cut, not left running on a record
+    // a power cut could undo.
+    REQUIRE(test::wait_until(
+        rig.loop, [&] { return !rig.outputs->relay; }, 2s));
+    auto st = rig.gate->machine().status();
+    CHECK(st.state == MachineState::Fault);
+    CHECK(st.detail == "journal disk lost");
+    rig.badge();
+    CHECK_FALSE(rig.outputs->relay);
+
+    syncer->complete();
+    rig.loop.run_once(0);
+    CHECK(rig.gate->machine().status().state == MachineState::Idle);
+    rig.badge();
+    CHECK(rig.outputs->relay);
+}
+
+TEST_CASE("a power cut before the close is synced loses no closed session") {
+    log::set_threshold(log::Level::Error);
+    ManualSyncer* syncer = nullptr;
+    AppRig rig;
+    start_rig(rig, with_manual_syncer(syncer));
+    syncer->complete();
+    rig.badge();
+    rig.advance_s(31);  // a checkpoint at 30 s
+    syncer->complete();
+    rig.advance_s(60);
+    rig.badge();  // closed after 91 s; the power fails before the disk has it
+    REQUIRE_FALSE(rig.outputs->relay);
+    rig.gate.reset();
+    power_cut(rig.journal());
+
+    auto journal = Journal::open(rig.journal());
+    REQUIRE(journal);
+    auto recovered = journal->close_interrupted();
+    REQUIRE(recovered);
+    REQUIRE(recovered->size() == 1);
+    CHECK(recovered->front().end_reason == EndReason::PowerLoss);
+    CHECK(recovered->front().powered_ms >= 30'000);  // billed to its last durable checkpoint
+    CHECK(journal->outbox_size().value_or(-1) == 1);
+}
+
+TEST_CASE("a closed session synced before the power cut comes back whole") {
+    log::set_threshold(log::Level::Error);
+    ManualSyncer* syncer = nullptr;
+    AppRig rig;
+    start_rig(rig, with_manual_syncer(syncer));
+    rig.badge();
+    rig.advance_s(91);
+    rig.badge();
+    syncer->complete();
+    rig.gate.reset();
+    power_cut(rig.journal());
+
+    auto journal = Journal::open(rig.journal());
+    REQUIRE(journal);
+    CHECK(journal->close_interrupted().value().empty());
+    auto outbox = journal->outbox(0, 10).value();
+    REQUIRE(outbox.size() == 1);
+    auto closed = decode_session(outbox.front().payload).value();
+    CHECK(closed.end_reason == EndReason::BadgeOut);
+    CHECK(closed.powered_ms == 91'000);
+}

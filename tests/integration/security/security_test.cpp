@@ -668,3 +668,55 @@ TEST_CASE(
     CHECK(ok.status == 0);
     CHECK_FALSE(gate.admits("04A1B2C3"));
 }
+
+// ---- The web console's broker login (fabweb, docs/console.md) ----
+
+TEST_CASE(
+    "production broker: the console login sends a lock the gate obeys, and cannot publish "
+    "sessions or access lists") {
+    SecureBroker broker;
+    SignedGate gate(broker);
+    std::ifstream pass(broker.file("fabctl/console.pass"));
+    std::string password;
+    std::getline(pass, password);
+    SecureClient console(broker.port(), {"console", password, broker.file("ca.crt"), "", ""},
+                         "console");
+    console.subscribe(topic("laser-1", "state"));
+    REQUIRE(console.connect());
+    REQUIRE_MESSAGE(console.wait([&] { return !console.on(topic("laser-1", "state")).empty(); }),
+                    "the console login reads the gates' state");
+
+    Command lock;
+    lock.kind = CommandKind::Lock;
+    lock.by = "fabweb:ada";
+    lock.reason = "probe";
+    REQUIRE(console.publish(topic("laser-1", "commands"), encode(lock)));
+    REQUIRE_MESSAGE(console.wait([&] {
+        for (const auto& h : console.on(topic("laser-1", "state"))) {
+            auto s = decode_status(h.payload);
+            if (!h.retained && s && s->locked) return true;
+        }
+        return false;
+    }),
+                    gate.log());
+
+    // Forgeries first, then what the rightful writer sends: once that arrives, the forgery
+    // would have too.
+    SecureClient ledger(broker.port(), ledger_login(broker), "fabledger");
+    SecureClient gate2(broker.port(), gate_login(broker, "laser-2"), "gate-lab-laser-2");
+    REQUIRE(ledger.connect());
+    REQUIRE(gate2.connect());
+    ledger.subscribe("fabgate/#");
+    gate2.subscribe("fabgate/#");
+    REQUIRE(in_sync(gate2, ledger, topic("laser-2", "state")));
+    REQUIRE(in_sync(ledger, gate2, topic("laser-2", "acks")));
+    CHECK(console.publish(topic("laser-2", "sessions"), session_payload("laser-2", "forged-1")));
+    CHECK(console.publish(topic("laser-2", "acl"), "forged-acl"));
+    CHECK(gate2.publish(topic("laser-2", "sessions"), session_payload("laser-2", "real-1")));
+    CHECK(ledger.publish(topic("laser-2", "acl"), "real-acl"));
+    REQUIRE(ledger.wait([&] { return !ledger.on(topic("laser-2", "sessions")).empty(); }));
+    REQUIRE(gate2.wait([&] { return gate2.heard_payload(topic("laser-2", "acl"), "real-acl"); }));
+    for (const auto& h : ledger.on(topic("laser-2", "sessions")))
+        CHECK(h.payload.find("forged-1") == std::string::npos);
+    CHECK_FALSE(gate2.heard_payload(topic("laser-2", "acl"), "forged-acl"));
+}

@@ -17,7 +17,7 @@ export function h(tag, props, ...children) {
 }
 
 function append(el, children) {
-  for (const child of children.flat()) {
+  for (const child of children.flat(Infinity)) {
     if (child === undefined || child === null || child === false) continue;
     el.append(child instanceof Node ? child : document.createTextNode(String(child)));
   }
@@ -92,8 +92,13 @@ export function table(columns, rows, { caption, rowKey } = {}) {
       columns.map(([, cell]) => h('td', {}, cell(row))))))));
 }
 
+// A titled panel; a table caption repeating the title stays for screen readers only.
 export function section(title, ...children) {
-  return h('section', { class: 'panel' }, h('h2', {}, title), children);
+  const el = h('section', { class: 'panel' }, h('h2', {}, title), children);
+  for (const caption of el.querySelectorAll('caption')) {
+    if (caption.textContent === title) caption.classList.add('sr-only');
+  }
+  return el;
 }
 
 export function announce(text) {

@@ -14,7 +14,7 @@ export async function renderAudit(root) {
     h('button', { type: 'submit' }, t('common.filter')));
   async function refresh() {
     const data = await get(withQuery('/api/audit', filters));
-    clear(listBox, rowsTable(t, table, data.entries || data, t('audit.title')));
+    clear(listBox, rowsTable(t, table, Array.isArray(data) ? data : data.entries || [], t('audit.title')));
   }
   filterForm.addEventListener('submit', (event) => {
     event.preventDefault();

@@ -18,7 +18,7 @@ export async function renderBilling(root) {
   const errorsBox = h('div', { id: 'billing-errors' });
   async function refresh() {
     const data = await get('/api/billing/periods');
-    const batches = data.batches || data.periods || data;
+    const batches = Array.isArray(data) ? data : data.batches || data.periods || [];
     const keys = [...new Set(batches.flatMap((b) => Object.keys(b)))]
       .filter((k) => batches.every((b) => typeof b[k] !== 'object' || b[k] === null));
     clear(periodsBox, table([

@@ -12,7 +12,7 @@ export async function renderTariffs(root) {
   const listBox = h('div', { id: 'tariffs-list' });
   async function refresh() {
     const data = await get('/api/tariffs');
-    clear(listBox, rowsTable(t, table, data.tariffs || data, t('tariffs.list')));
+    clear(listBox, rowsTable(t, table, Array.isArray(data) ? data : data.tariffs || [], t('tariffs.list')));
   }
   const setForm = can('tariffs.write') ? section(t('tariffs.set'), form('tariff', [
     field('target_kind', t('rights.kind'), {

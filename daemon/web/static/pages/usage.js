@@ -40,7 +40,11 @@ function presets() {
   ];
 }
 
+// Colours told apart also by people with the common colour-vision deficiencies (Okabe-Ito).
+const palette = ['#0072b2', '#e69f00', '#009e73', '#cc79a7', '#56b4e9', '#d55e00', '#f0e442', '#000000'];
+
 function plot(canvas, type, labels, datasets, yTitle) {
+  datasets.forEach((set, i) => { set.backgroundColor = palette[i % palette.length]; });
   return loadChartJs().then((Chart) => {
     charts.push(new Chart(canvas, {
       type,

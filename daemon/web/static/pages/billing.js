@@ -3,7 +3,7 @@
 import { get, post, can } from '../api.js';
 import { h, clear, field, form, table, section } from '../dom.js';
 import { t } from '../i18n.js';
-import { labDate, addDays } from '../fmt.js';
+import { labDate } from '../fmt.js';
 import { rowsTable, cellFor } from './rows.js';
 
 function downloads(batch) {
@@ -36,7 +36,7 @@ export async function renderBilling(root) {
       section(t('billing.refused'), rowsTable(t, table, refused, t('billing.refused'))));
   }
   const closeForm = can('billing.write') ? section(t('billing.close'), form('close', [
-    field('end', t('billing.end'), { type: 'date', value: addDays(labDate(), 1), required: true,
+    field('end', t('billing.end'), { value: `${labDate().slice(0, 8)}01`, required: true,
       hint: t('billing.end.hint') }),
   ], t('billing.close'), async (values) => {
     const answer = await post('/api/billing/close', { end: values.end });

@@ -76,9 +76,15 @@ export function showError(box, error) {
   box.hidden = false;
   const where = error.where ? h('strong', { class: 'where' }, `${error.where}: `) : null;
   clear(box, where, error.what || error.message || String(error));
-  if (error.where && box.closest('form')) {
-    const input = box.closest('form').querySelector(`[name="${CSS.escape(error.where)}"]`);
-    if (input) input.setAttribute('aria-invalid', 'true');
+  const owner = box.closest('form');
+  if (!owner) return;
+  for (const input of owner.querySelectorAll('[aria-invalid]')) input.removeAttribute('aria-invalid');
+  // The server names fabctl's option (--per-hour, --until, ID): the field of the same name.
+  const name = String(error.where || '').replace(/^-+/, '').replace(/-/g, '_').toLowerCase();
+  const input = name && owner.querySelector(`[name="${CSS.escape(name)}"]`);
+  if (input) {
+    input.setAttribute('aria-invalid', 'true');
+    input.setAttribute('aria-errormessage', box.id || (box.id = `err-${Math.random().toString(36).slice(2)}`));
   }
 }
 
@@ -101,7 +107,11 @@ export function section(title, ...children) {
   return el;
 }
 
+// A short notice in the corner, read out by screen readers, gone after a few seconds.
+let announceTimer = 0;
 export function announce(text) {
   const status = document.getElementById('status');
   status.textContent = text;
+  clearTimeout(announceTimer);
+  announceTimer = setTimeout(() => { status.textContent = ''; }, 6000);
 }

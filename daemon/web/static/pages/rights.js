@@ -1,6 +1,6 @@
 // Rights (training records): who is trained on what, grant and revoke per machine or group
 // with a role and an expiry. A trainer may change rights on their own machines only.
-import { get, post, withQuery, can } from '../api.js';
+import { get, post, withQuery, can, session } from '../api.js';
 import { h, clear, field, form, table, section, announce } from '../dom.js';
 import { t } from '../i18n.js';
 import { dateOnly, dateTime } from '../fmt.js';
@@ -71,7 +71,10 @@ export async function renderRights(root) {
   const grant = can('rights.write') ? section(t('rights.grant'), form('grant', [
     field('member', t('rights.member'), { required: true }),
     field('target_kind', t('rights.kind'), {
-      value: 'machine', options: [['machine', t('rights.machine')], ['group', t('rights.group')]],
+      value: 'machine',
+      // A trainer's right may name one of their machines, never a group (which reaches others).
+      options: [['machine', t('rights.machine')],
+        ...(session.role === 'trainer' ? [] : [['group', t('rights.group')]])],
     }),
     field('target', t('rights.target'), { required: true, hint: t('rights.target.hint') }),
     field('role', t('rights.role'), {

@@ -47,7 +47,7 @@ function currentRoute() {
   return parts.length ? parts : ['board'];
 }
 
-async function route() {
+async function route(moved = false) {
   stopBoard();
   renderChrome();
   const root = view();
@@ -68,8 +68,12 @@ async function route() {
     clear(root, h('p', { class: 'form-error', role: 'alert' },
       error.where ? `${error.where}: ` : '', error.what || error.message));
   }
+  // After a move from the menu, focus goes to the new page's title, as a page load would.
   const heading = root.querySelector('h1');
-  if (heading && document.activeElement === document.body) heading.setAttribute('tabindex', '-1');
+  if (moved && heading && !root.contains(document.activeElement)) {
+    heading.setAttribute('tabindex', '-1');
+    heading.focus();
+  }
 }
 
 async function onLoggedIn(data) {
@@ -93,11 +97,11 @@ async function start() {
     session.lab = {};
     await route();
   });
-  whenLoggedOut(() => { setSession({}); route(); });
   try {
     setSession(await get('/api/session'));
   } catch { /* not logged in: the login page shows */ }
-  window.addEventListener('hashchange', route);
+  whenLoggedOut(() => { setSession({}); route(); });
+  window.addEventListener('hashchange', () => route(true));
   await route();
 }
 

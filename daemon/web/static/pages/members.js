@@ -112,7 +112,7 @@ export async function renderMembers(root) {
     editor.querySelector('input').focus();
   }
 
-  function startEnrol(badge) {
+  async function startEnrol(badge) {
     state.enrolling = badge;
     const create = form('enrol-new', memberFields(), t('members.enrol.create'), async (values) => {
       await post('/api/members', memberBody(values));
@@ -122,7 +122,7 @@ export async function renderMembers(root) {
       h('p', {}, t('members.enrol.pick')), create,
       h('button', { type: 'button', onclick: () => { state.enrolling = null; clear(enrolBox); refresh(); } },
         t('common.cancel'))));
-    refresh();
+    await refresh();
     const first = results.querySelector('[data-give-to]');
     if (first) first.focus();
   }

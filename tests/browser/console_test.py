@@ -238,7 +238,39 @@ def admin_part(c):
     c.d.execute_script("const s = document.getElementById('lang-switch'); s.value = 'en';"
                        "s.dispatchEvent(new Event('change'))")
     c.wait(lambda d: d.find_element(By.ID, "nav-members").text == "Members", "the English menu")
+    phone_and_labels(c)
     c.logout()
+
+
+UNLABELLED = """return [...document.querySelectorAll('input, select, textarea')]
+    .filter((e) => !(e.labels && e.labels.length) && !e.getAttribute('aria-label'))
+    .map((e) => e.name || e.id || e.outerHTML)"""
+
+
+def phone_and_labels(c):
+    """On a phone's 360 px width (a laptop at 200 % zoom is 640) no page is wider than the
+    screen, and every form field has a label."""
+    step("every page fits a phone's width and labels its fields")
+    c.d.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
+                        {"width": 360, "height": 740, "deviceScaleFactor": 2, "mobile": True})
+    try:
+        for page in ("board", "members", "rights", "usage", "tariffs", "billing", "audit",
+                     f"machine/{MACHINE}"):
+            c.go(page)
+            c.wait(lambda d: d.execute_script(
+                "return !!document.querySelector('#view h1') && !document.querySelector('#view .loading')"),
+                f"the page {page}")
+            time.sleep(0.5)  # the page's lists arrive after its title
+            width, screen = c.d.execute_script(
+                "return [document.documentElement.scrollWidth, window.innerWidth]")
+            if width > screen + 1:
+                c.shot(f"phone-{page.split('/')[0]}.png")
+                raise Failure(f"the page {page} is {width} px wide on a {screen} px screen")
+            unlabelled = c.d.execute_script(UNLABELLED)
+            if unlabelled:
+                raise Failure(f"fields without a label on {page}: {unlabelled}")
+    finally:
+        c.d.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
 
 
 def treasurer_part(c):

@@ -19,7 +19,9 @@ from pathlib import Path
 from selenium import webdriver
 from selenium.common.exceptions import TimeoutException
 from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import WebDriverWait
 
@@ -99,6 +101,13 @@ class Console:
         self.d.get(URL + "/")
         self.fill("login", {"login": who[0], "password": who[1]})
         self.css("#board", "the board after logging in")
+
+    def login_by_keyboard(self, who):
+        """The login page focuses its first field; Tab and Enter do the rest."""
+        self.d.get(URL + "/")
+        self.css("form[name=login]")
+        ActionChains(self.d).send_keys(who[0], Keys.TAB, who[1], Keys.ENTER).perform()
+        self.css("#board", "the board after logging in with the keyboard")
 
     def logout(self):
         self.visible("#logout").click()
@@ -274,8 +283,8 @@ def phone_and_labels(c):
 
 
 def treasurer_part(c):
-    step("logs in as the treasurer and is refused a rights change")
-    c.login(TREASURER)
+    step("logs in as the treasurer, with the keyboard only, and is refused a rights change")
+    c.login_by_keyboard(TREASURER)
     c.go("rights")
     c.css("#rights-list")
     if c.d.find_elements(By.CSS_SELECTOR, "form[name=grant]"):

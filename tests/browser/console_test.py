@@ -17,7 +17,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from selenium import webdriver
-from selenium.common.exceptions import TimeoutException
+from selenium.common.exceptions import StaleElementReferenceException, TimeoutException
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
@@ -72,7 +72,9 @@ class Console:
 
     def wait(self, condition, what, timeout=10):
         try:
-            return WebDriverWait(self.d, timeout, poll_frequency=0.1).until(condition)
+            # The board replaces a card when its machine changes: a stale element is retried.
+            return WebDriverWait(self.d, timeout, poll_frequency=0.1,
+                                 ignored_exceptions=[StaleElementReferenceException]).until(condition)
         except TimeoutException:
             raise Failure(f"timed out after {timeout} s waiting for {what}") from None
 
@@ -130,6 +132,12 @@ class Console:
     def card(self, machine):
         return self.css(f'#board [data-machine="{machine}"]', f"the board's card {machine}")
 
+    def card_state(self, machine):
+        """The card's data-state and text, read at once (the card may be replaced any time)."""
+        return self.d.execute_script(
+            "const c = document.querySelector(`#board [data-machine=\"${arguments[0]}\"]`);"
+            "return c ? [c.dataset.state, c.dataset.online, c.textContent] : [null, null, ''];", machine)
+
     def shot(self, name):
         SHOTS.mkdir(parents=True, exist_ok=True)
         self.d.save_screenshot(str(SHOTS / name))
@@ -152,7 +160,7 @@ def admin_part(c):
     laser, printer = c.card(MACHINE), c.card("lab/printer-1")
     if "Laser cutter" not in laser.text or "Prusa MK4" not in printer.text:
         raise Failure(f"the board does not name the seeded machines: {laser.text!r} {printer.text!r}")
-    c.wait(lambda d: c.card("lab/printer-1").get_attribute("data-online") == "no",
+    c.wait(lambda d: c.card_state("lab/printer-1")[1] == "no",
            "the printer without a gate shown offline (grey)")
 
     step("is refused a change without the CSRF token")
@@ -196,17 +204,18 @@ def admin_part(c):
     c.card(MACHINE)
     badge_until("flash=granted")
     admitted = time.monotonic()
-    c.wait(lambda d: c.card(MACHINE).get_attribute("data-state") == "in_use", "the board showing in use", 5)
+    c.wait(lambda d: c.card_state(MACHINE)[0] == "in_use", "the board showing in use", 5)
     print(f"console_test: board showed 'in use' {time.monotonic() - admitted:.2f} s after the gate admitted")
-    if "bob" not in c.card(MACHINE).text.lower():
-        raise Failure(f"the in-use card does not name its member: {c.card(MACHINE).text!r}")
+    card_text = c.card_state(MACHINE)[2]
+    if "bob" not in card_text.lower():
+        raise Failure(f"the in-use card does not name its member: {card_text!r}")
     if c.d.execute_script("return window.__sameDocument") != "not reloaded":
         raise Failure("the page was reloaded")
     c.shot("board.png")
 
     step("badges out; locks the machine; the badge is refused")
     gate(f"badge {NEW_UID}")
-    c.wait(lambda d: c.card(MACHINE).get_attribute("data-state") == "idle", "the board showing idle", 5)
+    c.wait(lambda d: c.card_state(MACHINE)[0] == "idle", "the board showing idle", 5)
     session_ended = datetime.now(timezone.utc)
     c.go(f"machine/{MACHINE}")
     c.fill("lock", {"reason": "lens cleaning"})

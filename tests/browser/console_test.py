@@ -140,6 +140,8 @@ class Console:
 
     def shot(self, name):
         SHOTS.mkdir(parents=True, exist_ok=True)
+        # The corner notice fades after 6 s; the picture is of the page, not of the notice.
+        self.d.execute_script("document.getElementById('status').textContent = ''")
         self.d.save_screenshot(str(SHOTS / name))
 
 

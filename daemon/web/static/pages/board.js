@@ -41,7 +41,7 @@ function stateText(m) {
 function machineFacts(m) {
   const facts = [
     [t('board.state'), h('span', { class: 'state' }, stateText(m))],
-    [t('board.member'), m.member ? `${m.member_name || ''} (${m.member})`.trim() : '—'],
+    [t('board.member'), m.member ? (m.member_name ? `${m.member_name} (${m.member})` : m.member) : '—'],
     [t('board.since'), dateTime(m.since)],
     [t('board.acl'), m.acl_version ?? '—'],
     [t('board.lock'), m.lock ? t('board.locked', {

@@ -73,6 +73,8 @@ function labParts(iso) {
   return { week: addDays(day, -back), hour: Number(parts.hour) % 24, month: day.slice(0, 7) };
 }
 
+const tenths = (minutes) => Math.round(minutes * 10) / 10;
+
 function sumBy(rows, keyOf, valueOf) {
   const sums = new Map();
   for (const row of rows) sums.set(keyOf(row), (sums.get(keyOf(row)) || 0) + valueOf(row));
@@ -92,7 +94,7 @@ async function drawPlots(box) {
   const machines = [...new Set(rows.map((r) => r.machine))].sort();
   const weekSets = machines.map((m) => {
     const sums = sumBy(rows.filter((r) => r.machine === m), (r) => r.week, minutesOf);
-    return { label: m, data: weekLabels.map((w) => Math.round(sums.get(w) || 0)) };
+    return { label: m, data: weekLabels.map((w) => tenths(sums.get(w) || 0)) };
   });
   const hourSums = sumBy(rows, (r) => r.hour, minutesOf);
   const hourLabels = [...Array(24).keys()];
@@ -105,7 +107,7 @@ async function drawPlots(box) {
     await Promise.all([
       plot(weekly.canvas, 'bar', weekLabels, weekSets, t('usage.minutes')),
       plot(hourly.canvas, 'bar', hourLabels.map((x) => `${x}h`),
-        [{ label: t('usage.minutes'), data: hourLabels.map((x) => Math.round(hourSums.get(x) || 0)) }],
+        [{ label: t('usage.minutes'), data: hourLabels.map((x) => tenths(hourSums.get(x) || 0)) }],
         t('usage.minutes')),
       plot(monthly.canvas, 'bar', monthLabels, monthSets, t('usage.revenue')),
     ]);

@@ -10,6 +10,13 @@
 #include "ctl/queries.hpp"
 
 namespace fabgate::ctl {
+
+std::string verb_of(CommandKind kind) {
+    return kind == CommandKind::Lock     ? "lock"
+           : kind == CommandKind::Unlock ? "unlock"
+                                         : "end_session";
+}
+
 namespace {
 
 tl::expected<std::pair<std::string, std::string>, Failure> site_and_id(const std::string& ref) {
@@ -144,27 +151,6 @@ struct CommandOptions {
     std::string ref, reason, timeout = "5s";
 };
 
-std::string verb_of(CommandKind kind) {
-    return kind == CommandKind::Lock     ? "lock"
-           : kind == CommandKind::Unlock ? "unlock"
-                                         : "end_session";
-}
-
-// Lock and unlock are first the ledger's desired state (audited): the machine's signed access
-// list carries it to the gate, retained, so even a gate that lost its journal comes up locked.
-Outcome record_lock(Session& s, const ledger::Machine& m, CommandKind kind,
-                    const std::string& reason) {
-    if (kind == CommandKind::EndSession) return {};
-    std::optional<MaintenanceLock> lock;
-    if (kind == CommandKind::Lock) lock = MaintenanceLock{s.person, reason, s.now};
-    if (!lock) {
-        auto was = s.ledger().machine_lock(m.site, m.id);
-        if (!was) return runtime_error(was.error());
-        if (!*was) return {};  // nothing recorded; the command still clears the gate's
-    }
-    return check(s.ledger().set_machine_lock(m.site, m.id, lock, s.actor, s.now));
-}
-
 Outcome send(Session& s, const CommandOptions& o, CommandKind kind) {
     auto timeout_s = duration_arg("--timeout", o.timeout);
     if (!timeout_s) return tl::unexpected(timeout_s.error());
@@ -182,7 +168,7 @@ Outcome send(Session& s, const CommandOptions& o, CommandKind kind) {
     command.kind = kind;
     command.by = s.person;
     command.reason = o.reason;
-    if (auto r = record_lock(s, *m, kind, o.reason); !r) return r;
+    if (auto r = record_machine_lock(s, *m, kind, o.reason); !r) return r;
 
     std::string machine = m->site + "/" + m->id;
     CommandRequest request{topics::machine(m->site, m->id, "commands"),
@@ -191,12 +177,7 @@ Outcome send(Session& s, const CommandOptions& o, CommandKind kind) {
     auto delivery = s.env->send_command(*login, request);
     std::string verb = verb_of(kind);
     std::string outcome(to_string(delivery.outcome));
-    JsonValue after{{"command", verb},    {"topic", request.command_topic},
-                    {"reason", o.reason}, {"broker_user", login->username},
-                    {"outcome", outcome}, {"detail", delivery.detail}};
-    if (auto r = check(
-            s.ledger().record_audit(s.actor, "machine." + verb, machine, "", after.dump(), s.now));
-        !r)
+    if (auto r = audit_machine_command(s, machine, request, login->username, delivery); !r)
         return r;
 
     if (s.json)
@@ -245,6 +226,34 @@ void add_command(CLI::App* machines, Invocation& inv, const std::string& name,
 }
 
 }  // namespace
+
+// Lock and unlock are first the ledger's desired state (audited): the machine's signed access
+// list carries it to the gate, retained, so even a gate that lost its journal comes up locked.
+Outcome record_machine_lock(Session& s, const ledger::Machine& m, CommandKind kind,
+                            const std::string& reason) {
+    if (kind == CommandKind::EndSession) return {};
+    std::optional<MaintenanceLock> lock;
+    if (kind == CommandKind::Lock) lock = MaintenanceLock{s.person, reason, s.now};
+    if (!lock) {
+        auto was = s.ledger().machine_lock(m.site, m.id);
+        if (!was) return runtime_error(was.error());
+        if (!*was) return {};  // nothing recorded; the command still clears the gate's
+    }
+    return check(s.ledger().set_machine_lock(m.site, m.id, lock, s.actor, s.now));
+}
+
+Outcome audit_machine_command(Session& s, const std::string& machine, const CommandRequest& request,
+                              const std::string& broker_user, const CommandDelivery& delivery) {
+    std::string verb = verb_of(request.command.kind);
+    JsonValue after{{"command", verb},
+                    {"topic", request.command_topic},
+                    {"reason", request.command.reason},
+                    {"broker_user", broker_user},
+                    {"outcome", std::string(to_string(delivery.outcome))},
+                    {"detail", delivery.detail}};
+    return check(
+        s.ledger().record_audit(s.actor, "machine." + verb, machine, "", after.dump(), s.now));
+}
 
 void add_machine_commands(CLI::App& app, Invocation& inv) {
     auto* machines = app.add_subcommand("machines", "register machines, see and control them");

@@ -64,6 +64,21 @@ void add_billing_commands(CLI::App& app, Invocation& inv);
 void add_admin_commands(CLI::App& app, Invocation& inv);
 void add_error_commands(CLI::App& app, Invocation& inv);
 
+// Runs one command line, without fabctl's global options ({"members", "add", "m-1",
+// "--name=Ann"}), in a session the caller made: the web console's way of doing exactly what
+// fabctl does, with fabctl's validation, messages, output and audit rows. Only commands on an
+// existing database run here (not init). A mistake in the line is a usage Failure.
+Outcome run_command(const std::vector<std::string>& args, Session& session);
+
+// Machine commands (cmd_machines.cpp), shared with the web console. Lock and unlock are
+// first recorded as the ledger's desired state (audited); the command's outcome is audited
+// as machine.lock|unlock|end_session once known.
+std::string verb_of(CommandKind kind);  // lock, unlock, end_session
+Outcome record_machine_lock(Session& s, const ledger::Machine& m, CommandKind kind,
+                            const std::string& reason);
+Outcome audit_machine_command(Session& s, const std::string& machine, const CommandRequest& request,
+                              const std::string& broker_user, const CommandDelivery& delivery);
+
 // Held sessions (cmd_errors.cpp): `check` prints how many and their minutes; registering a
 // machine ingests its held sessions and returns what to tell the manager ("" for nothing).
 Outcome report_parked(Session& s);

@@ -173,7 +173,42 @@ std::optional<std::string> explain_extras(const CLI::App& app, const CLI::ParseE
     return message + "global options: " + options_of(app);
 }
 
+void add_all_commands(CLI::App& app, Invocation& inv) {
+    add_member_commands(app, inv);
+    add_badge_commands(app, inv);
+    add_right_commands(app, inv);
+    add_machine_commands(app, inv);
+    add_tariff_commands(app, inv);
+    add_billing_commands(app, inv);
+    add_admin_commands(app, inv);
+    add_error_commands(app, inv);
+}
+
 }  // namespace
+
+Outcome run_command(const std::vector<std::string>& args, Session& session) {
+    CLI::App app{"fabctl", "fabctl"};
+    app.require_subcommand(1);
+    Invocation inv;
+    add_all_commands(app, inv);
+    try {
+        std::vector<std::string> reversed(args.rbegin(), args.rend());
+        app.parse(reversed);
+    } catch (const CLI::ParseError& e) {
+        auto unknown = explain_missing_command(app, e);
+        if (!unknown) unknown = explain_extras(app, e, args);
+        std::string what = unknown ? *unknown : e.what();
+        // CLI11 says "--role: boss not in {...}": the option is the where, as in our own errors.
+        auto colon = what.find(": ");
+        if (!unknown && what.rfind("--", 0) == 0 && colon != std::string::npos)
+            return usage_error(what.substr(0, colon), what.substr(colon + 2));
+        return usage_error("", what);
+    }
+    if (!inv.action) return usage_error("", "give a command");
+    if (inv.database != Invocation::Database::Existing || session.db == nullptr)
+        return usage_error("", "this command needs fabctl itself");
+    return inv.action(session);
+}
 
 Environment system_environment() {
     Environment env;
@@ -225,14 +260,7 @@ int run_fabctl(const std::vector<std::string>& args, std::ostream& out, std::ost
         ->type_name("NAME");
 
     Invocation inv;
-    add_member_commands(app, inv);
-    add_badge_commands(app, inv);
-    add_right_commands(app, inv);
-    add_machine_commands(app, inv);
-    add_tariff_commands(app, inv);
-    add_billing_commands(app, inv);
-    add_admin_commands(app, inv);
-    add_error_commands(app, inv);
+    add_all_commands(app, inv);
 
     try {
         std::vector<std::string> reversed(args.rbegin(), args.rend());

@@ -277,6 +277,23 @@ struct PurgeCounts {
     std::int64_t conflicts = 0;       // conflicting duplicates received before the cut-off
 };
 
+// ---- web console (fabweb) ------------------------------------------------------------
+
+enum class ManagerRole { Admin, Trainer, Treasurer };
+std::string_view to_string(ManagerRole r);
+std::optional<ManagerRole> manager_role_from_string(std::string_view s);
+
+// A login to the web console. The password is never stored: password_hash is libsodium's
+// crypto_pwhash_str (Argon2id) string, made and checked by fabweb.
+struct ManagerAccount {
+    std::string login;
+    ManagerRole role = ManagerRole::Admin;
+    std::vector<std::string> machines;  // a trainer's machines, "site/id"
+    std::string password_hash;
+    UnixMs created_at = 0;
+    UnixMs updated_at = 0;
+};
+
 struct OpenOptions {
     bool create = true;
     bool verify_integrity = false;  // PRAGMA quick_check: the daemon pays it at start
@@ -417,6 +434,13 @@ class LedgerDb {
     // Deletes unknown-badge sightings, refused payloads and conflicts older than `cut_off`.
     // Audited as privacy.purge when it removed anything.
     Result<PurgeCounts> purge_expired(UnixMs cut_off, std::string_view actor, UnixMs now);
+
+    // ---- web console accounts (ledger_db_console.cpp; audited without the hash) ----
+    // Creates the account or replaces its role, machines and hash (manager.add / .update).
+    Status put_manager(const ManagerAccount& account, std::string_view actor, UnixMs now);
+    Status remove_manager(std::string_view login, std::string_view actor, UnixMs now);
+    Result<std::optional<ManagerAccount>> manager(std::string_view login);
+    Result<std::vector<ManagerAccount>> managers();
 
     struct Impl;  // opaque: prepared statements reused by ingest
 

@@ -315,10 +315,24 @@ CREATE TABLE ingest_error_counts(
 );
 )SQL";
 
-inline constexpr std::array<db::Migration, 5> kMigrations{{{1, kSchemaV1},
+// The web console's manager accounts (fabweb, docs/console.md): Argon2id hashes from libsodium's
+// crypto_pwhash_str, never a password. machines: the trainer's "site/id" list, comma-separated.
+inline constexpr std::string_view kSchemaConsole = R"SQL(
+CREATE TABLE manager_accounts(
+    login TEXT PRIMARY KEY,
+    role TEXT NOT NULL CHECK(role IN ('admin','trainer','treasurer')),
+    machines TEXT NOT NULL DEFAULT '',
+    password_hash TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL
+);
+)SQL";
+
+inline constexpr std::array<db::Migration, 6> kMigrations{{{1, kSchemaV1},
                                                            {2, kSchemaV2},
                                                            {3, kSchemaParked},
                                                            {4, kSchemaTariffRules},
-                                                           {5, kSchemaPrivacy}}};
+                                                           {5, kSchemaPrivacy},
+                                                           {6, kSchemaConsole}}};
 
 }  // namespace fabgate::ledger

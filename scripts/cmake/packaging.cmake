@@ -119,7 +119,7 @@ function(fabgate_packaging)
         "the broker password and the CA certificate")
 
     # --- fabledger: the ledger, fabctl, enrolment, broker examples
-    foreach(app fabledger fabctl)
+    foreach(app fabledger fabctl fabweb)
         if(TARGET ${app})
             install(TARGETS ${app} RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR} COMPONENT fabledger)
         endif()
@@ -127,6 +127,13 @@ function(fabgate_packaging)
     install(PROGRAMS ${src}/scripts/enrol-gate DESTINATION ${CMAKE_INSTALL_SBINDIR} RENAME fabgate-enrol-gate
             COMPONENT fabledger)
     install(FILES ${src}/systemd/fabledger.service DESTINATION ${unitdir} COMPONENT fabledger)
+    # The web console (docs/console.md) ships with the ledger, installed but not enabled.
+    install(FILES ${src}/systemd/fabweb.service DESTINATION ${unitdir} COMPONENT fabledger)
+    if(EXISTS ${src}/daemon/web/static)
+        install(DIRECTORY ${src}/daemon/web/static/ DESTINATION ${CMAKE_INSTALL_DATADIR}/fabgate/console
+                COMPONENT fabledger)
+    endif()
+    install(FILES ${src}/docs/console.md DESTINATION ${CMAKE_INSTALL_DATADIR}/doc/fabledger COMPONENT fabledger)
     install(FILES ${src}/systemd/fabledger.sysusers.conf DESTINATION lib/sysusers.d
             RENAME fabledger.conf COMPONENT fabledger)
     install(FILES ${src}/systemd/fabledger.tmpfiles.conf DESTINATION lib/tmpfiles.d
@@ -141,6 +148,12 @@ function(fabgate_packaging)
                ledger_example "${ledger_example}")
         file(WRITE ${CMAKE_BINARY_DIR}/packaging/fabledger/ledger.json "${ledger_example}")
         install(FILES ${CMAKE_BINARY_DIR}/packaging/fabledger/ledger.json
+                DESTINATION ${CMAKE_INSTALL_DATADIR}/doc/fabledger/examples COMPONENT fabledger)
+        file(READ ${src}/config/fabweb.json web_example)
+        string(REGEX REPLACE "\"database\": *\"[^\"]*\"" "\"database\": \"/var/lib/fabledger/ledger.db\""
+               web_example "${web_example}")
+        file(WRITE ${CMAKE_BINARY_DIR}/packaging/fabledger/fabweb.json "${web_example}")
+        install(FILES ${CMAKE_BINARY_DIR}/packaging/fabledger/fabweb.json
                 DESTINATION ${CMAKE_INSTALL_DATADIR}/doc/fabledger/examples COMPONENT fabledger)
     endif()
     fabgate_package_docs(fabledger)
@@ -171,7 +184,7 @@ function(fabgate_packaging)
     set(CPACK_DEBIAN_FABGATE_PACKAGE_DEPENDS "systemd, init-system-helpers (>= 1.54~)")
     # tzdata: fabctl reads the lab's time_zone from the system tz database at run time.
     set(CPACK_DEBIAN_FABLEDGER_PACKAGE_DEPENDS "systemd, init-system-helpers (>= 1.54~), tzdata")
-    set(CPACK_DEBIAN_FABLEDGER_PACKAGE_RECOMMENDS "mosquitto, mosquitto-clients, openssl")
+    set(CPACK_DEBIAN_FABLEDGER_PACKAGE_RECOMMENDS "mosquitto, mosquitto-clients, openssl, libjs-chart.js")
     # CPack indents every line after the first (the synopsis) itself; lines stay under 80.
     set(CPACK_COMPONENT_FABGATE_DESCRIPTION "FabLab machine access control by RFID badge
 fabgate runs on a Raspberry Pi next to a laser cutter, 3D printer or other

@@ -1,0 +1,130 @@
+// The web console's manager accounts (schema: kSchemaConsole, docs/ledger-schema.md).
+#include <nlohmann/json.hpp>
+
+#include "ledger/db_util.hpp"
+#include "ledger/ledger_db.hpp"
+
+namespace fabgate::ledger {
+
+using detail::audit;
+using detail::for_each_row;
+using detail::in_transaction;
+using detail::run;
+
+std::string_view to_string(ManagerRole r) {
+    switch (r) {
+        case ManagerRole::Admin:
+            return "admin";
+        case ManagerRole::Trainer:
+            return "trainer";
+        case ManagerRole::Treasurer:
+            return "treasurer";
+    }
+    return "admin";
+}
+
+std::optional<ManagerRole> manager_role_from_string(std::string_view s) {
+    if (s == "admin") return ManagerRole::Admin;
+    if (s == "trainer") return ManagerRole::Trainer;
+    if (s == "treasurer") return ManagerRole::Treasurer;
+    return std::nullopt;
+}
+
+namespace {
+
+std::string join_machines(const std::vector<std::string>& machines) {
+    std::string out;
+    for (const auto& m : machines) out += (out.empty() ? "" : ",") + m;
+    return out;
+}
+
+std::vector<std::string> split_machines(std::string_view text) {
+    std::vector<std::string> out;
+    while (!text.empty()) {
+        auto comma = text.find(',');
+        auto part = text.substr(0, comma);
+        if (!part.empty()) out.emplace_back(part);
+        text = comma == std::string_view::npos ? std::string_view{} : text.substr(comma + 1);
+    }
+    return out;
+}
+
+// What the audit log keeps of an account: never the hash, not even of a password.
+std::string audit_json(const ManagerAccount& a) {
+    nlohmann::json j{
+        {"login", a.login}, {"role", std::string(to_string(a.role))}, {"machines", a.machines}};
+    return j.dump();
+}
+
+constexpr std::string_view kSelect =
+    "SELECT login, role, machines, password_hash, created_at, updated_at FROM manager_accounts";
+
+ManagerAccount read_account(db::Statement& st) {
+    ManagerAccount a;
+    a.login = st.text(0);
+    a.role = manager_role_from_string(st.text(1)).value_or(ManagerRole::Treasurer);
+    a.machines = split_machines(st.text(2));
+    a.password_hash = st.text(3);
+    a.created_at = st.int64(4);
+    a.updated_at = st.int64(5);
+    return a;
+}
+
+}  // namespace
+
+Result<std::optional<ManagerAccount>> LedgerDb::manager(std::string_view login) {
+    std::optional<ManagerAccount> found;
+    auto s = for_each_row(
+        db_, std::string(kSelect) + " WHERE login = ?1",
+        [&](db::Statement& st) { st.bind(1, login); },
+        [&](db::Statement& st) { found = read_account(st); });
+    if (!s) return tl::unexpected(s.error());
+    return found;
+}
+
+Result<std::vector<ManagerAccount>> LedgerDb::managers() {
+    std::vector<ManagerAccount> out;
+    auto s = for_each_row(
+        db_, std::string(kSelect) + " ORDER BY login", [](db::Statement&) {},
+        [&](db::Statement& st) { out.push_back(read_account(st)); });
+    if (!s) return tl::unexpected(s.error());
+    return out;
+}
+
+Status LedgerDb::put_manager(const ManagerAccount& account, std::string_view actor, UnixMs now) {
+    if (account.login.empty()) return fail("manager login", "is empty");
+    if (account.password_hash.empty()) return fail("manager " + account.login, "has no password");
+    return in_transaction(db_, [&]() -> Status {
+        auto before = manager(account.login);
+        if (!before) return tl::unexpected(before.error());
+        auto s = run(db_,
+                     "INSERT INTO manager_accounts(login, role, machines, password_hash, "
+                     "created_at, updated_at) VALUES(?1, ?2, ?3, ?4, ?5, ?5) "
+                     "ON CONFLICT(login) DO UPDATE SET role = ?2, machines = ?3, "
+                     "password_hash = ?4, updated_at = ?5",
+                     [&](db::Statement& st) {
+                         st.bind(1, account.login)
+                             .bind(2, to_string(account.role))
+                             .bind(3, join_machines(account.machines))
+                             .bind(4, account.password_hash)
+                             .bind(5, now);
+                     });
+        if (!s) return s;
+        return audit(db_, now, actor, *before ? "manager.update" : "manager.add", account.login,
+                     *before ? audit_json(**before) : "", audit_json(account));
+    });
+}
+
+Status LedgerDb::remove_manager(std::string_view login, std::string_view actor, UnixMs now) {
+    return in_transaction(db_, [&]() -> Status {
+        auto before = manager(login);
+        if (!before) return tl::unexpected(before.error());
+        if (!*before) return fail("manager " + std::string(login), "does not exist");
+        auto s = run(db_, "DELETE FROM manager_accounts WHERE login = ?1",
+                     [&](db::Statement& st) { st.bind(1, login); });
+        if (!s) return s;
+        return audit(db_, now, actor, "manager.remove", login, audit_json(**before), "");
+    });
+}
+
+}  // namespace fabgate::ledger

@@ -1,0 +1,87 @@
+// POST /api/login, POST /api/logout, GET /api/session.
+#include "sys/log.hpp"
+#include "web/web_app.hpp"
+
+namespace fabgate::web {
+namespace {
+
+std::string cookie(WebApp& app, const std::string& value, bool clear) {
+    std::string c =
+        std::string(kSessionCookie) + "=" + value + "; Path=/; HttpOnly; SameSite=Strict";
+    if (app.deps().secure_cookie) c += "; Secure";
+    if (clear) c += "; Max-Age=0";
+    return c;
+}
+
+nlohmann::json who(const WebSession& s) {
+    return {{"login", s.login},
+            {"role", std::string(ledger::to_string(s.role))},
+            {"machines", s.machines},
+            {"csrf", s.csrf}};
+}
+
+// A hash to check a password against when the login does not exist, so that a wrong login
+// takes as long as a wrong password and does not tell which logins exist.
+const std::string& decoy_hash() {
+    static const std::string hash = hash_password("no such account, no such password").value_or("");
+    return hash;
+}
+
+Answer login(Call& call) {
+    std::string name, password;
+    if (auto bad = body_string(call, "login", name)) return *bad;
+    if (auto bad = body_string(call, "password", password)) return *bad;
+    auto& app = call.app;
+    auto now_ms = app.deps().steady_ms();
+    const auto& address = call.request.client_address;
+    if (auto wait = app.limiter().retry_after_ms(address, name, now_ms); wait > 0) {
+        auto answer = error_answer(
+            429, "rate", "login",
+            "too many failed logins; try again in " + std::to_string((wait + 999) / 1000) + " s");
+        answer.response.headers.emplace_back("Retry-After", std::to_string((wait + 999) / 1000));
+        return answer;
+    }
+    auto account = app.db().manager(name);
+    if (!account) return error_answer(500, "internal", account.error().where, account.error().what);
+    bool ok = false;
+    if (*account)
+        ok = verify_password((*account)->password_hash, password);
+    else
+        (void)verify_password(decoy_hash(), password);
+    if (!ok) {
+        app.limiter().failed(address, name, now_ms);
+        log::notice("login", "failed login for '" + name + "' from " + address);
+        return error_answer(401, "login", "login", "wrong login or password");
+    }
+    app.limiter().succeeded(name);
+    const auto& session = app.sessions().create(**account, now_ms);
+    log::info("login", "'" + name + "' logged in from " + address);
+    auto answer = json_answer(who(session));
+    answer.response.headers.emplace_back("Set-Cookie", cookie(app, session.token, false));
+    return answer;
+}
+
+Answer logout(Call& call) {
+    call.app.sessions().remove(call.session->token);
+    auto answer = json_answer(nlohmann::json::object());
+    answer.response.headers.emplace_back("Set-Cookie", cookie(call.app, "", true));
+    return answer;
+}
+
+Answer session(Call& call) {
+    auto j = who(*call.session);
+    j["lab"] = {
+        {"time_zone", call.app.config().time_zone.empty() ? "UTC" : call.app.config().time_zone},
+        {"currency", call.app.config().currency}};
+    return json_answer(j);
+}
+
+}  // namespace
+
+void add_session_routes(WebApp& app) {
+    app.add({"POST", "/api/login", kAnyRole, true, login});
+    app.add({"POST", "/api/logout", kAnyRole, false, logout});
+    app.add({"GET", "/api/session", kAnyRole, false, session});
+}
+
+}  // namespace fabgate::web

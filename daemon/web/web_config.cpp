@@ -1,0 +1,111 @@
+#include "web/web_config.hpp"
+
+#include <arpa/inet.h>
+
+#include "core/json_reader.hpp"
+
+namespace fabgate::web {
+namespace {
+
+constexpr std::size_t kMaxConfigBytes = 64 * 1024;
+
+void read_listen(ObjectReader& root, ListenConfig& listen, JsonErrors& errors) {
+    const auto* section = root.child("listen");
+    if (!section) return;
+    ObjectReader r(*section, root.path("listen"), errors);
+    listen.address = r.string_or("address", listen.address);
+    listen.port = static_cast<int>(r.integer_or("port", 1, 65535, listen.port));
+    listen.cert_file = r.string_or("cert_file", "");
+    listen.key_file = r.string_or("key_file", "");
+    listen.insecure_http = r.boolean_or("insecure_http", false);
+    if (listen.cert_file.empty() != listen.key_file.empty())
+        errors.add(r.path("cert_file"), "cert_file and key_file go together (HTTPS needs both)");
+    r.reject_unknown_keys();
+}
+
+void read_console(ObjectReader& root, WebConfig& cfg, JsonErrors& errors) {
+    const auto* section = root.child("console");
+    if (!section) return;
+    ObjectReader r(*section, root.path("console"), errors);
+    cfg.static_dir = r.string_or("static_dir", cfg.static_dir);
+    cfg.chart_js = r.string_or("chart_js", cfg.chart_js);
+    r.reject_unknown_keys();
+}
+
+void read_sessions(ObjectReader& root, WebConfig& cfg, JsonErrors& errors) {
+    if (const auto* section = root.child("sessions")) {
+        ObjectReader r(*section, root.path("sessions"), errors);
+        cfg.idle_timeout_s =
+            static_cast<int>(r.integer_or("idle_timeout_s", 60, 86400, cfg.idle_timeout_s));
+        cfg.max_sessions_per_account =
+            static_cast<int>(r.integer_or("max_per_account", 1, 100, cfg.max_sessions_per_account));
+        r.reject_unknown_keys();
+    }
+    if (const auto* section = root.child("login_limit")) {
+        ObjectReader r(*section, root.path("login_limit"), errors);
+        cfg.login_limit_per_address =
+            static_cast<int>(r.integer_or("per_address", 1, 10000, cfg.login_limit_per_address));
+        cfg.login_limit_per_login =
+            static_cast<int>(r.integer_or("per_login", 1, 1000, cfg.login_limit_per_login));
+        cfg.login_window_s =
+            static_cast<int>(r.integer_or("window_s", 1, 86400, cfg.login_window_s));
+        r.reject_unknown_keys();
+    }
+}
+
+tl::expected<WebConfig, std::vector<Error>> parse(const nlohmann::json& document) {
+    JsonErrors errors;
+    WebConfig cfg;
+    cfg.broker.client_id = "fabweb";
+    ObjectReader root(document, "", errors);
+    cfg.database = root.string_or("database", cfg.database);
+    if (cfg.database.empty()) errors.add("database", "must not be empty");
+    cfg.time_zone = root.string_or("time_zone", "");
+    cfg.currency = root.string_or("currency", cfg.currency);
+    if (cfg.currency.size() != 3) errors.add("currency", "must be an ISO 4217 code like EUR");
+    read_listen(root, cfg.listen, errors);
+    read_console(root, cfg, errors);
+    read_sessions(root, cfg, errors);
+    cfg.command_timeout_s =
+        static_cast<int>(root.integer_or("command_timeout_s", 1, 60, cfg.command_timeout_s));
+    read_broker_config(root, cfg.broker, errors);
+    cfg.log_level = root.choice("log_level", {"error", "warning", "notice", "info", "debug"})
+                        .value_or(cfg.log_level);
+    root.reject_unknown_keys();
+    if (!errors.empty()) return tl::unexpected(errors.all());
+    return cfg;
+}
+
+}  // namespace
+
+tl::expected<WebConfig, std::vector<Error>> load_web_config_text(std::string_view text) {
+    auto doc = parse_json(text, "config", kMaxConfigBytes);
+    if (!doc) return tl::unexpected(std::vector<Error>{doc.error()});
+    return parse(*doc);
+}
+
+tl::expected<WebConfig, std::vector<Error>> load_web_config_file(const std::string& path) {
+    return load_config_file<WebConfig>(
+        path, [](std::string_view text) { return load_web_config_text(text); });
+}
+
+bool is_loopback(std::string_view address) {
+    if (address == "localhost") return true;
+    std::string text(address);
+    in_addr v4{};
+    if (::inet_pton(AF_INET, text.c_str(), &v4) == 1) return (ntohl(v4.s_addr) >> 24) == 127;
+    in6_addr v6{};
+    if (::inet_pton(AF_INET6, text.c_str(), &v6) == 1) return IN6_IS_ADDR_LOOPBACK(&v6);
+    return false;
+}
+
+Status check_listener(const ListenConfig& listen) {
+    if (listen.tls() || listen.insecure_http || is_loopback(listen.address)) return {};
+    return fail("listen.address",
+                "'" + listen.address +
+                    "' is not a loopback address and there is no certificate: passwords would "
+                    "cross the network in clear. Set listen.cert_file and listen.key_file, listen "
+                    "on 127.0.0.1 behind a TLS reverse proxy, or set listen.insecure_http");
+}
+
+}  // namespace fabgate::web

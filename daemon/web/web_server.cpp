@@ -1,0 +1,115 @@
+#include "web/web_server.hpp"
+
+#include <csignal>
+
+#include "core/json_reader.hpp"
+#include "core/topics.hpp"
+#include "ctl/lab_zone.hpp"
+#include "sys/log.hpp"
+#include "sys/notify.hpp"
+#include "sys/system_clock.hpp"
+
+namespace fabgate::web {
+namespace {
+
+MqttOptions mqtt_options(const WebConfig& config) {
+    MqttOptions o;
+    o.broker = config.broker;
+    // A production broker keys sessions by user name; anonymous (demo) brokers by this id.
+    if (o.broker.client_id.empty()) o.broker.client_id = "fabweb";
+    o.clean_session = true;  // the board is rebuilt from retained states on every connect
+    return o;
+}
+
+std::string broker_where(const WebConfig& config) {
+    return "broker " + config.broker.host + ":" + std::to_string(config.broker.port);
+}
+
+}  // namespace
+
+WebServer::WebServer(EventLoop& loop, const WebConfig& config, ledger::LedgerDb& db)
+    : loop_(loop),
+      config_(config),
+      link_(loop, mqtt_options(config)),
+      board_(
+          loop,
+          [this](const std::string& topic, const std::string& payload) {
+              return link_.publish(topic, payload, 1, false);
+          },
+          broker_where(config)),
+      app_(WebAppDeps{&db, &config_, &board_, [] { return SystemClock().wall().unix_ms; },
+                      [] { return SystemClock().monotonic(); }, config.listen.tls()}),
+      http_(loop, [this](const HttpRequest& r) { return app_.handle(r); }) {
+    board_.set_renderer([this](const MachineKey& key) { return machine_entry(app_, key); });
+    link_.on_connected([this] { board_.on_connection(true); });
+    link_.on_disconnected([this] { board_.on_connection(false); });
+    link_.on_message([this](std::string_view topic, std::string_view payload, bool retained) {
+        board_.on_message(topic, payload, retained);
+    });
+    link_.subscribe(topics::all_machines("state"), 1);
+}
+
+WebServer::~WebServer() {
+    stop();
+}
+
+Status WebServer::start() {
+    if (auto ok = check_listener(config_.listen); !ok) return ok;
+    HttpServerOptions options;
+    options.address = config_.listen.address;
+    options.port = config_.listen.port;
+    if (config_.listen.tls()) {
+        auto cert = read_text_file(config_.listen.cert_file);
+        if (!cert) return tl::unexpected(cert.error());
+        auto key = read_text_file(config_.listen.key_file);
+        if (!key) return tl::unexpected(key.error());
+        options.cert_pem = *cert;
+        options.key_pem = *key;
+    }
+    if (auto s = http_.start(options); !s) return s;
+    keepalive_ = loop_.add_timer(
+        std::chrono::seconds(25), [this] { board_.keepalive(); }, std::chrono::seconds(25));
+    return link_.start();
+}
+
+void WebServer::stop() {
+    if (keepalive_ != 0) loop_.cancel_timer(keepalive_);
+    keepalive_ = 0;
+    http_.stop();
+    link_.stop();
+}
+
+int serve(const WebConfig& config, ledger::LedgerDb& db, std::ostream& err) {
+    log::set_component("fabweb");
+    std::unique_ptr<ctl::ZoneRules> zone;
+    if (!config.time_zone.empty()) {
+        auto loaded = ctl::load_zone(config.time_zone);
+        if (!loaded) {
+            err << "fabweb: time_zone: " << loaded.error().message() << "\n";
+            return 1;
+        }
+        zone = std::move(*loaded);
+    }
+    ctl::set_lab_zone(zone.get());  // for the whole run: one thread, one lab
+    EventLoop loop;
+    WebServer server(loop, config, db);
+    if (auto s = server.start(); !s) {
+        err << "fabweb: " << s.error().message() << "\n";
+        ctl::set_lab_zone(nullptr);
+        return 1;
+    }
+    (void)loop.on_signal(SIGTERM, [&] { loop.stop(0); });
+    (void)loop.on_signal(SIGINT, [&] { loop.stop(0); });
+    std::signal(SIGPIPE, SIG_IGN);
+    log::notice("fabweb", std::string(config.listen.tls() ? "https" : "http") + "://" +
+                              config.listen.address + ":" + std::to_string(server.port()) + "/");
+    notify::ready();
+    notify::start_watchdog(loop);
+    int code = loop.run();
+    notify::stopping();
+    server.stop();
+    ctl::set_lab_zone(nullptr);
+    return code;
+}
+
+}  // namespace fabgate::web

@@ -35,6 +35,7 @@ function renderChrome() {
   document.getElementById('who').textContent = session.login
     ? t('app.who', { login: session.login, role: t(`role.${session.role}`) }) : '';
   const nav = document.getElementById('nav');
+  nav.setAttribute('aria-label', t('nav.label'));
   nav.hidden = !session.login;
   const current = currentRoute()[0];
   clear(nav, h('ul', {}, pages.filter((p) => p.show()).map((p) => h('li', {},

@@ -1,0 +1,46 @@
+// fabweb's config: the example loads, mistakes are named, plain HTTP stays on loopback.
+#include <doctest/doctest.h>
+
+#include "web/web_config.hpp"
+
+using namespace fabgate::web;
+
+TEST_CASE("the example config/fabweb.json loads") {
+    auto config = load_web_config_file(FABGATE_SOURCE_DIR "/config/fabweb.json");
+    REQUIRE(config);
+    CHECK(config->listen.address == "127.0.0.1");
+    CHECK(config->broker.client_id == "fabweb");
+    CHECK(config->time_zone == "Europe/Paris");
+    CHECK(check_listener(config->listen));
+}
+
+TEST_CASE("an unknown key or a lone certificate is named") {
+    auto unknown = load_web_config_text(R"({"listen": {"adress": "0.0.0.0"}})");
+    REQUIRE(!unknown);
+    CHECK(unknown.error().front().message().find("listen.adress") != std::string::npos);
+    auto lone = load_web_config_text(R"({"listen": {"cert_file": "/etc/x.pem"}})");
+    REQUIRE(!lone);
+    CHECK(lone.error().front().what.find("key_file") != std::string::npos);
+}
+
+TEST_CASE("plain HTTP off loopback is refused unless insecure_http says so") {
+    ListenConfig l;
+    l.address = "0.0.0.0";
+    auto refused = check_listener(l);
+    REQUIRE(!refused);
+    CHECK(refused.error().where == "listen.address");
+    l.insecure_http = true;
+    CHECK(check_listener(l));
+    l.insecure_http = false;
+    l.cert_file = "c.pem";
+    l.key_file = "k.pem";
+    CHECK(check_listener(l));
+    for (auto a : {"127.0.0.1", "127.1.2.3", "::1", "localhost"}) {
+        ListenConfig loop;
+        loop.address = a;
+        CHECK(check_listener(loop));
+    }
+    ListenConfig v6;
+    v6.address = "::";
+    CHECK(!check_listener(v6));
+}

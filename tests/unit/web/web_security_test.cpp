@@ -1,0 +1,150 @@
+// Login, cookies, CSRF, the login rate limit, session expiry and the security headers.
+#include "web_fixture.hpp"
+
+using namespace fabgate;
+using fabgate::test::WebLab;
+
+TEST_CASE("a login sets an HttpOnly, Secure, SameSite=Strict cookie and answers the CSRF token") {
+    WebLab lab;
+    auto r = lab.call("POST", "/api/login", {{"login", "ada"}, {"password", test::kPassword}});
+    REQUIRE(r.status == 200);
+    CHECK(r.json["role"] == "admin");
+    CHECK(r.json["csrf"].get<std::string>().size() == 64);
+    auto cookie = r.header("Set-Cookie");
+    CHECK(cookie.rfind("fabweb_session=", 0) == 0);
+    CHECK(cookie.find("; HttpOnly") != std::string::npos);
+    CHECK(cookie.find("; Secure") != std::string::npos);
+    CHECK(cookie.find("; SameSite=Strict") != std::string::npos);
+    CHECK(cookie.find("Path=/") != std::string::npos);
+}
+
+TEST_CASE("every answer carries a strict CSP and the usual headers, errors and files too") {
+    WebLab lab;
+    std::ofstream(lab.config.static_dir + "/index.html") << "<!doctype html>";
+    for (auto path : {"/api/session", "/", "/api/nothing"}) {
+        CAPTURE(path);
+        auto a = lab.answer("GET", path);
+        std::map<std::string, std::string> h(a.response.headers.begin(), a.response.headers.end());
+        CHECK(h["Content-Security-Policy"].find("script-src 'self';") != std::string::npos);
+        CHECK(h["Content-Security-Policy"].find("frame-ancestors 'none'") != std::string::npos);
+        CHECK(h["Content-Security-Policy"].find("unsafe-inline") == std::string::npos);
+        CHECK(h["X-Content-Type-Options"] == "nosniff");
+        CHECK(h["Referrer-Policy"] == "no-referrer");
+    }
+}
+
+TEST_CASE("a wrong password and an unknown login get the same answer") {
+    WebLab lab;
+    auto wrong = lab.call("POST", "/api/login", {{"login", "ada"}, {"password", "not it at all"}});
+    auto unknown = lab.call("POST", "/api/login", {{"login", "zed"}, {"password", "whatever1234"}});
+    CHECK(wrong.status == 401);
+    CHECK(wrong.code() == "login");
+    CHECK(unknown.status == 401);
+    CHECK(wrong.json == unknown.json);
+    CHECK(wrong.header("Set-Cookie").empty());
+}
+
+TEST_CASE("without a session the API answers 401 login") {
+    WebLab lab;
+    auto r = lab.call("GET", "/api/machines");
+    CHECK(r.status == 401);
+    CHECK(r.code() == "login");
+    test::LoggedIn forged{"00ff", "00ff"};
+    CHECK(lab.call("GET", "/api/members", nullptr, &forged).status == 401);
+}
+
+TEST_CASE("a change without the session's CSRF token is refused and changes nothing") {
+    WebLab lab;
+    auto ada = lab.login("ada");
+    nlohmann::json member{{"id", "m-1"}, {"name", "Ann"}, {"class", "standard"}};
+    auto none = lab.call("POST", "/api/members", member, &ada, false);
+    CHECK(none.status == 403);
+    CHECK(none.code() == "csrf");
+    test::LoggedIn wrong{ada.token, std::string(64, 'a')};
+    CHECK(lab.call("POST", "/api/members", member, &wrong).code() == "csrf");
+    // Another session's token is no better.
+    auto other = lab.login("ada");
+    test::LoggedIn crossed{ada.token, other.csrf};
+    CHECK(lab.call("POST", "/api/members", member, &crossed).code() == "csrf");
+    CHECK(!lab.db->member("m-1").value());
+    CHECK(lab.call("POST", "/api/members", member, &ada).status == 200);
+    CHECK(lab.db->member("m-1").value());
+}
+
+TEST_CASE("failed logins are limited per login name, then per client address") {
+    WebLab lab;  // defaults: 5 per login, 10 per address, over 300 s
+    for (int i = 0; i < 5; ++i)
+        CHECK(lab.call("POST", "/api/login",
+                       {{"login", "ada"}, {"password", "guess-" + std::to_string(i)}})
+                  .status == 401);
+    // The right password does not get through while the limit holds.
+    auto limited =
+        lab.call("POST", "/api/login", {{"login", "ada"}, {"password", test::kPassword}});
+    CHECK(limited.status == 429);
+    CHECK(limited.code() == "rate");
+    CHECK(std::stoi(limited.header("Retry-After")) == 300);
+    // Another address is limited on the same login too (the login is under attack)...
+    CHECK(lab.call("POST", "/api/login", {{"login", "ada"}, {"password", test::kPassword}}, nullptr,
+                   true, "198.51.100.7")
+              .status == 429);
+    // ...until the window has passed.
+    lab.steady += 300'000;
+    CHECK(
+        lab.call("POST", "/api/login", {{"login", "ada"}, {"password", test::kPassword}}).status ==
+        200);
+
+    // Per address: ten failures over different logins, then even a good login waits.
+    for (int i = 0; i < 10; ++i)
+        lab.call("POST", "/api/login",
+                 {{"login", "x" + std::to_string(i)}, {"password", "nope-nope"}}, nullptr, true,
+                 "203.0.113.9");
+    CHECK(lab.call("POST", "/api/login", {{"login", "tess"}, {"password", test::kPassword}},
+                   nullptr, true, "203.0.113.9")
+              .status == 429);
+    CHECK(lab.call("POST", "/api/login", {{"login", "tess"}, {"password", test::kPassword}},
+                   nullptr, true, "203.0.113.10")
+              .status == 200);
+}
+
+TEST_CASE("a session unused for the idle timeout ends; use keeps it alive") {
+    WebLab lab;  // 1800 s
+    auto ada = lab.login("ada");
+    lab.steady += 1'700'000;
+    CHECK(lab.call("GET", "/api/session", nullptr, &ada).status == 200);
+    lab.steady += 1'700'000;  // 1700 s after the last use
+    CHECK(lab.call("GET", "/api/session", nullptr, &ada).status == 200);
+    lab.steady += 1'800'000;
+    auto expired = lab.call("GET", "/api/session", nullptr, &ada);
+    CHECK(expired.status == 401);
+    CHECK(expired.code() == "login");
+}
+
+TEST_CASE("logout ends the session") {
+    WebLab lab;
+    auto ada = lab.login("ada");
+    auto out = lab.call("POST", "/api/logout", nlohmann::json::object(), &ada);
+    CHECK(out.status == 200);
+    CHECK(out.header("Set-Cookie").find("Max-Age=0") != std::string::npos);
+    CHECK(lab.call("GET", "/api/session", nullptr, &ada).status == 401);
+}
+
+TEST_CASE("passwords are stored as Argon2id hashes, never in clear") {
+    auto hash = web::hash_password("correct horse battery");
+    REQUIRE(hash);
+    CHECK(hash->rfind("$argon2id$", 0) == 0);
+    CHECK(web::verify_password(*hash, "correct horse battery"));
+    CHECK(!web::verify_password(*hash, "correct horse batterY"));
+    CHECK(!web::check_password_strength("short"));
+}
+
+TEST_CASE("static files: no way out of the directory, no directory listing") {
+    WebLab lab;
+    std::ofstream(lab.config.static_dir + "/app.js") << "export {}";
+    auto js = lab.answer("GET", "/app.js");
+    CHECK(js.response.status == 200);
+    CHECK(js.response.content_type.rfind("text/javascript", 0) == 0);
+    for (auto path : {"/../ledger.db", "/a/../../ledger.db", "/.hidden", "//etc/passwd"}) {
+        CAPTURE(path);
+        CHECK(lab.answer("GET", path).response.status == 404);
+    }
+}

@@ -4,7 +4,7 @@ import { get, post, can } from '../api.js';
 import { h, clear, field, form, table, section } from '../dom.js';
 import { t } from '../i18n.js';
 import { labDate } from '../fmt.js';
-import { rowsTable, cellFor } from './rows.js';
+import { rowsTable, cellFor, columnsOf } from './rows.js';
 
 function downloads(batch) {
   const id = batch.id ?? batch.batch;
@@ -19,8 +19,7 @@ export async function renderBilling(root) {
   async function refresh() {
     const data = await get('/api/billing/periods');
     const batches = Array.isArray(data) ? data : data.batches || data.periods || [];
-    const keys = [...new Set(batches.flatMap((b) => Object.keys(b)))]
-      .filter((k) => batches.every((b) => typeof b[k] !== 'object' || b[k] === null));
+    const keys = columnsOf(batches);
     clear(periodsBox, table([
       ...keys.map((k) => [t(`col.${k}`) === `col.${k}` ? k.replace(/_/g, ' ') : t(`col.${k}`), (b) => cellFor(k, b)]),
       [t('billing.download'), downloads],

@@ -23,6 +23,14 @@ export function amountOf(row) {
   return 0;
 }
 
+// The server's JSON objects have their keys sorted; tables read better in fabctl's order.
+const order = ['id', 'batch', 'session', 'at', 'received_at', 'started_at', 'ended_at',
+  'period_start', 'period_end', 'uid', 'site', 'machine', 'member', 'name', 'target', 'kind',
+  'class', 'actor', 'unix_user', 'action', 'subject', 'state', 'topic', 'reason', 'currency',
+  'sessions', 'late_sessions', 'powered_ms', 'active_ms', 'billable_s', 'amount_minor', 'unpriced',
+  'totals', 'closed_at', 'closed_by', 'before', 'after'];
+const rank = (key) => (order.includes(key) ? order.indexOf(key) : order.length);
+
 export function columnsOf(rows) {
   const keys = [];
   for (const row of rows || []) {
@@ -30,7 +38,8 @@ export function columnsOf(rows) {
       if (!keys.includes(key)) keys.push(key);
     }
   }
-  return keys;
+  return keys.map((key, i) => [rank(key), i, key]).sort((a, b) => a[0] - b[0] || a[1] - b[1])
+    .map(([, , key]) => key);
 }
 
 export function cellFor(key, row) {
@@ -39,10 +48,13 @@ export function cellFor(key, row) {
   if (/(_minor|^amount)$/.test(key)) return amount(value, row.currency);
   if (/_ms$/.test(key)) return `${number(Number(value) / 60000)} min`;
   if (/_s$/.test(key)) return `${number(Number(value) / 60)} min`;
-  if (/(_at|^since|^start|^end|^at)$/.test(key) && /^\d{4}-\d\d-\d\dT/.test(String(value))) {
+  if (/(_at|since|start|end|^at|valid_from)$/.test(key) && /^\d{4}-\d\d-\d\dT/.test(String(value))) {
     return dateTime(value);
   }
   if (typeof value === 'boolean') return value ? '✓' : '✗';
+  if (Array.isArray(value) && value.every((v) => v && v.currency !== undefined)) {
+    return value.map((v) => amount(v.amount_minor ?? v.amount, v.currency)).join(', ');
+  }
   if (typeof value === 'object') return h('code', { class: 'json' }, JSON.stringify(value));
   return typeof value === 'number' ? String(value) : h('span', {}, String(value));
 }

@@ -9,6 +9,13 @@ using fabgate::test::WebLab;
 
 namespace {
 
+ledger::Member ann() {
+    ledger::Member m;
+    m.id = "m-1";
+    m.name = "Ann";
+    return m;
+}
+
 struct Case {
     const char* method;
     const char* path;
@@ -74,7 +81,7 @@ TEST_CASE("each route lets each role through or refuses it with 403 role") {
     for (const char* who : {"ada", "tom", "tess"}) {
         WebLab lab;
         lab.board->on_connection(false);  // commands answer at once: broker unreachable
-        REQUIRE(lab.db->add_member({"m-1", "Ann", "", "standard"}, "test", lab.now));
+        REQUIRE(lab.db->add_member(ann(), "test", lab.now));
         auto session = lab.login(who);
         for (const auto& c : cases()) {
             CAPTURE(who);
@@ -96,7 +103,7 @@ TEST_CASE("each route lets each role through or refuses it with 403 role") {
 
 TEST_CASE("a refused role changes nothing") {
     WebLab lab;
-    REQUIRE(lab.db->add_member({"m-1", "Ann", "", "standard"}, "test", lab.now));
+    REQUIRE(lab.db->add_member(ann(), "test", lab.now));
     auto tess = lab.login("tess");
     auto r = lab.call("POST", "/api/rights",
                       {{"member", "m-1"}, {"machine", "laser"}, {"role", "user"}}, &tess);
@@ -106,7 +113,7 @@ TEST_CASE("a refused role changes nothing") {
 
 TEST_CASE("a trainer grants rights on their own machines only, never on a group") {
     WebLab lab;
-    REQUIRE(lab.db->add_member({"m-1", "Ann", "", "standard"}, "test", lab.now));
+    REQUIRE(lab.db->add_member(ann(), "test", lab.now));
     auto tom = lab.login("tom");
     auto own = lab.call("POST", "/api/rights",
                         {{"member", "m-1"}, {"machine", "lab/laser"}, {"role", "user"}}, &tom);
@@ -150,7 +157,7 @@ TEST_CASE("forms are refused with fabctl's own words for the same mistake") {
                     r.json["error"]["what"].get<std::string>();
         CHECK(err.str().find("fabctl: " + said + "\n") != std::string::npos);
     }
-    REQUIRE(lab.db->add_member({"m-1", "Ann", "", "standard"}, "test", lab.now));
+    REQUIRE(lab.db->add_member(ann(), "test", lab.now));
     auto role = lab.call("POST", "/api/rights",
                          {{"member", "m-1"}, {"machine", "laser"}, {"role", "boss"}}, &ada);
     CHECK(role.status == 400);

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cstdlib>
 #include <filesystem>
+#include <optional>
+#include <type_traits>
 
 #include <sqlite3.h>
 #include <CLI/CLI.hpp>
@@ -173,6 +175,23 @@ std::optional<std::string> explain_extras(const CLI::App& app, const CLI::ParseE
     return message + "global options: " + options_of(app);
 }
 
+// Parses the command line (CLI11 takes it in reverse). On a mistake, returns what `refused`
+// makes of CLI11's error and of our own explanation of an unknown or missing command, if any.
+// The error is passed on, not copied: CLI11 tells --help from a mistake by its type.
+template <class Refused>
+std::optional<std::invoke_result_t<Refused, const CLI::ParseError&, std::optional<std::string>>>
+parse_args(CLI::App& app, const std::vector<std::string>& args, Refused refused) {
+    try {
+        std::vector<std::string> reversed(args.rbegin(), args.rend());
+        app.parse(reversed);
+        return std::nullopt;
+    } catch (const CLI::ParseError& e) {
+        auto explained = explain_missing_command(app, e);
+        if (!explained) explained = explain_extras(app, e, args);
+        return refused(e, std::move(explained));
+    }
+}
+
 void add_all_commands(CLI::App& app, Invocation& inv) {
     add_member_commands(app, inv);
     add_badge_commands(app, inv);
@@ -191,19 +210,17 @@ Outcome run_command(const std::vector<std::string>& args, Session& session) {
     app.require_subcommand(1);
     Invocation inv;
     add_all_commands(app, inv);
-    try {
-        std::vector<std::string> reversed(args.rbegin(), args.rend());
-        app.parse(reversed);
-    } catch (const CLI::ParseError& e) {
-        auto unknown = explain_missing_command(app, e);
-        if (!unknown) unknown = explain_extras(app, e, args);
-        std::string what = unknown ? *unknown : e.what();
-        // CLI11 says "--role: boss not in {...}": the option is the where, as in our own errors.
-        auto colon = what.find(": ");
-        if (!unknown && what.rfind("--", 0) == 0 && colon != std::string::npos)
-            return usage_error(what.substr(0, colon), what.substr(colon + 2));
-        return usage_error("", what);
-    }
+    auto refused = parse_args(
+        app, args, [](const CLI::ParseError& e, std::optional<std::string> explained) -> Outcome {
+            std::string what = explained ? *explained : e.what();
+            // CLI11 says "--role: boss not in {...}": the option is the where, as in our own
+            // errors.
+            auto colon = what.find(": ");
+            if (!explained && what.rfind("--", 0) == 0 && colon != std::string::npos)
+                return usage_error(what.substr(0, colon), what.substr(colon + 2));
+            return usage_error("", what);
+        });
+    if (refused) return *refused;
     if (!inv.action) return usage_error("", "give a command");
     if (inv.database != Invocation::Database::Existing || session.db == nullptr)
         return usage_error("", "this command needs fabctl itself");
@@ -262,19 +279,16 @@ int run_fabctl(const std::vector<std::string>& args, std::ostream& out, std::ost
     Invocation inv;
     add_all_commands(app, inv);
 
-    try {
-        std::vector<std::string> reversed(args.rbegin(), args.rend());
-        app.parse(reversed);
-    } catch (const CLI::ParseError& e) {
-        auto unknown = explain_missing_command(app, e);
-        if (!unknown) unknown = explain_extras(app, e, args);
-        if (unknown) {
-            err << "fabctl: " << *unknown << "\nRun with --help for more information.\n";
-            return kExitUsage;
-        }
-        int code = app.exit(e, out, err);
-        return code == 0 ? kExitOk : kExitUsage;
-    }
+    auto refused =
+        parse_args(app, args, [&](const CLI::ParseError& e, std::optional<std::string> explained) {
+            if (explained) {
+                err << "fabctl: " << *explained << "\nRun with --help for more information.\n";
+                return kExitUsage;
+            }
+            int code = app.exit(e, out, err);
+            return code == 0 ? kExitOk : kExitUsage;
+        });
+    if (refused) return *refused;
     if (!inv.action) {  // a command group without its subcommand: `fabctl members`
         err << "fabctl: give a command; see `fabctl --help`\n";
         return kExitUsage;

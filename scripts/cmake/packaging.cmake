@@ -144,19 +144,15 @@ function(fabgate_packaging)
                   ${src}/config/mosquitto/site-bridge.conf
             DESTINATION ${CMAKE_INSTALL_DATADIR}/doc/fabledger/examples/mosquitto COMPONENT fabledger)
     if(EXISTS ${src}/config/ledger.json)
-        # The service may write only /var/lib/fabledger.
-        file(READ ${src}/config/ledger.json ledger_example)
-        string(REGEX REPLACE "\"database\": *\"[^\"]*\"" "\"database\": \"/var/lib/fabledger/ledger.db\""
-               ledger_example "${ledger_example}")
-        file(WRITE ${CMAKE_BINARY_DIR}/packaging/fabledger/ledger.json "${ledger_example}")
-        install(FILES ${CMAKE_BINARY_DIR}/packaging/fabledger/ledger.json
-                DESTINATION ${CMAKE_INSTALL_DATADIR}/doc/fabledger/examples COMPONENT fabledger)
-        file(READ ${src}/config/fabweb.json web_example)
-        string(REGEX REPLACE "\"database\": *\"[^\"]*\"" "\"database\": \"/var/lib/fabledger/ledger.db\""
-               web_example "${web_example}")
-        file(WRITE ${CMAKE_BINARY_DIR}/packaging/fabledger/fabweb.json "${web_example}")
-        install(FILES ${CMAKE_BINARY_DIR}/packaging/fabledger/fabweb.json
-                DESTINATION ${CMAKE_INSTALL_DATADIR}/doc/fabledger/examples COMPONENT fabledger)
+        # The services may write only /var/lib/fabledger: the examples name the database there.
+        foreach(example ledger.json fabweb.json)
+            file(READ ${src}/config/${example} text)
+            string(REGEX REPLACE "\"database\": *\"[^\"]*\"" "\"database\": \"/var/lib/fabledger/ledger.db\""
+                   text "${text}")
+            file(WRITE ${CMAKE_BINARY_DIR}/packaging/fabledger/${example} "${text}")
+            install(FILES ${CMAKE_BINARY_DIR}/packaging/fabledger/${example}
+                    DESTINATION ${CMAKE_INSTALL_DATADIR}/doc/fabledger/examples COMPONENT fabledger)
+        endforeach()
     endif()
     fabgate_package_docs(fabledger)
     fabgate_write_maintainer_scripts(fabledger fabledger.service

@@ -6,6 +6,8 @@
 
 #include <cstdarg>
 #include <cstring>
+#include <exception>
+#include <string>
 
 #include "sys/log.hpp"
 
@@ -44,6 +46,21 @@ struct HttpServer::Connection {
 
 namespace {
 
+// Every function libmicrohttpd calls back: an exception unwinding through its C frames would
+// leave its locks held (the gate's MqttLink deadlocked that way), so it becomes a logged fault
+// and the C answer `failed`.
+template <class Result, class Call>
+Result guarded(const char* where, Result failed, Call call) noexcept {
+    try {
+        return call();
+    } catch (const std::exception& e) {
+        log::error("http", std::string(where) + ": " + e.what());
+    } catch (...) {
+        log::error("http", std::string(where) + ": unknown exception");
+    }
+    return failed;
+}
+
 struct StreamContext {
     HttpServer* server;
     MHD_Connection* connection;
@@ -54,29 +71,38 @@ struct StreamContext {
 MHD_Result on_request_c(void* self, MHD_Connection* c, const char* url, const char* method,
                         const char* /*version*/, const char* upload_data, size_t* upload_size,
                         void** state) {
-    return static_cast<HttpServer*>(self)->on_request(c, url, method, upload_data, upload_size,
-                                                      state) == MHD_YES
-               ? MHD_YES
-               : MHD_NO;
+    return guarded("request", MHD_NO, [&] {
+        return static_cast<HttpServer*>(self)->on_request(c, url, method, upload_data, upload_size,
+                                                          state) == MHD_YES
+                   ? MHD_YES
+                   : MHD_NO;
+    });
 }
 
 void on_completed_c(void* self, MHD_Connection*, void** state, MHD_RequestTerminationCode) {
-    static_cast<HttpServer*>(self)->on_completed(state);
+    guarded("request end", 0, [&] {
+        static_cast<HttpServer*>(self)->on_completed(state);
+        return 0;
+    });
 }
 
 void on_log_c(void*, const char* format, va_list args) {
     char text[512];
     std::vsnprintf(text, sizeof text, format, args);
-    std::string message(text);
-    while (!message.empty() && message.back() == '\n') message.pop_back();
-    log::warning("http", message);
+    guarded("log", 0, [&] {
+        std::string message(text);
+        while (!message.empty() && message.back() == '\n') message.pop_back();
+        log::warning("http", message);
+        return 0;
+    });
 }
 
 MHD_Result collect(void* into, MHD_ValueKind, const char* key, const char* value) {
-    auto& map = *static_cast<std::map<std::string, std::string>*>(into);
-    std::string name(key ? key : "");
-    map[name] = value ? value : "";
-    return MHD_YES;
+    return guarded("request header", MHD_NO, [&] {
+        auto& map = *static_cast<std::map<std::string, std::string>*>(into);
+        map[std::string(key ? key : "")] = value ? value : "";
+        return MHD_YES;
+    });
 }
 
 MHD_Result collect_lower(void* into, MHD_ValueKind kind, const char* key, const char* value) {
@@ -97,22 +123,27 @@ std::string client_address(MHD_Connection* c) {
 }
 
 ssize_t read_stream(void* cls, uint64_t, char* buf, size_t max) {
-    auto* ctx = static_cast<StreamContext*>(cls);
-    if (ctx->stream->empty()) {
-        // Nothing to send: park the connection until push() wakes it (returning 0 without
-        // parking would make libmicrohttpd ask again at once, busy-waiting).
-        ctx->parked = true;
-        ctx->server->park(ctx->connection);
-        return 0;
-    }
-    auto bytes = ctx->stream->take(max);
-    std::memcpy(buf, bytes.data(), bytes.size());
-    return static_cast<ssize_t>(bytes.size());
+    return guarded("event stream", static_cast<ssize_t>(MHD_CONTENT_READER_END_WITH_ERROR), [&] {
+        auto* ctx = static_cast<StreamContext*>(cls);
+        if (ctx->stream->empty()) {
+            // Nothing to send: park the connection until push() wakes it (returning 0 without
+            // parking would make libmicrohttpd ask again at once, busy-waiting).
+            ctx->parked = true;
+            ctx->server->park(ctx->connection);
+            return static_cast<ssize_t>(0);
+        }
+        auto bytes = ctx->stream->take(max);
+        std::memcpy(buf, bytes.data(), bytes.size());
+        return static_cast<ssize_t>(bytes.size());
+    });
 }
 
 void free_stream(void* cls) {
     auto* ctx = static_cast<StreamContext*>(cls);
-    ctx->stream->close();
+    guarded("event stream end", 0, [&] {
+        ctx->stream->close();
+        return 0;
+    });
     delete ctx;
 }
 

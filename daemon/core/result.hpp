@@ -32,19 +32,19 @@ inline tl::unexpected<Error> fail(std::string where, std::string what) {
 //   TRY_ASSIGN(auto statement, db.prepare(sql));  declares `statement` as the value
 //   TRY_ASSIGN(count, read_count());              assigns an existing variable
 // TRY_ASSIGN expands to more than one statement: use it in a block, never as the body of an
-// unbraced if. Both work only in functions that return a Result or Status.
+// unbraced if. Both work in any function returning a tl::expected whose error type can be made
+// from the failed one's (Error into ctl::Failure, say).
 #define FABGATE_TRY_CONCAT2(a_, b_) a_##b_
 #define FABGATE_TRY_CONCAT(a_, b_) FABGATE_TRY_CONCAT2(a_, b_)
 #define FABGATE_TRY_TEMP FABGATE_TRY_CONCAT(fabgate_try_result_, __LINE__)
 
-#define TRY(expr_)                                                                             \
-    do {                                                                                       \
-        if (auto fabgate_try_result_ = (expr_); !fabgate_try_result_)                          \
-            return ::tl::unexpected<::fabgate::Error>(std::move(fabgate_try_result_).error()); \
+#define TRY(expr_)                                                                \
+    do {                                                                          \
+        if (auto fabgate_try_result_ = (expr_); !fabgate_try_result_)             \
+            return ::tl::make_unexpected(std::move(fabgate_try_result_).error()); \
     } while (false)
 
-#define TRY_ASSIGN(target_, expr_)                                                      \
-    auto FABGATE_TRY_TEMP = (expr_);                                                    \
-    if (!FABGATE_TRY_TEMP)                                                              \
-        return ::tl::unexpected<::fabgate::Error>(std::move(FABGATE_TRY_TEMP).error()); \
+#define TRY_ASSIGN(target_, expr_)                                                            \
+    auto FABGATE_TRY_TEMP = (expr_);                                                          \
+    if (!FABGATE_TRY_TEMP) return ::tl::make_unexpected(std::move(FABGATE_TRY_TEMP).error()); \
     target_ = std::move(*FABGATE_TRY_TEMP)

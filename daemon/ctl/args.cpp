@@ -16,9 +16,8 @@ tl::expected<UnixMs, Failure> time_arg(const std::string& option, const std::str
 tl::expected<std::optional<UnixMs>, Failure> until_arg(const std::string& option,
                                                        const std::string& text) {
     if (text == "never" || text == "none") return std::optional<UnixMs>{};
-    auto t = time_arg(option, text);
-    if (!t) return tl::unexpected(t.error());
-    return std::optional<UnixMs>(*t);
+    TRY_ASSIGN(auto t, time_arg(option, text));
+    return std::optional<UnixMs>(t);
 }
 
 tl::expected<std::int64_t, Failure> duration_arg(const std::string& option,

@@ -31,13 +31,11 @@ std::string default_login_file(const std::string& person) {
 }
 
 Result<BrokerConfig> load_login_file(const std::string& path) {
-    auto text = read_text_file(path);
-    if (!text) return tl::unexpected(text.error());
-    auto doc = parse_json(*text, path, 64 * 1024);
-    if (!doc) return tl::unexpected(doc.error());
+    TRY_ASSIGN(auto text, read_text_file(path));
+    TRY_ASSIGN(auto doc, parse_json(text, path, 64 * 1024));
     JsonErrors errors;
     BrokerConfig broker;
-    ObjectReader root(*doc, "", errors);
+    ObjectReader root(doc, "", errors);
     if (root.valid()) {
         if (!root.has("broker")) errors.add("broker", "is required");
         read_broker_config(root, broker, errors);
@@ -57,8 +55,7 @@ Result<BrokerConfig> manager_login(const LoginSources& sources) {
     if (!file.empty()) {
         auto login = load_login_file(file);
         if (!login) return login;
-        if (auto s = refuse_ledger_login(*login, sources.ledger_broker, file); !s)
-            return tl::unexpected(s.error());
+        TRY(refuse_ledger_login(*login, sources.ledger_broker, file));
         return login;
     }
     if (sources.ledger_broker && !sources.ledger_broker->username.empty()) {

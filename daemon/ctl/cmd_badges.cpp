@@ -36,9 +36,8 @@ tl::expected<ledger::UnknownBadge, Failure> last_unknown_at(Session& s, const st
                              "no unknown badge was seen at this machine (present the new badge "
                              "at the reader, then run this again; see `fabctl badges unknown`)");
     if (!max_age.empty()) {
-        auto age = duration_arg("--max-age", max_age);
-        if (!age) return tl::unexpected(age.error());
-        if (s.now - newest->last_seen_at > *age * 1000)
+        TRY_ASSIGN(auto age, duration_arg("--max-age", max_age));
+        if (s.now - newest->last_seen_at > age * 1000)
             return runtime_error("--last-unknown-at " + ref,
                                  "the newest unknown badge, " + newest->uid + ", was seen at " +
                                      format_short(newest->last_seen_at) + ", longer ago than " +
@@ -57,10 +56,9 @@ Outcome assign(Session& s, const AssignOptions& o) {
                                "last unknown one seen at that machine)");
         member = o.uid;
         if (member.empty()) return usage_error("MEMBER", "is required");
-        auto u = last_unknown_at(s, o.last_unknown_at, o.max_age);
-        if (!u) return tl::unexpected(u.error());
-        seen = *u;
-        uid_text = u->uid;
+        TRY_ASSIGN(auto u, last_unknown_at(s, o.last_unknown_at, o.max_age));
+        seen = u;
+        uid_text = u.uid;
     } else {
         if (o.uid.empty() || o.member.empty())
             return usage_error(o.uid.empty() ? "UID" : "MEMBER",

@@ -24,8 +24,8 @@ tl::expected<std::pair<std::string, std::string>, Failure> site_and_id(const std
     if (slash == std::string::npos)
         return usage_error("SITE/ID", "'" + ref + "': write the site too, e.g. lab/" + ref);
     auto site = ref.substr(0, slash), id = ref.substr(slash + 1);
-    if (auto v = id_arg("SITE/ID", site); !v) return tl::unexpected(v.error());
-    if (auto v = id_arg("SITE/ID", id); !v) return tl::unexpected(v.error());
+    TRY(id_arg("SITE/ID", site));
+    TRY(id_arg("SITE/ID", id));
     return std::pair{site, id};
 }
 
@@ -34,21 +34,20 @@ struct AddOptions {
 };
 
 Outcome add(Session& s, const AddOptions& o) {
-    auto key = site_and_id(o.ref);
-    if (!key) return tl::unexpected(key.error());
+    TRY_ASSIGN(auto key, site_and_id(o.ref));
     if (!o.group.empty())
         if (auto v = id_arg("--group", o.group); !v) return v;
-    auto existing = s.ledger().machine(key->first, key->second);
+    auto existing = s.ledger().machine(key.first, key.second);
     if (!existing) return runtime_error(existing.error());
     if (*existing)
         return runtime_error("machine " + o.ref, "exists already (change it with `machines edit`)");
-    ledger::Machine m{key->first, key->second, o.name,
+    ledger::Machine m{key.first, key.second, o.name,
                       o.group.empty() ? std::nullopt : std::optional<std::string>(o.group)};
     if (auto r = check(s.ledger().upsert_machine(m, s.actor, s.now)); !r) return r;
     *s.out << "added machine " << o.ref << " (" << o.name << ")"
            << (o.group.empty() ? "" : " in group " + o.group)
            << "; its gate gets an access list once it connects\n";
-    if (auto held = replay_after_registration(s, key->first, key->second); !held.empty())
+    if (auto held = replay_after_registration(s, key.first, key.second); !held.empty())
         *s.out << held << "\n";
     return {};
 }
@@ -152,9 +151,8 @@ struct CommandOptions {
 };
 
 Outcome send(Session& s, const CommandOptions& o, CommandKind kind) {
-    auto timeout_s = duration_arg("--timeout", o.timeout);
-    if (!timeout_s) return tl::unexpected(timeout_s.error());
-    if (*timeout_s < 1) return usage_error("--timeout", "must be at least 1s");
+    TRY_ASSIGN(auto timeout_s, duration_arg("--timeout", o.timeout));
+    if (timeout_s < 1) return usage_error("--timeout", "must be at least 1s");
     auto m = find_machine(s.ledger(), o.ref);
     if (!m) return runtime_error(m.error());
     // Whose login, before anything is written: a refused login changes nothing.
@@ -173,7 +171,7 @@ Outcome send(Session& s, const CommandOptions& o, CommandKind kind) {
     std::string machine = m->site + "/" + m->id;
     CommandRequest request{topics::machine(m->site, m->id, "commands"),
                            topics::machine(m->site, m->id, "state"), command,
-                           std::chrono::milliseconds(*timeout_s * 1000)};
+                           std::chrono::milliseconds(timeout_s * 1000)};
     auto delivery = s.env->send_command(*login, request);
     std::string verb = verb_of(kind);
     std::string outcome(to_string(delivery.outcome));

@@ -52,9 +52,8 @@ Outcome add(Session& s, const AddOptions& o) {
     m.contact = o.contact;
     m.member_class = o.member_class;
     if (!o.until.empty()) {
-        auto until = until_arg("--until", o.until);
-        if (!until) return tl::unexpected(until.error());
-        m.member_until = *until;
+        TRY_ASSIGN(auto until, until_arg("--until", o.until));
+        m.member_until = until;
     }
     if (auto r = check(s.ledger().add_member(m, s.actor, s.now)); !r) return r;
     if (s.json) {
@@ -77,28 +76,26 @@ Outcome edit(Session& s, const EditOptions& o) {
         return usage_error("members edit",
                            "nothing to change: give --name, --contact, --class "
                            "or --until");
-    auto m = existing_member(s, o.id);
-    if (!m) return tl::unexpected(m.error());
+    TRY_ASSIGN(auto m, existing_member(s, o.id));
     if (o.name) {
         if (o.name->empty()) return usage_error("--name", "is empty");
-        m->name = *o.name;
+        m.name = *o.name;
     }
-    if (o.contact) m->contact = *o.contact;
+    if (o.contact) m.contact = *o.contact;
     if (o.member_class) {
         if (o.member_class->empty()) return usage_error("--class", "is empty");
-        m->member_class = *o.member_class;
+        m.member_class = *o.member_class;
     }
     if (o.until) {
-        auto until = until_arg("--until", *o.until);
-        if (!until) return tl::unexpected(until.error());
-        m->member_until = *until;
+        TRY_ASSIGN(auto until, until_arg("--until", *o.until));
+        m.member_until = until;
     }
-    if (auto r = check(s.ledger().update_member(*m, s.actor, s.now)); !r) return r;
+    if (auto r = check(s.ledger().update_member(m, s.actor, s.now)); !r) return r;
     if (s.json)
-        *s.out << dump_json(member_json(*m, s.now)) << "\n";
+        *s.out << dump_json(member_json(m, s.now)) << "\n";
     else
-        *s.out << "updated member " << m->id << " (" << m->name << "), class " << m->member_class
-               << ", until " << until_text(m->member_until) << "\n";
+        *s.out << "updated member " << m.id << " (" << m.name << "), class " << m.member_class
+               << ", until " << until_text(m.member_until) << "\n";
     return {};
 }
 
@@ -107,10 +104,9 @@ struct StatusOptions {
 };
 
 Outcome set_status(Session& s, const StatusOptions& o, MemberStatus status) {
-    auto before = existing_member(s, o.id);
-    if (!before) return tl::unexpected(before.error());
+    TRY_ASSIGN(auto before, existing_member(s, o.id));
     auto word = status == MemberStatus::Suspended ? "suspended" : "reinstated";
-    if (before->status == status) {
+    if (before.status == status) {
         *s.out << "member " << o.id << " is already " << to_string(status) << "\n";
         return {};
     }
@@ -207,8 +203,7 @@ struct ShowOptions {
 };
 
 Outcome show(Session& s, const ShowOptions& o) {
-    auto m = existing_member(s, o.id);
-    if (!m) return tl::unexpected(m.error());
+    TRY_ASSIGN(auto m, existing_member(s, o.id));
     auto badges = s.ledger().badges_of(o.id);
     if (!badges) return runtime_error(badges.error());
     auto rights = s.ledger().rights_of(o.id);
@@ -229,7 +224,7 @@ Outcome show(Session& s, const ShowOptions& o) {
     auto session_rows = session_table(*sessions);
 
     if (s.json) {
-        auto j = member_json(*m, s.now);
+        auto j = member_json(m, s.now);
         j["badges"] = to_json(badge_table);
         j["rights"] = to_json(right_table);
         j["recent_sessions"] = to_json(session_rows);
@@ -237,18 +232,18 @@ Outcome show(Session& s, const ShowOptions& o) {
         return {};
     }
     auto& out = *s.out;
-    render_fields({{"member", m->id},
-                   {"name", m->name},
-                   {"contact", m->contact},
-                   {"class", m->member_class},
-                   {"status", standing(*m, s.now)},
-                   {"until", until_text(m->member_until)},
-                   {"since", format_short(m->created_at)}},
+    render_fields({{"member", m.id},
+                   {"name", m.name},
+                   {"contact", m.contact},
+                   {"class", m.member_class},
+                   {"status", standing(m, s.now)},
+                   {"until", until_text(m.member_until)},
+                   {"since", format_short(m.created_at)}},
                   out);
     out << "\nBadges\n";
-    render_text(badge_table, out, "(no badge: `fabctl badges assign UID " + m->id + "`)");
+    render_text(badge_table, out, "(no badge: `fabctl badges assign UID " + m.id + "`)");
     out << "\nRights\n";
-    render_text(right_table, out, "(no rights: `fabctl rights grant " + m->id + " MACHINE`)");
+    render_text(right_table, out, "(no rights: `fabctl rights grant " + m.id + " MACHINE`)");
     out << "\nRecent sessions\n";
     render_text(session_rows, out, "(none)");
     return {};

@@ -14,18 +14,16 @@ struct GrantOptions {
 };
 
 Outcome grant(Session& s, const GrantOptions& o) {
-    auto target = target_arg(s, o.machine, o.group, true);
-    if (!target) return tl::unexpected(target.error());
+    TRY_ASSIGN(auto target, target_arg(s, o.machine, o.group, true));
     ledger::Right r;
     r.member_id = o.member;
-    r.target_kind = target->kind;
-    r.target = target->name;
+    r.target_kind = target.kind;
+    r.target = target.name;
     r.role = *role_from_string(o.role);  // CLI checked the choices
     r.granted_by = s.person;
     if (!o.until.empty()) {
-        auto until = until_arg("--until", o.until);
-        if (!until) return tl::unexpected(until.error());
-        r.valid_until = *until;
+        TRY_ASSIGN(auto until, until_arg("--until", o.until));
+        r.valid_until = until;
     }
     if (auto res = check(s.ledger().grant_right(r, s.actor, s.now)); !res) return res;
     if (s.json) {
@@ -48,13 +46,11 @@ struct RevokeOptions {
 };
 
 Outcome revoke(Session& s, const RevokeOptions& o) {
-    auto target = target_arg(s, o.machine, o.group, false);
-    if (!target) return tl::unexpected(target.error());
-    if (auto r =
-            check(s.ledger().revoke_right(o.member, target->kind, target->name, s.actor, s.now));
+    TRY_ASSIGN(auto target, target_arg(s, o.machine, o.group, false));
+    if (auto r = check(s.ledger().revoke_right(o.member, target.kind, target.name, s.actor, s.now));
         !r)
         return r;
-    *s.out << o.member << " may no longer use " << target_text(target->kind, target->name) << "\n";
+    *s.out << o.member << " may no longer use " << target_text(target.kind, target.name) << "\n";
     return {};
 }
 

@@ -62,10 +62,9 @@ void echo(Session& s, std::int64_t id, const Tariff& t) {
 
 Outcome set(Session& s, const SetOptions& o) {
     Tariff t;
-    auto target = target_arg(s, o.machine, o.group, true);
-    if (!target) return tl::unexpected(target.error());
-    t.target_kind = target->kind;
-    t.target = target->name;
+    TRY_ASSIGN(auto target, target_arg(s, o.machine, o.group, true));
+    t.target_kind = target.kind;
+    t.target = target.name;
     // '*' unquoted is expanded by the shell; "any" says the same.
     t.member_class = o.member_class == "any" ? std::string(kAnyMemberClass) : o.member_class;
     if (t.member_class.empty()) return usage_error("--class", "is empty (use any for every class)");
@@ -77,9 +76,8 @@ Outcome set(Session& s, const SetOptions& o) {
     auto money = [&](const std::string& option, const std::string& text,
                      std::int64_t& into) -> Outcome {
         if (text.empty()) return {};
-        auto m = money_arg(option, text, t.currency);
-        if (!m) return tl::unexpected(m.error());
-        into = *m;
+        TRY_ASSIGN(auto m, money_arg(option, text, t.currency));
+        into = m;
         return {};
     };
     if (auto r = money("--per-hour", o.per_hour, t.price_per_hour_minor); !r) return r;
@@ -89,32 +87,27 @@ Outcome set(Session& s, const SetOptions& o) {
     if (auto step = validate_rounding_step(t, currency_decimals(t.currency)); !step)
         return usage_error("--round", "must be 0.01, 0.05, 0.10, 0.50 or 1.00");
     t.rounding_mode = *rounding_mode_from_string(o.rounding);  // CLI checked the choices
-    auto increment = duration_arg("--increment", o.increment);
-    if (!increment) return tl::unexpected(increment.error());
-    if (*increment < 1) return usage_error("--increment", "must be at least 1s");
-    t.increment_s = *increment;
+    TRY_ASSIGN(auto increment, duration_arg("--increment", o.increment));
+    if (increment < 1) return usage_error("--increment", "must be at least 1s");
+    t.increment_s = increment;
     if (!o.minimum_time.empty()) {
-        auto minimum = duration_arg("--minimum-time", o.minimum_time);
-        if (!minimum) return tl::unexpected(minimum.error());
-        t.minimum_s = *minimum;
-        if (*minimum > kMaxIncrementS) return usage_error("--minimum-time", "must be at most 1d");
+        TRY_ASSIGN(auto minimum, duration_arg("--minimum-time", o.minimum_time));
+        t.minimum_s = minimum;
+        if (minimum > kMaxIncrementS) return usage_error("--minimum-time", "must be at most 1d");
     }
     if (!o.combine_window.empty()) {
-        auto window = duration_arg("--combine-window", o.combine_window);
-        if (!window) return tl::unexpected(window.error());
-        if (*window > kMaxIncrementS) return usage_error("--combine-window", "must be at most 1d");
-        t.combine_window_s = *window;
+        TRY_ASSIGN(auto window, duration_arg("--combine-window", o.combine_window));
+        if (window > kMaxIncrementS) return usage_error("--combine-window", "must be at most 1d");
+        t.combine_window_s = window;
     }
     if (!o.free_below.empty()) {
-        auto free = duration_arg("--free-below", o.free_below);
-        if (!free) return tl::unexpected(free.error());
-        t.free_below_s = *free;
+        TRY_ASSIGN(auto free, duration_arg("--free-below", o.free_below));
+        t.free_below_s = free;
     }
     t.valid_from = s.now;
     if (!o.from.empty()) {
-        auto from = time_arg("--from", o.from);
-        if (!from) return tl::unexpected(from.error());
-        t.valid_from = *from;
+        TRY_ASSIGN(auto from, time_arg("--from", o.from));
+        t.valid_from = from;
     }
     if (auto v = validate(t); !v) return usage_error("tariff", v.error().message());
 

@@ -145,9 +145,9 @@ Result<Database> Database::open(const std::string& path, const OpenOptions& opti
     sqlite3_extended_result_codes(db.db_, 1);
     // Reads only, until the file is known to be ours and not newer: a refused file is left
     // exactly as it was (WAL mode would otherwise be written into its header).
-    if (auto s = db.check(options); !s) return tl::unexpected(s.error());
-    if (auto s = db.configure(options); !s) return tl::unexpected(s.error());
-    if (auto s = db.migrate(options); !s) return tl::unexpected(s.error());
+    TRY(db.check(options));
+    TRY(db.configure(options));
+    TRY(db.migrate(options));
     return db;
 }
 
@@ -167,22 +167,19 @@ Status Database::check(const OpenOptions& options) {
     schema->reset();
     if (options.verify_integrity) {
         // O(size of the file): the daemons pay it once at start-up, the manager's tool does not.
-        auto check = prepare("PRAGMA quick_check");
-        if (!check) return tl::unexpected(check.error());
-        auto verdict = check->step();
-        if (!verdict || !*verdict || check->text(0) != "ok")
+        TRY_ASSIGN(auto check, prepare("PRAGMA quick_check"));
+        auto verdict = check.step();
+        if (!verdict || !*verdict || check.text(0) != "ok")
             return fail(path_,
                         "is corrupt (" +
-                            (verdict && *verdict ? check->text(0) : std::string("unreadable")) +
+                            (verdict && *verdict ? check.text(0) : std::string("unreadable")) +
                             "); refusing to touch it. Restore a backup or move it aside.");
     }
-    auto app = prepare("PRAGMA application_id");
-    if (!app) return tl::unexpected(app.error());
-    (void)app->step();
-    auto app_id = static_cast<std::int32_t>(app->int64(0));
-    auto ver = read_user_version();
-    if (!ver) return tl::unexpected(ver.error());
-    schema_version_ = *ver;
+    TRY_ASSIGN(auto app, prepare("PRAGMA application_id"));
+    (void)app.step();
+    auto app_id = static_cast<std::int32_t>(app.int64(0));
+    TRY_ASSIGN(auto ver, read_user_version());
+    schema_version_ = ver;
 
     int latest = options.migrations.empty() ? 0 : options.migrations.back().version;
     bool fresh = app_id == 0 && schema_version_ == 0 && objects == 0;
@@ -214,9 +211,8 @@ Status Database::migrate(const OpenOptions& options) {
         if (auto s = tx.begin(); !s) return s;
         // Another process (fabctl beside a starting fabledger) may have migrated since the
         // version was first read: read it again under the write lock.
-        auto ver = read_user_version();
-        if (!ver) return tl::unexpected(ver.error());
-        schema_version_ = *ver;
+        TRY_ASSIGN(auto ver, read_user_version());
+        schema_version_ = ver;
         if (m.version <= schema_version_) {
             if (auto s = tx.commit(); !s) return s;
             continue;
@@ -234,10 +230,9 @@ Status Database::migrate(const OpenOptions& options) {
 }
 
 Result<int> Database::read_user_version() {
-    auto ver = prepare("PRAGMA user_version");
-    if (!ver) return tl::unexpected(ver.error());
-    (void)ver->step();
-    return static_cast<int>(ver->int64(0));
+    TRY_ASSIGN(auto ver, prepare("PRAGMA user_version"));
+    (void)ver.step();
+    return static_cast<int>(ver.int64(0));
 }
 
 Status Database::exec(std::string_view sql) {
@@ -267,11 +262,9 @@ int Database::changes() const {
 }
 
 Result<std::int64_t> Database::data_version() {
-    auto st = prepare("PRAGMA data_version");
-    if (!st) return tl::unexpected(st.error());
-    auto row = st->step();
-    if (!row) return tl::unexpected(row.error());
-    return st->int64(0);
+    TRY_ASSIGN(auto st, prepare("PRAGMA data_version"));
+    TRY(st.step());
+    return st.int64(0);
 }
 
 Status Database::begin() {

@@ -134,13 +134,12 @@ std::string signed_payload(const AccessList& list,
 }
 
 Result<Signature> sign_hex(const AccessList& list, std::string_view secret_key_hex) {
-    auto key = from_hex(secret_key_hex, "acl secret key");
-    if (!key) return tl::unexpected(key.error());
-    if (key->size() != kSecretKeyBytes)
+    TRY_ASSIGN(auto key, from_hex(secret_key_hex, "acl secret key"));
+    if (key.size() != kSecretKeyBytes)
         return fail("acl secret key", "must be " + std::to_string(kSecretKeyBytes) + " bytes (" +
                                           std::to_string(kSecretKeyBytes * 2) +
-                                          " hex digits), got " + std::to_string(key->size()));
-    return sign(list, std::span<const std::uint8_t, kSecretKeyBytes>(key->data(), kSecretKeyBytes));
+                                          " hex digits), got " + std::to_string(key.size()));
+    return sign(list, std::span<const std::uint8_t, kSecretKeyBytes>(key.data(), kSecretKeyBytes));
 }
 
 Status verify_bytes(std::string_view bytes, std::string_view key_id, std::string_view signature,
@@ -148,11 +147,10 @@ Status verify_bytes(std::string_view bytes, std::string_view key_id, std::string
     if (!sodium_ready()) return fail("signature", "libsodium could not be initialised");
     if (signature.empty())
         return fail("signature", "the message is not signed and this gate requires signatures");
-    auto sig = from_hex(signature, "signature");
-    if (!sig) return tl::unexpected(sig.error());
-    if (sig->size() != kSignatureBytes)
+    TRY_ASSIGN(auto sig, from_hex(signature, "signature"));
+    if (sig.size() != kSignatureBytes)
         return fail("signature", "must be " + std::to_string(kSignatureBytes) + " bytes, got " +
-                                     std::to_string(sig->size()));
+                                     std::to_string(sig.size()));
     if (key_id.empty())
         return fail("signature",
                     "names no key_id; a signature is valid only under the key id "
@@ -160,17 +158,16 @@ Status verify_bytes(std::string_view bytes, std::string_view key_id, std::string
     auto message = signed_message(key_id, bytes);
     bool named_key_known = false;
     for (const auto& hex : trusted_public_keys_hex) {
-        auto key = from_hex(hex, "acl_public_key");
-        if (!key) return tl::unexpected(key.error());
-        if (key->size() != kPublicKeyBytes)
+        TRY_ASSIGN(auto key, from_hex(hex, "acl_public_key"));
+        if (key.size() != kPublicKeyBytes)
             return fail("acl_public_key", "must be " + std::to_string(kPublicKeyBytes) +
                                               " bytes (" + std::to_string(kPublicKeyBytes * 2) +
-                                              " hex digits), got " + std::to_string(key->size()));
-        if (to_hex(std::span<const std::uint8_t>(*key).first(8)) != key_id) continue;
+                                              " hex digits), got " + std::to_string(key.size()));
+        if (to_hex(std::span<const std::uint8_t>(key).first(8)) != key_id) continue;
         named_key_known = true;
-        if (crypto_sign_verify_detached(sig->data(),
+        if (crypto_sign_verify_detached(sig.data(),
                                         reinterpret_cast<const unsigned char*>(message.data()),
-                                        message.size(), key->data()) == 0)
+                                        message.size(), key.data()) == 0)
             return {};
     }
     if (!named_key_known)
@@ -184,10 +181,9 @@ Status verify(const AclWire& wire, std::span<const std::string> trusted_public_k
 }
 
 Status verify_payload(std::string_view payload, std::string_view public_key_hex) {
-    auto wire = split_access_list(payload);
-    if (!wire) return tl::unexpected(wire.error());
+    TRY_ASSIGN(auto wire, split_access_list(payload));
     std::string key(public_key_hex);
-    return verify(*wire, std::span<const std::string>(&key, 1));
+    return verify(wire, std::span<const std::string>(&key, 1));
 }
 
 }  // namespace fabgate::acl_signature

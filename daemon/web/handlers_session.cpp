@@ -27,6 +27,17 @@ const std::string& decoy_hash() {
     return hash;
 }
 
+// A failed or refused login leaves an audit row, so a treasurer reading the audit page sees
+// someone trying passwords. The rate limit bounds how many rows one attacker can add; the
+// password is never written. A failure to audit is logged and does not change the answer.
+void audit_login_refusal(Call& call, const std::string& login, std::string_view action,
+                         const std::string& address) {
+    nlohmann::json after = {{"address", address}};
+    auto recorded = call.app.db().record_audit("fabweb", action, login, "", after.dump(),
+                                               call.app.deps().now());
+    if (!recorded) log::warning("login", "could not audit: " + recorded.error().message());
+}
+
 Answer login(Call& call) {
     std::string name, password;
     if (auto bad = body_string(call, "login", name)) return *bad;
@@ -39,6 +50,7 @@ Answer login(Call& call) {
             429, "rate", "login",
             "too many failed logins; try again in " + std::to_string((wait + 999) / 1000) + " s");
         answer.response.headers.emplace_back("Retry-After", std::to_string((wait + 999) / 1000));
+        audit_login_refusal(call, name, "console.login_limited", address);
         return answer;
     }
     auto account = app.db().manager(name);
@@ -51,6 +63,7 @@ Answer login(Call& call) {
     if (!ok) {
         app.limiter().failed(address, name, now_ms);
         log::notice("login", "failed login for '" + name + "' from " + address);
+        audit_login_refusal(call, name, "console.login_failed", address);
         return error_answer(401, "login", "login", "wrong login or password");
     }
     app.limiter().succeeded(name);

@@ -59,12 +59,10 @@ Status WebServer::start() {
     options.address = config_.listen.address;
     options.port = config_.listen.port;
     if (config_.listen.tls()) {
-        auto cert = read_text_file(config_.listen.cert_file);
-        if (!cert) return tl::unexpected(cert.error());
-        auto key = read_text_file(config_.listen.key_file);
-        if (!key) return tl::unexpected(key.error());
-        options.cert_pem = *cert;
-        options.key_pem = *key;
+        TRY_ASSIGN(auto cert, read_text_file(config_.listen.cert_file));
+        TRY_ASSIGN(auto key, read_text_file(config_.listen.key_file));
+        options.cert_pem = cert;
+        options.key_pem = key;
     }
     if (auto s = http_.start(options); !s) return s;
     keepalive_ = loop_.add_timer(

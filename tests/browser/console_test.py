@@ -5,7 +5,8 @@ scripts/browser-test starts (broker, fabledger, fabweb, one simulated gate at la
 A manager logs in, sees the seeded machines, is refused a change without the CSRF token,
 enrols a badge just seen at the gate, grants the right, sees the gate admit the member and the
 board turn "in use" without a reload, locks the machine and sees the badge refused, closes a
-billing period and downloads its CSV; a treasurer is refused a rights change. Screenshots of
+billing period and downloads its CSV; a trainer grants a right on their own machine and is
+refused one on another; a treasurer is refused a rights change. Screenshots of
 the board and the usage page are saved on success and on failure.
 """
 import os
@@ -31,6 +32,7 @@ SHOTS = Path(os.environ["FABGATE_SHOTS"])
 DOWNLOADS = Path(os.environ["FABGATE_DOWNLOADS"])
 ADMIN = os.environ["FABGATE_ADMIN"].split(":", 1)
 TREASURER = os.environ["FABGATE_TREASURER"].split(":", 1)
+TRAINER = os.environ["FABGATE_TRAINER"].split(":", 1)  # trains on lab/laser-1 only
 
 NEW_UID = "0BADC0DE"
 MACHINE = "lab/laser-1"
@@ -314,6 +316,29 @@ def treasurer_part(c):
         raise Failure(f"the treasurer's grant was answered {status} {body}")
 
 
+def trainer_part(c):
+    step("logs in as the laser's trainer: grants alice the laser, is refused the printer")
+    c.login(TRAINER)
+    for page in ("usage", "billing", "audit"):
+        if c.d.find_elements(By.ID, f"nav-{page}"):
+            raise Failure(f"the menu offers the trainer the {page} page")
+    c.go("rights")
+    c.fill("grant", {"member": "alice", "target_kind": "machine", "target": "laser-1", "role": "user"})
+    c.wait(lambda d: "alice" in d.find_element(By.CSS_SELECTOR, "form[name=grant] .form-result").text,
+           "the trainer's grant confirmation")
+    rights = c.d.execute_async_script(
+        "const done = arguments[0]; fetch('/api/rights?member=alice').then(r => r.json()).then(done)")
+    if "laser-1" not in str(rights):
+        raise Failure(f"the trainer's grant is not in alice's rights: {rights}")
+    status, body = c.fetch("POST", "/api/rights", {"member": "bob", "machine": "printer-1", "role": "user"}, True)
+    if status != 403 or (body or {}).get("error", {}).get("code") != "role":
+        raise Failure(f"the trainer's grant on a machine not theirs was answered {status} {body}")
+    status, body = c.fetch("POST", "/api/machines/lab/printer-1/lock", {"reason": "mine now"}, True)
+    if status != 403:
+        raise Failure(f"the trainer's lock of a machine not theirs was answered {status} {body}")
+    c.logout()
+
+
 def failure_shots(c):
     try:
         c.shot("failure.png")
@@ -331,6 +356,7 @@ def main():
     c = Console(driver)
     try:
         admin_part(c)
+        trainer_part(c)
         treasurer_part(c)
     except Exception as error:
         print(f"console_test: FAILED: {error}", file=sys.stderr)

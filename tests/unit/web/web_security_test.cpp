@@ -106,6 +106,30 @@ TEST_CASE("failed logins are limited per login name, then per client address") {
               .status == 200);
 }
 
+TEST_CASE("failed and rate-limited logins are audited with login and address, never the password") {
+    WebLab lab;  // defaults: 5 failures per login
+    for (int i = 0; i < 6; ++i)
+        lab.call("POST", "/api/login",
+                 {{"login", "ada"}, {"password", "guess-" + std::to_string(i)}}, nullptr, true,
+                 "198.51.100.7");
+    lab.login("tess");
+    auto rows = lab.db->audit_log(50);
+    REQUIRE(rows);
+    int failed = 0, limited = 0;
+    for (const auto& row : *rows) {
+        CHECK(row.after_json.find("guess-") == std::string::npos);
+        if (row.action == "console.login_failed") ++failed;
+        if (row.action == "console.login_limited") ++limited;
+        if (row.action.rfind("console.login", 0) == 0) {
+            CHECK(row.subject == "ada");
+            CHECK(row.actor == "fabweb");
+            CHECK(row.after_json.find("198.51.100.7") != std::string::npos);
+        }
+    }
+    CHECK(failed == 5);
+    CHECK(limited == 1);
+}
+
 TEST_CASE("a session unused for the idle timeout ends; use keeps it alive") {
     WebLab lab;  // 1800 s
     auto ada = lab.login("ada");

@@ -48,7 +48,7 @@ Outcome report(Session& s, const ReportOptions& o) {
     auto& out = *s.out;
 
     if (o.by == "session") {
-        auto sessions = sessions_ended_between(s.ledger(), *from, *to);
+        auto sessions = s.ledger().reports().sessions_ended_between(*from, *to);
         if (!sessions) return runtime_error(sessions.error());
         std::int64_t unpriced = 0;
         for (const auto& l : *sessions) unpriced += l.tariff_id ? 0 : 1;
@@ -58,8 +58,8 @@ Outcome report(Session& s, const ReportOptions& o) {
                    << " session(s) have no tariff and count as 0 (see `fabctl tariffs list`)\n";
         return {};
     }
-    auto rows = o.by == "machine" ? s.ledger().usage_by_machine(*from, *to)
-                                  : s.ledger().usage_by_member(*from, *to);
+    auto rows = o.by == "machine" ? s.ledger().reports().usage_by_machine(*from, *to)
+                                  : s.ledger().reports().usage_by_member(*from, *to);
     if (!rows) return runtime_error(rows.error());
 
     Table t{{o.by, false, o.by == "machine" ? "machine" : "member"},
@@ -115,27 +115,7 @@ Outcome report(Session& s, const ReportOptions& o) {
     return {};
 }
 
-struct CurrencyTotal {
-    std::string currency;
-    std::int64_t sessions = 0, amount_minor = 0;
-};
-
-// Per-currency totals of a batch (amounts in two currencies never add).
-Result<std::vector<CurrencyTotal>> batch_totals(ledger::LedgerDb& db, std::int64_t batch) {
-    auto st = db.database().prepare(
-        "SELECT currency, count(*), sum(coalesce(amount_minor, 0)) FROM sessions WHERE batch_id = "
-        "?1 AND currency != '' GROUP BY currency ORDER BY currency");
-    if (!st) return tl::unexpected(st.error());
-    st->bind(1, batch);
-    std::vector<CurrencyTotal> totals;
-    while (true) {
-        auto row = st->step();
-        if (!row) return tl::unexpected(row.error());
-        if (!*row) break;
-        totals.push_back({st->text(0), st->int64(1), st->int64(2)});
-    }
-    return totals;
-}
+using ledger::CurrencyTotal;
 
 // "123.40 EUR, 5000 JPY" for people; [{"currency": "EUR", "amount_minor": 12340, ...}] for
 // programs.
@@ -194,13 +174,13 @@ Outcome check_close_end(Session& s, const CloseOptions& o, UnixMs to,
 Outcome close(Session& s, const CloseOptions& o) {
     auto to = time_arg("--to", o.to);
     if (!to) return tl::unexpected(to.error());
-    auto before = s.ledger().batches();
+    auto before = s.ledger().billing().batches();
     if (!before) return runtime_error(before.error());
     bool again = false;
     if (auto checked = check_close_end(s, o, *to, *before, again); !checked) return checked;
-    auto batch = s.ledger().close_period(*to, s.actor, s.now);
+    auto batch = s.ledger().billing().close_period(*to, s.actor, s.now);
     if (!batch) return runtime_error(batch.error());
-    auto totals = batch_totals(s.ledger(), batch->id);
+    auto totals = s.ledger().billing().batch_totals(batch->id);
     if (!totals) return runtime_error(totals.error());
     if (s.json) {
         auto j = batch_json(*batch, *totals);
@@ -227,7 +207,7 @@ Outcome close(Session& s, const CloseOptions& o) {
 struct BatchesOptions {};
 
 Outcome batches(Session& s, const BatchesOptions&) {
-    auto all = s.ledger().batches();
+    auto all = s.ledger().billing().batches();
     if (!all) return runtime_error(all.error());
     Table t{{"batch", true, "id"},
             {"period_start"},
@@ -238,7 +218,7 @@ Outcome batches(Session& s, const BatchesOptions&) {
             {"closed", false, "closed_at"},
             {"closed_by"}};
     for (const auto& b : *all) {
-        auto totals = batch_totals(s.ledger(), b.id);
+        auto totals = s.ledger().billing().batch_totals(b.id);
         if (!totals) return runtime_error(totals.error());
         t.add({b.id, period_start_cell(b), time_cell(b.period_end), b.sessions, b.late_sessions,
                totals_cell(*totals), time_cell(b.closed_at), b.closed_by});
@@ -253,16 +233,16 @@ struct ExportOptions {
 };
 
 Outcome export_batch(Session& s, const ExportOptions& o) {
-    auto batch = s.ledger().batch(o.batch);
+    auto batch = s.ledger().billing().batch(o.batch);
     if (!batch) return runtime_error(batch.error());
     if (!*batch)
         return runtime_error("batch " + std::to_string(o.batch),
                              "does not exist (see `fabctl billing batches`)");
     Format format = output_format(s, o.format, Format::Csv);
     if (format == Format::Json) {
-        auto sessions = sessions_in_batch(s.ledger(), o.batch);
+        auto sessions = s.ledger().reports().sessions_in_batch(o.batch);
         if (!sessions) return runtime_error(sessions.error());
-        auto totals = batch_totals(s.ledger(), o.batch);
+        auto totals = s.ledger().billing().batch_totals(o.batch);
         if (!totals) return runtime_error(totals.error());
         auto j = batch_json(**batch, *totals);
         j["sessions_detail"] = to_json(session_table(*sessions));
@@ -270,7 +250,7 @@ Outcome export_batch(Session& s, const ExportOptions& o) {
         return {};
     }
     // The ledger's own export: its columns are documented for billing systems.
-    return check(s.ledger().export_batch_csv(
+    return check(s.ledger().billing().export_batch_csv(
         o.batch, [&](std::string_view line) { *s.out << line << "\n"; }));
 }
 

@@ -41,7 +41,7 @@ Answer login(Call& call) {
         answer.response.headers.emplace_back("Retry-After", std::to_string((wait + 999) / 1000));
         return answer;
     }
-    auto account = app.db().manager(name);
+    auto account = app.db().managers().find(name);
     if (!account) return error_answer(500, "internal", account.error().where, account.error().what);
     bool ok = false;
     if (*account)

@@ -39,7 +39,7 @@ TEST_CASE(
     auto db = LedgerDb::open(dir.file("ledger.db"));
     REQUIRE(db);
     for (auto m : {"laser-1", "printer-1"})
-        REQUIRE(db->upsert_machine({"lab", m, m, std::nullopt}, "test", kT0));
+        REQUIRE(db->roster().upsert_machine({"lab", m, m, std::nullopt}, "test", kT0));
 
     auto a = session("id-a", "laser-1", 30);
     auto conflicting_a = a;
@@ -48,7 +48,7 @@ TEST_CASE(
     auto c = session("id-c", "laser-1", 5);
     IngestBatch batch;
     batch.sessions = {item(a), item(b), item(a), item(conflicting_a), item(c)};
-    auto summary = db->ingest(batch, kT0 + 3'600'000);
+    auto summary = db->ingest().apply(batch, kT0 + 3'600'000);
     REQUIRE(summary);
 
     REQUIRE(summary->outcomes.size() == 5);
@@ -74,13 +74,13 @@ TEST_CASE(
     CHECK(std::count(acks[0].ids.begin(), acks[0].ids.end(), "id-a") >= 1);
 
     // Stored once, with the first copy's content; the other copy is in session_conflicts.
-    CHECK(*db->session_count() == 3);
-    CHECK((*db->session("id-a"))->record.powered_ms == a.powered_ms);
-    REQUIRE(*db->session("id-b"));
-    REQUIRE(*db->session("id-c"));
-    auto conflicts = db->conflicts();
+    CHECK(*db->reports().session_count() == 3);
+    CHECK((*db->reports().session("id-a"))->record.powered_ms == a.powered_ms);
+    REQUIRE(*db->reports().session("id-b"));
+    REQUIRE(*db->reports().session("id-c"));
+    auto conflicts = db->ingest().conflicts();
     REQUIRE(conflicts);
     REQUIRE(conflicts->size() == 1);
     CHECK((*conflicts)[0].session_id == "id-a");
-    CHECK(db->ingest_errors()->empty());
+    CHECK(db->ingest().ingest_errors()->empty());
 }

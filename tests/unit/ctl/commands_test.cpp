@@ -534,10 +534,17 @@ TEST_CASE("another program's SQLite file is refused, not migrated") {
                          nullptr) == SQLITE_OK);
     sqlite3_close(other);
     auto before = file_bytes(lab.db_path);
-    auto r = lab.run({"members", "list"});
-    CHECK(r.code == 1);
-    CHECK(r.err.find("is not a FabGate ledger database") != std::string::npos);
-    CHECK(file_bytes(lab.db_path) == before);
+    for (std::vector<std::string> args :
+         {std::vector<std::string>{"members", "list"}, std::vector<std::string>{"init"}}) {
+        auto r = lab.run(args);
+        CHECK(r.code == 1);
+        // Which file, that it is not a ledger, and that it was left alone.
+        CHECK(r.err == "fabctl: " + lab.db_path +
+                           ": is not a FabGate ledger database (application_id 1234); refusing "
+                           "to touch it\n");
+        CHECK(file_bytes(lab.db_path) == before);
+        CHECK_FALSE(std::filesystem::exists(lab.db_path + "-wal"));
+    }
 }
 
 TEST_CASE("a missing database is not created by accident") {

@@ -38,28 +38,28 @@ struct ReportOptions {
     std::string from, to, by = "member", format;
 };
 
-Outcome report(Session& s, const ReportOptions& o) {
-    auto from = time_arg("--from", o.from);
-    if (!from) return tl::unexpected(from.error());
-    auto to = time_arg("--to", o.to);
-    if (!to) return tl::unexpected(to.error());
-    if (*to <= *from) return usage_error("--to", "must be after --from");
-    Format format = output_format(s, o.format, Format::Text);
-    auto& out = *s.out;
+void warn_unpriced(Session& s, std::int64_t unpriced) {
+    if (unpriced)
+        *s.err << "fabctl: warning: " << unpriced
+               << " session(s) have no tariff and count as 0 (see `fabctl tariffs list`)\n";
+}
 
-    if (o.by == "session") {
-        auto sessions = s.ledger().reports().sessions_ended_between(*from, *to);
-        if (!sessions) return runtime_error(sessions.error());
-        std::int64_t unpriced = 0;
-        for (const auto& l : *sessions) unpriced += l.tariff_id ? 0 : 1;
-        render(session_table(*sessions), format, out, "(no sessions ended in this period)");
-        if (unpriced)
-            *s.err << "fabctl: warning: " << unpriced
-                   << " session(s) have no tariff and count as 0 (see `fabctl tariffs list`)\n";
-        return {};
-    }
-    auto rows = o.by == "machine" ? s.ledger().reports().usage_by_machine(*from, *to)
-                                  : s.ledger().reports().usage_by_member(*from, *to);
+// --by session: every session that ended in the period, one line each.
+Outcome report_sessions(Session& s, UnixMs from, UnixMs to, Format format) {
+    auto sessions = s.ledger().reports().sessions_ended_between(from, to);
+    if (!sessions) return runtime_error(sessions.error());
+    std::int64_t unpriced = 0;
+    for (const auto& l : *sessions) unpriced += l.tariff_id ? 0 : 1;
+    render(session_table(*sessions), format, *s.out, "(no sessions ended in this period)");
+    warn_unpriced(s, unpriced);
+    return {};
+}
+
+// --by member|machine: sums per key and currency, with per-currency totals.
+Outcome report_usage(Session& s, const ReportOptions& o, UnixMs from, UnixMs to, Format format) {
+    auto& out = *s.out;
+    auto rows = o.by == "machine" ? s.ledger().reports().usage_by_machine(from, to)
+                                  : s.ledger().reports().usage_by_member(from, to);
     if (!rows) return runtime_error(rows.error());
 
     Table t{{o.by, false, o.by == "machine" ? "machine" : "member"},
@@ -94,8 +94,8 @@ Outcome report(Session& s, const ReportOptions& o) {
             auto row = usage_cells("", "", currency, sum);
             total_table.add(std::vector<Cell>(row.begin() + 2, row.end()));
         }
-        JsonValue j{{"from", format_iso(*from)},
-                    {"to", format_iso(*to)},
+        JsonValue j{{"from", format_iso(from)},
+                    {"to", format_iso(to)},
                     {"by", o.by},
                     {"rows", to_json(t)},
                     {"totals", to_json(total_table)}};
@@ -103,16 +103,25 @@ Outcome report(Session& s, const ReportOptions& o) {
     } else if (format == Format::Csv) {
         render_csv(t, out);
     } else {
-        out << "Usage from " << format_short(*from) << " to " << format_short(*to)
+        out << "Usage from " << format_short(from) << " to " << format_short(to)
             << " (sessions that ended in this period; minutes of powered, active and billed "
                "time)\n";
         for (const auto& [currency, sum] : totals) t.add(usage_cells("TOTAL", "", currency, sum));
         render_text(t, out, "(no sessions ended in this period)");
     }
-    if (unpriced)
-        *s.err << "fabctl: warning: " << unpriced
-               << " session(s) have no tariff and count as 0 (see `fabctl tariffs list`)\n";
+    warn_unpriced(s, unpriced);
     return {};
+}
+
+Outcome report(Session& s, const ReportOptions& o) {
+    auto from = time_arg("--from", o.from);
+    if (!from) return tl::unexpected(from.error());
+    auto to = time_arg("--to", o.to);
+    if (!to) return tl::unexpected(to.error());
+    if (*to <= *from) return usage_error("--to", "must be after --from");
+    Format format = output_format(s, o.format, Format::Text);
+    if (o.by == "session") return report_sessions(s, *from, *to, format);
+    return report_usage(s, o, *from, *to, format);
 }
 
 using ledger::CurrencyTotal;

@@ -34,9 +34,8 @@ Status LedgerApp::start() {
     OpenOptions options;
     options.verify_integrity = config_.verify_integrity;
     options.busy_timeout_ms = config_.busy_timeout_ms;
-    auto opened = LedgerDb::open(config_.database, options);
-    if (!opened) return tl::unexpected(opened.error());
-    db_.emplace(std::move(*opened));
+    TRY_ASSIGN(auto opened, LedgerDb::open(config_.database, options));
+    db_.emplace(std::move(opened));
     if (auto v = db_->data_version(); v) data_version_ = *v;
 
     MqttOptions mqtt;

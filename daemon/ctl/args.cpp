@@ -58,7 +58,7 @@ tl::expected<Target, Failure> target_arg(Session& s, const std::string& machine,
         if (!is_valid_id(group))
             return usage_error("--group", "'" + group + "': use letters, digits, '-' and '_'");
         if (must_exist) {
-            auto all = s.ledger().machines();
+            auto all = s.ledger().roster().machines();
             if (!all) return runtime_error(all.error());
             bool used = false;
             for (const auto& m : *all) used = used || (m.group_name && *m.group_name == group);

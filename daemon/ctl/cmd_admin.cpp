@@ -16,10 +16,10 @@ struct NoOptions {};
 
 Outcome init(Session& s, const NoOptions&) {
     // The database was opened (and created or migrated) before this runs.
-    auto count = s.ledger().session_count();
+    auto count = s.ledger().reports().session_count();
     if (!count) return runtime_error(count.error());
-    *s.out << "ledger " << s.ledger().database().path() << " is ready (schema version "
-           << s.ledger().database().schema_version() << ", " << *count << " session(s))\n";
+    *s.out << "ledger " << s.ledger().path() << " is ready (schema version "
+           << s.ledger().schema_version() << ", " << *count << " session(s))\n";
     return {};
 }
 
@@ -27,22 +27,16 @@ struct CheckOptions {};
 
 Outcome check_db(Session& s, const CheckOptions&) {
     // fabctl opens without the integrity check (it is O(file size)); this command pays it.
-    auto check = s.ledger().database().prepare("PRAGMA quick_check");
-    if (!check) return runtime_error(check.error());
-    std::vector<std::string> problems;
-    while (true) {
-        auto row = check->step();
-        if (!row) return runtime_error(row.error());
-        if (!*row) break;
-        if (check->text(0) != "ok") problems.push_back(check->text(0));
-    }
-    const auto& path = s.ledger().database().path();
-    if (!problems.empty()) {
-        std::string what = "is corrupt: " + problems.front();
-        if (problems.size() > 1) what += " (and " + std::to_string(problems.size() - 1) + " more)";
+    auto problems = s.ledger().integrity_problems();
+    if (!problems) return runtime_error(problems.error());
+    const auto& path = s.ledger().path();
+    if (!problems->empty()) {
+        std::string what = "is corrupt: " + problems->front();
+        if (problems->size() > 1)
+            what += " (and " + std::to_string(problems->size() - 1) + " more)";
         return runtime_error(path, what + ". Stop fabledger, restore a backup or move it aside.");
     }
-    auto chain = s.ledger().verify_audit_chain();
+    auto chain = s.ledger().audit().verify_chain();
     if (!chain) return runtime_error(chain.error());
     if (chain->first_broken)
         return runtime_error(path, "audit log row " + std::to_string(*chain->first_broken) + " " +
@@ -56,9 +50,9 @@ Outcome check_db(Session& s, const CheckOptions&) {
         *s.err << "fabctl: warning: " << path << " is open to every local user (mode " << mode
                << "): members' personal data. chmod 0660 it and its -wal and -shm files\n";
     }
-    *s.out << path << ": ok (integrity check passed, schema version "
-           << s.ledger().database().schema_version() << "; audit chain of " << chain->rows
-           << " row(s) verified, " << chain->redacted << " redacted by members forget)\n";
+    *s.out << path << ": ok (integrity check passed, schema version " << s.ledger().schema_version()
+           << "; audit chain of " << chain->rows << " row(s) verified, " << chain->redacted
+           << " redacted by members forget)\n";
     return report_parked(s);
 }
 
@@ -67,7 +61,7 @@ struct AuditOptions {
 };
 
 Outcome audit(Session& s, const AuditOptions& o) {
-    auto rows = s.ledger().audit_log(o.limit);
+    auto rows = s.ledger().audit().rows(o.limit);
     if (!rows) return runtime_error(rows.error());
     Table t{{"id", true}, {"at"},      {"actor"},  {"unix_user"},
             {"action"},   {"subject"}, {"before"}, {"after"}};
@@ -91,7 +85,7 @@ struct PurgeOptions {
 Outcome purge(Session& s, const PurgeOptions& o) {
     int days = o.days.value_or(s.config->retention_days);
     UnixMs cut_off = s.now - static_cast<UnixMs>(days) * 86'400'000;
-    auto purged = s.ledger().purge_expired(cut_off, s.actor, s.now);
+    auto purged = s.ledger().privacy().purge_expired(cut_off, s.actor, s.now);
     if (!purged) return runtime_error(purged.error());
     *s.out << "purged what is older than " << days << " day(s): " << purged->unknown_badges
            << " unknown-badge sighting(s), " << purged->ingest_errors << " refused payload(s), "

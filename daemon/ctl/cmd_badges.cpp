@@ -21,7 +21,7 @@ struct AssignOptions {
 // The newest unknown badge seen at a machine ("site/id" or a bare id on any site).
 tl::expected<ledger::UnknownBadge, Failure> last_unknown_at(Session& s, const std::string& ref,
                                                             const std::string& max_age) {
-    auto unknown = s.ledger().unknown_badges();
+    auto unknown = s.ledger().roster().unknown_badges();
     if (!unknown) return runtime_error(unknown.error());
     auto slash = ref.find('/');
     std::optional<ledger::UnknownBadge> newest;
@@ -70,11 +70,11 @@ Outcome assign(Session& s, const AssignOptions& o) {
     auto uid = Uid::parse(uid_text);
     if (!uid) return usage_error("UID", uid.error().what);
 
-    auto holder = s.ledger().member(member);
+    auto holder = s.ledger().roster().member(member);
     if (!holder) return runtime_error(holder.error());
     if (!*holder)
         return runtime_error("member " + member, "does not exist (see `fabctl members list`)");
-    auto all = s.ledger().badges();
+    auto all = s.ledger().roster().badges();
     if (!all) return runtime_error(all.error());
     for (const auto& b : *all) {
         if (b.uid != uid->hex() || !b.member_id) continue;
@@ -87,7 +87,9 @@ Outcome assign(Session& s, const AssignOptions& o) {
                                                        " (a badge has one holder)");
         }
     }
-    if (auto r = check(s.ledger().assign_badge(uid->hex(), member, o.label, s.actor, s.now)); !r)
+    if (auto r =
+            check(s.ledger().roster().assign_badge(uid->hex(), member, o.label, s.actor, s.now));
+        !r)
         return r;
     if (s.json) {
         JsonValue j{{"uid", uid->hex()}, {"member", member}, {"label", o.label}};
@@ -113,7 +115,8 @@ struct UidOptions {
 Outcome unassign(Session& s, const UidOptions& o) {
     auto uid = Uid::parse(o.uid);
     if (!uid) return usage_error("UID", uid.error().what);
-    if (auto r = check(s.ledger().unassign_badge(uid->hex(), s.actor, s.now)); !r) return r;
+    if (auto r = check(s.ledger().roster().unassign_badge(uid->hex(), s.actor, s.now)); !r)
+        return r;
     *s.out << "badge " << uid->hex() << " unassigned; it opens nothing until assigned again\n";
     return {};
 }
@@ -124,9 +127,10 @@ struct ListOptions {
 };
 
 Outcome list(Session& s, const ListOptions& o) {
-    auto badges = o.member.empty() ? s.ledger().badges() : s.ledger().badges_of(o.member);
+    auto badges =
+        o.member.empty() ? s.ledger().roster().badges() : s.ledger().roster().badges_of(o.member);
     if (!badges) return runtime_error(badges.error());
-    auto members = s.ledger().members();
+    auto members = s.ledger().roster().members();
     if (!members) return runtime_error(members.error());
     std::map<std::string, std::string> names;
     for (const auto& m : *members) names[m.id] = m.name;
@@ -145,7 +149,7 @@ struct UnknownOptions {
 };
 
 Outcome unknown(Session& s, const UnknownOptions& o) {
-    auto rows = s.ledger().unknown_badges();
+    auto rows = s.ledger().roster().unknown_badges();
     if (!rows) return runtime_error(rows.error());
     Table t{{"uid"},
             {"machine"},

@@ -38,28 +38,28 @@ struct ReportOptions {
     std::string from, to, by = "member", format;
 };
 
-Outcome report(Session& s, const ReportOptions& o) {
-    auto from = time_arg("--from", o.from);
-    if (!from) return tl::unexpected(from.error());
-    auto to = time_arg("--to", o.to);
-    if (!to) return tl::unexpected(to.error());
-    if (*to <= *from) return usage_error("--to", "must be after --from");
-    Format format = output_format(s, o.format, Format::Text);
-    auto& out = *s.out;
+void warn_unpriced(Session& s, std::int64_t unpriced) {
+    if (unpriced)
+        *s.err << "fabctl: warning: " << unpriced
+               << " session(s) have no tariff and count as 0 (see `fabctl tariffs list`)\n";
+}
 
-    if (o.by == "session") {
-        auto sessions = sessions_ended_between(s.ledger(), *from, *to);
-        if (!sessions) return runtime_error(sessions.error());
-        std::int64_t unpriced = 0;
-        for (const auto& l : *sessions) unpriced += l.tariff_id ? 0 : 1;
-        render(session_table(*sessions), format, out, "(no sessions ended in this period)");
-        if (unpriced)
-            *s.err << "fabctl: warning: " << unpriced
-                   << " session(s) have no tariff and count as 0 (see `fabctl tariffs list`)\n";
-        return {};
-    }
-    auto rows = o.by == "machine" ? s.ledger().usage_by_machine(*from, *to)
-                                  : s.ledger().usage_by_member(*from, *to);
+// --by session: every session that ended in the period, one line each.
+Outcome report_sessions(Session& s, UnixMs from, UnixMs to, Format format) {
+    auto sessions = s.ledger().reports().sessions_ended_between(from, to);
+    if (!sessions) return runtime_error(sessions.error());
+    std::int64_t unpriced = 0;
+    for (const auto& l : *sessions) unpriced += l.tariff_id ? 0 : 1;
+    render(session_table(*sessions), format, *s.out, "(no sessions ended in this period)");
+    warn_unpriced(s, unpriced);
+    return {};
+}
+
+// --by member|machine: sums per key and currency, with per-currency totals.
+Outcome report_usage(Session& s, const ReportOptions& o, UnixMs from, UnixMs to, Format format) {
+    auto& out = *s.out;
+    auto rows = o.by == "machine" ? s.ledger().reports().usage_by_machine(from, to)
+                                  : s.ledger().reports().usage_by_member(from, to);
     if (!rows) return runtime_error(rows.error());
 
     Table t{{o.by, false, o.by == "machine" ? "machine" : "member"},
@@ -94,8 +94,8 @@ Outcome report(Session& s, const ReportOptions& o) {
             auto row = usage_cells("", "", currency, sum);
             total_table.add(std::vector<Cell>(row.begin() + 2, row.end()));
         }
-        JsonValue j{{"from", format_iso(*from)},
-                    {"to", format_iso(*to)},
+        JsonValue j{{"from", format_iso(from)},
+                    {"to", format_iso(to)},
                     {"by", o.by},
                     {"rows", to_json(t)},
                     {"totals", to_json(total_table)}};
@@ -103,39 +103,28 @@ Outcome report(Session& s, const ReportOptions& o) {
     } else if (format == Format::Csv) {
         render_csv(t, out);
     } else {
-        out << "Usage from " << format_short(*from) << " to " << format_short(*to)
+        out << "Usage from " << format_short(from) << " to " << format_short(to)
             << " (sessions that ended in this period; minutes of powered, active and billed "
                "time)\n";
         for (const auto& [currency, sum] : totals) t.add(usage_cells("TOTAL", "", currency, sum));
         render_text(t, out, "(no sessions ended in this period)");
     }
-    if (unpriced)
-        *s.err << "fabctl: warning: " << unpriced
-               << " session(s) have no tariff and count as 0 (see `fabctl tariffs list`)\n";
+    warn_unpriced(s, unpriced);
     return {};
 }
 
-struct CurrencyTotal {
-    std::string currency;
-    std::int64_t sessions = 0, amount_minor = 0;
-};
-
-// Per-currency totals of a batch (amounts in two currencies never add).
-Result<std::vector<CurrencyTotal>> batch_totals(ledger::LedgerDb& db, std::int64_t batch) {
-    auto st = db.database().prepare(
-        "SELECT currency, count(*), sum(coalesce(amount_minor, 0)) FROM sessions WHERE batch_id = "
-        "?1 AND currency != '' GROUP BY currency ORDER BY currency");
-    if (!st) return tl::unexpected(st.error());
-    st->bind(1, batch);
-    std::vector<CurrencyTotal> totals;
-    while (true) {
-        auto row = st->step();
-        if (!row) return tl::unexpected(row.error());
-        if (!*row) break;
-        totals.push_back({st->text(0), st->int64(1), st->int64(2)});
-    }
-    return totals;
+Outcome report(Session& s, const ReportOptions& o) {
+    auto from = time_arg("--from", o.from);
+    if (!from) return tl::unexpected(from.error());
+    auto to = time_arg("--to", o.to);
+    if (!to) return tl::unexpected(to.error());
+    if (*to <= *from) return usage_error("--to", "must be after --from");
+    Format format = output_format(s, o.format, Format::Text);
+    if (o.by == "session") return report_sessions(s, *from, *to, format);
+    return report_usage(s, o, *from, *to, format);
 }
+
+using ledger::CurrencyTotal;
 
 // "123.40 EUR, 5000 JPY" for people; [{"currency": "EUR", "amount_minor": 12340, ...}] for
 // programs.
@@ -194,13 +183,13 @@ Outcome check_close_end(Session& s, const CloseOptions& o, UnixMs to,
 Outcome close(Session& s, const CloseOptions& o) {
     auto to = time_arg("--to", o.to);
     if (!to) return tl::unexpected(to.error());
-    auto before = s.ledger().batches();
+    auto before = s.ledger().billing().batches();
     if (!before) return runtime_error(before.error());
     bool again = false;
     if (auto checked = check_close_end(s, o, *to, *before, again); !checked) return checked;
-    auto batch = s.ledger().close_period(*to, s.actor, s.now);
+    auto batch = s.ledger().billing().close_period(*to, s.actor, s.now);
     if (!batch) return runtime_error(batch.error());
-    auto totals = batch_totals(s.ledger(), batch->id);
+    auto totals = s.ledger().billing().batch_totals(batch->id);
     if (!totals) return runtime_error(totals.error());
     if (s.json) {
         auto j = batch_json(*batch, *totals);
@@ -227,7 +216,7 @@ Outcome close(Session& s, const CloseOptions& o) {
 struct BatchesOptions {};
 
 Outcome batches(Session& s, const BatchesOptions&) {
-    auto all = s.ledger().batches();
+    auto all = s.ledger().billing().batches();
     if (!all) return runtime_error(all.error());
     Table t{{"batch", true, "id"},
             {"period_start"},
@@ -238,7 +227,7 @@ Outcome batches(Session& s, const BatchesOptions&) {
             {"closed", false, "closed_at"},
             {"closed_by"}};
     for (const auto& b : *all) {
-        auto totals = batch_totals(s.ledger(), b.id);
+        auto totals = s.ledger().billing().batch_totals(b.id);
         if (!totals) return runtime_error(totals.error());
         t.add({b.id, period_start_cell(b), time_cell(b.period_end), b.sessions, b.late_sessions,
                totals_cell(*totals), time_cell(b.closed_at), b.closed_by});
@@ -253,16 +242,16 @@ struct ExportOptions {
 };
 
 Outcome export_batch(Session& s, const ExportOptions& o) {
-    auto batch = s.ledger().batch(o.batch);
+    auto batch = s.ledger().billing().batch(o.batch);
     if (!batch) return runtime_error(batch.error());
     if (!*batch)
         return runtime_error("batch " + std::to_string(o.batch),
                              "does not exist (see `fabctl billing batches`)");
     Format format = output_format(s, o.format, Format::Csv);
     if (format == Format::Json) {
-        auto sessions = sessions_in_batch(s.ledger(), o.batch);
+        auto sessions = s.ledger().reports().sessions_in_batch(o.batch);
         if (!sessions) return runtime_error(sessions.error());
-        auto totals = batch_totals(s.ledger(), o.batch);
+        auto totals = s.ledger().billing().batch_totals(o.batch);
         if (!totals) return runtime_error(totals.error());
         auto j = batch_json(**batch, *totals);
         j["sessions_detail"] = to_json(session_table(*sessions));
@@ -270,7 +259,7 @@ Outcome export_batch(Session& s, const ExportOptions& o) {
         return {};
     }
     // The ledger's own export: its columns are documented for billing systems.
-    return check(s.ledger().export_batch_csv(
+    return check(s.ledger().billing().export_batch_csv(
         o.batch, [&](std::string_view line) { *s.out << line << "\n"; }));
 }
 

@@ -12,9 +12,9 @@ struct ErrorsOptions {
 };
 
 Outcome list_errors(Session& s, const ErrorsOptions& o) {
-    auto refused = s.ledger().ingest_errors(o.limit);
+    auto refused = s.ledger().ingest().ingest_errors(o.limit);
     if (!refused) return runtime_error(refused.error());
-    auto conflicts = s.ledger().conflicts(o.limit);
+    auto conflicts = s.ledger().ingest().conflicts(o.limit);
     if (!conflicts) return runtime_error(conflicts.error());
     Table e{{"id", true}, {"received", false, "received_at"}, {"state"}, {"topic"}, {"session"},
             {"reason"}};
@@ -26,7 +26,7 @@ Outcome list_errors(Session& s, const ErrorsOptions& o) {
     for (const auto& r : *conflicts)
         c.add(
             {r.id, time_cell(r.received_at), r.session_id, r.topic, r.stored_hash, r.payload_hash});
-    auto counts = s.ledger().refused_counts();
+    auto counts = s.ledger().ingest().refused_counts();
     if (!counts) return runtime_error(counts.error());
     Table n{{"site"}, {"machine"}, {"refused", true}, {"payload not kept", true, "not_stored"}};
     for (const auto& r : *counts) n.add({r.site, r.machine, r.refused, r.not_stored});
@@ -65,7 +65,7 @@ Outcome replay(Session& s, const ReplayOptions& o) {
         if (auto v = id_arg("--machine", site); !v) return v;
         if (auto v = id_arg("--machine", id); !v) return v;
     }
-    auto report = s.ledger().replay_parked(s.actor, s.now, site, id, o.refused_too);
+    auto report = s.ledger().ingest().replay_parked(s.actor, s.now, site, id, o.refused_too);
     if (!report) return runtime_error(report.error());
     if (s.json) {
         *s.out << dump_json({{"ingested", report->ingested},
@@ -86,7 +86,7 @@ Outcome replay(Session& s, const ReplayOptions& o) {
 }  // namespace
 
 std::string replay_after_registration(Session& s, const std::string& site, const std::string& id) {
-    auto report = s.ledger().replay_parked(s.actor, s.now, site, id);
+    auto report = s.ledger().ingest().replay_parked(s.actor, s.now, site, id);
     if (!report)
         return "warning: held sessions of " + site + "/" + id +
                " were not replayed: " + report.error().message() + " (run `fabctl errors replay`)";
@@ -96,7 +96,7 @@ std::string replay_after_registration(Session& s, const std::string& site, const
 }
 
 Outcome report_parked(Session& s) {
-    auto parked = s.ledger().parked_summary();
+    auto parked = s.ledger().ingest().parked_summary();
     if (!parked) return runtime_error(parked.error());
     *s.out << "held sessions: " << parked->sessions << " (" << format_minutes(parked->powered_ms)
            << " powered minutes, not billed until replayed";

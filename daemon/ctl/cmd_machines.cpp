@@ -37,13 +37,13 @@ Outcome add(Session& s, const AddOptions& o) {
     TRY_ASSIGN(auto key, site_and_id(o.ref));
     if (!o.group.empty())
         if (auto v = id_arg("--group", o.group); !v) return v;
-    auto existing = s.ledger().machine(key.first, key.second);
+    auto existing = s.ledger().roster().machine(key.first, key.second);
     if (!existing) return runtime_error(existing.error());
     if (*existing)
         return runtime_error("machine " + o.ref, "exists already (change it with `machines edit`)");
     ledger::Machine m{key.first, key.second, o.name,
                       o.group.empty() ? std::nullopt : std::optional<std::string>(o.group)};
-    if (auto r = check(s.ledger().upsert_machine(m, s.actor, s.now)); !r) return r;
+    if (auto r = check(s.ledger().roster().upsert_machine(m, s.actor, s.now)); !r) return r;
     *s.out << "added machine " << o.ref << " (" << o.name << ")"
            << (o.group.empty() ? "" : " in group " + o.group)
            << "; its gate gets an access list once it connects\n";
@@ -74,7 +74,7 @@ Outcome edit(Session& s, const EditOptions& o) {
         m->group_name = *o.group;
     }
     if (o.no_group) m->group_name.reset();
-    if (auto r = check(s.ledger().upsert_machine(*m, s.actor, s.now)); !r) return r;
+    if (auto r = check(s.ledger().roster().upsert_machine(*m, s.actor, s.now)); !r) return r;
     *s.out << "updated machine " << m->site << "/" << m->id << " (" << m->name << ")"
            << (m->group_name ? " in group " + *m->group_name : ", no group") << "\n";
     return {};
@@ -93,7 +93,8 @@ Outcome remove(Session& s, const RemoveOptions& o) {
                            "sessions from " + m->site + "/" + m->id +
                                " are held unbilled while it is not registered; add --yes to "
                                "confirm");
-    if (auto r = check(s.ledger().remove_machine(m->site, m->id, s.actor, s.now)); !r) return r;
+    if (auto r = check(s.ledger().roster().remove_machine(m->site, m->id, s.actor, s.now)); !r)
+        return r;
     *s.out << "removed machine " << m->site << "/" << m->id << "\n";
     return {};
 }
@@ -101,9 +102,9 @@ Outcome remove(Session& s, const RemoveOptions& o) {
 struct ListOptions {};
 
 Outcome list(Session& s, const ListOptions&) {
-    auto machines = s.ledger().machines();
+    auto machines = s.ledger().roster().machines();
     if (!machines) return runtime_error(machines.error());
-    auto states = s.ledger().machine_states();
+    auto states = s.ledger().ingest().machine_states();
     if (!states) return runtime_error(states.error());
     std::map<std::pair<std::string, std::string>, ledger::MachineStateRow> by_key;
     for (auto& st : *states) by_key[{st.site, st.machine}] = st;
@@ -129,7 +130,7 @@ Outcome list(Session& s, const ListOptions&) {
         by_key.erase(it);
     };
     for (const auto& m : *machines) {
-        auto lock = s.ledger().machine_lock(m.site, m.id);
+        auto lock = s.ledger().roster().machine_lock(m.site, m.id);
         if (!lock) return runtime_error(lock.error());
         Cell lock_cell =
             *lock ? Cell((*lock)->by + ((*lock)->reason.empty() ? "" : ": " + (*lock)->reason))
@@ -233,11 +234,11 @@ Outcome record_machine_lock(Session& s, const ledger::Machine& m, CommandKind ki
     std::optional<MaintenanceLock> lock;
     if (kind == CommandKind::Lock) lock = MaintenanceLock{s.person, reason, s.now};
     if (!lock) {
-        auto was = s.ledger().machine_lock(m.site, m.id);
+        auto was = s.ledger().roster().machine_lock(m.site, m.id);
         if (!was) return runtime_error(was.error());
         if (!*was) return {};  // nothing recorded; the command still clears the gate's
     }
-    return check(s.ledger().set_machine_lock(m.site, m.id, lock, s.actor, s.now));
+    return check(s.ledger().roster().set_machine_lock(m.site, m.id, lock, s.actor, s.now));
 }
 
 Outcome audit_machine_command(Session& s, const std::string& machine, const CommandRequest& request,
@@ -250,7 +251,7 @@ Outcome audit_machine_command(Session& s, const std::string& machine, const Comm
                     {"outcome", std::string(to_string(delivery.outcome))},
                     {"detail", delivery.detail}};
     return check(
-        s.ledger().record_audit(s.actor, "machine." + verb, machine, "", after.dump(), s.now));
+        s.ledger().audit().record(s.actor, "machine." + verb, machine, "", after.dump(), s.now));
 }
 
 void add_machine_commands(CLI::App& app, Invocation& inv) {

@@ -33,7 +33,7 @@ JsonValue member_json(const Member& m, UnixMs now) {
 }
 
 tl::expected<Member, Failure> existing_member(Session& s, const std::string& id) {
-    auto m = s.ledger().member(id);
+    auto m = s.ledger().roster().member(id);
     if (!m) return runtime_error(m.error());
     if (!*m) return runtime_error("member " + id, "does not exist (see `fabctl members list`)");
     return **m;
@@ -55,7 +55,7 @@ Outcome add(Session& s, const AddOptions& o) {
         TRY_ASSIGN(auto until, until_arg("--until", o.until));
         m.member_until = until;
     }
-    if (auto r = check(s.ledger().add_member(m, s.actor, s.now)); !r) return r;
+    if (auto r = check(s.ledger().roster().add_member(m, s.actor, s.now)); !r) return r;
     if (s.json) {
         m.created_at = s.now;
         *s.out << dump_json(member_json(m, s.now)) << "\n";
@@ -90,7 +90,7 @@ Outcome edit(Session& s, const EditOptions& o) {
         TRY_ASSIGN(auto until, until_arg("--until", *o.until));
         m.member_until = until;
     }
-    if (auto r = check(s.ledger().update_member(m, s.actor, s.now)); !r) return r;
+    if (auto r = check(s.ledger().roster().update_member(m, s.actor, s.now)); !r) return r;
     if (s.json)
         *s.out << dump_json(member_json(m, s.now)) << "\n";
     else
@@ -110,14 +110,15 @@ Outcome set_status(Session& s, const StatusOptions& o, MemberStatus status) {
         *s.out << "member " << o.id << " is already " << to_string(status) << "\n";
         return {};
     }
-    if (auto r = check(s.ledger().set_member_status(o.id, status, s.actor, s.now)); !r) return r;
+    if (auto r = check(s.ledger().roster().set_member_status(o.id, status, s.actor, s.now)); !r)
+        return r;
     if (!o.reason.empty()) {
         // The members table has no place for a reason; the audit log keeps it, next to the
         // status change the ledger recorded.
         JsonValue why{{"status", std::string(to_string(status))}, {"reason", o.reason}};
         auto action =
             std::string("member.") + (status == MemberStatus::Suspended ? "suspend" : "reinstate");
-        if (auto r = check(s.ledger().record_audit(s.actor, action, o.id, "", why.dump(), s.now));
+        if (auto r = check(s.ledger().audit().record(s.actor, action, o.id, "", why.dump(), s.now));
             !r)
             return r;
     }
@@ -136,7 +137,7 @@ Outcome remove(Session& s, const RemoveOptions& o) {
         return usage_error("--yes", "removing member " + o.id +
                                         " also unassigns their badges and deletes their rights; "
                                         "add --yes to confirm (to stop access, `members suspend`)");
-    if (auto r = check(s.ledger().remove_member(o.id, s.actor, s.now)); !r) return r;
+    if (auto r = check(s.ledger().roster().remove_member(o.id, s.actor, s.now)); !r) return r;
     *s.out << "removed member " << o.id
            << " (their sessions and audit rows stay in the ledger; to erase them, `fabctl "
               "members forget "
@@ -149,7 +150,7 @@ struct ExportOptions {
 };
 
 Outcome export_member(Session& s, const ExportOptions& o) {
-    auto text = s.ledger().export_member(o.id);
+    auto text = s.ledger().privacy().export_member(o.id);
     if (!text) return runtime_error(text.error());
     *s.out << *text << "\n";
     return {};
@@ -166,7 +167,7 @@ Outcome forget(Session& s, const ForgetOptions& o) {
                                         " replaces their id, name, contact and badge UIDs "
                                         "everywhere, for good; add --yes to confirm (export "
                                         "first if they asked for a copy)");
-    auto pseudonym = s.ledger().forget_member(o.id, s.actor, s.now);
+    auto pseudonym = s.ledger().privacy().forget_member(o.id, s.actor, s.now);
     if (!pseudonym) return runtime_error(pseudonym.error());
     *s.out << "forgot member " << o.id << ": now " << *pseudonym
            << " in sessions and the audit log; amounts and batches are unchanged\n";
@@ -178,9 +179,9 @@ struct ListOptions {
 };
 
 Outcome list(Session& s, const ListOptions& o) {
-    auto members = s.ledger().members();
+    auto members = s.ledger().roster().members();
     if (!members) return runtime_error(members.error());
-    auto badges = s.ledger().badges();
+    auto badges = s.ledger().roster().badges();
     if (!badges) return runtime_error(badges.error());
     std::map<std::string, std::int64_t> badge_count;
     for (const auto& b : *badges)
@@ -204,11 +205,11 @@ struct ShowOptions {
 
 Outcome show(Session& s, const ShowOptions& o) {
     TRY_ASSIGN(auto m, existing_member(s, o.id));
-    auto badges = s.ledger().badges_of(o.id);
+    auto badges = s.ledger().roster().badges_of(o.id);
     if (!badges) return runtime_error(badges.error());
-    auto rights = s.ledger().rights_of(o.id);
+    auto rights = s.ledger().roster().rights_of(o.id);
     if (!rights) return runtime_error(rights.error());
-    auto sessions = recent_sessions_of(s.ledger(), o.id, o.sessions);
+    auto sessions = s.ledger().reports().recent_sessions_of(o.id, o.sessions);
     if (!sessions) return runtime_error(sessions.error());
 
     Table badge_table{{"uid"}, {"label"}, {"assigned", false, "assigned_at"}};

@@ -25,7 +25,7 @@ Outcome grant(Session& s, const GrantOptions& o) {
         TRY_ASSIGN(auto until, until_arg("--until", o.until));
         r.valid_until = until;
     }
-    if (auto res = check(s.ledger().grant_right(r, s.actor, s.now)); !res) return res;
+    if (auto res = check(s.ledger().roster().grant_right(r, s.actor, s.now)); !res) return res;
     if (s.json) {
         *s.out << dump_json(
                       {{"member", r.member_id},
@@ -47,7 +47,8 @@ struct RevokeOptions {
 
 Outcome revoke(Session& s, const RevokeOptions& o) {
     TRY_ASSIGN(auto target, target_arg(s, o.machine, o.group, false));
-    if (auto r = check(s.ledger().revoke_right(o.member, target.kind, target.name, s.actor, s.now));
+    if (auto r = check(
+            s.ledger().roster().revoke_right(o.member, target.kind, target.name, s.actor, s.now));
         !r)
         return r;
     *s.out << o.member << " may no longer use " << target_text(target.kind, target.name) << "\n";
@@ -59,7 +60,8 @@ struct ListOptions {
 };
 
 Outcome list(Session& s, const ListOptions& o) {
-    auto rights = o.member.empty() ? s.ledger().rights() : s.ledger().rights_of(o.member);
+    auto rights =
+        o.member.empty() ? s.ledger().roster().rights() : s.ledger().roster().rights_of(o.member);
     if (!rights) return runtime_error(rights.error());
     // --machine shows what applies there: rights on the machine and on its group.
     std::optional<ledger::Machine> machine;
@@ -68,7 +70,7 @@ Outcome list(Session& s, const ListOptions& o) {
         if (!m) return runtime_error(m.error());
         machine = *m;
     }
-    auto members = s.ledger().members();
+    auto members = s.ledger().roster().members();
     if (!members) return runtime_error(members.error());
     std::map<std::string, std::string> names;
     for (const auto& m : *members) names[m.id] = m.name;

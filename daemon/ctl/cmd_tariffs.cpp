@@ -111,7 +111,7 @@ Outcome set(Session& s, const SetOptions& o) {
     }
     if (auto v = validate(t); !v) return usage_error("tariff", v.error().message());
 
-    auto id = s.ledger().add_tariff(t, s.actor, s.now);
+    auto id = s.ledger().tariffs().add(t, s.actor, s.now);
     if (!id) return runtime_error(id.error());
     echo(s, *id, t);
     return {};
@@ -122,7 +122,7 @@ struct ListOptions {
 };
 
 Outcome list(Session& s, const ListOptions& o) {
-    auto tariffs = s.ledger().tariffs();
+    auto tariffs = s.ledger().tariffs().all();
     if (!tariffs) return runtime_error(tariffs.error());
     // In force: for its target and class, the latest valid_from that has begun (then highest id).
     using Key = std::tuple<TargetKind, std::string, std::string>;

@@ -6,7 +6,6 @@
 #include <optional>
 #include <type_traits>
 
-#include <sqlite3.h>
 #include <CLI/CLI.hpp>
 
 #include "ctl/broker_login.hpp"
@@ -56,37 +55,6 @@ Outcome load_config(const Globals& g, ledger::LedgerConfig& config, bool& config
     return {};
 }
 
-// Reads, without writing anything, whether an existing file is a ledger (or still empty).
-// Needed because opening read-write switches the file to WAL before the ledger code looks at
-// its application id: another program's database would be changed.
-Outcome check_is_ledger(const std::string& path) {
-    sqlite3* raw = nullptr;
-    int rc = sqlite3_open_v2(path.c_str(), &raw, SQLITE_OPEN_READONLY, nullptr);
-    std::unique_ptr<sqlite3, int (*)(sqlite3*)> handle(raw, sqlite3_close);
-    if (rc != SQLITE_OK)
-        return runtime_error(path, std::string("cannot be opened: ") + sqlite3_errstr(rc));
-    auto read_int = [&](const char* sql, std::int64_t& value) -> int {
-        sqlite3_stmt* st = nullptr;
-        int r = sqlite3_prepare_v2(raw, sql, -1, &st, nullptr);
-        if (r == SQLITE_OK && (r = sqlite3_step(st)) == SQLITE_ROW) {
-            value = sqlite3_column_int64(st, 0);
-            r = SQLITE_OK;
-        }
-        sqlite3_finalize(st);
-        return r;
-    };
-    std::int64_t objects = 0, application_id = 0;
-    if (read_int("SELECT count(*) FROM sqlite_master", objects) != SQLITE_OK)
-        return runtime_error(path, std::string("is not a readable SQLite database (") +
-                                       sqlite3_errmsg(raw) + "); refusing to touch it");
-    if (read_int("PRAGMA application_id", application_id) != SQLITE_OK)
-        return runtime_error(path, std::string("cannot be read: ") + sqlite3_errmsg(raw));
-    if (application_id == ledger::kLedgerApplicationId || (application_id == 0 && objects == 0))
-        return {};
-    return runtime_error(path, "is not a FabGate ledger database (application_id " +
-                                   std::to_string(application_id) + "); refusing to touch it");
-}
-
 Outcome open_database(Invocation::Database mode, const std::string& path,
                       std::optional<ledger::LedgerDb>& db) {
     std::error_code ec;
@@ -96,8 +64,7 @@ Outcome open_database(Invocation::Database mode, const std::string& path,
                              "no ledger database here (start fabledger, or create one with "
                              "`fabctl --db " +
                                  path + " init`)");
-    if (exists)
-        if (auto ours = check_is_ledger(path); !ours) return ours;
+    // The ledger refuses, untouched, a file that is not a FabGate ledger (store/sqlite.cpp).
     ledger::OpenOptions options;
     options.create = mode == Invocation::Database::Create;
     auto opened = ledger::LedgerDb::open(path, options);

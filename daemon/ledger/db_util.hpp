@@ -1,6 +1,7 @@
 #pragma once
-// Small helpers shared by the ledger database's source files.
+// Small helpers shared by the ledger's parts.
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -29,37 +30,55 @@ inline std::string fnv1a_hex(std::string_view data) {
 template <class F>
 auto in_transaction(db::Database& db, F&& body) -> decltype(body()) {
     db::Transaction tx(db);
-    if (auto s = tx.begin(); !s) return tl::unexpected(s.error());
+    TRY(tx.begin());
     auto result = body();
     if (!result) return result;
-    if (auto s = tx.commit(); !s) return tl::unexpected(s.error());
+    TRY(tx.commit());
     return result;
 }
 
 // Prepares `sql`, lets `bind` fill parameters, and calls `read` for every row.
 template <class Bind, class Read>
 Status for_each_row(db::Database& db, std::string_view sql, Bind&& bind, Read&& read) {
-    auto st = db.prepare(sql);
-    if (!st) return tl::unexpected(st.error());
-    bind(*st);
+    TRY_ASSIGN(auto st, db.prepare(sql));
+    bind(st);
     while (true) {
-        auto row = st->step();
-        if (!row) return tl::unexpected(row.error());
-        if (!*row) break;
-        read(*st);
+        TRY_ASSIGN(bool row, st.step());
+        if (!row) break;
+        read(st);
     }
     return {};
 }
 
-template <class Bind>
-Status run(db::Database& db, std::string_view sql, Bind&& bind) {
-    auto st = db.prepare(sql);
-    if (!st) return tl::unexpected(st.error());
-    bind(*st);
-    return st->run();
+// The rows of `sql`, each made by `read`.
+template <class Row, class Bind, class Read>
+Result<std::vector<Row>> rows_of(db::Database& db, std::string_view sql, Bind&& bind, Read&& read) {
+    std::vector<Row> out;
+    TRY(for_each_row(db, sql, bind, [&](const db::Statement& st) { out.push_back(read(st)); }));
+    return out;
 }
 
-// Appends a hash-chained audit row (ledger_db_audit.cpp), with the Unix user of this process.
+// The first row of `sql` made by `read`, or none.
+template <class Row, class Bind, class Read>
+Result<std::optional<Row>> first_row(db::Database& db, std::string_view sql, Bind&& bind,
+                                     Read&& read) {
+    std::optional<Row> found;
+    TRY(for_each_row(db, sql, bind, [&](const db::Statement& st) {
+        if (!found) found = read(st);
+    }));
+    return found;
+}
+
+inline void no_parameters(db::Statement&) {}
+
+template <class Bind>
+Status run(db::Database& db, std::string_view sql, Bind&& bind) {
+    TRY_ASSIGN(auto st, db.prepare(sql));
+    bind(st);
+    return st.run();
+}
+
+// Appends a hash-chained audit row (audit_log.cpp), with the Unix user of this process.
 // Inside the caller's transaction if one is open, else in its own.
 Status audit(db::Database& db, std::int64_t at, std::string_view actor, std::string_view action,
              std::string_view subject, std::string_view before_json, std::string_view after_json);
@@ -80,7 +99,7 @@ struct HeldSession {
     std::string_view machine;
     std::int64_t powered_ms = 0;
 };
-// Stores a refused message within the limits of ledger_db_refused.cpp, and counts it. A held
+// Stores a refused message within the limits of refused_payloads.cpp, and counts it. A held
 // session is kept whole and outside the rate limit: it is replayed and billed later.
 Status record_refused(db::Database& db, std::int64_t now, std::string_view topic,
                       std::string_view session_id, std::string_view reason,

@@ -34,9 +34,8 @@ Status LedgerApp::start() {
     OpenOptions options;
     options.verify_integrity = config_.verify_integrity;
     options.busy_timeout_ms = config_.busy_timeout_ms;
-    auto opened = LedgerDb::open(config_.database, options);
-    if (!opened) return tl::unexpected(opened.error());
-    db_.emplace(std::move(*opened));
+    TRY_ASSIGN(auto opened, LedgerDb::open(config_.database, options));
+    db_.emplace(std::move(opened));
     if (auto v = db_->data_version(); v) data_version_ = *v;
 
     MqttOptions mqtt;
@@ -60,7 +59,7 @@ Status LedgerApp::start() {
     loop_.disarm(flush_timer_);
     if (!flush_timer_ || !arm_acl_timers()) return fail("ledger", "cannot create timers");
     log::notice("ledger", "database " + config_.database + " open (schema " +
-                              std::to_string(db_->database().schema_version()) + "), client id " +
+                              std::to_string(db_->schema_version()) + "), client id " +
                               config_.broker.client_id);
     return link_->start();
 }
@@ -132,7 +131,7 @@ void LedgerApp::flush() {
     IngestBatch batch = std::move(pending_);
     pending_ = IngestBatch{};
     pending_count_ = 0;
-    auto summary = db_->ingest(batch, clock_.wall().unix_ms);
+    auto summary = db_->ingest().apply(batch, clock_.wall().unix_ms);
     if (!summary) {
         // Nothing was acked. Keep the batch for a retry while memory allows; beyond that
         // drop it: the gates keep every unacknowledged session and resend it.
@@ -183,7 +182,7 @@ void LedgerApp::flush() {
 // it would let a forged report push every later version up (or to overflow), so the next
 // version is always our own highest + 1, and a report above it is only logged.
 void LedgerApp::warn_if_unsigned_version(const StateUpdate& st) {
-    auto latest = db_->latest_acl_version(st.site, st.machine);
+    auto latest = db_->access_lists().latest(st.site, st.machine);
     auto signed_up_to = latest && *latest ? (*latest)->version : 0;
     if (!latest || st.status.acl_version <= signed_up_to) return;
     log::warning("ledger", st.site + "/" + st.machine + " reports access list version " +
@@ -241,13 +240,13 @@ void LedgerApp::refresh_access_lists(bool republish) {
 }
 
 bool LedgerApp::rebuild_and_publish(bool republish) {
-    auto machines = db_->machines();
+    auto machines = db_->roster().machines();
     if (!machines) {
         log::warning("ledger", "cannot read machines: " + machines.error().message());
         return false;
     }
     UnixMs now = clock_.wall().unix_ms;
-    auto lists = db_->build_access_lists(*machines, now);
+    auto lists = db_->access_lists().build_all(*machines, now);
     if (!lists) {
         log::warning("ledger", "cannot build access lists: " + lists.error().message());
         return false;
@@ -256,7 +255,7 @@ bool LedgerApp::rebuild_and_publish(bool republish) {
     for (std::size_t n = 0; n < machines->size(); ++n) {
         const auto& m = (*machines)[n];
         auto* list = &(*lists)[n];
-        auto latest = db_->latest_acl_version(m.site, m.id);
+        auto latest = db_->access_lists().latest(m.site, m.id);
         if (!latest) {
             log::warning("ledger", "cannot read access list version of " + m.site + "/" + m.id +
                                        ": " + latest.error().message());
@@ -282,7 +281,7 @@ bool LedgerApp::rebuild_and_publish(bool republish) {
                               std::max(now, *latest ? (*latest)->published_at : 0),
                               static_cast<std::int64_t>(list->entries.size())};
             // Recorded before it is published: a version number is never handed out twice.
-            if (auto s = db_->record_acl_version(row); !s) {
+            if (auto s = db_->access_lists().record(row); !s) {
                 log::warning("ledger", "cannot record access list version: " + s.error().message());
                 complete = false;
                 continue;

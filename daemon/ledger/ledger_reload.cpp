@@ -60,7 +60,7 @@ void LedgerApp::reload(const LedgerConfig& fresh) {
         applied.push_back("log_level " + config_.log_level + " -> " + fresh.log_level);
         config_.log_level = fresh.log_level;
     }
-    if (db_) db_->database().set_busy_timeout(config_.busy_timeout_ms);
+    if (db_) db_->set_busy_timeout(config_.busy_timeout_ms);
     if (timers_changed && !arm_acl_timers())
         log::error("config", "cannot re-arm the access-list timers; restart fabledger");
     log::notice("config",

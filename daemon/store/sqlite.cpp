@@ -155,14 +155,14 @@ Status Database::check(const OpenOptions& options) {
     sqlite3_busy_timeout(db_, options.busy_timeout_ms);
     // Reading anything fails with "file is not a database" on garbage: catch it here, with a
     // message that says what to do, before WAL or migrations could write to the file.
+    // SQLite's own words ("file is not a database"), not the statement that met them.
+    auto unreadable = [&](const std::string& why) {
+        return fail(path_, "is not a readable SQLite database (" + why + "); refusing to touch it");
+    };
     auto schema = prepare("SELECT count(*) FROM sqlite_master");
-    if (!schema)
-        return fail(path_, "is not a readable SQLite database (" + schema.error().what +
-                               "); refusing to touch it");
+    if (!schema) return unreadable(sqlite3_errmsg(db_));
     auto row = schema->step();
-    if (!row)
-        return fail(path_, "is not a readable SQLite database (" + row.error().what +
-                               "); refusing to touch it");
+    if (!row) return unreadable(row.error().what);
     auto objects = schema->int64(0);
     schema->reset();
     if (options.verify_integrity) {

@@ -45,7 +45,7 @@ int manage_accounts(const Options& o, ledger::LedgerDb& db, std::istream& in, st
                     std::ostream& err) {
     auto now = SystemClock().wall().unix_ms;
     if (!o.remove_manager.empty()) {
-        if (auto r = db.remove_manager(o.remove_manager, unix_actor(), now); !r) {
+        if (auto r = db.managers().remove(o.remove_manager, unix_actor(), now); !r) {
             err << "fabweb: " << r.error().message() << "\n";
             return 1;
         }
@@ -85,7 +85,7 @@ int manage_accounts(const Options& o, ledger::LedgerDb& db, std::istream& in, st
         return 1;
     }
     account.password_hash = *hash;
-    if (auto r = db.put_manager(account, unix_actor(), now); !r) {
+    if (auto r = db.managers().put(account, unix_actor(), now); !r) {
         err << "fabweb: " << r.error().message() << "\n";
         return 1;
     }

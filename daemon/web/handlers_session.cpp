@@ -33,8 +33,8 @@ const std::string& decoy_hash() {
 void audit_login_refusal(Call& call, const std::string& login, std::string_view action,
                          const std::string& address) {
     nlohmann::json after = {{"address", address}};
-    auto recorded = call.app.db().record_audit("fabweb", action, login, "", after.dump(),
-                                               call.app.deps().now());
+    auto recorded = call.app.db().audit().record("fabweb", action, login, "", after.dump(),
+                                                 call.app.deps().now());
     if (!recorded) log::warning("login", "could not audit: " + recorded.error().message());
 }
 
@@ -53,7 +53,7 @@ Answer login(Call& call) {
         audit_login_refusal(call, name, "console.login_limited", address);
         return answer;
     }
-    auto account = app.db().manager(name);
+    auto account = app.db().managers().find(name);
     if (!account) return error_answer(500, "internal", account.error().where, account.error().what);
     bool ok = false;
     if (*account)

@@ -166,18 +166,18 @@ void bench_mqtt(int sessions, int gate_count, Rates& rates) {
                 return;
             }
             for (int g = 0; g < gate_count; ++g)
-                (void)db->upsert_machine(
+                (void)db->roster().upsert_machine(
                     {"bench", "m" + std::to_string(g), "machine", std::string("g")}, "bench", kT0);
             Member m;
             m.id = "m-1";
             m.name = "Alice";
-            (void)db->add_member(m, "bench", kT0);
+            (void)db->roster().add_member(m, "bench", kT0);
             Tariff t;
             t.target_kind = TargetKind::Group;
             t.target = "g";
             t.member_class = "*";
             t.price_per_hour_minor = 1200;
-            (void)db->add_tariff(t, "bench", kT0);
+            (void)db->tariffs().add(t, "bench", kT0);
         }
         auto config = dir.file("ledger.json");
         std::ofstream(config) << "{\"database\": \"" << db_path
@@ -223,7 +223,7 @@ void bench_mqtt(int sessions, int gate_count, Rates& rates) {
         ledger.send(SIGTERM);
         int code = ledger.wait_exit(Ms(10'000));
         auto db = LedgerDb::open(db_path);
-        auto stored = db ? db->session_count().value_or(-1) : -1;
+        auto stored = db ? db->reports().session_count().value_or(-1) : -1;
         rates.ledger_sessions_per_s =
             static_cast<std::int64_t>(acked) * 1000 / std::max<std::int64_t>(ms, 1);
         std::cout << "fabledger: " << acked << "/" << total
@@ -291,7 +291,8 @@ void bench_report(std::int64_t rows) {
 
     start = SteadyClock::now();
     auto cpu0 = std::clock();
-    auto batch = db->close_period(kT0 + month_ms + 24 * 3600 * 1000, "bench", kT0 + month_ms * 2);
+    auto batch =
+        db->billing().close_period(kT0 + month_ms + 24 * 3600 * 1000, "bench", kT0 + month_ms * 2);
     auto close_ms = elapsed_ms(start);
     auto cpu1 = std::clock();
     if (!batch) {
@@ -301,7 +302,7 @@ void bench_report(std::int64_t rows) {
     start = SteadyClock::now();
     std::ofstream csv(dir.file("batch.csv"));
     std::int64_t lines = 0;
-    auto s = db->export_batch_csv(batch->id, [&](std::string_view line) {
+    auto s = db->billing().export_batch_csv(batch->id, [&](std::string_view line) {
         csv << line << '\n';
         ++lines;
     });
@@ -314,7 +315,7 @@ void bench_report(std::int64_t rows) {
     auto csv_bytes = std::filesystem::file_size(dir.file("batch.csv"));
 
     start = SteadyClock::now();
-    auto by_member = db->usage_by_member(0, kT0 + 2 * month_ms);
+    auto by_member = db->reports().usage_by_member(0, kT0 + 2 * month_ms);
     auto usage_ms = elapsed_ms(start);
 
     std::cout << "billing report over " << rows << " sessions: generated in " << gen_ms

@@ -31,7 +31,7 @@ struct Lab {
         auto db = LedgerDb::open(db_path);
         REQUIRE(db);
         for (auto m : {"laser-1", "laser-2", "printer-1"})
-            REQUIRE(db->upsert_machine(
+            REQUIRE(db->roster().upsert_machine(
                 {"lab", m, m,
                  std::string(m).rfind("laser", 0) == 0 ? std::optional<std::string>("lasers")
                                                        : std::nullopt},
@@ -39,13 +39,13 @@ struct Lab {
         Member alice;
         alice.id = "m-1";
         alice.name = "Alice";
-        REQUIRE(db->add_member(alice, "test", kT0));
-        REQUIRE(db->assign_badge("04A1B2C3", "m-1", "", "test", kT0));
+        REQUIRE(db->roster().add_member(alice, "test", kT0));
+        REQUIRE(db->roster().assign_badge("04A1B2C3", "m-1", "", "test", kT0));
         Right r;
         r.member_id = "m-1";
         r.target_kind = TargetKind::Group;
         r.target = "lasers";
-        REQUIRE(db->grant_right(r, "test", kT0));
+        REQUIRE(db->roster().grant_right(r, "test", kT0));
         std::ofstream(config) << ledger_config(db_path, broker.port());
     }
     ~Lab() {
@@ -81,10 +81,10 @@ struct GateClient {
                 ++ack_messages;
                 for (auto& id : ack->ids) {
                     if (check_db) {
-                        auto stored = check_db->session(id);
+                        auto stored = check_db->reports().session(id);
                         bool in_errors = false;
                         if (!*stored) {
-                            auto errs = check_db->ingest_errors(1000);
+                            auto errs = check_db->ingest().ingest_errors(1000);
                             for (auto& e : *errs) in_errors |= e.session_id == id;
                         }
                         if (!*stored && !in_errors) acked_but_not_stored.push_back(id);
@@ -127,13 +127,13 @@ TEST_CASE(
     REQUIRE(gate.publish(s1));
     REQUIRE(gate.client.run_until([&] { return gate.acked.count(s1.id) == 1; }, Ms(5000)));
     CHECK(gate.acked_but_not_stored.empty());
-    REQUIRE(*db.session(s1.id));
+    REQUIRE(*db.reports().session(s1.id));
 
     // The gate did not see the ack (say) and resends: acked again, stored once.
     gate.acked.clear();
     REQUIRE(gate.publish(s1));
     REQUIRE(gate.client.run_until([&] { return gate.acked.count(s1.id) == 1; }, Ms(5000)));
-    CHECK(*db.session_count() == 1);
+    CHECK(*db.reports().session_count() == 1);
 
     // Not JSON: stored as an error, never acked. Same id, other content: a conflict, acked.
     // An unknown machine's session: refused, acked. Then a valid one, to know all were handled.
@@ -156,10 +156,10 @@ TEST_CASE(
     CHECK(gate.acked.count(s1.id) == 1);  // the conflicting newcomer is acked: it is kept
     CHECK(gate.acked.size() == 3);
     CHECK(gate.acked_but_not_stored.empty());
-    CHECK(*db.session_count() == 2);
-    CHECK((*db.session(s1.id))->record.powered_ms == s1.powered_ms);
-    CHECK(db.conflicts()->size() == 1);
-    auto errors = *db.ingest_errors();
+    CHECK(*db.reports().session_count() == 2);
+    CHECK((*db.reports().session(s1.id))->record.powered_ms == s1.powered_ms);
+    CHECK(db.ingest().conflicts()->size() == 1);
+    auto errors = *db.ingest().ingest_errors();
     REQUIRE(errors.size() == 2);
     CHECK(errors[0].session_id == stranger.id);
     CHECK(errors[1].payload == "this is not json");
@@ -176,9 +176,12 @@ TEST_CASE(
     REQUIRE(
         gate.client.link().publish("fabgate/lab/machines/laser-1/events", encode(ev), 0, false));
     REQUIRE(gate.client.run_until(
-        [&] { return db.machine_states()->size() == 1 && db.unknown_badges()->size() == 1; },
+        [&] {
+            return db.ingest().machine_states()->size() == 1 &&
+                   db.roster().unknown_badges()->size() == 1;
+        },
         Ms(5000)));
-    CHECK(db.machine_states()->front().status.state == MachineState::Offline);
+    CHECK(db.ingest().machine_states()->front().status.state == MachineState::Offline);
 
     // SIGTERM: a clean exit.
     lab.ledger->send(SIGTERM);
@@ -248,17 +251,17 @@ TEST_CASE(
     REQUIRE(all);
 
     auto db = lab.open_db();
-    CHECK(*db.session_count() == kTotal);
+    CHECK(*db.reports().session_count() == kTotal);
     auto st = db.database().prepare("SELECT count(DISTINCT id), count(*) FROM sessions");
     REQUIRE(st);
     REQUIRE(*st->step());
     CHECK(st->int64(0) == kTotal);
     CHECK(st->int64(1) == kTotal);
     int missing = 0;
-    for (const auto& s : sessions) missing += (*db.session(s.id)) ? 0 : 1;
+    for (const auto& s : sessions) missing += (*db.reports().session(s.id)) ? 0 : 1;
     CHECK(missing == 0);
-    CHECK(db.conflicts()->empty());
-    CHECK(db.ingest_errors()->empty());
+    CHECK(db.ingest().conflicts()->empty());
+    CHECK(db.ingest().ingest_errors()->empty());
 }
 
 TEST_CASE(
@@ -283,7 +286,7 @@ TEST_CASE(
     sup.target = "laser-1";
     sup.role = Role::Supervisor;
     auto changed_at = SteadyClock::now();
-    REQUIRE(db.grant_right(sup, "fabctl:bob", kT0 + 1));
+    REQUIRE(db.roster().grant_right(sup, "fabctl:bob", kT0 + 1));
     REQUIRE(gate.client.run_until([&] { return gate.acl_version("laser-1") > v1; }, Ms(2000)));
     MESSAGE("rights change reached the gate after " << elapsed_ms(changed_at) << " ms");
     CHECK(gate.acl["laser-1"].list.entries.begin()->second.role == Role::Supervisor);
@@ -293,13 +296,13 @@ TEST_CASE(
     // A restart with nothing changed keeps the version; a new gate gets the retained copy.
     lab.ledger->send(SIGTERM);
     REQUIRE(lab.ledger->wait_exit(Ms(5000)) == 0);
-    REQUIRE(db.set_member_status("m-1", MemberStatus::Suspended, "fabctl:bob", kT0 + 2));
+    REQUIRE(db.roster().set_member_status("m-1", MemberStatus::Suspended, "fabctl:bob", kT0 + 2));
     lab.start_ledger();
     GateClient late(lab.broker.port(), "gate-late");
     REQUIRE(late.client.run_until([&] { return late.acl_version("laser-1") > v2; }, Ms(10'000)));
     CHECK(late.acl["laser-1"].list.entries.begin()->second.suspended);
     CHECK(late.acl["laser-1"].signature.empty());  // signing is a later task
-    auto latest = *db.latest_acl_version("lab", "laser-1");
+    auto latest = *db.access_lists().latest("lab", "laser-1");
     CHECK(latest->version == late.acl_version("laser-1"));
 
     // A state message is not signed: a version reported above the highest the ledger signed
@@ -326,7 +329,7 @@ TEST_CASE(
     Right printer;
     printer.member_id = "m-1";
     printer.target = "printer-1";
-    REQUIRE(db.grant_right(printer, "fabctl:bob", kT0 + 3));
+    REQUIRE(db.roster().grant_right(printer, "fabctl:bob", kT0 + 3));
     REQUIRE(late.client.run_until(
         [&] { return late.acl_version("printer-1") == printer_version + 1; }, Ms(2000)));
 }
@@ -340,7 +343,7 @@ TEST_CASE("fabledger refuses a corrupt database with a clear error and does not 
         Member m;
         m.id = "m-1";
         m.name = "Alice";
-        REQUIRE(db->add_member(m, "test", kT0));
+        REQUIRE(db->roster().add_member(m, "test", kT0));
     }
     {
         std::fstream io(db_path, std::ios::in | std::ios::out | std::ios::binary);
@@ -385,6 +388,6 @@ TEST_CASE(
     CHECK(gate.acked.empty());
     REQUIRE(db.database().exec("COMMIT"));
     REQUIRE(gate.client.run_until([&] { return gate.acked.count(s.id) == 1; }, Ms(5000)));
-    CHECK(*db.session_count() == 1);
+    CHECK(*db.reports().session_count() == 1);
     CHECK(read_file(lab.log).find("retrying") != std::string::npos);
 }

@@ -139,7 +139,7 @@ void ingest(ledger::LedgerDb& db, const std::vector<SessionRecord>& sessions,
         batch.sessions.push_back(ledger::classify_session_message(
             topics::machine(s.site, s.machine, "sessions"), encode(s)));
     batch.unknown_badges = std::move(seen);
-    auto summary = db.ingest(batch, kMar1);
+    auto summary = db.ingest().apply(batch, kMar1);
     REQUIRE(summary);
     REQUIRE(summary->stored == static_cast<std::int64_t>(sessions.size()));
 }
@@ -179,17 +179,17 @@ TEST_CASE("add a member, assign a badge in any spelling, grant a right, show it 
 
     // The gate side sees it the same way: the access list holds the canonical uid.
     auto db = lab.open();
-    auto machine = db.machine("lab", "laser-1");
+    auto machine = db.roster().machine("lab", "laser-1");
     REQUIRE(machine);
     REQUIRE(*machine);
-    auto acl = db.build_access_list(**machine, lab.now);
+    auto acl = db.access_lists().build(**machine, lab.now);
     REQUIRE(acl);
     auto entry = acl->find(*Uid::parse("04A1B2C3"));
     REQUIRE(entry != nullptr);
     CHECK(entry->role == Role::Supervisor);
 
     // Every change is in the audit log with who made it.
-    auto log = db.audit_log(100);
+    auto log = db.audit().rows(100);
     REQUIRE(log);
     bool badge_logged = false;
     for (const auto& row : *log) {
@@ -203,7 +203,7 @@ TEST_CASE("--actor names who made the change") {
     Lab lab;
     lab.ok({"init"});
     lab.ok({"--actor", "bob", "members", "add", "m-9", "--name", "Nine"});
-    auto log = lab.open().audit_log(1);
+    auto log = lab.open().audit().rows(1);
     REQUIRE(log);
     REQUIRE(log->size() == 1);
     CHECK(log->front().actor == "fabctl:bob");
@@ -534,10 +534,17 @@ TEST_CASE("another program's SQLite file is refused, not migrated") {
                          nullptr) == SQLITE_OK);
     sqlite3_close(other);
     auto before = file_bytes(lab.db_path);
-    auto r = lab.run({"members", "list"});
-    CHECK(r.code == 1);
-    CHECK(r.err.find("is not a FabGate ledger database") != std::string::npos);
-    CHECK(file_bytes(lab.db_path) == before);
+    for (std::vector<std::string> args :
+         {std::vector<std::string>{"members", "list"}, std::vector<std::string>{"init"}}) {
+        auto r = lab.run(args);
+        CHECK(r.code == 1);
+        // Which file, that it is not a ledger, and that it was left alone.
+        CHECK(r.err == "fabctl: " + lab.db_path +
+                           ": is not a FabGate ledger database (application_id 1234); refusing "
+                           "to touch it\n");
+        CHECK(file_bytes(lab.db_path) == before);
+        CHECK_FALSE(std::filesystem::exists(lab.db_path + "-wal"));
+    }
 }
 
 TEST_CASE("a missing database is not created by accident") {
@@ -604,7 +611,7 @@ TEST_CASE("lock, unlock and end-session publish a command to the machine's topic
     REQUIRE(lab.published.size() == 2);
     CHECK(decode_command(lab.published[1].payload)->kind == CommandKind::EndSession);
 
-    auto log = lab.open().audit_log(1);
+    auto log = lab.open().audit().rows(1);
     REQUIRE(log);
     CHECK(log->front().action == "machine.end_session");
     CHECK(json::parse(log->front().after_json)["outcome"] == "confirmed");
@@ -613,7 +620,7 @@ TEST_CASE("lock, unlock and end-session publish a command to the machine's topic
     auto down = lab.run({"machines", "unlock", "laser-1"});
     CHECK(down.code == 1);
     CHECK(down.err.find("broker 127.0.0.1:1883") != std::string::npos);
-    auto audited = lab.open().audit_log(1);
+    auto audited = lab.open().audit().rows(1);
     CHECK(json::parse(audited->front().after_json)["outcome"] == "broker_unreachable");
     auto unknown = lab.run({"machines", "lock", "laser-9"});
     CHECK(unknown.code == 1);
@@ -646,32 +653,35 @@ TEST_CASE(
     lab.standard_setup();
     lab.ok({"machines", "lock", "laser-1", "--reason", "new lens"});
     auto db = lab.open();
-    auto machine = db.machine("lab", "laser-1").value();
-    auto lock = db.machine_lock("lab", "laser-1").value();
+    auto machine = db.roster().machine("lab", "laser-1").value();
+    auto lock = db.roster().machine_lock("lab", "laser-1").value();
     REQUIRE(lock);
     CHECK(lock->by == "alice");
     CHECK(lock->reason == "new lens");
     CHECK(lock->since == lab.now);
-    auto list = db.build_access_list(*machine, lab.now).value();
+    auto list = db.access_lists().build(*machine, lab.now).value();
     REQUIRE(list.maintenance);
     CHECK(list.maintenance->reason == "new lens");
     // Signed with the list: the lock is part of what the signature covers.
     CHECK(signed_content(list).find("\"maintenance\"") != std::string::npos);
-    auto log = db.audit_log(2).value();
+    auto log = db.audit().rows(2).value();
     CHECK(log[0].action == "machine.lock");
     CHECK(log[1].action == "machine.maintenance");
     CHECK(log[1].before_json.empty());
     CHECK(json::parse(log[1].after_json)["reason"] == "new lens");
-    CHECK_FALSE(
-        db.build_access_list(*db.machine("lab", "printer-1").value(), lab.now).value().maintenance);
+    CHECK_FALSE(db.access_lists()
+                    .build(*db.roster().machine("lab", "printer-1").value(), lab.now)
+                    .value()
+                    .maintenance);
 
     lab.ok({"machines", "unlock", "laser-1"});
     auto after = lab.open();
-    CHECK_FALSE(after.machine_lock("lab", "laser-1").value());
-    CHECK_FALSE(after.build_access_list(*after.machine("lab", "laser-1").value(), lab.now)
+    CHECK_FALSE(after.roster().machine_lock("lab", "laser-1").value());
+    CHECK_FALSE(after.access_lists()
+                    .build(*after.roster().machine("lab", "laser-1").value(), lab.now)
                     .value()
                     .maintenance);
-    CHECK(after.audit_log(2).value()[1].action == "machine.maintenance");
+    CHECK(after.audit().rows(2).value()[1].action == "machine.maintenance");
 }
 
 TEST_CASE("a command the gate does not confirm is reported as such, exit 1, and audited") {
@@ -682,7 +692,7 @@ TEST_CASE("a command the gate does not confirm is reported as such, exit 1, and 
     CHECK(r.code == 1);
     CHECK(r.err.find("not confirmed by the gate") != std::string::npos);
     CHECK(r.out.find("confirmed") == std::string::npos);
-    auto log = lab.open().audit_log(1).value();
+    auto log = lab.open().audit().rows(1).value();
     CHECK(log[0].action == "machine.end_session");
     CHECK(json::parse(log[0].after_json)["outcome"] == "not_confirmed");
 
@@ -708,7 +718,7 @@ TEST_CASE("fabctl refuses the ledger's broker login and says why") {
     CHECK(r.err.find("'fabledger' is the ledger's") != std::string::npos);
     CHECK(r.err.find("fabgate-enrol-gate --manager") != std::string::npos);
     CHECK(lab.published.empty());
-    CHECK_FALSE(lab.open().machine_lock("lab", "laser-1").value());  // nothing written
+    CHECK_FALSE(lab.open().roster().machine_lock("lab", "laser-1").value());  // nothing written
 
     // A ledger config with a login, and no manager login: refused, never borrowed.
     auto ledger_config = write("ledger.json", R"({"database": ")" + lab.db_path +
@@ -776,7 +786,7 @@ TEST_CASE("machines list shows live state and gates that are not registered") {
         in_use.name = "Al";
         batch.states.push_back({"lab", "laser-1", in_use});
         batch.states.push_back({"lab", "mill-1", MachineStatus{}});
-        REQUIRE(db.ingest(batch, lab.now));
+        REQUIRE(db.ingest().apply(batch, lab.now));
     }
     auto j = lab.run({"--json", "machines", "list"}).parsed();
     REQUIRE(j.size() == 3);
@@ -865,7 +875,7 @@ TEST_CASE("tariffs set: a minimum in minutes, echoed and billed") {
     auto db = lab.open();
     auto s = session("0190a000-0000-7000-8000-000000000015", "m-1", "laser-1", kFeb1, 6);
     ingest(db, {s});
-    auto stored = db.session(s.id);
+    auto stored = db.reports().session(s.id);
     REQUIRE(stored);
     REQUIRE(*stored);
     CHECK((*stored)->billable_s == 900);

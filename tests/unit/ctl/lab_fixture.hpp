@@ -101,7 +101,7 @@ inline ledger::IngestSummary deliver(ledger::LedgerDb& db,
     for (const auto& s : sessions)
         batch.sessions.push_back(ledger::classify_session_message(
             topics::machine(s.site, s.machine, "sessions"), encode(s)));
-    auto summary = db.ingest(batch, now);
+    auto summary = db.ingest().apply(batch, now);
     REQUIRE(summary);
     return *summary;
 }

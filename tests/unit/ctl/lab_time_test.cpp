@@ -159,7 +159,7 @@ TEST_CASE("billing periods end at the lab's midnight, in summer and in winter") 
     CHECK(n["sessions"] == 2);  // 1 July 00:30 and 30 November 23:59
 
     auto db = lab.open();
-    auto late = db.session("019c0000-0000-7000-8000-0000000000b4");
+    auto late = db.reports().session("019c0000-0000-7000-8000-0000000000b4");
     REQUIRE(late);
     REQUIRE(*late);
     CHECK_FALSE((*late)->batch_id.has_value());

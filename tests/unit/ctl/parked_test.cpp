@@ -42,14 +42,14 @@ TEST_CASE("a session from an unregistered machine is held, counted, and billed o
     CHECK(added.find("1 held session(s) of lab/mill-1 ingested and priced") != std::string::npos);
 
     auto db = lab.open();
-    auto stored = db.session("019c0000-0000-7000-8000-0000000000d1");
+    auto stored = db.reports().session("019c0000-0000-7000-8000-0000000000d1");
     REQUIRE(stored);
     REQUIRE(*stored);
     CHECK((*stored)->amount_minor == 450);  // 45 min at 6.00/h, as any session of the group
     CHECK(lab.ok({"check"}).find("held sessions: 0 (0.0 powered minutes") != std::string::npos);
     CHECK(lab.run({"--json", "errors"}).parsed()["refused"][0]["state"] == "replayed");
     bool audited = false;
-    auto log = db.audit_log(100);
+    auto log = db.audit().rows(100);
     REQUIRE(log);
     for (const auto& row : *log)
         audited = audited || (row.action == "errors.replay" && row.subject == "lab/mill-1" &&
@@ -59,7 +59,7 @@ TEST_CASE("a session from an unregistered machine is held, counted, and billed o
     // Replaying again changes nothing: the session is billed once.
     auto again = lab.run({"--json", "errors", "replay"}).parsed();
     CHECK(again["ingested"] == 0);
-    CHECK(*db.session_count() == 1);
+    CHECK(*db.reports().session_count() == 1);
 }
 
 TEST_CASE("errors replay ingests held sessions of machines registered some other way") {
@@ -73,8 +73,8 @@ TEST_CASE("errors replay ingests held sessions of machines registered some other
     ledger::IngestBatch malformed;
     malformed.sessions.push_back(ledger::classify_session_message(
         "fabgate/lab/machines/laser-1/sessions", R"({"id":"019c0000-bad","site":"lab"})"));
-    REQUIRE(db.ingest(malformed, kMar1));
-    REQUIRE(db.upsert_machine({"lab", "mill-2", "Mill 2", std::nullopt}, "test", kMar1));
+    REQUIRE(db.ingest().apply(malformed, kMar1));
+    REQUIRE(db.roster().upsert_machine({"lab", "mill-2", "Mill 2", std::nullopt}, "test", kMar1));
 
     auto r = lab.run({"--json", "errors", "replay"});
     INFO(r.err);
@@ -107,7 +107,7 @@ TEST_CASE("a conflict resent by a gate is recorded once per distinct payload") {
     test::deliver(db, {original}, kMar1);
     for (int resend = 0; resend < 3; ++resend) test::deliver(db, {changed}, kMar1);
     test::deliver(db, {other}, kMar1);
-    auto conflicts = db.conflicts();
+    auto conflicts = db.ingest().conflicts();
     REQUIRE(conflicts);
     CHECK(conflicts->size() == 2);
 }

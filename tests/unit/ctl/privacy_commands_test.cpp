@@ -111,7 +111,7 @@ TEST_CASE("members export and forget answer an access and an erasure request") {
         ledger::IngestBatch batch;
         batch.sessions.push_back(ledger::classify_session_message(
             topics::machine("lab", "laser-1", "sessions"), encode(s)));
-        REQUIRE(db.ingest(batch, kMar1 + kDay));
+        REQUIRE(db.ingest().apply(batch, kMar1 + kDay));
     }
     auto exported = json::parse(lab.ok({"members", "export", "m-1"}));
     CHECK(exported["member"]["contact"] == "alice@example.org");
@@ -150,7 +150,7 @@ TEST_CASE("purge deletes sightings older than retention_days, or --days") {
         auto db = lab.open();
         ledger::IngestBatch batch;
         batch.unknown_badges = {{"lab", "laser-1", "11223344", kMar1 - 100 * kDay}};
-        REQUIRE(db.ingest(batch, kMar1 - 100 * kDay));
+        REQUIRE(db.ingest().apply(batch, kMar1 - 100 * kDay));
     }
     CHECK(lab.ok({"purge", "--days", "200"}).find("0 unknown-badge") != std::string::npos);
     CHECK(lab.ok({"purge"}).find("1 unknown-badge") != std::string::npos);  // default 90 days

@@ -30,6 +30,29 @@ IngestItem item(const SessionRecord& s) {
     return classify_session_message(topics::machine("lab", s.machine, "sessions"), encode(s));
 }
 
+// Every stored session as "id payload_hash powered_ms", read around the ledger's API.
+std::vector<std::string> stored_rows(LedgerDb& db) {
+    std::vector<std::string> rows;
+    auto st =
+        db.database().prepare("SELECT id, payload_hash, powered_ms FROM sessions ORDER BY id");
+    REQUIRE(st);
+    while (st->step().value_or(false))
+        rows.push_back(st->text(0) + " " + st->text(1) + " " + std::to_string(st->int64(2)));
+    return rows;
+}
+
+std::vector<std::string> conflict_rows(LedgerDb& db) {
+    std::vector<std::string> rows;
+    auto st = db.database().prepare(
+        "SELECT session_id, stored_hash, payload_hash, repeats, payload FROM session_conflicts "
+        "ORDER BY id");
+    REQUIRE(st);
+    while (st->step().value_or(false))
+        rows.push_back(st->text(0) + " stored " + st->text(1) + " newcomer " + st->text(2) +
+                       " repeats " + std::to_string(st->int64(3)) + " payload " + st->text(4));
+    return rows;
+}
+
 }  // namespace
 
 TEST_CASE(
@@ -39,7 +62,7 @@ TEST_CASE(
     auto db = LedgerDb::open(dir.file("ledger.db"));
     REQUIRE(db);
     for (auto m : {"laser-1", "printer-1"})
-        REQUIRE(db->upsert_machine({"lab", m, m, std::nullopt}, "test", kT0));
+        REQUIRE(db->roster().upsert_machine({"lab", m, m, std::nullopt}, "test", kT0));
 
     auto a = session("id-a", "laser-1", 30);
     auto conflicting_a = a;
@@ -48,7 +71,7 @@ TEST_CASE(
     auto c = session("id-c", "laser-1", 5);
     IngestBatch batch;
     batch.sessions = {item(a), item(b), item(a), item(conflicting_a), item(c)};
-    auto summary = db->ingest(batch, kT0 + 3'600'000);
+    auto summary = db->ingest().apply(batch, kT0 + 3'600'000);
     REQUIRE(summary);
 
     REQUIRE(summary->outcomes.size() == 5);
@@ -74,13 +97,48 @@ TEST_CASE(
     CHECK(std::count(acks[0].ids.begin(), acks[0].ids.end(), "id-a") >= 1);
 
     // Stored once, with the first copy's content; the other copy is in session_conflicts.
-    CHECK(*db->session_count() == 3);
-    CHECK((*db->session("id-a"))->record.powered_ms == a.powered_ms);
-    REQUIRE(*db->session("id-b"));
-    REQUIRE(*db->session("id-c"));
-    auto conflicts = db->conflicts();
-    REQUIRE(conflicts);
-    REQUIRE(conflicts->size() == 1);
-    CHECK((*conflicts)[0].session_id == "id-a");
-    CHECK(db->ingest_errors()->empty());
+    CHECK(*db->reports().session_count() == 3);
+    CHECK((*db->reports().session("id-a"))->record.powered_ms == a.powered_ms);
+    REQUIRE(*db->reports().session("id-b"));
+    REQUIRE(*db->reports().session("id-c"));
+    CHECK(stored_rows(*db) ==
+          std::vector<std::string>{"id-a " + session_payload_hash(a) + " 1800000",
+                                   "id-b " + session_payload_hash(b) + " 600000",
+                                   "id-c " + session_payload_hash(c) + " 300000"});
+    CHECK(conflict_rows(*db) ==
+          std::vector<std::string>{"id-a stored " + session_payload_hash(a) + " newcomer " +
+                                   session_payload_hash(conflicting_a) + " repeats 0 payload " +
+                                   encode(conflicting_a)});
+    CHECK(db->ingest().ingest_errors()->empty());
+}
+
+TEST_CASE("a conflicting copy sent twice in one batch, then the original: one conflict row") {
+    TempDir dir;
+    auto db = LedgerDb::open(dir.file("ledger.db"));
+    REQUIRE(db);
+    REQUIRE(db->roster().upsert_machine({"lab", "laser-1", "laser-1", std::nullopt}, "test", kT0));
+
+    auto a = session("id-a", "laser-1", 30);
+    auto conflicting_a = a;
+    conflicting_a.ended_by = "someone-else";
+    IngestBatch batch;
+    batch.sessions = {item(a), item(conflicting_a), item(conflicting_a), item(a)};
+    auto summary = db->ingest().apply(batch, kT0 + 3'600'000);
+    REQUIRE(summary);
+
+    REQUIRE(summary->outcomes.size() == 4);
+    CHECK(summary->outcomes[0].result == IngestResult::Stored);
+    CHECK(summary->outcomes[1].result == IngestResult::Conflict);
+    CHECK(summary->outcomes[2].result == IngestResult::Conflict);
+    CHECK(summary->outcomes[3].result == IngestResult::Duplicate);
+    CHECK(summary->stored == 1);
+    CHECK(summary->conflicts == 2);
+    CHECK(summary->duplicates == 1);
+    // The first copy is the stored one; the conflicting payload is kept once, counted twice.
+    CHECK(stored_rows(*db) ==
+          std::vector<std::string>{"id-a " + session_payload_hash(a) + " 1800000"});
+    CHECK(conflict_rows(*db) ==
+          std::vector<std::string>{"id-a stored " + session_payload_hash(a) + " newcomer " +
+                                   session_payload_hash(conflicting_a) + " repeats 1 payload " +
+                                   encode(conflicting_a)});
 }

@@ -43,7 +43,7 @@ IngestItem item(const SessionRecord& s, std::string_view machine_topic = {}) {
 IngestSummary ingest(LedgerDb& db, std::vector<IngestItem> items, UnixMs now = kT0 + 100 * kHour) {
     IngestBatch batch;
     batch.sessions = std::move(items);
-    auto summary = db.ingest(batch, now);
+    auto summary = db.ingest().apply(batch, now);
     REQUIRE(summary);
     return *summary;
 }
@@ -53,13 +53,15 @@ struct Fixture {
     LedgerDb db = *LedgerDb::open(dir.file("ledger.db"));
 
     Fixture() {
-        REQUIRE(db.upsert_machine({"lab", "laser-1", "Laser", std::string("lasers")}, "test", kT0));
-        REQUIRE(db.upsert_machine({"lab", "printer-1", "Printer", std::nullopt}, "test", kT0));
+        REQUIRE(db.roster().upsert_machine({"lab", "laser-1", "Laser", std::string("lasers")},
+                                           "test", kT0));
+        REQUIRE(
+            db.roster().upsert_machine({"lab", "printer-1", "Printer", std::nullopt}, "test", kT0));
         Member m;
         m.id = "m-1";
         m.name = "Alice";
         m.member_class = "standard";
-        REQUIRE(db.add_member(m, "test", kT0));
+        REQUIRE(db.roster().add_member(m, "test", kT0));
         Tariff t;
         t.target_kind = TargetKind::Group;
         t.target = "lasers";
@@ -67,7 +69,7 @@ struct Fixture {
         t.price_per_hour_minor = 1200;
         t.increment_s = 360;
         t.valid_from = 0;
-        REQUIRE(db.add_tariff(t, "test", kT0));
+        REQUIRE(db.tariffs().add(t, "test", kT0));
     }
 
     std::int64_t count(const char* sql) {
@@ -89,7 +91,7 @@ TEST_CASE(
     CHECK(first.outcomes[0].result == IngestResult::Stored);
     CHECK(first.outcomes[0].ackable());
     CHECK(first.outcomes[0].ack_machine == "laser-1");
-    auto stored = f.db.session(s.id);
+    auto stored = f.db.reports().session(s.id);
     REQUIRE(stored);
     REQUIRE(*stored);
     CHECK((*stored)->amount_minor == 600);  // 30 min at 12.00/h
@@ -115,8 +117,8 @@ TEST_CASE(
     auto out = ingest(f.db, {item(changed)});
     CHECK(out.outcomes[0].result == IngestResult::Conflict);
     CHECK(out.outcomes[0].ackable());
-    CHECK((*f.db.session("id-1"))->record.powered_ms == s.powered_ms);
-    auto conflicts = f.db.conflicts();
+    CHECK((*f.db.reports().session("id-1"))->record.powered_ms == s.powered_ms);
+    auto conflicts = f.db.ingest().conflicts();
     REQUIRE(conflicts);
     REQUIRE(conflicts->size() == 1);
     CHECK((*conflicts)[0].session_id == "id-1");
@@ -177,7 +179,7 @@ TEST_CASE("bad payloads go to ingest_errors; those with an id are acked, the oth
     CHECK(out.outcomes[4].result == IngestResult::Unackable);
     CHECK_FALSE(out.outcomes[3].ackable());
     CHECK(f.count("SELECT count(*) FROM sessions") == 0);
-    auto errors = f.db.ingest_errors();
+    auto errors = f.db.ingest().ingest_errors();
     REQUIRE(errors);
     CHECK(errors->size() == 5);
     CHECK(errors->back().session_id == "id-unknown");
@@ -194,13 +196,13 @@ TEST_CASE("history is never repriced; a late session is priced by the tariff of 
     dearer.member_class = "*";
     dearer.price_per_hour_minor = 3000;
     dearer.valid_from = kT0 + 10 * kHour;
-    REQUIRE(f.db.add_tariff(dearer, "test", kT0 + 5 * kHour));
+    REQUIRE(f.db.tariffs().add(dearer, "test", kT0 + 5 * kHour));
     auto late_but_old = session("id-late", kT0 + 2 * kHour, 60);  // started before the change
     auto new_one = session("id-new", kT0 + 11 * kHour, 60);
     ingest(f.db, {item(late_but_old), item(new_one)}, kT0 + 20 * kHour);
-    CHECK((*f.db.session("id-early"))->amount_minor == 1200);
-    CHECK((*f.db.session("id-late"))->amount_minor == 1200);
-    CHECK((*f.db.session("id-new"))->amount_minor == 3000);
+    CHECK((*f.db.reports().session("id-early"))->amount_minor == 1200);
+    CHECK((*f.db.reports().session("id-late"))->amount_minor == 1200);
+    CHECK((*f.db.reports().session("id-new"))->amount_minor == 3000);
     // Rows are history: the database itself refuses an edit.
     CHECK_FALSE(f.db.database().exec("UPDATE tariffs SET price_per_hour_minor = 1"));
 }
@@ -210,7 +212,7 @@ TEST_CASE("a session without an applicable tariff is stored unpriced") {
     auto s = session("id-p", kT0, 60, "printer-1");
     auto out = ingest(f.db, {item(s)});
     CHECK(out.outcomes[0].result == IngestResult::Stored);
-    auto stored = *f.db.session("id-p");
+    auto stored = *f.db.reports().session("id-p");
     CHECK_FALSE(stored->tariff_id);
     CHECK_FALSE(stored->amount_minor);
     CHECK(f.count("SELECT unpriced FROM v_billable_sessions WHERE id = 'id-p'") == 1);
@@ -219,29 +221,29 @@ TEST_CASE("a session without an applicable tariff is stored unpriced") {
 TEST_CASE("close_period: late sessions land in the next batch; closing again changes nothing") {
     Fixture f;
     ingest(f.db, {item(session("a", kT0, 30)), item(session("b", kT0 + 30 * kHour, 30))});
-    auto jan = f.db.close_period(kT0 + 24 * kHour, "test", kT0 + 25 * kHour);
+    auto jan = f.db.billing().close_period(kT0 + 24 * kHour, "test", kT0 + 25 * kHour);
     REQUIRE(jan);
     CHECK(jan->id == 1);
     CHECK(jan->sessions == 1);
     // An offline gate delivers a session of the closed day afterwards.
     ingest(f.db, {item(session("late", kT0 + 1 * kHour, 30))});
-    auto again = f.db.close_period(kT0 + 24 * kHour, "test", kT0 + 26 * kHour);
+    auto again = f.db.billing().close_period(kT0 + 24 * kHour, "test", kT0 + 26 * kHour);
     REQUIRE(again);
     CHECK(again->id == 1);
     CHECK(again->sessions == 1);  // not billed into the closed batch
-    CHECK_FALSE(f.db.close_period(kT0 + 12 * kHour, "test", kT0 + 26 * kHour));
-    auto next = f.db.close_period(kT0 + 48 * kHour, "test", kT0 + 49 * kHour);
+    CHECK_FALSE(f.db.billing().close_period(kT0 + 12 * kHour, "test", kT0 + 26 * kHour));
+    auto next = f.db.billing().close_period(kT0 + 48 * kHour, "test", kT0 + 49 * kHour);
     REQUIRE(next);
     CHECK(next->id == 2);
     CHECK(next->period_start == kT0 + 24 * kHour);
     CHECK(next->sessions == 2);  // b and the late one
     CHECK(next->late_sessions == 1);
-    CHECK((*f.db.session("late"))->batch_id == 2);
+    CHECK((*f.db.reports().session("late"))->batch_id == 2);
     CHECK(f.count("SELECT count(*) FROM sessions WHERE batch_id IS NULL") == 0);
-    CHECK(f.db.batches()->size() == 2);
+    CHECK(f.db.billing().batches()->size() == 2);
 
     std::vector<std::string> lines;
-    REQUIRE(f.db.export_batch_csv(2, [&](std::string_view l) { lines.emplace_back(l); }));
+    REQUIRE(f.db.billing().export_batch_csv(2, [&](std::string_view l) { lines.emplace_back(l); }));
     REQUIRE(lines.size() == 3);
     CHECK(lines[0].rfind("session_id,member_id,member_name", 0) == 0);
     CHECK(lines[1].find(",Alice,standard,lab,laser-1,") != std::string::npos);
@@ -251,14 +253,14 @@ TEST_CASE("close_period: late sessions land in the next batch; closing again cha
 
 TEST_CASE("administrative changes are audited with the actor, before and after") {
     Fixture f;
-    REQUIRE(f.db.assign_badge("04:a1:b2:c3", "m-1", "blue tag", "fabctl:bob", kT0 + 1));
+    REQUIRE(f.db.roster().assign_badge("04:a1:b2:c3", "m-1", "blue tag", "fabctl:bob", kT0 + 1));
     Right r;
     r.member_id = "m-1";
     r.target = "laser-1";
     r.role = Role::Supervisor;
-    REQUIRE(f.db.grant_right(r, "fabctl:bob", kT0 + 2));
-    REQUIRE(f.db.set_member_status("m-1", MemberStatus::Suspended, "fabctl:bob", kT0 + 3));
-    auto log = f.db.audit_log(3);
+    REQUIRE(f.db.roster().grant_right(r, "fabctl:bob", kT0 + 2));
+    REQUIRE(f.db.roster().set_member_status("m-1", MemberStatus::Suspended, "fabctl:bob", kT0 + 3));
+    auto log = f.db.audit().rows(3);
     REQUIRE(log);
     REQUIRE(log->size() == 3);
     CHECK((*log)[0].action == "member.update");
@@ -273,39 +275,39 @@ TEST_CASE("administrative changes are audited with the actor, before and after")
     Member m2;
     m2.id = "m-2";
     m2.name = "Bob";
-    REQUIRE(f.db.add_member(m2, "t", kT0));
-    REQUIRE(f.db.assign_badge("04A1B2C3", "m-2", "", "t", kT0 + 4));
-    CHECK(f.db.badges_of("m-1")->empty());
-    CHECK(f.db.badges_of("m-2")->size() == 1);
-    CHECK(f.db.badges_of("m-2")->front().label == "blue tag");
-    REQUIRE(f.db.record_audit("fabctl:bob", "machine.lock", "lab/laser-1", "", "{}", kT0 + 5));
-    CHECK(f.db.audit_log(1)->front().action == "machine.lock");
-    CHECK_FALSE(f.db.record_audit("", "machine.lock", "lab/laser-1", "", "{}", kT0 + 5));
-    CHECK_FALSE(f.db.assign_badge("04A1B2C3", "nobody", "", "t", kT0));
-    CHECK_FALSE(f.db.assign_badge("not-a-uid", "m-1", "", "t", kT0));
+    REQUIRE(f.db.roster().add_member(m2, "t", kT0));
+    REQUIRE(f.db.roster().assign_badge("04A1B2C3", "m-2", "", "t", kT0 + 4));
+    CHECK(f.db.roster().badges_of("m-1")->empty());
+    CHECK(f.db.roster().badges_of("m-2")->size() == 1);
+    CHECK(f.db.roster().badges_of("m-2")->front().label == "blue tag");
+    REQUIRE(f.db.audit().record("fabctl:bob", "machine.lock", "lab/laser-1", "", "{}", kT0 + 5));
+    CHECK(f.db.audit().rows(1)->front().action == "machine.lock");
+    CHECK_FALSE(f.db.audit().record("", "machine.lock", "lab/laser-1", "", "{}", kT0 + 5));
+    CHECK_FALSE(f.db.roster().assign_badge("04A1B2C3", "nobody", "", "t", kT0));
+    CHECK_FALSE(f.db.roster().assign_badge("not-a-uid", "m-1", "", "t", kT0));
 }
 
 TEST_CASE("access lists from the database; versions never go down") {
     Fixture f;
-    REQUIRE(f.db.assign_badge("04A1B2C3", "m-1", "", "t", kT0));
+    REQUIRE(f.db.roster().assign_badge("04A1B2C3", "m-1", "", "t", kT0));
     Right r;
     r.member_id = "m-1";
     r.target_kind = TargetKind::Group;
     r.target = "lasers";
-    REQUIRE(f.db.grant_right(r, "t", kT0));
-    auto laser = *f.db.machine("lab", "laser-1");
-    auto list = f.db.build_access_list(*laser, kT0);
+    REQUIRE(f.db.roster().grant_right(r, "t", kT0));
+    auto laser = *f.db.roster().machine("lab", "laser-1");
+    auto list = f.db.access_lists().build(*laser, kT0);
     REQUIRE(list);
     REQUIRE(list->entries.size() == 1);
     CHECK(list->entries.begin()->second.role == Role::User);
-    auto printer = f.db.build_access_list(**f.db.machine("lab", "printer-1"), kT0);
+    auto printer = f.db.access_lists().build(**f.db.roster().machine("lab", "printer-1"), kT0);
     CHECK(printer->entries.empty());  // no right on the printer: the printer never sees the badge
     CHECK(acl_content_hash(*list) != acl_content_hash(*printer));
 
-    REQUIRE(f.db.record_acl_version({"lab", "laser-1", 1, "h1", kT0, 1}));
-    REQUIRE(f.db.record_acl_version({"lab", "laser-1", 2, "h2", kT0, 1}));
-    CHECK_FALSE(f.db.record_acl_version({"lab", "laser-1", 2, "h3", kT0, 1}));
-    CHECK((*f.db.latest_acl_version("lab", "laser-1"))->version == 2);
+    REQUIRE(f.db.access_lists().record({"lab", "laser-1", 1, "h1", kT0, 1}));
+    REQUIRE(f.db.access_lists().record({"lab", "laser-1", 2, "h2", kT0, 1}));
+    CHECK_FALSE(f.db.access_lists().record({"lab", "laser-1", 2, "h3", kT0, 1}));
+    CHECK((*f.db.access_lists().latest("lab", "laser-1"))->version == 2);
 }
 
 TEST_CASE("unknown badges and machine state from the gates' messages") {
@@ -317,34 +319,34 @@ TEST_CASE("unknown badges and machine state from the gates' messages") {
     st.state = MachineState::Offline;
     st.since = kT0;
     batch.states.push_back({"lab", "laser-1", st});
-    REQUIRE(f.db.ingest(batch, kT0 + 10));
-    auto unknown = f.db.unknown_badges();
+    REQUIRE(f.db.ingest().apply(batch, kT0 + 10));
+    auto unknown = f.db.roster().unknown_badges();
     REQUIRE(unknown->size() == 1);
     CHECK(unknown->front().count == 2);
     CHECK(unknown->front().last_seen_at == kT0 + 5);
-    auto states = f.db.machine_states();
+    auto states = f.db.ingest().machine_states();
     REQUIRE(states->size() == 1);
     CHECK(states->front().status.state == MachineState::Offline);
     // Once the badge is handed out it is no longer unknown.
-    REQUIRE(f.db.assign_badge("0A0B0C0D", "m-1", "", "t", kT0 + 20));
-    CHECK(f.db.unknown_badges()->empty());
+    REQUIRE(f.db.roster().assign_badge("0A0B0C0D", "m-1", "", "t", kT0 + 20));
+    CHECK(f.db.roster().unknown_badges()->empty());
 }
 
 TEST_CASE("a member's badge reported at a machine where they have no right is not unknown") {
     // A gate's list holds only the badges with a right there, so it reports any other member's
     // badge as unknown. Listing it would offer the manager to enrol a badge someone holds.
     Fixture f;
-    REQUIRE(f.db.assign_badge("0B0B0B0B", "m-1", "", "t", kT0));
+    REQUIRE(f.db.roster().assign_badge("0B0B0B0B", "m-1", "", "t", kT0));
     IngestBatch batch;
     batch.unknown_badges = {{"lab", "printer-1", "0B0B0B0B", kT0 + 1},
                             {"lab", "printer-1", "0C0C0C0C", kT0 + 2}};
-    REQUIRE(f.db.ingest(batch, kT0 + 10));
-    auto unknown = f.db.unknown_badges();
+    REQUIRE(f.db.ingest().apply(batch, kT0 + 10));
+    auto unknown = f.db.roster().unknown_badges();
     REQUIRE(unknown->size() == 1);
     CHECK(unknown->front().uid == "0C0C0C0C");
     // Handed back to the drawer, the badge is a stranger's again when it is next seen.
-    REQUIRE(f.db.unassign_badge("0B0B0B0B", "t", kT0 + 20));
-    CHECK(f.db.unknown_badges()->size() == 2);
+    REQUIRE(f.db.roster().unassign_badge("0B0B0B0B", "t", kT0 + 20));
+    CHECK(f.db.roster().unknown_badges()->size() == 2);
 }
 
 TEST_CASE("programs opening a new ledger at the same moment all get it, migrated once") {
@@ -448,7 +450,7 @@ TEST_CASE("fabctl's writes from another connection are visible through data_vers
     Member m;
     m.id = "m-9";
     m.name = "Zed";
-    REQUIRE(other->add_member(m, "fabctl", kT0));
+    REQUIRE(other->roster().add_member(m, "fabctl", kT0));
     CHECK(*f.db.data_version() != *v1);
 }
 
@@ -477,15 +479,17 @@ TEST_CASE("a session of a member the ledger does not know is stored, priced only
     members_only.target = "printer-1";
     members_only.member_class = "standard";
     members_only.price_per_hour_minor = 600;
-    REQUIRE(f.db.add_tariff(members_only, "test", kT0));
+    REQUIRE(f.db.tariffs().add(members_only, "test", kT0));
     auto s = session("id-guest", kT0, 60, "printer-1");
     s.member = "m-unknown";
     CHECK(ingest(f.db, {item(s)}).outcomes[0].result == IngestResult::Stored);
-    CHECK_FALSE((*f.db.session("id-guest"))->amount_minor);  // "standard" does not match ''
+    CHECK_FALSE(
+        (*f.db.reports().session("id-guest"))->amount_minor);  // "standard" does not match ''
     auto laser = session("id-guest-laser", kT0, 60);
     laser.member = "m-unknown";
     ingest(f.db, {item(laser)});
-    CHECK((*f.db.session("id-guest-laser"))->amount_minor == 1200);  // the lasers' '*' tariff
+    CHECK((*f.db.reports().session("id-guest-laser"))->amount_minor ==
+          1200);  // the lasers' '*' tariff
 }
 
 TEST_CASE("a session in a future protocol version is kept as an error and acked, not lost") {
@@ -498,7 +502,7 @@ TEST_CASE("a session in a future protocol version is kept as an error and acked,
     auto out = ingest(f.db, {classified});
     CHECK(out.outcomes[0].result == IngestResult::Rejected);
     CHECK(out.outcomes[0].ackable());
-    CHECK(f.db.ingest_errors()->front().payload == payload);
+    CHECK(f.db.ingest().ingest_errors()->front().payload == payload);
 }
 
 TEST_CASE("usage reports sum each member's and machine's sessions in the range, priced or not") {
@@ -507,7 +511,7 @@ TEST_CASE("usage reports sum each member's and machine's sessions in the range, 
     bob.id = "m-2";
     bob.name = "Bob";
     bob.member_class = "standard";
-    REQUIRE(f.db.add_member(bob, "test", kT0));
+    REQUIRE(f.db.roster().add_member(bob, "test", kT0));
     auto by_bob = [](SessionRecord s) {
         s.member = "m-2";
         return s;
@@ -517,7 +521,7 @@ TEST_CASE("usage reports sum each member's and machine's sessions in the range, 
                   item(by_bob(session("late", kT0 + 50 * kHour, 60)))});
     // The plain SQL grouping the reports must agree with, over the first day.
     const UnixMs from = kT0, to = kT0 + 24 * kHour;
-    auto members = f.db.usage_by_member(from, to);
+    auto members = f.db.reports().usage_by_member(from, to);
     REQUIRE(members);
     REQUIRE(members->size() == 3);  // Alice priced (laser), Alice unpriced (printer), Bob
     CHECK((*members)[0].key == "m-1");
@@ -532,7 +536,7 @@ TEST_CASE("usage reports sum each member's and machine's sessions in the range, 
     CHECK((*members)[2].key == "m-2");
     CHECK((*members)[2].label == "Bob");
     CHECK((*members)[2].amount_minor == 1200);  // the session ending on day 3 is not counted
-    auto machines = f.db.usage_by_machine(from, to);
+    auto machines = f.db.reports().usage_by_machine(from, to);
     REQUIRE(machines);
     REQUIRE(machines->size() == 2);
     CHECK((*machines)[0].key == "lab/laser-1");

@@ -53,16 +53,16 @@ TEST_CASE("an older ledger's parked sessions and repeated conflicts are migrated
     auto db = ledger::LedgerDb::open(path);
     REQUIRE(db);
     CHECK(db->database().schema_version() == ledger::kMigrations.back().version);
-    auto held = db->parked_summary();
+    auto held = db->ingest().parked_summary();
     REQUIRE(held);
     CHECK(held->sessions == 1);
     CHECK(held->powered_ms == 20 * 60'000);
-    CHECK(db->conflicts()->size() == 1);
+    CHECK(db->ingest().conflicts()->size() == 1);
 
-    REQUIRE(db->upsert_machine({"lab", "mill-1", "Mill", std::nullopt}, "test", 3));
-    auto replayed = db->replay_parked("test", 4);
+    REQUIRE(db->roster().upsert_machine({"lab", "mill-1", "Mill", std::nullopt}, "test", 3));
+    auto replayed = db->ingest().replay_parked("test", 4);
     REQUIRE(replayed);
     CHECK(replayed->ingested == 1);
-    CHECK(*db->session_count() == 1);
+    CHECK(*db->reports().session_count() == 1);
     std::filesystem::remove_all(dir);
 }

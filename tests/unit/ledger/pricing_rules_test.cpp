@@ -24,13 +24,15 @@ struct Lab {
     LedgerDb db = *LedgerDb::open(dir.file("ledger.db"));
 
     Lab() {
-        REQUIRE(db.upsert_machine({"lab", "laser-1", "Laser", std::string("lasers")}, "t", kT0));
-        REQUIRE(db.upsert_machine({"lab", "laser-2", "Laser 2", std::string("lasers")}, "t", kT0));
+        REQUIRE(db.roster().upsert_machine({"lab", "laser-1", "Laser", std::string("lasers")}, "t",
+                                           kT0));
+        REQUIRE(db.roster().upsert_machine({"lab", "laser-2", "Laser 2", std::string("lasers")},
+                                           "t", kT0));
         Member m;
         m.id = "m-1";
         m.name = "Alice";
         m.member_class = "student";
-        REQUIRE(db.add_member(m, "t", kT0));
+        REQUIRE(db.roster().add_member(m, "t", kT0));
     }
 
     std::int64_t tariff(std::string cls, std::int64_t per_hour, void (*tweak)(Tariff&) = nullptr) {
@@ -41,28 +43,28 @@ struct Lab {
         t.price_per_hour_minor = per_hour;
         t.valid_from = 0;
         if (tweak) tweak(t);
-        auto id = db.add_tariff(t, "t", kT0);
+        auto id = db.tariffs().add(t, "t", kT0);
         REQUIRE(id);
         return *id;
     }
 
     void set_class(std::string cls, UnixMs at) {
-        auto m = db.member("m-1");
+        auto m = db.roster().member("m-1");
         REQUIRE(m);
         REQUIRE(*m);
         Member changed = **m;
         changed.member_class = std::move(cls);
-        REQUIRE(db.update_member(changed, "t", at));
+        REQUIRE(db.roster().update_member(changed, "t", at));
     }
 
     StoredSession deliver(const SessionRecord& s, UnixMs now) {
         IngestBatch batch;
         batch.sessions.push_back(
             classify_session_message(topics::machine(s.site, s.machine, "sessions"), encode(s)));
-        auto summary = db.ingest(batch, now);
+        auto summary = db.ingest().apply(batch, now);
         REQUIRE(summary);
         REQUIRE(summary->stored == 1);
-        auto stored = db.session(s.id);
+        auto stored = db.reports().session(s.id);
         REQUIRE(stored);
         REQUIRE(*stored);
         return **stored;
@@ -108,12 +110,12 @@ TEST_CASE("class changes back and forth are each kept as history") {
     CHECK(at("b", kT0 + 3 * kHour) == member);
     CHECK(at("c", kT0 + 5 * kHour) == student);
     // A change of name only adds no history: the session at 5h stays a student's.
-    auto m = lab.db.member("m-1");
+    auto m = lab.db.roster().member("m-1");
     REQUIRE(m);
     REQUIRE(*m);
     Member renamed = **m;
     renamed.name = "Alice B.";
-    REQUIRE(lab.db.update_member(renamed, "t", kT0 + 6 * kHour));
+    REQUIRE(lab.db.roster().update_member(renamed, "t", kT0 + 6 * kHour));
     CHECK(at("d", kT0 + 5 * kHour + kMinute) == student);
 }
 
@@ -138,10 +140,11 @@ TEST_CASE("every invoice line says whether a minimum applied and whether it was 
     CHECK(longer.rounded);
     CHECK_FALSE(longer.combined_with);
 
-    auto batch = lab.db.close_period(kT0 + 3 * kHour, "t", kT0 + 3 * kHour);
+    auto batch = lab.db.billing().close_period(kT0 + 3 * kHour, "t", kT0 + 3 * kHour);
     REQUIRE(batch);
     std::vector<std::string> lines;
-    REQUIRE(lab.db.export_batch_csv(batch->id, [&](std::string_view l) { lines.emplace_back(l); }));
+    REQUIRE(lab.db.billing().export_batch_csv(batch->id,
+                                              [&](std::string_view l) { lines.emplace_back(l); }));
     REQUIRE(lines.size() == 3);
     auto ends_with = [](const std::string& s, std::string_view tail) {
         return s.size() >= tail.size() && s.compare(s.size() - tail.size(), tail.size(), tail) == 0;
@@ -187,7 +190,7 @@ TEST_CASE("a late session joining a group of a closed batch never reprices that 
     });
     auto a = lab.deliver(test::finished_session("a", kT0, 20, "laser-1"), kT0 + kHour);
     CHECK(a.amount_minor == 700);  // 30 min billed + fee
-    auto closed = lab.db.close_period(kT0 + kHour, "t", kT0 + kHour);
+    auto closed = lab.db.billing().close_period(kT0 + kHour, "t", kT0 + kHour);
     REQUIRE(closed);
     // Session b (10:25-10:45) arrives after the close from an offline gate.
     auto b = lab.deliver(test::finished_session("b", kT0 + 25 * kMinute, 20, "laser-1"),
@@ -195,11 +198,11 @@ TEST_CASE("a late session joining a group of a closed batch never reprices that 
     CHECK(b.combined_with == "a");
     CHECK(b.amount_minor == 300);  // group 40 min = 45 billed + fee = 10.00, 7.00 was billed
     CHECK_FALSE(b.batch_id);       // it goes to the next batch
-    auto a_again = lab.db.session("a");
+    auto a_again = lab.db.reports().session("a");
     REQUIRE(a_again);
     CHECK((*a_again)->amount_minor == 700);
     CHECK((*a_again)->batch_id == closed->id);
-    auto next = lab.db.close_period(kT0 + 3 * kHour, "t", kT0 + 3 * kHour);
+    auto next = lab.db.billing().close_period(kT0 + 3 * kHour, "t", kT0 + 3 * kHour);
     REQUIRE(next);
     CHECK(next->sessions == 1);
 }
@@ -244,20 +247,20 @@ TEST_CASE("a ledger from before class history keeps each member's class from the
         t.target = "lasers";
         t.member_class = cls;
         t.price_per_hour_minor = price;
-        REQUIRE(db->add_tariff(t, "t", kT0));
+        REQUIRE(db->tariffs().add(t, "t", kT0));
     }
-    auto m = db->member("m-1");
+    auto m = db->roster().member("m-1");
     REQUIRE(m);
     REQUIRE(*m);
     Member changed = **m;
     changed.member_class = "member";
-    REQUIRE(db->update_member(changed, "t", kT0 + kHour));
+    REQUIRE(db->roster().update_member(changed, "t", kT0 + kHour));
     IngestBatch batch;
     auto s = test::finished_session("s-1", kT0, 30, "laser-1");
     batch.sessions.push_back(
         classify_session_message(topics::machine("lab", "laser-1", "sessions"), encode(s)));
-    REQUIRE(db->ingest(batch, kT0 + 2 * kHour));
-    auto stored = db->session("s-1");
+    REQUIRE(db->ingest().apply(batch, kT0 + 2 * kHour));
+    auto stored = db->reports().session("s-1");
     REQUIRE(stored);
     REQUIRE(*stored);
     CHECK((*stored)->amount_minor == 300);  // half an hour as a student

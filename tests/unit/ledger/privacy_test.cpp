@@ -27,13 +27,14 @@ struct Lab {
     LedgerDb db = *LedgerDb::open(dir.file("ledger.db"));
 
     Lab() {
-        REQUIRE(db.upsert_machine({"lab", "laser-1", "Laser", std::nullopt}, "fabctl:ann", kT0));
+        REQUIRE(db.roster().upsert_machine({"lab", "laser-1", "Laser", std::nullopt}, "fabctl:ann",
+                                           kT0));
         Tariff t;
         t.target = "laser-1";
         t.member_class = "*";
         t.price_per_hour_minor = 1200;
         t.increment_s = 60;
-        REQUIRE(db.add_tariff(t, "fabctl:ann", kT0));
+        REQUIRE(db.tariffs().add(t, "fabctl:ann", kT0));
         add("m-1", "Alice Martin", "alice@example.org", "04A1B2C3");
         add("m-2", "Bob Durand", "bob@example.org", "0A0B0C0D");
     }
@@ -44,10 +45,10 @@ struct Lab {
         m.id = id;
         m.name = name;
         m.contact = contact;
-        REQUIRE(db.add_member(m, "fabctl:ann", kT0));
-        REQUIRE(db.assign_badge(uid, id, "", "fabctl:ann", kT0));
-        REQUIRE(db.grant_right({id, TargetKind::Machine, "laser-1", Role::User, "", 0, {}},
-                               "fabctl:ann", kT0));
+        REQUIRE(db.roster().add_member(m, "fabctl:ann", kT0));
+        REQUIRE(db.roster().assign_badge(uid, id, "", "fabctl:ann", kT0));
+        REQUIRE(db.roster().grant_right({id, TargetKind::Machine, "laser-1", Role::User, "", 0, {}},
+                                        "fabctl:ann", kT0));
     }
 
     void session_of(const std::string& member, const std::string& uid, const std::string& id,
@@ -58,7 +59,7 @@ struct Lab {
         IngestBatch batch;
         batch.sessions.push_back(
             classify_session_message(topics::machine("lab", "laser-1", "sessions"), encode(s)));
-        auto summary = db.ingest(batch, kT0 + kDay);
+        auto summary = db.ingest().apply(batch, kT0 + kDay);
         REQUIRE(summary);
         REQUIRE(summary->stored == 1);
     }
@@ -88,14 +89,14 @@ std::string everything(LedgerDb& db) {
 
 TEST_CASE("audit rows name the Unix user and form a chain that fabctl check verifies") {
     Lab lab;
-    auto rows = lab.db.audit_log(1000);
+    auto rows = lab.db.audit().rows(1000);
     REQUIRE(rows);
     REQUIRE(rows->size() >= 6);
     const passwd* pw = getpwuid(getuid());
     REQUIRE(pw);
     CHECK(rows->front().os_user.rfind(pw->pw_name, 0) == 0);
     CHECK(rows->front().actor == "fabctl:ann");
-    auto chain = lab.db.verify_audit_chain();
+    auto chain = lab.db.audit().verify_chain();
     REQUIRE(chain);
     CHECK(chain->rows == static_cast<std::int64_t>(rows->size()));
     CHECK_FALSE(chain->first_broken);
@@ -118,14 +119,14 @@ TEST_CASE("with the triggers dropped, check names the first row changed or remov
     REQUIRE(lab.exec("DROP TRIGGER audit_log_no_update; DROP TRIGGER audit_log_no_delete"));
     SUBCASE("a changed row") {
         REQUIRE(lab.exec("UPDATE audit_log SET actor = 'fabctl:nobody' WHERE id = 4"));
-        auto chain = lab.db.verify_audit_chain();
+        auto chain = lab.db.audit().verify_chain();
         REQUIRE(chain);
         CHECK(chain->first_broken == 4);
         CHECK(chain->problem.find("content") != std::string::npos);
     }
     SUBCASE("a removed row") {
         REQUIRE(lab.exec("DELETE FROM audit_log WHERE id = 3"));
-        auto chain = lab.db.verify_audit_chain();
+        auto chain = lab.db.audit().verify_chain();
         REQUIRE(chain);
         CHECK(chain->first_broken == 4);
     }
@@ -134,7 +135,7 @@ TEST_CASE("with the triggers dropped, check names the first row changed or remov
             lab.exec("INSERT INTO audit_log(at, actor, action, subject) VALUES(1, 'x', 'y', "
                      "'z')"));
         auto last = lab.count("SELECT max(id) FROM audit_log");
-        auto chain = lab.db.verify_audit_chain();
+        auto chain = lab.db.audit().verify_chain();
         REQUIRE(chain);
         CHECK(chain->first_broken == last);
     }
@@ -158,8 +159,8 @@ TEST_CASE("rows written before the chain existed are sealed when the ledger open
     auto db = LedgerDb::open(path);
     REQUIRE(db);
     CHECK(db->database().schema_version() == kMigrations.back().version);
-    REQUIRE(db->record_audit("fabctl:ann", "member.add", "m-2", "", "{}", 3));
-    auto chain = db->verify_audit_chain();
+    REQUIRE(db->audit().record("fabctl:ann", "member.add", "m-2", "", "{}", 3));
+    auto chain = db->audit().verify_chain();
     REQUIRE(chain);
     CHECK(chain->rows == 3);
     CHECK_FALSE(chain->first_broken);
@@ -169,7 +170,7 @@ TEST_CASE("members export gives everything held about one member and nothing abo
     Lab lab;
     lab.session_of("m-1", "04A1B2C3", "s-1", 30);
     lab.session_of("m-2", "0A0B0C0D", "s-2", 10);
-    auto text = lab.db.export_member("m-1");
+    auto text = lab.db.privacy().export_member("m-1");
     REQUIRE(text);
     auto doc = nlohmann::json::parse(*text);
     CHECK(doc["member"]["name"] == "Alice Martin");
@@ -182,7 +183,7 @@ TEST_CASE("members export gives everything held about one member and nothing abo
     CHECK(doc["audit_log"].size() == 3);  // added, badge assigned, right granted
     CHECK(text->find("Bob") == std::string::npos);
     CHECK(text->find("0A0B0C0D") == std::string::npos);
-    CHECK_FALSE(lab.db.export_member("m-9"));
+    CHECK_FALSE(lab.db.privacy().export_member("m-9"));
 }
 
 TEST_CASE("members forget removes name, contact and UID everywhere; amounts stay; chain holds") {
@@ -194,14 +195,15 @@ TEST_CASE("members forget removes name, contact and UID everywhere; amounts stay
     sighting.bad_topics_payloads = {
         {"fabgate/lab/machines/laser-1/state", R"({"member":"m-1","name":"Alice Martin"})"}};
     sighting.bad_reasons = {"bad state"};
-    REQUIRE(lab.db.ingest(sighting, kT0));
-    REQUIRE(lab.db.set_member_status("m-1", MemberStatus::Suspended, "fabctl:ann", kT0 + 2 * kDay));
+    REQUIRE(lab.db.ingest().apply(sighting, kT0));
+    REQUIRE(lab.db.roster().set_member_status("m-1", MemberStatus::Suspended, "fabctl:ann",
+                                              kT0 + 2 * kDay));
     // Audit text that is not JSON, about the member's badge: redacted as text.
-    REQUIRE(lab.db.record_audit("fabctl:ann", "badge.note", "04A1B2C3", "", "lost by Alice Martin",
-                                kT0 + 2 * kDay));
+    REQUIRE(lab.db.audit().record("fabctl:ann", "badge.note", "04A1B2C3", "",
+                                  "lost by Alice Martin", kT0 + 2 * kDay));
     auto total_before = lab.count("SELECT sum(amount_minor) FROM sessions");
 
-    auto pseudonym = lab.db.forget_member("m-1", "fabctl:ann", kT0 + 3 * kDay);
+    auto pseudonym = lab.db.privacy().forget_member("m-1", "fabctl:ann", kT0 + 3 * kDay);
     REQUIRE_MESSAGE(pseudonym, (pseudonym ? "" : pseudonym.error().message()));
     CHECK(pseudonym->rfind("forgotten-", 0) == 0);
 
@@ -213,9 +215,9 @@ TEST_CASE("members forget removes name, contact and UID everywhere; amounts stay
     CHECK(lab.count("SELECT count(*) FROM sessions WHERE member_id = '" + *pseudonym + "'") == 1);
     CHECK(lab.count("SELECT count(*) FROM v_usage_by_member WHERE member_id = '" + *pseudonym +
                     "' AND amount_minor = 600") == 1);
-    CHECK_FALSE(lab.db.member("m-1")->has_value());
+    CHECK_FALSE(lab.db.roster().member("m-1")->has_value());
 
-    auto chain = lab.db.verify_audit_chain();
+    auto chain = lab.db.audit().verify_chain();
     REQUIRE(chain);
     CHECK_FALSE(chain->first_broken);
     CHECK(chain->redacted == 5);
@@ -225,7 +227,7 @@ TEST_CASE("members forget removes name, contact and UID everywhere; amounts stay
         lab.exec("UPDATE audit_log SET after_json = '{\"price_per_hour_minor\":1}', "
                  "redacted_by = " +
                  std::to_string(forget_row) + " WHERE action = 'tariff.add'"));
-    chain = lab.db.verify_audit_chain();
+    chain = lab.db.audit().verify_chain();
     REQUIRE(chain);
     CHECK(chain->first_broken == lab.count("SELECT id FROM audit_log WHERE action = 'tariff.add'"));
 }
@@ -236,12 +238,12 @@ TEST_CASE("the retention purge removes old sightings and refused payloads, and i
     old_batch.unknown_badges = {{"lab", "laser-1", "11223344", kT0}};
     old_batch.bad_topics_payloads = {{"fabgate/lab/machines/laser-1/state", "{"}};
     old_batch.bad_reasons = {"not JSON"};
-    REQUIRE(lab.db.ingest(old_batch, kT0));
+    REQUIRE(lab.db.ingest().apply(old_batch, kT0));
     IngestBatch recent = old_batch;
     recent.unknown_badges = {{"lab", "laser-1", "55667788", kT0 + 40 * kDay}};
-    REQUIRE(lab.db.ingest(recent, kT0 + 40 * kDay));
+    REQUIRE(lab.db.ingest().apply(recent, kT0 + 40 * kDay));
 
-    auto purged = lab.db.purge_expired(kT0 + 10 * kDay, "fabctl:ann", kT0 + 40 * kDay);
+    auto purged = lab.db.privacy().purge_expired(kT0 + 10 * kDay, "fabctl:ann", kT0 + 40 * kDay);
     REQUIRE(purged);
     CHECK(purged->unknown_badges == 1);
     CHECK(purged->ingest_errors == 1);
@@ -257,7 +259,7 @@ TEST_CASE("a refused payload is kept up to 4 KiB with its hash and size, at a bo
         IngestBatch batch;
         batch.bad_topics_payloads = {{"fabgate/lab/machines/laser-1/state", huge}};
         batch.bad_reasons = {"not JSON"};
-        auto done = lab.db.ingest(batch, kT0 + n * 1000);
+        auto done = lab.db.ingest().apply(batch, kT0 + n * 1000);
         REQUIRE_MESSAGE(done, (done ? "" : done.error().message()));
     }
     CHECK(lab.count("SELECT max(length(payload)) FROM ingest_errors") ==
@@ -266,7 +268,7 @@ TEST_CASE("a refused payload is kept up to 4 KiB with its hash and size, at a bo
     CHECK(lab.count("SELECT count(*) FROM ingest_errors WHERE payload != ''") ==
           kRefusedStoredPerMinute);
     CHECK(lab.count("SELECT sum(length(payload)) FROM ingest_errors") <= 10 * 4096);
-    auto counts = lab.db.refused_counts();
+    auto counts = lab.db.ingest().refused_counts();
     REQUIRE(counts);
     REQUIRE(counts->size() == 1);
     CHECK(counts->front().machine == "laser-1");
@@ -277,7 +279,7 @@ TEST_CASE("a refused payload is kept up to 4 KiB with its hash and size, at a bo
     IngestBatch later;
     later.bad_topics_payloads = {{"fabgate/lab/machines/laser-1/state", "{"}};
     later.bad_reasons = {"not JSON"};
-    REQUIRE(lab.db.ingest(later, kT0 + 120'000));
+    REQUIRE(lab.db.ingest().apply(later, kT0 + 120'000));
     CHECK(lab.count("SELECT count(*) FROM ingest_errors WHERE payload = '{'") == 1);
     auto hash =
         lab.db.database().prepare("SELECT payload_sha256 FROM ingest_errors WHERE payload = '{'");
@@ -305,23 +307,24 @@ TEST_CASE("purge deletes old refusals but never a held session, which is unbille
         classify_session_message(topics::machine("lab", "mill-1", "sessions"), encode(held)));
     batch.sessions.push_back(
         classify_session_message(topics::machine("lab", "mill-1", "sessions"), "not json"));
-    REQUIRE(db->ingest(batch, 2'000));
-    auto parked = db->parked_summary();
+    REQUIRE(db->ingest().apply(batch, 2'000));
+    auto parked = db->ingest().parked_summary();
     REQUIRE(parked);
     REQUIRE(parked->sessions == 1);
 
-    auto purged = db->purge_expired(10'000'000, "t", 10'000'000);  // both are older than that
+    auto purged =
+        db->privacy().purge_expired(10'000'000, "t", 10'000'000);  // both are older than that
     REQUIRE(purged);
     CHECK(purged->ingest_errors == 1);  // the refused garbage
-    auto after = db->parked_summary();
+    auto after = db->ingest().parked_summary();
     REQUIRE(after);
     CHECK(after->sessions == 1);
 
-    REQUIRE(db->upsert_machine({"lab", "mill-1", "Mill", std::nullopt}, "t", 10'000'001));
-    auto report = db->replay_parked("t", 10'000'002, "lab", "mill-1");
+    REQUIRE(db->roster().upsert_machine({"lab", "mill-1", "Mill", std::nullopt}, "t", 10'000'001));
+    auto report = db->ingest().replay_parked("t", 10'000'002, "lab", "mill-1");
     REQUIRE(report);
     CHECK(report->ingested == 1);
-    auto stored = db->session("held-1");
+    auto stored = db->reports().session("held-1");
     REQUIRE(stored);
     CHECK(stored->has_value());
 }

@@ -80,8 +80,9 @@ struct WebLab {
         add_account("ada", ledger::ManagerRole::Admin, {});
         add_account("tom", ledger::ManagerRole::Trainer, {"lab/laser"});
         add_account("tess", ledger::ManagerRole::Treasurer, {});
-        REQUIRE(db->upsert_machine({"lab", "laser", "Laser", "lasers"}, "test", now));
-        REQUIRE(db->upsert_machine({"lab", "printer", "Printer", std::nullopt}, "test", now));
+        REQUIRE(db->roster().upsert_machine({"lab", "laser", "Laser", "lasers"}, "test", now));
+        REQUIRE(
+            db->roster().upsert_machine({"lab", "printer", "Printer", std::nullopt}, "test", now));
     }
     ~WebLab() {
         app.reset();
@@ -97,7 +98,7 @@ struct WebLab {
         // One hash for all: Argon2id is slow on purpose.
         static const std::string hash = *web::hash_password(kPassword);
         ledger::ManagerAccount a{login, role, std::move(machines), hash, 0, 0};
-        REQUIRE(db->put_manager(a, "test", now));
+        REQUIRE(db->managers().put(a, "test", now));
     }
 
     web::Answer answer(const std::string& method, const std::string& path,

@@ -81,7 +81,7 @@ TEST_CASE("each route lets each role through or refuses it with 403 role") {
     for (const char* who : {"ada", "tom", "tess"}) {
         WebLab lab;
         lab.board->on_connection(false);  // commands answer at once: broker unreachable
-        REQUIRE(lab.db->add_member(ann(), "test", lab.now));
+        REQUIRE(lab.db->roster().add_member(ann(), "test", lab.now));
         auto session = lab.login(who);
         for (const auto& c : cases()) {
             CAPTURE(who);
@@ -103,17 +103,17 @@ TEST_CASE("each route lets each role through or refuses it with 403 role") {
 
 TEST_CASE("a refused role changes nothing") {
     WebLab lab;
-    REQUIRE(lab.db->add_member(ann(), "test", lab.now));
+    REQUIRE(lab.db->roster().add_member(ann(), "test", lab.now));
     auto tess = lab.login("tess");
     auto r = lab.call("POST", "/api/rights",
                       {{"member", "m-1"}, {"machine", "laser"}, {"role", "user"}}, &tess);
     CHECK(r.code() == "role");
-    CHECK(lab.db->rights_of("m-1")->empty());
+    CHECK(lab.db->roster().rights_of("m-1")->empty());
 }
 
 TEST_CASE("a trainer grants rights on their own machines only, never on a group") {
     WebLab lab;
-    REQUIRE(lab.db->add_member(ann(), "test", lab.now));
+    REQUIRE(lab.db->roster().add_member(ann(), "test", lab.now));
     auto tom = lab.login("tom");
     auto own = lab.call("POST", "/api/rights",
                         {{"member", "m-1"}, {"machine", "lab/laser"}, {"role", "user"}}, &tom);
@@ -125,7 +125,7 @@ TEST_CASE("a trainer grants rights on their own machines only, never on a group"
     auto group = lab.call("POST", "/api/rights",
                           {{"member", "m-1"}, {"group", "lasers"}, {"role", "user"}}, &tom);
     CHECK(group.status == 403);
-    auto rights = lab.db->rights_of("m-1");
+    auto rights = lab.db->roster().rights_of("m-1");
     REQUIRE(rights->size() == 1);
     CHECK(rights->front().target == "laser");
     CHECK(rights->front().granted_by == "tom");
@@ -157,7 +157,7 @@ TEST_CASE("forms are refused with fabctl's own words for the same mistake") {
                     r.json["error"]["what"].get<std::string>();
         CHECK(err.str().find("fabctl: " + said + "\n") != std::string::npos);
     }
-    REQUIRE(lab.db->add_member(ann(), "test", lab.now));
+    REQUIRE(lab.db->roster().add_member(ann(), "test", lab.now));
     auto role = lab.call("POST", "/api/rights",
                          {{"member", "m-1"}, {"machine", "laser"}, {"role", "boss"}}, &ada);
     CHECK(role.status == 400);
@@ -178,7 +178,7 @@ TEST_CASE("changes are audited as fabweb:<login>, with fabctl's audit rows") {
                 .status == 200);
     REQUIRE(lab.call("POST", "/api/members/m-1/badges", {{"uid", "04:a1:b2:c3"}}, &ada).status ==
             200);
-    auto log = lab.db->audit_log(2);
+    auto log = lab.db->audit().rows(2);
     REQUIRE(log->size() == 2);
     CHECK((*log)[0].action == "badge.assign");
     CHECK((*log)[0].actor == "fabweb:ada");
@@ -190,11 +190,11 @@ TEST_CASE("changes are audited as fabweb:<login>, with fabctl's audit rows") {
 
 TEST_CASE("manager accounts: stored with their role and machines, audited without the hash") {
     WebLab lab;
-    auto tom = lab.db->manager("tom");
+    auto tom = lab.db->managers().find("tom");
     REQUIRE(*tom);
     CHECK((*tom)->role == ledger::ManagerRole::Trainer);
     CHECK((*tom)->machines == std::vector<std::string>{"lab/laser"});
-    auto log = lab.db->audit_log(10);
+    auto log = lab.db->audit().rows(10);
     bool seen = false;
     for (const auto& row : *log)
         if (row.action == "manager.add" && row.subject == "tom") {

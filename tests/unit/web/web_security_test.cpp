@@ -66,9 +66,9 @@ TEST_CASE("a change without the session's CSRF token is refused and changes noth
     auto other = lab.login("ada");
     test::LoggedIn crossed{ada.token, other.csrf};
     CHECK(lab.call("POST", "/api/members", member, &crossed).code() == "csrf");
-    CHECK(!lab.db->member("m-1").value());
+    CHECK(!lab.db->roster().member("m-1").value());
     CHECK(lab.call("POST", "/api/members", member, &ada).status == 200);
-    CHECK(lab.db->member("m-1").value());
+    CHECK(lab.db->roster().member("m-1").value());
 }
 
 TEST_CASE("failed logins are limited per login name, then per client address") {
@@ -113,7 +113,7 @@ TEST_CASE("failed and rate-limited logins are audited with login and address, ne
                  {{"login", "ada"}, {"password", "guess-" + std::to_string(i)}}, nullptr, true,
                  "198.51.100.7");
     lab.login("tess");
-    auto rows = lab.db->audit_log(50);
+    auto rows = lab.db->audit().rows(50);
     REQUIRE(rows);
     int failed = 0, limited = 0;
     for (const auto& row : *rows) {

@@ -7,8 +7,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include "ledger/audit_log.hpp"
 #include "ledger/db_util.hpp"
-#include "ledger/ledger_db.hpp"
+#include "ledger/member_privacy.hpp"
 
 namespace fabgate::ledger {
 
@@ -104,9 +105,8 @@ std::string new_pseudonym() {
     return out;
 }
 
-Result<Identity> identity_of(LedgerDb& ledger, const Member& m) {
+Result<Identity> identity_of(db::Database& db, const Member& m) {
     Identity who{m.id, m.name, m.contact, {}};
-    auto& db = ledger.database();
     auto add_uid = [&](const db::Statement& st) { who.uids.insert(st.text(0)); };
     auto bind_id = [&](db::Statement& st) { st.bind(1, m.id); };
     for (const char* sql :
@@ -117,26 +117,24 @@ Result<Identity> identity_of(LedgerDb& ledger, const Member& m) {
           "(CASE WHEN json_valid(after_json) THEN json_extract(after_json, '$.member_id') END "
           "= ?1 OR CASE WHEN json_valid(before_json) THEN json_extract(before_json, "
           "'$.member_id') END = ?1)"})
-        if (auto s = for_each_row(db, sql, bind_id, add_uid); !s) return tl::unexpected(s.error());
+        TRY(for_each_row(db, sql, bind_id, add_uid));
     return who;
 }
 
 // Audit rows that name the member, by id.
 Result<std::vector<AuditRow>> audit_rows_about(db::Database& db, const Identity& who) {
     std::vector<AuditRow> out;
-    auto s = for_each_row(
+    TRY(for_each_row(
         db,
         "SELECT id, at, actor, action, subject, before_json, after_json, os_user, redacted_by "
         "FROM audit_log ORDER BY id",
-        [](db::Statement&) {},
-        [&](const db::Statement& st) {
+        detail::no_parameters, [&](const db::Statement& st) {
             AuditRow r{st.int64(0), st.int64(1), st.text(2), st.text(3),          st.text(4),
                        st.text(5),  st.text(6),  st.text(7), st.optional_int64(8)};
             if (who.mentioned_in(r.subject) || who.mentioned_in(r.before_json) ||
                 who.mentioned_in(r.after_json))
                 out.push_back(std::move(r));
-        });
-    if (!s) return tl::unexpected(s.error());
+        }));
     return out;
 }
 
@@ -155,10 +153,9 @@ json audit_json(const AuditRow& r) {
 Result<json> rows_as_json(db::Database& db, const std::string& sql,
                           const std::function<void(db::Statement&)>& bind) {
     json rows = json::array();
-    auto s = for_each_row(db, sql, bind, [&](const db::Statement& st) {
+    TRY(for_each_row(db, sql, bind, [&](const db::Statement& st) {
         rows.push_back(json::parse(st.text(0), nullptr, false));
-    });
-    if (!s) return tl::unexpected(s.error());
+    }));
     return rows;
 }
 
@@ -172,33 +169,29 @@ constexpr std::string_view kSessionObject =
 // Stored payloads (refused messages, conflicting duplicates) that name the member.
 Result<json> payloads_about(db::Database& db, const Identity& who, std::string_view table) {
     json rows = json::array();
-    auto s = for_each_row(
-        db,
-        "SELECT id, received_at, topic, session_id, payload FROM " + std::string(table) +
-            " ORDER BY id",
-        [](db::Statement&) {},
-        [&](const db::Statement& st) {
-            auto payload = st.text(4);
-            if (!who.mentioned_in(payload)) return;
-            rows.push_back({{"id", st.int64(0)},
-                            {"received_at", st.int64(1)},
-                            {"topic", st.text(2)},
-                            {"session_id", st.text(3)},
-                            {"payload", payload}});
-        });
-    if (!s) return tl::unexpected(s.error());
+    TRY(for_each_row(db,
+                     "SELECT id, received_at, topic, session_id, payload FROM " +
+                         std::string(table) + " ORDER BY id",
+                     detail::no_parameters, [&](const db::Statement& st) {
+                         auto payload = st.text(4);
+                         if (!who.mentioned_in(payload)) return;
+                         rows.push_back({{"id", st.int64(0)},
+                                         {"received_at", st.int64(1)},
+                                         {"topic", st.text(2)},
+                                         {"session_id", st.text(3)},
+                                         {"payload", payload}});
+                     }));
     return rows;
 }
 
 // The member, or for one removed earlier, their last details as the audit log kept them:
 // a removed member's sessions and audit rows still name them.
-Result<Member> known_member(LedgerDb& ledger, std::string_view id) {
-    auto m = ledger.member(id);
-    if (!m) return tl::unexpected(m.error());
-    if (*m) return **m;
+Result<Member> known_member(Roster& roster, db::Database& db, std::string_view id) {
+    TRY_ASSIGN(auto current, roster.member(id));
+    if (current) return *current;
     std::optional<Member> last;
-    auto s = for_each_row(
-        ledger.database(),
+    TRY(for_each_row(
+        db,
         "SELECT CASE WHEN after_json != '' THEN after_json ELSE before_json END FROM audit_log "
         "WHERE subject = ?1 AND action LIKE 'member.%' AND redacted_by IS NULL ORDER BY id DESC "
         "LIMIT 1",
@@ -213,28 +206,25 @@ Result<Member> known_member(LedgerDb& ledger, std::string_view id) {
             found.member_class = doc.value("member_class", "");
             found.status = MemberStatus::Suspended;
             last = found;
-        });
-    if (!s) return tl::unexpected(s.error());
+        }));
     if (!last) return fail("member " + std::string(id), "is not known to the ledger");
     return *last;
 }
 
 }  // namespace
 
-Result<std::string> LedgerDb::export_member(std::string_view id) {
-    auto m = known_member(*this, id);
-    if (!m) return tl::unexpected(m.error());
-    auto who = identity_of(*this, *m);
-    if (!who) return tl::unexpected(who.error());
+Result<std::string> MemberPrivacy::export_member(std::string_view id) {
+    TRY_ASSIGN(const auto m, known_member(roster_, db_, id));
+    TRY_ASSIGN(const auto who, identity_of(db_, m));
     auto bind_id = [&](db::Statement& st) { st.bind(1, id); };
     json out;
-    out["member"] = {{"id", m->id},
-                     {"name", m->name},
-                     {"contact", m->contact},
-                     {"member_class", m->member_class},
-                     {"status", std::string(to_string(m->status))},
-                     {"member_until", m->member_until ? json(*m->member_until) : json(nullptr)},
-                     {"created_at", m->created_at}};
+    out["member"] = {{"id", m.id},
+                     {"name", m.name},
+                     {"contact", m.contact},
+                     {"member_class", m.member_class},
+                     {"status", std::string(to_string(m.status))},
+                     {"member_until", m.member_until ? json(*m.member_until) : json(nullptr)},
+                     {"created_at", m.created_at}};
     const std::pair<const char*, std::string> queries[] = {
         {"badges",
          "SELECT json_object('uid', uid, 'label', label, 'assigned_at', assigned_at) FROM badges "
@@ -251,31 +241,27 @@ Result<std::string> LedgerDb::export_member(std::string_view id) {
          "member = ?1"},
     };
     for (const auto& [key, sql] : queries) {
-        auto rows = rows_as_json(db_, sql, bind_id);
-        if (!rows) return tl::unexpected(rows.error());
-        out[key] = std::move(*rows);
+        TRY_ASSIGN(out[key], rows_as_json(db_, sql, bind_id));
     }
     json sightings = json::array();
-    for (const auto& uid : who->uids) {
-        auto rows = rows_as_json(
-            db_,
-            "SELECT json_object('uid', uid, 'site', site, 'machine', machine, 'first_seen_at', "
-            "first_seen_at, 'last_seen_at', last_seen_at, 'count', count) FROM unknown_badges "
-            "WHERE uid = ?1",
-            [&](db::Statement& st) { st.bind(1, uid); });
-        if (!rows) return tl::unexpected(rows.error());
-        for (auto& r : *rows) sightings.push_back(std::move(r));
+    for (const auto& uid : who.uids) {
+        TRY_ASSIGN(
+            auto rows,
+            rows_as_json(
+                db_,
+                "SELECT json_object('uid', uid, 'site', site, 'machine', machine, 'first_seen_at', "
+                "first_seen_at, 'last_seen_at', last_seen_at, 'count', count) FROM unknown_badges "
+                "WHERE uid = ?1",
+                [&](db::Statement& st) { st.bind(1, uid); }));
+        for (auto& r : rows) sightings.push_back(std::move(r));
     }
     out["unknown_badge_sightings"] = std::move(sightings);
-    auto audit_rows = audit_rows_about(db_, *who);
-    if (!audit_rows) return tl::unexpected(audit_rows.error());
+    TRY_ASSIGN(auto audit_rows, audit_rows_about(db_, who));
     out["audit_log"] = json::array();
-    for (const auto& r : *audit_rows) out["audit_log"].push_back(audit_json(r));
+    for (const auto& r : audit_rows) out["audit_log"].push_back(audit_json(r));
     for (const auto& [key, table] : {std::pair{"refused_payloads", "ingest_errors"},
                                      std::pair{"conflicting_payloads", "session_conflicts"}}) {
-        auto rows = payloads_about(db_, *who, table);
-        if (!rows) return tl::unexpected(rows.error());
-        out[key] = std::move(*rows);
+        TRY_ASSIGN(out[key], payloads_about(db_, who, table));
     }
     return out.dump(2, ' ', false, json::error_handler_t::replace);
 }
@@ -285,33 +271,28 @@ namespace {
 Status redact_audit_rows(db::Database& db, const std::vector<AuditRow>& rows, const Identity& who,
                          const std::string& pseudonym, std::int64_t forget_row) {
     for (const auto& r : rows) {
-        auto s = run(db,
-                     "UPDATE audit_log SET subject = ?2, before_json = ?3, after_json = ?4, "
-                     "redacted_by = ?5 WHERE id = ?1",
-                     [&](db::Statement& st) {
-                         st.bind(1, r.id).bind(2, redact_text(r.subject, who, pseudonym));
-                         st.bind(3, redact_json_text(r.before_json, who, pseudonym));
-                         st.bind(4, redact_json_text(r.after_json, who, pseudonym));
-                         st.bind(5, forget_row);
-                     });
-        if (!s) return s;
+        TRY(run(db,
+                "UPDATE audit_log SET subject = ?2, before_json = ?3, after_json = ?4, "
+                "redacted_by = ?5 WHERE id = ?1",
+                [&](db::Statement& st) {
+                    st.bind(1, r.id).bind(2, redact_text(r.subject, who, pseudonym));
+                    st.bind(3, redact_json_text(r.before_json, who, pseudonym));
+                    st.bind(4, redact_json_text(r.after_json, who, pseudonym));
+                    st.bind(5, forget_row);
+                }));
     }
     return {};
 }
 
 Status forget_payloads(db::Database& db, const Identity& who, std::string_view table) {
     std::vector<std::int64_t> ids;
-    auto s = for_each_row(
-        db, "SELECT id, payload FROM " + std::string(table), [](db::Statement&) {},
-        [&](const db::Statement& st) {
-            if (who.mentioned_in(st.text(1))) ids.push_back(st.int64(0));
-        });
-    if (!s) return s;
+    TRY(for_each_row(db, "SELECT id, payload FROM " + std::string(table), detail::no_parameters,
+                     [&](const db::Statement& st) {
+                         if (who.mentioned_in(st.text(1))) ids.push_back(st.int64(0));
+                     }));
     for (auto id : ids)
-        if (auto u = run(db, "UPDATE " + std::string(table) + " SET payload = ?2 WHERE id = ?1",
-                         [&](db::Statement& st) { st.bind(1, id).bind(2, kForgottenName); });
-            !u)
-            return u;
+        TRY(run(db, "UPDATE " + std::string(table) + " SET payload = ?2 WHERE id = ?1",
+                [&](db::Statement& st) { st.bind(1, id).bind(2, kForgottenName); }));
     return {};
 }
 
@@ -321,52 +302,44 @@ Status pseudonymise_rows(db::Database& db, const Identity& who, const std::strin
     auto both = [&](db::Statement& st) { st.bind(1, who.id).bind(2, pseudonym); };
     for (const char* sql :
          {"DELETE FROM badges WHERE member_id = ?1", "DELETE FROM rights WHERE member_id = ?1"})
-        if (auto s = run(db, sql, [&](db::Statement& st) { st.bind(1, who.id); }); !s) return s;
+        TRY(run(db, sql, [&](db::Statement& st) { st.bind(1, who.id); }));
     for (const char* sql :
          {"UPDATE members SET id = ?2, name = '(forgotten)', contact = '', status = 'suspended', "
           "member_until = NULL WHERE id = ?1",
           "UPDATE sessions SET member_id = ?2, uid = 'forgotten' WHERE member_id = ?1",
           "UPDATE machine_state SET member = ?2, name = '' WHERE member = ?1"})
-        if (auto s = run(db, sql, both); !s) return s;
+        TRY(run(db, sql, both));
     for (const auto& uid : who.uids)
-        if (auto s = run(db, "DELETE FROM unknown_badges WHERE uid = ?1",
-                         [&](db::Statement& st) { st.bind(1, uid); });
-            !s)
-            return s;
+        TRY(run(db, "DELETE FROM unknown_badges WHERE uid = ?1",
+                [&](db::Statement& st) { st.bind(1, uid); }));
     for (const char* table : {"ingest_errors", "session_conflicts"})
-        if (auto s = forget_payloads(db, who, table); !s) return s;
+        TRY(forget_payloads(db, who, table));
     return {};
 }
 
 }  // namespace
 
-Result<std::string> LedgerDb::forget_member(std::string_view id, std::string_view actor,
-                                            UnixMs now) {
+Result<std::string> MemberPrivacy::forget_member(std::string_view id, std::string_view actor,
+                                                 UnixMs now) {
     return in_transaction(db_, [&]() -> Result<std::string> {
-        auto m = known_member(*this, id);
-        if (!m) return tl::unexpected(m.error());
-        auto who = identity_of(*this, *m);
-        if (!who) return tl::unexpected(who.error());
-        auto rows = audit_rows_about(db_, *who);
-        if (!rows) return tl::unexpected(rows.error());
+        TRY_ASSIGN(const auto m, known_member(roster_, db_, id));
+        TRY_ASSIGN(const auto who, identity_of(db_, m));
+        TRY_ASSIGN(const auto rows, audit_rows_about(db_, who));
         std::string pseudonym = new_pseudonym();
         json listed = json::array();
-        for (const auto& r : *rows) listed.push_back(r.id);
-        json after{{"pseudonym", pseudonym},
-                   {"badges", who->uids.size()},
-                   {"redacted_audit_rows", listed}};
-        if (auto s = detail::audit(db_, now, actor, "member.forget", pseudonym, "", after.dump());
-            !s)
-            return tl::unexpected(s.error());
+        for (const auto& r : rows) listed.push_back(r.id);
+        json after{
+            {"pseudonym", pseudonym}, {"badges", who.uids.size()}, {"redacted_audit_rows", listed}};
+        TRY(detail::audit(db_, now, actor, "member.forget", pseudonym, "", after.dump()));
         std::int64_t forget_row = db_.last_insert_rowid();
-        if (auto s = pseudonymise_rows(db_, *who, pseudonym); !s) return tl::unexpected(s.error());
-        if (auto s = redact_audit_rows(db_, *rows, *who, pseudonym, forget_row); !s)
-            return tl::unexpected(s.error());
+        TRY(pseudonymise_rows(db_, who, pseudonym));
+        TRY(redact_audit_rows(db_, rows, who, pseudonym, forget_row));
         return pseudonym;
     });
 }
 
-Result<PurgeCounts> LedgerDb::purge_expired(UnixMs cut_off, std::string_view actor, UnixMs now) {
+Result<PurgeCounts> MemberPrivacy::purge_expired(UnixMs cut_off, std::string_view actor,
+                                                 UnixMs now) {
     return in_transaction(db_, [&]() -> Result<PurgeCounts> {
         PurgeCounts counts;
         const std::pair<const char*, std::int64_t*> deletes[] = {
@@ -376,8 +349,7 @@ Result<PurgeCounts> LedgerDb::purge_expired(UnixMs cut_off, std::string_view act
              &counts.ingest_errors},
             {"DELETE FROM session_conflicts WHERE received_at < ?1", &counts.conflicts}};
         for (const auto& [sql, count] : deletes) {
-            if (auto s = run(db_, sql, [&](db::Statement& st) { st.bind(1, cut_off); }); !s)
-                return tl::unexpected(s.error());
+            TRY(run(db_, sql, [&](db::Statement& st) { st.bind(1, cut_off); }));
             *count = db_.changes();
         }
         if (counts.unknown_badges + counts.ingest_errors + counts.conflicts == 0) return counts;
@@ -385,9 +357,7 @@ Result<PurgeCounts> LedgerDb::purge_expired(UnixMs cut_off, std::string_view act
                    {"unknown_badges", counts.unknown_badges},
                    {"ingest_errors", counts.ingest_errors},
                    {"conflicts", counts.conflicts}};
-        if (auto s = detail::audit(db_, now, actor, "privacy.purge", "retention", "", after.dump());
-            !s)
-            return tl::unexpected(s.error());
+        TRY(detail::audit(db_, now, actor, "privacy.purge", "retention", "", after.dump()));
         return counts;
     });
 }

@@ -2,12 +2,11 @@
 #include <nlohmann/json.hpp>
 
 #include "ledger/db_util.hpp"
-#include "ledger/ledger_db.hpp"
+#include "ledger/manager_accounts.hpp"
 
 namespace fabgate::ledger {
 
 using detail::audit;
-using detail::for_each_row;
 using detail::in_transaction;
 using detail::run;
 
@@ -59,7 +58,7 @@ std::string audit_json(const ManagerAccount& a) {
 constexpr std::string_view kSelect =
     "SELECT login, role, machines, password_hash, created_at, updated_at FROM manager_accounts";
 
-ManagerAccount read_account(db::Statement& st) {
+ManagerAccount read_account(const db::Statement& st) {
     ManagerAccount a;
     a.login = st.text(0);
     a.role = manager_role_from_string(st.text(1)).value_or(ManagerRole::Treasurer);
@@ -72,58 +71,46 @@ ManagerAccount read_account(db::Statement& st) {
 
 }  // namespace
 
-Result<std::optional<ManagerAccount>> LedgerDb::manager(std::string_view login) {
-    std::optional<ManagerAccount> found;
-    auto s = for_each_row(
+Result<std::optional<ManagerAccount>> ManagerAccounts::find(std::string_view login) {
+    return detail::first_row<ManagerAccount>(
         db_, std::string(kSelect) + " WHERE login = ?1",
-        [&](db::Statement& st) { st.bind(1, login); },
-        [&](db::Statement& st) { found = read_account(st); });
-    if (!s) return tl::unexpected(s.error());
-    return found;
+        [&](db::Statement& st) { st.bind(1, login); }, read_account);
 }
 
-Result<std::vector<ManagerAccount>> LedgerDb::managers() {
-    std::vector<ManagerAccount> out;
-    auto s = for_each_row(
-        db_, std::string(kSelect) + " ORDER BY login", [](db::Statement&) {},
-        [&](db::Statement& st) { out.push_back(read_account(st)); });
-    if (!s) return tl::unexpected(s.error());
-    return out;
+Result<std::vector<ManagerAccount>> ManagerAccounts::all() {
+    return detail::rows_of<ManagerAccount>(db_, std::string(kSelect) + " ORDER BY login",
+                                           detail::no_parameters, read_account);
 }
 
-Status LedgerDb::put_manager(const ManagerAccount& account, std::string_view actor, UnixMs now) {
+Status ManagerAccounts::put(const ManagerAccount& account, std::string_view actor, UnixMs now) {
     if (account.login.empty()) return fail("manager login", "is empty");
     if (account.password_hash.empty()) return fail("manager " + account.login, "has no password");
     return in_transaction(db_, [&]() -> Status {
-        auto before = manager(account.login);
-        if (!before) return tl::unexpected(before.error());
-        auto s = run(db_,
-                     "INSERT INTO manager_accounts(login, role, machines, password_hash, "
-                     "created_at, updated_at) VALUES(?1, ?2, ?3, ?4, ?5, ?5) "
-                     "ON CONFLICT(login) DO UPDATE SET role = ?2, machines = ?3, "
-                     "password_hash = ?4, updated_at = ?5",
-                     [&](db::Statement& st) {
-                         st.bind(1, account.login)
-                             .bind(2, to_string(account.role))
-                             .bind(3, join_machines(account.machines))
-                             .bind(4, account.password_hash)
-                             .bind(5, now);
-                     });
-        if (!s) return s;
-        return audit(db_, now, actor, *before ? "manager.update" : "manager.add", account.login,
-                     *before ? audit_json(**before) : "", audit_json(account));
+        TRY_ASSIGN(auto before, find(account.login));
+        TRY(run(db_,
+                "INSERT INTO manager_accounts(login, role, machines, password_hash, "
+                "created_at, updated_at) VALUES(?1, ?2, ?3, ?4, ?5, ?5) "
+                "ON CONFLICT(login) DO UPDATE SET role = ?2, machines = ?3, "
+                "password_hash = ?4, updated_at = ?5",
+                [&](db::Statement& st) {
+                    st.bind(1, account.login)
+                        .bind(2, to_string(account.role))
+                        .bind(3, join_machines(account.machines))
+                        .bind(4, account.password_hash)
+                        .bind(5, now);
+                }));
+        return audit(db_, now, actor, before ? "manager.update" : "manager.add", account.login,
+                     before ? audit_json(*before) : "", audit_json(account));
     });
 }
 
-Status LedgerDb::remove_manager(std::string_view login, std::string_view actor, UnixMs now) {
+Status ManagerAccounts::remove(std::string_view login, std::string_view actor, UnixMs now) {
     return in_transaction(db_, [&]() -> Status {
-        auto before = manager(login);
-        if (!before) return tl::unexpected(before.error());
-        if (!*before) return fail("manager " + std::string(login), "does not exist");
-        auto s = run(db_, "DELETE FROM manager_accounts WHERE login = ?1",
-                     [&](db::Statement& st) { st.bind(1, login); });
-        if (!s) return s;
-        return audit(db_, now, actor, "manager.remove", login, audit_json(**before), "");
+        TRY_ASSIGN(auto before, find(login));
+        if (!before) return fail("manager " + std::string(login), "does not exist");
+        TRY(run(db_, "DELETE FROM manager_accounts WHERE login = ?1",
+                [&](db::Statement& st) { st.bind(1, login); }));
+        return audit(db_, now, actor, "manager.remove", login, audit_json(*before), "");
     });
 }
 

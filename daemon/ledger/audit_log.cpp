@@ -9,8 +9,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "ledger/audit_log.hpp"
 #include "ledger/db_util.hpp"
-#include "ledger/ledger_db.hpp"
 
 namespace fabgate::ledger {
 namespace detail {
@@ -43,29 +43,25 @@ struct ChainTail {
 
 Result<ChainTail> chain_tail(db::Database& db) {
     ChainTail tail;
-    auto s = for_each_row(
-        db, "SELECT id, row_hash FROM audit_log ORDER BY id DESC LIMIT 1", [](db::Statement&) {},
-        [&](const db::Statement& st) {
-            tail.id = st.int64(0);
-            tail.row_hash = st.optional_text(1).value_or("");
-        });
-    if (!s) return tl::unexpected(s.error());
+    TRY(for_each_row(db, "SELECT id, row_hash FROM audit_log ORDER BY id DESC LIMIT 1",
+                     no_parameters, [&](const db::Statement& st) {
+                         tail.id = st.int64(0);
+                         tail.row_hash = st.optional_text(1).value_or("");
+                     }));
     return tail;
 }
 
 Status append(db::Database& db, std::int64_t at, std::string_view actor, std::string_view action,
               std::string_view subject, std::string_view before_json, std::string_view after_json) {
-    auto tail = chain_tail(db);
-    if (!tail) return tl::unexpected(tail.error());
-    if (tail->row_hash.empty()) {  // a row from before the chain: seal first, then chain on
-        if (auto s = seal_audit_log(db); !s) return s;
-        tail = chain_tail(db);
-        if (!tail) return tl::unexpected(tail.error());
+    TRY_ASSIGN(auto tail, chain_tail(db));
+    if (tail.row_hash.empty()) {  // a row from before the chain: seal first, then chain on
+        TRY(seal_audit_log(db));
+        TRY_ASSIGN(tail, chain_tail(db));
     }
     const std::string& who = unix_user();
-    std::int64_t id = tail->id + 1;
+    std::int64_t id = tail.id + 1;
     auto content = audit_content_hash(at, actor, who, action, subject, before_json, after_json);
-    auto row = audit_row_hash(tail->row_hash, id, content);
+    auto row = audit_row_hash(tail.row_hash, id, content);
     return run(db,
                "INSERT INTO audit_log(id, at, actor, action, subject, before_json, after_json, "
                "os_user, content_hash, prev_hash, row_hash) "
@@ -73,7 +69,7 @@ Status append(db::Database& db, std::int64_t at, std::string_view actor, std::st
                [&](db::Statement& st) {
                    st.bind(1, id).bind(2, at).bind(3, actor).bind(4, action).bind(5, subject);
                    st.bind(6, before_json).bind(7, after_json).bind(8, who).bind(9, content);
-                   st.bind(10, tail->row_hash).bind(11, row);
+                   st.bind(10, tail.row_hash).bind(11, row);
                });
 }
 
@@ -135,30 +131,26 @@ Status seal_audit_log(db::Database& db) {
         // one was written around the ledger, and fabctl check must keep reporting it.
         std::string prev = kGenesisHash;
         bool chain_started = false;
-        auto s = for_each_row(
+        TRY(for_each_row(
             db,
             "SELECT id, at, actor, os_user, action, subject, before_json, after_json, row_hash "
             "FROM audit_log ORDER BY id",
-            [](db::Statement&) {},
-            [&](const db::Statement& st) {
+            no_parameters, [&](const db::Statement& st) {
                 if (!st.is_null(8)) chain_started = true;
                 if (chain_started) return;
                 unsealed.push_back(
                     {st.int64(0),
                      audit_content_hash(st.int64(1), st.text(2), st.text(3), st.text(4), st.text(5),
                                         st.text(6), st.text(7))});
-            });
-        if (!s) return s;
+            }));
         for (const auto& row : unsealed) {
             auto hash = audit_row_hash(prev, row.id, row.content_hash);
-            auto u =
-                run(db,
+            TRY(run(db,
                     "UPDATE audit_log SET content_hash = ?2, prev_hash = ?3, row_hash = ?4 "
                     "WHERE id = ?1",
                     [&](db::Statement& st) {
                         st.bind(1, row.id).bind(2, row.content_hash).bind(3, prev).bind(4, hash);
-                    });
-            if (!u) return u;
+                    }));
             prev = hash;
         }
         return {};
@@ -174,25 +166,41 @@ namespace {
 // member.forget rows list the rows they redacted; a redaction is valid only if listed there.
 Result<std::map<std::int64_t, std::set<std::int64_t>>> forget_lists(db::Database& db) {
     std::map<std::int64_t, std::set<std::int64_t>> lists;
-    auto s = detail::for_each_row(
-        db, "SELECT id, after_json FROM audit_log WHERE action = 'member.forget'",
-        [](db::Statement&) {},
-        [&](const db::Statement& st) {
-            auto& ids = lists[st.int64(0)];
-            auto doc = nlohmann::json::parse(st.text(1), nullptr, false);
-            if (!doc.is_object() || !doc.contains("redacted_audit_rows")) return;
-            for (const auto& v : doc["redacted_audit_rows"])
-                if (v.is_number_integer()) ids.insert(v.get<std::int64_t>());
-        });
-    if (!s) return tl::unexpected(s.error());
+    TRY(detail::for_each_row(db,
+                             "SELECT id, after_json FROM audit_log WHERE action = 'member.forget'",
+                             detail::no_parameters, [&](const db::Statement& st) {
+                                 auto& ids = lists[st.int64(0)];
+                                 auto doc = nlohmann::json::parse(st.text(1), nullptr, false);
+                                 if (!doc.is_object() || !doc.contains("redacted_audit_rows"))
+                                     return;
+                                 for (const auto& v : doc["redacted_audit_rows"])
+                                     if (v.is_number_integer()) ids.insert(v.get<std::int64_t>());
+                             }));
     return lists;
 }
 
 }  // namespace
 
-Result<AuditChainCheck> LedgerDb::verify_audit_chain() {
-    auto lists = forget_lists(db_);
-    if (!lists) return tl::unexpected(lists.error());
+Result<std::vector<AuditRow>> AuditLog::rows(int limit) {
+    return detail::rows_of<AuditRow>(
+        db_,
+        "SELECT id, at, actor, action, subject, before_json, after_json, os_user, redacted_by "
+        "FROM audit_log ORDER BY id DESC LIMIT ?1",
+        [&](db::Statement& st) { st.bind(1, limit); },
+        [](const db::Statement& st) {
+            return AuditRow{st.int64(0), st.int64(1), st.text(2), st.text(3),          st.text(4),
+                            st.text(5),  st.text(6),  st.text(7), st.optional_int64(8)};
+        });
+}
+
+Status AuditLog::record(std::string_view actor, std::string_view action, std::string_view subject,
+                        std::string_view before_json, std::string_view after_json, UnixMs now) {
+    if (actor.empty()) return fail("audit.actor", "is empty: every change names who made it");
+    return detail::audit(db_, now, actor, action, subject, before_json, after_json);
+}
+
+Result<AuditChainCheck> AuditLog::verify_chain() {
+    TRY_ASSIGN(auto lists, forget_lists(db_));
     AuditChainCheck check;
     std::string prev = std::string(64, '0');
     auto broken = [&](std::int64_t id, std::string why) {
@@ -200,12 +208,11 @@ Result<AuditChainCheck> LedgerDb::verify_audit_chain() {
         check.first_broken = id;
         check.problem = std::move(why);
     };
-    auto s = detail::for_each_row(
+    TRY(detail::for_each_row(
         db_,
         "SELECT id, at, actor, os_user, action, subject, before_json, after_json, content_hash, "
         "prev_hash, row_hash, redacted_by FROM audit_log ORDER BY id",
-        [](db::Statement&) {},
-        [&](const db::Statement& st) {
+        detail::no_parameters, [&](const db::Statement& st) {
             ++check.rows;
             std::int64_t id = st.int64(0);
             auto content = st.optional_text(8).value_or("");
@@ -220,8 +227,8 @@ Result<AuditChainCheck> LedgerDb::verify_audit_chain() {
             prev = row;
             if (auto by = st.optional_int64(11)) {
                 ++check.redacted;
-                auto list = lists->find(*by);
-                if (list == lists->end() || list->second.count(id) == 0)
+                auto list = lists.find(*by);
+                if (list == lists.end() || list->second.count(id) == 0)
                     return broken(id, "is marked redacted by row " + std::to_string(*by) +
                                           ", which does not list it");
                 return;
@@ -229,8 +236,7 @@ Result<AuditChainCheck> LedgerDb::verify_audit_chain() {
             if (detail::audit_content_hash(st.int64(1), st.text(2), st.text(3), st.text(4),
                                            st.text(5), st.text(6), st.text(7)) != content)
                 return broken(id, "its content was changed after it was written");
-        });
-    if (!s) return tl::unexpected(s.error());
+        }));
     return check;
 }
 

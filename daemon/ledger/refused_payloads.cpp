@@ -5,7 +5,7 @@
 // was acked can still be matched with the gate's logs. Every refusal is counted.
 #include "core/topics.hpp"
 #include "ledger/db_util.hpp"
-#include "ledger/ledger_db.hpp"
+#include "ledger/session_ingest.hpp"
 
 namespace fabgate::ledger {
 namespace detail {
@@ -38,33 +38,28 @@ Status record_refused(db::Database& db, std::int64_t now, std::string_view topic
                        st.bind(8, held->site).bind(9, held->machine).bind(10, held->powered_ms);
                    });
     auto where = [&](db::Statement& st) { st.bind(1, site).bind(2, machine).bind(3, now); };
-    if (auto s = run(db,
-                     "INSERT INTO ingest_error_counts(site, machine, refused, window_start) "
-                     "VALUES(?1, ?2, 1, ?3) ON CONFLICT(site, machine) DO UPDATE SET "
-                     "refused = refused + 1, "
-                     "window_stored = CASE WHEN ?3 - window_start >= 60000 OR ?3 < window_start "
-                     "THEN 0 ELSE window_stored END, "
-                     "window_start = CASE WHEN ?3 - window_start >= 60000 OR ?3 < window_start "
-                     "THEN ?3 ELSE window_start END",
-                     where);
-        !s)
-        return s;
+    TRY(run(db,
+            "INSERT INTO ingest_error_counts(site, machine, refused, window_start) "
+            "VALUES(?1, ?2, 1, ?3) ON CONFLICT(site, machine) DO UPDATE SET "
+            "refused = refused + 1, "
+            "window_stored = CASE WHEN ?3 - window_start >= 60000 OR ?3 < window_start "
+            "THEN 0 ELSE window_stored END, "
+            "window_start = CASE WHEN ?3 - window_start >= 60000 OR ?3 < window_start "
+            "THEN ?3 ELSE window_start END",
+            where));
     static_assert(kWindowMs == 60'000, "the SQL above spells the window out");
     std::int64_t stored = 0;
-    auto read = for_each_row(
+    TRY(for_each_row(
         db, "SELECT window_stored FROM ingest_error_counts WHERE site = ?1 AND machine = ?2",
         [&](db::Statement& st) { st.bind(1, site).bind(2, machine); },
-        [&](const db::Statement& st) { stored = st.int64(0); });
-    if (!read) return read;
+        [&](const db::Statement& st) { stored = st.int64(0); }));
     bool over_rate = stored >= kRefusedStoredPerMinute;
-    if (auto s = run(db,
-                     over_rate ? "UPDATE ingest_error_counts SET not_stored = not_stored + 1 "
-                                 "WHERE site = ?1 AND machine = ?2 AND ?3 = ?3"
-                               : "UPDATE ingest_error_counts SET window_stored = window_stored + 1 "
-                                 "WHERE site = ?1 AND machine = ?2 AND ?3 = ?3",
-                     where);
-        !s)
-        return s;
+    TRY(run(db,
+            over_rate ? "UPDATE ingest_error_counts SET not_stored = not_stored + 1 "
+                        "WHERE site = ?1 AND machine = ?2 AND ?3 = ?3"
+                      : "UPDATE ingest_error_counts SET window_stored = window_stored + 1 "
+                        "WHERE site = ?1 AND machine = ?2 AND ?3 = ?3",
+            where));
     return run(db,
                "INSERT INTO ingest_errors(received_at, topic, session_id, reason, payload, "
                "payload_size, payload_sha256, site, machine) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, "
@@ -84,17 +79,13 @@ Status record_refused(db::Database& db, std::int64_t now, std::string_view topic
 
 }  // namespace detail
 
-Result<std::vector<RefusedCount>> LedgerDb::refused_counts() {
-    std::vector<RefusedCount> out;
-    auto s = detail::for_each_row(
+Result<std::vector<RefusedCount>> SessionIngest::refused_counts() {
+    return detail::rows_of<RefusedCount>(
         db_,
         "SELECT site, machine, refused, not_stored FROM ingest_error_counts ORDER BY site, machine",
-        [](db::Statement&) {},
-        [&](const db::Statement& st) {
-            out.push_back({st.text(0), st.text(1), st.int64(2), st.int64(3)});
+        detail::no_parameters, [](const db::Statement& st) {
+            return RefusedCount{st.text(0), st.text(1), st.int64(2), st.int64(3)};
         });
-    if (!s) return tl::unexpected(s.error());
-    return out;
 }
 
 }  // namespace fabgate::ledger

@@ -1,0 +1,46 @@
+#pragma once
+// The web console's logins (schema: kSchemaConsole, docs/ledger-schema.md), audited without
+// the password hash.
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/clock.hpp"
+#include "core/result.hpp"
+#include "store/sqlite.hpp"
+
+namespace fabgate::ledger {
+
+enum class ManagerRole { Admin, Trainer, Treasurer };
+std::string_view to_string(ManagerRole r);
+std::optional<ManagerRole> manager_role_from_string(std::string_view s);
+
+// A login to the web console. The password is never stored: password_hash is libsodium's
+// crypto_pwhash_str (Argon2id) string, made and checked by fabweb.
+struct ManagerAccount {
+    std::string login;
+    ManagerRole role = ManagerRole::Admin;
+    std::vector<std::string> machines;  // a trainer's machines, "site/id"
+    std::string password_hash;
+    UnixMs created_at = 0;
+    UnixMs updated_at = 0;
+};
+
+class ManagerAccounts {
+  public:
+    explicit ManagerAccounts(db::Database& db) : db_(db) {}
+    ManagerAccounts(const ManagerAccounts&) = delete;
+    ManagerAccounts& operator=(const ManagerAccounts&) = delete;
+
+    // Creates the account or replaces its role, machines and hash (manager.add / .update).
+    Status put(const ManagerAccount& account, std::string_view actor, UnixMs now);
+    Status remove(std::string_view login, std::string_view actor, UnixMs now);
+    Result<std::optional<ManagerAccount>> find(std::string_view login);
+    Result<std::vector<ManagerAccount>> all();
+
+  private:
+    db::Database& db_;
+};
+
+}  // namespace fabgate::ledger

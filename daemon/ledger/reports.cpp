@@ -1,0 +1,195 @@
+#include "ledger/reports.hpp"
+
+#include <map>
+#include <tuple>
+#include <unordered_map>
+
+#include "ledger/db_util.hpp"
+
+namespace fabgate::ledger {
+
+using detail::first_row;
+using detail::for_each_row;
+using detail::no_parameters;
+using detail::rows_of;
+
+namespace {
+
+constexpr std::string_view kStoredSelect =
+    "SELECT id, site, machine, uid, member_id, role, started_at, ended_at, clock_synced, "
+    "powered_ms, active_ms, end_reason, ended_by, payload_hash, received_at, batch_id, tariff_id, "
+    "billable_s, amount_minor, currency, minimum_applied, rounded, combined_with FROM sessions ";
+
+StoredSession read_stored(const db::Statement& st) {
+    StoredSession out;
+    auto& r = out.record;
+    r.id = st.text(0);
+    r.site = st.text(1);
+    r.machine = st.text(2);
+    r.uid = st.text(3);
+    r.member = st.text(4);
+    r.role = role_from_string(st.text(5)).value_or(Role::User);
+    r.started_at = st.int64(6);
+    r.ended_at = st.int64(7);
+    r.clock_synced = st.int64(8) != 0;
+    r.powered_ms = st.int64(9);
+    r.active_ms = st.optional_int64(10);
+    r.end_reason = end_reason_from_string(st.text(11)).value_or(EndReason::BadgeOut);
+    r.ended_by = st.text(12);
+    out.payload_hash = st.text(13);
+    out.received_at = st.int64(14);
+    out.batch_id = st.optional_int64(15);
+    out.tariff_id = st.optional_int64(16);
+    out.billable_s = st.int64(17);
+    out.amount_minor = st.optional_int64(18);
+    out.currency = st.text(19);
+    out.minimum_applied = st.int64(20) != 0;
+    out.rounded = st.int64(21) != 0;
+    out.combined_with = st.optional_text(22);
+    return out;
+}
+
+constexpr std::string_view kLineSelect =
+    "SELECT s.id, s.site, s.machine, coalesce(m.name, ''), s.member_id, coalesce(mb.name, ''), "
+    "s.uid, s.role, s.started_at, s.ended_at, s.clock_synced, s.powered_ms, s.active_ms, "
+    "s.billable_s, s.end_reason, s.tariff_id, s.amount_minor, s.currency, s.batch_id, "
+    "s.minimum_applied, s.combined_with, s.rounded "
+    "FROM sessions s LEFT JOIN machines m ON m.site = s.site AND m.id = s.machine "
+    "LEFT JOIN members mb ON mb.id = s.member_id ";
+
+SessionLine read_line(const db::Statement& st) {
+    SessionLine l;
+    l.id = st.text(0);
+    l.site = st.text(1);
+    l.machine = st.text(2);
+    l.machine_name = st.text(3);
+    l.member_id = st.text(4);
+    l.member_name = st.text(5);
+    l.uid = st.text(6);
+    l.role = st.text(7);
+    l.started_at = st.int64(8);
+    l.ended_at = st.int64(9);
+    l.clock_synced = st.int64(10) != 0;
+    l.powered_ms = st.int64(11);
+    l.active_ms = st.optional_int64(12);
+    l.billable_s = st.int64(13);
+    l.end_reason = st.text(14);
+    l.tariff_id = st.optional_int64(15);
+    l.amount_minor = st.optional_int64(16);
+    l.currency = st.text(17);
+    l.batch_id = st.optional_int64(18);
+    auto add_rule = [&](std::string rule) { l.rules += (l.rules.empty() ? "" : ", ") + rule; };
+    if (st.int64(19)) add_rule("minimum");
+    if (auto root = st.optional_text(20)) add_rule("combined with " + *root);
+    if (st.int64(21)) add_rule("rounded");
+    return l;
+}
+
+// (member id, "", currency) or (site, machine, currency): the reports' order.
+using UsageKey = std::tuple<std::string, std::string, std::string>;
+
+// Every session that ended in [from, to), summed per key, from the covering index
+// sessions_usage alone: no table row is read and no temporary B-tree is built.
+Result<std::map<UsageKey, UsageRow>> sum_usage(db::Database& db, UnixMs from, UnixMs to,
+                                               bool by_member) {
+    std::map<UsageKey, UsageRow> sums;
+    TRY(for_each_row(
+        db,
+        "SELECT member_id, site, machine, currency, powered_ms, active_ms, billable_s, "
+        "amount_minor, tariff_id IS NULL FROM sessions INDEXED BY sessions_usage "
+        "WHERE ended_at >= ?1 AND ended_at < ?2",
+        [&](db::Statement& st) { st.bind(1, from).bind(2, to); },
+        [&](const db::Statement& st) {
+            UsageKey key = by_member ? UsageKey{st.text(0), "", st.text(3)}
+                                     : UsageKey{st.text(1), st.text(2), st.text(3)};
+            auto& row = sums[std::move(key)];
+            ++row.sessions;
+            row.powered_ms += st.int64(4);
+            row.active_ms += st.optional_int64(5).value_or(0);
+            row.billable_s += st.int64(6);
+            row.amount_minor += st.optional_int64(7).value_or(0);
+            row.unpriced += st.int64(8);
+        }));
+    return sums;
+}
+
+// Names by key (members: id; machines: "site/machine"), read once per report.
+Result<std::unordered_map<std::string, std::string>> names(db::Database& db, std::string_view sql) {
+    std::unordered_map<std::string, std::string> out;
+    TRY(for_each_row(db, sql, no_parameters,
+                     [&](const db::Statement& st) { out.emplace(st.text(0), st.text(1)); }));
+    return out;
+}
+
+Result<std::vector<UsageRow>> usage(db::Database& db, UnixMs from, UnixMs to, bool by_member) {
+    TRY_ASSIGN(auto sums, sum_usage(db, from, to, by_member));
+    TRY_ASSIGN(auto labels, names(db, by_member ? "SELECT id, name FROM members"
+                                                : "SELECT site || '/' || id, name FROM machines"));
+    std::vector<UsageRow> out;
+    out.reserve(sums.size());
+    for (auto& [key, row] : sums) {
+        auto& [first, second, currency] = key;
+        row.key = by_member ? first : first + "/" + second;
+        auto label = labels.find(row.key);
+        if (label != labels.end()) row.label = label->second;
+        row.currency = currency;
+        out.push_back(std::move(row));
+    }
+    return out;
+}
+
+}  // namespace
+
+Result<std::optional<StoredSession>> Reports::session(std::string_view id) {
+    return first_row<StoredSession>(
+        db_, std::string(kStoredSelect) + "WHERE id = ?1",
+        [&](db::Statement& st) { st.bind(1, id); }, read_stored);
+}
+
+Result<std::vector<StoredSession>> Reports::sessions_between(UnixMs from, UnixMs to, int limit) {
+    return rows_of<StoredSession>(
+        db_,
+        std::string(kStoredSelect) +
+            "WHERE ended_at >= ?1 AND ended_at < ?2 ORDER BY ended_at, id LIMIT ?3",
+        [&](db::Statement& st) { st.bind(1, from).bind(2, to).bind(3, limit); }, read_stored);
+}
+
+Result<std::int64_t> Reports::session_count() {
+    std::int64_t n = 0;
+    TRY(for_each_row(db_, "SELECT count(*) FROM sessions", no_parameters,
+                     [&](const db::Statement& st) { n = st.int64(0); }));
+    return n;
+}
+
+Result<std::vector<UsageRow>> Reports::usage_by_member(UnixMs from, UnixMs to) {
+    return usage(db_, from, to, true);
+}
+
+Result<std::vector<UsageRow>> Reports::usage_by_machine(UnixMs from, UnixMs to) {
+    return usage(db_, from, to, false);
+}
+
+Result<std::vector<SessionLine>> Reports::recent_sessions_of(std::string_view member, int limit) {
+    return rows_of<SessionLine>(
+        db_,
+        std::string(kLineSelect) +
+            "WHERE s.member_id = ?1 ORDER BY s.started_at DESC, s.id LIMIT ?2",
+        [&](db::Statement& st) { st.bind(1, member).bind(2, limit); }, read_line);
+}
+
+Result<std::vector<SessionLine>> Reports::sessions_ended_between(UnixMs from, UnixMs to) {
+    return rows_of<SessionLine>(
+        db_,
+        std::string(kLineSelect) +
+            "WHERE s.ended_at >= ?1 AND s.ended_at < ?2 ORDER BY s.started_at, s.id",
+        [&](db::Statement& st) { st.bind(1, from).bind(2, to); }, read_line);
+}
+
+Result<std::vector<SessionLine>> Reports::sessions_in_batch(std::int64_t batch) {
+    return rows_of<SessionLine>(
+        db_,
+        std::string(kLineSelect) + "WHERE s.batch_id = ?1 ORDER BY s.member_id, s.started_at, s.id",
+        [&](db::Statement& st) { st.bind(1, batch); }, read_line);
+}
+
+}  // namespace fabgate::ledger

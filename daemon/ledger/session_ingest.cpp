@@ -1,0 +1,386 @@
+// Ingest of a batch of gate messages, in named steps inside one transaction: the machines and
+// tariffs are read once, each session is refused, held, recognised as a duplicate or a
+// conflict, or priced and stored; then machine states, unknown badges and unclassified
+// payloads are written.
+#include "ledger/session_ingest.hpp"
+
+#include <map>
+
+#include "core/json_reader.hpp"
+#include "core/tariff.hpp"
+#include "core/topics.hpp"
+#include "ledger/db_util.hpp"
+
+namespace fabgate::ledger {
+
+using detail::in_transaction;
+
+std::string_view to_string(IngestResult r) {
+    switch (r) {
+        case IngestResult::Stored:
+            return "stored";
+        case IngestResult::Duplicate:
+            return "duplicate";
+        case IngestResult::Conflict:
+            return "conflict";
+        case IngestResult::Rejected:
+            return "rejected";
+        case IngestResult::Unackable:
+            return "unackable";
+    }
+    return "unknown";
+}
+
+std::string session_payload_hash(const SessionRecord& s) {
+    // Every field in a fixed order, each length-prefixed so no two records read the same.
+    // Far cheaper than re-encoding JSON, and blind to key order or spacing in the payload.
+    std::string canonical;
+    canonical.reserve(256);
+    auto put = [&](std::string_view v) {
+        canonical.append(std::to_string(v.size())).push_back(':');
+        canonical.append(v);
+    };
+    put(s.id);
+    put(s.site);
+    put(s.machine);
+    put(s.uid);
+    put(s.member);
+    put(to_string(s.role));
+    put(std::to_string(s.started_at));
+    put(std::to_string(s.ended_at));
+    put(s.clock_synced ? "1" : "0");
+    put(std::to_string(s.powered_ms));
+    put(s.active_ms ? std::to_string(*s.active_ms) : "null");
+    put(to_string(s.end_reason));
+    put(s.ended_by);
+    return detail::fnv1a_hex(canonical);
+}
+
+IngestItem classify_session_message(std::string_view topic, std::string_view payload) {
+    IngestItem item;
+    item.topic = std::string(topic);
+    item.payload = std::string(payload);
+    auto parsed_topic = topics::parse(topic);
+    if (parsed_topic && parsed_topic->leaf == "sessions") {
+        item.topic_site = parsed_topic->site;
+        item.topic_machine = parsed_topic->machine;
+    }
+    auto decoded = decode_session(payload);
+    if (decoded) {
+        item.id = decoded->id;
+        if (item.topic_site.empty()) {
+            item.reason = "topic is not fabgate/<site>/machines/<machine>/sessions";
+        } else if (decoded->site != item.topic_site || decoded->machine != item.topic_machine) {
+            item.reason = "session of " + decoded->site + "/" + decoded->machine +
+                          " arrived on the topic of " + item.topic_site + "/" + item.topic_machine;
+        } else {
+            item.session = std::move(*decoded);
+        }
+        return item;
+    }
+    item.reason = decoded.error().message();
+    // An invalid payload is still acknowledged when its id can be read, so the gate stops
+    // resending something that will never pass.
+    if (auto doc = parse_json(payload, "session", kMaxPayloadBytes); doc && doc->is_object()) {
+        auto it = doc->find("id");
+        if (it != doc->end() && it->is_string()) {
+            auto id = it->get<std::string>();
+            if (!id.empty() && id.size() <= 64) item.id = std::move(id);
+        }
+    }
+    return item;
+}
+
+struct SessionIngest::Catalogue {
+    std::map<std::pair<std::string, std::string>, std::optional<std::string>> machine_groups;
+    std::vector<Tariff> tariffs;  // only those that pass validate()
+};
+
+struct SessionIngest::PricedSession {
+    std::optional<SessionPrice> price;         // none: no tariff applies, stored unpriced
+    std::optional<std::string> combined_with;  // the first session of its combined group
+};
+
+namespace {
+
+// `held`: a valid session the ledger can take once the manager adds what it lacks.
+Status record_refusal(db::Database& db, const IngestItem& item, const std::string& reason,
+                      bool held, UnixMs now) {
+    if (held && item.session) {
+        detail::HeldSession h{item.session->site, item.session->machine, item.session->powered_ms};
+        return detail::record_refused(db, now, item.topic, item.id, reason, item.payload, &h);
+    }
+    return detail::record_refused(db, now, item.topic, item.id, reason, item.payload);
+}
+
+struct CombinedGroup {
+    std::string first_session;
+    CombinedSoFar so_far;
+};
+
+// The combined group a new session continues (docs/ledger-schema.md, "Combined sessions"), or
+// none: no window, no earlier session close enough, or the group would pass kMaxBasisMs.
+// Rows already stored are read, never changed: a closed batch is never repriced.
+Result<std::optional<CombinedGroup>> combined_group(db::Statement& previous, db::Statement& sums,
+                                                    const Tariff& t, const SessionRecord& s) {
+    if (t.combine_window_s <= 0) return std::nullopt;
+    previous.bind(1, s.member).bind(2, s.site).bind(3, t.id).bind(4, s.started_at);
+    previous.bind(5, t.combine_window_s * 1000);
+    TRY_ASSIGN(bool found, previous.step());
+    std::optional<std::string> first;
+    if (found) first = previous.text(0);
+    previous.reset();
+    if (!first) return std::nullopt;
+    sums.bind(1, *first).bind(2, to_string(t.basis));
+    TRY(sums.step());
+    CombinedGroup group{*first, {sums.int64(0), sums.int64(1), sums.int64(2)}};
+    sums.reset();
+    if (group.so_far.basis_ms + session_basis_ms(t, s.powered_ms, s.active_ms) > kMaxBasisMs)
+        return std::nullopt;
+    return group;
+}
+
+void count_outcomes(IngestSummary& summary) {
+    for (const auto& o : summary.outcomes) {
+        switch (o.result) {
+            case IngestResult::Stored:
+                ++summary.stored;
+                break;
+            case IngestResult::Duplicate:
+                ++summary.duplicates;
+                break;
+            case IngestResult::Conflict:
+                ++summary.conflicts;
+                break;
+            case IngestResult::Rejected:
+                ++summary.rejected;
+                break;
+            case IngestResult::Unackable:
+                ++summary.unackable;
+                break;
+        }
+    }
+}
+
+}  // namespace
+
+Result<IngestSummary> SessionIngest::apply(const IngestBatch& batch, UnixMs now) {
+    if (!prepared_) TRY(prepare_statements());
+    return in_transaction(db_, [&]() -> Result<IngestSummary> {
+        IngestSummary summary;
+        TRY(ingest_sessions(batch, now, summary));
+        count_outcomes(summary);
+        TRY(write_states(batch.states, now));
+        TRY(write_unknown_badges(batch.unknown_badges));
+        TRY(record_unclassified(batch, now));
+        return summary;
+    });
+}
+
+Result<SessionIngest::Catalogue> SessionIngest::read_catalogue() {
+    Catalogue catalogue;
+    TRY_ASSIGN(auto machines, roster_.machines());
+    for (auto& m : machines) catalogue.machine_groups[{m.site, m.id}] = m.group_name;
+    TRY_ASSIGN(auto tariffs, tariffs_.all());
+    // A row written around TariffBook::add() (raw SQL) could break the bounds that keep the
+    // integer arithmetic exact: such a row prices nothing.
+    for (auto& t : tariffs)
+        if (validate(t)) catalogue.tariffs.push_back(std::move(t));
+    return catalogue;
+}
+
+Status SessionIngest::ingest_sessions(const IngestBatch& batch, UnixMs now,
+                                      IngestSummary& summary) {
+    if (batch.sessions.empty()) return {};
+    TRY_ASSIGN(const auto catalogue, read_catalogue());
+    summary.outcomes.reserve(batch.sessions.size());
+    for (const auto& item : batch.sessions) {
+        TRY_ASSIGN(auto outcome, ingest_one(item, catalogue, batch.record_refusals, now));
+        summary.outcomes.push_back(std::move(outcome));
+    }
+    return {};
+}
+
+Result<IngestOutcome> SessionIngest::ingest_one(const IngestItem& item, const Catalogue& catalogue,
+                                                bool record_refusals, UnixMs now) {
+    IngestOutcome out{IngestResult::Stored, item.id, item.topic_site, item.topic_machine, {}};
+    if (!item.session) {
+        out.result = item.id.empty() ? IngestResult::Unackable : IngestResult::Rejected;
+        out.reason = item.reason.empty() ? "not a session" : item.reason;
+        if (record_refusals) TRY(record_refusal(db_, item, out.reason, false, now));
+        return out;
+    }
+    const auto& s = *item.session;
+    auto machine = catalogue.machine_groups.find({s.site, s.machine});
+    if (machine == catalogue.machine_groups.end()) {
+        out.result = IngestResult::Rejected;
+        out.reason = "unknown machine " + s.site + "/" + s.machine + " (register it with fabctl)";
+        if (record_refusals) TRY(record_refusal(db_, item, out.reason, true, now));
+        return out;
+    }
+    std::string hash = session_payload_hash(s);
+    TRY_ASSIGN(auto stored, stored_hash(s.id));
+    if (stored) {
+        if (*stored == hash) {
+            out.result = IngestResult::Duplicate;
+            return out;
+        }
+        out.result = IngestResult::Conflict;
+        out.reason = "same id, different content: stored row kept, newcomer in session_conflicts";
+        TRY(record_conflict(item, *stored, hash, now));
+        return out;
+    }
+    TRY_ASSIGN(auto priced, price(s, catalogue, machine->second));
+    TRY(insert_session(s, hash, priced, now));
+    return out;
+}
+
+Result<std::optional<std::string>> SessionIngest::stored_hash(const std::string& id) {
+    find_session_hash_.bind(1, id);
+    TRY_ASSIGN(bool found, find_session_hash_.step());
+    std::optional<std::string> hash;
+    if (found) hash = find_session_hash_.text(0);
+    find_session_hash_.reset();
+    return hash;
+}
+
+Status SessionIngest::record_conflict(const IngestItem& item, const std::string& stored_hash,
+                                      const std::string& hash, UnixMs now) {
+    auto& st = insert_conflict_;
+    st.bind(1, item.id).bind(2, now).bind(3, item.topic).bind(4, stored_hash).bind(5, hash);
+    // Evidence, not a store: bounded like a refused payload.
+    std::string_view payload = item.payload;
+    st.bind(6, payload.substr(0, kRefusedPayloadKeepBytes))
+        .bind(7, static_cast<std::int64_t>(payload.size()))
+        .bind(8, detail::sha256_hex(payload));
+    return st.run();
+}
+
+// With the tariff and member class in force when the session started, once and for good.
+Result<SessionIngest::PricedSession> SessionIngest::price(const SessionRecord& s,
+                                                          const Catalogue& catalogue,
+                                                          const std::optional<std::string>& group) {
+    member_class_.bind(1, s.member).bind(2, s.started_at);
+    TRY_ASSIGN(bool found, member_class_.step());
+    std::string member_class = found ? member_class_.text(0) : std::string();
+    member_class_.reset();
+    std::optional<std::string_view> group_name;
+    if (group) group_name = *group;
+    const Tariff* tariff =
+        select_tariff(catalogue.tariffs, s.machine, group_name, member_class, s.started_at);
+    PricedSession priced;
+    if (!tariff) return priced;
+    TRY_ASSIGN(auto combined, combined_group(combine_previous_, combine_group_, *tariff, s));
+    if (combined) {
+        priced.combined_with = combined->first_session;
+        priced.price = price_continuation(*tariff, combined->so_far, s.powered_ms, s.active_ms);
+    } else {
+        priced.price = price_session(*tariff, s.powered_ms, s.active_ms);
+    }
+    return priced;
+}
+
+Status SessionIngest::insert_session(const SessionRecord& s, const std::string& hash,
+                                     const PricedSession& priced, UnixMs now) {
+    auto& ins = insert_session_;
+    ins.bind(1, s.id).bind(2, s.site).bind(3, s.machine).bind(4, s.uid).bind(5, s.member);
+    ins.bind(6, to_string(s.role)).bind(7, s.started_at).bind(8, s.ended_at);
+    ins.bind(9, s.clock_synced ? 1 : 0).bind(10, s.powered_ms).bind(11, s.active_ms);
+    ins.bind(12, to_string(s.end_reason)).bind(13, s.ended_by).bind(14, hash).bind(15, now);
+    if (const auto& p = priced.price) {
+        ins.bind(16, p->tariff_id).bind(17, p->billable_s).bind(18, p->amount_minor);
+        ins.bind(19, p->currency).bind(20, p->minimum_applied ? 1 : 0).bind(21, p->rounded ? 1 : 0);
+    } else {
+        ins.bind_null(16).bind(17, std::int64_t{0}).bind_null(18).bind(19, "");
+        ins.bind(20, 0).bind(21, 0);
+    }
+    ins.bind(22, priced.combined_with);
+    return ins.run();
+}
+
+Status SessionIngest::write_states(const std::vector<StateUpdate>& states, UnixMs now) {
+    for (const auto& u : states) {
+        auto& st = upsert_state_;
+        st.bind(1, u.site).bind(2, u.machine).bind(3, to_string(u.status.state));
+        st.bind(4, u.status.since).bind(5, u.status.member).bind(6, u.status.name);
+        st.bind(7, u.status.session).bind(8, u.status.detail).bind(9, u.status.acl_version);
+        st.bind(10, now);
+        TRY(st.run());
+    }
+    return {};
+}
+
+Status SessionIngest::write_unknown_badges(const std::vector<SeenBadge>& badges) {
+    for (const auto& b : badges) {
+        upsert_unknown_badge_.bind(1, b.uid).bind(2, b.site).bind(3, b.machine).bind(4, b.at);
+        TRY(upsert_unknown_badge_.run());
+    }
+    return {};
+}
+
+Status SessionIngest::record_unclassified(const IngestBatch& batch, UnixMs now) {
+    if (!batch.record_refusals) return {};
+    for (std::size_t n = 0; n < batch.bad_topics_payloads.size(); ++n) {
+        IngestItem bad;
+        bad.topic = batch.bad_topics_payloads[n].first;
+        bad.payload = batch.bad_topics_payloads[n].second;
+        auto reason = n < batch.bad_reasons.size() ? batch.bad_reasons[n] : std::string("refused");
+        TRY(record_refusal(db_, bad, reason, false, now));
+    }
+    return {};
+}
+
+Status SessionIngest::prepare_statements() {
+    struct Entry {
+        db::Statement* target;
+        std::string_view sql;
+    };
+    const Entry entries[] = {
+        {&find_session_hash_, "SELECT payload_hash FROM sessions WHERE id = ?1"},
+        {&insert_session_,
+         "INSERT INTO sessions(id, site, machine, uid, member_id, role, started_at, ended_at, "
+         "clock_synced, powered_ms, active_ms, end_reason, ended_by, payload_hash, received_at, "
+         "tariff_id, billable_s, amount_minor, currency, minimum_applied, rounded, combined_with) "
+         "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, "
+         "?19, ?20, ?21, ?22)"},
+        {&insert_conflict_,
+         "INSERT INTO session_conflicts(session_id, received_at, topic, stored_hash, payload_hash, "
+         "payload, payload_size, payload_sha256) "
+         "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT(session_id, payload_hash) DO UPDATE "
+         "SET repeats = repeats + 1"},
+        // The class in force at the session's start; a member written around the ledger's API
+        // (no history) has their current class.
+        {&member_class_,
+         "SELECT coalesce((SELECT member_class FROM member_class_history WHERE member_id = ?1 "
+         "AND valid_from <= ?2 ORDER BY valid_from DESC LIMIT 1), "
+         "(SELECT member_class FROM members WHERE id = ?1), '')"},
+        // The member's latest session under the same tariff that started no later and ended
+        // less than the combine window before this one started: its group's first session.
+        {&combine_previous_,
+         "SELECT coalesce(combined_with, id) FROM sessions WHERE member_id = ?1 AND site = ?2 "
+         "AND tariff_id = ?3 AND started_at <= ?4 AND ended_at > ?4 - ?5 "
+         "ORDER BY started_at DESC, id DESC LIMIT 1"},
+        {&combine_group_,
+         "SELECT coalesce(sum(CASE WHEN ?2 = 'active' AND active_ms IS NOT NULL THEN active_ms "
+         "ELSE powered_ms END), 0), coalesce(sum(billable_s), 0), coalesce(sum(amount_minor), 0) "
+         "FROM sessions WHERE id = ?1 OR combined_with = ?1"},
+        {&upsert_state_,
+         "INSERT INTO machine_state(site, machine, state, since, member, name, session, detail, "
+         "acl_version, updated_at) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) "
+         "ON CONFLICT(site, machine) DO UPDATE SET state = excluded.state, "
+         "since = excluded.since, member = excluded.member, name = excluded.name, "
+         "session = excluded.session, detail = excluded.detail, "
+         "acl_version = excluded.acl_version, updated_at = excluded.updated_at"},
+        {&upsert_unknown_badge_,
+         "INSERT INTO unknown_badges(uid, site, machine, first_seen_at, last_seen_at, count) "
+         "VALUES(?1, ?2, ?3, ?4, ?4, 1) ON CONFLICT(uid, site, machine) DO UPDATE SET "
+         "last_seen_at = max(last_seen_at, excluded.last_seen_at), count = count + 1"},
+    };
+    for (const auto& e : entries) {
+        TRY_ASSIGN(*e.target, db_.prepare(e.sql));
+    }
+    prepared_ = true;
+    return {};
+}
+
+}  // namespace fabgate::ledger

@@ -1,0 +1,196 @@
+#pragma once
+// Ingest of what the gates publish: finished sessions (stored once, priced once, a same-id
+// different-content copy kept as a conflict), machine states and unknown badges, in one
+// transaction per batch; and the sessions held back because their machine was not registered.
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "core/clock.hpp"
+#include "core/messages.hpp"
+#include "core/result.hpp"
+#include "ledger/roster.hpp"
+#include "ledger/tariff_book.hpp"
+#include "store/sqlite.hpp"
+
+namespace fabgate::ledger {
+
+// One message as it came off the broker. classify() fills the rest without touching the
+// database, so the daemon can do it on arrival and keep the transaction short.
+struct IngestItem {
+    std::string topic;
+    std::string payload;
+    std::string topic_site;  // from the topic; empty if the topic is not a machine topic
+    std::string topic_machine;
+    std::optional<SessionRecord> session;  // decoded and valid
+    std::string id;      // the session id if one could be read, even from an invalid payload
+    std::string reason;  // why it is not valid (empty when `session` is set)
+};
+IngestItem classify_session_message(std::string_view topic, std::string_view payload);
+// What sessions.payload_hash holds: a hash of the canonical encoding, so key order or spacing
+// in a re-sent payload does not turn a duplicate into a conflict.
+std::string session_payload_hash(const SessionRecord& s);
+
+enum class IngestResult {
+    Stored,     // new session, stored (priced if a tariff applied)
+    Duplicate,  // same id, same content: stored once already
+    Conflict,   // same id, different content: kept in session_conflicts
+    Rejected,   // has an id but failed validation / wrong topic / unknown machine: ingest_errors
+    Unackable,  // not JSON or no usable id: ingest_errors, cannot be acknowledged
+};
+std::string_view to_string(IngestResult r);
+
+struct IngestOutcome {
+    IngestResult result = IngestResult::Stored;
+    std::string id;
+    std::string ack_site;  // acks go to the topic the message came from
+    std::string ack_machine;
+    std::string reason;
+    bool ackable() const {
+        return result != IngestResult::Unackable && !id.empty() && !ack_site.empty();
+    }
+};
+
+struct StateUpdate {
+    std::string site;
+    std::string machine;
+    MachineStatus status;
+};
+
+struct SeenBadge {
+    std::string site;
+    std::string machine;
+    std::string uid;
+    UnixMs at = 0;
+};
+
+// Everything one flush of the daemon writes, in one transaction.
+struct IngestBatch {
+    std::vector<IngestItem> sessions;
+    std::vector<StateUpdate> states;
+    std::vector<SeenBadge> unknown_badges;
+    // Payloads refused before they could be classified (bad state/event payloads, topics).
+    std::vector<std::pair<std::string, std::string>> bad_topics_payloads;
+    std::vector<std::string> bad_reasons;  // parallel to bad_topics_payloads
+    // False when replaying held sessions: one still refused keeps its existing row.
+    bool record_refusals = true;
+};
+
+struct IngestSummary {
+    std::vector<IngestOutcome> outcomes;  // one per IngestBatch::sessions item, same order
+    std::int64_t stored = 0, duplicates = 0, conflicts = 0, rejected = 0, unackable = 0;
+};
+
+struct IngestErrorRow {
+    std::int64_t id = 0;
+    UnixMs received_at = 0;
+    std::string topic;
+    std::string session_id;
+    std::string reason;
+    std::string payload;
+    std::string state;  // refused, parked (held until replayed) or replayed
+};
+
+// Sessions held because their machine is not registered: acked to the gate, not yet billed.
+struct ParkedSummary {
+    std::int64_t sessions = 0;
+    std::int64_t powered_ms = 0;
+};
+
+struct ReplayReport {
+    std::int64_t ingested = 0;     // stored and priced now
+    std::int64_t duplicates = 0;   // already in the ledger (stored by an earlier replay)
+    std::int64_t still_held = 0;   // still refused; kept for a later replay
+    std::vector<std::string> ids;  // sessions ingested
+};
+
+// A refused payload is stored only up to this many bytes, with its SHA-256 and size...
+inline constexpr std::size_t kRefusedPayloadKeepBytes = 4096;
+// ...and only this many payloads per machine and minute; over that, the row keeps the hash and
+// size but no payload.
+inline constexpr std::int64_t kRefusedStoredPerMinute = 10;
+
+struct RefusedCount {
+    std::string site;  // "" for a topic that names no machine
+    std::string machine;
+    std::int64_t refused = 0;     // every refusal since the ledger was created
+    std::int64_t not_stored = 0;  // of which over the rate limit: payload not kept
+};
+
+struct ConflictRow {
+    std::int64_t id = 0;
+    std::string session_id;
+    UnixMs received_at = 0;
+    std::string topic;
+    std::string stored_hash;
+    std::string payload_hash;
+    std::string payload;
+};
+
+struct MachineStateRow {
+    std::string site;
+    std::string machine;
+    MachineStatus status;
+    UnixMs updated_at = 0;
+};
+
+// The ingest steps (session_ingest.cpp) and what they read back (session_ingest_rows.cpp).
+class SessionIngest {
+  public:
+    SessionIngest(db::Database& db, Roster& roster, TariffBook& tariffs)
+        : db_(db), roster_(roster), tariffs_(tariffs) {}
+    SessionIngest(const SessionIngest&) = delete;
+    SessionIngest& operator=(const SessionIngest&) = delete;
+
+    // One transaction for the whole batch; outcomes are valid only if this returns a value.
+    Result<IngestSummary> apply(const IngestBatch& batch, UnixMs now);
+    // Retries held sessions (those of one machine when `site`/`machine` are given; with
+    // `refused_too`, also refused rows that carry an id) through apply(), so they are priced
+    // as usual. Ingested rows become 'replayed'; the run is audited as errors.replay.
+    Result<ReplayReport> replay_parked(std::string_view actor, UnixMs now,
+                                       std::string_view site = {}, std::string_view machine = {},
+                                       bool refused_too = false);
+    Result<ParkedSummary> parked_summary();
+    Result<std::vector<IngestErrorRow>> ingest_errors(int limit = 100);
+    Result<std::vector<ConflictRow>> conflicts(int limit = 100);
+    Result<std::vector<RefusedCount>> refused_counts();
+    Result<std::vector<MachineStateRow>> machine_states();
+
+  private:
+    struct Catalogue;  // machines and valid tariffs, read once per batch
+    struct PricedSession;
+    Status prepare_statements();
+    Result<Catalogue> read_catalogue();
+    Status ingest_sessions(const IngestBatch& batch, UnixMs now, IngestSummary& summary);
+    Result<IngestOutcome> ingest_one(const IngestItem& item, const Catalogue& catalogue,
+                                     bool record_refusals, UnixMs now);
+    Result<std::optional<std::string>> stored_hash(const std::string& id);
+    Status record_conflict(const IngestItem& item, const std::string& stored_hash,
+                           const std::string& hash, UnixMs now);
+    Result<PricedSession> price(const SessionRecord& s, const Catalogue& catalogue,
+                                const std::optional<std::string>& group);
+    Status insert_session(const SessionRecord& s, const std::string& hash,
+                          const PricedSession& priced, UnixMs now);
+    Status write_states(const std::vector<StateUpdate>& states, UnixMs now);
+    Status write_unknown_badges(const std::vector<SeenBadge>& badges);
+    Status record_unclassified(const IngestBatch& batch, UnixMs now);
+
+    db::Database& db_;
+    Roster& roster_;
+    TariffBook& tariffs_;
+    // Statements run for every message, prepared once per connection.
+    bool prepared_ = false;
+    db::Statement find_session_hash_;
+    db::Statement insert_session_;
+    db::Statement insert_conflict_;
+    db::Statement member_class_;
+    db::Statement combine_previous_;
+    db::Statement combine_group_;
+    db::Statement upsert_state_;
+    db::Statement upsert_unknown_badge_;
+};
+
+}  // namespace fabgate::ledger

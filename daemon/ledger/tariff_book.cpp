@@ -1,0 +1,95 @@
+#include "ledger/tariff_book.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include "core/billing.hpp"
+#include "ledger/db_util.hpp"
+
+namespace fabgate::ledger {
+
+using detail::in_transaction;
+using nlohmann::json;
+
+namespace {
+
+std::string to_json(const Tariff& t) {
+    return json{{"id", t.id},
+                {"target_kind", to_string(t.target_kind)},
+                {"target", t.target},
+                {"member_class", t.member_class},
+                {"price_per_hour_minor", t.price_per_hour_minor},
+                {"currency", t.currency},
+                {"basis", to_string(t.basis)},
+                {"increment_s", t.increment_s},
+                {"start_fee_minor", t.start_fee_minor},
+                {"minimum_minor", t.minimum_minor},
+                {"free_below_s", t.free_below_s},
+                {"amount_rounding_minor", t.amount_rounding_minor},
+                {"rounding_mode", to_string(t.rounding_mode)},
+                {"minimum_s", t.minimum_s},
+                {"combine_window_s", t.combine_window_s},
+                {"valid_from", t.valid_from}}
+        .dump();
+}
+
+Tariff read_tariff(const db::Statement& st) {
+    Tariff t;
+    t.id = st.int64(0);
+    t.target_kind = target_kind_from_string(st.text(1)).value_or(TargetKind::Machine);
+    t.target = st.text(2);
+    t.member_class = st.text(3);
+    t.price_per_hour_minor = st.int64(4);
+    t.currency = st.text(5);
+    t.basis = tariff_basis_from_string(st.text(6)).value_or(TariffBasis::Powered);
+    t.increment_s = st.int64(7);
+    t.start_fee_minor = st.int64(8);
+    t.minimum_minor = st.int64(9);
+    t.free_below_s = st.int64(10);
+    t.amount_rounding_minor = st.int64(11);
+    t.valid_from = st.int64(12);
+    t.rounding_mode = rounding_mode_from_string(st.text(13)).value_or(RoundingMode::HalfUp);
+    t.minimum_s = st.int64(14);
+    t.combine_window_s = st.int64(15);
+    return t;
+}
+
+}  // namespace
+
+Result<std::int64_t> TariffBook::add(const Tariff& t, std::string_view actor, UnixMs now) {
+    TRY(validate(t));
+    TRY(validate_rounding_step(t, currency_decimals(t.currency)));
+    return in_transaction(db_, [&]() -> Result<std::int64_t> {
+        TRY(detail::run(
+            db_,
+            "INSERT INTO tariffs(target_kind, target, member_class, price_per_hour_minor, "
+            "currency, basis, increment_s, start_fee_minor, minimum_minor, free_below_s, "
+            "amount_rounding_minor, valid_from, created_at, created_by, rounding_mode, minimum_s, "
+            "combine_window_s) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, "
+            "?14, ?15, ?16, ?17)",
+            [&](db::Statement& st) {
+                st.bind(1, to_string(t.target_kind)).bind(2, t.target).bind(3, t.member_class);
+                st.bind(4, t.price_per_hour_minor).bind(5, t.currency).bind(6, to_string(t.basis));
+                st.bind(7, t.increment_s).bind(8, t.start_fee_minor).bind(9, t.minimum_minor);
+                st.bind(10, t.free_below_s).bind(11, t.amount_rounding_minor);
+                st.bind(12, t.valid_from).bind(13, now).bind(14, actor);
+                st.bind(15, to_string(t.rounding_mode)).bind(16, t.minimum_s);
+                st.bind(17, t.combine_window_s);
+            }));
+        Tariff stored = t;
+        stored.id = db_.last_insert_rowid();
+        TRY(detail::audit(db_, now, actor, "tariff.add", std::to_string(stored.id), "",
+                          to_json(stored)));
+        return stored.id;
+    });
+}
+
+Result<std::vector<Tariff>> TariffBook::all() {
+    return detail::rows_of<Tariff>(
+        db_,
+        "SELECT id, target_kind, target, member_class, price_per_hour_minor, currency, basis, "
+        "increment_s, start_fee_minor, minimum_minor, free_below_s, amount_rounding_minor, "
+        "valid_from, rounding_mode, minimum_s, combine_window_s FROM tariffs ORDER BY id",
+        detail::no_parameters, read_tariff);
+}
+
+}  // namespace fabgate::ledger

@@ -24,10 +24,7 @@ Result<std::unique_ptr<WalSyncThread>> WalSyncThread::start(EventLoop& loop,
     syncer->event_fd_.reset(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
     if (!syncer->event_fd_) return fail("journal sync", "cannot create an eventfd");
     auto* raw = syncer.get();
-    if (auto s =
-            loop.watch(raw->event_fd_.get(), EPOLLIN, [raw](std::uint32_t) { raw->on_ready(); });
-        !s)
-        return tl::unexpected(s.error());
+    TRY(loop.watch(raw->event_fd_.get(), EPOLLIN, [raw](std::uint32_t) { raw->on_ready(); }));
     try {
         raw->thread_ = std::thread([raw] { raw->run(); });
     } catch (const std::system_error& e) {

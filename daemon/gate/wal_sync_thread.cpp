@@ -113,6 +113,11 @@ void WalSyncThread::checkpoint_if_large() {
                             SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, nullptr) != SQLITE_OK)
             return;  // tried again after the next sync
         sqlite3_busy_timeout(made->db, 1000);
+        // A connection that has read nothing does not know the database is in WAL mode, and
+        // checkpoints nothing (reporting -1 frames): the WAL would grow without end.
+        if (sqlite3_exec(made->db, "SELECT count(*) FROM sqlite_master", nullptr, nullptr,
+                         nullptr) != SQLITE_OK)
+            return;
         checkpointer_ = std::move(made);
     }
     // PASSIVE: never takes the write lock, so the loop's commits go on meanwhile. This

@@ -124,7 +124,7 @@ BadgeOutcome GateMachine::start(const Uid& uid, const AccessEntry& entry) {
     r.clock_synced = s.started_wall.synchronised;
     if (policy_.has_busy_input) r.active_ms = 0;
 
-    // Recorded before powered: a session the journal cannot hold is a session nobody pays for.
+    // Announced before powered: a session the listener cannot take is refused, not run unpaid.
     if (auto stored = listener_.session_started(r); !stored) {
         // The takeover path may have left the relay on for this session; nobody holds it now.
         outputs_.set_relay(false);

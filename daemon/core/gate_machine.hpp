@@ -20,10 +20,10 @@ namespace fabgate {
 class GateListener {
   public:
     virtual ~GateListener() = default;
-    // Must record the session before the relay switches on (a failure refuses the badge). The
-    // record must survive the daemon's crash; it need not be on disk yet. The gate's sync
-    // thread puts it there off the loop, and faults the machine if that takes longer than
-    // GateTuning::sync_deadline (docs/architecture.md, "Where durability happens").
+    // Called before the relay switches on; a failure refuses the badge. The gate takes the
+    // record at once and writes it to its journal just after the relay switched, before it
+    // handles another event; a write that fails then ends the session with reason fault
+    // (docs/architecture.md, "Where durability happens").
     virtual Status session_started(const SessionRecord& open) = 0;
     virtual void session_checkpoint(const SessionRecord& open) = 0;
     virtual void session_ended(const SessionRecord& closed) = 0;

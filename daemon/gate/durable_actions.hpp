@@ -6,10 +6,11 @@
 // - A closed session is published to the ledger only once its close is on disk. Before that a
 //   power cut brings back the open session at its last durable checkpoint and closes it there
 //   with power_loss; nothing the ledger saw then disagrees with it.
-// - The relay does not wait: it switches on as soon as the start is committed to the page
-//   cache (a crash of the daemon keeps it). So that no more than `deadline` of machine time
-//   can ride on a record a power cut could undo, a commit still not on disk after `deadline`
-//   reports the journal late, and the gate faults the machine (relay off) until it is.
+// - The relay does not wait: it switches on first, and the start is committed to the page
+//   cache (which a crash of the daemon keeps) in the same event's handling, just after. So
+//   that no more than `deadline` of machine time can ride on a record a power cut could
+//   undo, a commit still not on disk after `deadline` reports the journal late, and the gate
+//   faults the machine (relay off) until it is.
 // - Acks, the access-list cache and the lock do not wait: an ack a power cut undoes means a
 //   resend, which the ledger deduplicates; the list and its lock come back from the broker.
 #include <chrono>

@@ -119,6 +119,7 @@ Status GateApp::start() {
 }
 
 void GateApp::after_event() {
+    write_session_start();
     if (!machine_ || !deadline_timer_) return;
     auto deadline = machine_->next_deadline();
     if (!deadline) {

@@ -93,6 +93,8 @@ class GateApp final : public GateListener, public HardwareEvents {
     void journal_written();
     // Publishes the outbox through `seq` once the journal's latest commit is on disk.
     void publish_when_durable(std::int64_t seq);
+    // Writes the session start the relay did not wait for (gate_app_journal.cpp).
+    void write_session_start();
 
     EventLoop& loop_;
     const Clock& clock_;
@@ -118,6 +120,10 @@ class GateApp final : public GateListener, public HardwareEvents {
     std::optional<MachineStatus> status_;
     // Closed sessions the journal could not take (disk full): kept and retried, never dropped.
     std::vector<SessionRecord> unjournaled_;
+    // A session whose relay is on and whose start is written when the event's handling ends.
+    std::optional<SessionRecord> unwritten_start_;
+    // A start the journal refused faulted the machine until the journal takes writes again.
+    bool start_write_faulted_ = false;
     bool shutting_down_ = false;
     std::uint64_t refused_acks_ = 0;
     // The journal had a lock state at start: it is newer than the cached list's.

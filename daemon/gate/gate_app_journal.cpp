@@ -27,37 +27,32 @@ std::string describe_session(const SessionRecord& s) {
 }  // namespace
 
 Status GateApp::open_journal() {
-    auto journal = Journal::open(config_.journal);
-    if (!journal) return tl::unexpected(journal.error());
-    auto interrupted = journal->close_interrupted();
-    if (!interrupted) return tl::unexpected(interrupted.error());
-    auto cached = journal->load_access_list();
-    if (!cached) return tl::unexpected(cached.error());
-    auto journalled_lock = journal->load_lock();
-    if (!journalled_lock) return tl::unexpected(journalled_lock.error());
-    auto last_seq = journal->last_outbox_seq();
-    if (!last_seq) return tl::unexpected(last_seq.error());
-    if (auto s = start_syncer(); !s) return s;
-    journal_.emplace(std::move(*journal));
+    TRY_ASSIGN(auto journal, Journal::open(config_.journal));
+    TRY_ASSIGN(auto interrupted, journal.close_interrupted());
+    TRY_ASSIGN(auto cached, journal.load_access_list());
+    TRY_ASSIGN(auto journalled_lock, journal.load_lock());
+    TRY_ASSIGN(auto last_seq, journal.last_outbox_seq());
+    TRY(start_syncer());
+    journal_.emplace(std::move(journal));
     // What is in the outbox now may be a crashed daemon's commits no sync covered yet.
     journal_written();
-    publish_when_durable(*last_seq);
-    for (const auto& s : *interrupted)
+    publish_when_durable(last_seq);
+    for (const auto& s : interrupted)
         log::warning("gate", "closed at its last checkpoint after a crash or power cut: " +
                                  describe_session(s));
     const auto* in_force = machine_->access_list();
     // Before anything can be decided: a restart never unlocks a machine. A list that arrived
     // from the broker while the journal was down is newer than the journal's lock and stays.
-    if (*journalled_lock && !in_force) {
+    if (journalled_lock && !in_force) {
         lock_from_journal_ = true;
-        machine_->restore_lock(**journalled_lock);
-        if (**journalled_lock)
+        machine_->restore_lock(*journalled_lock);
+        if (*journalled_lock)
             log::notice("gate", "locked for maintenance, as before the restart: " +
                                     machine_->status().detail);
     } else if (in_force) {
         lock_changed(machine_->lock());  // what the gate decided while it could not write
     }
-    if (!*cached) {
+    if (!cached) {
         if (!in_force)
             log::notice("gate",
                         "no access list yet: every badge is refused until one arrives "
@@ -65,11 +60,11 @@ Status GateApp::open_journal() {
         return {};
     }
     // A list that arrived from the broker while the journal was down may be newer.
-    if (in_force && in_force->version >= (*cached)->version) return {};
+    if (in_force && in_force->version >= cached->version) return {};
     // Checked like a list from the broker: the SD card is no safer than the network.
-    auto list = read_access_list((*cached)->payload, config_);
+    auto list = read_access_list(cached->payload, config_);
     if (list)
-        (void)apply_access_list(std::move(*list), (*cached)->payload, /*from_cache=*/true);
+        (void)apply_access_list(std::move(*list), cached->payload, /*from_cache=*/true);
     else
         log::error("gate", "cached access list cannot be read (" + list.error().message() +
                                "); waiting for a new one from the broker, refusing badges until "
@@ -79,24 +74,19 @@ Status GateApp::open_journal() {
 
 Status GateApp::start_syncer() {
     if (durable_) return {};
-    Result<std::unique_ptr<JournalSyncer>> syncer = fail("journal sync", "not started");
+    std::unique_ptr<JournalSyncer> syncer;
     if (tuning_.syncer) {
-        syncer = tuning_.syncer(loop_, config_.journal);
-    } else if (auto thread = WalSyncThread::start(loop_, config_.journal)) {
-        syncer = std::unique_ptr<JournalSyncer>(std::move(*thread));
+        TRY_ASSIGN(syncer, tuning_.syncer(loop_, config_.journal));
     } else {
-        syncer = tl::unexpected(thread.error());
+        TRY_ASSIGN(syncer, WalSyncThread::start(loop_, config_.journal));
     }
-    if (!syncer) return tl::unexpected(syncer.error());
     auto late = [this](bool is_late) {
         device_fault(kJournalDiskDevice, is_late,
                      "a journal commit is not on disk after " +
                          std::to_string(tuning_.sync_deadline.count()) + " ms");
     };
-    auto made =
-        DurableActions::create(loop_, std::move(*syncer), tuning_.sync_deadline, std::move(late));
-    if (!made) return tl::unexpected(made.error());
-    durable_ = std::move(*made);
+    TRY_ASSIGN(durable_, DurableActions::create(loop_, std::move(syncer), tuning_.sync_deadline,
+                                                std::move(late)));
     return {};
 }
 
@@ -134,20 +124,43 @@ void GateApp::schedule_journal_retry() {
 Status GateApp::session_started(const SessionRecord& open) {
     // The machine is in fault while the journal is down, so this is a second line of defence.
     if (!journal_) return fail("journal", "not open");
-    auto stored = journal_->session_opened(open);
-    if (!stored) {
-        log::error("journal", "cannot record a new session: " + stored.error().message());
-        return stored;
-    }
-    // The relay does not wait for the disk: the sync runs off the loop, and a sync later than
-    // GateTuning::sync_deadline faults the machine (gate/durable_actions.hpp).
-    journal_written();
+    write_session_start();  // a takeover: the session it ends was started earlier
+    // The relay switches on before the start is written: a write() into the page cache can
+    // still wait for the disk (ext4 block allocation racing the sync thread's writeback, dirty
+    // page throttling), and the member should not. GateApp::after_event() writes it once the
+    // machine has switched the relay, in the same handler, before the loop takes another
+    // event; a checkpoint or close of the session writes it first too.
+    unwritten_start_ = open;
     log::info("session",
               open.id + " started for " + open.member + " (" + gate::uid_tag(open.uid) + ")");
     return {};
 }
 
+void GateApp::write_session_start() {
+    if (!unwritten_start_ || !journal_) return;
+    auto open = std::move(*unwritten_start_);
+    unwritten_start_.reset();
+    if (auto stored = journal_->session_opened(open); !stored) {
+        // The relay is already on for a session a crash would lose: end it now, with reason
+        // fault. Its close then goes where every close goes, to the outbox or, if the journal
+        // refuses that too, to memory, retried; the member pays for the moment it ran.
+        log::error("journal",
+                   "cannot record session " + open.id + ", relay off: " + stored.error().message());
+        start_write_faulted_ = true;
+        device_fault(kJournalDevice, true, "cannot record a new session");
+        if (unjournaled_.empty()) {
+            start_write_faulted_ = false;  // the close went in: the journal takes writes again
+            device_fault(kJournalDevice, false, "");
+        }
+        return;
+    }
+    // The relay did not wait for the sync either: it runs off the loop, and a sync later than
+    // GateTuning::sync_deadline faults the machine (gate/durable_actions.hpp).
+    journal_written();
+}
+
 void GateApp::session_checkpoint(const SessionRecord& open) {
+    write_session_start();
     if (!journal_) return;
     if (auto s = journal_->checkpoint(open); !s)
         log::warning("journal", "checkpoint failed: " + s.error().message());
@@ -156,6 +169,7 @@ void GateApp::session_checkpoint(const SessionRecord& open) {
 
 void GateApp::session_ended(const SessionRecord& closed) {
     log::info("session", describe_session(closed));
+    write_session_start();
     auto stored = journal_ ? journal_->session_closed(closed) : fail("journal", "not open");
     if (!stored) {
         log::error("journal", "cannot move session " + closed.id + " to the outbox (" +
@@ -187,6 +201,10 @@ void GateApp::retry_unjournaled() {
             return;
         }
         unjournaled_.erase(unjournaled_.begin());
+    }
+    if (start_write_faulted_) {
+        start_write_faulted_ = false;
+        device_fault(kJournalDevice, false, "");
     }
     journal_written();
     if (journal_) publish_when_durable(journal_->last_outbox_seq().value_or(0));

@@ -7,7 +7,8 @@
 // the disk: a crash of the daemon loses nothing, a power cut may undo the last commits. The
 // gate hands the sync to a JournalSyncer (gate/journal_syncer.hpp) and holds what must not
 // happen before a commit is on disk; commits() numbers the commits for that. This connection
-// never checkpoints the WAL either (wal_autocheckpoint=0): the syncer's thread does.
+// never checkpoints the WAL either (wal_autocheckpoint=0), not even when it closes: the
+// syncer's thread does.
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -67,6 +68,7 @@ class Journal {
     explicit Journal(db::Database db) : db_(std::move(db)) {}
     Status prepare_statements();
     Status counted(Status written);
+    Result<std::int64_t> single_integer(std::string_view sql);
     db::Database db_;
     std::uint64_t commits_ = 1;
     db::Statement insert_open_, update_open_, delete_open_, insert_outbox_, delete_outbox_;

@@ -8,12 +8,41 @@
 
 #include <chrono>
 #include <filesystem>
+#include <string>
 
 namespace fabgate {
 
 struct WalSyncThread::Checkpointer {
     sqlite3* db = nullptr;
     ~Checkpointer() { sqlite3_close_v2(db); }
+
+    bool exec(const char* sql) {
+        return sqlite3_exec(db, sql, nullptr, nullptr, nullptr) == SQLITE_OK;
+    }
+
+    // The first write after a checkpoint that copied the whole WAL starts the WAL over and
+    // syncs its new header (SQLite's guard against an out-of-order write after a power cut).
+    // Left to the loop, that sync would hold its next commit; written here, it holds this
+    // thread. Only if the write lock is free at once: the loop commits rarely, and a commit
+    // that meets this transaction waits for it (one sync) rather than failing.
+    void restart_wal() {
+        sqlite3_busy_timeout(db, 0);
+        if (exec("BEGIN IMMEDIATE")) {
+            // A write that changes nothing: page 1, with the schema version it already has.
+            sqlite3_stmt* read = nullptr;
+            bool written = false;
+            if (sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &read, nullptr) == SQLITE_OK &&
+                sqlite3_step(read) == SQLITE_ROW) {
+                auto same = "PRAGMA user_version=" + std::to_string(sqlite3_column_int(read, 0));
+                sqlite3_finalize(read);
+                read = nullptr;
+                written = exec(same.c_str());
+            }
+            sqlite3_finalize(read);
+            if (!written || !exec("COMMIT")) (void)exec("ROLLBACK");
+        }
+        sqlite3_busy_timeout(db, 1000);
+    }
 };
 
 Result<std::unique_ptr<WalSyncThread>> WalSyncThread::start(EventLoop& loop,
@@ -24,10 +53,7 @@ Result<std::unique_ptr<WalSyncThread>> WalSyncThread::start(EventLoop& loop,
     syncer->event_fd_.reset(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
     if (!syncer->event_fd_) return fail("journal sync", "cannot create an eventfd");
     auto* raw = syncer.get();
-    if (auto s =
-            loop.watch(raw->event_fd_.get(), EPOLLIN, [raw](std::uint32_t) { raw->on_ready(); });
-        !s)
-        return tl::unexpected(s.error());
+    TRY(loop.watch(raw->event_fd_.get(), EPOLLIN, [raw](std::uint32_t) { raw->on_ready(); }));
     try {
         raw->thread_ = std::thread([raw] { raw->run(); });
     } catch (const std::system_error& e) {
@@ -116,12 +142,21 @@ void WalSyncThread::checkpoint_if_large() {
                             SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, nullptr) != SQLITE_OK)
             return;  // tried again after the next sync
         sqlite3_busy_timeout(made->db, 1000);
+        // A connection that has read nothing does not know the database is in WAL mode, and
+        // checkpoints nothing (reporting -1 frames): the WAL would grow without end.
+        // NORMAL: the restart's commit syncs the WAL header and nothing more.
+        if (!made->exec("SELECT count(*) FROM sqlite_master") ||
+            !made->exec("PRAGMA synchronous=NORMAL"))
+            return;
         checkpointer_ = std::move(made);
     }
     // PASSIVE: never takes the write lock, so the loop's commits go on meanwhile. This
     // connection syncs the WAL before copying it and the database file after.
-    (void)sqlite3_wal_checkpoint_v2(checkpointer_->db, nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr,
-                                    nullptr);
+    int frames = 0, copied = 0;
+    if (sqlite3_wal_checkpoint_v2(checkpointer_->db, nullptr, SQLITE_CHECKPOINT_PASSIVE, &frames,
+                                  &copied) == SQLITE_OK &&
+        frames > 0 && copied == frames)
+        checkpointer_->restart_wal();
 }
 
 void WalSyncThread::on_ready() {

@@ -5,11 +5,12 @@
 // past a size, through a SQLite connection of its own, so the checkpoint's two fsyncs never
 // run on the loop either.
 //
-// What still touches the disk on the loop: after a checkpoint has emptied the WAL, SQLite
-// rewrites the WAL's header at the next commit and syncs it (without that sync, an
-// out-of-order write could corrupt the database after a power cut). That is one small sync
-// per `checkpoint_bytes` of writes (4 MiB by default: hours of sessions), and the close of the
-// journal at shutdown, when the relay is already off.
+// After a checkpoint that copied the whole WAL, the same thread makes the first write, which
+// starts the WAL over and syncs its new header: left to the loop's next commit, that sync
+// would hold the loop. It does so only if the write lock is free at once; a loop commit that
+// meets it waits one sync, once per `checkpoint_bytes` of writes (4 MiB by default). The
+// journal's close at shutdown syncs nothing (it keeps the WAL); this thread's last sync,
+// joined by the destructor, covers it.
 #include <sys/types.h>
 
 #include <condition_variable>

@@ -2,9 +2,13 @@
 // checkpoint and every badge out (session close, moved to the outbox) is timed as the call the
 // loop makes, which is the time nothing else (badges, interlocks, the watchdog) can run.
 // The journal goes on a real disk, not tmpfs, where fsync would be free.
-// Usage: journal_stall_bench [sessions] [journal directory, default: the current one] [inline].
-// With "inline", every commit is synced on the loop before it goes on, as the gate did before
-// its sync thread: the figures to compare with. Prints; does not judge.
+// Usage: journal_stall_bench [sessions] [journal directory, default: the current one] [mode].
+// With mode "inline", every commit is synced on the loop before it goes on, as the gate did
+// before its sync thread: the figures to compare with. With mode "latency", badges and
+// interlocks arrive from another thread at random moments while the journal commits and syncs,
+// and what is timed is badge -> relay on and interlock -> relay off; run it on a slow device
+// (tests/bench/slow_journal_device.sh) to see them while every sync takes 50-200 ms.
+// Also counted: the syncs SQLite made on the loop's own thread. Prints; does not judge.
 #include <fcntl.h>
 #include <sys/resource.h>
 #include <unistd.h>
@@ -17,7 +21,9 @@
 #include <vector>
 
 #include "gate/gate_app.hpp"
+#include "latency_run.hpp"
 #include "loop/unique_fd.hpp"
+#include "loop_syncs.hpp"
 #include "sys/log.hpp"
 #include "sys/session_ids.hpp"
 
@@ -86,12 +92,19 @@ void print(const char* what, const std::vector<double>& ms, long blocked) {
 
 int main(int argc, char** argv) {
     log::set_threshold(log::Level::Error);
+    bench::count_syncs_on_this_thread();
     int sessions = argc > 1 ? std::atoi(argv[1]) : 200;
     std::string base = argc > 2 ? argv[2] : ".";
-    bool inline_sync = argc > 3 && std::string(argv[3]) == "inline";
+    std::string mode = argc > 3 ? argv[3] : "";
+    bool inline_sync = mode == "inline";
     std::filesystem::create_directories(base);
     std::string dir = base + "/run-" + std::to_string(getpid());
     std::filesystem::create_directories(dir);
+    if (mode == "latency") {
+        bench::latency_run(sessions, dir);
+        std::filesystem::remove_all(dir);
+        return 0;
+    }
 
     auto config = load_gate_config_text(embedded_demo_config()).value();
     config.journal = dir + "/journal.db";
@@ -149,5 +162,8 @@ int main(int argc, char** argv) {
     print("checkpoint", checkpoint_ms, checkpoint_blocked);
     print("badge out (session close)", close_ms, close_blocked);
     print("loop turn after each", turn_ms, turn_blocked);
+    auto syncs = bench::loop_syncs();
+    std::printf("  syncs on the loop's thread: %llu, %.1f ms in all, longest %.3f ms\n",
+                static_cast<unsigned long long>(syncs.count), syncs.total_ms, syncs.max_ms);
     std::filesystem::remove_all(dir);
 }

@@ -245,3 +245,37 @@ TEST_CASE("a closed session synced before the power cut comes back whole") {
     CHECK(closed.end_reason == EndReason::BadgeOut);
     CHECK(closed.powered_ms == 91'000);
 }
+
+TEST_CASE("the journal's WAL is checkpointed into the database, so it does not grow without end") {
+    log::set_threshold(log::Level::Error);
+    test::TempDir dir;
+    auto path = dir.file("journal.db");
+    auto journal = Journal::open(path);
+    REQUIRE(journal);
+    EventLoop loop;
+    WalSyncOptions options;
+    options.checkpoint_bytes = 64 << 10;
+    auto syncer = WalSyncThread::start(loop, path, options);
+    REQUIRE(syncer);
+    std::uint64_t durable = 0;
+    (*syncer)->on_durable([&](std::uint64_t through) { durable = through; });
+    auto database_bytes = [&] { return std::filesystem::file_size(path); };
+    auto empty_size = database_bytes();
+
+    // A few hundred KiB of sessions, past the size at which the WAL is checkpointed.
+    SessionRecord session;
+    session.site = "lab";
+    session.machine = "laser-1";
+    session.member = std::string(2000, 'm');
+    for (int i = 0; i < 100; ++i) {
+        session.id = "s" + std::to_string(i);
+        REQUIRE(journal->session_opened(session));
+    }
+    (*syncer)->sync_through(journal->commits());
+    REQUIRE(test::wait_until(
+        loop, [&] { return durable == journal->commits(); }, std::chrono::seconds(5)));
+    // The checkpoint follows the sync on the same thread: the sessions reach the database file.
+    CHECK(test::wait_until(
+        loop, [&] { return database_bytes() > empty_size + (100 << 10); },
+        std::chrono::seconds(5)));
+}

@@ -46,9 +46,8 @@ std::string GateApp::topic(std::string_view leaf) const {
 }
 
 Status GateApp::start() {
-    auto outputs = hardware_factory_(config_, loop_, *this, clock_);
-    if (!outputs) return tl::unexpected(outputs.error());
-    outputs_ = std::move(*outputs);
+    TRY_ASSIGN(auto outputs, hardware_factory_(config_, loop_, *this, clock_));
+    outputs_ = std::move(outputs);
     outputs_->set_relay(false);
 
     machine_ = std::make_unique<GateMachine>(config_.site, config_.machine, config_.policy, clock_,

@@ -10,7 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/billing.hpp"
-#include "core/gate_config.hpp"
+#include "core/ids.hpp"
 #include "core/uid.hpp"
 #include "ledger/db_util.hpp"
 #include "ledger/ledger_db_impl.hpp"

@@ -18,7 +18,7 @@ struct NullOutputs final : Outputs {
     bool relay = false;
     void set_relay(bool on) override { relay = on; }
     void set_after_run(bool) override {}
-    void indicate(Signal) override {}
+    void indicate(Indication) override {}
 };
 
 // A gate on a config file in its own directory, offline (no broker), on fake hardware.

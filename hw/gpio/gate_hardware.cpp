@@ -21,10 +21,9 @@ Result<std::unique_ptr<Outputs>> open_gpio_hardware(const HardwareConfig& config
     TRY_ASSIGN(auto backend, gpio::open_gpiod_backend());
     gpio::GpioOptions options;
     options.open_reader = default_reader_opener();
-    auto gate =
-        open_gpio_hardware(config, loop, events, clock, std::move(backend), std::move(options));
-    if (!gate) return tl::unexpected(gate.error());
-    return std::unique_ptr<Outputs>(std::move(*gate));
+    TRY_ASSIGN(auto gate, open_gpio_hardware(config, loop, events, clock, std::move(backend),
+                                             std::move(options)));
+    return std::unique_ptr<Outputs>(std::move(gate));
 }
 
 Result<std::unique_ptr<gpio::GpioGate>> open_gpio_hardware(

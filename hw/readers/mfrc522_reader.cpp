@@ -30,7 +30,7 @@ bool chip_answers(std::uint8_t version) {
 }  // namespace
 
 Status Mfrc522Reader::init() {
-    if (auto s = bus_.write(kCommandReg, kCmdSoftReset); !s) return s;
+    TRY(bus_.write(kCommandReg, kCmdSoftReset));
     bool awake = false;
     for (int i = 0; i < kResetPolls && !awake; ++i) {
         TRY_ASSIGN(auto cmd, bus_.read(kCommandReg));
@@ -52,12 +52,10 @@ Status Mfrc522Reader::init() {
         {kModeReg, kModeCrcA},
         {kComIEnReg, 0x00},  // polled, the IRQ pin stays quiet
     }};
-    for (auto [reg, value] : setup)
-        if (auto s = bus_.write(reg, value); !s) return s;
+    for (auto [reg, value] : setup) TRY(bus_.write(reg, value));
     TRY_ASSIGN(auto tx, bus_.read(kTxControlReg));
     if ((tx & kAntennaOn) != kAntennaOn)
-        if (auto s = bus_.write(kTxControlReg, static_cast<std::uint8_t>(tx | kAntennaOn)); !s)
-            return s;
+        TRY(bus_.write(kTxControlReg, static_cast<std::uint8_t>(tx | kAntennaOn)));
     present_.reset();
     misses_ = 0;
     answered_last_read_ = false;
@@ -71,10 +69,10 @@ Status Mfrc522Reader::start_exchange(std::span<const std::uint8_t> data,
     for (auto [reg, value] :
          {std::pair{kCommandReg, kCmdIdle}, std::pair{kComIrqReg, kClearAllIrqs},
           std::pair{kFifoLevelReg, kFlushBuffer}})
-        if (auto s = bus_.write(reg, value); !s) return s;
-    if (auto s = bus_.write_fifo(data); !s) return s;
-    if (auto s = bus_.write(kBitFramingReg, tx_last_bits); !s) return s;
-    if (auto s = bus_.write(kCommandReg, kCmdTransceive); !s) return s;
+        TRY(bus_.write(reg, value));
+    TRY(bus_.write_fifo(data));
+    TRY(bus_.write(kBitFramingReg, tx_last_bits));
+    TRY(bus_.write(kCommandReg, kCmdTransceive));
     return bus_.write(kBitFramingReg, static_cast<std::uint8_t>(kStartSend | tx_last_bits));
 }
 

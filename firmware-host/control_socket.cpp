@@ -45,12 +45,11 @@ ControlSocket::~ControlSocket() {
 }
 
 Status ControlSocket::listen(const std::string& path) {
-    auto addr = address(path);
-    if (!addr) return tl::unexpected(addr.error());
+    TRY_ASSIGN(auto addr, address(path));
     listen_fd_ = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (listen_fd_ < 0) return fail(path, std::string("socket: ") + std::strerror(errno));
     unlink(path.c_str());  // a stale socket from a previous run
-    if (bind(listen_fd_, reinterpret_cast<sockaddr*>(&*addr), sizeof *addr) != 0 ||
+    if (bind(listen_fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
         ::listen(listen_fd_, 8) != 0)
         return fail(path, std::string("cannot listen: ") + std::strerror(errno));
     chmod(path.c_str(), 0660);
@@ -112,11 +111,10 @@ void ControlSocket::broadcast(std::string_view change) {
 }
 
 Result<std::string> send_control_command(const std::string& path, const std::string& line) {
-    auto addr = address(path);
-    if (!addr) return tl::unexpected(addr.error());
+    TRY_ASSIGN(auto addr, address(path));
     int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (fd < 0) return fail(path, std::string("socket: ") + std::strerror(errno));
-    if (connect(fd, reinterpret_cast<sockaddr*>(&*addr), sizeof *addr) != 0) {
+    if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
         int err = errno;
         close(fd);
         return fail(path,

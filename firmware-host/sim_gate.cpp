@@ -14,7 +14,7 @@ class SimGate final : public Outputs {
     Status listen(const std::string& path) { return socket_.listen(path); }
     void set_relay(bool on) override { hardware_.set_relay(on); }
     void set_after_run(bool on) override { hardware_.set_after_run(on); }
-    void indicate(Signal signal) override { hardware_.indicate(signal); }
+    void indicate(Indication indication) override { hardware_.indicate(indication); }
 
   private:
     SimHardware hardware_;
@@ -27,7 +27,7 @@ Result<std::unique_ptr<Outputs>> open_sim_hardware(const GateConfig& config, Eve
                                                    HardwareEvents& events, const Clock&) {
     auto gate = std::make_unique<SimGate>(config, loop, events);
     if (!config.control_socket.empty()) {
-        if (auto s = gate->listen(config.control_socket); !s) return tl::unexpected(s.error());
+        TRY(gate->listen(config.control_socket));
         log::info("sim", "simulated hardware; drive it with: fabgate --control-socket " +
                              config.control_socket + " --send 'badge 04A1B2C3'");
     } else {

@@ -53,13 +53,13 @@ void SimHardware::set_after_run(bool on) {
     changed(std::string("after_run ") + (on ? "on" : "off"));
 }
 
-void SimHardware::indicate(Signal signal) {
-    // Granted and Denied are flashes over the steady signal, as on the real LEDs and buzzer.
-    if (signal == Signal::Granted || signal == Signal::Denied)
-        flash_ = signal;
+void SimHardware::indicate(Indication indication) {
+    // Granted and Denied are flashes over the steady indication, as on the real LEDs and buzzer.
+    if (indication == Indication::Granted || indication == Indication::Denied)
+        flash_ = indication;
     else
-        signal_ = signal;
-    changed("signal " + std::string(to_string(signal)));
+        signal_ = indication;
+    changed("signal " + std::string(to_string(indication)));
 }
 
 std::string SimHardware::describe() const {
@@ -79,11 +79,10 @@ Result<std::string> SimHardware::execute(std::string_view line) {
     if (verb == "help") return std::string(kHelp);
     if (verb == "status") return describe();
     if (verb == "badge") {
-        if (auto s = need(2); !s) return tl::unexpected(s.error());
-        auto uid = Uid::parse(w[1]);
-        if (!uid) return tl::unexpected(uid.error());
+        TRY(need(2));
+        TRY_ASSIGN(auto uid, Uid::parse(w[1]));
         flash_.reset();
-        events_.badge_presented(*uid);
+        events_.badge_presented(uid);
         std::string reply = describe();
         if (flash_) reply += " flash=" + std::string(to_string(*flash_));
         return reply;
@@ -93,7 +92,7 @@ Result<std::string> SimHardware::execute(std::string_view line) {
         return describe();
     }
     if (verb == "busy" || verb == "card") {
-        if (auto s = need(2); !s) return tl::unexpected(s.error());
+        TRY(need(2));
         auto level = on_off(w[1]);
         if (!level) return fail(verb, "say on or off");
         bool configured = verb == "busy" ? has_busy_ : has_card_present_;
@@ -106,7 +105,7 @@ Result<std::string> SimHardware::execute(std::string_view line) {
         return describe();
     }
     if (verb == "interlock") {
-        if (auto s = need(3); !s) return tl::unexpected(s.error());
+        TRY(need(3));
         if (!interlocks_.count(w[1]))
             return fail("interlock", "'" + w[1] + "' is not in hardware.inputs.interlocks");
         auto open = on_off(w[2]);
@@ -115,7 +114,7 @@ Result<std::string> SimHardware::execute(std::string_view line) {
         return describe();
     }
     if (verb == "fault") {
-        if (auto s = need(3); !s) return tl::unexpected(s.error());
+        TRY(need(3));
         auto faulted = on_off(w[2]);
         if (!faulted) return fail("fault", "say on or off");
         events_.device_fault(w[1], *faulted, *faulted ? "simulated" : "");

@@ -8,7 +8,7 @@
 #include <string>
 #include <string_view>
 
-#include "core/gate_config.hpp"
+#include "core/hardware_config.hpp"
 #include "core/ports.hpp"
 #include "core/result.hpp"
 
@@ -21,7 +21,7 @@ class SimHardware final : public Outputs {
 
     void set_relay(bool on) override;
     void set_after_run(bool on) override;
-    void indicate(Signal signal) override;
+    void indicate(Indication indication) override;
 
     // One command line: badge UID | remove | busy on|off | interlock NAME open|closed |
     // card on|off | fault DEVICE on|off | status | help. Returns the reply text.
@@ -35,7 +35,7 @@ class SimHardware final : public Outputs {
 
     bool relay() const { return relay_; }
     bool after_run() const { return after_run_; }
-    Signal signal() const { return signal_; }
+    Indication indication() const { return signal_; }
 
   private:
     void changed(const std::string& what);
@@ -46,8 +46,8 @@ class SimHardware final : public Outputs {
     std::set<std::string> interlocks_;
     bool relay_ = false;
     bool after_run_ = false;
-    Signal signal_ = Signal::Ready;  // steady: what the LEDs show now
-    std::optional<Signal> flash_;    // the last Granted/Denied played during a command
+    Indication signal_ = Indication::Ready;  // steady: what the LEDs show now
+    std::optional<Indication> flash_;        // the last Granted/Denied played during a command
     std::function<void(std::string_view)> listener_;
 };
 

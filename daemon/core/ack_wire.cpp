@@ -2,7 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "core/gate_config.hpp"
+#include "core/ids.hpp"
 #include "core/json_reader.hpp"
 #include "core/messages.hpp"
 #include "core/signed_envelope.hpp"
@@ -20,10 +20,9 @@ std::string encode_ack_body(const SignedAck& ack) {
 }
 
 Result<SignedAck> decode_ack_body(std::string_view body) {
-    auto doc = parse_json(body, "ack", kMaxPayloadBytes);
-    if (!doc) return tl::unexpected(doc.error());
+    TRY_ASSIGN(auto doc, parse_json(body, "ack", kMaxPayloadBytes));
     JsonErrors errors;
-    ObjectReader r(*doc, "", errors);
+    ObjectReader r(doc, "", errors);
     if (!r.valid()) return tl::unexpected(errors.combined("ack"));
     SignedAck ack;
     auto v = r.integer("v", 0, INT32_MAX, true);
@@ -55,9 +54,8 @@ Result<SignedAck> decode_ack_body(std::string_view body) {
 }
 
 Result<SignedAck> decode_ack_payload(std::string_view payload) {
-    auto wire = split_signed(payload, kAckEnvelopeType);
-    if (!wire) return tl::unexpected(wire.error());
-    return decode_ack_body(wire->body);
+    TRY_ASSIGN(auto wire, split_signed(payload, kAckEnvelopeType));
+    return decode_ack_body(wire.body);
 }
 
 }  // namespace fabgate

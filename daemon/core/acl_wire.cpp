@@ -7,8 +7,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "core/gate_config.hpp"
-#include "core/json_reader.hpp"
+#include "core/acl_prescan.hpp"
+#include "core/ids.hpp"
 #include "core/signed_envelope.hpp"
 
 namespace fabgate {
@@ -340,122 +340,11 @@ Result<AccessList> BodyParser::finish() {
     return std::move(list_);
 }
 
-// One pass over the raw bytes, allocating nothing, before the JSON parser sees them: its lexer
-// buffers a whole string or number (twice, for error messages) before anyone can look at its
-// length, so an over-long token is refused here instead. Nesting is bounded here too.
-Status prescan(std::string_view body, const AclParseLimits& limits) {
-    // Raw bytes a string of max_string_bytes can take on the wire (\uXXXX escapes).
-    const std::size_t max_raw_string = limits.max_string_bytes * 6;
-    constexpr std::size_t kMaxLiteral = 32;  // numbers, true, false, null
-    constexpr int kMaxDepth = 3;             // root, entries, one entry (or maintenance)
-    bool in_string = false, escaped = false;
-    std::size_t run = 0;
-    int depth = 0;
-    for (std::size_t i = 0; i < body.size(); ++i) {
-        char c = body[i];
-        if (in_string) {
-            if (escaped)
-                escaped = false;
-            else if (c == '\\')
-                escaped = true;
-            else if (c == '"')
-                in_string = false;
-            if (in_string && ++run > max_raw_string)
-                return fail("acl", "a string at byte " + std::to_string(i - run + 1) +
-                                       " is longer than " +
-                                       std::to_string(limits.max_string_bytes) + " bytes");
-            continue;
-        }
-        switch (c) {
-            case '"':
-                in_string = true;
-                run = 0;
-                break;
-            case '{':
-            case '[':
-                if (++depth > kMaxDepth)
-                    return fail("acl", "nesting deeper than the format's " +
-                                           std::to_string(kMaxDepth) + " levels at byte " +
-                                           std::to_string(i));
-                run = 0;
-                break;
-            case '}':
-            case ']':
-                --depth;
-                run = 0;
-                break;
-            case ',':
-            case ':':
-            case ' ':
-            case '\t':
-            case '\n':
-            case '\r':
-                run = 0;
-                break;
-            default:
-                if (++run > kMaxLiteral)
-                    return fail("acl", "a value at byte " + std::to_string(i - run + 1) +
-                                           " is longer than " + std::to_string(kMaxLiteral) +
-                                           " characters");
-        }
-    }
-    return {};
-}
-
 }  // namespace
 
-Result<SignedWire> split_signed(std::string_view payload, std::string_view envelope_type) {
-    SignedWire wire;
-    wire.body = payload;
-    auto newline = payload.substr(0, kMaxEnvelopeBytes + 1).find('\n');
-    // A body never holds a raw newline (compact JSON), so without one this is an unsigned body.
-    if (newline == std::string_view::npos) return wire;
-    const std::string what = std::string(envelope_type) + " envelope";
-    auto envelope = parse_json(payload.substr(0, newline), what, kMaxEnvelopeBytes);
-    if (!envelope) return tl::unexpected(envelope.error());
-    JsonErrors errors;
-    ObjectReader r(*envelope, "", errors);
-    if (!r.valid()) return tl::unexpected(errors.combined(what));
-    auto v = r.integer("v", 0, INT32_MAX, true);
-    if (v && *v == 1)
-        return fail(what,
-                    "version 1 (a signature over the body alone, not naming its key) is "
-                    "no longer accepted: the ledger that sent it is older than this gate");
-    if (v && *v != kEnvelopeVersion)
-        return fail(what, "schema version " + std::to_string(*v) + " is not supported");
-    auto type = r.string("type", true);
-    if (type && *type != envelope_type)
-        errors.add("type", "is '" + *type + "', must be " + std::string(envelope_type));
-    // Required: the signature covers the key id (signed_envelope.hpp), so it must be named.
-    wire.key_id = r.string("key_id", true).value_or("");
-    if (r.has("key_id") && (wire.key_id.size() != 16 ||
-                            wire.key_id.find_first_not_of("0123456789abcdef") != std::string::npos))
-        errors.add("key_id", "must be 16 lower-case hex digits");
-    wire.signature = r.string("sig", true).value_or("");
-    if (wire.signature.empty() && r.has("sig")) errors.add("sig", "must not be empty");
-    r.reject_unknown_keys();
-    if (!errors.empty()) return tl::unexpected(errors.combined(what));
-    wire.body = payload.substr(newline + 1);
-    return wire;
-}
-
-std::string join_signed(std::string_view body, std::string_view envelope_type,
-                        std::string_view key_id, std::string_view signature) {
-    if (signature.empty()) return std::string(body);
-    json envelope{{"v", kEnvelopeVersion}, {"type", envelope_type}};
-    envelope["key_id"] = key_id;
-    envelope["sig"] = signature;
-    std::string out = envelope.dump();
-    out.reserve(out.size() + 1 + body.size());
-    out += '\n';
-    out += body;
-    return out;
-}
-
 Result<AclWire> split_access_list(std::string_view payload) {
-    auto wire = split_signed(payload, kEnvelopeType);
-    if (!wire) return tl::unexpected(wire.error());
-    return AclWire{std::move(wire->key_id), std::move(wire->signature), wire->body};
+    TRY_ASSIGN(auto wire, split_signed(payload, kEnvelopeType));
+    return AclWire{std::move(wire.key_id), std::move(wire.signature), wire.body};
 }
 
 std::string join_access_list(std::string_view body, std::string_view key_id,
@@ -464,7 +353,7 @@ std::string join_access_list(std::string_view body, std::string_view key_id,
 }
 
 Result<AccessList> parse_access_list_body(std::string_view body, const AclParseLimits& limits) {
-    if (auto s = prescan(body, limits); !s) return tl::unexpected(s.error());
+    TRY(prescan_access_list_body(body, limits));
     BodyParser parser(limits);
     (void)json::sax_parse(body.begin(), body.end(), &parser);
     return parser.finish();

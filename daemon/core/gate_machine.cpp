@@ -56,10 +56,10 @@ std::optional<DenyReason> GateMachine::decide(const Uid& uid, const AccessEntry*
 
 BadgeOutcome GateMachine::badge(const Uid& uid) {
     if (session_ && session_->record.uid == uid.hex()) {
-        if (session_->finishing_since >= 0) {
+        if (session_->finishing_since) {
             // Back at the machine before the job ended: the session simply goes on.
-            session_->finishing_since = -1;
-            session_->busy_off_since = -1;
+            session_->finishing_since.reset();
+            session_->busy_off_since.reset();
             session_->idle_since = clock_.monotonic();
             refresh();
             return {true, std::nullopt, "resumed"};
@@ -92,7 +92,7 @@ BadgeOutcome GateMachine::badge(const Uid& uid) {
 }
 
 BadgeOutcome GateMachine::deny(const Uid& uid, DenyReason reason, const AccessEntry* entry) {
-    outputs_.indicate(Signal::Denied);
+    outputs_.indicate(Indication::Denied);
     GateEvent event;
     event.kind = reason == DenyReason::UnknownBadge ? EventKind::UnknownBadge : EventKind::Denied;
     event.uid = uid.hex();
@@ -111,7 +111,7 @@ BadgeOutcome GateMachine::start(const Uid& uid, const AccessEntry& entry) {
     s.started_wall = clock_.wall();
     s.idle_since = now;
     s.next_checkpoint = now + policy_.checkpoint_s * kSecond;
-    s.active_since = busy_ ? now : -1;
+    if (busy_) s.active_since = now;
     auto& r = s.record;
     r.id = ids_.next_session_id();
     r.site = site_;
@@ -137,7 +137,7 @@ BadgeOutcome GateMachine::start(const Uid& uid, const AccessEntry& entry) {
         outputs_.set_after_run(true);
         after_run_until_.reset();
     }
-    outputs_.indicate(Signal::Granted);
+    outputs_.indicate(Indication::Granted);
     state_since_ = r.started_at;
     refresh();
     return {true, std::nullopt, "granted (" + std::string(to_string(entry.role)) + ")"};
@@ -147,7 +147,7 @@ SessionRecord GateMachine::snapshot(MonoMs now) const {
     const auto& s = *session_;
     SessionRecord r = s.record;
     r.powered_ms = now - s.started;
-    if (r.active_ms) r.active_ms = s.active_ms + (s.active_since >= 0 ? now - s.active_since : 0);
+    if (r.active_ms) r.active_ms = s.active_ms + (s.active_since ? now - *s.active_since : 0);
     auto wall = clock_.wall();
     r.ended_at = wall.unix_ms;
     if (!s.started_wall.synchronised && wall.synchronised) {
@@ -180,13 +180,14 @@ void GateMachine::end(EndReason reason, std::string ended_by, bool keep_relay) {
 
 void GateMachine::begin_finishing() {
     session_->finishing_since = clock_.monotonic();
-    session_->busy_off_since = busy_ ? -1 : clock_.monotonic();
+    session_->busy_off_since.reset();
+    if (!busy_) session_->busy_off_since = clock_.monotonic();
     refresh();
 }
 
 void GateMachine::badge_removed() {
     if (!session_ || session_->policy.session_end != SessionEndMode::CardPresent ||
-        session_->finishing_since >= 0)
+        session_->finishing_since)
         return;
     if (session_->policy.keep_power_while_busy && busy_)
         begin_finishing();
@@ -201,16 +202,16 @@ void GateMachine::set_busy(bool busy) {
     MonoMs now = clock_.monotonic();
     auto& s = *session_;
     if (busy) {
-        if (s.active_since < 0) s.active_since = now;
-        s.busy_off_since = -1;
+        if (!s.active_since) s.active_since = now;
+        s.busy_off_since.reset();
         if (s.warned) s.warned = false;
     } else {
-        if (s.active_since >= 0) s.active_ms += now - s.active_since;
-        s.active_since = -1;
+        if (s.active_since) s.active_ms += now - *s.active_since;
+        s.active_since.reset();
         s.idle_since = now;
         s.busy_off_since = now;
     }
-    if (s.finishing_since >= 0 && !busy && s.policy.finish_idle_s == 0) {
+    if (s.finishing_since && !busy && s.policy.finish_idle_s == 0) {
         end(EndReason::BadgeOut);
         return;
     }
@@ -333,93 +334,19 @@ void GateMachine::shutdown() {
     outputs_.set_after_run(false);
 }
 
-std::optional<MonoMs> GateMachine::warning_deadline() const {
-    if (!session_ || session_->warned || session_->finishing_since >= 0) return std::nullopt;
-    const auto& policy = session_->policy;
-    std::optional<MonoMs> at;
-    if (policy.idle_timeout_s > 0 && !busy_)
-        at = session_->idle_since + (policy.idle_timeout_s - policy.idle_warning_s) * kSecond;
-    if (policy.max_session_s > 0) {
-        MonoMs max_warn =
-            session_->started +
-            std::max<std::int64_t>(0, policy.max_session_s - policy.idle_warning_s) * kSecond;
-        at = at ? std::min(*at, max_warn) : max_warn;
-    }
-    return at;
-}
-
-std::optional<MonoMs> GateMachine::end_deadline(EndReason* reason) const {
-    if (!session_) return std::nullopt;
-    const auto& s = *session_;
-    std::optional<MonoMs> at;
-    auto consider = [&](MonoMs t, EndReason r) {
-        if (!at || t < *at) {
-            at = t;
-            *reason = r;
-        }
-    };
-    const auto& policy = s.policy;
-    if (s.finishing_since >= 0) {
-        consider(s.finishing_since + policy.finish_limit_s * kSecond, EndReason::BadgeOut);
-        if (s.busy_off_since >= 0)
-            consider(s.busy_off_since + policy.finish_idle_s * kSecond, EndReason::BadgeOut);
-        return at;
-    }
-    if (policy.idle_timeout_s > 0 && !busy_)
-        consider(s.idle_since + policy.idle_timeout_s * kSecond, EndReason::IdleTimeout);
-    if (policy.max_session_s > 0)
-        consider(s.started + policy.max_session_s * kSecond, EndReason::MaxDuration);
-    return at;
-}
-
-std::optional<MonoMs> GateMachine::next_deadline() const {
-    std::optional<MonoMs> at;
-    auto consider = [&](std::optional<MonoMs> t) {
-        if (t && (!at || *t < *at)) at = t;
-    };
-    EndReason ignored{};
-    consider(end_deadline(&ignored));
-    consider(warning_deadline());
-    if (session_) consider(session_->next_checkpoint);
-    consider(after_run_until_);
-    return at;
-}
-
-void GateMachine::tick() {
-    MonoMs now = clock_.monotonic();
-    if (after_run_until_ && now >= *after_run_until_) {
-        after_run_until_.reset();
-        if (!session_) outputs_.set_after_run(false);
-    }
-    if (!session_) return;
-    EndReason reason{};
-    if (auto at = end_deadline(&reason); at && now >= *at) {
-        end(reason);
-        return;
-    }
-    if (auto at = warning_deadline(); at && now >= *at) {
-        session_->warned = true;
-        refresh();
-    }
-    if (now >= session_->next_checkpoint) {
-        session_->next_checkpoint = now + session_->policy.checkpoint_s * kSecond;
-        listener_.session_checkpoint(snapshot(now));
-    }
-}
-
 std::optional<SessionRecord> GateMachine::open_session() const {
     if (!session_) return std::nullopt;
     return snapshot(clock_.monotonic());
 }
 
-Signal GateMachine::steady_signal() const {
+Indication GateMachine::steady_indication() const {
     if (session_) {
-        if (session_->finishing_since >= 0) return Signal::Finishing;
-        return session_->warned ? Signal::IdleWarning : Signal::InUse;
+        if (session_->finishing_since) return Indication::Finishing;
+        return session_->warned ? Indication::IdleWarning : Indication::InUse;
     }
-    if (faulted()) return Signal::Fault;
-    if (lock_) return Signal::Maintenance;
-    return Signal::Ready;
+    if (faulted()) return Indication::Fault;
+    if (lock_) return Indication::Maintenance;
+    return Indication::Ready;
 }
 
 MachineStatus GateMachine::status() const {
@@ -429,7 +356,7 @@ MachineStatus GateMachine::status() const {
     st.locked = lock_.has_value();
     if (session_) {
         const auto& r = session_->record;
-        st.state = session_->finishing_since >= 0 ? MachineState::Finishing : MachineState::InUse;
+        st.state = session_->finishing_since ? MachineState::Finishing : MachineState::InUse;
         st.member = r.member;
         st.session = r.id;
         if (list_)
@@ -453,10 +380,10 @@ MachineStatus GateMachine::status() const {
 }
 
 void GateMachine::refresh() {
-    auto signal = steady_signal();
-    if (signal != last_signal_) {
-        last_signal_ = signal;
-        outputs_.indicate(signal);
+    auto indication = steady_indication();
+    if (indication != last_indication_) {
+        last_indication_ = indication;
+        outputs_.indicate(indication);
     }
     auto st = status();
     if (!last_status_ || st.state != last_status_->state || st.member != last_status_->member ||

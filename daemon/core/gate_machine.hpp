@@ -11,8 +11,8 @@
 
 #include "core/access.hpp"
 #include "core/clock.hpp"
-#include "core/gate_config.hpp"
 #include "core/messages.hpp"
+#include "core/policy_config.hpp"
 #include "core/ports.hpp"
 
 namespace fabgate {
@@ -84,11 +84,11 @@ class GateMachine {
         SessionRecord record;
         WallTime started_wall;
         MonoMs started = 0;
-        MonoMs active_since = -1;  // -1: busy input not active
+        std::optional<MonoMs> active_since;  // empty: busy input not active
         std::int64_t active_ms = 0;
         MonoMs idle_since = 0;
-        MonoMs finishing_since = -1;  // -1: not finishing
-        MonoMs busy_off_since = -1;
+        std::optional<MonoMs> finishing_since;  // empty: not finishing
+        std::optional<MonoMs> busy_off_since;   // when busy last went off; empty while busy
         MonoMs next_checkpoint = 0;
         bool warned = false;
     };
@@ -105,7 +105,7 @@ class GateMachine {
     std::optional<MonoMs> end_deadline(EndReason* reason) const;
     void refresh();  // publish status and steady signal if they changed
     void apply_lock(std::optional<MaintenanceLock> lock);
-    Signal steady_signal() const;
+    Indication steady_indication() const;
 
     std::string site_;
     std::string machine_;
@@ -126,7 +126,7 @@ class GateMachine {
     std::optional<MonoMs> after_run_until_;
     UnixMs state_since_ = 0;
     std::optional<MachineStatus> last_status_;
-    std::optional<Signal> last_signal_;
+    std::optional<Indication> last_indication_;
 };
 
 }  // namespace fabgate

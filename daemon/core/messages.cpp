@@ -5,7 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/acl_wire.hpp"
-#include "core/gate_config.hpp"
+#include "core/ids.hpp"
 #include "core/json_reader.hpp"
 
 namespace fabgate {
@@ -19,10 +19,9 @@ constexpr std::int64_t kMaxDurationMs = 366LL * 24 * 3600 * 1000;
 // Decodes `payload` with `read`, checking size, JSON syntax, the schema version and the type.
 template <class T, class F>
 Result<T> decode(std::string_view payload, std::string_view type, std::size_t max_bytes, F&& read) {
-    auto doc = parse_json(payload, type, max_bytes);
-    if (!doc) return tl::unexpected(doc.error());
+    TRY_ASSIGN(auto doc, parse_json(payload, type, max_bytes));
     JsonErrors errors;
-    ObjectReader r(*doc, "", errors);
+    ObjectReader r(doc, "", errors);
     if (!r.valid()) return tl::unexpected(errors.combined(std::string(type)));
     auto v = r.integer("v", 0, INT32_MAX, true);
     if (v && *v != kProtocolVersion)
@@ -343,11 +342,9 @@ Result<AccessSnapshot> decode_access_list(std::string_view payload) {
     if (payload.size() > kMaxAccessListBytes)
         return fail("acl", "payload is " + std::to_string(payload.size()) + " bytes, larger than " +
                                std::to_string(kMaxAccessListBytes));
-    auto wire = split_access_list(payload);
-    if (!wire) return tl::unexpected(wire.error());
-    auto list = parse_access_list_body(wire->body);
-    if (!list) return tl::unexpected(list.error());
-    return AccessSnapshot{std::move(*list), std::move(wire->key_id), std::move(wire->signature)};
+    TRY_ASSIGN(auto wire, split_access_list(payload));
+    TRY_ASSIGN(auto list, parse_access_list_body(wire.body));
+    return AccessSnapshot{std::move(list), std::move(wire.key_id), std::move(wire.signature)};
 }
 
 }  // namespace fabgate

@@ -8,10 +8,10 @@
 
 namespace fabgate {
 
-// What a member sees and hears at the machine. The adapter maps a signal to LEDs and a
+// What a member sees and hears at the machine. The adapter maps an indication to LEDs and a
 // buzzer pattern; core only says what the machine is telling the member. Granted and Denied
-// are transient: the adapter plays them once, then returns to the last steady signal.
-enum class Signal {
+// are transient: the adapter plays them once, then returns to the last steady indication.
+enum class Indication {
     Ready,    // idle, waiting for a badge
     Granted,  // short confirmation, then InUse
     InUse,
@@ -21,7 +21,7 @@ enum class Signal {
     Maintenance,
     Fault,
 };
-std::string_view to_string(Signal s);
+std::string_view to_string(Indication s);
 
 class Outputs {
   public:
@@ -30,7 +30,7 @@ class Outputs {
     virtual void set_relay(bool on) = 0;
     // Exhaust fan, chiller: on while the machine runs and for a while after.
     virtual void set_after_run(bool on) = 0;
-    virtual void indicate(Signal signal) = 0;
+    virtual void indicate(Indication indication) = 0;
 };
 
 enum class InputKind { Busy, Interlock, CardPresent };

@@ -1,7 +1,7 @@
 #include "ctl/args.hpp"
 
 #include "core/billing.hpp"
-#include "core/gate_config.hpp"
+#include "core/ids.hpp"
 #include "ctl/parse.hpp"
 #include "ctl/queries.hpp"
 

@@ -2,6 +2,7 @@
 
 #include <filesystem>
 
+#include "core/ids.hpp"
 #include "core/json_reader.hpp"
 
 namespace fabgate::ctl {

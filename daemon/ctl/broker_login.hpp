@@ -6,7 +6,7 @@
 #include <optional>
 #include <string>
 
-#include "core/gate_config.hpp"
+#include "core/broker_config.hpp"
 #include "core/result.hpp"
 
 namespace fabgate::ctl {

@@ -8,7 +8,7 @@
 #include <string>
 #include <string_view>
 
-#include "core/gate_config.hpp"
+#include "core/broker_config.hpp"
 #include "core/messages.hpp"
 #include "core/result.hpp"
 

@@ -8,8 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "core/broker_config.hpp"
 #include "core/clock.hpp"
-#include "core/gate_config.hpp"
 #include "core/result.hpp"
 #include "ctl/broker_publish.hpp"
 

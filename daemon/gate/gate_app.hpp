@@ -74,16 +74,25 @@ class GateApp final : public GateListener, public HardwareEvents {
     void lock_changed(const std::optional<MaintenanceLock>& lock) override;
 
   private:
+    // gate_app.cpp: start-up, hardware events in, state out.
     std::string topic(std::string_view leaf) const;
+    Status connect_broker();
     void after_event();
+    void publish_status();
+
+    // gate_app_inbox.cpp: what the broker and the operator send.
     void on_message(std::string_view topic, std::string_view payload);
     void handle_access_list(std::string_view payload);
-    void handle_ack(std::string_view payload);
     void handle_command(std::string_view payload);
     Status apply_access_list(AccessList list, std::string_view payload, bool from_cache);
+
+    // gate_app_outbox.cpp: closed sessions to the ledger, acks back.
     void on_connected();
     void pump_outbox();
-    void publish_status();
+    void resend_if_unacknowledged();
+    void handle_ack(std::string_view payload);
+
+    // gate_app_journal.cpp: what must reach the disk, and when it has.
     void retry_unjournaled();
     Status open_journal();
     void schedule_journal_retry();

@@ -3,7 +3,7 @@
 // open by the hardware adapter, so a new wiring needs a restart.
 #include <string>
 
-#include "core/gate_config.hpp"
+#include "core/hardware_config.hpp"
 
 namespace fabgate {
 

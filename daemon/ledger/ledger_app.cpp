@@ -323,7 +323,7 @@ void LedgerApp::drain() {
     // Bounded: a broker that went away must not keep the daemon from exiting.
     auto deadline = clock_.monotonic() + 2000;
     while (clock_.monotonic() < deadline && link_->connected() &&
-           (pending_count_ > 0 || link_->queued_bytes_hint())) {
+           (pending_count_ > 0 || link_->has_unsent())) {
         loop_.run_once(10);
         flush();
     }

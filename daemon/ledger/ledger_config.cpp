@@ -4,7 +4,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "core/gate_config.hpp"
+#include "core/broker_config.hpp"
 #include "core/json_reader.hpp"
 
 namespace fabgate::ledger {

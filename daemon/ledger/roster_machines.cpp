@@ -1,7 +1,7 @@
 // Machines, their maintenance locks, and members' rights on machines and groups.
 #include <nlohmann/json.hpp>
 
-#include "core/gate_config.hpp"
+#include "core/ids.hpp"
 #include "ledger/db_util.hpp"
 #include "ledger/roster.hpp"
 

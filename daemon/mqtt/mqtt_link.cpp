@@ -63,12 +63,11 @@ Status MqttLink::start() {
     if (b.tls) {
         // The whole check, name included, is in this context (see tls_context.hpp); with a
         // context of its own and no defaults, libmosquitto adds no check of its own.
-        auto ctx = make_tls_client_context(*b.tls, b.host);
-        if (!ctx) return tl::unexpected(ctx.error());
+        TRY_ASSIGN(auto ctx, make_tls_client_context(*b.tls, b.host));
         // libmosquitto 2.0 applies its own defaults to a caller's context unless told not to.
         int rc = mosquitto_int_option(mosq_, MOSQ_OPT_SSL_CTX_WITH_DEFAULTS, 0);
         if (rc == MOSQ_ERR_SUCCESS)
-            rc = mosquitto_opts_set(mosq_, MOSQ_OPT_SSL_CTX, ctx->get());  // takes a reference
+            rc = mosquitto_opts_set(mosq_, MOSQ_OPT_SSL_CTX, ctx.get());  // takes a reference
         if (rc != MOSQ_ERR_SUCCESS)
             return fail("broker.tls", std::string("libmosquitto refused the TLS context: ") +
                                           mosquitto_strerror(rc));
@@ -268,8 +267,8 @@ void MqttLink::pump(std::chrono::milliseconds timeout) {
     loop_.run_once(static_cast<int>(timeout.count()));
 }
 
-std::size_t MqttLink::queued_bytes_hint() const {
-    return mosquitto_want_write(mosq_) ? 1 : 0;
+bool MqttLink::has_unsent() const {
+    return mosquitto_want_write(mosq_);
 }
 
 // libmosquitto calls these with its own mutexes held and C frames on the stack: an exception

@@ -9,7 +9,7 @@
 #include <string_view>
 #include <vector>
 
-#include "core/gate_config.hpp"
+#include "core/broker_config.hpp"
 #include "core/result.hpp"
 #include "loop/event_loop.hpp"
 #include "sys/name_lookup.hpp"
@@ -71,7 +71,8 @@ class MqttLink {
     void subscribe(std::string pattern, int qos);
     // Drives the socket once when the loop is not running (tests, shutdown flush).
     void pump(std::chrono::milliseconds timeout);
-    std::size_t queued_bytes_hint() const;
+    // Messages libmosquitto still has to write to the socket (it says whether, not how much).
+    bool has_unsent() const;
     // Exceptions caught in libmosquitto callbacks (each logged, its event dropped).
     std::uint64_t callback_faults() const { return callback_faults_; }
 

@@ -6,7 +6,7 @@
 #include <memory>
 #include <string>
 
-#include "core/gate_config.hpp"
+#include "core/broker_config.hpp"
 #include "core/result.hpp"
 
 struct ssl_ctx_st;

@@ -5,7 +5,7 @@
 #include <string_view>
 #include <vector>
 
-#include "core/gate_config.hpp"
+#include "core/broker_config.hpp"
 #include "core/result.hpp"
 
 namespace fabgate::web {

@@ -4,8 +4,6 @@
 #include <string>
 #include <vector>
 
-#include "core/gate_config.hpp"
-
 namespace fabgate::gpio {
 
 struct LineRow {

@@ -18,14 +18,12 @@ gpio::ReaderOpener default_reader_opener() {
 
 Result<std::unique_ptr<Outputs>> open_gpio_hardware(const HardwareConfig& config, EventLoop& loop,
                                                     HardwareEvents& events, const Clock& clock) {
-    auto backend = gpio::open_gpiod_backend();
-    if (!backend) return tl::unexpected(backend.error());
+    TRY_ASSIGN(auto backend, gpio::open_gpiod_backend());
     gpio::GpioOptions options;
     options.open_reader = default_reader_opener();
-    auto gate =
-        open_gpio_hardware(config, loop, events, clock, std::move(*backend), std::move(options));
-    if (!gate) return tl::unexpected(gate.error());
-    return std::unique_ptr<Outputs>(std::move(*gate));
+    TRY_ASSIGN(auto gate, open_gpio_hardware(config, loop, events, clock, std::move(backend),
+                                             std::move(options)));
+    return std::unique_ptr<Outputs>(std::move(gate));
 }
 
 Result<std::unique_ptr<gpio::GpioGate>> open_gpio_hardware(
@@ -35,7 +33,7 @@ Result<std::unique_ptr<gpio::GpioGate>> open_gpio_hardware(
     if (!backend) return fail("hardware.kind", "no GPIO backend");
     auto gate = std::make_unique<gpio::GpioGate>(config, loop, events, clock, std::move(backend),
                                                  std::move(options));
-    if (auto started = gate->start(); !started) return tl::unexpected(started.error());
+    TRY(gate->start());
     return gate;
 }
 

@@ -106,9 +106,8 @@ Status GpioGate::start() {
         default:
             if (!options_.open_reader)
                 return fail("hardware.reader", "this build cannot open badge readers");
-            auto opened = options_.open_reader(reader, loop_, events_, clock_);
-            if (!opened) return tl::unexpected(opened.error());
-            reader_ = std::move(*opened);
+            TRY_ASSIGN(auto opened, options_.open_reader(reader, loop_, events_, clock_));
+            reader_ = std::move(opened);
             log::info(kArea, "badge reader: " + reader_->describe());
             // An MFRC522 finds a card only by transmitting REQA, so it is polled in any case.
             if (reader.type == ReaderType::Mfrc522 && reader.irq_line)

@@ -17,7 +17,7 @@
 #include <string>
 
 #include "core/clock.hpp"
-#include "core/gate_config.hpp"
+#include "core/hardware_config.hpp"
 #include "core/ports.hpp"
 #include "gpio/debouncer.hpp"
 #include "gpio/deferred_events.hpp"
@@ -54,7 +54,7 @@ class GpioGate final : public Outputs {
 
     void set_relay(bool on) override;
     void set_after_run(bool on) override;
-    void indicate(Signal signal) override;
+    void indicate(Indication indication) override;
 
     // Does whatever is due by the clock: confirms debounced levels, steps LED and buzzer
     // patterns, ends Wiegand frames, toggles the heartbeat line, retries lost lines. The loop timer
@@ -117,7 +117,7 @@ class GpioGate final : public Outputs {
     void report(InputSlot& slot, bool level);
     MonoMs event_time(std::int64_t timestamp_ns) const;
 
-    void play(Signal signal, MonoMs now);
+    void play(Indication indication, MonoMs now);
     void beat(MonoMs now);
     void reschedule();
 
@@ -138,7 +138,7 @@ class GpioGate final : public Outputs {
     EventLoop::TimerId timer_ = 0;
     std::optional<MonoMs> retry_at_;
     std::optional<MonoMs> next_beat_;  // the heartbeat line's next toggle
-    Signal steady_ = Signal::Ready;
+    Indication steady_ = Indication::Ready;
     std::optional<MonoMs> transient_until_;
 };
 

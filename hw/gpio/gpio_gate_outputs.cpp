@@ -29,28 +29,28 @@ void GpioGate::set_after_run(bool on) {
     if (auto* slot = output("after_run")) write(*slot, on);
 }
 
-void GpioGate::indicate(Signal signal) {
+void GpioGate::indicate(Indication indication) {
     MonoMs now = clock_.monotonic();
-    if (is_transient(signal)) {
-        play(signal, now);
-        transient_until_ = now + indication_for(signal).transient_ms;
+    if (is_transient(indication)) {
+        play(indication, now);
+        transient_until_ = now + patterns_for(indication).transient_ms;
     } else {
-        steady_ = signal;
-        // A steady signal arriving during Granted/Denied waits for it to finish: the core says
+        steady_ = indication;
+        // A steady indication arriving during Granted/Denied waits for it to finish: the core says
         // Granted and InUse in one breath, and the member should still hear the beep.
-        if (!transient_until_) play(signal, now);
+        if (!transient_until_) play(indication, now);
     }
     reschedule();
 }
 
-void GpioGate::play(Signal signal, MonoMs now) {
-    auto indication = indication_for(signal);
+void GpioGate::play(Indication indication, MonoMs now) {
+    auto patterns = patterns_for(indication);
     for (auto& slot : outputs_) {
         if (!slot.indicator) continue;
-        const Pattern& pattern = slot.role == "led_ready"    ? indication.led_ready
-                                 : slot.role == "led_in_use" ? indication.led_in_use
-                                 : slot.role == "led_denied" ? indication.led_denied
-                                                             : indication.buzzer;
+        const Pattern& pattern = slot.role == "led_ready"    ? patterns.led_ready
+                                 : slot.role == "led_in_use" ? patterns.led_in_use
+                                 : slot.role == "led_denied" ? patterns.led_denied
+                                                             : patterns.buzzer;
         slot.player.start(pattern, now);
         if (slot.player.level() != slot.level) write(slot, slot.player.level());
     }

@@ -113,21 +113,19 @@ class V1Backend final : public GpioBackend {
   public:
     Result<std::unique_ptr<OutputPort>> request_output(const GpioLine& line, bool initial,
                                                        std::string_view consumer) override {
-        auto found = find_line(line);
-        if (!found) return tl::unexpected(found.error());
+        TRY_ASSIGN(auto found, find_line(line));
         std::string label = consumer_label(consumer);
         gpiod_line_request_config config{label.c_str(), GPIOD_LINE_REQUEST_DIRECTION_OUTPUT,
                                          line.active_low ? GPIOD_LINE_REQUEST_FLAG_ACTIVE_LOW : 0};
-        if (gpiod_line_request(found->line, &config, initial ? 1 : 0) < 0)
+        if (gpiod_line_request(found.line, &config, initial ? 1 : 0) < 0)
             return fail(describe_line(line), request_failure());
         return std::unique_ptr<OutputPort>(
-            std::make_unique<V1Output>(std::move(*found), describe_line(line)));
+            std::make_unique<V1Output>(std::move(found), describe_line(line)));
     }
 
     Result<std::unique_ptr<InputPort>> request_input(const InputLine& input, Edge edge,
                                                      std::string_view consumer) override {
-        auto found = find_line(input.line);
-        if (!found) return tl::unexpected(found.error());
+        TRY_ASSIGN(auto found, find_line(input.line));
         std::string label = consumer_label(consumer);
         int flags = bias_flag(input.bias) |
                     (input.line.active_low ? GPIOD_LINE_REQUEST_FLAG_ACTIVE_LOW : 0);
@@ -135,10 +133,10 @@ class V1Backend final : public GpioBackend {
                                          edge == Edge::Both ? GPIOD_LINE_REQUEST_EVENT_BOTH_EDGES
                                                             : GPIOD_LINE_REQUEST_EVENT_FALLING_EDGE,
                                          flags};
-        if (gpiod_line_request(found->line, &config, 0) < 0)
+        if (gpiod_line_request(found.line, &config, 0) < 0)
             return fail(describe_line(input.line), request_failure());
         return std::unique_ptr<InputPort>(
-            std::make_unique<V1Input>(std::move(*found), describe_line(input.line)));
+            std::make_unique<V1Input>(std::move(found), describe_line(input.line)));
     }
 
     std::string describe_chips() override {

@@ -88,12 +88,11 @@ Result<Located> locate(const GpioLine& config) {
 // event_buffer_size 0 is the kernel's default (16 events for one line).
 Result<Request> request_one(const GpioLine& config, gpiod_line_settings* settings,
                             std::string_view consumer, std::size_t event_buffer_size = 0) {
-    auto located = locate(config);
-    if (!located) return tl::unexpected(located.error());
+    TRY_ASSIGN(auto located, locate(config));
     LineConfig line_config(gpiod_line_config_new());
     RequestConfig request_config(gpiod_request_config_new());
     if (!line_config || !request_config) return fail(describe_line(config), "out of memory");
-    if (gpiod_line_config_add_line_settings(line_config.get(), &located->offset, 1, settings) < 0)
+    if (gpiod_line_config_add_line_settings(line_config.get(), &located.offset, 1, settings) < 0)
         return fail(describe_line(config), "line settings rejected: " + errno_text(errno));
     std::string label = consumer_label(consumer);
     gpiod_request_config_set_consumer(request_config.get(), label.c_str());
@@ -101,7 +100,7 @@ Result<Request> request_one(const GpioLine& config, gpiod_line_settings* setting
         gpiod_request_config_set_event_buffer_size(request_config.get(), event_buffer_size);
     // The request keeps its own file descriptor: the chip may close once it is made.
     Request request(
-        gpiod_chip_request_lines(located->chip.get(), request_config.get(), line_config.get()));
+        gpiod_chip_request_lines(located.chip.get(), request_config.get(), line_config.get()));
     if (!request) {
         int e = errno;
         if (e == EBUSY)
@@ -199,12 +198,11 @@ class V2Backend final : public GpioBackend {
         gpiod_line_settings_set_active_low(settings.get(), line.active_low);
         gpiod_line_settings_set_output_value(
             settings.get(), initial ? GPIOD_LINE_VALUE_ACTIVE : GPIOD_LINE_VALUE_INACTIVE);
-        auto request = request_one(line, settings.get(), consumer);
-        if (!request) return tl::unexpected(request.error());
+        TRY_ASSIGN(auto request, request_one(line, settings.get(), consumer));
         unsigned offset = 0;
-        gpiod_line_request_get_requested_offsets(request->get(), &offset, 1);
+        gpiod_line_request_get_requested_offsets(request.get(), &offset, 1);
         return std::unique_ptr<OutputPort>(
-            std::make_unique<V2Output>(std::move(*request), offset, describe_line(line)));
+            std::make_unique<V2Output>(std::move(request), offset, describe_line(line)));
     }
 
     Result<std::unique_ptr<InputPort>> request_input(const InputLine& input, Edge edge,
@@ -222,13 +220,12 @@ class V2Backend final : public GpioBackend {
         // 16 drops bits of a 26-bit frame whenever the loop is busy (an SD-card fsync) for the
         // frame's ~50 ms. The v1 API cannot ask for this.
         constexpr std::size_t kWiegandFrameRoom = 64;
-        auto request = request_one(input.line, settings.get(), consumer,
-                                   edge == Edge::Falling ? kWiegandFrameRoom : 0);
-        if (!request) return tl::unexpected(request.error());
+        TRY_ASSIGN(auto request, request_one(input.line, settings.get(), consumer,
+                                             edge == Edge::Falling ? kWiegandFrameRoom : 0));
         unsigned offset = 0;
-        gpiod_line_request_get_requested_offsets(request->get(), &offset, 1);
+        gpiod_line_request_get_requested_offsets(request.get(), &offset, 1);
         return std::unique_ptr<InputPort>(std::make_unique<V2Input>(
-            std::move(*request), std::move(buffer), offset, describe_line(input.line)));
+            std::move(request), std::move(buffer), offset, describe_line(input.line)));
     }
 
     std::string describe_chips() override {

@@ -12,33 +12,33 @@ Pattern Pattern::beeps(int count, MonoMs on_ms, MonoMs gap_ms) {
     return p;
 }
 
-bool is_transient(Signal signal) {
-    return signal == Signal::Granted || signal == Signal::Denied;
+bool is_transient(Indication indication) {
+    return indication == Indication::Granted || indication == Indication::Denied;
 }
 
-// Three LEDs and a buzzer, but many gates wire fewer: each signal is told apart by the LED that
+// Three LEDs and a buzzer, but many gates wire fewer: each indication is told apart by the LED that
 // is lit and by how it blinks, and the sounds only mark the moments a member must notice.
-Indication indication_for(Signal signal) {
+OutputPatterns patterns_for(Indication indication) {
     const auto off = Pattern::steady(false);
     const auto on = Pattern::steady(true);
-    switch (signal) {
-        case Signal::Ready:
+    switch (indication) {
+        case Indication::Ready:
             return {on, off, off, off, 0};
-        case Signal::Granted:
+        case Indication::Granted:
             return {off, on, off, Pattern::beeps(1, 150, 0), 600};
-        case Signal::InUse:
+        case Indication::InUse:
             return {off, on, off, off, 0};
-        case Signal::Denied:
+        case Indication::Denied:
             return {off, off, on, Pattern::beeps(3, 100, 100), 1500};
         // Beep every few seconds: loud enough to make someone at the machine look, not so
         // often that a member walking back to it is annoyed.
-        case Signal::IdleWarning:
+        case Indication::IdleWarning:
             return {off, Pattern::blink(500, 500), off, {{{true, 150}, {false, 2850}}, true}, 0};
-        case Signal::Finishing:
+        case Indication::Finishing:
             return {off, Pattern::blink(1000, 1000), off, off, 0};
-        case Signal::Maintenance:
+        case Indication::Maintenance:
             return {Pattern::blink(1000, 1000), off, on, off, 0};
-        case Signal::Fault:
+        case Indication::Fault:
             return {off, off, Pattern::blink(200, 200), off, 0};
     }
     return {off, off, on, off, 0};

@@ -1,5 +1,5 @@
 #pragma once
-// What each Signal looks and sounds like: the LED states and buzzer pattern, as data. Pure, so
+// What each Indication looks and sounds like: the LED states and buzzer pattern, as data. Pure, so
 // the mapping is tested without hardware; the adapter plays it on a loop timer.
 #include <optional>
 #include <vector>
@@ -16,7 +16,7 @@ struct Step {
 };
 
 // One-shot patterns end on their last step's level; repeating ones loop for as long as the
-// signal lasts.
+// indication lasts.
 struct Pattern {
     std::vector<Step> steps;
     bool repeat = false;
@@ -30,18 +30,18 @@ struct Pattern {
     bool operator==(const Pattern&) const = default;
 };
 
-struct Indication {
+struct OutputPatterns {
     Pattern led_ready;
     Pattern led_in_use;
     Pattern led_denied;
     Pattern buzzer;
-    // Granted and Denied are transient: after this long the last steady signal returns.
-    // 0 for steady signals.
+    // Granted and Denied are transient: after this long the last steady indication returns.
+    // 0 for steady indications.
     MonoMs transient_ms = 0;
 };
 
-Indication indication_for(Signal signal);
-bool is_transient(Signal signal);
+OutputPatterns patterns_for(Indication indication);
+bool is_transient(Indication indication);
 
 // Plays one pattern on one output. Time is passed in.
 class PatternPlayer {

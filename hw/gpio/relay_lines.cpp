@@ -2,6 +2,7 @@
 
 #include <cctype>
 
+#include "core/gate_config.hpp"
 #include "core/json_reader.hpp"
 
 namespace fabgate::gpio {

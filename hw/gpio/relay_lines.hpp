@@ -11,7 +11,7 @@
 #include <string_view>
 #include <vector>
 
-#include "core/gate_config.hpp"
+#include "core/hardware_config.hpp"
 
 namespace fabgate::gpio {
 

@@ -4,7 +4,7 @@
 #include <vector>
 
 #include "core/clock.hpp"
-#include "core/gate_config.hpp"
+#include "core/hardware_config.hpp"
 #include "readers/device_reader.hpp"
 #include "readers/evdev_decoder.hpp"
 #include "readers/presence_reporter.hpp"

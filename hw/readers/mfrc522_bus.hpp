@@ -70,8 +70,7 @@ class Mfrc522Bus {
         return out;
     }
     virtual Status write_fifo(std::span<const std::uint8_t> bytes) {
-        for (std::uint8_t b : bytes)
-            if (auto s = write(mfrc522::kFifoDataReg, b); !s) return s;
+        for (std::uint8_t b : bytes) TRY(write(mfrc522::kFifoDataReg, b));
         return {};
     }
 };

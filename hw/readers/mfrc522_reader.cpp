@@ -30,20 +30,18 @@ bool chip_answers(std::uint8_t version) {
 }  // namespace
 
 Status Mfrc522Reader::init() {
-    if (auto s = bus_.write(kCommandReg, kCmdSoftReset); !s) return s;
+    TRY(bus_.write(kCommandReg, kCmdSoftReset));
     bool awake = false;
     for (int i = 0; i < kResetPolls && !awake; ++i) {
-        auto cmd = bus_.read(kCommandReg);
-        if (!cmd) return tl::unexpected(cmd.error());
-        awake = (*cmd & kPowerDown) == 0;
+        TRY_ASSIGN(auto cmd, bus_.read(kCommandReg));
+        awake = (cmd & kPowerDown) == 0;
     }
     if (!awake) return fail("mfrc522", "chip did not come out of soft reset");
-    auto version = bus_.read(kVersionReg);
-    if (!version) return tl::unexpected(version.error());
-    if (!chip_answers(*version))
+    TRY_ASSIGN(auto version, bus_.read(kVersionReg));
+    if (!chip_answers(version))
         return fail("mfrc522", "no chip answers on the bus (VersionReg reads " +
-                                   std::to_string(*version) + ")");
-    version_ = *version;
+                                   std::to_string(version) + ")");
+    version_ = version;
 
     const std::array<std::pair<std::uint8_t, std::uint8_t>, 7> setup{{
         {kTModeReg, kTModeTAuto},
@@ -54,13 +52,10 @@ Status Mfrc522Reader::init() {
         {kModeReg, kModeCrcA},
         {kComIEnReg, 0x00},  // polled, the IRQ pin stays quiet
     }};
-    for (auto [reg, value] : setup)
-        if (auto s = bus_.write(reg, value); !s) return s;
-    auto tx = bus_.read(kTxControlReg);
-    if (!tx) return tl::unexpected(tx.error());
-    if ((*tx & kAntennaOn) != kAntennaOn)
-        if (auto s = bus_.write(kTxControlReg, static_cast<std::uint8_t>(*tx | kAntennaOn)); !s)
-            return s;
+    for (auto [reg, value] : setup) TRY(bus_.write(reg, value));
+    TRY_ASSIGN(auto tx, bus_.read(kTxControlReg));
+    if ((tx & kAntennaOn) != kAntennaOn)
+        TRY(bus_.write(kTxControlReg, static_cast<std::uint8_t>(tx | kAntennaOn)));
     present_.reset();
     misses_ = 0;
     answered_last_read_ = false;
@@ -74,50 +69,44 @@ Status Mfrc522Reader::start_exchange(std::span<const std::uint8_t> data,
     for (auto [reg, value] :
          {std::pair{kCommandReg, kCmdIdle}, std::pair{kComIrqReg, kClearAllIrqs},
           std::pair{kFifoLevelReg, kFlushBuffer}})
-        if (auto s = bus_.write(reg, value); !s) return s;
-    if (auto s = bus_.write_fifo(data); !s) return s;
-    if (auto s = bus_.write(kBitFramingReg, tx_last_bits); !s) return s;
-    if (auto s = bus_.write(kCommandReg, kCmdTransceive); !s) return s;
+        TRY(bus_.write(reg, value));
+    TRY(bus_.write_fifo(data));
+    TRY(bus_.write(kBitFramingReg, tx_last_bits));
+    TRY(bus_.write(kCommandReg, kCmdTransceive));
     return bus_.write(kBitFramingReg, static_cast<std::uint8_t>(kStartSend | tx_last_bits));
 }
 
 Result<std::optional<Mfrc522Reader::Reply>> Mfrc522Reader::finish_exchange() {
-    auto irq = bus_.read(kComIrqReg);
-    if (!irq) return tl::unexpected(irq.error());
-    bool finished = (*irq & (kRxIrq | kIdleIrq | kTimerIrq)) != 0;
+    TRY_ASSIGN(auto irq, bus_.read(kComIrqReg));
+    bool finished = (irq & (kRxIrq | kIdleIrq | kTimerIrq)) != 0;
     if (!finished && ++irq_polls_ < options_.max_irq_polls) return std::optional<Reply>{};
-    if (auto s = bus_.write(kBitFramingReg, 0x00); !s) return tl::unexpected(s.error());
+    TRY(bus_.write(kBitFramingReg, 0x00));
     if (!finished) return fail("mfrc522", "transceive never finished (chip timer stopped?)");
-    if (!(*irq & (kRxIrq | kIdleIrq))) return std::optional<Reply>{Reply{}};  // nobody answered
-    auto reply = read_reply();
-    if (!reply) return tl::unexpected(reply.error());
-    return std::optional<Reply>{std::move(*reply)};
+    if (!(irq & (kRxIrq | kIdleIrq))) return std::optional<Reply>{Reply{}};  // nobody answered
+    TRY_ASSIGN(auto reply, read_reply());
+    return std::optional<Reply>{std::move(reply)};
 }
 
 Result<Mfrc522Reader::Reply> Mfrc522Reader::read_reply() {
     Reply reply;
-    auto error = bus_.read(kErrorReg);
-    if (!error) return tl::unexpected(error.error());
-    if (*error & kCollErr) {
+    TRY_ASSIGN(auto error, bus_.read(kErrorReg));
+    if (error & kCollErr) {
         reply.kind = ReplyKind::Collision;
         return reply;
     }
-    if (*error & kProtocolErrors) {
+    if (error & kProtocolErrors) {
         reply.kind = ReplyKind::Error;
         return reply;
     }
-    auto level = bus_.read(kFifoLevelReg);
-    if (!level) return tl::unexpected(level.error());
-    std::size_t count = *level & 0x7F;
+    TRY_ASSIGN(auto level, bus_.read(kFifoLevelReg));
+    std::size_t count = level & 0x7F;
     if (count == 0) return reply;  // IdleIRq without data: nothing was received
     if (count > 64) count = 64;
-    auto bytes = bus_.read_fifo(count);
-    if (!bytes) return tl::unexpected(bytes.error());
-    auto control = bus_.read(kControlReg);
-    if (!control) return tl::unexpected(control.error());
+    TRY_ASSIGN(auto bytes, bus_.read_fifo(count));
+    TRY_ASSIGN(auto control, bus_.read(kControlReg));
     reply.kind = ReplyKind::Data;
-    reply.bytes = std::move(*bytes);
-    reply.rx_last_bits = *control & kRxLastBitsMask;
+    reply.bytes = std::move(bytes);
+    reply.rx_last_bits = control & kRxLastBitsMask;
     return reply;
 }
 
@@ -167,7 +156,7 @@ Result<std::optional<Mfrc522Reader::CardRead>> Mfrc522Reader::on_wake(const Repl
     if (atqa.kind == ReplyKind::NoAnswer) {
         if (--wake_attempts_left_ <= 0) return decided(CardRead{});
         const std::uint8_t wupa[] = {a::kWupA};
-        if (auto s = start_exchange(wupa, 7); !s) return tl::unexpected(s.error());
+        TRY(start_exchange(wupa, 7));
         return std::optional<CardRead>{};
     }
     answered_last_read_ = true;
@@ -176,7 +165,7 @@ Result<std::optional<Mfrc522Reader::CardRead>> Mfrc522Reader::on_wake(const Repl
         return garbled(drops_.garbled);
     level_ = 0;
     uid_.clear();
-    if (auto s = start_anticollision(); !s) return tl::unexpected(s.error());
+    TRY(start_anticollision());
     return std::optional<CardRead>{};
 }
 
@@ -204,7 +193,7 @@ Result<std::optional<Mfrc522Reader::CardRead>> Mfrc522Reader::on_anticollision(c
     select[7] = static_cast<std::uint8_t>(crc & 0xFF);
     select[8] = static_cast<std::uint8_t>(crc >> 8);
     step_ = Step::Select;
-    if (auto s = start_exchange(select, 0); !s) return tl::unexpected(s.error());
+    TRY(start_exchange(select, 0));
     return std::optional<CardRead>{};
 }
 
@@ -221,14 +210,14 @@ Result<std::optional<Mfrc522Reader::CardRead>> Mfrc522Reader::on_select(const Re
         if (cl[0] != a::kCascadeTag || level_ + 1 >= kSel.size()) return garbled(drops_.garbled);
         uid_.insert(uid_.end(), cl.begin() + 1, cl.end());
         ++level_;
-        if (auto st = start_anticollision(); !st) return tl::unexpected(st.error());
+        TRY(start_anticollision());
         return std::optional<CardRead>{};
     }
     uid_.insert(uid_.end(), cl.begin(), cl.end());
     auto parsed = Uid::from_bytes(uid_);
     if (!parsed) return garbled(drops_.garbled);
     card_ = CardRead{ReadKind::Card, *parsed};
-    if (auto st = start_halt(); !st) return tl::unexpected(st.error());
+    TRY(start_halt());
     return std::optional<CardRead>{};
 }
 
@@ -247,18 +236,16 @@ Result<Mfrc522Reader::CardRead> Mfrc522Reader::read_card() {
         return tl::unexpected(s.error());
     }
     while (true) {
-        auto read = advance();
-        if (!read) return tl::unexpected(read.error());
-        if (*read) return **read;
+        TRY_ASSIGN(auto read, advance());
+        if (read) return *read;
     }
 }
 
 Status Mfrc522Reader::start_poll() {
     // A chip that lost power or its wiring reads as 0x00 / 0xFF: report it rather than
     // "no card" forever.
-    auto version = bus_.read(kVersionReg);
-    if (!version) return tl::unexpected(version.error());
-    if (!chip_answers(*version)) return fail("mfrc522", "chip stopped answering on the bus");
+    TRY_ASSIGN(auto version, bus_.read(kVersionReg));
+    if (!chip_answers(version)) return fail("mfrc522", "chip stopped answering on the bus");
     if (auto s = start_read(); !s) {
         step_ = Step::None;
         return s;
@@ -268,18 +255,16 @@ Status Mfrc522Reader::start_poll() {
 
 Result<std::optional<Mfrc522Reader::PollEvents>> Mfrc522Reader::continue_poll() {
     if (step_ == Step::None) return fail("mfrc522", "no poll in progress");
-    auto read = advance();
-    if (!read) return tl::unexpected(read.error());
-    if (!*read) return std::optional<PollEvents>{};
-    return std::optional<PollEvents>{account(**read)};
+    TRY_ASSIGN(auto read, advance());
+    if (!read) return std::optional<PollEvents>{};
+    return std::optional<PollEvents>{account(*read)};
 }
 
 Result<Mfrc522Reader::PollEvents> Mfrc522Reader::poll() {
-    if (auto s = start_poll(); !s) return tl::unexpected(s.error());
+    TRY(start_poll());
     while (true) {
-        auto events = continue_poll();
-        if (!events) return tl::unexpected(events.error());
-        if (*events) return **events;
+        TRY_ASSIGN(auto events, continue_poll());
+        if (events) return *events;
     }
 }
 

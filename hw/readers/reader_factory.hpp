@@ -6,7 +6,7 @@
 #include <memory>
 
 #include "core/clock.hpp"
-#include "core/gate_config.hpp"
+#include "core/hardware_config.hpp"
 #include "core/ports.hpp"
 #include "core/result.hpp"
 #include "loop/event_loop.hpp"

@@ -32,9 +32,8 @@ SerialReader::~SerialReader() {
 }
 
 Status SerialReader::connect() {
-    auto fd = open_serial(device_, config_.baud);
-    if (!fd) return tl::unexpected(fd.error());
-    fd_ = *fd;
+    TRY_ASSIGN(auto fd, open_serial(device_, config_.baud));
+    fd_ = fd;
     return loop_.watch(fd_, EPOLLIN, [this](std::uint32_t ev) { on_readable(ev); });
 }
 

@@ -3,7 +3,7 @@
 #include <variant>
 
 #include "core/clock.hpp"
-#include "core/gate_config.hpp"
+#include "core/hardware_config.hpp"
 #include "readers/device_reader.hpp"
 #include "readers/line_decoder.hpp"
 #include "readers/presence_reporter.hpp"

@@ -55,7 +55,7 @@ Status SpidevBus::transfer(std::span<const std::uint8_t> tx, std::span<std::uint
 Result<std::uint8_t> SpidevBus::read(std::uint8_t reg) {
     std::uint8_t tx[2] = {read_address(reg), 0};
     std::uint8_t rx[2] = {};
-    if (auto s = transfer(tx, rx); !s) return tl::unexpected(s.error());
+    TRY(transfer(tx, rx));
     return rx[1];
 }
 
@@ -71,7 +71,7 @@ Result<std::vector<std::uint8_t>> SpidevBus::read_fifo(std::size_t count) {
     std::vector<std::uint8_t> tx(count, read_address(mfrc522::kFifoDataReg));
     tx.push_back(0);
     std::vector<std::uint8_t> rx(count + 1);
-    if (auto s = transfer(tx, rx); !s) return tl::unexpected(s.error());
+    TRY(transfer(tx, rx));
     return std::vector<std::uint8_t>(rx.begin() + 1, rx.end());
 }
 
@@ -86,9 +86,8 @@ Status SpidevBus::write_fifo(std::span<const std::uint8_t> bytes) {
 }
 
 Result<std::unique_ptr<Mfrc522Bus>> open_spidev_bus(const ReaderConfig& config) {
-    auto bus = SpidevBus::open(config.device, config.spi_speed_hz);
-    if (!bus) return tl::unexpected(bus.error());
-    return std::unique_ptr<Mfrc522Bus>(std::move(*bus));
+    TRY_ASSIGN(auto bus, SpidevBus::open(config.device, config.spi_speed_hz));
+    return std::unique_ptr<Mfrc522Bus>(std::move(bus));
 }
 
 SpiMfrc522Reader::SpiMfrc522Reader(const ReaderConfig& config, EventLoop& loop,
@@ -103,9 +102,8 @@ SpiMfrc522Reader::~SpiMfrc522Reader() {
 }
 
 Status SpiMfrc522Reader::connect() {
-    auto bus = open_bus_(config_);
-    if (!bus) return tl::unexpected(bus.error());
-    bus_ = std::move(*bus);
+    TRY_ASSIGN(auto bus, open_bus_(config_));
+    bus_ = std::move(bus);
     Mfrc522Reader::Options options;
     options.max_irq_polls = kExchangeChecks;
     chip_ = std::make_unique<Mfrc522Reader>(*bus_, options);

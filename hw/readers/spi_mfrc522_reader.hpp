@@ -7,7 +7,7 @@
 #include <memory>
 
 #include "core/clock.hpp"
-#include "core/gate_config.hpp"
+#include "core/hardware_config.hpp"
 #include "readers/device_reader.hpp"
 #include "readers/mfrc522_bus.hpp"
 #include "readers/mfrc522_reader.hpp"

@@ -2,7 +2,7 @@
 // A UID printed as text by a reader (serial line mode, USB keyboard readers).
 #include <string_view>
 
-#include "core/gate_config.hpp"
+#include "core/hardware_config.hpp"
 #include "core/result.hpp"
 #include "core/uid.hpp"
 

@@ -41,7 +41,7 @@ struct TimingOutputs final : Outputs {
         inner->set_relay(on);
     }
     void set_after_run(bool on) override { inner->set_after_run(on); }
-    void indicate(Signal s) override { inner->indicate(s); }
+    void indicate(Indication s) override { inner->indicate(s); }
 };
 
 double percentile(std::vector<double> v, double p) {

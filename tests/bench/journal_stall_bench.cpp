@@ -35,7 +35,7 @@ namespace {
 struct NullOutputs final : Outputs {
     void set_relay(bool) override {}
     void set_after_run(bool) override {}
-    void indicate(Signal) override {}
+    void indicate(Indication) override {}
 };
 
 // The loop waits for the disk at every commit.

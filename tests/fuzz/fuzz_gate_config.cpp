@@ -3,6 +3,7 @@
 #include <string_view>
 
 #include "core/gate_config.hpp"
+#include "core/ids.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     std::string_view text(reinterpret_cast<const char*>(data), size);

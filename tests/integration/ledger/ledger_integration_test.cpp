@@ -220,7 +220,7 @@ TEST_CASE(
         }
     }
     // The rest is published while the ledger is down, then it comes back.
-    gate.client.run_until([&] { return !gate.client.link().queued_bytes_hint(); }, Ms(5000));
+    gate.client.run_until([&] { return !gate.client.link().has_unsent(); }, Ms(5000));
     gate.client.run_for(Ms(200));
     lab.start_ledger();
 

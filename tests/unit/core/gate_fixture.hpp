@@ -12,14 +12,14 @@ namespace fabgate::testing {
 struct RecordingOutputs : Outputs {
     bool relay = true;  // deliberately wrong: the machine must switch it off at construction
     bool after_run = true;
-    std::vector<Signal> signals;
+    std::vector<Indication> signals;
     int relay_switches = 0;
     void set_relay(bool on) override {
         if (on != relay) ++relay_switches;
         relay = on;
     }
     void set_after_run(bool on) override { after_run = on; }
-    void indicate(Signal s) override { signals.push_back(s); }
+    void indicate(Indication s) override { signals.push_back(s); }
 };
 
 struct RecordingListener : GateListener {

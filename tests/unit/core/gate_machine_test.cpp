@@ -18,7 +18,7 @@ TEST_CASE("the relay is off from the start, whatever the hardware did") {
     CHECK_FALSE(g.outputs.relay);
     CHECK_FALSE(g.outputs.after_run);
     CHECK(g.state() == MachineState::Idle);
-    CHECK(g.outputs.signals.back() == Signal::Ready);
+    CHECK(g.outputs.signals.back() == Indication::Ready);
 }
 
 TEST_CASE("a trained member badges in and out: one metered session, journaled before power") {
@@ -52,7 +52,7 @@ TEST_CASE("every denial reason is told to the member and published as an event")
         CHECK_FALSE(outcome.granted);
         REQUIRE(outcome.denied.has_value());
         CHECK(*outcome.denied == expected);
-        CHECK(g.outputs.signals.back() == Signal::Denied);
+        CHECK(g.outputs.signals.back() == Indication::Denied);
         CHECK(g.listener.events.back().reason == to_string(expected));
         CHECK(g.listener.events.back().kind == kind);
         CHECK(g.outputs.relay == relay_before);  // a refusal never switches anything
@@ -133,9 +133,9 @@ TEST_CASE("idle timeout warns, then ends the session; activity resets it") {
     CHECK(g.outputs.relay);
     g.machine->input_changed(InputKind::Busy, "busy", false);
     g.advance_s(539);
-    CHECK(g.outputs.signals.back() == Signal::InUse);
+    CHECK(g.outputs.signals.back() == Indication::InUse);
     g.advance_s(1);
-    CHECK(g.outputs.signals.back() == Signal::IdleWarning);
+    CHECK(g.outputs.signals.back() == Indication::IdleWarning);
     CHECK(g.outputs.relay);
     g.advance_s(60);
     CHECK_FALSE(g.outputs.relay);
@@ -153,13 +153,13 @@ TEST_CASE("busy again during the warning cancels it") {
     Gate g(p);
     g.badge("A1");
     g.advance_s(550);
-    CHECK(g.outputs.signals.back() == Signal::IdleWarning);
+    CHECK(g.outputs.signals.back() == Indication::IdleWarning);
     g.machine->input_changed(InputKind::Busy, "busy", true);
-    CHECK(g.outputs.signals.back() == Signal::InUse);
+    CHECK(g.outputs.signals.back() == Indication::InUse);
     g.machine->input_changed(InputKind::Busy, "busy", false);
     g.advance_s(539);
     CHECK(g.outputs.relay);
-    CHECK(g.outputs.signals.back() == Signal::InUse);
+    CHECK(g.outputs.signals.back() == Indication::InUse);
 }
 
 TEST_CASE("maximum session length ends the session") {
@@ -169,7 +169,7 @@ TEST_CASE("maximum session length ends the session") {
     Gate g(p);
     g.badge("A1");
     g.advance_s(3480);
-    CHECK(g.outputs.signals.back() == Signal::IdleWarning);
+    CHECK(g.outputs.signals.back() == Indication::IdleWarning);
     g.advance_s(120);
     CHECK(g.listener.ended.at(0).end_reason == EndReason::MaxDuration);
     CHECK(g.listener.ended.at(0).powered_ms == 3'600'000);
@@ -186,7 +186,7 @@ TEST_CASE("a printer keeps power after badge-out until the print ends") {
     g.badge("A1");  // badge out mid-print
     CHECK(g.outputs.relay);
     CHECK(g.state() == MachineState::Finishing);
-    CHECK(g.outputs.signals.back() == Signal::Finishing);
+    CHECK(g.outputs.signals.back() == Indication::Finishing);
     CHECK(g.badge("B2").denied == DenyReason::InUse);  // still someone's job
     g.advance_s(3000);
     g.machine->input_changed(InputKind::Busy, "busy", false);  // print done

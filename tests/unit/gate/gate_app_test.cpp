@@ -8,6 +8,7 @@
 #include <doctest/doctest.h>
 
 #include "app_rig.hpp"
+#include "core/ack_wire.hpp"
 #include "sys/log.hpp"
 #include "sys/session_ids.hpp"
 #include "test_support.hpp"
@@ -191,4 +192,168 @@ TEST_CASE("the last will says when the gate last connected and which list it hel
     CHECK(status->since == connected_at);
     CHECK(status->acl_version == 3);
     CHECK(status->detail == "gate disconnected");
+}
+
+namespace {
+
+std::vector<std::int64_t> powered_ms(const std::vector<SessionRecord>& sessions) {
+    std::vector<std::int64_t> out;
+    for (const auto& s : sessions) out.push_back(s.powered_ms);
+    return out;
+}
+
+std::string ack_for(const AppRig& rig, const std::vector<SessionRecord>& sessions) {
+    SignedAck ack{"lab", "laser-1", rig.clock.wall().unix_ms, {}};
+    for (const auto& s : sessions) ack.ids.push_back(s.id);
+    return encode_ack_body(ack);
+}
+
+// Bob's badge B2 in a list of `version` for `machine`.
+AccessList list_with_bob(const AppRig& rig, std::int64_t version, std::string machine = "laser-1") {
+    AccessList list;
+    list.site = "lab";
+    list.machine = std::move(machine);
+    list.version = version;
+    list.generated_at = rig.clock.wall().unix_ms;
+    AccessEntry bob;
+    bob.member = "bob";
+    bob.role = Role::User;
+    list.entries[Uid::parse("B2").value()] = bob;
+    return list;
+}
+
+}  // namespace
+
+TEST_CASE("closed sessions go to the ledger in the order they ended, a window at a time") {
+    test::TestBroker broker;
+    log::set_threshold(log::Level::Error);
+    AppRig rig;
+    rig.broker_port = broker.port();
+    rig.write_config(R"({"interlocks": []})", "{}");
+    rig.seed_access_list();
+    test::LedgerSide ledger(broker.port());
+    GateTuning tuning;
+    tuning.outbox_window = 2;
+    test::connect(rig, ledger, tuning);
+
+    for (int minutes = 1; minutes <= 4; ++minutes) {
+        rig.badge();
+        rig.advance_s(60 * minutes);
+        rig.badge();
+    }
+    REQUIRE(test::pump_until(rig, ledger, [&] { return ledger.sessions().size() >= 2; }));
+    // Given every chance, the window holds: nothing more goes out before an ack.
+    test::pump_until(
+        rig, ledger, [&] { return ledger.sessions().size() > 2; }, 50);
+    REQUIRE(ledger.sessions().size() == 2);
+    CHECK(powered_ms(ledger.sessions()) == std::vector<std::int64_t>{60'000, 120'000});
+
+    REQUIRE(ledger.send("acks", ack_for(rig, ledger.sessions())));
+    REQUIRE(test::pump_until(rig, ledger, [&] { return ledger.sessions().size() >= 4; }));
+    CHECK(powered_ms(ledger.sessions()) ==
+          std::vector<std::int64_t>{60'000, 120'000, 180'000, 240'000});
+    CHECK(rig.gate->journal().outbox_size().value_or(-1) == 2);  // the acknowledged ones went
+}
+
+TEST_CASE("an access list is applied only if it is for this gate, current and newer") {
+    test::TestBroker broker;
+    log::set_threshold(log::Level::Error);
+    AppRig rig;
+    rig.broker_port = broker.port();
+    rig.write_config(R"({"interlocks": []})", "{}");
+    rig.seed_access_list();  // version 3: Alice only
+    test::LedgerSide ledger(broker.port());
+    test::connect(rig, ledger);
+    auto send_list = [&](const std::string& payload) {
+        REQUIRE(ledger.send("acl", payload));
+        test::sync(rig, ledger);
+    };
+    auto version = [&] { return rig.gate->machine().access_list()->version; };
+
+    send_list(encode(list_with_bob(rig, 10, "laser-2")));
+    CHECK(version() == 3);
+    auto expired = list_with_bob(rig, 10);
+    expired.valid_until = rig.clock.wall().unix_ms - 1;
+    send_list(encode(expired));
+    CHECK(version() == 3);
+    send_list("{\"v\": 1, \"type\": \"acl\"");
+    CHECK(version() == 3);
+    rig.badge("B2");
+    CHECK_FALSE(rig.outputs->relay);
+
+    send_list(encode(list_with_bob(rig, 4)));
+    CHECK(version() == 4);
+    rig.badge("B2");
+    CHECK(rig.outputs->relay);
+    rig.badge("B2");
+
+    auto older = list_with_bob(rig, 2);
+    older.entries.clear();
+    send_list(encode(older));
+    CHECK(version() == 4);
+    rig.badge("B2");
+    CHECK(rig.outputs->relay);
+    rig.badge("B2");
+
+    // The list in force was cached: a restart decides from it before the broker is back.
+    rig.gate.reset();
+    broker.stop();
+    rig.start();
+    CHECK(version() == 4);
+}
+
+TEST_CASE("commands lock, unlock and end a session, each answered with a state") {
+    test::TestBroker broker;
+    log::set_threshold(log::Level::Error);
+    AppRig rig;
+    rig.broker_port = broker.port();
+    rig.write_config(R"({"interlocks": []})", "{}");
+    rig.seed_access_list();
+    test::LedgerSide ledger(broker.port());
+    test::connect(rig, ledger);
+    // Waits for the state that answers the command: it shows `expected`.
+    auto command = [&](CommandKind kind, MachineState expected) {
+        auto heard = ledger.states().size();
+        REQUIRE(ledger.send("commands", encode(Command{kind, "maria", "new tube"})));
+        REQUIRE(test::pump_until(rig, ledger, [&] {
+            return ledger.states().size() > heard && ledger.states().back().state == expected;
+        }));
+        return ledger.states().back();
+    };
+
+    auto locked = command(CommandKind::Lock, MachineState::Maintenance);
+    CHECK(locked.state == MachineState::Maintenance);
+    CHECK(locked.locked);
+    rig.badge();
+    CHECK_FALSE(rig.outputs->relay);
+
+    CHECK_FALSE(command(CommandKind::Unlock, MachineState::Idle).locked);
+    rig.badge();
+    REQUIRE(rig.outputs->relay);
+
+    command(CommandKind::EndSession, MachineState::Idle);
+    CHECK_FALSE(rig.outputs->relay);
+    REQUIRE(test::pump_until(rig, ledger, [&] { return !ledger.sessions().empty(); }));
+    CHECK(ledger.sessions().front().end_reason == EndReason::Remote);
+    CHECK(ledger.sessions().front().ended_by == "maria");
+
+    // A command that does not parse changes nothing; the next one is handled as usual.
+    REQUIRE(ledger.send("commands", R"({"v": 1, "type": "command", "command": "explode"})"));
+    CHECK(command(CommandKind::Lock, MachineState::Maintenance).detail.find("new tube") !=
+          std::string::npos);
+}
+
+TEST_CASE("a reload of a broken config file keeps the policy in force") {
+    log::set_threshold(log::Level::Error);
+    AppRig rig;
+    rig.write_config(R"({"interlocks": []})", R"({"max_session_s": 600, "idle_warning_s": 60})");
+    rig.seed_access_list();
+    rig.start();
+
+    std::ofstream(rig.config_path) << R"({"site": "lab", "machine": )";
+    rig.gate->reload();
+    rig.badge();
+    REQUIRE(rig.outputs->relay);
+    rig.advance_s(601);
+    CHECK_FALSE(rig.outputs->relay);  // the 10-minute limit still holds
 }

@@ -20,7 +20,7 @@ struct RelayOutputs final : Outputs {
     bool relay = false;
     void set_relay(bool on) override { relay = on; }
     void set_after_run(bool) override {}
-    void indicate(Signal) override {}
+    void indicate(Indication) override {}
 };
 
 const Uid kAlice = Uid::parse("04A1B2C3").value();       // user

@@ -257,7 +257,7 @@ TEST_CASE("a lost LED or buzzer is reported but leaves the relay and a running j
     REQUIRE(rig.at("gpiochip0:17").level);
 
     rig.world->unplug("gpiochip2");
-    rig.gate->indicate(Signal::Denied);  // the write fails: the panel is gone
+    rig.gate->indicate(Indication::Denied);  // the write fails: the panel is gone
     rig.pump();
     auto log = rig.events.take();
     CHECK(std::count(log.begin(), log.end(), "fault indicator:led_ready on") == 1);
@@ -318,8 +318,8 @@ TEST_CASE(
     auto& buzzer = rig.at("gpiochip0:19");
     CHECK(ready.level);  // Ready from the start
 
-    rig.gate->indicate(Signal::Granted);
-    rig.gate->indicate(Signal::InUse);  // the core says both in one breath
+    rig.gate->indicate(Indication::Granted);
+    rig.gate->indicate(Indication::InUse);  // the core says both in one breath
     CHECK(buzzer.level);
     CHECK(in_use.level);
     CHECK_FALSE(ready.level);
@@ -329,7 +329,7 @@ TEST_CASE(
     CHECK(std::count(buzzer.writes.begin(), buzzer.writes.end(), true) == 1);
 
     buzzer.writes.clear();
-    rig.gate->indicate(Signal::Denied);
+    rig.gate->indicate(Indication::Denied);
     for (int i = 0; i < 300; ++i) rig.advance(10);
     CHECK(std::count(buzzer.writes.begin(), buzzer.writes.end(), true) == 3);
     CHECK_FALSE(buzzer.level);

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 
+#include "core/gate_config.hpp"
 #include "fake_gpio.hpp"
 #include "gpio/gate_hardware.hpp"
 #include "recording_events.hpp"

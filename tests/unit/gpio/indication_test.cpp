@@ -28,18 +28,18 @@ int rising_edges(const Pattern& p, MonoMs until) {
 }  // namespace
 
 TEST_CASE("granted is one short beep with the in-use LED, then back to the steady signal") {
-    auto g = indication_for(Signal::Granted);
+    auto g = patterns_for(Indication::Granted);
     CHECK(rising_edges(g.buzzer, 5000) == 1);
     auto beep = changes(g.buzzer, 5000);
     REQUIRE(beep.size() == 2);
     CHECK(beep[1].first <= 300);  // short
     CHECK(g.led_in_use == Pattern::steady(true));
     CHECK(g.transient_ms > 0);
-    CHECK(is_transient(Signal::Granted));
+    CHECK(is_transient(Indication::Granted));
 }
 
 TEST_CASE("denied is three short beeps with the denied LED, and ends silent") {
-    auto d = indication_for(Signal::Denied);
+    auto d = patterns_for(Indication::Denied);
     CHECK(rising_edges(d.buzzer, 10000) == 3);
     CHECK_FALSE(changes(d.buzzer, 10000).back().second);
     CHECK(d.led_denied == Pattern::steady(true));
@@ -48,20 +48,21 @@ TEST_CASE("denied is three short beeps with the denied LED, and ends silent") {
 }
 
 TEST_CASE("the idle warning beeps again and again for as long as it lasts") {
-    auto w = indication_for(Signal::IdleWarning);
+    auto w = patterns_for(Indication::IdleWarning);
     CHECK(rising_edges(w.buzzer, 60'000) >= 10);
-    CHECK_FALSE(is_transient(Signal::IdleWarning));
+    CHECK_FALSE(is_transient(Indication::IdleWarning));
 }
 
 TEST_CASE("each steady signal is told apart by its LEDs, and none but the warning sounds") {
-    std::vector<Signal> steady{Signal::Ready,     Signal::InUse,       Signal::IdleWarning,
-                               Signal::Finishing, Signal::Maintenance, Signal::Fault};
+    std::vector<Indication> steady{Indication::Ready,       Indication::InUse,
+                                   Indication::IdleWarning, Indication::Finishing,
+                                   Indication::Maintenance, Indication::Fault};
     for (std::size_t i = 0; i < steady.size(); ++i) {
-        auto a = indication_for(steady[i]);
+        auto a = patterns_for(steady[i]);
         CHECK(a.transient_ms == 0);
-        if (steady[i] != Signal::IdleWarning) CHECK(a.buzzer == Pattern::steady(false));
+        if (steady[i] != Indication::IdleWarning) CHECK(a.buzzer == Pattern::steady(false));
         for (std::size_t j = i + 1; j < steady.size(); ++j) {
-            auto b = indication_for(steady[j]);
+            auto b = patterns_for(steady[j]);
             bool same = a.led_ready == b.led_ready && a.led_in_use == b.led_in_use &&
                         a.led_denied == b.led_denied;
             CHECK_MESSAGE(!same, to_string(steady[i]), " and ", to_string(steady[j]),
@@ -71,10 +72,10 @@ TEST_CASE("each steady signal is told apart by its LEDs, and none but the warnin
 }
 
 TEST_CASE("finishing, maintenance and fault blink") {
-    CHECK(indication_for(Signal::Finishing).led_in_use.repeat);
-    CHECK(indication_for(Signal::Maintenance).led_ready.repeat);
-    CHECK(indication_for(Signal::Fault).led_denied.repeat);
-    CHECK(rising_edges(indication_for(Signal::Fault).led_denied, 2000) >= 4);
+    CHECK(patterns_for(Indication::Finishing).led_in_use.repeat);
+    CHECK(patterns_for(Indication::Maintenance).led_ready.repeat);
+    CHECK(patterns_for(Indication::Fault).led_denied.repeat);
+    CHECK(rising_edges(patterns_for(Indication::Fault).led_denied, 2000) >= 4);
 }
 
 TEST_CASE("a pattern player that wakes late skips whole cycles and keeps the phase") {

@@ -2,23 +2,23 @@
 
 namespace fabgate {
 
-std::string_view to_string(Signal s) {
+std::string_view to_string(Indication s) {
     switch (s) {
-        case Signal::Ready:
+        case Indication::Ready:
             return "ready";
-        case Signal::Granted:
+        case Indication::Granted:
             return "granted";
-        case Signal::InUse:
+        case Indication::InUse:
             return "in_use";
-        case Signal::Denied:
+        case Indication::Denied:
             return "denied";
-        case Signal::IdleWarning:
+        case Indication::IdleWarning:
             return "idle_warning";
-        case Signal::Finishing:
+        case Indication::Finishing:
             return "finishing";
-        case Signal::Maintenance:
+        case Indication::Maintenance:
             return "maintenance";
-        case Signal::Fault:
+        case Indication::Fault:
             return "fault";
     }
     return "unknown";

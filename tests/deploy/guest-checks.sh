@@ -224,7 +224,7 @@ check_ledger_connected() {
 # fault windows the checks opened on purpose.
 check_journal_clean() {
     local u args=()
-    for u in fabgate.service fabgate-printer-2.service fabledger.service mosquitto.service; do
+    for u in fabgate.service fabgate-printer-2.service fabledger.service fabweb.service mosquitto.service; do
         args+=(_SYSTEMD_UNIT=$u + UNIT=$u +)
     done
     unset 'args[${#args[@]}-1]'
@@ -246,6 +246,7 @@ run_checks() {
     check_sessions_once
     check_lock
     check_lock_survives
+    run_web_checks
     check_kill9
     check_watchdog
     check_reload

@@ -42,8 +42,11 @@ gate_online() { machine_state "$1" | grep -qvw offline; }
 # A badge is refused: the relay stays off for 4 s and the gate logs the refusal (a frame lost
 # under emulation also leaves the relay off, so it is sent again). If it was granted after
 # all, the session it started is ended, so the next check starts idle.
+# The gate names a badge in its log by a tag, never the UID (gate/uid_tag.hpp, docs/privacy.md):
+# the first 8 hex digits of the UID's SHA-256.
+MEMBER_TAG=uid#$(printf %s "$MEMBER_CARD" | sha256sum | cut -c1-8)
 refusal_logged() {
-    journalctl -u "${UNIT[$REF_GATE]}" --since "@$REF_SINCE" --no-pager -o cat | grep -q "$MEMBER_CARD: refused"
+    journalctl -u "${UNIT[$REF_GATE]}" --since "@$REF_SINCE" --no-pager -o cat | grep -q "$MEMBER_TAG: refused"
 }
 badge_refused() {
     local try

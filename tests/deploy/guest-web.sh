@@ -7,12 +7,12 @@ WEB_PW=$(head -c 18 /dev/urandom | base64 | tr -d '/+=')
 CSRF=
 
 web_pid() { systemctl show -p MainPID --value fabweb.service; }
-web_up() { unit_active fabweb.service && curl -s -o /dev/null "$WEB/"; }
+web_up() { unit_active fabweb.service && curl -s -m 10 -o /dev/null "$WEB/"; }
 # Logs in as the manager; the session's CSRF token goes to CSRF, its cookie to the jar.
 web_login() {
     local answer
     rm -f "$WEB_JAR"
-    answer=$(curl -sS -c "$WEB_JAR" -H 'Content-Type: application/json' \
+    answer=$(curl -sS -m 60 -c "$WEB_JAR" -H 'Content-Type: application/json' \
         -d "{\"login\": \"$WEB_LOGIN\", \"password\": \"$WEB_PW\"}" "$WEB/api/login") || return 1
     CSRF=$(sed -n 's/.*"csrf": *"\([^"]*\)".*/\1/p' <<<"$answer")
     [ -n "$CSRF" ] || { echo "  login answered: $answer"; return 1; }
@@ -21,13 +21,13 @@ web_login() {
 web_post() {
     local token=()
     [ -n "${3:-}" ] && token=(-H "X-CSRF-Token: $3")
-    curl -sS -o "$OUT/web-answer.json" -w '%{http_code}' -b "$WEB_JAR" -H 'Content-Type: application/json' \
+    curl -sS -m 60 -o "$OUT/web-answer.json" -w '%{http_code}' -b "$WEB_JAR" -H 'Content-Type: application/json' \
         "${token[@]}" -d "$2" "$WEB$1"
 }
 web_answer() { tr -d '\n' <"$OUT/web-answer.json" | cut -c1-300; }
 # The gate's own report on the board (one machine a line: `},{` only separates the array's).
 web_gate_locked() {
-    curl -sS -b "$WEB_JAR" "$WEB/api/machines" | tr -d '\n' | sed 's/},{/}\n{/g' |
+    curl -sS -m 60 -b "$WEB_JAR" "$WEB/api/machines" | tr -d '\n' | sed 's/},{/}\n{/g' |
         grep '"id": *"laser-1"' | grep -q '"locked": *true'
 }
 
@@ -93,7 +93,7 @@ check_web_restart() {
     systemctl restart fabweb.service || why+=("restart exit $?")
     wait_until 60 web_up || why+=("fabweb $(systemctl is-active fabweb.service) after the restart")
     [ "$(web_pid)" != "$before" ] || why+=("same pid $before")
-    status=$(curl -sS -o /dev/null -w '%{http_code}' -b "$WEB_JAR" "$WEB/api/session")
+    status=$(curl -sS -m 60 -o /dev/null -w '%{http_code}' -b "$WEB_JAR" "$WEB/api/session")
     echo "  the session from before the restart: $status (401: everyone logged out)"
     web_login || why+=("login after restart failed")
     status=$(web_post /api/machines/lab/laser-1/unlock '{}' "$CSRF")

@@ -134,6 +134,22 @@ check_kill9() {
     step_end "check: kill -9 drops the relay"
 }
 
+# Where kill-to-relay-off time goes (figures, not a verdict): ExecStopPost starts a new fabgate
+# in the unit's sandbox. Timed here: the program alone, a bare oneshot unit running it, and one
+# with fabgate.service's sandbox.
+figure_relay_off_cost() {
+    local t0 bare unit sandboxed d=/run/systemd/system
+    t0=$(now_ms); /usr/bin/fabgate --help >/dev/null 2>&1; bare=$(($(now_ms) - t0))
+    printf '[Service]\nType=oneshot\nExecStart=/usr/bin/fabgate --help\n' >$d/rehearse-bare-probe.service
+    { printf '[Service]\nType=oneshot\nExecStart=/usr/bin/fabgate --help\n'
+      sed -n '/^\[Service\]/,/^\[Install\]/p' /lib/systemd/system/fabgate.service |
+          grep -Ev '^(\[|Type=|NotifyAccess=|Exec|Watchdog|Restart|Timeout|RuntimeDirectory)'; } >$d/rehearse-sandbox-probe.service
+    systemctl daemon-reload
+    t0=$(now_ms); systemctl start rehearse-bare-probe.service; unit=$(($(now_ms) - t0))
+    t0=$(now_ms); systemctl start rehearse-sandbox-probe.service; sandboxed=$(($(now_ms) - t0))
+    echo "REHEARSE FIGURE fabgate --help: ${bare} ms run bare, ${unit} ms as a bare oneshot unit, ${sandboxed} ms with fabgate.service's sandbox"
+}
+
 check_watchdog() {
     wait_until 20 unit_active fabgate.service
     nap 3
@@ -251,6 +267,7 @@ run_checks() {
     check_lock_survives
     run_web_checks
     check_kill9
+    figure_relay_off_cost
     check_watchdog
     check_reload
     check_bad_config

@@ -54,14 +54,18 @@ check_web_identity() {
     else
         verdict web-runs-as-fabweb fail "pid $pid runs as $user (uid $uid)"
     fi
-    # The running process's own credentials (uid, gid, supplementary groups) try the key.
-    local read_it=0 how=(--clear-groups)
+    # The running process's own credentials (uid, gid, supplementary groups) try the key; a
+    # capability that overrides file modes (CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH) would read it
+    # whatever they say.
+    local read_it=0 how=(--clear-groups) caps
     [ -n "$groups" ] && how=(--groups "$groups")
     setpriv --reuid="$uid" --regid="$gid" "${how[@]}" cat "$key" >/dev/null 2>&1 && read_it=1
+    caps=$(awk '/^CapEff:/ { print $2 }' "/proc/$pid/status")
+    ((0x${caps:-0} & 0x6)) && read_it=1
     if [ -s "$key" ] && [ $read_it = 0 ] && [ "$uid" != 0 ]; then
-        verdict web-cannot-read-signing-key pass "uid $uid, gid $gid, groups ${groups:-none}: $(stat -c '%U:%G %a' "$key") refused"
+        verdict web-cannot-read-signing-key pass "uid $uid, gid $gid, groups ${groups:-none}, capabilities $caps: $(stat -c '%U:%G %a' "$key") refused"
     else
-        verdict web-cannot-read-signing-key fail "uid $uid, gid $gid, groups ${groups:-none} read $key ($(stat -c '%U:%G %a' "$key"))"
+        verdict web-cannot-read-signing-key fail "uid $uid, gid $gid, groups ${groups:-none}, capabilities $caps read $key ($(stat -c '%U:%G %a' "$key"))"
     fi
 }
 

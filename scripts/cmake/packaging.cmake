@@ -25,12 +25,15 @@ function(fabgate_package_version out)
     set(${out} "${version}" PARENT_SCOPE)
 endfunction()
 
-# Maintainer scripts from scripts/cmake/debian/*.in: users, directories and the unit, as
+# Maintainer scripts from scripts/cmake/debian/*.in: users, directories and the units, as
 # debhelper would; STATE_WHAT and ETC_WHAT say why purge keeps /var/lib/<pkg> and /etc/<pkg>.
+# Further arguments: units the package ships but does not enable (stopped on remove, restarted
+# on upgrade if running, their links removed on purge).
 function(fabgate_write_maintainer_scripts component service state_what etc_what)
     set(dir ${CMAKE_BINARY_DIR}/packaging/${component})
     set(PKG ${component})
     set(SERVICE ${service})
+    list(JOIN ARGN " " OPTIONAL_SERVICES)
     set(STATE_WHAT "${state_what}")
     set(ETC_WHAT "${etc_what}")
     foreach(script postinst prerm postrm)
@@ -157,7 +160,8 @@ function(fabgate_packaging)
     fabgate_package_docs(fabledger)
     fabgate_write_maintainer_scripts(fabledger fabledger.service
         "the billing database: sessions, members, rights, tariffs"
-        "the access-list signing key the gates trust")
+        "the access-list signing key the gates trust"
+        fabweb.service)
 
     # --- CPack
     set(CPACK_GENERATOR DEB)

@@ -1,6 +1,7 @@
 # Helpers of tests/deploy/guest-run (sourced, bash): timing, verdicts, gpio-sim, the doc's
 # blocks, the gates' wiring, badges and the relay as seen from outside.
-DOC=$R/deploy.md
+# The docs whose `<!-- rehearse: NAME -->` blocks are run (names are unique across them).
+DOCS=("$R/deploy.md" "$R/console.md")
 WORKDIR=/srv/rehearse          # where the .debs are and fabgate-enrol-gate writes its output
 SITE=lab
 MEMBER_CARD=2A1234             # Wiegand-26 number; the gate reads it as UID 2A1234
@@ -92,11 +93,11 @@ main_pid() { systemctl show -p MainPID --value "${UNIT[$1]}"; }
 unit_active() { [ "$(systemctl is-active "$1")" = active ]; }
 gate_has_acl() { journalctl -b -u "${UNIT[$1]}" --no-pager -o cat | grep -q 'in force ([1-9][0-9]* badges)'; }
 
-# ---- docs/deploy.md ---------------------------------------------------------------------------
-# The ```sh block after `<!-- rehearse: NAME -->`.
+# ---- docs/deploy.md and docs/console.md ------------------------------------------------------
+# The ```sh block after `<!-- rehearse: NAME -->`, in whichever doc has it.
 doc_block() {
     awk -v m="<!-- rehearse: $1 -->" '$0 == m { f = 1; next }
-        f == 1 && /^```sh/ { f = 2; next } f == 2 && /^```/ { exit } f == 2 { print }' "$DOC"
+        f == 1 && /^```sh/ { f = 2; next } f == 2 && /^```/ { exit } f == 2 { print }' "${DOCS[@]}"
 }
 # run_doc NAME [FROM TO]...: runs the block with each FROM replaced by TO; a FROM that is not
 # in the block is an error (the doc changed: the rehearsal must change with it). A line with
@@ -104,9 +105,9 @@ doc_block() {
 run_doc() {
     local name=$1 text; shift
     text=$(doc_block "$name")
-    [ -n "$text" ] || { echo "docs/deploy.md has no block marked '<!-- rehearse: $name -->'"; return 1; }
+    [ -n "$text" ] || { echo "no doc has a block marked '<!-- rehearse: $name -->'"; return 1; }
     while (($# >= 2)); do
-        [[ $text == *"$1"* ]] || { echo "docs/deploy.md block '$name' no longer has: $1"; return 1; }
+        [[ $text == *"$1"* ]] || { echo "the doc's block '$name' no longer has: $1"; return 1; }
         text=${text//"$1"/"$2"}
         shift 2
     done
@@ -115,7 +116,7 @@ run_doc() {
         first=$(sed -n '1,/# then edit/p' <<<"$text")
         rest=$(sed '1,/# then edit/d' <<<"$text")
     fi
-    echo "--- docs/deploy.md block '$name':"
+    echo "--- the doc's block '$name':"
     doc_part "$name" "$first" || return 1
     if [ -n "$rest" ]; then
         "edit_$name" || { echo "editing after block '$name' failed"; return 1; }
@@ -153,6 +154,19 @@ edit_ledger() {
         -e 's|^\(  "database": .*\),$|\1, "acl_signing_key_file": "/etc/fabledger/acl-signing.key",|' "$f"
     grep -q '"port": 8883' "$f" && grep -q '"password_file"' "$f" && grep -q acl_signing_key_file "$f" ||
         { echo "ledger.json example changed: cannot edit it"; cat "$f"; return 1; }
+    cat "$f"
+}
+
+# What docs/console.md says to edit in fabweb.json: the broker section fabgate-enrol-gate
+# --console wrote replaces the example's (anonymous, clear text); the rest stays the example's.
+edit_console() {
+    local f=/etc/fabledger/fabweb.json src=/etc/fabledger/fabctl/console.json section
+    section=$(sed -n '/^  "broker": {/,/^  }/p' "$src")
+    [ -n "$section" ] || { echo "$src has no broker section"; cat "$src"; return 1; }
+    awk -v s="$section" '/^  "broker": \{/ { skip = 1; print s ","; next }
+        skip && /^  \},?$/ { skip = 0; next } !skip' "$f" >"$f.new" && mv "$f.new" "$f"
+    grep -q '"username": "console"' "$f" && grep -q '"port": 8883' "$f" && grep -q '"log_level"' "$f" ||
+        { echo "fabweb.json example changed: cannot edit it"; cat "$f"; return 1; }
     cat "$f"
 }
 

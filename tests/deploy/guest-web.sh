@@ -1,0 +1,128 @@
+# The web console's checks (sourced by tests/deploy/guest-run): fabweb set up as
+# docs/console.md says, then used as a manager would, with curl over loopback HTTP.
+WEB=http://127.0.0.1:8080
+WEB_LOGIN=alice
+WEB_JAR=/run/rehearse-web.cookies
+WEB_PW=$(head -c 18 /dev/urandom | base64 | tr -d '/+=')
+CSRF=
+
+web_pid() { systemctl show -p MainPID --value fabweb.service; }
+web_up() { unit_active fabweb.service && curl -s -m 10 -o /dev/null "$WEB/"; }
+# Logs in as the manager; the session's CSRF token goes to CSRF, its cookie to the jar.
+web_login() {
+    local answer
+    rm -f "$WEB_JAR"
+    answer=$(curl -sS -m 60 -c "$WEB_JAR" -H 'Content-Type: application/json' \
+        -d "{\"login\": \"$WEB_LOGIN\", \"password\": \"$WEB_PW\"}" "$WEB/api/login") || return 1
+    CSRF=$(sed -n 's/.*"csrf": *"\([^"]*\)".*/\1/p' <<<"$answer")
+    [ -n "$CSRF" ] || { echo "  login answered: $answer"; return 1; }
+}
+# web_post PATH BODY [TOKEN]: prints the HTTP status; the body goes to $OUT/web-answer.json.
+web_post() {
+    local token=()
+    [ -n "${3:-}" ] && token=(-H "X-CSRF-Token: $3")
+    curl -sS -m 60 -o "$OUT/web-answer.json" -w '%{http_code}' -b "$WEB_JAR" -H 'Content-Type: application/json' \
+        "${token[@]}" -d "$2" "$WEB$1"
+}
+web_answer() { tr -d '\n' <"$OUT/web-answer.json" | cut -c1-300; }
+# The gate's own report on the board (one machine a line: `},{` only separates the array's).
+web_gate_locked() {
+    curl -sS -m 60 -b "$WEB_JAR" "$WEB/api/machines" | tr -d '\n' | sed 's/},{/}\n{/g' |
+        grep '"id": *"laser-1"' | grep -q '"locked": *true'
+}
+
+# docs/console.md's block, the password typed on standard input as the doc says.
+setup_web() {
+    run_doc console "sudo -u fabweb fabweb" "printf '%s\\n' '$WEB_PW' | sudo -u fabweb fabweb" &&
+        wait_until 60 web_up
+}
+
+check_web_identity() {
+    local pid uid gid groups user key=/etc/fabledger/acl-signing.key
+    pid=$(web_pid)
+    if [ "${pid:-0}" = 0 ]; then
+        verdict web-runs-as-fabweb fail "fabweb.service is $(systemctl is-active fabweb.service), no process"
+        verdict web-cannot-read-signing-key fail "fabweb.service has no process"
+        return
+    fi
+    user=$(ps -o user= -p "$pid")
+    uid=$(awk '/^Uid:/ { print $2 }' "/proc/$pid/status")
+    gid=$(awk '/^Gid:/ { print $2 }' "/proc/$pid/status")
+    groups=$(awk '/^Groups:/ { $1 = ""; print }' "/proc/$pid/status" | xargs | tr ' ' ',')
+    if [ "$user" = fabweb ] && [ "$uid" = "$(id -u fabweb)" ]; then
+        verdict web-runs-as-fabweb pass "pid $pid, user $user, group $(getent group "$gid" | cut -d: -f1)"
+    else
+        verdict web-runs-as-fabweb fail "pid $pid runs as $user (uid $uid)"
+    fi
+    # The running process's own credentials (uid, gid, supplementary groups) try the key; a
+    # capability that overrides file modes (CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH) would read it
+    # whatever they say.
+    local read_it=0 how=(--clear-groups) caps
+    [ -n "$groups" ] && how=(--groups "$groups")
+    setpriv --reuid="$uid" --regid="$gid" "${how[@]}" cat "$key" >/dev/null 2>&1 && read_it=1
+    caps=$(awk '/^CapEff:/ { print $2 }' "/proc/$pid/status")
+    ((0x${caps:-0} & 0x6)) && read_it=1
+    if [ -s "$key" ] && [ $read_it = 0 ] && [ "$uid" != 0 ]; then
+        verdict web-cannot-read-signing-key pass "uid $uid, gid $gid, groups ${groups:-none}, capabilities $caps: $(stat -c '%U:%G %a' "$key") refused"
+    else
+        verdict web-cannot-read-signing-key fail "uid $uid, gid $gid, groups ${groups:-none}, capabilities $caps read $key ($(stat -c '%U:%G %a' "$key"))"
+    fi
+}
+
+# A manager logs in, locks laser-1 through the API (a request without the CSRF token first:
+# it must change nothing), and the gate refuses a badge.
+check_web_lock() {
+    local why=() status
+    web_login || why+=("login failed")
+    status=$(web_post /api/machines/lab/laser-1/lock '{"reason": "rehearsal, from the console"}')
+    echo "  POST lock without X-CSRF-Token: $status $(web_answer)"
+    [ "$status" = 403 ] && grep -q '"csrf"' "$OUT/web-answer.json" || why+=("lock without token answered $status")
+    status=$(web_post /api/machines/lab/laser-1/lock '{"reason": "rehearsal, from the console"}' "$CSRF")
+    echo "  POST lock with the token: $status $(web_answer)"
+    [ "$status" = 200 ] || why+=("lock answered $status")
+    local outcome; outcome=$(sed -n 's/.*"outcome": *"\([^"]*\)".*/\1/p' "$OUT/web-answer.json")
+    wait_until 20 web_gate_locked || why+=("the board never showed laser-1 locked")
+    badge_refused laser-1 || why+=("badge granted: relay $(relay laser-1)")
+    [ ${#why[@]} = 0 ] &&
+        verdict web-lock-reaches-gate pass "login over HTTP, lock without token 403, with it 200 (outcome $outcome), gate locked, badge refused" ||
+        verdict web-lock-reaches-gate fail "${why[*]}"
+    step_end "check: console login and lock"
+}
+
+# After `systemctl restart fabweb` a new process serves: the manager logs in again (sessions
+# live in memory) and unlocks laser-1, and a badge is granted.
+check_web_restart() {
+    local why=() before status
+    before=$(web_pid)
+    systemctl restart fabweb.service || why+=("restart exit $?")
+    wait_until 60 web_up || why+=("fabweb $(systemctl is-active fabweb.service) after the restart")
+    [ "$(web_pid)" != "$before" ] || why+=("same pid $before")
+    status=$(curl -sS -m 60 -o /dev/null -w '%{http_code}' -b "$WEB_JAR" "$WEB/api/session")
+    echo "  the session from before the restart: $status (401: everyone logged out)"
+    web_login || why+=("login after restart failed")
+    status=$(web_post /api/machines/lab/laser-1/unlock '{}' "$CSRF")
+    echo "  POST unlock: $status $(web_answer)"
+    [ "$status" = 200 ] || why+=("unlock answered $status")
+    if badge_expect laser-1 $MEMBER_CARD 1 15; then
+        nap 3; badge_expect laser-1 $MEMBER_CARD 0 10 || true
+    else
+        why+=("badge still refused after the unlock")
+    fi
+    [ ${#why[@]} = 0 ] &&
+        verdict web-serves-after-restart pass "pid $before -> $(web_pid), login and unlock over HTTP, badge granted" ||
+        verdict web-serves-after-restart fail "${why[*]}"
+    step_end "check: console after systemctl restart fabweb"
+}
+
+run_web_checks() {
+    if [ "$WEB_READY" != 1 ]; then
+        local v
+        for v in web-runs-as-fabweb web-cannot-read-signing-key web-lock-reaches-gate web-serves-after-restart; do
+            verdict $v fail "fabweb not set up: docs/console.md's block failed or fabweb never served ($(systemctl is-active fabweb.service))"
+        done
+        return
+    fi
+    check_web_identity
+    check_web_lock
+    check_web_restart
+}

@@ -61,7 +61,7 @@ struct TimingOutputs final : Outputs {
         if (!on && handling->kind == 'I') interlock_off.push_back(ms);
     }
     void set_after_run(bool) override {}
-    void indicate(Signal) override {}
+    void indicate(Indication) override {}
 };
 
 // fdatasync, timed: how slow the device really is.

@@ -40,7 +40,7 @@ struct JournalWatchingOutputs final : Outputs {
         relay = on;
     }
     void set_after_run(bool) override {}
-    void indicate(Signal) override {}
+    void indicate(Indication) override {}
 };
 
 JournalWatchingOutputs* start_watched(AppRig& rig) {

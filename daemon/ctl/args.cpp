@@ -50,16 +50,16 @@ std::string target_text(TargetKind kind, const std::string& name) {
     return kind == TargetKind::Group ? "group " + name : name;
 }
 
-tl::expected<Target, Failure> target_arg(Session& s, const std::string& machine,
+tl::expected<Target, Failure> target_arg(CommandContext& s, const std::string& machine,
                                          const std::string& group, bool must_exist) {
     if (machine.empty() == group.empty())
-        return usage_error("MACHINE", "name either a machine or --group GROUP (one of them)");
+        return usage_failure("MACHINE", "name either a machine or --group GROUP (one of them)");
     if (!group.empty()) {
         if (!is_valid_id(group))
-            return usage_error("--group", "'" + group + "': use letters, digits, '-' and '_'");
+            return usage_failure("--group", "'" + group + "': use letters, digits, '-' and '_'");
         if (must_exist) {
             auto all = s.ledger().roster().machines();
-            if (!all) return runtime_error(all.error());
+            if (!all) return runtime_failure(all.error());
             bool used = false;
             for (const auto& m : *all) used = used || (m.group_name && *m.group_name == group);
             if (!used)
@@ -76,7 +76,7 @@ tl::expected<Target, Failure> target_arg(Session& s, const std::string& machine,
         if (!m) {
             // The same id on several sites is fine here: the right covers all of them.
             if (m.error().what.find("several sites") == std::string::npos)
-                return runtime_error(m.error());
+                return runtime_failure(m.error());
         }
     }
     return Target{TargetKind::Machine, id};
@@ -84,7 +84,7 @@ tl::expected<Target, Failure> target_arg(Session& s, const std::string& machine,
 
 tl::expected<void, Failure> id_arg(const std::string& what, const std::string& id) {
     if (!is_valid_id(id))
-        return usage_error(what, "'" + id + "': use 1 to 64 letters, digits, '-' and '_'");
+        return usage_failure(what, "'" + id + "': use 1 to 64 letters, digits, '-' and '_'");
     return {};
 }
 

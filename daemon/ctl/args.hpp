@@ -29,7 +29,7 @@ struct Target {
     TargetKind kind = TargetKind::Machine;
     std::string name;
 };
-tl::expected<Target, Failure> target_arg(Session& s, const std::string& machine,
+tl::expected<Target, Failure> target_arg(CommandContext& s, const std::string& machine,
                                          const std::string& group, bool must_exist);
 std::string target_text(TargetKind kind, const std::string& name);
 

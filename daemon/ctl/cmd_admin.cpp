@@ -14,10 +14,10 @@ namespace {
 
 struct NoOptions {};
 
-Outcome init(Session& s, const NoOptions&) {
+Outcome init(CommandContext& s, const NoOptions&) {
     // The database was opened (and created or migrated) before this runs.
     auto count = s.ledger().reports().session_count();
-    if (!count) return runtime_error(count.error());
+    if (!count) return runtime_failure(count.error());
     *s.out << "ledger " << s.ledger().path() << " is ready (schema version "
            << s.ledger().schema_version() << ", " << *count << " session(s))\n";
     return {};
@@ -25,24 +25,24 @@ Outcome init(Session& s, const NoOptions&) {
 
 struct CheckOptions {};
 
-Outcome check_db(Session& s, const CheckOptions&) {
+Outcome check_db(CommandContext& s, const CheckOptions&) {
     // fabctl opens without the integrity check (it is O(file size)); this command pays it.
     auto problems = s.ledger().integrity_problems();
-    if (!problems) return runtime_error(problems.error());
+    if (!problems) return runtime_failure(problems.error());
     const auto& path = s.ledger().path();
     if (!problems->empty()) {
         std::string what = "is corrupt: " + problems->front();
         if (problems->size() > 1)
             what += " (and " + std::to_string(problems->size() - 1) + " more)";
-        return runtime_error(path, what + ". Stop fabledger, restore a backup or move it aside.");
+        return runtime_failure(path, what + ". Stop fabledger, restore a backup or move it aside.");
     }
     auto chain = s.ledger().audit().verify_chain();
-    if (!chain) return runtime_error(chain.error());
+    if (!chain) return runtime_failure(chain.error());
     if (chain->first_broken)
-        return runtime_error(path, "audit log row " + std::to_string(*chain->first_broken) + " " +
-                                       chain->problem +
-                                       ": the audit log was changed outside fabctl. Keep a copy "
-                                       "of the file and compare it with a backup.");
+        return runtime_failure(path, "audit log row " + std::to_string(*chain->first_broken) + " " +
+                                         chain->problem +
+                                         ": the audit log was changed outside fabctl. Keep a copy "
+                                         "of the file and compare it with a backup.");
     struct stat file {};
     if (::stat(path.c_str(), &file) == 0 && (file.st_mode & 0007) != 0) {
         char mode[8];
@@ -60,9 +60,9 @@ struct AuditOptions {
     int limit = 50;
 };
 
-Outcome audit(Session& s, const AuditOptions& o) {
+Outcome audit(CommandContext& s, const AuditOptions& o) {
     auto rows = s.ledger().audit().rows(o.limit);
-    if (!rows) return runtime_error(rows.error());
+    if (!rows) return runtime_failure(rows.error());
     Table t{{"id", true}, {"at"},      {"actor"},  {"unix_user"},
             {"action"},   {"subject"}, {"before"}, {"after"}};
     for (const auto& r : *rows) {
@@ -82,11 +82,11 @@ struct PurgeOptions {
     std::optional<int> days;
 };
 
-Outcome purge(Session& s, const PurgeOptions& o) {
+Outcome purge(CommandContext& s, const PurgeOptions& o) {
     int days = o.days.value_or(s.config->retention_days);
     UnixMs cut_off = s.now - static_cast<UnixMs>(days) * 86'400'000;
     auto purged = s.ledger().privacy().purge_expired(cut_off, s.actor, s.now);
-    if (!purged) return runtime_error(purged.error());
+    if (!purged) return runtime_failure(purged.error());
     *s.out << "purged what is older than " << days << " day(s): " << purged->unknown_badges
            << " unknown-badge sighting(s), " << purged->ingest_errors << " refused payload(s), "
            << purged->conflicts << " conflicting duplicate(s)\n";

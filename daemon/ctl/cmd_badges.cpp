@@ -19,10 +19,11 @@ struct AssignOptions {
 };
 
 // The newest unknown badge seen at a machine ("site/id" or a bare id on any site).
-tl::expected<ledger::UnknownBadge, Failure> last_unknown_at(Session& s, const std::string& ref,
+tl::expected<ledger::UnknownBadge, Failure> last_unknown_at(CommandContext& s,
+                                                            const std::string& ref,
                                                             const std::string& max_age) {
     auto unknown = s.ledger().roster().unknown_badges();
-    if (!unknown) return runtime_error(unknown.error());
+    if (!unknown) return runtime_failure(unknown.error());
     auto slash = ref.find('/');
     std::optional<ledger::UnknownBadge> newest;
     for (const auto& u : *unknown) {
@@ -32,59 +33,59 @@ tl::expected<ledger::UnknownBadge, Failure> last_unknown_at(Session& s, const st
         if (here && (!newest || u.last_seen_at > newest->last_seen_at)) newest = u;
     }
     if (!newest)
-        return runtime_error("--last-unknown-at " + ref,
-                             "no unknown badge was seen at this machine (present the new badge "
-                             "at the reader, then run this again; see `fabctl badges unknown`)");
+        return runtime_failure("--last-unknown-at " + ref,
+                               "no unknown badge was seen at this machine (present the new badge "
+                               "at the reader, then run this again; see `fabctl badges unknown`)");
     if (!max_age.empty()) {
         TRY_ASSIGN(auto age, duration_arg("--max-age", max_age));
         if (s.now - newest->last_seen_at > age * 1000)
-            return runtime_error("--last-unknown-at " + ref,
-                                 "the newest unknown badge, " + newest->uid + ", was seen at " +
-                                     format_short(newest->last_seen_at) + ", longer ago than " +
-                                     max_age + "; present the badge again");
+            return runtime_failure("--last-unknown-at " + ref,
+                                   "the newest unknown badge, " + newest->uid + ", was seen at " +
+                                       format_short(newest->last_seen_at) + ", longer ago than " +
+                                       max_age + "; present the badge again");
     }
     return *newest;
 }
 
-Outcome assign(Session& s, const AssignOptions& o) {
+Outcome assign(CommandContext& s, const AssignOptions& o) {
     std::string uid_text, member;
     std::optional<ledger::UnknownBadge> seen;
     if (!o.last_unknown_at.empty()) {
         if (!o.member.empty())
-            return usage_error("badges assign",
-                               "with --last-unknown-at give only the MEMBER (the badge is the "
-                               "last unknown one seen at that machine)");
+            return usage_failure("badges assign",
+                                 "with --last-unknown-at give only the MEMBER (the badge is the "
+                                 "last unknown one seen at that machine)");
         member = o.uid;
-        if (member.empty()) return usage_error("MEMBER", "is required");
+        if (member.empty()) return usage_failure("MEMBER", "is required");
         TRY_ASSIGN(auto u, last_unknown_at(s, o.last_unknown_at, o.max_age));
         seen = u;
         uid_text = u.uid;
     } else {
         if (o.uid.empty() || o.member.empty())
-            return usage_error(o.uid.empty() ? "UID" : "MEMBER",
-                               "is required: give UID MEMBER, or MEMBER with --last-unknown-at "
-                               "MACHINE");
+            return usage_failure(o.uid.empty() ? "UID" : "MEMBER",
+                                 "is required: give UID MEMBER, or MEMBER with --last-unknown-at "
+                                 "MACHINE");
         uid_text = o.uid;
         member = o.member;
     }
     auto uid = Uid::parse(uid_text);
-    if (!uid) return usage_error("UID", uid.error().what);
+    if (!uid) return usage_failure("UID", uid.error().what);
 
     auto holder = s.ledger().roster().member(member);
-    if (!holder) return runtime_error(holder.error());
+    if (!holder) return runtime_failure(holder.error());
     if (!*holder)
-        return runtime_error("member " + member, "does not exist (see `fabctl members list`)");
+        return runtime_failure("member " + member, "does not exist (see `fabctl members list`)");
     auto all = s.ledger().roster().badges();
-    if (!all) return runtime_error(all.error());
+    if (!all) return runtime_failure(all.error());
     for (const auto& b : *all) {
         if (b.uid != uid->hex() || !b.member_id) continue;
         if (*b.member_id == member) {
             *s.out << "badge " << b.uid << " already belongs to " << member << "\n";
             if (o.label.empty() || o.label == b.label) return {};
         } else if (!o.move) {
-            return runtime_error("badge " + b.uid, "belongs to member " + *b.member_id +
-                                                       "; add --move to give it to " + member +
-                                                       " (a badge has one holder)");
+            return runtime_failure("badge " + b.uid, "belongs to member " + *b.member_id +
+                                                         "; add --move to give it to " + member +
+                                                         " (a badge has one holder)");
         }
     }
     if (auto r =
@@ -112,9 +113,9 @@ struct UidOptions {
     std::string uid;
 };
 
-Outcome unassign(Session& s, const UidOptions& o) {
+Outcome unassign(CommandContext& s, const UidOptions& o) {
     auto uid = Uid::parse(o.uid);
-    if (!uid) return usage_error("UID", uid.error().what);
+    if (!uid) return usage_failure("UID", uid.error().what);
     if (auto r = check(s.ledger().roster().unassign_badge(uid->hex(), s.actor, s.now)); !r)
         return r;
     *s.out << "badge " << uid->hex() << " unassigned; it opens nothing until assigned again\n";
@@ -126,12 +127,12 @@ struct ListOptions {
     bool unassigned = false;
 };
 
-Outcome list(Session& s, const ListOptions& o) {
+Outcome list(CommandContext& s, const ListOptions& o) {
     auto badges =
         o.member.empty() ? s.ledger().roster().badges() : s.ledger().roster().badges_of(o.member);
-    if (!badges) return runtime_error(badges.error());
+    if (!badges) return runtime_failure(badges.error());
     auto members = s.ledger().roster().members();
-    if (!members) return runtime_error(members.error());
+    if (!members) return runtime_failure(members.error());
     std::map<std::string, std::string> names;
     for (const auto& m : *members) names[m.id] = m.name;
     Table t{{"uid"}, {"member"}, {"name"}, {"label"}, {"assigned", false, "assigned_at"}};
@@ -148,9 +149,9 @@ struct UnknownOptions {
     std::string machine;
 };
 
-Outcome unknown(Session& s, const UnknownOptions& o) {
+Outcome unknown(CommandContext& s, const UnknownOptions& o) {
     auto rows = s.ledger().roster().unknown_badges();
-    if (!rows) return runtime_error(rows.error());
+    if (!rows) return runtime_failure(rows.error());
     Table t{{"uid"},
             {"machine"},
             {"last_seen", false, "last_seen_at"},

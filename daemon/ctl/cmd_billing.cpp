@@ -10,7 +10,7 @@ namespace fabgate::ctl {
 namespace {
 
 // --format wins over --json; neither: a table for a person.
-Format output_format(const Session& s, const std::string& format, Format fallback) {
+Format output_format(const CommandContext& s, const std::string& format, Format fallback) {
     if (format == "csv") return Format::Csv;
     if (format == "json") return Format::Json;
     if (format == "table") return Format::Text;
@@ -38,16 +38,16 @@ struct ReportOptions {
     std::string from, to, by = "member", format;
 };
 
-void warn_unpriced(Session& s, std::int64_t unpriced) {
+void warn_unpriced(CommandContext& s, std::int64_t unpriced) {
     if (unpriced)
         *s.err << "fabctl: warning: " << unpriced
                << " session(s) have no tariff and count as 0 (see `fabctl tariffs list`)\n";
 }
 
 // --by session: every session that ended in the period, one line each.
-Outcome report_sessions(Session& s, UnixMs from, UnixMs to, Format format) {
+Outcome report_sessions(CommandContext& s, UnixMs from, UnixMs to, Format format) {
     auto sessions = s.ledger().reports().sessions_ended_between(from, to);
-    if (!sessions) return runtime_error(sessions.error());
+    if (!sessions) return runtime_failure(sessions.error());
     std::int64_t unpriced = 0;
     for (const auto& l : *sessions) unpriced += l.tariff_id ? 0 : 1;
     render(session_table(*sessions), format, *s.out, "(no sessions ended in this period)");
@@ -56,11 +56,12 @@ Outcome report_sessions(Session& s, UnixMs from, UnixMs to, Format format) {
 }
 
 // --by member|machine: sums per key and currency, with per-currency totals.
-Outcome report_usage(Session& s, const ReportOptions& o, UnixMs from, UnixMs to, Format format) {
+Outcome report_usage(CommandContext& s, const ReportOptions& o, UnixMs from, UnixMs to,
+                     Format format) {
     auto& out = *s.out;
     auto rows = o.by == "machine" ? s.ledger().reports().usage_by_machine(from, to)
                                   : s.ledger().reports().usage_by_member(from, to);
-    if (!rows) return runtime_error(rows.error());
+    if (!rows) return runtime_failure(rows.error());
 
     Table t{{o.by, false, o.by == "machine" ? "machine" : "member"},
             {"name"},
@@ -113,15 +114,13 @@ Outcome report_usage(Session& s, const ReportOptions& o, UnixMs from, UnixMs to,
     return {};
 }
 
-Outcome report(Session& s, const ReportOptions& o) {
-    auto from = time_arg("--from", o.from);
-    if (!from) return tl::unexpected(from.error());
-    auto to = time_arg("--to", o.to);
-    if (!to) return tl::unexpected(to.error());
-    if (*to <= *from) return usage_error("--to", "must be after --from");
+Outcome report(CommandContext& s, const ReportOptions& o) {
+    TRY_ASSIGN(auto from, time_arg("--from", o.from));
+    TRY_ASSIGN(auto to, time_arg("--to", o.to));
+    if (to <= from) return usage_failure("--to", "must be after --from");
     Format format = output_format(s, o.format, Format::Text);
-    if (o.by == "session") return report_sessions(s, *from, *to, format);
-    return report_usage(s, o, *from, *to, format);
+    if (o.by == "session") return report_sessions(s, from, to, format);
+    return report_usage(s, o, from, to, format);
 }
 
 using ledger::CurrencyTotal;
@@ -161,18 +160,18 @@ struct CloseOptions {
 
 // Refuses an end that cannot be closed, in the words and dates the manager typed, before the
 // ledger's own check (which speaks in milliseconds) is reached.
-Outcome check_close_end(Session& s, const CloseOptions& o, UnixMs to,
+Outcome check_close_end(CommandContext& s, const CloseOptions& o, UnixMs to,
                         const std::vector<ledger::BillingBatch>& before, bool& again) {
     if (to > s.now)
-        return usage_error("--to", "'" + o.to + "' (" + format_short(to) +
-                                       ") is in the future: close a period once it has ended");
+        return usage_failure("--to", "'" + o.to + "' (" + format_short(to) +
+                                         ") is in the future: close a period once it has ended");
     const ledger::BillingBatch* latest = nullptr;
     for (const auto& b : before) {
         again = again || b.period_end == to;
         if (!latest || b.period_end > latest->period_end) latest = &b;
     }
     if (!again && latest && to < latest->period_end)
-        return usage_error(
+        return usage_failure(
             "--to", "'" + o.to + "' is before the end of the last closed period, " +
                         format_short(latest->period_end) + " (batch " + std::to_string(latest->id) +
                         "): close a later end; sessions that arrive late for a closed period "
@@ -180,17 +179,16 @@ Outcome check_close_end(Session& s, const CloseOptions& o, UnixMs to,
     return {};
 }
 
-Outcome close(Session& s, const CloseOptions& o) {
-    auto to = time_arg("--to", o.to);
-    if (!to) return tl::unexpected(to.error());
+Outcome close(CommandContext& s, const CloseOptions& o) {
+    TRY_ASSIGN(auto to, time_arg("--to", o.to));
     auto before = s.ledger().billing().batches();
-    if (!before) return runtime_error(before.error());
+    if (!before) return runtime_failure(before.error());
     bool again = false;
-    if (auto checked = check_close_end(s, o, *to, *before, again); !checked) return checked;
-    auto batch = s.ledger().billing().close_period(*to, s.actor, s.now);
-    if (!batch) return runtime_error(batch.error());
+    if (auto checked = check_close_end(s, o, to, *before, again); !checked) return checked;
+    auto batch = s.ledger().billing().close_period(to, s.actor, s.now);
+    if (!batch) return runtime_failure(batch.error());
     auto totals = s.ledger().billing().batch_totals(batch->id);
-    if (!totals) return runtime_error(totals.error());
+    if (!totals) return runtime_failure(totals.error());
     if (s.json) {
         auto j = batch_json(*batch, *totals);
         j["already_closed"] = again;
@@ -215,9 +213,9 @@ Outcome close(Session& s, const CloseOptions& o) {
 
 struct BatchesOptions {};
 
-Outcome batches(Session& s, const BatchesOptions&) {
+Outcome batches(CommandContext& s, const BatchesOptions&) {
     auto all = s.ledger().billing().batches();
-    if (!all) return runtime_error(all.error());
+    if (!all) return runtime_failure(all.error());
     Table t{{"batch", true, "id"},
             {"period_start"},
             {"period_end"},
@@ -228,7 +226,7 @@ Outcome batches(Session& s, const BatchesOptions&) {
             {"closed_by"}};
     for (const auto& b : *all) {
         auto totals = s.ledger().billing().batch_totals(b.id);
-        if (!totals) return runtime_error(totals.error());
+        if (!totals) return runtime_failure(totals.error());
         t.add({b.id, period_start_cell(b), time_cell(b.period_end), b.sessions, b.late_sessions,
                totals_cell(*totals), time_cell(b.closed_at), b.closed_by});
     }
@@ -241,18 +239,18 @@ struct ExportOptions {
     std::string format;
 };
 
-Outcome export_batch(Session& s, const ExportOptions& o) {
+Outcome export_batch(CommandContext& s, const ExportOptions& o) {
     auto batch = s.ledger().billing().batch(o.batch);
-    if (!batch) return runtime_error(batch.error());
+    if (!batch) return runtime_failure(batch.error());
     if (!*batch)
-        return runtime_error("batch " + std::to_string(o.batch),
-                             "does not exist (see `fabctl billing batches`)");
+        return runtime_failure("batch " + std::to_string(o.batch),
+                               "does not exist (see `fabctl billing batches`)");
     Format format = output_format(s, o.format, Format::Csv);
     if (format == Format::Json) {
         auto sessions = s.ledger().reports().sessions_in_batch(o.batch);
-        if (!sessions) return runtime_error(sessions.error());
+        if (!sessions) return runtime_failure(sessions.error());
         auto totals = s.ledger().billing().batch_totals(o.batch);
-        if (!totals) return runtime_error(totals.error());
+        if (!totals) return runtime_failure(totals.error());
         auto j = batch_json(**batch, *totals);
         j["sessions_detail"] = to_json(session_table(*sessions));
         *s.out << dump_json(j) << "\n";

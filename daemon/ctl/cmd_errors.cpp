@@ -11,11 +11,11 @@ struct ErrorsOptions {
     int limit = 50;
 };
 
-Outcome list_errors(Session& s, const ErrorsOptions& o) {
+Outcome list_errors(CommandContext& s, const ErrorsOptions& o) {
     auto refused = s.ledger().ingest().ingest_errors(o.limit);
-    if (!refused) return runtime_error(refused.error());
+    if (!refused) return runtime_failure(refused.error());
     auto conflicts = s.ledger().ingest().conflicts(o.limit);
-    if (!conflicts) return runtime_error(conflicts.error());
+    if (!conflicts) return runtime_failure(conflicts.error());
     Table e{{"id", true}, {"received", false, "received_at"}, {"state"}, {"topic"}, {"session"},
             {"reason"}};
     for (const auto& r : *refused)
@@ -27,7 +27,7 @@ Outcome list_errors(Session& s, const ErrorsOptions& o) {
         c.add(
             {r.id, time_cell(r.received_at), r.session_id, r.topic, r.stored_hash, r.payload_hash});
     auto counts = s.ledger().ingest().refused_counts();
-    if (!counts) return runtime_error(counts.error());
+    if (!counts) return runtime_failure(counts.error());
     Table n{{"site"}, {"machine"}, {"refused", true}, {"payload not kept", true, "not_stored"}};
     for (const auto& r : *counts) n.add({r.site, r.machine, r.refused, r.not_stored});
     if (s.json) {
@@ -54,19 +54,20 @@ struct ReplayOptions {
     bool refused_too = false;
 };
 
-Outcome replay(Session& s, const ReplayOptions& o) {
+Outcome replay(CommandContext& s, const ReplayOptions& o) {
     std::string site, id;
     if (!o.machine.empty()) {
         auto slash = o.machine.find('/');
         if (slash == std::string::npos)
-            return usage_error("--machine", "'" + o.machine + "': write SITE/ID, like lab/laser-1");
+            return usage_failure("--machine",
+                                 "'" + o.machine + "': write SITE/ID, like lab/laser-1");
         site = o.machine.substr(0, slash);
         id = o.machine.substr(slash + 1);
         if (auto v = id_arg("--machine", site); !v) return v;
         if (auto v = id_arg("--machine", id); !v) return v;
     }
     auto report = s.ledger().ingest().replay_parked(s.actor, s.now, site, id, o.refused_too);
-    if (!report) return runtime_error(report.error());
+    if (!report) return runtime_failure(report.error());
     if (s.json) {
         *s.out << dump_json({{"ingested", report->ingested},
                              {"already_stored", report->duplicates},
@@ -85,7 +86,8 @@ Outcome replay(Session& s, const ReplayOptions& o) {
 
 }  // namespace
 
-std::string replay_after_registration(Session& s, const std::string& site, const std::string& id) {
+std::string replay_after_registration(CommandContext& s, const std::string& site,
+                                      const std::string& id) {
     auto report = s.ledger().ingest().replay_parked(s.actor, s.now, site, id);
     if (!report)
         return "warning: held sessions of " + site + "/" + id +
@@ -95,9 +97,9 @@ std::string replay_after_registration(Session& s, const std::string& site, const
            "/" + id + " ingested and priced";
 }
 
-Outcome report_parked(Session& s) {
+Outcome report_parked(CommandContext& s) {
     auto parked = s.ledger().ingest().parked_summary();
-    if (!parked) return runtime_error(parked.error());
+    if (!parked) return runtime_failure(parked.error());
     *s.out << "held sessions: " << parked->sessions << " (" << format_minutes(parked->powered_ms)
            << " powered minutes, not billed until replayed";
     if (parked->sessions) *s.out << ": register their machines or run `fabctl errors replay`";
@@ -122,7 +124,7 @@ void add_error_commands(CLI::App& app, Invocation& inv) {
     errors->callback([&inv, o, errors] {
         if (!errors->get_subcommands().empty()) return;
         inv.database = Invocation::Database::Existing;
-        inv.action = [o](Session& s) { return list_errors(s, *o); };
+        inv.action = [o](CommandContext& s) { return list_errors(s, *o); };
     });
 }
 

@@ -22,7 +22,7 @@ namespace {
 tl::expected<std::pair<std::string, std::string>, Failure> site_and_id(const std::string& ref) {
     auto slash = ref.find('/');
     if (slash == std::string::npos)
-        return usage_error("SITE/ID", "'" + ref + "': write the site too, e.g. lab/" + ref);
+        return usage_failure("SITE/ID", "'" + ref + "': write the site too, e.g. lab/" + ref);
     auto site = ref.substr(0, slash), id = ref.substr(slash + 1);
     TRY(id_arg("SITE/ID", site));
     TRY(id_arg("SITE/ID", id));
@@ -33,14 +33,15 @@ struct AddOptions {
     std::string ref, name, group;
 };
 
-Outcome add(Session& s, const AddOptions& o) {
+Outcome add(CommandContext& s, const AddOptions& o) {
     TRY_ASSIGN(auto key, site_and_id(o.ref));
     if (!o.group.empty())
         if (auto v = id_arg("--group", o.group); !v) return v;
     auto existing = s.ledger().roster().machine(key.first, key.second);
-    if (!existing) return runtime_error(existing.error());
+    if (!existing) return runtime_failure(existing.error());
     if (*existing)
-        return runtime_error("machine " + o.ref, "exists already (change it with `machines edit`)");
+        return runtime_failure("machine " + o.ref,
+                               "exists already (change it with `machines edit`)");
     ledger::Machine m{key.first, key.second, o.name,
                       o.group.empty() ? std::nullopt : std::optional<std::string>(o.group)};
     if (auto r = check(s.ledger().roster().upsert_machine(m, s.actor, s.now)); !r) return r;
@@ -58,15 +59,15 @@ struct EditOptions {
     bool no_group = false;
 };
 
-Outcome edit(Session& s, const EditOptions& o) {
+Outcome edit(CommandContext& s, const EditOptions& o) {
     if (!o.name && !o.group && !o.no_group)
-        return usage_error("machines edit",
-                           "nothing to change: give --name, --group or --no-group");
-    if (o.group && o.no_group) return usage_error("--no-group", "cannot go with --group");
+        return usage_failure("machines edit",
+                             "nothing to change: give --name, --group or --no-group");
+    if (o.group && o.no_group) return usage_failure("--no-group", "cannot go with --group");
     auto m = find_machine(s.ledger(), o.ref);
-    if (!m) return runtime_error(m.error());
+    if (!m) return runtime_failure(m.error());
     if (o.name) {
-        if (o.name->empty()) return usage_error("--name", "is empty");
+        if (o.name->empty()) return usage_failure("--name", "is empty");
         m->name = *o.name;
     }
     if (o.group) {
@@ -85,14 +86,14 @@ struct RemoveOptions {
     bool yes = false;
 };
 
-Outcome remove(Session& s, const RemoveOptions& o) {
+Outcome remove(CommandContext& s, const RemoveOptions& o) {
     auto m = find_machine(s.ledger(), o.ref);
-    if (!m) return runtime_error(m.error());
+    if (!m) return runtime_failure(m.error());
     if (!o.yes)
-        return usage_error("--yes",
-                           "sessions from " + m->site + "/" + m->id +
-                               " are held unbilled while it is not registered; add --yes to "
-                               "confirm");
+        return usage_failure("--yes",
+                             "sessions from " + m->site + "/" + m->id +
+                                 " are held unbilled while it is not registered; add --yes to "
+                                 "confirm");
     if (auto r = check(s.ledger().roster().remove_machine(m->site, m->id, s.actor, s.now)); !r)
         return r;
     *s.out << "removed machine " << m->site << "/" << m->id << "\n";
@@ -101,11 +102,11 @@ Outcome remove(Session& s, const RemoveOptions& o) {
 
 struct ListOptions {};
 
-Outcome list(Session& s, const ListOptions&) {
+Outcome list(CommandContext& s, const ListOptions&) {
     auto machines = s.ledger().roster().machines();
-    if (!machines) return runtime_error(machines.error());
+    if (!machines) return runtime_failure(machines.error());
     auto states = s.ledger().ingest().machine_states();
-    if (!states) return runtime_error(states.error());
+    if (!states) return runtime_failure(states.error());
     std::map<std::pair<std::string, std::string>, ledger::MachineStateRow> by_key;
     for (auto& st : *states) by_key[{st.site, st.machine}] = st;
 
@@ -131,7 +132,7 @@ Outcome list(Session& s, const ListOptions&) {
     };
     for (const auto& m : *machines) {
         auto lock = s.ledger().roster().machine_lock(m.site, m.id);
-        if (!lock) return runtime_error(lock.error());
+        if (!lock) return runtime_failure(lock.error());
         Cell lock_cell =
             *lock ? Cell((*lock)->by + ((*lock)->reason.empty() ? "" : ": " + (*lock)->reason))
                   : Cell("", nullptr);
@@ -151,17 +152,17 @@ struct CommandOptions {
     std::string ref, reason, timeout = "5s";
 };
 
-Outcome send(Session& s, const CommandOptions& o, CommandKind kind) {
+Outcome send(CommandContext& s, const CommandOptions& o, CommandKind kind) {
     TRY_ASSIGN(auto timeout_s, duration_arg("--timeout", o.timeout));
-    if (timeout_s < 1) return usage_error("--timeout", "must be at least 1s");
+    if (timeout_s < 1) return usage_failure("--timeout", "must be at least 1s");
     auto m = find_machine(s.ledger(), o.ref);
-    if (!m) return runtime_error(m.error());
+    if (!m) return runtime_failure(m.error());
     // Whose login, before anything is written: a refused login changes nothing.
     LoginSources sources{s.broker_config, s.person, std::nullopt};
     if (s.config_loaded) sources.ledger_broker = s.config->broker;
     auto login = manager_login(sources);
-    if (!login) return runtime_error(login.error());
-    if (!s.env->send_command) return runtime_error("broker", "no command sender configured");
+    if (!login) return runtime_failure(login.error());
+    if (!s.env->send_command) return runtime_failure("broker", "no command sender configured");
 
     Command command;
     command.kind = kind;
@@ -197,7 +198,7 @@ Outcome send(Session& s, const CommandOptions& o, CommandKind kind) {
                        << ")\n";
             return {};
         case Delivery::BrokerUnreachable:
-            return runtime_error(
+            return runtime_failure(
                 delivery.where,
                 delivery.detail + (desired_state ? "; the ledger has the " + verb +
                                                        ", which reaches the gate with its "
@@ -206,11 +207,11 @@ Outcome send(Session& s, const CommandOptions& o, CommandKind kind) {
         case Delivery::NotConfirmed:
             break;
     }
-    return runtime_error(machine, verb + " not confirmed by the gate: " + delivery.detail +
-                                      (desired_state ? "; the ledger has the " + verb +
-                                                           ", which reaches the gate with its "
-                                                           "next access list"
-                                                     : ""));
+    return runtime_failure(machine, verb + " not confirmed by the gate: " + delivery.detail +
+                                        (desired_state ? "; the ledger has the " + verb +
+                                                             ", which reaches the gate with its "
+                                                             "next access list"
+                                                       : ""));
 }
 
 void add_command(CLI::App* machines, Invocation& inv, const std::string& name,
@@ -221,28 +222,29 @@ void add_command(CLI::App* machines, Invocation& inv, const std::string& name,
     c->add_option("--reason", o->reason, "why: shown on the machine's state and in the log");
     c->add_option("--timeout", o->timeout, "how long to wait for the gate to confirm (default 5s)");
     on_run(c, inv, o,
-           [kind](Session& s, const CommandOptions& opts) { return send(s, opts, kind); });
+           [kind](CommandContext& s, const CommandOptions& opts) { return send(s, opts, kind); });
 }
 
 }  // namespace
 
 // Lock and unlock are first the ledger's desired state (audited): the machine's signed access
 // list carries it to the gate, retained, so even a gate that lost its journal comes up locked.
-Outcome record_machine_lock(Session& s, const ledger::Machine& m, CommandKind kind,
+Outcome record_machine_lock(CommandContext& s, const ledger::Machine& m, CommandKind kind,
                             const std::string& reason) {
     if (kind == CommandKind::EndSession) return {};
     std::optional<MaintenanceLock> lock;
     if (kind == CommandKind::Lock) lock = MaintenanceLock{s.person, reason, s.now};
     if (!lock) {
         auto was = s.ledger().roster().machine_lock(m.site, m.id);
-        if (!was) return runtime_error(was.error());
+        if (!was) return runtime_failure(was.error());
         if (!*was) return {};  // nothing recorded; the command still clears the gate's
     }
     return check(s.ledger().roster().set_machine_lock(m.site, m.id, lock, s.actor, s.now));
 }
 
-Outcome audit_machine_command(Session& s, const std::string& machine, const CommandRequest& request,
-                              const std::string& broker_user, const CommandDelivery& delivery) {
+Outcome audit_machine_command(CommandContext& s, const std::string& machine,
+                              const CommandRequest& request, const std::string& broker_user,
+                              const CommandDelivery& delivery) {
     std::string verb = verb_of(request.command.kind);
     JsonValue after{{"command", verb},
                     {"topic", request.command_topic},

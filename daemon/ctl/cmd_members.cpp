@@ -32,10 +32,10 @@ JsonValue member_json(const Member& m, UnixMs now) {
             {"created_at", format_iso(m.created_at)}};
 }
 
-tl::expected<Member, Failure> existing_member(Session& s, const std::string& id) {
+tl::expected<Member, Failure> existing_member(CommandContext& s, const std::string& id) {
     auto m = s.ledger().roster().member(id);
-    if (!m) return runtime_error(m.error());
-    if (!*m) return runtime_error("member " + id, "does not exist (see `fabctl members list`)");
+    if (!m) return runtime_failure(m.error());
+    if (!*m) return runtime_failure("member " + id, "does not exist (see `fabctl members list`)");
     return **m;
 }
 
@@ -43,9 +43,9 @@ struct AddOptions {
     std::string id, name, contact, member_class = "standard", until;
 };
 
-Outcome add(Session& s, const AddOptions& o) {
+Outcome add(CommandContext& s, const AddOptions& o) {
     if (auto v = id_arg("ID", o.id); !v) return v;
-    if (o.name.empty()) return usage_error("--name", "is empty");
+    if (o.name.empty()) return usage_failure("--name", "is empty");
     Member m;
     m.id = o.id;
     m.name = o.name;
@@ -71,19 +71,19 @@ struct EditOptions {
     std::optional<std::string> name, contact, member_class, until;
 };
 
-Outcome edit(Session& s, const EditOptions& o) {
+Outcome edit(CommandContext& s, const EditOptions& o) {
     if (!o.name && !o.contact && !o.member_class && !o.until)
-        return usage_error("members edit",
-                           "nothing to change: give --name, --contact, --class "
-                           "or --until");
+        return usage_failure("members edit",
+                             "nothing to change: give --name, --contact, --class "
+                             "or --until");
     TRY_ASSIGN(auto m, existing_member(s, o.id));
     if (o.name) {
-        if (o.name->empty()) return usage_error("--name", "is empty");
+        if (o.name->empty()) return usage_failure("--name", "is empty");
         m.name = *o.name;
     }
     if (o.contact) m.contact = *o.contact;
     if (o.member_class) {
-        if (o.member_class->empty()) return usage_error("--class", "is empty");
+        if (o.member_class->empty()) return usage_failure("--class", "is empty");
         m.member_class = *o.member_class;
     }
     if (o.until) {
@@ -103,7 +103,7 @@ struct StatusOptions {
     std::string id, reason;
 };
 
-Outcome set_status(Session& s, const StatusOptions& o, MemberStatus status) {
+Outcome set_status(CommandContext& s, const StatusOptions& o, MemberStatus status) {
     TRY_ASSIGN(auto before, existing_member(s, o.id));
     auto word = status == MemberStatus::Suspended ? "suspended" : "reinstated";
     if (before.status == status) {
@@ -132,11 +132,12 @@ struct RemoveOptions {
     bool yes = false;
 };
 
-Outcome remove(Session& s, const RemoveOptions& o) {
+Outcome remove(CommandContext& s, const RemoveOptions& o) {
     if (!o.yes)
-        return usage_error("--yes", "removing member " + o.id +
-                                        " also unassigns their badges and deletes their rights; "
-                                        "add --yes to confirm (to stop access, `members suspend`)");
+        return usage_failure("--yes",
+                             "removing member " + o.id +
+                                 " also unassigns their badges and deletes their rights; "
+                                 "add --yes to confirm (to stop access, `members suspend`)");
     if (auto r = check(s.ledger().roster().remove_member(o.id, s.actor, s.now)); !r) return r;
     *s.out << "removed member " << o.id
            << " (their sessions and audit rows stay in the ledger; to erase them, `fabctl "
@@ -149,9 +150,9 @@ struct ExportOptions {
     std::string id;
 };
 
-Outcome export_member(Session& s, const ExportOptions& o) {
+Outcome export_member(CommandContext& s, const ExportOptions& o) {
     auto text = s.ledger().privacy().export_member(o.id);
-    if (!text) return runtime_error(text.error());
+    if (!text) return runtime_failure(text.error());
     *s.out << *text << "\n";
     return {};
 }
@@ -161,14 +162,14 @@ struct ForgetOptions {
     bool yes = false;
 };
 
-Outcome forget(Session& s, const ForgetOptions& o) {
+Outcome forget(CommandContext& s, const ForgetOptions& o) {
     if (!o.yes)
-        return usage_error("--yes", "forgetting member " + o.id +
-                                        " replaces their id, name, contact and badge UIDs "
-                                        "everywhere, for good; add --yes to confirm (export "
-                                        "first if they asked for a copy)");
+        return usage_failure("--yes", "forgetting member " + o.id +
+                                          " replaces their id, name, contact and badge UIDs "
+                                          "everywhere, for good; add --yes to confirm (export "
+                                          "first if they asked for a copy)");
     auto pseudonym = s.ledger().privacy().forget_member(o.id, s.actor, s.now);
-    if (!pseudonym) return runtime_error(pseudonym.error());
+    if (!pseudonym) return runtime_failure(pseudonym.error());
     *s.out << "forgot member " << o.id << ": now " << *pseudonym
            << " in sessions and the audit log; amounts and batches are unchanged\n";
     return {};
@@ -178,11 +179,11 @@ struct ListOptions {
     std::string member_class, status;
 };
 
-Outcome list(Session& s, const ListOptions& o) {
+Outcome list(CommandContext& s, const ListOptions& o) {
     auto members = s.ledger().roster().members();
-    if (!members) return runtime_error(members.error());
+    if (!members) return runtime_failure(members.error());
     auto badges = s.ledger().roster().badges();
-    if (!badges) return runtime_error(badges.error());
+    if (!badges) return runtime_failure(badges.error());
     std::map<std::string, std::int64_t> badge_count;
     for (const auto& b : *badges)
         if (b.member_id) ++badge_count[*b.member_id];
@@ -203,14 +204,14 @@ struct ShowOptions {
     int sessions = kRecentSessions;
 };
 
-Outcome show(Session& s, const ShowOptions& o) {
+Outcome show(CommandContext& s, const ShowOptions& o) {
     TRY_ASSIGN(auto m, existing_member(s, o.id));
     auto badges = s.ledger().roster().badges_of(o.id);
-    if (!badges) return runtime_error(badges.error());
+    if (!badges) return runtime_failure(badges.error());
     auto rights = s.ledger().roster().rights_of(o.id);
-    if (!rights) return runtime_error(rights.error());
+    if (!rights) return runtime_failure(rights.error());
     auto sessions = s.ledger().reports().recent_sessions_of(o.id, o.sessions);
-    if (!sessions) return runtime_error(sessions.error());
+    if (!sessions) return runtime_failure(sessions.error());
 
     Table badge_table{{"uid"}, {"label"}, {"assigned", false, "assigned_at"}};
     for (const auto& b : *badges)
@@ -285,7 +286,7 @@ void add_member_commands(CLI::App& app, Invocation& inv) {
         auto* c = members->add_subcommand("suspend", "stop a member's access at every machine");
         c->add_option("ID", o->id, "member id")->required();
         c->add_option("--reason", o->reason, "why, kept in the audit log");
-        on_run(c, inv, o, [](Session& s, const StatusOptions& opts) {
+        on_run(c, inv, o, [](CommandContext& s, const StatusOptions& opts) {
             return set_status(s, opts, MemberStatus::Suspended);
         });
     }
@@ -294,7 +295,7 @@ void add_member_commands(CLI::App& app, Invocation& inv) {
         auto* c = members->add_subcommand("reinstate", "end a suspension");
         c->add_option("ID", o->id, "member id")->required();
         c->add_option("--reason", o->reason, "why, kept in the audit log");
-        on_run(c, inv, o, [](Session& s, const StatusOptions& opts) {
+        on_run(c, inv, o, [](CommandContext& s, const StatusOptions& opts) {
             return set_status(s, opts, MemberStatus::Active);
         });
     }

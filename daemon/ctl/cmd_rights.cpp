@@ -13,7 +13,7 @@ struct GrantOptions {
     std::string member, machine, group, role = "user", until;
 };
 
-Outcome grant(Session& s, const GrantOptions& o) {
+Outcome grant(CommandContext& s, const GrantOptions& o) {
     TRY_ASSIGN(auto target, target_arg(s, o.machine, o.group, true));
     ledger::Right r;
     r.member_id = o.member;
@@ -45,7 +45,7 @@ struct RevokeOptions {
     std::string member, machine, group;
 };
 
-Outcome revoke(Session& s, const RevokeOptions& o) {
+Outcome revoke(CommandContext& s, const RevokeOptions& o) {
     TRY_ASSIGN(auto target, target_arg(s, o.machine, o.group, false));
     if (auto r = check(
             s.ledger().roster().revoke_right(o.member, target.kind, target.name, s.actor, s.now));
@@ -59,19 +59,19 @@ struct ListOptions {
     std::string member, machine, group;
 };
 
-Outcome list(Session& s, const ListOptions& o) {
+Outcome list(CommandContext& s, const ListOptions& o) {
     auto rights =
         o.member.empty() ? s.ledger().roster().rights() : s.ledger().roster().rights_of(o.member);
-    if (!rights) return runtime_error(rights.error());
+    if (!rights) return runtime_failure(rights.error());
     // --machine shows what applies there: rights on the machine and on its group.
     std::optional<ledger::Machine> machine;
     if (!o.machine.empty()) {
         auto m = find_machine(s.ledger(), o.machine);
-        if (!m) return runtime_error(m.error());
+        if (!m) return runtime_failure(m.error());
         machine = *m;
     }
     auto members = s.ledger().roster().members();
-    if (!members) return runtime_error(members.error());
+    if (!members) return runtime_failure(members.error());
     std::map<std::string, std::string> names;
     for (const auto& m : *members) names[m.id] = m.name;
 

@@ -29,7 +29,7 @@ std::string rules_text(const Tariff& t) {
     return text;
 }
 
-void echo(Session& s, std::int64_t id, const Tariff& t) {
+void echo(CommandContext& s, std::int64_t id, const Tariff& t) {
     if (s.json) {
         *s.out << dump_json({{"id", id},
                              {"target", t.target},
@@ -60,14 +60,15 @@ void echo(Session& s, std::int64_t id, const Tariff& t) {
               "their start; past sessions keep their price)\n";
 }
 
-Outcome set(Session& s, const SetOptions& o) {
+Outcome set(CommandContext& s, const SetOptions& o) {
     Tariff t;
     TRY_ASSIGN(auto target, target_arg(s, o.machine, o.group, true));
     t.target_kind = target.kind;
     t.target = target.name;
     // '*' unquoted is expanded by the shell; "any" says the same.
     t.member_class = o.member_class == "any" ? std::string(kAnyMemberClass) : o.member_class;
-    if (t.member_class.empty()) return usage_error("--class", "is empty (use any for every class)");
+    if (t.member_class.empty())
+        return usage_failure("--class", "is empty (use any for every class)");
     auto currency = parse_currency(o.currency);
     if (!currency) return bad_argument("--currency", currency.error());
     t.currency = *currency;
@@ -85,19 +86,19 @@ Outcome set(Session& s, const SetOptions& o) {
     if (auto r = money("--minimum", o.minimum, t.minimum_minor); !r) return r;
     if (auto r = money("--round", o.round, t.amount_rounding_minor); !r) return r;
     if (auto step = validate_rounding_step(t, currency_decimals(t.currency)); !step)
-        return usage_error("--round", "must be 0.01, 0.05, 0.10, 0.50 or 1.00");
+        return usage_failure("--round", "must be 0.01, 0.05, 0.10, 0.50 or 1.00");
     t.rounding_mode = *rounding_mode_from_string(o.rounding);  // CLI checked the choices
     TRY_ASSIGN(auto increment, duration_arg("--increment", o.increment));
-    if (increment < 1) return usage_error("--increment", "must be at least 1s");
+    if (increment < 1) return usage_failure("--increment", "must be at least 1s");
     t.increment_s = increment;
     if (!o.minimum_time.empty()) {
         TRY_ASSIGN(auto minimum, duration_arg("--minimum-time", o.minimum_time));
         t.minimum_s = minimum;
-        if (minimum > kMaxIncrementS) return usage_error("--minimum-time", "must be at most 1d");
+        if (minimum > kMaxIncrementS) return usage_failure("--minimum-time", "must be at most 1d");
     }
     if (!o.combine_window.empty()) {
         TRY_ASSIGN(auto window, duration_arg("--combine-window", o.combine_window));
-        if (window > kMaxIncrementS) return usage_error("--combine-window", "must be at most 1d");
+        if (window > kMaxIncrementS) return usage_failure("--combine-window", "must be at most 1d");
         t.combine_window_s = window;
     }
     if (!o.free_below.empty()) {
@@ -109,10 +110,10 @@ Outcome set(Session& s, const SetOptions& o) {
         TRY_ASSIGN(auto from, time_arg("--from", o.from));
         t.valid_from = from;
     }
-    if (auto v = validate(t); !v) return usage_error("tariff", v.error().message());
+    if (auto v = validate(t); !v) return usage_failure("tariff", v.error().message());
 
     auto id = s.ledger().tariffs().add(t, s.actor, s.now);
-    if (!id) return runtime_error(id.error());
+    if (!id) return runtime_failure(id.error());
     echo(s, *id, t);
     return {};
 }
@@ -121,9 +122,9 @@ struct ListOptions {
     bool current = false;
 };
 
-Outcome list(Session& s, const ListOptions& o) {
+Outcome list(CommandContext& s, const ListOptions& o) {
     auto tariffs = s.ledger().tariffs().all();
-    if (!tariffs) return runtime_error(tariffs.error());
+    if (!tariffs) return runtime_failure(tariffs.error());
     // In force: for its target and class, the latest valid_from that has begun (then highest id).
     using Key = std::tuple<TargetKind, std::string, std::string>;
     std::map<Key, const Tariff*> in_force;

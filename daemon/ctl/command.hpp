@@ -21,17 +21,17 @@ struct Failure {
 };
 using Outcome = tl::expected<void, Failure>;
 
-inline tl::unexpected<Failure> usage_error(std::string where, std::string what) {
+inline tl::unexpected<Failure> usage_failure(std::string where, std::string what) {
     return tl::unexpected(Failure{Error{std::move(where), std::move(what)}, kExitUsage});
 }
-inline tl::unexpected<Failure> runtime_error(Error e) {
+inline tl::unexpected<Failure> runtime_failure(Error e) {
     return tl::unexpected(Failure{std::move(e), kExitRuntime});
 }
-inline tl::unexpected<Failure> runtime_error(std::string where, std::string what) {
-    return runtime_error(Error{std::move(where), std::move(what)});
+inline tl::unexpected<Failure> runtime_failure(std::string where, std::string what) {
+    return runtime_failure(Error{std::move(where), std::move(what)});
 }
 
-struct Session {
+struct CommandContext {
     ledger::LedgerDb* db = nullptr;  // null for commands that need no database
     const ledger::LedgerConfig* config = nullptr;
     bool config_loaded = false;  // a ledger config was read (not just --db)
@@ -50,7 +50,7 @@ struct Session {
 
 // The parsed command: what to run, and what it needs before it can run.
 struct Invocation {
-    std::function<Outcome(Session&)> action;
+    std::function<Outcome(CommandContext&)> action;
     enum class Database { None, Existing, Create } database = Database::Existing;
 };
 
@@ -68,21 +68,23 @@ void add_error_commands(CLI::App& app, Invocation& inv);
 // "--name=Ann"}), in a session the caller made: the web console's way of doing exactly what
 // fabctl does, with fabctl's validation, messages, output and audit rows. Only commands on an
 // existing database run here (not init). A mistake in the line is a usage Failure.
-Outcome run_command(const std::vector<std::string>& args, Session& session);
+Outcome run_command(const std::vector<std::string>& args, CommandContext& session);
 
 // Machine commands (cmd_machines.cpp), shared with the web console. Lock and unlock are
 // first recorded as the ledger's desired state (audited); the command's outcome is audited
 // as machine.lock|unlock|end_session once known.
 std::string verb_of(CommandKind kind);  // lock, unlock, end_session
-Outcome record_machine_lock(Session& s, const ledger::Machine& m, CommandKind kind,
+Outcome record_machine_lock(CommandContext& s, const ledger::Machine& m, CommandKind kind,
                             const std::string& reason);
-Outcome audit_machine_command(Session& s, const std::string& machine, const CommandRequest& request,
-                              const std::string& broker_user, const CommandDelivery& delivery);
+Outcome audit_machine_command(CommandContext& s, const std::string& machine,
+                              const CommandRequest& request, const std::string& broker_user,
+                              const CommandDelivery& delivery);
 
 // Held sessions (cmd_errors.cpp): `check` prints how many and their minutes; registering a
 // machine ingests its held sessions and returns what to tell the manager ("" for nothing).
-Outcome report_parked(Session& s);
-std::string replay_after_registration(Session& s, const std::string& site, const std::string& id);
+Outcome report_parked(CommandContext& s);
+std::string replay_after_registration(CommandContext& s, const std::string& site,
+                                      const std::string& id);
 
 // Sets the action when `sub` is the command that was given. `options` lives as long as the
 // App (captured), so option variables bound to it stay valid until the action runs.
@@ -91,19 +93,19 @@ void on_run(CLI::App* sub, Invocation& inv, std::shared_ptr<Options> options, Ru
             Invocation::Database database = Invocation::Database::Existing) {
     sub->callback([&inv, options, run, database] {
         inv.database = database;
-        inv.action = [options, run](Session& s) { return run(s, *options); };
+        inv.action = [options, run](CommandContext& s) { return run(s, *options); };
     });
 }
 
 // Converts the ledger's Status/Result failures into runtime failures.
 inline Outcome check(const Status& s) {
-    if (!s) return runtime_error(s.error());
+    if (!s) return runtime_failure(s.error());
     return {};
 }
 
 // A time/date/duration/money argument that failed to parse, named by its option.
 inline tl::unexpected<Failure> bad_argument(const std::string& option, const Error& e) {
-    return usage_error(option, e.what);
+    return usage_failure(option, e.what);
 }
 
 }  // namespace fabgate::ctl

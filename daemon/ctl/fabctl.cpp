@@ -40,15 +40,15 @@ Outcome load_config(const Globals& g, ledger::LedgerConfig& config, bool& config
     std::error_code ec;
     if (!explicit_config && !std::filesystem::exists(path, ec)) {
         if (!g.database.empty()) return {};
-        return usage_error("--config", std::string(kDefaultConfig) +
-                                           " does not exist: give the ledger's config with "
-                                           "--config FILE or the database with --db FILE");
+        return usage_failure("--config", std::string(kDefaultConfig) +
+                                             " does not exist: give the ledger's config with "
+                                             "--config FILE or the database with --db FILE");
     }
     auto loaded = ledger::load_ledger_config_file(path);
     if (!loaded) {
         std::string what;
         for (const auto& e : loaded.error()) what += (what.empty() ? "" : "; ") + e.message();
-        return runtime_error("config", what);
+        return runtime_failure("config", what);
     }
     config = *loaded;
     config_read = true;
@@ -60,15 +60,15 @@ Outcome open_database(Invocation::Database mode, const std::string& path,
     std::error_code ec;
     bool exists = std::filesystem::exists(path, ec);
     if (mode == Invocation::Database::Existing && !exists)
-        return runtime_error(path,
-                             "no ledger database here (start fabledger, or create one with "
-                             "`fabctl --db " +
-                                 path + " init`)");
+        return runtime_failure(path,
+                               "no ledger database here (start fabledger, or create one with "
+                               "`fabctl --db " +
+                                   path + " init`)");
     // The ledger refuses, untouched, a file that is not a FabGate ledger (store/sqlite.cpp).
     ledger::OpenOptions options;
     options.create = mode == Invocation::Database::Create;
     auto opened = ledger::LedgerDb::open(path, options);
-    if (!opened) return runtime_error(opened.error());
+    if (!opened) return runtime_failure(opened.error());
     db.emplace(std::move(*opened));
     return {};
 }
@@ -172,7 +172,7 @@ void add_all_commands(CLI::App& app, Invocation& inv) {
 
 }  // namespace
 
-Outcome run_command(const std::vector<std::string>& args, Session& session) {
+Outcome run_command(const std::vector<std::string>& args, CommandContext& session) {
     CLI::App app{"fabctl", "fabctl"};
     app.require_subcommand(1);
     Invocation inv;
@@ -184,13 +184,13 @@ Outcome run_command(const std::vector<std::string>& args, Session& session) {
             // errors.
             auto colon = what.find(": ");
             if (!explained && what.rfind("--", 0) == 0 && colon != std::string::npos)
-                return usage_error(what.substr(0, colon), what.substr(colon + 2));
-            return usage_error("", what);
+                return usage_failure(what.substr(0, colon), what.substr(colon + 2));
+            return usage_failure("", what);
         });
     if (refused) return *refused;
-    if (!inv.action) return usage_error("", "give a command");
+    if (!inv.action) return usage_failure("", "give a command");
     if (inv.database != Invocation::Database::Existing || session.db == nullptr)
-        return usage_error("", "this command needs fabctl itself");
+        return usage_failure("", "this command needs fabctl itself");
     return inv.action(session);
 }
 
@@ -297,7 +297,7 @@ int run_fabctl(const std::vector<std::string>& args, std::ostream& out, std::ost
             return report(opened.error());
     }
 
-    Session session;
+    CommandContext session;
     session.db = db ? &*db : nullptr;
     session.config = &config;
     session.config_loaded = config_loaded;

@@ -10,17 +10,14 @@ Result<SignedAck> read_ack(std::string_view payload, const GateConfig& config) {
     if (payload.size() > kMaxPayloadBytes)
         return fail("ack", "payload is " + std::to_string(payload.size()) + " bytes, larger than " +
                                std::to_string(kMaxPayloadBytes));
-    auto wire = split_signed(payload, kAckEnvelopeType);
-    if (!wire) return tl::unexpected(wire.error());
+    TRY_ASSIGN(auto wire, split_signed(payload, kAckEnvelopeType));
     if (!config.acl_public_keys.empty()) {
-        if (auto s = acl_signature::verify_bytes(wire->body, wire->key_id, wire->signature,
-                                                 config.acl_public_keys);
-            !s)
-            return tl::unexpected(s.error());
+        TRY(acl_signature::verify_bytes(wire.body, wire.key_id, wire.signature,
+                                        config.acl_public_keys));
     } else if (!config.insecure_unsigned_acl) {
         return fail("ack", "this gate has no acl_public_keys to check the ledger's signature with");
     }
-    auto ack = decode_ack_body(wire->body);
+    auto ack = decode_ack_body(wire.body);
     if (!ack) return ack;
     if (ack->site != config.site || ack->machine != config.machine)
         return fail("ack", "it is for " + ack->site + "/" + ack->machine + ", this gate is " +

@@ -33,7 +33,7 @@ struct CtlSession {
     ctl::Environment env;
     ledger::LedgerConfig config;
     std::ostringstream out, err;
-    ctl::Session session;
+    ctl::CommandContext session;
 };
 std::unique_ptr<CtlSession> make_ctl_session(WebApp& app, const std::string& login, bool json);
 

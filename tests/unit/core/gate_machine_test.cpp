@@ -21,7 +21,7 @@ TEST_CASE("the relay is off from the start, whatever the hardware did") {
     CHECK(g.outputs.signals.back() == Indication::Ready);
 }
 
-TEST_CASE("a trained member badges in and out: one metered session, journaled before power") {
+TEST_CASE("a trained member badges in and out: one metered session from badge to badge") {
     Gate g;
     auto in = g.badge("A1");
     CHECK(in.granted);

@@ -1,6 +1,7 @@
 // fabgate: the machine daemon. Thin: arguments, config, hardware choice, then the loop.
 #include <csignal>
 #include <iostream>
+#include <optional>
 
 #include <CLI/CLI.hpp>
 
@@ -60,93 +61,84 @@ Result<std::unique_ptr<Outputs>> open_hardware(const GateConfig& config, EventLo
 #endif
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
-    CLI::App app{
-        "fabgate: controls a FabLab machine's power from badge rights and meters its sessions"};
+struct GateOptions {
     std::string config_path, check_path, send_line, control_socket, journal;
     int broker_port = 0;
     bool probe = false, print_default = false, verbose = false, relay_off = false;
-    app.add_option("-c,--config", config_path,
+};
+
+void add_gate_options(CLI::App& app, GateOptions& o) {
+    app.add_option("-c,--config", o.config_path,
                    "gate config file (JSON); without it, the embedded demo config")
         ->check(CLI::ExistingFile);
-    app.add_option("--check-config", check_path,
+    app.add_option("--check-config", o.check_path,
                    "validate a config file, naming every problem, and exit");
-    app.add_flag("--print-default-config", print_default,
+    app.add_flag("--print-default-config", o.print_default,
                  "print the embedded demo config and exit");
-    app.add_flag("--relay-off", relay_off,
+    app.add_flag("--relay-off", o.relay_off,
                  "drive the relay and after-run lines of --config off and exit; works with a "
                  "config that does not validate (systemd's ExecStopPost runs it)");
     app.add_flag(
-        "--probe", probe,
+        "--probe", o.probe,
         "list GPIO chips and lines, input devices, serial ports and SPI devices, and exit");
-    app.add_option("--send", send_line,
+    app.add_option("--send", o.send_line,
                    "send one command to a running simulated gate (see --control-socket) and exit");
-    app.add_option("--control-socket", control_socket,
+    app.add_option("--control-socket", o.control_socket,
                    "simulated hardware's control socket (overrides the config)");
-    app.add_option("--journal", journal, "journal database file (overrides the config)");
-    app.add_option("--broker-port", broker_port, "broker port (overrides the config)")
+    app.add_option("--journal", o.journal, "journal database file (overrides the config)");
+    app.add_option("--broker-port", o.broker_port, "broker port (overrides the config)")
         ->check(CLI::Range(1, 65535));
-    app.add_flag("-v,--verbose", verbose, "debug log lines");
-    CLI11_PARSE(app, argc, argv);
+    app.add_flag("-v,--verbose", o.verbose, "debug log lines");
+}
 
-    if (relay_off) return run_relay_off(config_path);
-    if (!check_path.empty()) return check_config(check_path);
-    if (print_default) {
+int probe_and_exit() {
+#ifdef FABGATE_HAVE_GPIO
+    std::cout << probe_report();
+    return 0;
+#else
+    std::cerr << "this fabgate was built without libgpiod: nothing to probe\n";
+    return 1;
+#endif
+}
+
+int send_and_exit(const GateOptions& o) {
+    if (o.control_socket.empty()) {
+        std::cerr << "--send needs --control-socket PATH\n";
+        return 2;
+    }
+    auto reply = send_control_command(o.control_socket, o.send_line);
+    if (!reply) {
+        std::cerr << reply.error().message() << "\n";
+        return 1;
+    }
+    std::cout << *reply << "\n";
+    return 0;
+}
+
+// The one-shot modes (check a config, print the demo's, relay off, probe, send): the exit code,
+// or nothing when the daemon should run.
+std::optional<int> run_one_shot(const GateOptions& o) {
+    if (o.relay_off) return run_relay_off(o.config_path);
+    if (!o.check_path.empty()) return check_config(o.check_path);
+    if (o.print_default) {
         std::cout << embedded_demo_config() << "\n";
         return 0;
     }
-    if (probe) {
-#ifdef FABGATE_HAVE_GPIO
-        std::cout << probe_report();
-        return 0;
-#else
-        std::cerr << "this fabgate was built without libgpiod: nothing to probe\n";
-        return 1;
-#endif
-    }
-    if (!send_line.empty()) {
-        if (control_socket.empty()) {
-            std::cerr << "--send needs --control-socket PATH\n";
-            return 2;
-        }
-        auto reply = send_control_command(control_socket, send_line);
-        if (!reply) {
-            std::cerr << reply.error().message() << "\n";
-            return 1;
-        }
-        std::cout << *reply << "\n";
-        return 0;
-    }
+    if (o.probe) return probe_and_exit();
+    if (!o.send_line.empty()) return send_and_exit(o);
+    return std::nullopt;
+}
 
-    // Before anything else, and before the config is validated: a restart with a config that
-    // does not validate must not leave the machine powered.
-    relay_off_before_start(config_path);
-    auto config = config_path.empty() ? load_gate_config_text(embedded_demo_config())
-                                      : load_gate_config_file(config_path);
-    if (!config) {
-        for (const auto& e : config.error()) std::cerr << e.message() << "\n";
-        std::cerr << "fabgate: not starting: the config has " << config.error().size()
-                  << " problem(s)\n";
-        return 1;
-    }
-    if (!control_socket.empty()) config->control_socket = control_socket;
-    if (!journal.empty()) config->journal = journal;
-    if (broker_port) config->broker.port = broker_port;
-
-    log::set_component("fabgate[" + config->machine + "]");
-    if (verbose) log::set_threshold(log::Level::Debug);
-
+int run_gate(const GateConfig& config, const std::string& config_path) {
     try {
         EventLoop loop;
         SystemClock clock;
         Uuid7Ids ids(clock);
-        GateApp gate(loop, clock, ids, *config, open_hardware, config_path);
-        if (config->acl_public_keys.empty())
-            log::error("acl", trust_summary(*config));
+        GateApp gate(loop, clock, ids, config, open_hardware, config_path);
+        if (config.acl_public_keys.empty())
+            log::error("acl", trust_summary(config));
         else
-            log::info("acl", trust_summary(*config));
+            log::info("acl", trust_summary(config));
         (void)loop.on_signal(SIGTERM, [&] { gate.shutdown(); });
         (void)loop.on_signal(SIGINT, [&] { gate.shutdown(); });
         (void)loop.on_signal(SIGHUP, [&] { gate.reload(); });
@@ -166,4 +158,34 @@ int main(int argc, char** argv) {
         log::error("gate", std::string("fatal: ") + e.what());
         return 70;
     }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    CLI::App app{
+        "fabgate: controls a FabLab machine's power from badge rights and meters its sessions"};
+    GateOptions o;
+    add_gate_options(app, o);
+    CLI11_PARSE(app, argc, argv);
+    if (auto code = run_one_shot(o)) return *code;
+
+    // Before anything else, and before the config is validated: a restart with a config that
+    // does not validate must not leave the machine powered.
+    relay_off_before_start(o.config_path);
+    auto config = o.config_path.empty() ? load_gate_config_text(embedded_demo_config())
+                                        : load_gate_config_file(o.config_path);
+    if (!config) {
+        for (const auto& e : config.error()) std::cerr << e.message() << "\n";
+        std::cerr << "fabgate: not starting: the config has " << config.error().size()
+                  << " problem(s)\n";
+        return 1;
+    }
+    if (!o.control_socket.empty()) config->control_socket = o.control_socket;
+    if (!o.journal.empty()) config->journal = o.journal;
+    if (o.broker_port) config->broker.port = o.broker_port;
+
+    log::set_component("fabgate[" + config->machine + "]");
+    if (o.verbose) log::set_threshold(log::Level::Debug);
+    return run_gate(*config, o.config_path);
 }

@@ -109,64 +109,27 @@ void reload(const std::string& path, const Overrides& overrides, ledger::LedgerA
     log::set_threshold(overrides.level(*fresh));
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
-    CLI::App app{"fabledger: stores every FabGate session exactly once and publishes access lists"};
-    std::string config_path, check_path;
-    Overrides overrides;
-    app.add_option("-c,--config", config_path,
-                   "ledger config file (JSON), e.g. config/ledger.json");
-    app.add_option("--check-config", check_path,
-                   "validate a config file, naming every problem, and exit");
-    app.add_option("--database", overrides.database, "ledger database file (overrides the config)");
-    app.add_option("--broker-port", overrides.broker_port, "broker port (overrides the config)")
-        ->check(CLI::Range(1, 65535));
-    std::string keygen_path;
-    app.add_option(
-        "--generate-signing-key", keygen_path,
-        "create an Ed25519 key for signing access lists in FILE, print its public half, and exit");
-    std::string rotate_path;
-    app.add_option("--rotate-signing-key", rotate_path,
-                   "write a new signing key to FILE.next next to the current key FILE, print its "
-                   "public half and the rotation steps, and exit");
-    app.add_flag("-v,--verbose", overrides.verbose, "debug log lines");
-    CLI11_PARSE(app, argc, argv);
-    if (!keygen_path.empty()) return generate_signing_key(keygen_path);
-    if (!rotate_path.empty()) return rotate_signing_key(rotate_path);
-
-    if (!check_path.empty()) {
-        auto cfg = ledger::load_ledger_config_file(check_path);
-        if (cfg) {
-            std::cout << check_path << ": valid (database " << cfg->database << ", broker "
-                      << cfg->broker.host << ":" << cfg->broker.port << ", client id "
-                      << cfg->broker.client_id << ")\n";
-            return 0;
-        }
-        for (const auto& e : cfg.error()) std::cerr << e.message() << "\n";
-        std::cerr << check_path << ": " << cfg.error().size() << " problem(s)\n";
-        return 1;
+int check_config_and_exit(const std::string& path) {
+    auto cfg = ledger::load_ledger_config_file(path);
+    if (cfg) {
+        std::cout << path << ": valid (database " << cfg->database << ", broker "
+                  << cfg->broker.host << ":" << cfg->broker.port << ", client id "
+                  << cfg->broker.client_id << ")\n";
+        return 0;
     }
-    if (config_path.empty()) {
-        std::cerr << "fabledger needs --config FILE (see config/ledger.json)\n";
-        return 2;
-    }
-    auto config = ledger::load_ledger_config_file(config_path);
-    if (!config) {
-        for (const auto& e : config.error()) std::cerr << e.message() << "\n";
-        return 1;
-    }
-    overrides.apply(*config);
+    for (const auto& e : cfg.error()) std::cerr << e.message() << "\n";
+    std::cerr << path << ": " << cfg.error().size() << " problem(s)\n";
+    return 1;
+}
 
-    log::set_component("fabledger");
-    log::set_threshold(overrides.level(*config));
-
+int run_ledger(const ledger::LedgerConfig& config, const std::string& config_path,
+               const Overrides& overrides) {
     try {
         EventLoop loop;
         SystemClock clock;
         ledger::AclSigner signer;
-        if (!config->acl_signing_key_file.empty()) {
-            auto loaded = load_signer(config->acl_signing_key_file);
+        if (!config.acl_signing_key_file.empty()) {
+            auto loaded = load_signer(config.acl_signing_key_file);
             if (!loaded) {
                 log::error("ledger", "cannot start: " + loaded.error().message());
                 return 1;
@@ -175,7 +138,7 @@ int main(int argc, char** argv) {
         } else {
             log::warning("acl", "no acl_signing_key_file: access lists go out unsigned");
         }
-        ledger::LedgerApp ledger(loop, clock, *config, signer);
+        ledger::LedgerApp ledger(loop, clock, config, signer);
         (void)loop.on_signal(SIGTERM, [&] { ledger.shutdown(); });
         (void)loop.on_signal(SIGINT, [&] { ledger.shutdown(); });
         (void)loop.on_signal(SIGHUP, [&] { reload(config_path, overrides, ledger); });
@@ -194,4 +157,43 @@ int main(int argc, char** argv) {
         log::error("ledger", std::string("fatal: ") + e.what());
         return 70;
     }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    CLI::App app{"fabledger: stores every FabGate session exactly once and publishes access lists"};
+    std::string config_path, check_path, keygen_path, rotate_path;
+    Overrides overrides;
+    app.add_option("-c,--config", config_path,
+                   "ledger config file (JSON), e.g. config/ledger.json");
+    app.add_option("--check-config", check_path,
+                   "validate a config file, naming every problem, and exit");
+    app.add_option("--database", overrides.database, "ledger database file (overrides the config)");
+    app.add_option("--broker-port", overrides.broker_port, "broker port (overrides the config)")
+        ->check(CLI::Range(1, 65535));
+    app.add_option(
+        "--generate-signing-key", keygen_path,
+        "create an Ed25519 key for signing access lists in FILE, print its public half, and exit");
+    app.add_option("--rotate-signing-key", rotate_path,
+                   "write a new signing key to FILE.next next to the current key FILE, print its "
+                   "public half and the rotation steps, and exit");
+    app.add_flag("-v,--verbose", overrides.verbose, "debug log lines");
+    CLI11_PARSE(app, argc, argv);
+    if (!keygen_path.empty()) return generate_signing_key(keygen_path);
+    if (!rotate_path.empty()) return rotate_signing_key(rotate_path);
+    if (!check_path.empty()) return check_config_and_exit(check_path);
+    if (config_path.empty()) {
+        std::cerr << "fabledger needs --config FILE (see config/ledger.json)\n";
+        return 2;
+    }
+    auto config = ledger::load_ledger_config_file(config_path);
+    if (!config) {
+        for (const auto& e : config.error()) std::cerr << e.message() << "\n";
+        return 1;
+    }
+    overrides.apply(*config);
+    log::set_component("fabledger");
+    log::set_threshold(overrides.level(*config));
+    return run_ledger(*config, config_path, overrides);
 }

@@ -39,12 +39,7 @@ std::string seconds_text(std::chrono::milliseconds t) {
     return std::to_string(t.count() / 1000) + "." + std::to_string(t.count() % 1000 / 100) + " s";
 }
 
-}  // namespace
-
-CommandDelivery send_and_confirm(const BrokerConfig& broker, const CommandRequest& request) {
-    CommandDelivery result;
-    result.where = "broker " + broker.host + ":" + std::to_string(broker.port);
-    EventLoop loop;
+MqttOptions command_link_options(const BrokerConfig& broker) {
     MqttOptions options;
     options.broker = broker;
     // Never the ledger's client id. (A production broker uses the user name instead.)
@@ -54,9 +49,50 @@ CommandDelivery send_and_confirm(const BrokerConfig& broker, const CommandReques
     options.clean_session = true;
     options.min_backoff = std::chrono::milliseconds(250);
     options.max_backoff = std::chrono::milliseconds(1000);
-    MqttLink link(loop, options);
+    return options;
+}
 
-    enum class Stage { Connecting, Sent, Acknowledged, Confirmed };
+enum class Stage { Connecting, Sent, Acknowledged, Confirmed };
+
+// Says how far the command got, in the manager's words: only Confirmed means the gate did it.
+void describe_outcome(Stage stage, std::chrono::milliseconds timeout, CommandDelivery& result) {
+    auto waited = seconds_text(timeout);
+    switch (stage) {
+        case Stage::Confirmed:
+            result.outcome = Delivery::Confirmed;
+            result.detail = "the gate reports " + std::string(to_string(result.state->state)) +
+                            (result.state->detail.empty() ? "" : ": " + result.state->detail);
+            break;
+        case Stage::Connecting:
+            result.outcome = Delivery::BrokerUnreachable;
+            result.detail = "not reachable or refused the connection within " + waited +
+                            " (is mosquitto running? are host, port and your login right?)";
+            break;
+        case Stage::Sent:
+            result.detail = "the broker did not acknowledge the command within " + waited;
+            break;
+        case Stage::Acknowledged:
+            if (result.state && result.state->state == MachineState::Offline)
+                result.detail = "the gate is offline (" + result.state->detail + ")";
+            else if (!result.state)
+                result.detail = "no state from the gate within " + waited +
+                                " (never reported, or this login may not read it)";
+            else
+                result.detail = "no state showing it within " + waited +
+                                "; the broker drops a command this login may not send without "
+                                "saying so (check its block in acl.conf), or the gate is not "
+                                "connected";
+            break;
+    }
+}
+
+}  // namespace
+
+CommandDelivery send_and_confirm(const BrokerConfig& broker, const CommandRequest& request) {
+    CommandDelivery result;
+    result.where = "broker " + broker.host + ":" + std::to_string(broker.port);
+    EventLoop loop;
+    MqttLink link(loop, command_link_options(broker));
     Stage stage = Stage::Connecting;
     int message_id = -1;
     std::optional<MachineStatus> before;
@@ -104,35 +140,7 @@ CommandDelivery send_and_confirm(const BrokerConfig& broker, const CommandReques
     }
     loop.run();
     link.stop();
-
-    auto waited = seconds_text(request.timeout);
-    switch (stage) {
-        case Stage::Confirmed:
-            result.outcome = Delivery::Confirmed;
-            result.detail = "the gate reports " + std::string(to_string(result.state->state)) +
-                            (result.state->detail.empty() ? "" : ": " + result.state->detail);
-            break;
-        case Stage::Connecting:
-            result.outcome = Delivery::BrokerUnreachable;
-            result.detail = "not reachable or refused the connection within " + waited +
-                            " (is mosquitto running? are host, port and your login right?)";
-            break;
-        case Stage::Sent:
-            result.detail = "the broker did not acknowledge the command within " + waited;
-            break;
-        case Stage::Acknowledged:
-            if (result.state && result.state->state == MachineState::Offline)
-                result.detail = "the gate is offline (" + result.state->detail + ")";
-            else if (!result.state)
-                result.detail = "no state from the gate within " + waited +
-                                " (never reported, or this login may not read it)";
-            else
-                result.detail = "no state showing it within " + waited +
-                                "; the broker drops a command this login may not send without "
-                                "saying so (check its block in acl.conf), or the gate is not "
-                                "connected";
-            break;
-    }
+    describe_outcome(stage, request.timeout, result);
     return result;
 }
 

@@ -25,7 +25,7 @@ LedgerApp::LedgerApp(EventLoop& loop, const Clock& clock, LedgerConfig config, A
 }
 
 LedgerApp::~LedgerApp() {
-    for (auto id : {flush_timer_, poll_timer_, refresh_timer_})
+    for (auto id : {flush_timer_, poll_timer_, refresh_timer_, purge_timer_})
         if (id) loop_.cancel_timer(id);
     if (link_) link_->stop();
 }
@@ -57,11 +57,33 @@ Status LedgerApp::start() {
     // Armed on the first pending message, disarmed by flush().
     flush_timer_ = loop_.add_timer(std::chrono::hours(24), [this] { flush(); });
     loop_.disarm(flush_timer_);
-    if (!flush_timer_ || !arm_acl_timers()) return fail("ledger", "cannot create timers");
+    // Storage limitation (docs/privacy.md): at start, then daily, whatever cron does or not.
+    purge_expired();
+    purge_timer_ = loop_.add_timer(
+        std::chrono::hours(24), [this] { purge_expired(); }, std::chrono::hours(24));
+    if (!flush_timer_ || !purge_timer_ || !arm_acl_timers())
+        return fail("ledger", "cannot create timers");
     log::notice("ledger", "database " + config_.database + " open (schema " +
                               std::to_string(db_->schema_version()) + "), client id " +
                               config_.broker.client_id);
     return link_->start();
+}
+
+void LedgerApp::purge_expired() {
+    UnixMs now = clock_.wall().unix_ms;
+    UnixMs cut_off = now - static_cast<UnixMs>(config_.retention_days) * 86'400'000;
+    auto purged = db_->privacy().purge_expired(cut_off, "fabledger:retention", now);
+    if (!purged) {
+        log::warning("privacy",
+                     "retention purge failed, retried tomorrow: " + purged.error().message());
+        return;
+    }
+    if (purged->unknown_badges + purged->ingest_errors + purged->conflicts == 0) return;
+    log::info("privacy", "retention purge (" + std::to_string(config_.retention_days) +
+                             " days): " + std::to_string(purged->unknown_badges) +
+                             " unknown-badge sighting(s), " +
+                             std::to_string(purged->ingest_errors) + " refused payload(s), " +
+                             std::to_string(purged->conflicts) + " conflicting duplicate(s)");
 }
 
 bool LedgerApp::arm_acl_timers() {

@@ -76,6 +76,7 @@ class LedgerApp {
     void send_acks(const IngestBatch& batch, const IngestSummary& summary);
     void poll_database();
     void refresh_access_lists(bool republish);
+    void purge_expired();
     // false: some list could not be built or recorded (database busy): retried on next poll.
     bool rebuild_and_publish(bool republish);
     bool publish_list(const AccessList& list);
@@ -94,6 +95,7 @@ class LedgerApp {
     MonoMs retry_at_ = 0;  // after a failed commit, no new attempt before this
     EventLoop::TimerId poll_timer_ = 0;
     EventLoop::TimerId refresh_timer_ = 0;
+    EventLoop::TimerId purge_timer_ = 0;
     // PRAGMA data_version as of the start of the last rebuild. Our own commits never change
     // it; any other connection's commit does.
     std::int64_t data_version_ = -1;

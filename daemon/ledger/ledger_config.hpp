@@ -30,7 +30,7 @@ struct LedgerConfig {
     // stores UTC instants and never needs it.
     std::string time_zone;
     // Unknown-badge sightings, refused payloads and conflicting duplicates are deleted after
-    // this many days by `fabctl purge` (docs/privacy.md).
+    // this many days, by fabledger at start and daily, and by `fabctl purge` (docs/privacy.md).
     int retention_days = 90;
 };
 

@@ -52,6 +52,7 @@ void LedgerApp::reload(const LedgerConfig& fresh) {
     take(config_.batch_max_messages, fresh.batch_max_messages, "batch_max_messages");
     take(config_.batch_max_ms, fresh.batch_max_ms, "batch_max_ms");
     take(config_.busy_timeout_ms, fresh.busy_timeout_ms, "busy_timeout_ms");
+    take(config_.retention_days, fresh.retention_days, "retention_days");  // at the next purge
     bool timers_changed =
         config_.acl_poll_ms != fresh.acl_poll_ms || config_.acl_refresh_s != fresh.acl_refresh_s;
     take(config_.acl_poll_ms, fresh.acl_poll_ms, "acl_poll_ms");

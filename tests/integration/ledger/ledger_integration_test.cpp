@@ -2,7 +2,10 @@
 // acks only after the commit, duplicates and bad payloads, access lists reaching the gates.
 #include <doctest/doctest.h>
 
+#include <algorithm>
+#include <chrono>
 #include <set>
+#include <thread>
 
 #include "core/ack_wire.hpp"
 #include "core/topics.hpp"
@@ -332,6 +335,48 @@ TEST_CASE(
     REQUIRE(db.roster().grant_right(printer, "fabctl:bob", kT0 + 3));
     REQUIRE(late.client.run_until(
         [&] { return late.acl_version("printer-1") == printer_version + 1; }, Ms(2000)));
+}
+
+TEST_CASE("fabledger purges what is past retention_days at start, without a cron job") {
+    TempDir dir;
+    auto db_path = dir.file("ledger.db");
+    const UnixMs now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                           std::chrono::system_clock::now().time_since_epoch())
+                           .count();
+    const UnixMs day = 86'400'000;
+    {
+        auto db = LedgerDb::open(db_path);
+        REQUIRE(db);
+        IngestBatch seen;
+        seen.unknown_badges = {{"lab", "laser-1", "11223344", now - 31 * day},
+                               {"lab", "laser-1", "55667788", now - 29 * day}};
+        REQUIRE(db->ingest().apply(seen, now - 29 * day));
+    }
+    auto config = dir.file("ledger.json");
+    std::ofstream(config) << R"({"database": ")" << db_path
+                          << R"(", "broker": {"host": "127.0.0.1", "port": )" << free_port()
+                          << R"(}, "log_level": "info", "retention_days": 30})";
+    Child ledger({FABLEDGER_BIN, "--config", config}, dir.file("fabledger.log"));
+    auto deadline = std::chrono::steady_clock::now() + Ms(10'000);
+    while (read_file(dir.file("fabledger.log")).find("retention purge") == std::string::npos &&
+           std::chrono::steady_clock::now() < deadline)
+        std::this_thread::sleep_for(Ms(20));
+    auto log = read_file(dir.file("fabledger.log"));
+    CHECK(log.find("retention purge (30 days): 1 unknown-badge sighting(s)") != std::string::npos);
+
+    auto db = LedgerDb::open(db_path);
+    REQUIRE(db);
+    auto left = db->roster().unknown_badges();
+    REQUIRE(left);
+    REQUIRE(left->size() == 1);
+    CHECK(left->front().uid == "55667788");
+    auto audit = db->audit().rows(5);
+    REQUIRE(audit);
+    CHECK(std::any_of(audit->begin(), audit->end(), [](const AuditRow& row) {
+        return row.action == "privacy.purge" && row.actor == "fabledger:retention";
+    }));
+    ledger.send(SIGTERM);
+    CHECK(ledger.wait_exit(Ms(10'000)) == 0);
 }
 
 TEST_CASE("fabledger refuses a corrupt database with a clear error and does not touch it") {

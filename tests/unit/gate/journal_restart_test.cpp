@@ -7,11 +7,9 @@
 
 #include <doctest/doctest.h>
 
-#include "gate/journal.hpp"
-#include "gate/wal_sync_thread.hpp"
+#include "checkpointed_journal.hpp"
 #include "loop_syncs.hpp"
 #include "sys/log.hpp"
-#include "test_support.hpp"
 
 using namespace fabgate;
 using namespace std::chrono_literals;
@@ -26,47 +24,23 @@ std::string wal_generation(const std::string& journal) {
     return std::string(header + 12, 4);
 }
 
-void write_sessions(Journal& journal, int count, int from) {
-    SessionRecord session;
-    session.site = "lab";
-    session.machine = "laser-1";
-    session.member = std::string(2000, 'm');
-    for (int i = from; i < from + count; ++i) {
-        session.id = "s" + std::to_string(i);
-        REQUIRE(journal.session_opened(session));
-    }
-}
-
 }  // namespace
 
 TEST_CASE("after a checkpoint, the gate's next commit does not wait for the WAL header's sync") {
     log::set_threshold(log::Level::Error);
-    test::TempDir dir;
-    auto path = dir.file("journal.db");
-    auto journal = Journal::open(path);
-    REQUIRE(journal);
-    EventLoop loop;
-    WalSyncOptions options;
-    options.checkpoint_bytes = 64 << 10;
-    auto syncer = WalSyncThread::start(loop, path, options);
-    REQUIRE(syncer);
-    std::uint64_t durable = 0;
-    (*syncer)->on_durable([&](std::uint64_t through) { durable = through; });
-
-    write_sessions(*journal, 100, 0);
-    auto first_generation = wal_generation(path);
-    (*syncer)->sync_through(journal->commits());
-    REQUIRE(test::wait_until(
-        loop, [&] { return durable == journal->commits(); }, 5s));
+    test::CheckpointedJournal j;
+    j.write_sessions(100, 0);
+    auto first_generation = wal_generation(j.path);
+    j.sync_all();
     // The sync thread checkpoints, then starts the WAL over itself.
     REQUIRE(test::wait_until(
-        loop, [&] { return wal_generation(path) != first_generation; }, 5s));
+        j.loop, [&] { return wal_generation(j.path) != first_generation; }, 5s));
 
     bench::count_syncs_on_this_thread();
-    write_sessions(*journal, 10, 100);
+    j.write_sessions(10, 100);
     CHECK(bench::loop_syncs().count == 0);
     // And the WAL is reused from its start, not grown.
-    auto wal_bytes = std::filesystem::file_size(path + "-wal");
-    write_sessions(*journal, 50, 110);
-    CHECK(std::filesystem::file_size(path + "-wal") == wal_bytes);
+    auto wal_bytes = std::filesystem::file_size(j.path + "-wal");
+    j.write_sessions(50, 110);
+    CHECK(std::filesystem::file_size(j.path + "-wal") == wal_bytes);
 }

@@ -10,6 +10,7 @@
 #include <doctest/doctest.h>
 
 #include "app_rig.hpp"
+#include "checkpointed_journal.hpp"
 #include "gate/wal_sync_thread.hpp"
 #include "sys/log.hpp"
 #include "test_support.hpp"
@@ -248,34 +249,14 @@ TEST_CASE("a closed session synced before the power cut comes back whole") {
 
 TEST_CASE("the journal's WAL is checkpointed into the database, so it does not grow without end") {
     log::set_threshold(log::Level::Error);
-    test::TempDir dir;
-    auto path = dir.file("journal.db");
-    auto journal = Journal::open(path);
-    REQUIRE(journal);
-    EventLoop loop;
-    WalSyncOptions options;
-    options.checkpoint_bytes = 64 << 10;
-    auto syncer = WalSyncThread::start(loop, path, options);
-    REQUIRE(syncer);
-    std::uint64_t durable = 0;
-    (*syncer)->on_durable([&](std::uint64_t through) { durable = through; });
-    auto database_bytes = [&] { return std::filesystem::file_size(path); };
+    test::CheckpointedJournal j;
+    auto database_bytes = [&] { return std::filesystem::file_size(j.path); };
     auto empty_size = database_bytes();
-
     // A few hundred KiB of sessions, past the size at which the WAL is checkpointed.
-    SessionRecord session;
-    session.site = "lab";
-    session.machine = "laser-1";
-    session.member = std::string(2000, 'm');
-    for (int i = 0; i < 100; ++i) {
-        session.id = "s" + std::to_string(i);
-        REQUIRE(journal->session_opened(session));
-    }
-    (*syncer)->sync_through(journal->commits());
-    REQUIRE(test::wait_until(
-        loop, [&] { return durable == journal->commits(); }, std::chrono::seconds(5)));
+    j.write_sessions(100, 0);
+    j.sync_all();
     // The checkpoint follows the sync on the same thread: the sessions reach the database file.
     CHECK(test::wait_until(
-        loop, [&] { return database_bytes() > empty_size + (100 << 10); },
+        j.loop, [&] { return database_bytes() > empty_size + (100 << 10); },
         std::chrono::seconds(5)));
 }

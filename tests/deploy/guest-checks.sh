@@ -128,13 +128,24 @@ check_kill9() {
         ((now - t0 < 30000)) || break
         nap 0.005
     done
-    echo "REHEARSE FIGURE kill-to-relay-off: ${off} ms"
+    # Who switched it off: the restarted daemon also drives the relay off at start (RestartSec=2s
+    # later), so "off" alone would pass without ExecStopPost. Off while no new daemon runs yet
+    # means the stop path did it. The docs promise "after every kind of exit", not a time: the
+    # time is a figure (366-1057 ms on a loaded emulated guest), not the verdict.
+    # One call, so both describe the same moment.
+    local state='?' new_pid='?' kv
+    while IFS= read -r kv; do
+        case $kv in MainPID=*) new_pid=${kv#*=} ;; SubState=*) state=${kv#*=} ;; esac
+    done < <(systemctl show -p MainPID -p SubState "${UNIT[laser-1]}")
+    echo "REHEARSE FIGURE kill-to-relay-off: ${off} ms (unit ${state}, main PID ${new_pid} when seen off)"
     wait_until 30 eval '[ "$(main_pid laser-1)" != "$pid" ] && [ "$(main_pid laser-1)" != 0 ] && unit_active fabgate.service' || true
     fault_end
-    if ((off >= 0 && off <= 1000)); then
-        verdict kill9-relay-off pass "relay off ${off} ms after kill -9 ($GPIO_SIM_KIND)"
+    if ((off >= 0)) && [ "$new_pid" = 0 ]; then
+        verdict kill9-relay-off pass "relay off ${off} ms after kill -9, before any restart (unit ${state}; $GPIO_SIM_KIND)"
+    elif ((off >= 0)); then
+        verdict kill9-relay-off fail "relay off only once a new daemon ran (unit ${state}, PID ${new_pid}): the stop path did not switch it off ($GPIO_SIM_KIND)"
     else
-        verdict kill9-relay-off fail "relay off only after ${off} ms (-1: still on after 30 s), 1000 allowed ($GPIO_SIM_KIND)"
+        verdict kill9-relay-off fail "relay still on 30 s after kill -9 ($GPIO_SIM_KIND)"
     fi
     step_end "check: kill -9 drops the relay"
 }

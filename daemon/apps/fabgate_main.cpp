@@ -129,7 +129,8 @@ std::optional<int> run_one_shot(const GateOptions& o) {
 }
 
 int run_gate(const GateConfig& config, const std::string& config_path) {
-    try {
+    // A fatal exception ends the program once the relay object is gone, which switched it off.
+    return run_guarded("gate", [&] {
         EventLoop loop;
         SystemClock clock;
         Uuid7Ids ids(clock);
@@ -143,12 +144,7 @@ int run_gate(const GateConfig& config, const std::string& config_path) {
                                   .start = [&] { return gate.start(); },
                                   .shutdown = [&] { gate.shutdown(); },
                                   .reload = [&] { gate.reload(); }});
-    } catch (const std::exception& e) {
-        // Only bugs and impossible start-up conditions get here; the relay object is gone,
-        // which switched it off.
-        log::error("gate", std::string("fatal: ") + e.what());
-        return 70;
-    }
+    });
 }
 
 }  // namespace

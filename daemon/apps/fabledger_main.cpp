@@ -123,7 +123,7 @@ int check_config_and_exit(const std::string& path) {
 
 int run_ledger(const ledger::LedgerConfig& config, const std::string& config_path,
                const Overrides& overrides) {
-    try {
+    return run_guarded("ledger", [&] {
         EventLoop loop;
         SystemClock clock;
         ledger::AclSigner signer;
@@ -144,10 +144,7 @@ int run_ledger(const ledger::LedgerConfig& config, const std::string& config_pat
                                   .shutdown = [&] { ledger.shutdown(); },
                                   .reload = [&] { reload(config_path, overrides, ledger); },
                                   .after_stop = [&] { ledger.drain(); }});
-    } catch (const std::exception& e) {
-        log::error("ledger", std::string("fatal: ") + e.what());
-        return 70;
-    }
+    });
 }
 
 }  // namespace

@@ -4,6 +4,7 @@
 // and systemd hears "ready" only after a successful start, then is fed its watchdog until
 // the loop ends.
 #include <csignal>
+#include <exception>
 #include <functional>
 #include <string>
 
@@ -22,6 +23,18 @@ struct Service {
     std::function<void()> reload;
     std::function<void()> after_stop = {};  // optional: once the loop has ended after a start
 };
+
+// Runs a daemon's whole life, `body`; an exception escaping it (a bug, or a start-up condition
+// that cannot be) is logged as fatal and ends the program with 70 (EX_SOFTWARE), after the
+// objects built in `body` have been destroyed.
+inline int run_guarded(const std::string& log_area, const std::function<int()>& body) {
+    try {
+        return body();
+    } catch (const std::exception& e) {
+        log::error(log_area, std::string("fatal: ") + e.what());
+        return 70;
+    }
+}
 
 // The loop's exit code, or 1 when the start failed.
 inline int run_service(EventLoop& loop, const Service& service) {

@@ -10,9 +10,7 @@
 
 using namespace fabgate;
 using namespace fabgate::readers;
-using fabgate::readers::test::RecordingEvents;
-using fabgate::readers::test::run_until;
-using fabgate::readers::test::ScratchDir;
+using namespace fabgate::readers::test;
 
 namespace {
 

@@ -1,5 +1,4 @@
 // fabgate: the machine daemon. Thin: arguments, config, hardware choice, then the loop.
-#include <csignal>
 #include <iostream>
 #include <optional>
 
@@ -9,9 +8,9 @@
 #include "core/gate_config.hpp"
 #include "gate/gate_app.hpp"
 #include "relay_off.hpp"
+#include "service.hpp"
 #include "sim_gate.hpp"
 #include "sys/log.hpp"
-#include "sys/notify.hpp"
 #include "sys/session_ids.hpp"
 #include "sys/system_clock.hpp"
 #ifdef FABGATE_HAVE_GPIO
@@ -130,7 +129,8 @@ std::optional<int> run_one_shot(const GateOptions& o) {
 }
 
 int run_gate(const GateConfig& config, const std::string& config_path) {
-    try {
+    // A fatal exception ends the program once the relay object is gone, which switched it off.
+    return run_guarded("gate", [&] {
         EventLoop loop;
         SystemClock clock;
         Uuid7Ids ids(clock);
@@ -139,25 +139,12 @@ int run_gate(const GateConfig& config, const std::string& config_path) {
             log::error("acl", trust_summary(config));
         else
             log::info("acl", trust_summary(config));
-        (void)loop.on_signal(SIGTERM, [&] { gate.shutdown(); });
-        (void)loop.on_signal(SIGINT, [&] { gate.shutdown(); });
-        (void)loop.on_signal(SIGHUP, [&] { gate.reload(); });
-        std::signal(SIGPIPE, SIG_IGN);
-        if (auto s = gate.start(); !s) {
-            log::error("gate", "cannot start: " + s.error().message());
-            return 1;
-        }
-        notify::ready("relay off, waiting for badges");
-        notify::start_watchdog(loop);
-        int code = loop.run();
-        notify::stopping();
-        return code;
-    } catch (const std::exception& e) {
-        // Only bugs and impossible start-up conditions get here; the relay object is gone,
-        // which switched it off.
-        log::error("gate", std::string("fatal: ") + e.what());
-        return 70;
-    }
+        return run_service(loop, {.log_area = "gate",
+                                  .ready_status = "relay off, waiting for badges",
+                                  .start = [&] { return gate.start(); },
+                                  .shutdown = [&] { gate.shutdown(); },
+                                  .reload = [&] { gate.reload(); }});
+    });
 }
 
 }  // namespace

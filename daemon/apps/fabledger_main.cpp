@@ -1,5 +1,4 @@
 // fabledger: the central billing store. Thin: arguments, config, then the loop.
-#include <csignal>
 #include <fstream>
 #include <iostream>
 
@@ -7,9 +6,9 @@
 
 #include "ledger/ledger_app.hpp"
 #include "ledger/ledger_config.hpp"
+#include "service.hpp"
 #include "sys/acl_signature.hpp"
 #include "sys/log.hpp"
-#include "sys/notify.hpp"
 #include "sys/system_clock.hpp"
 
 using namespace fabgate;
@@ -124,7 +123,7 @@ int check_config_and_exit(const std::string& path) {
 
 int run_ledger(const ledger::LedgerConfig& config, const std::string& config_path,
                const Overrides& overrides) {
-    try {
+    return run_guarded("ledger", [&] {
         EventLoop loop;
         SystemClock clock;
         ledger::AclSigner signer;
@@ -139,24 +138,13 @@ int run_ledger(const ledger::LedgerConfig& config, const std::string& config_pat
             log::warning("acl", "no acl_signing_key_file: access lists go out unsigned");
         }
         ledger::LedgerApp ledger(loop, clock, config, signer);
-        (void)loop.on_signal(SIGTERM, [&] { ledger.shutdown(); });
-        (void)loop.on_signal(SIGINT, [&] { ledger.shutdown(); });
-        (void)loop.on_signal(SIGHUP, [&] { reload(config_path, overrides, ledger); });
-        std::signal(SIGPIPE, SIG_IGN);
-        if (auto s = ledger.start(); !s) {
-            log::error("ledger", "cannot start: " + s.error().message());
-            return 1;
-        }
-        notify::ready("storing sessions");
-        notify::start_watchdog(loop);
-        int code = loop.run();
-        notify::stopping();
-        ledger.drain();
-        return code;
-    } catch (const std::exception& e) {
-        log::error("ledger", std::string("fatal: ") + e.what());
-        return 70;
-    }
+        return run_service(loop, {.log_area = "ledger",
+                                  .ready_status = "storing sessions",
+                                  .start = [&] { return ledger.start(); },
+                                  .shutdown = [&] { ledger.shutdown(); },
+                                  .reload = [&] { reload(config_path, overrides, ledger); },
+                                  .after_stop = [&] { ledger.drain(); }});
+    });
 }
 
 }  // namespace

@@ -96,32 +96,24 @@ Outcome purge(CommandContext& s, const PurgeOptions& o) {
 }  // namespace
 
 void add_admin_commands(CLI::App& app, Invocation& inv) {
+    add_command<NoOptions>(app, inv, "init", "create the ledger database if it does not exist",
+                           init, Invocation::Database::Create);
+    add_command<CheckOptions>(app, inv, "check", "verify the ledger database's integrity",
+                              check_db);
     {
-        auto o = std::make_shared<NoOptions>();
-        auto* c = app.add_subcommand("init", "create the ledger database if it does not exist");
-        on_run(c, inv, o, init, Invocation::Database::Create);
-    }
-    {
-        auto o = std::make_shared<CheckOptions>();
-        auto* c = app.add_subcommand("check", "verify the ledger database's integrity");
-        on_run(c, inv, o, check_db);
-    }
-    {
-        auto o = std::make_shared<AuditOptions>();
-        auto* c = app.add_subcommand("audit", "who changed what, newest first");
+        auto [c, o] =
+            add_command<AuditOptions>(app, inv, "audit", "who changed what, newest first", audit);
         c->add_option("--limit", o->limit, "how many entries (default 50)")
             ->check(CLI::Range(1, 1000000));
-        on_run(c, inv, o, audit);
     }
     {
-        auto o = std::make_shared<PurgeOptions>();
-        auto* c = app.add_subcommand(
-            "purge",
+        auto [c, o] = add_command<PurgeOptions>(
+            app, inv, "purge",
             "delete unknown-badge sightings and refused payloads older than the retention period "
-            "(the config's retention_days); run daily");
+            "(the config's retention_days); run daily",
+            purge);
         c->add_option("--days", o->days, "keep this many days instead of retention_days")
             ->check(CLI::Range(0, 36500));
-        on_run(c, inv, o, purge);
     }
 }
 

@@ -169,14 +169,13 @@ Outcome unknown(CommandContext& s, const UnknownOptions& o) {
 }  // namespace
 
 void add_badge_commands(CLI::App& app, Invocation& inv) {
-    auto* badges = app.add_subcommand("badges", "enrol badges and see unknown ones");
-    badges->require_subcommand(1);
+    auto& badges = add_command_group(app, "badges", "enrol badges and see unknown ones");
     {
-        auto o = std::make_shared<AssignOptions>();
-        auto* c = badges->add_subcommand(
-            "assign",
+        auto [c, o] = add_command<AssignOptions>(
+            badges, inv, "assign",
             "give a badge to a member: `assign UID MEMBER`, or `assign --last-unknown-at MACHINE "
-            "MEMBER` for the badge just presented at that machine");
+            "MEMBER` for the badge just presented at that machine",
+            assign);
         c->add_option("UID", o->uid,
                       "badge UID in any spelling: 04:a1:b2:c3, 04A1B2C3, 04-A1-B2-C3");
         c->add_option("MEMBER", o->member, "member id");
@@ -186,28 +185,22 @@ void add_badge_commands(CLI::App& app, Invocation& inv) {
         c->add_option("--max-age", o->max_age,
                       "with --last-unknown-at: refuse a badge seen longer ago than this (e.g. 5m)");
         c->add_flag("--move", o->move, "take the badge from the member who holds it");
-        on_run(c, inv, o, assign);
     }
     {
-        auto o = std::make_shared<UidOptions>();
-        auto* c =
-            badges->add_subcommand("unassign", "take a badge from its member (lost, returned)");
+        auto [c, o] = add_command<UidOptions>(
+            badges, inv, "unassign", "take a badge from its member (lost, returned)", unassign);
         c->add_option("UID", o->uid, "badge UID")->required();
-        on_run(c, inv, o, unassign);
     }
     {
-        auto o = std::make_shared<ListOptions>();
-        auto* c = badges->add_subcommand("list", "list badges");
+        auto [c, o] = add_command<ListOptions>(badges, inv, "list", "list badges", list);
         c->add_option("--member", o->member, "only this member's badges");
         c->add_flag("--unassigned", o->unassigned, "only badges in the drawer");
-        on_run(c, inv, o, list);
     }
     {
-        auto o = std::make_shared<UnknownOptions>();
-        auto* c = badges->add_subcommand(
-            "unknown", "badges presented at a gate that are not enrolled, newest first");
+        auto [c, o] = add_command<UnknownOptions>(
+            badges, inv, "unknown",
+            "badges presented at a gate that are not enrolled, newest first", unknown);
         c->add_option("--machine", o->machine, "only those seen at this machine (SITE/ID or ID)");
-        on_run(c, inv, o, unknown);
     }
 }
 

@@ -264,43 +264,34 @@ Outcome export_batch(CommandContext& s, const ExportOptions& o) {
 }  // namespace
 
 void add_billing_commands(CLI::App& app, Invocation& inv) {
-    auto* usage = app.add_subcommand("usage", "metered machine time and amounts");
-    usage->require_subcommand(1);
+    auto& usage = add_command_group(app, "usage", "metered machine time and amounts");
     {
-        auto o = std::make_shared<ReportOptions>();
-        auto* c = usage->add_subcommand(
-            "report", "minutes and amounts of sessions that ended in [--from, --to)");
+        auto [c, o] = add_command<ReportOptions>(
+            usage, inv, "report", "minutes and amounts of sessions that ended in [--from, --to)",
+            report);
         c->add_option("--from", o->from, "start (date or UTC time), included")->required();
         c->add_option("--to", o->to, "end (date or UTC time), excluded")->required();
         c->add_option("--by", o->by, "member (default), machine or session")
             ->check(CLI::IsMember({"member", "machine", "session"}));
         c->add_option("--format", o->format, "table (default), csv or json")
             ->check(CLI::IsMember({"table", "csv", "json"}));
-        on_run(c, inv, o, report);
     }
-    auto* billing = app.add_subcommand("billing", "close billing periods and export them");
-    billing->require_subcommand(1);
+    auto& billing = add_command_group(app, "billing", "close billing periods and export them");
     {
-        auto o = std::make_shared<CloseOptions>();
-        auto* c = billing->add_subcommand(
-            "close",
+        auto [c, o] = add_command<CloseOptions>(
+            billing, inv, "close",
             "put every unbilled session that ended before --to into a new numbered batch; "
-            "closing the same --to again returns the same batch");
+            "closing the same --to again returns the same batch",
+            close);
         c->add_option("--to", o->to, "end of the period (date or UTC time), excluded")->required();
-        on_run(c, inv, o, close);
     }
+    add_command<BatchesOptions>(billing, inv, "batches", "closed batches", batches);
     {
-        auto o = std::make_shared<BatchesOptions>();
-        auto* c = billing->add_subcommand("batches", "closed batches");
-        on_run(c, inv, o, batches);
-    }
-    {
-        auto o = std::make_shared<ExportOptions>();
-        auto* c = billing->add_subcommand("export", "a batch's sessions, for invoicing");
+        auto [c, o] = add_command<ExportOptions>(billing, inv, "export",
+                                                 "a batch's sessions, for invoicing", export_batch);
         c->add_option("BATCH", o->batch, "batch number")->required()->check(CLI::PositiveNumber);
         c->add_option("--format", o->format, "csv (default) or json")
             ->check(CLI::IsMember({"csv", "json"}));
-        on_run(c, inv, o, export_batch);
     }
 }
 

@@ -113,13 +113,12 @@ void add_error_commands(CLI::App& app, Invocation& inv) {
         "errors", "session messages the ledger refused or holds, and conflicting duplicates");
     errors->add_option("--limit", o->limit, "how many of each (default 50)")
         ->check(CLI::Range(1, 1000000));
-    auto r = std::make_shared<ReplayOptions>();
-    auto* c = errors->add_subcommand(
-        "replay", "ingest held sessions whose machine is now registered, priced as usual");
+    auto [c, r] = add_command<ReplayOptions>(
+        *errors, inv, "replay",
+        "ingest held sessions whose machine is now registered, priced as usual", replay);
     c->add_option("--machine", r->machine, "only this machine's (SITE/ID)");
     c->add_flag("--refused-too", r->refused_too,
                 "also retry refused messages that carry a session id");
-    on_run(c, inv, r, replay);
     // CLI11 runs the parent's callback after the subcommand's: list only for a bare `errors`.
     errors->callback([&inv, o, errors] {
         if (!errors->get_subcommands().empty()) return;

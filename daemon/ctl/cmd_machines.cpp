@@ -214,15 +214,19 @@ Outcome send(CommandContext& s, const CommandOptions& o, CommandKind kind) {
                                                        : ""));
 }
 
-void add_command(CLI::App* machines, Invocation& inv, const std::string& name,
-                 const std::string& help, CommandKind kind) {
-    auto o = std::make_shared<CommandOptions>();
-    auto* c = machines->add_subcommand(name, help);
-    c->add_option("MACHINE", o->ref, "machine (SITE/ID, or ID if unique)")->required();
+// The machine a command acts on, as the manager names it.
+void add_machine_ref(CLI::App& command, std::string& ref) {
+    command.add_option("MACHINE", ref, "machine (SITE/ID, or ID if unique)")->required();
+}
+
+void add_gate_command(CLI::App& machines, Invocation& inv, const std::string& name,
+                      const std::string& help, CommandKind kind) {
+    auto [c, o] = add_command<CommandOptions>(
+        machines, inv, name, help,
+        [kind](CommandContext& s, const CommandOptions& opts) { return send(s, opts, kind); });
+    add_machine_ref(*c, o->ref);
     c->add_option("--reason", o->reason, "why: shown on the machine's state and in the log");
     c->add_option("--timeout", o->timeout, "how long to wait for the gate to confirm (default 5s)");
-    on_run(c, inv, o,
-           [kind](CommandContext& s, const CommandOptions& opts) { return send(s, opts, kind); });
 }
 
 }  // namespace
@@ -257,42 +261,34 @@ Outcome audit_machine_command(CommandContext& s, const std::string& machine,
 }
 
 void add_machine_commands(CLI::App& app, Invocation& inv) {
-    auto* machines = app.add_subcommand("machines", "register machines, see and control them");
-    machines->require_subcommand(1);
+    auto& machines = add_command_group(app, "machines", "register machines, see and control them");
     {
-        auto o = std::make_shared<AddOptions>();
-        auto* c = machines->add_subcommand("add", "register a machine (its gate's site and id)");
+        auto [c, o] = add_command<AddOptions>(machines, inv, "add",
+                                              "register a machine (its gate's site and id)", add);
         c->add_option("SITE/ID", o->ref, "site and machine id as in the gate's config")->required();
         c->add_option("--name", o->name, "name for people: 'Laser cutter'")->required();
         c->add_option("--group", o->group, "group for rights and tariffs: lasers, printers...");
-        on_run(c, inv, o, add);
     }
     {
-        auto o = std::make_shared<EditOptions>();
-        auto* c = machines->add_subcommand("edit", "rename a machine or change its group");
-        c->add_option("MACHINE", o->ref, "machine (SITE/ID, or ID if unique)")->required();
+        auto [c, o] = add_command<EditOptions>(machines, inv, "edit",
+                                               "rename a machine or change its group", edit);
+        add_machine_ref(*c, o->ref);
         c->add_option("--name", o->name, "new name");
         c->add_option("--group", o->group, "new group");
         c->add_flag("--no-group", o->no_group, "take it out of its group");
-        on_run(c, inv, o, edit);
     }
     {
-        auto o = std::make_shared<RemoveOptions>();
-        auto* c = machines->add_subcommand("remove", "unregister a machine");
-        c->add_option("MACHINE", o->ref, "machine (SITE/ID, or ID if unique)")->required();
+        auto [c, o] =
+            add_command<RemoveOptions>(machines, inv, "remove", "unregister a machine", remove);
+        add_machine_ref(*c, o->ref);
         c->add_flag("--yes", o->yes, "confirm");
-        on_run(c, inv, o, remove);
     }
-    {
-        auto o = std::make_shared<ListOptions>();
-        auto* c = machines->add_subcommand("list", "machines with their live state");
-        on_run(c, inv, o, list);
-    }
-    add_command(machines, inv, "lock", "put a machine in maintenance: nobody but maintainers",
-                CommandKind::Lock);
-    add_command(machines, inv, "unlock", "end maintenance", CommandKind::Unlock);
-    add_command(machines, inv, "end-session", "end the running session now (power off)",
-                CommandKind::EndSession);
+    add_command<ListOptions>(machines, inv, "list", "machines with their live state", list);
+    add_gate_command(machines, inv, "lock", "put a machine in maintenance: nobody but maintainers",
+                     CommandKind::Lock);
+    add_gate_command(machines, inv, "unlock", "end maintenance", CommandKind::Unlock);
+    add_gate_command(machines, inv, "end-session", "end the running session now (power off)",
+                     CommandKind::EndSession);
 }
 
 }  // namespace fabgate::ctl

@@ -52,8 +52,7 @@ Outcome add(CommandContext& s, const AddOptions& o) {
     m.contact = o.contact;
     m.member_class = o.member_class;
     if (!o.until.empty()) {
-        TRY_ASSIGN(auto until, until_arg("--until", o.until));
-        m.member_until = until;
+        TRY_ASSIGN(m.member_until, until_arg("--until", o.until));
     }
     if (auto r = check(s.ledger().roster().add_member(m, s.actor, s.now)); !r) return r;
     if (s.json) {
@@ -87,8 +86,7 @@ Outcome edit(CommandContext& s, const EditOptions& o) {
         m.member_class = *o.member_class;
     }
     if (o.until) {
-        TRY_ASSIGN(auto until, until_arg("--until", *o.until));
-        m.member_until = until;
+        TRY_ASSIGN(m.member_until, until_arg("--until", *o.until));
     }
     if (auto r = check(s.ledger().roster().update_member(m, s.actor, s.now)); !r) return r;
     if (s.json)
@@ -127,12 +125,13 @@ Outcome set_status(CommandContext& s, const StatusOptions& o, MemberStatus statu
     return {};
 }
 
-struct RemoveOptions {
+// Remove and forget cannot be undone, so both want --yes.
+struct ConfirmedOptions {
     std::string id;
     bool yes = false;
 };
 
-Outcome remove(CommandContext& s, const RemoveOptions& o) {
+Outcome remove(CommandContext& s, const ConfirmedOptions& o) {
     if (!o.yes)
         return usage_failure("--yes",
                              "removing member " + o.id +
@@ -146,23 +145,18 @@ Outcome remove(CommandContext& s, const RemoveOptions& o) {
     return {};
 }
 
-struct ExportOptions {
+struct IdOptions {
     std::string id;
 };
 
-Outcome export_member(CommandContext& s, const ExportOptions& o) {
+Outcome export_member(CommandContext& s, const IdOptions& o) {
     auto text = s.ledger().privacy().export_member(o.id);
     if (!text) return runtime_failure(text.error());
     *s.out << *text << "\n";
     return {};
 }
 
-struct ForgetOptions {
-    std::string id;
-    bool yes = false;
-};
-
-Outcome forget(CommandContext& s, const ForgetOptions& o) {
+Outcome forget(CommandContext& s, const ConfirmedOptions& o) {
     if (!o.yes)
         return usage_failure("--yes", "forgetting member " + o.id +
                                           " replaces their id, name, contact and badge UIDs "
@@ -251,17 +245,29 @@ Outcome show(CommandContext& s, const ShowOptions& o) {
     return {};
 }
 
+// The member an existing-member command acts on.
+void add_member_id(CLI::App& command, std::string& id) {
+    command.add_option("ID", id, "member id")->required();
+}
+
+void add_status_command(CLI::App& members, Invocation& inv, const std::string& name,
+                        const std::string& help, MemberStatus status) {
+    auto [c, o] = add_command<StatusOptions>(
+        members, inv, name, help, [status](CommandContext& s, const StatusOptions& opts) {
+            return set_status(s, opts, status);
+        });
+    add_member_id(*c, o->id);
+    c->add_option("--reason", o->reason, "why, kept in the audit log");
+}
+
 }  // namespace
 
 // Long on purpose: one block per subcommand, in the order of `fabctl members --help`; splitting
 // it would only scatter the declarations a reader compares side by side.
 void add_member_commands(CLI::App& app, Invocation& inv) {
-    auto* members = app.add_subcommand("members", "add, change, suspend and list members");
-    members->require_subcommand(1);
-
+    auto& members = add_command_group(app, "members", "add, change, suspend and list members");
     {
-        auto o = std::make_shared<AddOptions>();
-        auto* c = members->add_subcommand("add", "add a member");
+        auto [c, o] = add_command<AddOptions>(members, inv, "add", "add a member", add);
         c->add_option("ID", o->id, "member id: letters, digits, '-' and '_' (e.g. m-17)")
             ->required();
         c->add_option("--name", o->name, "full name, shown at the machine")->required();
@@ -271,74 +277,52 @@ void add_member_commands(CLI::App& app, Invocation& inv) {
                       "(default standard)");
         c->add_option("--until", o->until,
                       "membership valid until this date (exclusive, UTC); default: open-ended");
-        on_run(c, inv, o, add);
     }
     {
-        auto o = std::make_shared<EditOptions>();
-        auto* c = members->add_subcommand("edit", "change a member's details");
-        c->add_option("ID", o->id, "member id")->required();
+        auto [c, o] =
+            add_command<EditOptions>(members, inv, "edit", "change a member's details", edit);
+        add_member_id(*c, o->id);
         c->add_option("--name", o->name, "new full name");
         c->add_option("--contact", o->contact, "new contact");
         c->add_option("--class", o->member_class, "new member class");
         c->add_option("--until", o->until, "membership valid until DATE (exclusive), or never");
-        on_run(c, inv, o, edit);
     }
+    add_status_command(members, inv, "suspend", "stop a member's access at every machine",
+                       MemberStatus::Suspended);
+    add_status_command(members, inv, "reinstate", "end a suspension", MemberStatus::Active);
     {
-        auto o = std::make_shared<StatusOptions>();
-        auto* c = members->add_subcommand("suspend", "stop a member's access at every machine");
-        c->add_option("ID", o->id, "member id")->required();
-        c->add_option("--reason", o->reason, "why, kept in the audit log");
-        on_run(c, inv, o, [](CommandContext& s, const StatusOptions& opts) {
-            return set_status(s, opts, MemberStatus::Suspended);
-        });
-    }
-    {
-        auto o = std::make_shared<StatusOptions>();
-        auto* c = members->add_subcommand("reinstate", "end a suspension");
-        c->add_option("ID", o->id, "member id")->required();
-        c->add_option("--reason", o->reason, "why, kept in the audit log");
-        on_run(c, inv, o, [](CommandContext& s, const StatusOptions& opts) {
-            return set_status(s, opts, MemberStatus::Active);
-        });
-    }
-    {
-        auto o = std::make_shared<RemoveOptions>();
-        auto* c = members->add_subcommand(
-            "remove", "delete a member, unassign their badges and delete their rights");
-        c->add_option("ID", o->id, "member id")->required();
+        auto [c, o] = add_command<ConfirmedOptions>(
+            members, inv, "remove",
+            "delete a member, unassign their badges and delete their rights", remove);
+        add_member_id(*c, o->id);
         c->add_flag("--yes", o->yes, "confirm");
-        on_run(c, inv, o, remove);
     }
     {
-        auto o = std::make_shared<ExportOptions>();
-        auto* c = members->add_subcommand(
-            "export", "everything the ledger holds about one member, as JSON (access request)");
+        auto [c, o] = add_command<IdOptions>(
+            members, inv, "export",
+            "everything the ledger holds about one member, as JSON (access request)",
+            export_member);
         c->add_option("ID", o->id, "member id (also of a removed member)")->required();
-        on_run(c, inv, o, export_member);
     }
     {
-        auto o = std::make_shared<ForgetOptions>();
-        auto* c = members->add_subcommand(
-            "forget", "pseudonymise a member everywhere, keeping amounts (erasure request)");
+        auto [c, o] = add_command<ConfirmedOptions>(
+            members, inv, "forget",
+            "pseudonymise a member everywhere, keeping amounts (erasure request)", forget);
         c->add_option("ID", o->id, "member id (also of a removed member)")->required();
         c->add_flag("--yes", o->yes, "confirm");
-        on_run(c, inv, o, forget);
     }
     {
-        auto o = std::make_shared<ListOptions>();
-        auto* c = members->add_subcommand("list", "list members");
+        auto [c, o] = add_command<ListOptions>(members, inv, "list", "list members", list);
         c->add_option("--class", o->member_class, "only this member class");
         c->add_option("--status", o->status, "only active, suspended or expired members")
             ->check(CLI::IsMember({"active", "suspended", "expired"}));
-        on_run(c, inv, o, list);
     }
     {
-        auto o = std::make_shared<ShowOptions>();
-        auto* c = members->add_subcommand("show", "a member with badges, rights, recent sessions");
-        c->add_option("ID", o->id, "member id")->required();
+        auto [c, o] = add_command<ShowOptions>(
+            members, inv, "show", "a member with badges, rights, recent sessions", show);
+        add_member_id(*c, o->id);
         c->add_option("--sessions", o->sessions, "how many recent sessions (default 10)")
             ->check(CLI::Range(0, 10000));
-        on_run(c, inv, o, show);
     }
 }
 

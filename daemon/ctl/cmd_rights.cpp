@@ -22,8 +22,7 @@ Outcome grant(CommandContext& s, const GrantOptions& o) {
     r.role = *role_from_string(o.role);  // CLI checked the choices
     r.granted_by = s.person;
     if (!o.until.empty()) {
-        TRY_ASSIGN(auto until, until_arg("--until", o.until));
-        r.valid_until = until;
+        TRY_ASSIGN(r.valid_until, until_arg("--until", o.until));
     }
     if (auto res = check(s.ledger().roster().grant_right(r, s.actor, s.now)); !res) return res;
     if (s.json) {
@@ -101,12 +100,11 @@ const std::vector<std::string> kRoles{"user", "supervisor", "maintainer"};
 }  // namespace
 
 void add_right_commands(CLI::App& app, Invocation& inv) {
-    auto* rights = app.add_subcommand("rights", "who may use which machine (training records)");
-    rights->require_subcommand(1);
+    auto& rights = add_command_group(app, "rights", "who may use which machine (training records)");
     {
-        auto o = std::make_shared<GrantOptions>();
-        auto* c = rights->add_subcommand(
-            "grant", "let a member use a machine (or every machine of a group)");
+        auto [c, o] = add_command<GrantOptions>(
+            rights, inv, "grant", "let a member use a machine (or every machine of a group)",
+            grant);
         c->add_option("MEMBER", o->member, "member id")->required();
         c->add_option("MACHINE", o->machine, "machine id (SITE/ID accepted); or use --group");
         c->add_option("--group", o->group, "a machine group instead of one machine");
@@ -116,24 +114,20 @@ void add_right_commands(CLI::App& app, Invocation& inv) {
             ->check(CLI::IsMember(kRoles));
         c->add_option("--until", o->until,
                       "training valid until this date (exclusive, UTC); default: forever");
-        on_run(c, inv, o, grant);
     }
     {
-        auto o = std::make_shared<RevokeOptions>();
-        auto* c = rights->add_subcommand("revoke", "take a right away");
+        auto [c, o] =
+            add_command<RevokeOptions>(rights, inv, "revoke", "take a right away", revoke);
         c->add_option("MEMBER", o->member, "member id")->required();
         c->add_option("MACHINE", o->machine, "machine id; or use --group");
         c->add_option("--group", o->group, "the machine group the right names");
-        on_run(c, inv, o, revoke);
     }
     {
-        auto o = std::make_shared<ListOptions>();
-        auto* c = rights->add_subcommand("list", "list rights");
+        auto [c, o] = add_command<ListOptions>(rights, inv, "list", "list rights", list);
         c->add_option("--member", o->member, "only this member's rights");
         c->add_option("--machine", o->machine,
                       "only rights that apply to this machine (its own and its group's)");
         c->add_option("--group", o->group, "only rights on this group");
-        on_run(c, inv, o, list);
     }
 }
 

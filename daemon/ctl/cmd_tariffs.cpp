@@ -77,8 +77,7 @@ Outcome set(CommandContext& s, const SetOptions& o) {
     auto money = [&](const std::string& option, const std::string& text,
                      std::int64_t& into) -> Outcome {
         if (text.empty()) return {};
-        TRY_ASSIGN(auto m, money_arg(option, text, t.currency));
-        into = m;
+        TRY_ASSIGN(into, money_arg(option, text, t.currency));
         return {};
     };
     if (auto r = money("--per-hour", o.per_hour, t.price_per_hour_minor); !r) return r;
@@ -102,13 +101,11 @@ Outcome set(CommandContext& s, const SetOptions& o) {
         t.combine_window_s = window;
     }
     if (!o.free_below.empty()) {
-        TRY_ASSIGN(auto free, duration_arg("--free-below", o.free_below));
-        t.free_below_s = free;
+        TRY_ASSIGN(t.free_below_s, duration_arg("--free-below", o.free_below));
     }
     t.valid_from = s.now;
     if (!o.from.empty()) {
-        TRY_ASSIGN(auto from, time_arg("--from", o.from));
-        t.valid_from = from;
+        TRY_ASSIGN(t.valid_from, time_arg("--from", o.from));
     }
     if (auto v = validate(t); !v) return usage_failure("tariff", v.error().message());
 
@@ -175,14 +172,13 @@ Outcome list(CommandContext& s, const ListOptions& o) {
 }  // namespace
 
 void add_tariff_commands(CLI::App& app, Invocation& inv) {
-    auto* tariffs = app.add_subcommand("tariffs", "prices for machine time");
-    tariffs->require_subcommand(1);
+    auto& tariffs = add_command_group(app, "tariffs", "prices for machine time");
     {
-        auto o = std::make_shared<SetOptions>();
-        auto* c = tariffs->add_subcommand(
-            "set",
+        auto [c, o] = add_command<SetOptions>(
+            tariffs, inv, "set",
             "add a price for a machine (or group) and member class, in force from --from; "
-            "tariffs are never changed, a newer one takes over");
+            "tariffs are never changed, a newer one takes over",
+            set);
         c->add_option("MACHINE", o->machine, "machine id; or use --group");
         c->add_option("--group", o->group, "a machine group instead of one machine");
         c->add_option("--class", o->member_class,
@@ -210,13 +206,11 @@ void add_tariff_commands(CLI::App& app, Invocation& inv) {
                       "how amounts reach the step: half-up (default), up or down")
             ->check(CLI::IsMember({"half-up", "up", "down"}));
         c->add_option("--from", o->from, "in force from this date or time (default now)");
-        on_run(c, inv, o, set);
     }
     {
-        auto o = std::make_shared<ListOptions>();
-        auto* c = tariffs->add_subcommand("list", "every tariff, in force, superseded or future");
+        auto [c, o] = add_command<ListOptions>(
+            tariffs, inv, "list", "every tariff, in force, superseded or future", list);
         c->add_flag("--current", o->current, "only the tariffs in force now");
-        on_run(c, inv, o, list);
     }
 }
 

@@ -3,8 +3,10 @@
 // the time, where to print) and how it reports failure: a usage error names the argument
 // (exit 2), a runtime error names what and where (exit 1).
 #include <functional>
+#include <memory>
 #include <ostream>
 #include <string>
+#include <utility>
 
 #include <CLI/CLI.hpp>
 
@@ -95,6 +97,26 @@ void on_run(CLI::App* sub, Invocation& inv, std::shared_ptr<Options> options, Ru
         inv.database = database;
         inv.action = [options, run](CommandContext& s) { return run(s, *options); };
     });
+}
+
+// A family of commands (`fabctl members ...`), which needs one of its subcommands.
+inline CLI::App& add_command_group(CLI::App& app, const std::string& name,
+                                   const std::string& help) {
+    auto* group = app.add_subcommand(name, help);
+    group->require_subcommand(1);
+    return *group;
+}
+
+// Adds the subcommand `name` to `parent`, run by `run` with the options the caller binds to the
+// returned Options (owned by the App, so it outlives parsing).
+template <class Options, class Run>
+std::pair<CLI::App*, Options*> add_command(
+    CLI::App& parent, Invocation& inv, const std::string& name, const std::string& help, Run run,
+    Invocation::Database database = Invocation::Database::Existing) {
+    auto options = std::make_shared<Options>();
+    auto* command = parent.add_subcommand(name, help);
+    on_run(command, inv, options, run, database);
+    return {command, options.get()};
 }
 
 // Converts the ledger's Status/Result failures into runtime failures.

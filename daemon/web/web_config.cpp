@@ -9,12 +9,18 @@ namespace {
 
 constexpr std::size_t kMaxConfigBytes = 64 * 1024;
 
+// The console's counts, ports and timeouts are ints: `into` keeps its default when `key` is
+// absent, and the bounds make the narrowing safe.
+void read_int(ObjectReader& r, const std::string& key, int min, int max, int& into) {
+    into = static_cast<int>(r.integer_or(key, min, max, into));
+}
+
 void read_listen(ObjectReader& root, ListenConfig& listen, JsonErrors& errors) {
     const auto* section = root.child("listen");
     if (!section) return;
     ObjectReader r(*section, root.path("listen"), errors);
     listen.address = r.string_or("address", listen.address);
-    listen.port = static_cast<int>(r.integer_or("port", 1, 65535, listen.port));
+    read_int(r, "port", 1, 65535, listen.port);
     listen.cert_file = r.string_or("cert_file", "");
     listen.key_file = r.string_or("key_file", "");
     listen.insecure_http = r.boolean_or("insecure_http", false);
@@ -35,20 +41,15 @@ void read_console(ObjectReader& root, WebConfig& cfg, JsonErrors& errors) {
 void read_sessions(ObjectReader& root, WebConfig& cfg, JsonErrors& errors) {
     if (const auto* section = root.child("sessions")) {
         ObjectReader r(*section, root.path("sessions"), errors);
-        cfg.idle_timeout_s =
-            static_cast<int>(r.integer_or("idle_timeout_s", 60, 86400, cfg.idle_timeout_s));
-        cfg.max_sessions_per_account =
-            static_cast<int>(r.integer_or("max_per_account", 1, 100, cfg.max_sessions_per_account));
+        read_int(r, "idle_timeout_s", 60, 86400, cfg.idle_timeout_s);
+        read_int(r, "max_per_account", 1, 100, cfg.max_sessions_per_account);
         r.reject_unknown_keys();
     }
     if (const auto* section = root.child("login_limit")) {
         ObjectReader r(*section, root.path("login_limit"), errors);
-        cfg.login_limit_per_address =
-            static_cast<int>(r.integer_or("per_address", 1, 10000, cfg.login_limit_per_address));
-        cfg.login_limit_per_login =
-            static_cast<int>(r.integer_or("per_login", 1, 1000, cfg.login_limit_per_login));
-        cfg.login_window_s =
-            static_cast<int>(r.integer_or("window_s", 1, 86400, cfg.login_window_s));
+        read_int(r, "per_address", 1, 10000, cfg.login_limit_per_address);
+        read_int(r, "per_login", 1, 1000, cfg.login_limit_per_login);
+        read_int(r, "window_s", 1, 86400, cfg.login_window_s);
         r.reject_unknown_keys();
     }
 }
@@ -66,8 +67,7 @@ tl::expected<WebConfig, std::vector<Error>> parse(const nlohmann::json& document
     read_listen(root, cfg.listen, errors);
     read_console(root, cfg, errors);
     read_sessions(root, cfg, errors);
-    cfg.command_timeout_s =
-        static_cast<int>(root.integer_or("command_timeout_s", 1, 60, cfg.command_timeout_s));
+    read_int(root, "command_timeout_s", 1, 60, cfg.command_timeout_s);
     read_broker_config(root, cfg.broker, errors);
     cfg.log_level = root.choice("log_level", {"error", "warning", "notice", "info", "debug"})
                         .value_or(cfg.log_level);

@@ -6,7 +6,6 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
-#include <array>
 #include <cerrno>
 #include <cstring>
 
@@ -22,7 +21,7 @@ Status EvdevReader::grab_exclusively(int fd) {
 
 EvdevReader::EvdevReader(const ReaderConfig& config, EventLoop& loop, HardwareEvents& events,
                          const Clock& clock, std::chrono::milliseconds retry_interval, Grab grab)
-    : DeviceReader(loop, events, config.device, retry_interval),
+    : StreamDeviceReader(loop, events, config.device, retry_interval, 64 * sizeof(input_event)),
       config_(config),
       grab_(std::move(grab)),
       decoder_(UidTextFormat::from(config)),
@@ -33,44 +32,23 @@ EvdevReader::~EvdevReader() {
 }
 
 Status EvdevReader::connect() {
-    fd_ = ::open(device_.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
-    if (fd_ < 0) return fail(device_, std::string("cannot open: ") + std::strerror(errno));
+    int fd = ::open(device_.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0) return fail(device_, std::string("cannot open: ") + std::strerror(errno));
     if (grab_) {
         // Without the grab the reader still works; its digits just also reach a console.
-        if (auto s = grab_(fd_); !s)
+        if (auto s = grab_(fd); !s)
             log::debug("reader", device_ + ": not grabbed (" + s.error().message() + ")");
     }
-    return loop_.watch(fd_, EPOLLIN, [this](std::uint32_t ev) { on_readable(ev); });
+    return watch(fd);
 }
 
-void EvdevReader::disconnect() {
-    if (fd_ < 0) return;
-    loop_.unwatch(fd_);
-    ::close(fd_);  // closing releases the grab
-    fd_ = -1;
+void EvdevReader::forget_partial_input() {
     pending_.clear();
     decoder_.reset();
 }
 
-void EvdevReader::on_readable(std::uint32_t events) {
-    std::array<std::uint8_t, 64 * sizeof(input_event)> buffer{};
-    for (;;) {
-        ssize_t n = ::read(fd_, buffer.data(), buffer.size());
-        if (n > 0) {
-            pending_.insert(pending_.end(), buffer.begin(), buffer.begin() + n);
-            decode_records();
-            continue;
-        }
-        if (n < 0 && errno == EINTR) continue;
-        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) break;
-        // ENODEV when the USB reader is unplugged; 0 when the writer of a FIFO went away.
-        lost(n == 0 ? "end of file" : std::strerror(errno));
-        return;
-    }
-    if (events & (EPOLLHUP | EPOLLERR)) lost("hung up");
-}
-
-void EvdevReader::decode_records() {
+void EvdevReader::consume(std::span<const std::uint8_t> bytes) {
+    pending_.insert(pending_.end(), bytes.begin(), bytes.end());
     std::size_t whole = pending_.size() / sizeof(input_event) * sizeof(input_event);
     auto before = decoder_.drops().total();
     for (std::size_t offset = 0; offset < whole; offset += sizeof(input_event)) {

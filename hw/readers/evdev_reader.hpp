@@ -5,13 +5,13 @@
 
 #include "core/clock.hpp"
 #include "core/hardware_config.hpp"
-#include "readers/device_reader.hpp"
 #include "readers/evdev_decoder.hpp"
 #include "readers/presence_reporter.hpp"
+#include "readers/stream_device_reader.hpp"
 
 namespace fabgate::readers {
 
-class EvdevReader final : public DeviceReader {
+class EvdevReader final : public StreamDeviceReader {
   public:
     // Takes the device for this process alone (EVIOCGRAB by default). Injectable because a
     // test feeds recorded events through a FIFO, where grabbing is impossible.
@@ -28,16 +28,14 @@ class EvdevReader final : public DeviceReader {
 
   private:
     Status connect() override;
-    void disconnect() override;
-    void on_readable(std::uint32_t events);
-    void decode_records();
+    void consume(std::span<const std::uint8_t> bytes) override;
+    void forget_partial_input() override;
 
     ReaderConfig config_;
     Grab grab_;
     EvdevDecoder decoder_;
     PresenceReporter presence_;
     std::vector<std::uint8_t> pending_;  // a read may end inside an input_event record
-    int fd_ = -1;
 };
 
 }  // namespace fabgate::readers

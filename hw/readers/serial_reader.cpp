@@ -1,12 +1,5 @@
 #include "readers/serial_reader.hpp"
 
-#include <sys/epoll.h>
-#include <unistd.h>
-
-#include <array>
-#include <cerrno>
-#include <cstring>
-
 #include "readers/serial_port.hpp"
 #include "sys/log.hpp"
 
@@ -22,7 +15,7 @@ std::variant<Rdm6300Decoder, LineDecoder> make_decoder(const ReaderConfig& confi
 
 SerialReader::SerialReader(const ReaderConfig& config, EventLoop& loop, HardwareEvents& events,
                            const Clock& clock, std::chrono::milliseconds retry_interval)
-    : DeviceReader(loop, events, config.device, retry_interval),
+    : StreamDeviceReader(loop, events, config.device, retry_interval, 256),
       config_(config),
       decoder_(make_decoder(config)),
       presence_(loop, events, clock, config.repeat_suppress_ms) {}
@@ -33,36 +26,14 @@ SerialReader::~SerialReader() {
 
 Status SerialReader::connect() {
     TRY_ASSIGN(auto fd, open_serial(device_, config_.baud));
-    fd_ = fd;
-    return loop_.watch(fd_, EPOLLIN, [this](std::uint32_t ev) { on_readable(ev); });
+    return watch(fd);
 }
 
-void SerialReader::disconnect() {
-    if (fd_ < 0) return;
-    loop_.unwatch(fd_);
-    ::close(fd_);
-    fd_ = -1;
+void SerialReader::forget_partial_input() {
     std::visit([](auto& d) { d.reset(); }, decoder_);
 }
 
-void SerialReader::on_readable(std::uint32_t events) {
-    std::array<std::uint8_t, 256> buffer{};
-    for (;;) {
-        ssize_t n = ::read(fd_, buffer.data(), buffer.size());
-        if (n > 0) {
-            decode(std::span<const std::uint8_t>(buffer.data(), static_cast<std::size_t>(n)));
-            continue;
-        }
-        if (n < 0 && errno == EINTR) continue;
-        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) break;
-        // 0: the tty hung up (USB adapter unplugged); EIO and the like: the device is gone.
-        lost(n == 0 ? "end of file" : std::strerror(errno));
-        return;
-    }
-    if (events & (EPOLLHUP | EPOLLERR)) lost("hung up");
-}
-
-void SerialReader::decode(std::span<const std::uint8_t> bytes) {
+void SerialReader::consume(std::span<const std::uint8_t> bytes) {
     auto before = std::visit([](auto& d) { return d.drops().total(); }, decoder_);
     auto uids = std::visit([&](auto& d) { return d.feed(bytes); }, decoder_);
     auto after = std::visit([](auto& d) { return d.drops().total(); }, decoder_);

@@ -4,14 +4,14 @@
 
 #include "core/clock.hpp"
 #include "core/hardware_config.hpp"
-#include "readers/device_reader.hpp"
 #include "readers/line_decoder.hpp"
 #include "readers/presence_reporter.hpp"
 #include "readers/rdm6300_decoder.hpp"
+#include "readers/stream_device_reader.hpp"
 
 namespace fabgate::readers {
 
-class SerialReader final : public DeviceReader {
+class SerialReader final : public StreamDeviceReader {
   public:
     SerialReader(const ReaderConfig& config, EventLoop& loop, HardwareEvents& events,
                  const Clock& clock, std::chrono::milliseconds retry_interval);
@@ -22,14 +22,12 @@ class SerialReader final : public DeviceReader {
 
   private:
     Status connect() override;
-    void disconnect() override;
-    void on_readable(std::uint32_t events);
-    void decode(std::span<const std::uint8_t> bytes);
+    void consume(std::span<const std::uint8_t> bytes) override;
+    void forget_partial_input() override;
 
     ReaderConfig config_;
     std::variant<Rdm6300Decoder, LineDecoder> decoder_;
     PresenceReporter presence_;
-    int fd_ = -1;
 };
 
 }  // namespace fabgate::readers

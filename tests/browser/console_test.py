@@ -212,6 +212,16 @@ def admin_part(c):
     c.wait(lambda d: "bob" in d.find_element(By.CSS_SELECTOR, "form[name=grant] .form-result").text,
            "the grant's confirmation")
 
+    step("filters the rights by member, then clears the filter")
+    listed = lambda d: d.find_element(By.CSS_SELECTOR, "#rights-list").text
+    c.wait(lambda d: "(alice)" in listed(d) and "(bob)" in listed(d), "alice's and bob's rights")
+    c.visible("form.search [name=member]").send_keys("bob")
+    c.d.find_element(By.CSS_SELECTOR, "form.search button[type=submit]").click()
+    c.wait(lambda d: "(alice)" not in listed(d) and "(bob)" in listed(d), "only bob's rights")
+    c.visible("form.search [name=member]").clear()
+    c.d.find_element(By.CSS_SELECTOR, "form.search button[type=submit]").click()
+    c.wait(lambda d: "(alice)" in listed(d), "alice's rights back without the filter")
+
     step("badges again: the gate admits bob and the board turns 'in use' without a reload")
     c.go("board")
     c.card(MACHINE)

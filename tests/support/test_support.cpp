@@ -183,7 +183,9 @@ bool wait_until(EventLoop& loop, const std::function<bool()>& done,
     return true;
 }
 
-TestClient::TestClient(int port, std::string client_id, bool clean_session) {
+namespace {
+
+MqttOptions plain_options(int port, std::string client_id, bool clean_session) {
     log::set_threshold(log::Level::Warning);  // the test's own client need not narrate
     MqttOptions options;
     options.broker.port = port;
@@ -192,12 +194,22 @@ TestClient::TestClient(int port, std::string client_id, bool clean_session) {
     options.clean_session = clean_session;
     options.min_backoff = std::chrono::milliseconds(100);
     options.max_backoff = std::chrono::milliseconds(500);
-    link_ = std::make_unique<MqttLink>(loop_, options);
+    return options;
+}
+
+}  // namespace
+
+TestClient::TestClient(int port, std::string client_id, bool clean_session)
+    : TestClient(plain_options(port, std::move(client_id), clean_session)) {}
+
+TestClient::TestClient(const MqttOptions& options)
+    : link_(std::make_unique<MqttLink>(loop_, options)) {
     link_->on_message([this](std::string_view t, std::string_view p, bool r) {
         heard.push_back({std::string(t), std::string(p), r});
     });
     link_->on_published([this](int) { --unacked_; });
-    (void)link_->start();
+    link_->on_disconnected([this] { ++disconnects; });
+    if (auto s = link_->start(); !s) throw std::runtime_error(s.error().message());
 }
 
 bool TestClient::connect(std::chrono::milliseconds timeout) {
@@ -224,6 +236,12 @@ std::vector<Heard> TestClient::on(const std::string& topic) const {
     for (const auto& h : heard)
         if (h.topic == topic) out.push_back(h);
     return out;
+}
+
+bool TestClient::heard_payload(const std::string& topic, const std::string& payload) const {
+    for (const auto& h : heard)
+        if (h.topic == topic && h.payload == payload) return true;
+    return false;
 }
 
 }  // namespace fabgate::test

@@ -82,16 +82,24 @@ struct Heard {
 
 class TestClient {
   public:
+    // A plain client of the test broker on `port`.
     TestClient(int port, std::string client_id, bool clean_session = true);
+    // A client with options of its own (a login, TLS, a resolver); throws if it cannot start.
+    explicit TestClient(const MqttOptions& options);
+    bool connected() const { return link_->connected(); }
     void subscribe(const std::string& pattern) { link_->subscribe(pattern, 1); }
     bool connect(std::chrono::milliseconds timeout = std::chrono::seconds(5));
+    // QoS 1; true once the broker sent PUBACK (which it sends for a denied publish too: MQTT
+    // 3.1.1 has no way to refuse one, the broker just drops it).
     bool publish(const std::string& topic, const std::string& payload, bool retain = false);
     // Pumps until `done` or the deadline.
     bool wait(const std::function<bool()>& done,
               std::chrono::milliseconds timeout = std::chrono::seconds(10));
     void pump(std::chrono::milliseconds time);
     std::vector<Heard> on(const std::string& topic) const;
+    bool heard_payload(const std::string& topic, const std::string& payload) const;
     std::vector<Heard> heard;
+    int disconnects = 0;  // connections lost after being established
     EventLoop& loop() { return loop_; }
 
   private:

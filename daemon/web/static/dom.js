@@ -47,6 +47,19 @@ export function field(name, label, { type = 'text', value = '', required = false
   return h('div', { class: 'field' }, h('label', { for: id }, label), input, hintEl);
 }
 
+// A search form over `state`: each field shows its state[name]; submitting copies every field's
+// value back into state and calls `onsubmit` to show what the filters now select.
+export function searchForm(state, fields, submitText, onsubmit, props = {}) {
+  const el = h('form', { class: 'search', ...props }, fields,
+    h('button', { type: 'submit' }, submitText));
+  el.addEventListener('submit', (event) => {
+    event.preventDefault();
+    for (const [name, value] of new FormData(el)) state[name] = value;
+    onsubmit();
+  });
+  return el;
+}
+
 // A form with an error area; `onsubmit` receives the form's values and may throw an ApiError.
 export function form(name, fields, submitText, onsubmit, { extra } = {}) {
   const errorBox = h('p', { class: 'form-error', role: 'alert', hidden: true });

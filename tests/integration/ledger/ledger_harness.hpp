@@ -26,6 +26,7 @@
 #include "core/messages.hpp"
 #include "loop/event_loop.hpp"
 #include "mqtt/mqtt_link.hpp"
+#include "test_support.hpp"
 
 namespace fabgate::ledger_test {
 
@@ -53,29 +54,9 @@ struct TempDir {
     std::string file(const std::string& name) const { return (path / name).string(); }
 };
 
-inline int free_port() {
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    addr.sin_port = 0;
-    bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-    socklen_t len = sizeof addr;
-    getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-    close(fd);
-    return ntohs(addr.sin_port);
-}
-
-inline bool port_open(int port) {
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    addr.sin_port = htons(static_cast<std::uint16_t>(port));
-    bool ok = connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
-    close(fd);
-    return ok;
-}
+// Ports come from the shared test support, like the gate's integration tests'.
+using test::free_tcp_port;
+using test::port_accepts;
 
 // A child process with stdout and stderr in a log file; killed (SIGKILL) if still running
 // when destroyed.
@@ -158,7 +139,7 @@ inline std::string read_file(const std::string& path) {
 // A private broker that loses nothing: unlimited queue for offline persistent sessions.
 class Broker {
   public:
-    explicit Broker(const TempDir& dir) : port_(free_port()), log_(dir.file("mosquitto.log")) {
+    explicit Broker(const TempDir& dir) : port_(free_tcp_port()), log_(dir.file("mosquitto.log")) {
         auto conf = dir.file("mosquitto.conf");
         std::ofstream(conf) << "listener " << port_ << " 127.0.0.1\n"
                             << "allow_anonymous true\n"
@@ -170,10 +151,10 @@ class Broker {
                             << "log_type error\nlog_type warning\nlog_type notice\n";
         process_ = Child({"/usr/sbin/mosquitto", "-c", conf}, log_);
         auto start = SteadyClock::now();
-        while (!port_open(port_) && elapsed_ms(start) < 5000) usleep(10000);
+        while (!port_accepts(port_) && elapsed_ms(start) < 5000) usleep(10000);
     }
     int port() const { return port_; }
-    bool up() const { return port_open(port_); }
+    bool up() const { return port_accepts(port_); }
     const std::string& log_path() const { return log_; }
 
   private:

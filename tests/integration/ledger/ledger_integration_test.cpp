@@ -354,7 +354,7 @@ TEST_CASE("fabledger purges what is past retention_days at start, without a cron
     }
     auto config = dir.file("ledger.json");
     std::ofstream(config) << R"({"database": ")" << db_path
-                          << R"(", "broker": {"host": "127.0.0.1", "port": )" << free_port()
+                          << R"(", "broker": {"host": "127.0.0.1", "port": )" << free_tcp_port()
                           << R"(}, "log_level": "info", "retention_days": 30})";
     Child ledger({FABLEDGER_BIN, "--config", config}, dir.file("fabledger.log"));
     auto deadline = std::chrono::steady_clock::now() + Ms(10'000);
@@ -399,7 +399,7 @@ TEST_CASE("fabledger refuses a corrupt database with a clear error and does not 
     }
     auto before = read_file(db_path);
     auto config = dir.file("ledger.json");
-    std::ofstream(config) << ledger_config(db_path, free_port());
+    std::ofstream(config) << ledger_config(db_path, free_tcp_port());
     Child ledger({FABLEDGER_BIN, "--config", config}, dir.file("fabledger.log"));
     CHECK(ledger.wait_exit(Ms(10'000)) == 1);
     auto log = read_file(dir.file("fabledger.log"));

@@ -68,8 +68,10 @@ std::string SecureBroker::gate_password(const std::string& machine) const {
     return line;
 }
 
-SecureClient::SecureClient(int port, const Login& login, std::string client_id, std::string host,
-                           BlockingResolver resolver) {
+namespace {
+
+MqttOptions login_options(int port, const Login& login, std::string client_id, std::string host,
+                          BlockingResolver resolver) {
     log::set_threshold(log::Level::Error);  // refused logins are expected here; no narration
     MqttOptions options;
     options.broker.host = std::move(host);
@@ -82,40 +84,14 @@ SecureClient::SecureClient(int port, const Login& login, std::string client_id, 
         options.broker.tls = TlsConfig{login.ca_file, login.cert_file, login.key_file};
     options.min_backoff = std::chrono::milliseconds(100);
     options.max_backoff = std::chrono::milliseconds(500);
-    link_ = std::make_unique<MqttLink>(loop_, options);
-    link_->on_message([this](std::string_view t, std::string_view p, bool r) {
-        heard.push_back({std::string(t), std::string(p), r});
-    });
-    link_->on_published([this](int) { --unacked_; });
-    link_->on_disconnected([this] { ++disconnects; });
-    if (auto s = link_->start(); !s) throw std::runtime_error(s.error().message());
+    return options;
 }
 
-bool SecureClient::connect(std::chrono::milliseconds timeout) {
-    return wait([this] { return link_->connected(); }, timeout);
-}
+}  // namespace
 
-bool SecureClient::publish(const std::string& topic, const std::string& payload, bool retain) {
-    if (!link_->publish(topic, payload, 1, retain)) return false;
-    ++unacked_;
-    return wait([this] { return unacked_ <= 0; }, std::chrono::seconds(5));
-}
-
-bool SecureClient::wait(const std::function<bool()>& done, std::chrono::milliseconds timeout) {
-    return wait_until(loop_, done, timeout);
-}
-
-std::vector<Heard> SecureClient::on(const std::string& topic) const {
-    std::vector<Heard> out;
-    for (const auto& h : heard)
-        if (h.topic == topic) out.push_back(h);
-    return out;
-}
-
-bool SecureClient::heard_payload(const std::string& topic, const std::string& payload) const {
-    for (const auto& h : heard)
-        if (h.topic == topic && h.payload == payload) return true;
-    return false;
-}
+SecureClient::SecureClient(int port, const Login& login, std::string client_id, std::string host,
+                           BlockingResolver resolver)
+    : TestClient(
+          login_options(port, login, std::move(client_id), std::move(host), std::move(resolver))) {}
 
 }  // namespace fabgate::test

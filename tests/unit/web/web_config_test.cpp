@@ -44,3 +44,22 @@ TEST_CASE("plain HTTP off loopback is refused unless insecure_http says so") {
     v6.address = "::";
     CHECK(!check_listener(v6));
 }
+
+TEST_CASE("limits left out keep their defaults; given ones are read, and out of range is named") {
+    auto given = load_web_config_text(
+        R"({"listen": {"port": 8443}, "sessions": {"idle_timeout_s": 600},
+            "login_limit": {"per_login": 3}, "command_timeout_s": 9})");
+    REQUIRE(given);
+    WebConfig defaults;
+    CHECK(given->listen.port == 8443);
+    CHECK(given->idle_timeout_s == 600);
+    CHECK(given->max_sessions_per_account == defaults.max_sessions_per_account);
+    CHECK(given->login_limit_per_login == 3);
+    CHECK(given->login_limit_per_address == defaults.login_limit_per_address);
+    CHECK(given->login_window_s == defaults.login_window_s);
+    CHECK(given->command_timeout_s == 9);
+
+    auto too_short = load_web_config_text(R"({"sessions": {"idle_timeout_s": 59}})");
+    REQUIRE(!too_short);
+    CHECK(too_short.error().front().message().find("sessions.idle_timeout_s") != std::string::npos);
+}

@@ -1,6 +1,6 @@
 // The audit log, newest first, filtered by actor and by object.
 import { get, withQuery } from '../api.js';
-import { h, clear, field, table, section } from '../dom.js';
+import { h, clear, field, searchForm, table, section } from '../dom.js';
 import { t } from '../i18n.js';
 import { rowsTable } from './rows.js';
 
@@ -8,21 +8,14 @@ const filters = { actor: '', object: '' };
 
 export async function renderAudit(root) {
   const listBox = h('div', { id: 'audit-list' });
-  const filterForm = h('form', { class: 'search' },
+  const filterForm = searchForm(filters, [
     field('actor', t('audit.actor'), { value: filters.actor, hint: t('audit.actor.hint') }),
     field('object', t('audit.object'), { value: filters.object, hint: t('audit.object.hint') }),
-    h('button', { type: 'submit' }, t('common.filter')));
+  ], t('common.filter'), () => refresh());
   async function refresh() {
     const data = await get(withQuery('/api/audit', filters));
     clear(listBox, rowsTable(t, table, Array.isArray(data) ? data : data.entries || [], t('audit.title')));
   }
-  filterForm.addEventListener('submit', (event) => {
-    event.preventDefault();
-    const data = new FormData(filterForm);
-    filters.actor = data.get('actor');
-    filters.object = data.get('object');
-    refresh();
-  });
   clear(root, h('h1', {}, t('audit.title')), section(t('audit.filter'), filterForm), listBox);
   await refresh();
 }

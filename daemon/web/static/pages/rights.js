@@ -1,7 +1,7 @@
 // Rights (training records): who is trained on what, grant and revoke per machine or group
 // with a role and an expiry. A trainer may change rights on their own machines only.
 import { get, post, withQuery, can, session } from '../api.js';
-import { h, clear, field, form, table, section, announce } from '../dom.js';
+import { h, clear, field, form, searchForm, table, section, announce } from '../dom.js';
 import { t } from '../i18n.js';
 import { dateOnly, dateTime } from '../fmt.js';
 
@@ -32,17 +32,10 @@ function matrix(rights) {
 
 export async function renderRights(root) {
   const listBox = h('div', { id: 'rights-list' });
-  const filterForm = h('form', { class: 'search' },
+  const filterForm = searchForm(filters, [
     field('member', t('rights.member'), { value: filters.member }),
     field('machine', t('rights.machine'), { value: filters.machine }),
-    h('button', { type: 'submit' }, t('common.filter')));
-  filterForm.addEventListener('submit', (event) => {
-    event.preventDefault();
-    const data = new FormData(filterForm);
-    filters.member = data.get('member');
-    filters.machine = data.get('machine');
-    refresh();
-  });
+  ], t('common.filter'), () => refresh());
 
   async function revoke(r) {
     try {

@@ -2,7 +2,7 @@
 // machine per week, busiest hours, revenue per month) drawn by Debian's Chart.js, which the
 // server serves at /vendor/chart.js.
 import { get, withQuery, session } from '../api.js';
-import { h, clear, field, table, section } from '../dom.js';
+import { h, clear, field, searchForm, table, section } from '../dom.js';
 import { t } from '../i18n.js';
 import { amount, number, labDate, addDays, minorToUnits } from '../fmt.js';
 import { minutesOf, amountOf, rowsTable } from './rows.js';
@@ -122,17 +122,10 @@ export async function renderUsage(root) {
   if (!period.from) [, , period.from, period.to] = presets()[0];
   const tables = h('div', { id: 'usage-tables' });
   const plots = h('div', { class: 'charts', id: 'usage-plots' });
-  const chooser = h('form', { class: 'search', id: 'period' },
+  const chooser = searchForm(period, [
     field('from', t('usage.from'), { type: 'date', value: period.from, required: true }),
     field('to', t('usage.to'), { type: 'date', value: period.to, required: true }),
-    h('button', { type: 'submit' }, t('usage.show')));
-  chooser.addEventListener('submit', (event) => {
-    event.preventDefault();
-    const data = new FormData(chooser);
-    period.from = data.get('from');
-    period.to = data.get('to');
-    renderUsage(root);
-  });
+  ], t('usage.show'), () => renderUsage(root), { id: 'period' });
   const presetButtons = h('div', { class: 'actions', role: 'group', 'aria-label': t('usage.period') },
     presets().map(([key, label, from, to]) => h('button', {
       type: 'button', class: 'small', dataset: { preset: key },

@@ -47,17 +47,17 @@ Status GateApp::apply_access_list(AccessList list, std::string_view payload, boo
     if (!from_cache && list.valid_until && clock_.wall().unix_ms >= *list.valid_until)
         return refuse("it expired (valid_until " + std::to_string(*list.valid_until) +
                       "): a replayed old list, or the ledger has not reissued it");
-    // The journal's copy may be gone (wiped, or a new SD card with old state): the mark is not.
-    if (list.version < acl_high_water_)
-        return refuse("version " + std::to_string(list.version) + " is older than version " +
-                      std::to_string(acl_high_water_) + ", which this gate accepted before (" +
-                      acl_high_water_path_ + "): a replayed old list");
     const auto* current = machine_->access_list();
     if (current && list.version <= current->version) {
         if (list.version == current->version) return {};  // the retained copy of what we have
         return refuse("version " + std::to_string(list.version) + " is older than version " +
                       std::to_string(current->version) + " in force");
     }
+    // With no list in force (a wiped journal) or an older one, the mark still knows better.
+    if (list.version < acl_high_water_)
+        return refuse("version " + std::to_string(list.version) + " is older than version " +
+                      std::to_string(acl_high_water_) + ", which this gate accepted before (" +
+                      acl_high_water_path_ + "): a replayed old list");
     if (!from_cache && journal_) {
         if (auto s = journal_->store_access_list(list.version, payload); !s)
             log::warning("acl",

@@ -63,3 +63,37 @@ TEST_CASE("conflicting copies past the machine's rate keep only hash and size, a
     REQUIRE(rows);
     CHECK_FALSE(rows->front().payload.empty());
 }
+
+TEST_CASE("a minute's flood of 1,000 different 4 KiB conflicting copies keeps 10 payloads") {
+    test::TempDir dir;
+    auto db = LedgerDb::open(dir.file("ledger.db"));
+    REQUIRE(db);
+    REQUIRE(db->roster().upsert_machine({"lab", "laser-1", "Laser", std::nullopt}, "t", kT0));
+    auto original = test::finished_session("id-x", kT0, 30, "laser-1");
+    original.ended_by = std::string(4000, 'x');  // each copy about 4 KiB on the wire
+    deliver(*db, original, kT0);
+    auto bytes = [&](const char* sql) {
+        auto st = db->database().prepare(sql);
+        REQUIRE(st);
+        REQUIRE(*st->step());
+        return st->int64(0);
+    };
+    const auto before = bytes(
+        "SELECT page_count * page_size FROM pragma_page_count, "
+        "pragma_page_size");
+    IngestBatch flood;
+    for (int n = 1; n <= 1000; ++n) {
+        auto forged = original;
+        forged.powered_ms -= n;
+        flood.sessions.push_back(classify_session_message(
+            topics::machine("lab", "laser-1", "sessions"), encode(forged)));
+    }
+    REQUIRE(db->ingest().apply(flood, kT0 + 3'600'000));
+    const auto kept = bytes("SELECT sum(length(payload)) FROM session_conflicts");
+    const auto grown =
+        bytes("SELECT page_count * page_size FROM pragma_page_count, pragma_page_size") - before;
+    MESSAGE("1000 conflicting copies of " << encode(original).size() << " bytes: " << kept
+                                          << " payload bytes kept, database grew " << grown
+                                          << " bytes");
+    CHECK(kept <= kRefusedStoredPerMinute * static_cast<std::int64_t>(kRefusedPayloadKeepBytes));
+}

@@ -37,14 +37,15 @@ Outcome list_errors(CommandContext& s, const ErrorsOptions& o) {
                << "\n";
         return {};
     }
-    *s.out << "Refused and held session messages (stored in ingest_errors; 'parked' ones are "
-              "billed once replayed: `fabctl errors replay`)\n";
+    *s.out << "Refused and held session messages (stored in ingest_errors; 'parked' ones wait "
+              "for a machine, member or tariff, and are billed once replayed: `fabctl errors "
+              "replay`)\n";
     render_text(e, *s.out);
     *s.out << "\nConflicts (same session id, different content; the first one was kept; one row "
               "per distinct payload)\n";
     render_text(c, *s.out);
-    *s.out << "\nRefusals per machine (payloads over " << ledger::kRefusedStoredPerMinute
-           << " a minute keep only hash and size)\n";
+    *s.out << "\nRefusals and conflicts per machine (payloads over "
+           << ledger::kRefusedStoredPerMinute << " a minute keep only hash and size)\n";
     render_text(n, *s.out);
     return {};
 }
@@ -102,7 +103,8 @@ Outcome report_parked(CommandContext& s) {
     if (!parked) return runtime_failure(parked.error());
     *s.out << "held sessions: " << parked->sessions << " (" << format_minutes(parked->powered_ms)
            << " powered minutes, not billed until replayed";
-    if (parked->sessions) *s.out << ": register their machines or run `fabctl errors replay`";
+    if (parked->sessions)
+        *s.out << ": add what `fabctl errors` says they lack, then `fabctl errors replay`";
     *s.out << ")\n";
     return {};
 }
@@ -115,7 +117,7 @@ void add_error_commands(CLI::App& app, Invocation& inv) {
         ->check(CLI::Range(1, 1000000));
     auto [c, r] = add_command<ReplayOptions>(
         *errors, inv, "replay",
-        "ingest held sessions whose machine is now registered, priced as usual", replay);
+        "ingest held sessions whose machine, member or tariff now exists, priced as usual", replay);
     c->add_option("--machine", r->machine, "only this machine's (SITE/ID)");
     c->add_flag("--refused-too", r->refused_too,
                 "also retry refused messages that carry a session id");

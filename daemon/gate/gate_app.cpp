@@ -43,6 +43,7 @@ Status GateApp::start() {
                                              *outputs_, *this, ids_);
     for (auto& replay : std::exchange(early_events_, {})) replay();
 
+    load_acl_high_water();  // before the journal's cached list is applied
     // A journal that cannot be opened or recovered (a full disk, most often) is a fault, not an
     // exit: the gate runs with the relay off and keeps trying (systemd would give up instead).
     if (auto opened = open_journal(); !opened) {

@@ -85,6 +85,9 @@ class GateApp final : public GateListener, public HardwareEvents {
     void handle_access_list(std::string_view payload);
     void handle_command(std::string_view payload);
     Status apply_access_list(AccessList list, std::string_view payload, bool from_cache);
+    // acl_high_water.hpp: read at start, raised after each newer list is applied.
+    void load_acl_high_water();
+    void raise_acl_high_water(const AccessList& applied);
 
     // gate_app_outbox.cpp: closed sessions to the ledger, acks back.
     void on_connected();
@@ -137,6 +140,9 @@ class GateApp final : public GateListener, public HardwareEvents {
     std::uint64_t refused_acks_ = 0;
     // The journal had a lock state at start: it is newer than the cached list's.
     bool lock_from_journal_ = false;
+    // No list older than this version is taken, whatever the journal holds (0: no mark).
+    std::string acl_high_water_path_;
+    std::int64_t acl_high_water_ = 0;
     // Hardware may report (an interlock already open, a missing reader) while it is being
     // opened, before the machine exists: those reports are replayed, not lost.
     std::vector<std::function<void()>> early_events_;

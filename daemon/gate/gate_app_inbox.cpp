@@ -1,6 +1,8 @@
 // What the broker and the operator tell the gate: access lists (checked, then applied only
-// when newer), commands from fabctl, and SIGHUP reloads of the config file.
+// when newer than the one in force and not older than the high-water mark), commands from
+// fabctl, and SIGHUP reloads of the config file.
 #include "core/topics.hpp"
+#include "gate/acl_high_water.hpp"
 #include "gate/acl_intake.hpp"
 #include "gate/gate_app.hpp"
 #include "gate/hardware_change.hpp"
@@ -51,6 +53,11 @@ Status GateApp::apply_access_list(AccessList list, std::string_view payload, boo
         return refuse("version " + std::to_string(list.version) + " is older than version " +
                       std::to_string(current->version) + " in force");
     }
+    // With no list in force (a wiped journal) or an older one, the mark still knows better.
+    if (list.version < acl_high_water_)
+        return refuse("version " + std::to_string(list.version) + " is older than version " +
+                      std::to_string(acl_high_water_) + ", which this gate accepted before (" +
+                      acl_high_water_path_ + "): a replayed old list");
     if (!from_cache && journal_) {
         if (auto s = journal_->store_access_list(list.version, payload); !s)
             log::warning("acl",
@@ -58,6 +65,7 @@ Status GateApp::apply_access_list(AccessList list, std::string_view payload, boo
                              s.error().message());
         journal_written();
     }
+    raise_acl_high_water(list);
     auto version = list.version;
     auto badges = list.entries.size();
     machine_->set_access_list(std::make_shared<AccessList>(std::move(list)),
@@ -66,6 +74,41 @@ Status GateApp::apply_access_list(AccessList list, std::string_view payload, boo
                          std::to_string(version) + " in force (" + std::to_string(badges) +
                          " badges)");
     return {};
+}
+
+void GateApp::load_acl_high_water() {
+    acl_high_water_path_ = acl_high_water_path(config_.journal, config_.site, config_.machine);
+    auto mark = read_acl_high_water(acl_high_water_path_, config_.site, config_.machine);
+    if (!mark) {
+        // Refusing every list would need a person at the gate; the journal's version and the
+        // valid_until window still guard, and the next list accepted rewrites the mark.
+        log::warning("acl", "access-list high-water mark ignored: " + mark.error().message() +
+                                "; until the next list, only the journal's version and the "
+                                "lists' valid_until stop a replayed older list");
+        return;
+    }
+    if (!*mark) {
+        log::notice("acl", "no access-list high-water mark yet (" + acl_high_water_path_ +
+                               "): it is written when a list is accepted");
+        return;
+    }
+    acl_high_water_ = (*mark)->version;
+    log::info("acl", "lists older than version " + std::to_string(acl_high_water_) +
+                         " are refused (high-water mark " + acl_high_water_path_ + ")");
+}
+
+void GateApp::raise_acl_high_water(const AccessList& applied) {
+    if (applied.version <= acl_high_water_) return;
+    auto written = write_acl_high_water(acl_high_water_path_, config_.site, config_.machine,
+                                        {applied.version, applied.generated_at});
+    if (!written) {
+        log::error("acl", "access list version " + std::to_string(applied.version) +
+                              " applied, but the high-water mark was not kept: " +
+                              written.error().message() +
+                              "; after a journal wipe an older list would be taken");
+        return;
+    }
+    acl_high_water_ = applied.version;
 }
 
 void GateApp::handle_command(std::string_view payload) {

@@ -93,7 +93,11 @@ std::string audit_content_hash(std::int64_t at, std::string_view actor, std::str
 std::string audit_row_hash(std::string_view prev_hash, std::int64_t id,
                            std::string_view content_hash);
 Status seal_audit_log(db::Database& db);
-// A valid session the ledger holds until the manager adds what it lacks (its machine).
+// Counts one refused payload (or conflicting copy) of a machine; false once the machine is over
+// kRefusedStoredPerMinute: keep only its hash and size.
+Result<bool> count_refusal(db::Database& db, std::int64_t now, std::string_view site,
+                           std::string_view machine);
+// A valid session the ledger holds until the manager adds what it lacks (machine, member, tariff).
 struct HeldSession {
     std::string_view site;
     std::string_view machine;

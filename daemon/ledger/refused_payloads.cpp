@@ -2,7 +2,9 @@
 // with its SHA-256 and size, and at most kRefusedStoredPerMinute payloads per machine, so a gate
 // login cannot grow the ledger's database by publishing garbage. Over the rate, the row keeps
 // only topic, session id, reason, hash and size (a few hundred bytes): a refused session that
-// was acked can still be matched with the gate's logs. Every refusal is counted.
+// was acked can still be matched with the gate's logs. Every refusal is counted. Conflicting
+// copies of a stored session count here too and share the machine's budget: they are payloads
+// the ledger refused to take, from the same gate login.
 #include "core/topics.hpp"
 #include "ledger/db_util.hpp"
 #include "ledger/session_ingest.hpp"
@@ -20,23 +22,8 @@ std::string_view clipped(std::string_view text, std::size_t bytes) {
 
 }  // namespace
 
-Status record_refused(db::Database& db, std::int64_t now, std::string_view topic,
-                      std::string_view session_id, std::string_view reason,
-                      std::string_view payload, const HeldSession* held) {
-    auto parsed = topics::parse(topic);
-    std::string site = parsed ? parsed->site : "", machine = parsed ? parsed->machine : "";
-    if (held)
-        return run(db,
-                   "INSERT INTO ingest_errors(received_at, topic, session_id, reason, payload, "
-                   "payload_size, payload_sha256, state, site, machine, powered_ms) "
-                   "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, 'parked', ?8, ?9, ?10)",
-                   [&](db::Statement& st) {
-                       st.bind(1, now).bind(2, topic).bind(3, session_id).bind(4, reason);
-                       st.bind(5, payload)
-                           .bind(6, static_cast<std::int64_t>(payload.size()))
-                           .bind(7, sha256_hex(payload));
-                       st.bind(8, held->site).bind(9, held->machine).bind(10, held->powered_ms);
-                   });
+Result<bool> count_refusal(db::Database& db, std::int64_t now, std::string_view site,
+                           std::string_view machine) {
     auto where = [&](db::Statement& st) { st.bind(1, site).bind(2, machine).bind(3, now); };
     TRY(run(db,
             "INSERT INTO ingest_error_counts(site, machine, refused, window_start) "
@@ -60,6 +47,27 @@ Status record_refused(db::Database& db, std::int64_t now, std::string_view topic
                       : "UPDATE ingest_error_counts SET window_stored = window_stored + 1 "
                         "WHERE site = ?1 AND machine = ?2 AND ?3 = ?3",
             where));
+    return !over_rate;
+}
+
+Status record_refused(db::Database& db, std::int64_t now, std::string_view topic,
+                      std::string_view session_id, std::string_view reason,
+                      std::string_view payload, const HeldSession* held) {
+    auto parsed = topics::parse(topic);
+    std::string site = parsed ? parsed->site : "", machine = parsed ? parsed->machine : "";
+    if (held)
+        return run(db,
+                   "INSERT INTO ingest_errors(received_at, topic, session_id, reason, payload, "
+                   "payload_size, payload_sha256, state, site, machine, powered_ms) "
+                   "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, 'parked', ?8, ?9, ?10)",
+                   [&](db::Statement& st) {
+                       st.bind(1, now).bind(2, topic).bind(3, session_id).bind(4, reason);
+                       st.bind(5, payload)
+                           .bind(6, static_cast<std::int64_t>(payload.size()))
+                           .bind(7, sha256_hex(payload));
+                       st.bind(8, held->site).bind(9, held->machine).bind(10, held->powered_ms);
+                   });
+    TRY_ASSIGN(bool keep_payload, count_refusal(db, now, site, machine));
     return run(db,
                "INSERT INTO ingest_errors(received_at, topic, session_id, reason, payload, "
                "payload_size, payload_sha256, site, machine) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, "
@@ -69,8 +77,8 @@ Status record_refused(db::Database& db, std::int64_t now, std::string_view topic
                        .bind(2, clipped(topic, kMaxTextBytes))
                        .bind(3, clipped(session_id, kMaxTextBytes))
                        .bind(4, clipped(reason, kMaxTextBytes));
-                   st.bind(5, over_rate ? std::string_view("")
-                                        : clipped(payload, kRefusedPayloadKeepBytes))
+                   st.bind(5, keep_payload ? clipped(payload, kRefusedPayloadKeepBytes)
+                                           : std::string_view(""))
                        .bind(6, static_cast<std::int64_t>(payload.size()))
                        .bind(7, sha256_hex(payload));
                    st.bind(8, site).bind(9, machine);

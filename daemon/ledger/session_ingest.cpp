@@ -91,16 +91,6 @@ IngestItem classify_session_message(std::string_view topic, std::string_view pay
     return item;
 }
 
-struct SessionIngest::Catalogue {
-    std::map<std::pair<std::string, std::string>, std::optional<std::string>> machine_groups;
-    std::vector<Tariff> tariffs;  // only those that pass validate()
-};
-
-struct SessionIngest::PricedSession {
-    std::optional<SessionPrice> price;         // none: no tariff applies, stored unpriced
-    std::optional<std::string> combined_with;  // the first session of its combined group
-};
-
 namespace {
 
 // `held`: a valid session the ledger can take once the manager adds what it lacks.
@@ -111,33 +101,6 @@ Status record_refusal(db::Database& db, const IngestItem& item, const std::strin
         return detail::record_refused(db, now, item.topic, item.id, reason, item.payload, &h);
     }
     return detail::record_refused(db, now, item.topic, item.id, reason, item.payload);
-}
-
-struct CombinedGroup {
-    std::string first_session;
-    CombinedSoFar so_far;
-};
-
-// The combined group a new session continues (docs/ledger-schema.md, "Combined sessions"), or
-// none: no window, no earlier session close enough, or the group would pass kMaxBasisMs.
-// Rows already stored are read, never changed: a closed batch is never repriced.
-Result<std::optional<CombinedGroup>> combined_group(db::Statement& previous, db::Statement& sums,
-                                                    const Tariff& t, const SessionRecord& s) {
-    if (t.combine_window_s <= 0) return std::nullopt;
-    previous.bind(1, s.member).bind(2, s.site).bind(3, t.id).bind(4, s.started_at);
-    previous.bind(5, t.combine_window_s * 1000);
-    TRY_ASSIGN(bool found, previous.step());
-    std::optional<std::string> first;
-    if (found) first = previous.text(0);
-    previous.reset();
-    if (!first) return std::nullopt;
-    sums.bind(1, *first).bind(2, to_string(t.basis));
-    TRY(sums.step());
-    CombinedGroup group{*first, {sums.int64(0), sums.int64(1), sums.int64(2)}};
-    sums.reset();
-    if (group.so_far.basis_ms + session_basis_ms(t, s.powered_ms, s.active_ms) > kMaxBasisMs)
-        return std::nullopt;
-    return group;
 }
 
 void count_outcomes(IngestSummary& summary) {
@@ -231,6 +194,12 @@ Result<IngestOutcome> SessionIngest::ingest_one(const IngestItem& item, const Ca
         return out;
     }
     TRY_ASSIGN(auto priced, price(s, catalogue, machine->second));
+    if (!priced.held_because.empty()) {
+        out.result = IngestResult::Rejected;
+        out.reason = std::move(priced.held_because);
+        if (record_refusals) TRY(record_refusal(db_, item, out.reason, true, now));
+        return out;
+    }
     TRY(insert_session(s, hash, priced, now));
     return out;
 }
@@ -246,38 +215,17 @@ Result<std::optional<std::string>> SessionIngest::stored_hash(const std::string&
 
 Status SessionIngest::record_conflict(const IngestItem& item, const std::string& stored_hash,
                                       const std::string& hash, UnixMs now) {
+    // Evidence, not a store: bounded like a refused payload, and under the same per-machine
+    // rate, so a gate login resending ever-different copies cannot grow the database.
+    TRY_ASSIGN(bool keep_payload,
+               detail::count_refusal(db_, now, item.topic_site, item.topic_machine));
     auto& st = insert_conflict_;
     st.bind(1, item.id).bind(2, now).bind(3, item.topic).bind(4, stored_hash).bind(5, hash);
-    // Evidence, not a store: bounded like a refused payload.
     std::string_view payload = item.payload;
-    st.bind(6, payload.substr(0, kRefusedPayloadKeepBytes))
+    st.bind(6, keep_payload ? payload.substr(0, kRefusedPayloadKeepBytes) : std::string_view(""))
         .bind(7, static_cast<std::int64_t>(payload.size()))
         .bind(8, detail::sha256_hex(payload));
     return st.run();
-}
-
-// With the tariff and member class in force when the session started, once and for good.
-Result<SessionIngest::PricedSession> SessionIngest::price(const SessionRecord& s,
-                                                          const Catalogue& catalogue,
-                                                          const std::optional<std::string>& group) {
-    member_class_.bind(1, s.member).bind(2, s.started_at);
-    TRY_ASSIGN(bool found, member_class_.step());
-    std::string member_class = found ? member_class_.text(0) : std::string();
-    member_class_.reset();
-    std::optional<std::string_view> group_name;
-    if (group) group_name = *group;
-    const Tariff* tariff =
-        select_tariff(catalogue.tariffs, s.machine, group_name, member_class, s.started_at);
-    PricedSession priced;
-    if (!tariff) return priced;
-    TRY_ASSIGN(auto combined, combined_group(combine_previous_, combine_group_, *tariff, s));
-    if (combined) {
-        priced.combined_with = combined->first_session;
-        priced.price = price_continuation(*tariff, combined->so_far, s.powered_ms, s.active_ms);
-    } else {
-        priced.price = price_session(*tariff, s.powered_ms, s.active_ms);
-    }
-    return priced;
 }
 
 Status SessionIngest::insert_session(const SessionRecord& s, const std::string& hash,
@@ -349,11 +297,12 @@ Status SessionIngest::prepare_statements() {
          "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT(session_id, payload_hash) DO UPDATE "
          "SET repeats = repeats + 1"},
         // The class in force at the session's start; a member written around the ledger's API
-        // (no history) has their current class.
+        // (no history) has their current class; NULL for a member the ledger never had.
         {&member_class_,
          "SELECT coalesce((SELECT member_class FROM member_class_history WHERE member_id = ?1 "
          "AND valid_from <= ?2 ORDER BY valid_from DESC LIMIT 1), "
-         "(SELECT member_class FROM members WHERE id = ?1), '')"},
+         "(SELECT member_class FROM members WHERE id = ?1), "
+         "(SELECT '' FROM member_class_history WHERE member_id = ?1 LIMIT 1))"},
         // The member's latest session under the same tariff that started no later and ended
         // less than the combine window before this one started: its group's first session.
         {&combine_previous_,

@@ -1,8 +1,9 @@
 #pragma once
 // Ingest of what the gates publish: finished sessions (stored once, priced once, a same-id
 // different-content copy kept as a conflict), machine states and unknown badges, in one
-// transaction per batch; and the sessions held back because their machine was not registered.
+// transaction per batch; and the sessions held back until the manager adds what they lack.
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -12,6 +13,7 @@
 #include "core/clock.hpp"
 #include "core/messages.hpp"
 #include "core/result.hpp"
+#include "core/tariff.hpp"
 #include "ledger/roster.hpp"
 #include "ledger/tariff_book.hpp"
 #include "store/sqlite.hpp"
@@ -38,7 +40,8 @@ enum class IngestResult {
     Stored,     // new session, stored (priced if a tariff applied)
     Duplicate,  // same id, same content: stored once already
     Conflict,   // same id, different content: kept in session_conflicts
-    Rejected,   // has an id but failed validation / wrong topic / unknown machine: ingest_errors
+    Rejected,   // has an id but failed validation / wrong topic (refused), or lacks a machine,
+                // member or tariff the manager can add (held): ingest_errors
     Unackable,  // not JSON or no usable id: ingest_errors, cannot be acknowledged
 };
 std::string_view to_string(IngestResult r);
@@ -94,7 +97,8 @@ struct IngestErrorRow {
     std::string state;  // refused, parked (held until replayed) or replayed
 };
 
-// Sessions held because their machine is not registered: acked to the gate, not yet billed.
+// Sessions held because their machine, member or tariff is missing: acked to the gate, not yet
+// billed.
 struct ParkedSummary {
     std::int64_t sessions = 0;
     std::int64_t powered_ms = 0;
@@ -116,7 +120,7 @@ inline constexpr std::int64_t kRefusedStoredPerMinute = 10;
 struct RefusedCount {
     std::string site;  // "" for a topic that names no machine
     std::string machine;
-    std::int64_t refused = 0;     // every refusal since the ledger was created
+    std::int64_t refused = 0;     // every refusal and conflict since the ledger was created
     std::int64_t not_stored = 0;  // of which over the rate limit: payload not kept
 };
 
@@ -137,7 +141,8 @@ struct MachineStateRow {
     UnixMs updated_at = 0;
 };
 
-// The ingest steps (session_ingest.cpp) and what they read back (session_ingest_rows.cpp).
+// The ingest steps (session_ingest.cpp), pricing (session_ingest_pricing.cpp) and what they read
+// back (session_ingest_rows.cpp).
 class SessionIngest {
   public:
     SessionIngest(db::Database& db, Roster& roster, TariffBook& tariffs)
@@ -160,8 +165,16 @@ class SessionIngest {
     Result<std::vector<MachineStateRow>> machine_states();
 
   private:
-    struct Catalogue;  // machines and valid tariffs, read once per batch
-    struct PricedSession;
+    struct Catalogue {  // machines and valid tariffs, read once per batch
+        std::map<std::pair<std::string, std::string>, std::optional<std::string>> machine_groups;
+        std::vector<Tariff> tariffs;  // only those that pass validate()
+    };
+    struct PricedSession {
+        std::optional<SessionPrice> price;         // none: no tariff applies, stored unpriced
+        std::optional<std::string> combined_with;  // the first session of its combined group
+        // Not empty: what the manager must add before the session can be priced; it is held.
+        std::string held_because;
+    };
     Status prepare_statements();
     Result<Catalogue> read_catalogue();
     Status ingest_sessions(const IngestBatch& batch, UnixMs now, IngestSummary& summary);

@@ -35,6 +35,21 @@ Result<std::vector<Held>> held_sessions(db::Database& db, std::string_view site,
         });
 }
 
+// A held session the replay could not take: still held, with what it lacks now (the machine
+// registered, the member may still be missing); or, if a different session with its id was
+// stored meanwhile, refused (the replay recorded the conflict), so it is not held forever.
+Status update_still_held(db::Database& db, const Held& h, const IngestOutcome& outcome,
+                         ReplayReport& report) {
+    bool conflict = outcome.result == IngestResult::Conflict;
+    if (!conflict) ++report.still_held;
+    return detail::run(db,
+                       conflict ? "UPDATE ingest_errors SET state = 'refused', reason = ?2 "
+                                  "WHERE id = ?1 AND state = 'parked'"
+                                : "UPDATE ingest_errors SET reason = ?2 "
+                                  "WHERE id = ?1 AND state = 'parked'",
+                       [&](db::Statement& u) { u.bind(1, h.row).bind(2, outcome.reason); });
+}
+
 // Marks what the replay ingested (or found already stored) as replayed, and audits the run.
 Status mark_replayed(db::Database& db, const std::vector<Held>& held, const IngestSummary& summary,
                      ReplayReport& report, std::string_view actor, UnixMs now,
@@ -43,7 +58,7 @@ Status mark_replayed(db::Database& db, const std::vector<Held>& held, const Inge
     for (std::size_t i = 0; i < held.size(); ++i) {
         auto result = summary.outcomes[i].result;
         if (result != IngestResult::Stored && result != IngestResult::Duplicate) {
-            ++report.still_held;
+            TRY(update_still_held(db, held[i], summary.outcomes[i], report));
             continue;
         }
         ++(result == IngestResult::Stored ? report.ingested : report.duplicates);

@@ -505,18 +505,33 @@ TEST_CASE("an old signed list replayed to a gate whose journal was wiped is refu
     old.generated_at = now - 8LL * 24 * 3600 * 1000;
     old.valid_until = now - 24LL * 3600 * 1000;
     REQUIRE(ledger.publish(topic("laser-1", "acl"), signed_by(old, key), true));
-    SignedGate gate(broker);
-    REQUIRE_MESSAGE(gate.logged("access list version 5 refused: it expired"), gate.log());
-    CHECK_FALSE(gate.admits("04A1B2C3"));
+    auto gate = std::make_unique<SignedGate>(broker);
+    REQUIRE_MESSAGE(gate->logged("access list version 5 refused: it expired"), gate->log());
+    CHECK_FALSE(gate->admits("04A1B2C3"));
 
     // The current list (valid for days) is taken.
     auto current = access_list("laser-1", 6, {"04A1B2C4"});
     current.generated_at = now;
     current.valid_until = now + 7LL * 24 * 3600 * 1000;
     REQUIRE(ledger.publish(topic("laser-1", "acl"), signed_by(current, key), true));
-    REQUIRE_MESSAGE(gate.logged("access list version 6 in force"), gate.log());
-    CHECK(gate.admits("04A1B2C4"));
-    CHECK_FALSE(gate.admits("04A1B2C3"));
+    REQUIRE_MESSAGE(gate->logged("access list version 6 in force"), gate->log());
+    CHECK(gate->admits("04A1B2C4"));
+    CHECK_FALSE(gate->admits("04A1B2C3"));
+
+    // Wiped again, then offered an older list still within its validity: the high-water mark
+    // beside the journal refuses it.
+    gate.reset();
+    for (const char* suffix : {"", "-wal", "-shm"})
+        std::remove((broker.file("gate-laser-1/journal.db") + suffix).c_str());
+    auto replayed = access_list("laser-1", 5, {"04A1B2C3"});
+    replayed.generated_at = now - 3600 * 1000;
+    replayed.valid_until = now + 6LL * 24 * 3600 * 1000;
+    REQUIRE(ledger.publish(topic("laser-1", "acl"), signed_by(replayed, key), true));
+    gate = std::make_unique<SignedGate>(broker);
+    REQUIRE_MESSAGE(
+        gate->logged("access list version 5 refused: version 5 is older than version 6"),
+        gate->log());
+    CHECK_FALSE(gate->admits("04A1B2C3"));
 }
 
 // ---- Maintenance locks and manager identities, against the production broker config ----

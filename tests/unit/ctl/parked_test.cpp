@@ -1,5 +1,6 @@
-// Nothing parked forever: a session from a machine the ledger does not know yet is acked,
-// held, and billed once the machine is registered; a resent conflict is recorded once.
+// Nothing parked forever: a session from a machine the ledger does not know yet, or for a member
+// or class tariff missing on a priced machine, is acked, held, and billed once the manager adds
+// what it lacks; what can never become valid stays refused; a resent conflict is recorded once.
 #include <doctest/doctest.h>
 
 #include "lab_fixture.hpp"
@@ -110,4 +111,123 @@ TEST_CASE("a conflict resent by a gate is recorded once per distinct payload") {
     auto conflicts = db.ingest().conflicts();
     REQUIRE(conflicts);
     CHECK(conflicts->size() == 2);
+}
+
+namespace {
+
+constexpr const char* kLaser = "laser-1";
+
+std::string parked_reason(test::ZonedLab& lab) {
+    auto listed = lab.run({"--json", "errors"}).parsed();
+    REQUIRE(listed["refused"].size() == 1);
+    CHECK(listed["refused"][0]["state"] == "parked");
+    return listed["refused"][0]["reason"].get<std::string>();
+}
+
+}  // namespace
+
+TEST_CASE("a session of a member the ledger does not know yet is held, then billed by class") {
+    test::ZonedLab lab("", kMar1);
+    lab.setup();
+    {
+        auto db = lab.open();
+        auto summary =
+            test::deliver(db,
+                          {test::gate_session("019c0000-0000-7000-8000-0000000000a1", "m-9", kLaser,
+                                              kFeb1 + kMinuteMs, kFeb1 + 31 * kMinuteMs)},
+                          kMar1);
+        CHECK(summary.rejected == 1);  // acked: the gate stops resending it
+        CHECK(*db.reports().session_count() == 0);
+    }
+    CHECK(parked_reason(lab).find("unknown member m-9") != std::string::npos);
+    CHECK(lab.ok({"check"}).find("held sessions: 1 (30.0 powered minutes") != std::string::npos);
+
+    lab.ok({"members", "add", "m-9", "--name", "Bea", "--class", "student"});
+    auto replayed = lab.run({"--json", "errors", "replay"}).parsed();
+    CHECK(replayed["ingested"] == 1);
+    auto db = lab.open();
+    auto stored = db.reports().session("019c0000-0000-7000-8000-0000000000a1");
+    REQUIRE(stored);
+    REQUIRE(*stored);
+    CHECK((*stored)->amount_minor == 600);  // 30 min at 12.00/h
+    CHECK(lab.ok({"check"}).find("held sessions: 0 (") != std::string::npos);
+}
+
+TEST_CASE("a session whose class has no tariff on a priced machine is held until one is set") {
+    test::ZonedLab lab("", kMar1);
+    lab.ok({"init"});
+    lab.ok({"machines", "add", "lab/laser-1", "--name", "Laser cutter"});
+    lab.ok({"members", "add", "m-1", "--name", "Ann", "--class", "student"});
+    lab.ok({"tariffs", "set", "laser-1", "--class", "member", "--per-hour", "12.00", "--from",
+            "2026-01-01T00:00Z"});
+    {
+        auto db = lab.open();
+        test::deliver(db,
+                      {test::gate_session("019c0000-0000-7000-8000-0000000000b1", "m-1", kLaser,
+                                          kFeb1, kFeb1 + 20 * kMinuteMs)},
+                      kMar1);
+        CHECK(*db.reports().session_count() == 0);  // not stored unpriced: it would stay so
+    }
+    CHECK(parked_reason(lab).find("no tariff for class 'student' on lab/laser-1") !=
+          std::string::npos);
+    // Replaying before the fix changes nothing and keeps the session held.
+    CHECK(lab.run({"--json", "errors", "replay"}).parsed()["still_held"] == 1);
+
+    lab.ok({"tariffs", "set", "laser-1", "--class", "student", "--per-hour", "6.00", "--from",
+            "2026-01-01T00:00Z"});
+    CHECK(lab.run({"--json", "errors", "replay"}).parsed()["ingested"] == 1);
+    auto db = lab.open();
+    auto stored = db.reports().session("019c0000-0000-7000-8000-0000000000b1");
+    REQUIRE(stored);
+    REQUIRE(*stored);
+    CHECK((*stored)->amount_minor == 200);  // 20 min at the student's 6.00/h
+}
+
+TEST_CASE("a session of a machine removed and added again is held, then billed on re-adding") {
+    test::ZonedLab lab("", kMar1);
+    lab.setup();
+    lab.ok({"machines", "remove", "lab/laser-1", "--yes"});
+    {
+        auto db = lab.open();
+        test::deliver(db,
+                      {test::gate_session("019c0000-0000-7000-8000-0000000000c1", "m-1", kLaser,
+                                          kFeb1, kFeb1 + 10 * kMinuteMs)},
+                      kMar1);
+    }
+    CHECK(parked_reason(lab).find("unknown machine lab/laser-1") != std::string::npos);
+    auto added = lab.ok({"machines", "add", "lab/laser-1", "--name", "Laser cutter"});
+    CHECK(added.find("1 held session(s) of lab/laser-1 ingested and priced") != std::string::npos);
+    auto db = lab.open();
+    auto stored = db.reports().session("019c0000-0000-7000-8000-0000000000c1");
+    REQUIRE(stored);
+    REQUIRE(*stored);
+    CHECK((*stored)->amount_minor == 200);  // 10 min at 12.00/h
+}
+
+TEST_CASE("a machine without any tariff is free: its sessions are stored, not held") {
+    test::ZonedLab lab("", kMar1);
+    lab.setup();
+    lab.ok({"machines", "add", "lab/printer-1", "--name", "Printer"});
+    auto db = lab.open();
+    auto summary = test::deliver(db,
+                                 {test::gate_session("019c0000-0000-7000-8000-0000000000c2", "m-1",
+                                                     "printer-1", kFeb1, kFeb1 + 10 * kMinuteMs)},
+                                 kMar1);
+    CHECK(summary.stored == 1);
+}
+
+TEST_CASE("a session on another machine's topic stays refused, never held") {
+    test::ZonedLab lab("", kMar1);
+    lab.setup();
+    auto db = lab.open();
+    auto s = test::gate_session("019c0000-0000-7000-8000-0000000000c3", "m-9", kLaser, kFeb1,
+                                kFeb1 + 10 * kMinuteMs);
+    ledger::IngestBatch batch;
+    batch.sessions.push_back(
+        ledger::classify_session_message("fabgate/lab/machines/mill-1/sessions", encode(s)));
+    REQUIRE(db.ingest().apply(batch, kMar1));
+    auto listed = lab.run({"--json", "errors"}).parsed();
+    REQUIRE(listed["refused"].size() == 1);
+    CHECK(listed["refused"][0]["state"] == "refused");
+    CHECK(lab.ok({"check"}).find("held sessions: 0 (") != std::string::npos);
 }

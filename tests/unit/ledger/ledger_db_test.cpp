@@ -472,7 +472,7 @@ TEST_CASE("acks are split so that every payload stays under the protocol's limit
     CHECK(make_acks({}).empty());
 }
 
-TEST_CASE("a session of a member the ledger does not know is stored, priced only by a '*' tariff") {
+TEST_CASE("a session of a member the ledger never had is held on a priced machine, then priced") {
     Fixture f;
     Tariff members_only;
     members_only.target_kind = TargetKind::Machine;
@@ -482,14 +482,20 @@ TEST_CASE("a session of a member the ledger does not know is stored, priced only
     REQUIRE(f.db.tariffs().add(members_only, "test", kT0));
     auto s = session("id-guest", kT0, 60, "printer-1");
     s.member = "m-unknown";
-    CHECK(ingest(f.db, {item(s)}).outcomes[0].result == IngestResult::Stored);
-    CHECK_FALSE(
-        (*f.db.reports().session("id-guest"))->amount_minor);  // "standard" does not match ''
-    auto laser = session("id-guest-laser", kT0, 60);
-    laser.member = "m-unknown";
-    ingest(f.db, {item(laser)});
-    CHECK((*f.db.reports().session("id-guest-laser"))->amount_minor ==
-          1200);  // the lasers' '*' tariff
+    // Priced now it would be by the wrong class (''), and a stored session is never repriced.
+    CHECK(ingest(f.db, {item(s)}).outcomes[0].result == IngestResult::Rejected);
+    CHECK_FALSE(*f.db.reports().session("id-guest"));
+    CHECK(f.db.ingest().parked_summary()->sessions == 1);
+
+    Member guest;
+    guest.id = "m-unknown";
+    guest.name = "Guest";
+    guest.member_class = "standard";
+    REQUIRE(f.db.roster().add_member(guest, "test", kT0 + 1));
+    auto replayed = f.db.ingest().replay_parked("test", kT0 + 2);
+    REQUIRE(replayed);
+    CHECK(replayed->ingested == 1);
+    CHECK((*f.db.reports().session("id-guest"))->amount_minor == 600);
 }
 
 TEST_CASE("a session in a future protocol version is kept as an error and acked, not lost") {

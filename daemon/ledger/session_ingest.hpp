@@ -12,7 +12,7 @@
 #include "core/clock.hpp"
 #include "core/messages.hpp"
 #include "core/result.hpp"
-#include "ledger/roster.hpp"
+#include "ledger/machine_store.hpp"
 #include "ledger/tariff_book.hpp"
 #include "store/sqlite.hpp"
 
@@ -140,8 +140,8 @@ struct MachineStateRow {
 // The ingest steps (session_ingest.cpp) and what they read back (session_ingest_rows.cpp).
 class SessionIngest {
   public:
-    SessionIngest(db::Database& db, Roster& roster, TariffBook& tariffs)
-        : db_(db), roster_(roster), tariffs_(tariffs) {}
+    SessionIngest(db::Database& db, MachineStore& machines, TariffBook& tariffs)
+        : db_(db), machines_(machines), tariffs_(tariffs) {}
     SessionIngest(const SessionIngest&) = delete;
     SessionIngest& operator=(const SessionIngest&) = delete;
 
@@ -179,7 +179,7 @@ class SessionIngest {
     Status record_unclassified(const IngestBatch& batch, UnixMs now);
 
     db::Database& db_;
-    Roster& roster_;
+    MachineStore& machines_;
     TariffBook& tariffs_;
     // Statements run for every message, prepared once per connection.
     bool prepared_ = false;

@@ -1,83 +1,59 @@
 #include "core/access.hpp"
 
+#include "core/enum_names.hpp"
+
 namespace fabgate {
+namespace {
+
+constexpr EnumNames<Role, 4> kRoleNames{{{Role::None, "none"},
+                                         {Role::User, "user"},
+                                         {Role::Supervisor, "supervisor"},
+                                         {Role::Maintainer, "maintainer"}}};
+
+constexpr EnumNames<DenyReason, 11> kDenyReasonNames{
+    {{DenyReason::UnknownBadge, "unknown_badge"},
+     {DenyReason::Suspended, "suspended"},
+     {DenyReason::MembershipExpired, "membership_expired"},
+     {DenyReason::NotTrained, "not_trained"},
+     {DenyReason::TrainingExpired, "training_expired"},
+     {DenyReason::Maintenance, "maintenance"},
+     {DenyReason::InUse, "in_use"},
+     {DenyReason::Fault, "fault"},
+     {DenyReason::NoAccessList, "no_access_list"},
+     {DenyReason::JournalError, "journal_error"},
+     {DenyReason::AccessListStale, "access_list_stale"}}};
+
+// What a member reads on the gate's display and in fabctl's log views.
+constexpr EnumNames<DenyReason, 11> kDenyReasonDescriptions{
+    {{DenyReason::UnknownBadge, "unknown badge"},
+     {DenyReason::Suspended, "membership suspended"},
+     {DenyReason::MembershipExpired, "membership expired"},
+     {DenyReason::NotTrained, "not trained for this machine"},
+     {DenyReason::TrainingExpired, "training for this machine has expired"},
+     {DenyReason::Maintenance, "machine locked for maintenance"},
+     {DenyReason::InUse, "machine in use by someone else"},
+     {DenyReason::Fault, "machine in fault (interlock open or hardware lost)"},
+     {DenyReason::NoAccessList, "no access list received yet"},
+     {DenyReason::JournalError, "the gate cannot record sessions (storage full or failing)"},
+     {DenyReason::AccessListStale,
+      "the access list is out of date (the gate has been offline too long)"}}};
+
+}  // namespace
 
 std::string_view to_string(Role r) {
-    switch (r) {
-        case Role::None:
-            return "none";
-        case Role::User:
-            return "user";
-        case Role::Supervisor:
-            return "supervisor";
-        case Role::Maintainer:
-            return "maintainer";
-    }
-    return "none";
+    return kRoleNames.name_of(r, "none");
 }
 
 std::optional<Role> role_from_string(std::string_view s) {
-    if (s == "none") return Role::None;
-    if (s == "user") return Role::User;
-    if (s == "supervisor") return Role::Supervisor;
-    if (s == "maintainer") return Role::Maintainer;
-    return std::nullopt;
+    return kRoleNames.value_of(s);
 }
 
 std::string_view to_string(DenyReason r) {
-    switch (r) {
-        case DenyReason::UnknownBadge:
-            return "unknown_badge";
-        case DenyReason::Suspended:
-            return "suspended";
-        case DenyReason::MembershipExpired:
-            return "membership_expired";
-        case DenyReason::NotTrained:
-            return "not_trained";
-        case DenyReason::TrainingExpired:
-            return "training_expired";
-        case DenyReason::Maintenance:
-            return "maintenance";
-        case DenyReason::InUse:
-            return "in_use";
-        case DenyReason::Fault:
-            return "fault";
-        case DenyReason::NoAccessList:
-            return "no_access_list";
-        case DenyReason::JournalError:
-            return "journal_error";
-        case DenyReason::AccessListStale:
-            return "access_list_stale";
-    }
-    return "unknown";
+    return kDenyReasonNames.name_of(r, "unknown");
 }
 
 std::string_view describe(DenyReason r) {
-    switch (r) {
-        case DenyReason::UnknownBadge:
-            return "unknown badge";
-        case DenyReason::Suspended:
-            return "membership suspended";
-        case DenyReason::MembershipExpired:
-            return "membership expired";
-        case DenyReason::NotTrained:
-            return "not trained for this machine";
-        case DenyReason::TrainingExpired:
-            return "training for this machine has expired";
-        case DenyReason::Maintenance:
-            return "machine locked for maintenance";
-        case DenyReason::InUse:
-            return "machine in use by someone else";
-        case DenyReason::Fault:
-            return "machine in fault (interlock open or hardware lost)";
-        case DenyReason::NoAccessList:
-            return "no access list received yet";
-        case DenyReason::JournalError:
-            return "the gate cannot record sessions (storage full or failing)";
-        case DenyReason::AccessListStale:
-            return "the access list is out of date (the gate has been offline too long)";
-    }
-    return "denied";
+    return kDenyReasonDescriptions.name_of(r, "denied");
 }
 
 std::optional<DenyReason> check_member(const AccessEntry& entry, UnixMs now) {

@@ -85,14 +85,11 @@ tl::expected<GateConfig, std::vector<Error>> parse_gate_config(const nlohmann::j
 }
 
 tl::expected<GateConfig, std::vector<Error>> load_gate_config_text(std::string_view text) {
-    auto doc = parse_json(text, "config", kMaxConfigBytes);
-    if (!doc) return tl::unexpected(std::vector<Error>{doc.error()});
-    return parse_gate_config(*doc);
+    return load_config_text<GateConfig>(text, kMaxConfigBytes, parse_gate_config);
 }
 
 tl::expected<GateConfig, std::vector<Error>> load_gate_config_file(const std::string& path) {
-    return load_config_file<GateConfig>(
-        path, [](std::string_view text) { return load_gate_config_text(text); });
+    return load_config_file<GateConfig>(path, load_gate_config_text);
 }
 
 std::string_view embedded_demo_config() {

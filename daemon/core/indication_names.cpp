@@ -1,27 +1,22 @@
+#include "core/enum_names.hpp"
 #include "core/ports.hpp"
 
 namespace fabgate {
+namespace {
+
+constexpr EnumNames<Indication, 8> kIndicationNames{{{Indication::Ready, "ready"},
+                                                     {Indication::Granted, "granted"},
+                                                     {Indication::InUse, "in_use"},
+                                                     {Indication::Denied, "denied"},
+                                                     {Indication::IdleWarning, "idle_warning"},
+                                                     {Indication::Finishing, "finishing"},
+                                                     {Indication::Maintenance, "maintenance"},
+                                                     {Indication::Fault, "fault"}}};
+
+}  // namespace
 
 std::string_view to_string(Indication s) {
-    switch (s) {
-        case Indication::Ready:
-            return "ready";
-        case Indication::Granted:
-            return "granted";
-        case Indication::InUse:
-            return "in_use";
-        case Indication::Denied:
-            return "denied";
-        case Indication::IdleWarning:
-            return "idle_warning";
-        case Indication::Finishing:
-            return "finishing";
-        case Indication::Maintenance:
-            return "maintenance";
-        case Indication::Fault:
-            return "fault";
-    }
-    return "unknown";
+    return kIndicationNames.name_of(s, "unknown");
 }
 
 }  // namespace fabgate

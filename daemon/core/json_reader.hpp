@@ -49,6 +49,25 @@ tl::expected<Config, std::vector<Error>> load_config_file(const std::string& pat
     return config;
 }
 
+class ObjectReader;
+
+// A config file's text (at most `max_bytes`) parsed as JSON and read by `parse`, which returns
+// the config or every problem it found: the text half of each program's config loader.
+template <class Config, class Parse>
+tl::expected<Config, std::vector<Error>> load_config_text(std::string_view text,
+                                                          std::size_t max_bytes, Parse&& parse) {
+    auto doc = parse_json(text, "config", max_bytes);
+    if (!doc) return tl::unexpected(std::vector<Error>{doc.error()});
+    return parse(*doc);
+}
+
+// The end of reading a config's top object: keys nobody read are problems too, and the config
+// is returned only if nothing was found wrong.
+template <class Config>
+tl::expected<Config, std::vector<Error>> config_unless_errors(ObjectReader& root,
+                                                              const JsonErrors& errors,
+                                                              Config config);
+
 class ObjectReader {
   public:
     // `value` must outlive the reader. If it is not an object, that is recorded once.
@@ -93,5 +112,14 @@ class ObjectReader {
     // A handful of keys per object: a vector beats a set's node allocations (100k-entry lists).
     std::vector<std::string> read_;
 };
+
+template <class Config>
+tl::expected<Config, std::vector<Error>> config_unless_errors(ObjectReader& root,
+                                                              const JsonErrors& errors,
+                                                              Config config) {
+    root.reject_unknown_keys();
+    if (!errors.empty()) return tl::unexpected(errors.all());
+    return config;
+}
 
 }  // namespace fabgate

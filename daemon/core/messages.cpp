@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/acl_wire.hpp"
+#include "core/enum_names.hpp"
 #include "core/ids.hpp"
 #include "core/json_reader.hpp"
 
@@ -63,40 +64,53 @@ void put_optional(json& j, const char* key, const std::optional<std::int64_t>& v
     j[key] = v ? json(*v) : json(nullptr);
 }
 
+// A required field naming one value of an enum, read with `parse`; `refusal` ends the error
+// for any other value ("is 'x', not a known end reason").
+template <class Enum, class Parse>
+void read_enum(ObjectReader& r, const char* key, JsonErrors& errors, Parse&& parse,
+               std::string_view refusal, Enum& out) {
+    auto text = r.string(key, true);
+    if (!text) return;
+    if (auto parsed = parse(*text))
+        out = *parsed;
+    else
+        errors.add(key, "is '" + *text + "', " + std::string(refusal));
+}
+
+constexpr EnumNames<EndReason, 10> kEndReasonNames{{{EndReason::BadgeOut, "badge_out"},
+                                                    {EndReason::CardRemoved, "card_removed"},
+                                                    {EndReason::IdleTimeout, "idle_timeout"},
+                                                    {EndReason::MaxDuration, "max_duration"},
+                                                    {EndReason::Takeover, "takeover"},
+                                                    {EndReason::Interlock, "interlock"},
+                                                    {EndReason::Fault, "fault"},
+                                                    {EndReason::Remote, "remote"},
+                                                    {EndReason::Shutdown, "shutdown"},
+                                                    {EndReason::PowerLoss, "power_loss"}}};
+
+constexpr EnumNames<MachineState, 6> kMachineStateNames{{{MachineState::Idle, "idle"},
+                                                         {MachineState::InUse, "in_use"},
+                                                         {MachineState::Finishing, "finishing"},
+                                                         {MachineState::Maintenance, "maintenance"},
+                                                         {MachineState::Fault, "fault"},
+                                                         {MachineState::Offline, "offline"}}};
+
+constexpr EnumNames<EventKind, 3> kEventKindNames{{{EventKind::Denied, "denied"},
+                                                   {EventKind::UnknownBadge, "unknown_badge"},
+                                                   {EventKind::Granted, "granted"}}};
+
+constexpr EnumNames<CommandKind, 3> kCommandKindNames{{{CommandKind::Lock, "lock"},
+                                                       {CommandKind::Unlock, "unlock"},
+                                                       {CommandKind::EndSession, "end_session"}}};
+
 }  // namespace
 
 std::string_view to_string(EndReason r) {
-    switch (r) {
-        case EndReason::BadgeOut:
-            return "badge_out";
-        case EndReason::CardRemoved:
-            return "card_removed";
-        case EndReason::IdleTimeout:
-            return "idle_timeout";
-        case EndReason::MaxDuration:
-            return "max_duration";
-        case EndReason::Takeover:
-            return "takeover";
-        case EndReason::Interlock:
-            return "interlock";
-        case EndReason::Fault:
-            return "fault";
-        case EndReason::Remote:
-            return "remote";
-        case EndReason::Shutdown:
-            return "shutdown";
-        case EndReason::PowerLoss:
-            return "power_loss";
-    }
-    return "unknown";
+    return kEndReasonNames.name_of(r, "unknown");
 }
 
 std::optional<EndReason> end_reason_from_string(std::string_view s) {
-    for (auto r : {EndReason::BadgeOut, EndReason::CardRemoved, EndReason::IdleTimeout,
-                   EndReason::MaxDuration, EndReason::Takeover, EndReason::Interlock,
-                   EndReason::Fault, EndReason::Remote, EndReason::Shutdown, EndReason::PowerLoss})
-        if (to_string(r) == s) return r;
-    return std::nullopt;
+    return kEndReasonNames.value_of(s);
 }
 
 std::string encode(const SessionRecord& s) {
@@ -128,14 +142,8 @@ Result<SessionRecord> decode_session(std::string_view payload) {
             s.machine = read_id(r, "machine", errors);
             s.uid = read_uid(r, "uid", errors, true);
             s.member = r.string_or("member", "");
-            auto role = r.string("role", true);
-            if (role) {
-                if (auto parsed = role_from_string(*role))
-                    s.role = *parsed;
-                else
-                    errors.add("role",
-                               "is '" + *role + "', must be user, supervisor or maintainer");
-            }
+            read_enum(r, "role", errors, role_from_string, "must be user, supervisor or maintainer",
+                      s.role);
             s.started_at = r.integer("started_at", 0, kMaxMs, true).value_or(0);
             s.ended_at = r.integer("ended_at", 0, kMaxMs, true).value_or(0);
             if (s.ended_at < s.started_at) errors.add("ended_at", "is before started_at");
@@ -144,13 +152,8 @@ Result<SessionRecord> decode_session(std::string_view payload) {
             s.active_ms = r.integer("active_ms", 0, kMaxDurationMs);
             if (s.active_ms && *s.active_ms > s.powered_ms)
                 errors.add("active_ms", "is larger than powered_ms");
-            auto reason = r.string("end_reason", true);
-            if (reason) {
-                if (auto parsed = end_reason_from_string(*reason))
-                    s.end_reason = *parsed;
-                else
-                    errors.add("end_reason", "is '" + *reason + "', not a known end reason");
-            }
+            read_enum(r, "end_reason", errors, end_reason_from_string, "not a known end reason",
+                      s.end_reason);
             s.ended_by = r.string_or("ended_by", "");
             return s;
         });
@@ -182,28 +185,11 @@ Result<Ack> decode_ack(std::string_view payload) {
 }
 
 std::string_view to_string(MachineState s) {
-    switch (s) {
-        case MachineState::Idle:
-            return "idle";
-        case MachineState::InUse:
-            return "in_use";
-        case MachineState::Finishing:
-            return "finishing";
-        case MachineState::Maintenance:
-            return "maintenance";
-        case MachineState::Fault:
-            return "fault";
-        case MachineState::Offline:
-            return "offline";
-    }
-    return "unknown";
+    return kMachineStateNames.name_of(s, "unknown");
 }
 
 std::optional<MachineState> machine_state_from_string(std::string_view s) {
-    for (auto m : {MachineState::Idle, MachineState::InUse, MachineState::Finishing,
-                   MachineState::Maintenance, MachineState::Fault, MachineState::Offline})
-        if (to_string(m) == s) return m;
-    return std::nullopt;
+    return kMachineStateNames.value_of(s);
 }
 
 std::string encode(const MachineStatus& s) {
@@ -220,32 +206,25 @@ std::string encode(const MachineStatus& s) {
 }
 
 Result<MachineStatus> decode_status(std::string_view payload) {
-    return decode<MachineStatus>(
-        payload, "state", kMaxPayloadBytes, [](ObjectReader& r, JsonErrors& errors) {
-            MachineStatus s;
-            auto state = r.string("state", true);
-            if (state) {
-                if (auto parsed = machine_state_from_string(*state))
-                    s.state = *parsed;
-                else
-                    errors.add("state", "is '" + *state + "', not a known machine state");
-            }
-            s.since = r.integer_or("since", 0, kMaxMs, 0);
-            s.member = r.string_or("member", "");
-            s.name = r.string_or("name", "");
-            s.session = r.string_or("session", "");
-            s.detail = r.string_or("detail", "");
-            s.acl_version = r.integer_or("acl_version", 0, INT64_MAX, 0);
-            s.locked = r.boolean("locked", false).value_or(false);
-            return s;
-        });
+    return decode<MachineStatus>(payload, "state", kMaxPayloadBytes,
+                                 [](ObjectReader& r, JsonErrors& errors) {
+                                     MachineStatus s;
+                                     read_enum(r, "state", errors, machine_state_from_string,
+                                               "not a known machine state", s.state);
+                                     s.since = r.integer_or("since", 0, kMaxMs, 0);
+                                     s.member = r.string_or("member", "");
+                                     s.name = r.string_or("name", "");
+                                     s.session = r.string_or("session", "");
+                                     s.detail = r.string_or("detail", "");
+                                     s.acl_version = r.integer_or("acl_version", 0, INT64_MAX, 0);
+                                     s.locked = r.boolean("locked", false).value_or(false);
+                                     return s;
+                                 });
 }
 
 std::string encode(const GateEvent& e) {
     json j = header("event");
-    j["event"] = e.kind == EventKind::Denied         ? "denied"
-                 : e.kind == EventKind::UnknownBadge ? "unknown_badge"
-                                                     : "granted";
+    j["event"] = kEventKindNames.name_of(e.kind, "granted");
     j["uid"] = e.uid;
     j["member"] = e.member;
     j["reason"] = e.reason;
@@ -257,11 +236,8 @@ Result<GateEvent> decode_event(std::string_view payload) {
     return decode<GateEvent>(
         payload, "event", kMaxPayloadBytes, [](ObjectReader& r, JsonErrors& errors) {
             GateEvent e;
-            auto kind =
-                r.choice("event", {"denied", "unknown_badge", "granted"}, true).value_or("denied");
-            e.kind = kind == "unknown_badge" ? EventKind::UnknownBadge
-                     : kind == "granted"     ? EventKind::Granted
-                                             : EventKind::Denied;
+            auto kind = r.choice("event", kEventKindNames.names(), true);
+            e.kind = kEventKindNames.value_of(kind.value_or("")).value_or(EventKind::Denied);
             e.uid = read_uid(r, "uid", errors, true);
             e.member = r.string_or("member", "");
             e.reason = r.string_or("reason", "");
@@ -272,9 +248,7 @@ Result<GateEvent> decode_event(std::string_view payload) {
 
 std::string encode(const Command& c) {
     json j = header("command");
-    j["command"] = c.kind == CommandKind::Lock     ? "lock"
-                   : c.kind == CommandKind::Unlock ? "unlock"
-                                                   : "end_session";
+    j["command"] = kCommandKindNames.name_of(c.kind, "end_session");
     j["by"] = c.by;
     j["reason"] = c.reason;
     return j.dump();
@@ -283,10 +257,8 @@ std::string encode(const Command& c) {
 Result<Command> decode_command(std::string_view payload) {
     return decode<Command>(payload, "command", kMaxPayloadBytes, [](ObjectReader& r, JsonErrors&) {
         Command c;
-        auto kind = r.choice("command", {"lock", "unlock", "end_session"}, true).value_or("lock");
-        c.kind = kind == "unlock"        ? CommandKind::Unlock
-                 : kind == "end_session" ? CommandKind::EndSession
-                                         : CommandKind::Lock;
+        auto kind = r.choice("command", kCommandKindNames.names(), true);
+        c.kind = kCommandKindNames.value_of(kind.value_or("")).value_or(CommandKind::Lock);
         c.by = r.string_or("by", "");
         c.reason = r.string_or("reason", "");
         return c;

@@ -3,45 +3,45 @@
 #include <algorithm>
 #include <tuple>
 
+#include "core/enum_names.hpp"
+
 namespace fabgate {
 
+namespace {
+
+constexpr EnumNames<TargetKind, 2> kTargetKindNames{
+    {{TargetKind::Machine, "machine"}, {TargetKind::Group, "group"}}};
+
+constexpr EnumNames<TariffBasis, 2> kTariffBasisNames{
+    {{TariffBasis::Powered, "powered"}, {TariffBasis::Active, "active"}}};
+
+constexpr EnumNames<RoundingMode, 3> kRoundingModeNames{
+    {{RoundingMode::HalfUp, "half-up"}, {RoundingMode::Up, "up"}, {RoundingMode::Down, "down"}}};
+
+}  // namespace
+
 std::string_view to_string(TargetKind k) {
-    return k == TargetKind::Machine ? "machine" : "group";
+    return kTargetKindNames.name_of(k, "group");
 }
 
 std::optional<TargetKind> target_kind_from_string(std::string_view s) {
-    if (s == "machine") return TargetKind::Machine;
-    if (s == "group") return TargetKind::Group;
-    return std::nullopt;
+    return kTargetKindNames.value_of(s);
 }
 
 std::string_view to_string(TariffBasis b) {
-    return b == TariffBasis::Powered ? "powered" : "active";
+    return kTariffBasisNames.name_of(b, "active");
 }
 
 std::optional<TariffBasis> tariff_basis_from_string(std::string_view s) {
-    if (s == "powered") return TariffBasis::Powered;
-    if (s == "active") return TariffBasis::Active;
-    return std::nullopt;
+    return kTariffBasisNames.value_of(s);
 }
 
 std::string_view to_string(RoundingMode m) {
-    switch (m) {
-        case RoundingMode::HalfUp:
-            return "half-up";
-        case RoundingMode::Up:
-            return "up";
-        case RoundingMode::Down:
-            return "down";
-    }
-    return "half-up";
+    return kRoundingModeNames.name_of(m, "half-up");
 }
 
 std::optional<RoundingMode> rounding_mode_from_string(std::string_view s) {
-    if (s == "half-up") return RoundingMode::HalfUp;
-    if (s == "up") return RoundingMode::Up;
-    if (s == "down") return RoundingMode::Down;
-    return std::nullopt;
+    return kRoundingModeNames.value_of(s);
 }
 
 Status validate(const Tariff& t) {

@@ -58,7 +58,7 @@ tl::expected<Target, Failure> target_arg(CommandContext& s, const std::string& m
         if (!is_valid_id(group))
             return usage_failure("--group", "'" + group + "': use letters, digits, '-' and '_'");
         if (must_exist) {
-            auto all = s.ledger().roster().machines();
+            auto all = s.ledger().machines().all();
             if (!all) return runtime_failure(all.error());
             bool used = false;
             for (const auto& m : *all) used = used || (m.group_name && *m.group_name == group);

@@ -22,7 +22,7 @@ struct AssignOptions {
 tl::expected<ledger::UnknownBadge, Failure> last_unknown_at(CommandContext& s,
                                                             const std::string& ref,
                                                             const std::string& max_age) {
-    auto unknown = s.ledger().roster().unknown_badges();
+    auto unknown = s.ledger().badges().unknown();
     if (!unknown) return runtime_failure(unknown.error());
     auto slash = ref.find('/');
     std::optional<ledger::UnknownBadge> newest;
@@ -71,11 +71,11 @@ Outcome assign(CommandContext& s, const AssignOptions& o) {
     auto uid = Uid::parse(uid_text);
     if (!uid) return usage_failure("UID", uid.error().what);
 
-    auto holder = s.ledger().roster().member(member);
+    auto holder = s.ledger().members().find(member);
     if (!holder) return runtime_failure(holder.error());
     if (!*holder)
         return runtime_failure("member " + member, "does not exist (see `fabctl members list`)");
-    auto all = s.ledger().roster().badges();
+    auto all = s.ledger().badges().all();
     if (!all) return runtime_failure(all.error());
     for (const auto& b : *all) {
         if (b.uid != uid->hex() || !b.member_id) continue;
@@ -88,9 +88,7 @@ Outcome assign(CommandContext& s, const AssignOptions& o) {
                                                          " (a badge has one holder)");
         }
     }
-    if (auto r =
-            check(s.ledger().roster().assign_badge(uid->hex(), member, o.label, s.actor, s.now));
-        !r)
+    if (auto r = check(s.ledger().badges().assign(uid->hex(), member, o.label, s.actor, s.now)); !r)
         return r;
     if (s.json) {
         JsonValue j{{"uid", uid->hex()}, {"member", member}, {"label", o.label}};
@@ -116,8 +114,7 @@ struct UidOptions {
 Outcome unassign(CommandContext& s, const UidOptions& o) {
     auto uid = Uid::parse(o.uid);
     if (!uid) return usage_failure("UID", uid.error().what);
-    if (auto r = check(s.ledger().roster().unassign_badge(uid->hex(), s.actor, s.now)); !r)
-        return r;
+    if (auto r = check(s.ledger().badges().unassign(uid->hex(), s.actor, s.now)); !r) return r;
     *s.out << "badge " << uid->hex() << " unassigned; it opens nothing until assigned again\n";
     return {};
 }
@@ -129,9 +126,9 @@ struct ListOptions {
 
 Outcome list(CommandContext& s, const ListOptions& o) {
     auto badges =
-        o.member.empty() ? s.ledger().roster().badges() : s.ledger().roster().badges_of(o.member);
+        o.member.empty() ? s.ledger().badges().all() : s.ledger().badges().held_by(o.member);
     if (!badges) return runtime_failure(badges.error());
-    auto members = s.ledger().roster().members();
+    auto members = s.ledger().members().all();
     if (!members) return runtime_failure(members.error());
     std::map<std::string, std::string> names;
     for (const auto& m : *members) names[m.id] = m.name;
@@ -150,7 +147,7 @@ struct UnknownOptions {
 };
 
 Outcome unknown(CommandContext& s, const UnknownOptions& o) {
-    auto rows = s.ledger().roster().unknown_badges();
+    auto rows = s.ledger().badges().unknown();
     if (!rows) return runtime_failure(rows.error());
     Table t{{"uid"},
             {"machine"},

@@ -37,14 +37,14 @@ Outcome add(CommandContext& s, const AddOptions& o) {
     TRY_ASSIGN(auto key, site_and_id(o.ref));
     if (!o.group.empty())
         if (auto v = id_arg("--group", o.group); !v) return v;
-    auto existing = s.ledger().roster().machine(key.first, key.second);
+    auto existing = s.ledger().machines().find(key.first, key.second);
     if (!existing) return runtime_failure(existing.error());
     if (*existing)
         return runtime_failure("machine " + o.ref,
                                "exists already (change it with `machines edit`)");
     ledger::Machine m{key.first, key.second, o.name,
                       o.group.empty() ? std::nullopt : std::optional<std::string>(o.group)};
-    if (auto r = check(s.ledger().roster().upsert_machine(m, s.actor, s.now)); !r) return r;
+    if (auto r = check(s.ledger().machines().upsert(m, s.actor, s.now)); !r) return r;
     *s.out << "added machine " << o.ref << " (" << o.name << ")"
            << (o.group.empty() ? "" : " in group " + o.group)
            << "; its gate gets an access list once it connects\n";
@@ -75,7 +75,7 @@ Outcome edit(CommandContext& s, const EditOptions& o) {
         m->group_name = *o.group;
     }
     if (o.no_group) m->group_name.reset();
-    if (auto r = check(s.ledger().roster().upsert_machine(*m, s.actor, s.now)); !r) return r;
+    if (auto r = check(s.ledger().machines().upsert(*m, s.actor, s.now)); !r) return r;
     *s.out << "updated machine " << m->site << "/" << m->id << " (" << m->name << ")"
            << (m->group_name ? " in group " + *m->group_name : ", no group") << "\n";
     return {};
@@ -94,8 +94,7 @@ Outcome remove(CommandContext& s, const RemoveOptions& o) {
                              "sessions from " + m->site + "/" + m->id +
                                  " are held unbilled while it is not registered; add --yes to "
                                  "confirm");
-    if (auto r = check(s.ledger().roster().remove_machine(m->site, m->id, s.actor, s.now)); !r)
-        return r;
+    if (auto r = check(s.ledger().machines().remove(m->site, m->id, s.actor, s.now)); !r) return r;
     *s.out << "removed machine " << m->site << "/" << m->id << "\n";
     return {};
 }
@@ -103,7 +102,7 @@ Outcome remove(CommandContext& s, const RemoveOptions& o) {
 struct ListOptions {};
 
 Outcome list(CommandContext& s, const ListOptions&) {
-    auto machines = s.ledger().roster().machines();
+    auto machines = s.ledger().machines().all();
     if (!machines) return runtime_failure(machines.error());
     auto states = s.ledger().ingest().machine_states();
     if (!states) return runtime_failure(states.error());
@@ -131,7 +130,7 @@ Outcome list(CommandContext& s, const ListOptions&) {
         by_key.erase(it);
     };
     for (const auto& m : *machines) {
-        auto lock = s.ledger().roster().machine_lock(m.site, m.id);
+        auto lock = s.ledger().machines().lock_of(m.site, m.id);
         if (!lock) return runtime_failure(lock.error());
         Cell lock_cell =
             *lock ? Cell((*lock)->by + ((*lock)->reason.empty() ? "" : ": " + (*lock)->reason))
@@ -239,11 +238,11 @@ Outcome record_machine_lock(CommandContext& s, const ledger::Machine& m, Command
     std::optional<MaintenanceLock> lock;
     if (kind == CommandKind::Lock) lock = MaintenanceLock{s.person, reason, s.now};
     if (!lock) {
-        auto was = s.ledger().roster().machine_lock(m.site, m.id);
+        auto was = s.ledger().machines().lock_of(m.site, m.id);
         if (!was) return runtime_failure(was.error());
         if (!*was) return {};  // nothing recorded; the command still clears the gate's
     }
-    return check(s.ledger().roster().set_machine_lock(m.site, m.id, lock, s.actor, s.now));
+    return check(s.ledger().machines().set_lock(m.site, m.id, lock, s.actor, s.now));
 }
 
 Outcome audit_machine_command(CommandContext& s, const std::string& machine,

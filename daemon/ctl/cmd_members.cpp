@@ -33,7 +33,7 @@ JsonValue member_json(const Member& m, UnixMs now) {
 }
 
 tl::expected<Member, Failure> existing_member(CommandContext& s, const std::string& id) {
-    auto m = s.ledger().roster().member(id);
+    auto m = s.ledger().members().find(id);
     if (!m) return runtime_failure(m.error());
     if (!*m) return runtime_failure("member " + id, "does not exist (see `fabctl members list`)");
     return **m;
@@ -54,7 +54,7 @@ Outcome add(CommandContext& s, const AddOptions& o) {
     if (!o.until.empty()) {
         TRY_ASSIGN(m.member_until, until_arg("--until", o.until));
     }
-    if (auto r = check(s.ledger().roster().add_member(m, s.actor, s.now)); !r) return r;
+    if (auto r = check(s.ledger().members().add(m, s.actor, s.now)); !r) return r;
     if (s.json) {
         m.created_at = s.now;
         *s.out << dump_json(member_json(m, s.now)) << "\n";
@@ -88,7 +88,7 @@ Outcome edit(CommandContext& s, const EditOptions& o) {
     if (o.until) {
         TRY_ASSIGN(m.member_until, until_arg("--until", *o.until));
     }
-    if (auto r = check(s.ledger().roster().update_member(m, s.actor, s.now)); !r) return r;
+    if (auto r = check(s.ledger().members().update(m, s.actor, s.now)); !r) return r;
     if (s.json)
         *s.out << dump_json(member_json(m, s.now)) << "\n";
     else
@@ -108,8 +108,7 @@ Outcome set_status(CommandContext& s, const StatusOptions& o, MemberStatus statu
         *s.out << "member " << o.id << " is already " << to_string(status) << "\n";
         return {};
     }
-    if (auto r = check(s.ledger().roster().set_member_status(o.id, status, s.actor, s.now)); !r)
-        return r;
+    if (auto r = check(s.ledger().members().set_status(o.id, status, s.actor, s.now)); !r) return r;
     if (!o.reason.empty()) {
         // The members table has no place for a reason; the audit log keeps it, next to the
         // status change the ledger recorded.
@@ -137,7 +136,7 @@ Outcome remove(CommandContext& s, const ConfirmedOptions& o) {
                              "removing member " + o.id +
                                  " also unassigns their badges and deletes their rights; "
                                  "add --yes to confirm (to stop access, `members suspend`)");
-    if (auto r = check(s.ledger().roster().remove_member(o.id, s.actor, s.now)); !r) return r;
+    if (auto r = check(s.ledger().members().remove(o.id, s.actor, s.now)); !r) return r;
     *s.out << "removed member " << o.id
            << " (their sessions and audit rows stay in the ledger; to erase them, `fabctl "
               "members forget "
@@ -174,9 +173,9 @@ struct ListOptions {
 };
 
 Outcome list(CommandContext& s, const ListOptions& o) {
-    auto members = s.ledger().roster().members();
+    auto members = s.ledger().members().all();
     if (!members) return runtime_failure(members.error());
-    auto badges = s.ledger().roster().badges();
+    auto badges = s.ledger().badges().all();
     if (!badges) return runtime_failure(badges.error());
     std::map<std::string, std::int64_t> badge_count;
     for (const auto& b : *badges)
@@ -200,9 +199,9 @@ struct ShowOptions {
 
 Outcome show(CommandContext& s, const ShowOptions& o) {
     TRY_ASSIGN(auto m, existing_member(s, o.id));
-    auto badges = s.ledger().roster().badges_of(o.id);
+    auto badges = s.ledger().badges().held_by(o.id);
     if (!badges) return runtime_failure(badges.error());
-    auto rights = s.ledger().roster().rights_of(o.id);
+    auto rights = s.ledger().rights().held_by(o.id);
     if (!rights) return runtime_failure(rights.error());
     auto sessions = s.ledger().reports().recent_sessions_of(o.id, o.sessions);
     if (!sessions) return runtime_failure(sessions.error());

@@ -24,7 +24,7 @@ Outcome grant(CommandContext& s, const GrantOptions& o) {
     if (!o.until.empty()) {
         TRY_ASSIGN(r.valid_until, until_arg("--until", o.until));
     }
-    if (auto res = check(s.ledger().roster().grant_right(r, s.actor, s.now)); !res) return res;
+    if (auto res = check(s.ledger().rights().grant(r, s.actor, s.now)); !res) return res;
     if (s.json) {
         *s.out << dump_json(
                       {{"member", r.member_id},
@@ -46,8 +46,8 @@ struct RevokeOptions {
 
 Outcome revoke(CommandContext& s, const RevokeOptions& o) {
     TRY_ASSIGN(auto target, target_arg(s, o.machine, o.group, false));
-    if (auto r = check(
-            s.ledger().roster().revoke_right(o.member, target.kind, target.name, s.actor, s.now));
+    if (auto r =
+            check(s.ledger().rights().revoke(o.member, target.kind, target.name, s.actor, s.now));
         !r)
         return r;
     *s.out << o.member << " may no longer use " << target_text(target.kind, target.name) << "\n";
@@ -60,7 +60,7 @@ struct ListOptions {
 
 Outcome list(CommandContext& s, const ListOptions& o) {
     auto rights =
-        o.member.empty() ? s.ledger().roster().rights() : s.ledger().roster().rights_of(o.member);
+        o.member.empty() ? s.ledger().rights().all() : s.ledger().rights().held_by(o.member);
     if (!rights) return runtime_failure(rights.error());
     // --machine shows what applies there: rights on the machine and on its group.
     std::optional<ledger::Machine> machine;
@@ -69,7 +69,7 @@ Outcome list(CommandContext& s, const ListOptions& o) {
         if (!m) return runtime_failure(m.error());
         machine = *m;
     }
-    auto members = s.ledger().roster().members();
+    auto members = s.ledger().members().all();
     if (!members) return runtime_failure(members.error());
     std::map<std::string, std::string> names;
     for (const auto& m : *members) names[m.id] = m.name;

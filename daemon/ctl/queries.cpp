@@ -45,13 +45,13 @@ Table session_table(const std::vector<ledger::SessionLine>& sessions) {
 
 Result<ledger::Machine> find_machine(ledger::LedgerDb& db, std::string_view ref) {
     if (auto slash = ref.find('/'); slash != std::string_view::npos) {
-        TRY_ASSIGN(auto m, db.roster().machine(ref.substr(0, slash), ref.substr(slash + 1)));
+        TRY_ASSIGN(auto m, db.machines().find(ref.substr(0, slash), ref.substr(slash + 1)));
         if (!m)
             return fail("machine " + std::string(ref),
                         "is not registered (see `fabctl machines list`)");
         return *m;
     }
-    TRY_ASSIGN(auto all, db.roster().machines());
+    TRY_ASSIGN(auto all, db.machines().all());
     std::vector<ledger::Machine> found;
     for (auto& m : all)
         if (m.id == ref) found.push_back(m);

@@ -11,7 +11,7 @@
 #include "core/clock.hpp"
 #include "core/messages.hpp"
 #include "core/result.hpp"
-#include "ledger/roster.hpp"
+#include "ledger/machine_store.hpp"
 #include "store/sqlite.hpp"
 
 namespace fabgate::ledger {

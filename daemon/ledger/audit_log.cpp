@@ -11,6 +11,7 @@
 
 #include "ledger/audit_log.hpp"
 #include "ledger/db_util.hpp"
+#include "sys/hex.hpp"
 
 namespace fabgate::ledger {
 namespace detail {
@@ -83,14 +84,7 @@ const std::string& unix_user() {
 std::string sha256_hex(std::string_view data) {
     unsigned char digest[crypto_hash_sha256_BYTES];
     crypto_hash_sha256(digest, reinterpret_cast<const unsigned char*>(data.data()), data.size());
-    static constexpr char kHex[] = "0123456789abcdef";
-    std::string out;
-    out.reserve(2 * sizeof digest);
-    for (unsigned char c : digest) {
-        out += kHex[c >> 4];
-        out += kHex[c & 0xF];
-    }
-    return out;
+    return to_hex(digest);
 }
 
 std::string audit_content_hash(std::int64_t at, std::string_view actor, std::string_view os_user,

@@ -1,5 +1,6 @@
 #pragma once
 // Small helpers shared by the ledger's parts.
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -8,6 +9,7 @@
 
 #include "core/result.hpp"
 #include "store/sqlite.hpp"
+#include "sys/hex.hpp"
 
 namespace fabgate::ledger::detail {
 
@@ -20,10 +22,10 @@ inline std::string fnv1a_hex(std::string_view data) {
         h ^= c;
         h *= 1099511628211ULL;
     }
-    static constexpr char kHex[] = "0123456789abcdef";
-    std::string out(16, '0');
-    for (int i = 15; i >= 0; --i, h >>= 4) out[static_cast<std::size_t>(i)] = kHex[h & 0xF];
-    return out;
+    std::array<std::uint8_t, 8> big_endian{};
+    for (auto byte = big_endian.rbegin(); byte != big_endian.rend(); ++byte, h >>= 8)
+        *byte = static_cast<std::uint8_t>(h);
+    return to_hex(big_endian);
 }
 
 // Runs `body` inside BEGIN IMMEDIATE ... COMMIT; rolls back on any failure.

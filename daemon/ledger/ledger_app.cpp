@@ -17,6 +17,18 @@ constexpr MonoMs kRetryDelayMs = 1000;
 // Messages held in memory while the database refuses writes (about 0.5 KB each).
 constexpr std::size_t kMaxHeldMessages = 200'000;
 
+// A gate's state or event is only shown, never stored: one that does not decode is counted
+// and logged, and the message dropped.
+template <class T>
+std::optional<T> accepted(Result<T> decoded, std::string_view what, std::string_view topic,
+                          LedgerCounters& counters) {
+    if (decoded) return std::move(*decoded);
+    ++counters.bad_state_or_event;
+    log::info("ledger", "refused " + std::string(what) + " on " + std::string(topic) + ": " +
+                            decoded.error().message());
+    return std::nullopt;
+}
+
 }  // namespace
 
 LedgerApp::LedgerApp(EventLoop& loop, const Clock& clock, LedgerConfig config, AclSigner signer)
@@ -109,22 +121,12 @@ void LedgerApp::on_message(std::string_view topic, std::string_view payload) {
     if (parsed->leaf == "sessions") {
         pending_.sessions.push_back(classify_session_message(topic, payload));
     } else if (parsed->leaf == "state") {
-        auto status = decode_status(payload);
-        if (!status) {
-            ++counters_.bad_state_or_event;
-            log::info("ledger",
-                      "refused state on " + std::string(topic) + ": " + status.error().message());
-            return;
-        }
+        auto status = accepted(decode_status(payload), "state", topic, counters_);
+        if (!status) return;
         pending_.states.push_back({parsed->site, parsed->machine, std::move(*status)});
     } else if (parsed->leaf == "events") {
-        auto event = decode_event(payload);
-        if (!event) {
-            ++counters_.bad_state_or_event;
-            log::info("ledger",
-                      "refused event on " + std::string(topic) + ": " + event.error().message());
-            return;
-        }
+        auto event = accepted(decode_event(payload), "event", topic, counters_);
+        if (!event) return;
         if (event->kind != EventKind::UnknownBadge || event->uid.empty()) return;
         pending_.unknown_badges.push_back({parsed->site, parsed->machine, event->uid, event->at});
     } else {
@@ -262,7 +264,7 @@ void LedgerApp::refresh_access_lists(bool republish) {
 }
 
 bool LedgerApp::rebuild_and_publish(bool republish) {
-    auto machines = db_->roster().machines();
+    auto machines = db_->machines().all();
     if (!machines) {
         log::warning("ledger", "cannot read machines: " + machines.error().message());
         return false;

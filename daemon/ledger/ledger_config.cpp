@@ -56,22 +56,17 @@ tl::expected<LedgerConfig, std::vector<Error>> parse(const nlohmann::json& docum
     if (!is_plausible_zone_name(cfg.time_zone))
         errors.add("time_zone", "'" + cfg.time_zone +
                                     "' is not an IANA time zone name like Europe/Paris or UTC");
-    root.reject_unknown_keys();
-    if (!errors.empty()) return tl::unexpected(errors.all());
-    return cfg;
+    return config_unless_errors(root, errors, std::move(cfg));
 }
 
 }  // namespace
 
 tl::expected<LedgerConfig, std::vector<Error>> load_ledger_config_text(std::string_view text) {
-    auto doc = parse_json(text, "config", kMaxConfigBytes);
-    if (!doc) return tl::unexpected(std::vector<Error>{doc.error()});
-    return parse(*doc);
+    return load_config_text<LedgerConfig>(text, kMaxConfigBytes, parse);
 }
 
 tl::expected<LedgerConfig, std::vector<Error>> load_ledger_config_file(const std::string& path) {
-    return load_config_file<LedgerConfig>(
-        path, [](std::string_view text) { return load_ledger_config_text(text); });
+    return load_config_file<LedgerConfig>(path, load_ledger_config_text);
 }
 
 }  // namespace fabgate::ledger

@@ -17,14 +17,17 @@ namespace fabgate::ledger {
 struct LedgerDb::Parts {
     explicit Parts(db::Database opened) : db(std::move(opened)) {}
     db::Database db;  // first: destroyed last, after the statements the parts hold
-    Roster roster{db};
+    MemberStore members{db};
+    BadgeStore badges{db, members};
+    MachineStore machines{db};
+    RightStore rights{db, members};
     TariffBook tariffs{db};
-    SessionIngest ingest{db, roster, tariffs};
+    SessionIngest ingest{db, machines, tariffs};
     AccessListVersions access_lists{db};
     Reports reports{db};
     Billing billing{db};
     AuditLog audit{db};
-    MemberPrivacy privacy{db, roster};
+    MemberPrivacy privacy{db, members};
     ManagerAccounts managers{db};
 };
 
@@ -69,8 +72,17 @@ Result<LedgerDb> LedgerDb::open(const std::string& path, const OpenOptions& opti
     return LedgerDb(std::make_unique<Parts>(std::move(database)));
 }
 
-Roster& LedgerDb::roster() {
-    return parts_->roster;
+MemberStore& LedgerDb::members() {
+    return parts_->members;
+}
+BadgeStore& LedgerDb::badges() {
+    return parts_->badges;
+}
+MachineStore& LedgerDb::machines() {
+    return parts_->machines;
+}
+RightStore& LedgerDb::rights() {
+    return parts_->rights;
 }
 TariffBook& LedgerDb::tariffs() {
     return parts_->tariffs;

@@ -4,11 +4,11 @@
 // reports, billing) from other processes at the same time: WAL, BEGIN IMMEDIATE, busy timeout.
 //
 // LedgerDb opens the file, runs the migrations and hands out its parts, each over the same
-// connection: the roster, the tariff book, session ingest, access-list versions, reports,
-// billing, the audit log, members' data and the console's accounts. Every change made on
-// behalf of a person writes an audit_log row in the same transaction; the caller names the
-// actor ("fabctl:alice"). Times are UTC milliseconds (UnixMs) given by the caller, so tests
-// control them.
+// connection: the members, badges, machines and rights stores, the tariff book, session ingest,
+// access-list versions, reports, billing, the audit log, members' data and the console's accounts.
+// Every change made on behalf of a person writes an audit_log row in the same transaction; the
+// caller names the actor ("fabctl:alice"). Times are UTC milliseconds (UnixMs) given by the caller,
+// so tests control them.
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -17,11 +17,14 @@
 #include "core/result.hpp"
 #include "ledger/access_lists.hpp"
 #include "ledger/audit_log.hpp"
+#include "ledger/badge_store.hpp"
 #include "ledger/billing.hpp"
+#include "ledger/machine_store.hpp"
 #include "ledger/manager_accounts.hpp"
 #include "ledger/member_privacy.hpp"
+#include "ledger/member_store.hpp"
 #include "ledger/reports.hpp"
-#include "ledger/roster.hpp"
+#include "ledger/right_store.hpp"
 #include "ledger/session_ingest.hpp"
 #include "ledger/tariff_book.hpp"
 #include "store/sqlite.hpp"
@@ -52,7 +55,10 @@ class LedgerDb {
     LedgerDb& operator=(LedgerDb&&) noexcept;
     ~LedgerDb();
 
-    Roster& roster();
+    MemberStore& members();
+    BadgeStore& badges();
+    MachineStore& machines();
+    RightStore& rights();
     TariffBook& tariffs();
     SessionIngest& ingest();
     AccessListVersions& access_lists();

@@ -1,32 +1,26 @@
 // The web console's manager accounts (schema: kSchemaConsole, docs/ledger-schema.md).
 #include <nlohmann/json.hpp>
 
+#include "core/enum_names.hpp"
 #include "ledger/db_util.hpp"
 #include "ledger/manager_accounts.hpp"
 
 namespace fabgate::ledger {
 
-using detail::audit;
-using detail::in_transaction;
-using detail::run;
+namespace {
+
+constexpr EnumNames<ManagerRole, 3> kManagerRoleNames{{{ManagerRole::Admin, "admin"},
+                                                       {ManagerRole::Trainer, "trainer"},
+                                                       {ManagerRole::Treasurer, "treasurer"}}};
+
+}  // namespace
 
 std::string_view to_string(ManagerRole r) {
-    switch (r) {
-        case ManagerRole::Admin:
-            return "admin";
-        case ManagerRole::Trainer:
-            return "trainer";
-        case ManagerRole::Treasurer:
-            return "treasurer";
-    }
-    return "admin";
+    return kManagerRoleNames.name_of(r, "admin");
 }
 
 std::optional<ManagerRole> manager_role_from_string(std::string_view s) {
-    if (s == "admin") return ManagerRole::Admin;
-    if (s == "trainer") return ManagerRole::Trainer;
-    if (s == "treasurer") return ManagerRole::Treasurer;
-    return std::nullopt;
+    return kManagerRoleNames.value_of(s);
 }
 
 namespace {
@@ -72,23 +66,23 @@ ManagerAccount read_account(const db::Statement& st) {
 }  // namespace
 
 Result<std::optional<ManagerAccount>> ManagerAccounts::find(std::string_view login) {
-    return detail::first_row<ManagerAccount>(
-        db_, std::string(kSelect) + " WHERE login = ?1",
-        [&](db::Statement& st) { st.bind(1, login); }, read_account);
+    return first_row<ManagerAccount>(
+        std::string(kSelect) + " WHERE login = ?1", [&](db::Statement& st) { st.bind(1, login); },
+        read_account);
 }
 
 Result<std::vector<ManagerAccount>> ManagerAccounts::all() {
-    return detail::rows_of<ManagerAccount>(db_, std::string(kSelect) + " ORDER BY login",
-                                           detail::no_parameters, read_account);
+    return rows_of<ManagerAccount>(std::string(kSelect) + " ORDER BY login", no_parameters,
+                                   read_account);
 }
 
 Status ManagerAccounts::put(const ManagerAccount& account, std::string_view actor, UnixMs now) {
     if (account.login.empty()) return fail("manager login", "is empty");
     if (account.password_hash.empty()) return fail("manager " + account.login, "has no password");
-    return in_transaction(db_, [&]() -> Status {
+    return audited(actor, now, [&]() -> Result<AuditEntry> {
         TRY_ASSIGN(auto before, find(account.login));
-        TRY(run(db_,
-                "INSERT INTO manager_accounts(login, role, machines, password_hash, "
+        TRY(
+            run("INSERT INTO manager_accounts(login, role, machines, password_hash, "
                 "created_at, updated_at) VALUES(?1, ?2, ?3, ?4, ?5, ?5) "
                 "ON CONFLICT(login) DO UPDATE SET role = ?2, machines = ?3, "
                 "password_hash = ?4, updated_at = ?5",
@@ -99,18 +93,18 @@ Status ManagerAccounts::put(const ManagerAccount& account, std::string_view acto
                         .bind(4, account.password_hash)
                         .bind(5, now);
                 }));
-        return audit(db_, now, actor, before ? "manager.update" : "manager.add", account.login,
-                     before ? audit_json(*before) : "", audit_json(account));
+        return AuditEntry{before ? "manager.update" : "manager.add", account.login,
+                          before ? audit_json(*before) : "", audit_json(account)};
     });
 }
 
 Status ManagerAccounts::remove(std::string_view login, std::string_view actor, UnixMs now) {
-    return in_transaction(db_, [&]() -> Status {
+    return audited(actor, now, [&]() -> Result<AuditEntry> {
         TRY_ASSIGN(auto before, find(login));
         if (!before) return fail("manager " + std::string(login), "does not exist");
-        TRY(run(db_, "DELETE FROM manager_accounts WHERE login = ?1",
+        TRY(run("DELETE FROM manager_accounts WHERE login = ?1",
                 [&](db::Statement& st) { st.bind(1, login); }));
-        return audit(db_, now, actor, "manager.remove", login, audit_json(*before), "");
+        return AuditEntry{"manager.remove", std::string(login), audit_json(*before), ""};
     });
 }
 

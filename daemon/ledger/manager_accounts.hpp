@@ -8,6 +8,7 @@
 
 #include "core/clock.hpp"
 #include "core/result.hpp"
+#include "ledger/audited_store.hpp"
 #include "store/sqlite.hpp"
 
 namespace fabgate::ledger {
@@ -27,20 +28,15 @@ struct ManagerAccount {
     UnixMs updated_at = 0;
 };
 
-class ManagerAccounts {
+class ManagerAccounts : AuditedStore {
   public:
-    explicit ManagerAccounts(db::Database& db) : db_(db) {}
-    ManagerAccounts(const ManagerAccounts&) = delete;
-    ManagerAccounts& operator=(const ManagerAccounts&) = delete;
+    explicit ManagerAccounts(db::Database& db) : AuditedStore(db) {}
 
     // Creates the account or replaces its role, machines and hash (manager.add / .update).
     Status put(const ManagerAccount& account, std::string_view actor, UnixMs now);
     Status remove(std::string_view login, std::string_view actor, UnixMs now);
     Result<std::optional<ManagerAccount>> find(std::string_view login);
     Result<std::vector<ManagerAccount>> all();
-
-  private:
-    db::Database& db_;
 };
 
 }  // namespace fabgate::ledger

@@ -10,6 +10,7 @@
 #include "ledger/audit_log.hpp"
 #include "ledger/db_util.hpp"
 #include "ledger/member_privacy.hpp"
+#include "sys/hex.hpp"
 
 namespace fabgate::ledger {
 
@@ -96,13 +97,7 @@ std::string redact_json_text(const std::string& text, const Identity& who,
 std::string new_pseudonym() {
     unsigned char bytes[8];
     randombytes_buf(bytes, sizeof bytes);
-    static constexpr char kHex[] = "0123456789abcdef";
-    std::string out = "forgotten-";
-    for (unsigned char c : bytes) {
-        out += kHex[c >> 4];
-        out += kHex[c & 0xF];
-    }
-    return out;
+    return "forgotten-" + to_hex(bytes);
 }
 
 Result<Identity> identity_of(db::Database& db, const Member& m) {
@@ -186,8 +181,8 @@ Result<json> payloads_about(db::Database& db, const Identity& who, std::string_v
 
 // The member, or for one removed earlier, their last details as the audit log kept them:
 // a removed member's sessions and audit rows still name them.
-Result<Member> known_member(Roster& roster, db::Database& db, std::string_view id) {
-    TRY_ASSIGN(auto current, roster.member(id));
+Result<Member> known_member(MemberStore& members, db::Database& db, std::string_view id) {
+    TRY_ASSIGN(auto current, members.find(id));
     if (current) return *current;
     std::optional<Member> last;
     TRY(for_each_row(
@@ -214,7 +209,7 @@ Result<Member> known_member(Roster& roster, db::Database& db, std::string_view i
 }  // namespace
 
 Result<std::string> MemberPrivacy::export_member(std::string_view id) {
-    TRY_ASSIGN(const auto m, known_member(roster_, db_, id));
+    TRY_ASSIGN(const auto m, known_member(members_, db_, id));
     TRY_ASSIGN(const auto who, identity_of(db_, m));
     auto bind_id = [&](db::Statement& st) { st.bind(1, id); };
     json out;
@@ -322,7 +317,7 @@ Status pseudonymise_rows(db::Database& db, const Identity& who, const std::strin
 Result<std::string> MemberPrivacy::forget_member(std::string_view id, std::string_view actor,
                                                  UnixMs now) {
     return in_transaction(db_, [&]() -> Result<std::string> {
-        TRY_ASSIGN(const auto m, known_member(roster_, db_, id));
+        TRY_ASSIGN(const auto m, known_member(members_, db_, id));
         TRY_ASSIGN(const auto who, identity_of(db_, m));
         TRY_ASSIGN(const auto rows, audit_rows_about(db_, who));
         std::string pseudonym = new_pseudonym();

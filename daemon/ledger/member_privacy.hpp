@@ -7,7 +7,7 @@
 
 #include "core/clock.hpp"
 #include "core/result.hpp"
-#include "ledger/roster.hpp"
+#include "ledger/member_store.hpp"
 #include "store/sqlite.hpp"
 
 namespace fabgate::ledger {
@@ -21,7 +21,7 @@ struct PurgeCounts {
 
 class MemberPrivacy {
   public:
-    MemberPrivacy(db::Database& db, Roster& roster) : db_(db), roster_(roster) {}
+    MemberPrivacy(db::Database& db, MemberStore& members) : db_(db), members_(members) {}
     MemberPrivacy(const MemberPrivacy&) = delete;
     MemberPrivacy& operator=(const MemberPrivacy&) = delete;
 
@@ -37,7 +37,7 @@ class MemberPrivacy {
 
   private:
     db::Database& db_;
-    Roster& roster_;
+    MemberStore& members_;
 };
 
 }  // namespace fabgate::ledger

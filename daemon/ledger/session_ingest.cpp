@@ -142,7 +142,7 @@ Result<IngestSummary> SessionIngest::apply(const IngestBatch& batch, UnixMs now)
 
 Result<SessionIngest::Catalogue> SessionIngest::read_catalogue() {
     Catalogue catalogue;
-    TRY_ASSIGN(auto machines, roster_.machines());
+    TRY_ASSIGN(auto machines, machines_.all());
     for (auto& m : machines) catalogue.machine_groups[{m.site, m.id}] = m.group_name;
     TRY_ASSIGN(auto tariffs, tariffs_.all());
     // A row written around TariffBook::add() (raw SQL) could break the bounds that keep the

@@ -14,7 +14,7 @@
 #include "core/messages.hpp"
 #include "core/result.hpp"
 #include "core/tariff.hpp"
-#include "ledger/roster.hpp"
+#include "ledger/machine_store.hpp"
 #include "ledger/tariff_book.hpp"
 #include "store/sqlite.hpp"
 
@@ -145,8 +145,8 @@ struct MachineStateRow {
 // back (session_ingest_rows.cpp).
 class SessionIngest {
   public:
-    SessionIngest(db::Database& db, Roster& roster, TariffBook& tariffs)
-        : db_(db), roster_(roster), tariffs_(tariffs) {}
+    SessionIngest(db::Database& db, MachineStore& machines, TariffBook& tariffs)
+        : db_(db), machines_(machines), tariffs_(tariffs) {}
     SessionIngest(const SessionIngest&) = delete;
     SessionIngest& operator=(const SessionIngest&) = delete;
 
@@ -192,7 +192,7 @@ class SessionIngest {
     Status record_unclassified(const IngestBatch& batch, UnixMs now);
 
     db::Database& db_;
-    Roster& roster_;
+    MachineStore& machines_;
     TariffBook& tariffs_;
     // Statements run for every message, prepared once per connection.
     bool prepared_ = false;

@@ -20,13 +20,6 @@ bool sodium_ready() {
     return ok;
 }
 
-int hex_value(char c) {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-}
-
 }  // namespace
 
 Result<KeyPair> generate_keypair() {
@@ -63,33 +56,6 @@ Status write_secret_key_file(const std::string& path,
         return fail(path, std::string("cannot write: ") + std::strerror(saved));
     }
     return {};
-}
-
-std::string to_hex(std::span<const std::uint8_t> bytes) {
-    static constexpr char kDigits[] = "0123456789abcdef";
-    std::string out;
-    out.reserve(bytes.size() * 2);
-    for (auto b : bytes) {
-        out.push_back(kDigits[b >> 4]);
-        out.push_back(kDigits[b & 0x0f]);
-    }
-    return out;
-}
-
-Result<std::vector<std::uint8_t>> from_hex(std::string_view hex, std::string_view what) {
-    if (hex.size() % 2 != 0)
-        return fail(std::string(what),
-                    "hex has an odd number of digits (" + std::to_string(hex.size()) + ")");
-    std::vector<std::uint8_t> out;
-    out.reserve(hex.size() / 2);
-    for (std::size_t i = 0; i < hex.size(); i += 2) {
-        int hi = hex_value(hex[i]), lo = hex_value(hex[i + 1]);
-        if (hi < 0 || lo < 0)
-            return fail(std::string(what),
-                        "not hex at position " + std::to_string(hi < 0 ? i : i + 1));
-        out.push_back(static_cast<std::uint8_t>(hi << 4 | lo));
-    }
-    return out;
 }
 
 std::string key_id(std::span<const std::uint8_t, kPublicKeyBytes> public_key) {

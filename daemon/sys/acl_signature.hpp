@@ -13,6 +13,7 @@
 #include "core/acl_wire.hpp"
 #include "core/messages.hpp"
 #include "core/result.hpp"
+#include "sys/hex.hpp"
 
 namespace fabgate::acl_signature {
 
@@ -33,9 +34,9 @@ Result<KeyPair> generate_keypair();
 Status write_secret_key_file(const std::string& path,
                              std::span<const std::uint8_t, kSecretKeyBytes> secret_key);
 
-std::string to_hex(std::span<const std::uint8_t> bytes);
-// Upper or lower case; no separators. `what` names the value in the error ("acl_public_key").
-Result<std::vector<std::uint8_t>> from_hex(std::string_view hex, std::string_view what);
+// Keys and signatures travel as hex (sys/hex.hpp): upper or lower case, no separators.
+using fabgate::from_hex;
+using fabgate::to_hex;
 
 // How a signed message names its signer: the first 8 bytes of the public key, as hex. Gates
 // hold up to two public keys (rotation) and pick the one the key id names.

@@ -60,7 +60,7 @@ Answer command(Call& call, CommandKind kind) {
                             "a trainer may only command the machines listed on their account");
     std::string reason;
     if (auto bad = body_string(call, "reason", reason)) return *bad;
-    auto m = app.db().roster().machine(site, id);
+    auto m = app.db().machines().find(site, id);
     if (!m) return error_answer(500, "internal", m.error().where, m.error().what);
     if (!*m) return error_answer(404, "not_found", "machine " + machine, "does not exist");
 

@@ -9,12 +9,12 @@ namespace fabgate::web {
 nlohmann::json machine_json(WebApp& app, const MachineKey& key) {
     const auto& [site, id] = key;
     nlohmann::json j{{"site", site}, {"id", id}, {"name", nullptr}, {"group", nullptr}};
-    if (auto m = app.db().roster().machine(site, id); m && *m) {
+    if (auto m = app.db().machines().find(site, id); m && *m) {
         j["name"] = (*m)->name;
         j["group"] = (*m)->group_name ? nlohmann::json(*(*m)->group_name) : nullptr;
     }
     j["lock"] = nullptr;
-    if (auto lock = app.db().roster().machine_lock(site, id); lock && *lock)
+    if (auto lock = app.db().machines().lock_of(site, id); lock && *lock)
         j["lock"] = {{"by", (*lock)->by},
                      {"reason", (*lock)->reason},
                      {"since", ctl::format_iso((*lock)->since, nullptr)}};
@@ -33,7 +33,7 @@ nlohmann::json machine_json(WebApp& app, const MachineKey& key) {
 }
 
 tl::expected<std::vector<MachineKey>, std::optional<Answer>> board_keys(WebApp& app) {
-    auto machines = app.db().roster().machines();
+    auto machines = app.db().machines().all();
     if (!machines)
         return tl::unexpected(
             error_answer(500, "internal", machines.error().where, machines.error().what));

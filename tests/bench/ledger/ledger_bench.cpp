@@ -166,12 +166,12 @@ void bench_mqtt(int sessions, int gate_count, Rates& rates) {
                 return;
             }
             for (int g = 0; g < gate_count; ++g)
-                (void)db->roster().upsert_machine(
+                (void)db->machines().upsert(
                     {"bench", "m" + std::to_string(g), "machine", std::string("g")}, "bench", kT0);
             Member m;
             m.id = "m-1";
             m.name = "Alice";
-            (void)db->roster().add_member(m, "bench", kT0);
+            (void)db->members().add(m, "bench", kT0);
             Tariff t;
             t.target_kind = TargetKind::Group;
             t.target = "g";

@@ -58,12 +58,11 @@ class AclChangeBurst {
             m.id = c.member;
             m.name = "Burst " + c.member;
             if (c.kind == Kind::Reinstate) m.status = MemberStatus::Suspended;
-            if (auto s = db.roster().add_member(m, "test", now); !s) return s;
+            if (auto s = db.members().add(m, "test", now); !s) return s;
             if (c.kind != Kind::AssignBadge)
-                if (auto s = db.roster().assign_badge(c.uid, c.member, "", "test", now); !s)
-                    return s;
+                if (auto s = db.badges().assign(c.uid, c.member, "", "test", now); !s) return s;
             if (c.kind != Kind::Grant)
-                if (auto s = db.roster().grant_right(right_of(c), "test", now); !s) return s;
+                if (auto s = db.rights().grant(right_of(c), "test", now); !s) return s;
         }
         return {};
     }
@@ -75,22 +74,22 @@ class AclChangeBurst {
         Status s;
         switch (c.kind) {
             case Kind::Grant:
-                s = db.roster().grant_right(right_of(c), actor, now);
+                s = db.rights().grant(right_of(c), actor, now);
                 break;
             case Kind::Revoke:
-                s = db.roster().revoke_right(c.member, TargetKind::Machine, kMachine, actor, now);
+                s = db.rights().revoke(c.member, TargetKind::Machine, kMachine, actor, now);
                 break;
             case Kind::Suspend:
-                s = db.roster().set_member_status(c.member, MemberStatus::Suspended, actor, now);
+                s = db.members().set_status(c.member, MemberStatus::Suspended, actor, now);
                 break;
             case Kind::Reinstate:
-                s = db.roster().set_member_status(c.member, MemberStatus::Active, actor, now);
+                s = db.members().set_status(c.member, MemberStatus::Active, actor, now);
                 break;
             case Kind::AssignBadge:
-                s = db.roster().assign_badge(c.uid, c.member, "", actor, now);
+                s = db.badges().assign(c.uid, c.member, "", actor, now);
                 break;
             case Kind::UnassignBadge:
-                s = db.roster().unassign_badge(c.uid, actor, now);
+                s = db.badges().unassign(c.uid, actor, now);
                 break;
         }
         c.made = Clock::now();

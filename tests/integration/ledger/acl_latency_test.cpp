@@ -38,7 +38,7 @@ TEST_CASE(
         for (int n = 0; n < 30; ++n) {
             auto id =
                 n == 0 ? std::string(AclChangeBurst::kMachine) : "machine-" + std::to_string(n);
-            REQUIRE(db->roster().upsert_machine({"lab", id, id, std::nullopt}, "test", kT0));
+            REQUIRE(db->machines().upsert({"lab", id, id, std::nullopt}, "test", kT0));
         }
         REQUIRE(burst.prepare(*db, kT0));
     }

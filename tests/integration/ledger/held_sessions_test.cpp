@@ -24,13 +24,13 @@ constexpr UnixMs kT0 = 1'767'225'600'000;
 void prepare(const std::string& db_path) {
     auto db = LedgerDb::open(db_path);
     REQUIRE(db);
-    REQUIRE(db->roster().upsert_machine({"lab", "laser-1", "Laser", std::nullopt}, "t", kT0));
-    REQUIRE(db->roster().upsert_machine({"lab", "printer-1", "Printer", std::nullopt}, "t", kT0));
+    REQUIRE(db->machines().upsert({"lab", "laser-1", "Laser", std::nullopt}, "t", kT0));
+    REQUIRE(db->machines().upsert({"lab", "printer-1", "Printer", std::nullopt}, "t", kT0));
     Member ann;
     ann.id = "m-1";
     ann.name = "Ann";
     ann.member_class = "student";
-    REQUIRE(db->roster().add_member(ann, "t", kT0));
+    REQUIRE(db->members().add(ann, "t", kT0));
     Tariff t;
     t.target = "laser-1";
     t.member_class = "member";

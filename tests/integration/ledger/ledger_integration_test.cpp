@@ -34,7 +34,7 @@ struct Lab {
         auto db = LedgerDb::open(db_path);
         REQUIRE(db);
         for (auto m : {"laser-1", "laser-2", "printer-1"})
-            REQUIRE(db->roster().upsert_machine(
+            REQUIRE(db->machines().upsert(
                 {"lab", m, m,
                  std::string(m).rfind("laser", 0) == 0 ? std::optional<std::string>("lasers")
                                                        : std::nullopt},
@@ -42,13 +42,13 @@ struct Lab {
         Member alice;
         alice.id = "m-1";
         alice.name = "Alice";
-        REQUIRE(db->roster().add_member(alice, "test", kT0));
-        REQUIRE(db->roster().assign_badge("04A1B2C3", "m-1", "", "test", kT0));
+        REQUIRE(db->members().add(alice, "test", kT0));
+        REQUIRE(db->badges().assign("04A1B2C3", "m-1", "", "test", kT0));
         Right r;
         r.member_id = "m-1";
         r.target_kind = TargetKind::Group;
         r.target = "lasers";
-        REQUIRE(db->roster().grant_right(r, "test", kT0));
+        REQUIRE(db->rights().grant(r, "test", kT0));
         std::ofstream(config) << ledger_config(db_path, broker.port());
     }
     ~Lab() {
@@ -180,8 +180,7 @@ TEST_CASE(
         gate.client.link().publish("fabgate/lab/machines/laser-1/events", encode(ev), 0, false));
     REQUIRE(gate.client.run_until(
         [&] {
-            return db.ingest().machine_states()->size() == 1 &&
-                   db.roster().unknown_badges()->size() == 1;
+            return db.ingest().machine_states()->size() == 1 && db.badges().unknown()->size() == 1;
         },
         Ms(5000)));
     CHECK(db.ingest().machine_states()->front().status.state == MachineState::Offline);
@@ -289,7 +288,7 @@ TEST_CASE(
     sup.target = "laser-1";
     sup.role = Role::Supervisor;
     auto changed_at = SteadyClock::now();
-    REQUIRE(db.roster().grant_right(sup, "fabctl:bob", kT0 + 1));
+    REQUIRE(db.rights().grant(sup, "fabctl:bob", kT0 + 1));
     REQUIRE(gate.client.run_until([&] { return gate.acl_version("laser-1") > v1; }, Ms(2000)));
     MESSAGE("rights change reached the gate after " << elapsed_ms(changed_at) << " ms");
     CHECK(gate.acl["laser-1"].list.entries.begin()->second.role == Role::Supervisor);
@@ -299,7 +298,7 @@ TEST_CASE(
     // A restart with nothing changed keeps the version; a new gate gets the retained copy.
     lab.ledger->send(SIGTERM);
     REQUIRE(lab.ledger->wait_exit(Ms(5000)) == 0);
-    REQUIRE(db.roster().set_member_status("m-1", MemberStatus::Suspended, "fabctl:bob", kT0 + 2));
+    REQUIRE(db.members().set_status("m-1", MemberStatus::Suspended, "fabctl:bob", kT0 + 2));
     lab.start_ledger();
     GateClient late(lab.broker.port(), "gate-late");
     REQUIRE(late.client.run_until([&] { return late.acl_version("laser-1") > v2; }, Ms(10'000)));
@@ -332,7 +331,7 @@ TEST_CASE(
     Right printer;
     printer.member_id = "m-1";
     printer.target = "printer-1";
-    REQUIRE(db.roster().grant_right(printer, "fabctl:bob", kT0 + 3));
+    REQUIRE(db.rights().grant(printer, "fabctl:bob", kT0 + 3));
     REQUIRE(late.client.run_until(
         [&] { return late.acl_version("printer-1") == printer_version + 1; }, Ms(2000)));
 }
@@ -366,7 +365,7 @@ TEST_CASE("fabledger purges what is past retention_days at start, without a cron
 
     auto db = LedgerDb::open(db_path);
     REQUIRE(db);
-    auto left = db->roster().unknown_badges();
+    auto left = db->badges().unknown();
     REQUIRE(left);
     REQUIRE(left->size() == 1);
     CHECK(left->front().uid == "55667788");
@@ -388,7 +387,7 @@ TEST_CASE("fabledger refuses a corrupt database with a clear error and does not 
         Member m;
         m.id = "m-1";
         m.name = "Alice";
-        REQUIRE(db->roster().add_member(m, "test", kT0));
+        REQUIRE(db->members().add(m, "test", kT0));
     }
     {
         std::fstream io(db_path, std::ios::in | std::ios::out | std::ios::binary);

@@ -35,13 +35,12 @@ TEST_CASE("SIGHUP reloads the config, refuses a wrong one whole, and republishes
     {
         auto db = LedgerDb::open(db_path);
         REQUIRE(db);
-        REQUIRE(
-            db->roster().upsert_machine({"lab", "laser-1", "laser-1", std::nullopt}, "test", kT0));
+        REQUIRE(db->machines().upsert({"lab", "laser-1", "laser-1", std::nullopt}, "test", kT0));
         Member m;
         m.id = "m-1";
         m.name = "Alice";
-        REQUIRE(db->roster().add_member(m, "test", kT0));
-        REQUIRE(db->roster().assign_badge("04A1B2C3", "m-1", "", "test", kT0));
+        REQUIRE(db->members().add(m, "test", kT0));
+        REQUIRE(db->badges().assign("04A1B2C3", "m-1", "", "test", kT0));
     }
     auto config = dir.file("ledger.json");
     auto log_path = dir.file("fabledger.log");
@@ -68,7 +67,7 @@ TEST_CASE("SIGHUP reloads the config, refuses a wrong one whole, and republishes
         r.member_id = "m-1";
         r.target = "laser-1";
         r.role = role;
-        REQUIRE(db.roster().grant_right(r, "fabctl:bob", at));
+        REQUIRE(db.rights().grant(r, "fabctl:bob", at));
         REQUIRE(gate.run_until([&] { return role_seen(role); }, Ms(2000)));
     };
 

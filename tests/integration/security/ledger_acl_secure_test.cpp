@@ -42,10 +42,10 @@ TEST_CASE("production broker: 50 quick manager changes each reach the gate, sign
         auto db = ledger::LedgerDb::open(db_path);
         REQUIRE(db);
         for (auto m : {"laser-1", "laser-2"})
-            REQUIRE(db->roster().upsert_machine({"lab", m, m, std::nullopt}, "test", kT0));
+            REQUIRE(db->machines().upsert({"lab", m, m, std::nullopt}, "test", kT0));
         for (int n = 1; n < 29; ++n) {
             auto id = "machine-" + std::to_string(n);
-            REQUIRE(db->roster().upsert_machine({"lab", id, id, std::nullopt}, "test", kT0));
+            REQUIRE(db->machines().upsert({"lab", id, id, std::nullopt}, "test", kT0));
         }
         REQUIRE(burst.prepare(*db, kT0));
     }

@@ -40,7 +40,7 @@ TEST_CASE("the board's event stream follows a real gate: online, locked by the c
     std::string db_path = dir.file("ledger.db");
     auto db = ledger::LedgerDb::open(db_path);
     REQUIRE(db);
-    REQUIRE(db->roster().upsert_machine({kSite, kMachine, "Laser", std::nullopt}, "test", 0));
+    REQUIRE(db->machines().upsert({kSite, kMachine, "Laser", std::nullopt}, "test", 0));
     auto hash = web::hash_password("correct horse battery");
     REQUIRE(hash);
     REQUIRE(db->managers().put({"ada", ledger::ManagerRole::Admin, {}, *hash, 0, 0}, "test", 0));

@@ -179,7 +179,7 @@ TEST_CASE("add a member, assign a badge in any spelling, grant a right, show it 
 
     // The gate side sees it the same way: the access list holds the canonical uid.
     auto db = lab.open();
-    auto machine = db.roster().machine("lab", "laser-1");
+    auto machine = db.machines().find("lab", "laser-1");
     REQUIRE(machine);
     REQUIRE(*machine);
     auto acl = db.access_lists().build(**machine, lab.now);
@@ -653,8 +653,8 @@ TEST_CASE(
     lab.standard_setup();
     lab.ok({"machines", "lock", "laser-1", "--reason", "new lens"});
     auto db = lab.open();
-    auto machine = db.roster().machine("lab", "laser-1").value();
-    auto lock = db.roster().machine_lock("lab", "laser-1").value();
+    auto machine = db.machines().find("lab", "laser-1").value();
+    auto lock = db.machines().lock_of("lab", "laser-1").value();
     REQUIRE(lock);
     CHECK(lock->by == "alice");
     CHECK(lock->reason == "new lens");
@@ -670,15 +670,15 @@ TEST_CASE(
     CHECK(log[1].before_json.empty());
     CHECK(json::parse(log[1].after_json)["reason"] == "new lens");
     CHECK_FALSE(db.access_lists()
-                    .build(*db.roster().machine("lab", "printer-1").value(), lab.now)
+                    .build(*db.machines().find("lab", "printer-1").value(), lab.now)
                     .value()
                     .maintenance);
 
     lab.ok({"machines", "unlock", "laser-1"});
     auto after = lab.open();
-    CHECK_FALSE(after.roster().machine_lock("lab", "laser-1").value());
+    CHECK_FALSE(after.machines().lock_of("lab", "laser-1").value());
     CHECK_FALSE(after.access_lists()
-                    .build(*after.roster().machine("lab", "laser-1").value(), lab.now)
+                    .build(*after.machines().find("lab", "laser-1").value(), lab.now)
                     .value()
                     .maintenance);
     CHECK(after.audit().rows(2).value()[1].action == "machine.maintenance");
@@ -718,7 +718,7 @@ TEST_CASE("fabctl refuses the ledger's broker login and says why") {
     CHECK(r.err.find("'fabledger' is the ledger's") != std::string::npos);
     CHECK(r.err.find("fabgate-enrol-gate --manager") != std::string::npos);
     CHECK(lab.published.empty());
-    CHECK_FALSE(lab.open().roster().machine_lock("lab", "laser-1").value());  // nothing written
+    CHECK_FALSE(lab.open().machines().lock_of("lab", "laser-1").value());  // nothing written
 
     // A ledger config with a login, and no manager login: refused, never borrowed.
     auto ledger_config = write("ledger.json", R"({"database": ")" + lab.db_path +

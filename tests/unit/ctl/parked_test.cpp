@@ -75,7 +75,7 @@ TEST_CASE("errors replay ingests held sessions of machines registered some other
     malformed.sessions.push_back(ledger::classify_session_message(
         "fabgate/lab/machines/laser-1/sessions", R"({"id":"019c0000-bad","site":"lab"})"));
     REQUIRE(db.ingest().apply(malformed, kMar1));
-    REQUIRE(db.roster().upsert_machine({"lab", "mill-2", "Mill 2", std::nullopt}, "test", kMar1));
+    REQUIRE(db.machines().upsert({"lab", "mill-2", "Mill 2", std::nullopt}, "test", kMar1));
 
     auto r = lab.run({"--json", "errors", "replay"});
     INFO(r.err);

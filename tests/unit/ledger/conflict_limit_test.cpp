@@ -33,7 +33,7 @@ TEST_CASE("conflicting copies past the machine's rate keep only hash and size, a
     test::TempDir dir;
     auto db = LedgerDb::open(dir.file("ledger.db"));
     REQUIRE(db);
-    REQUIRE(db->roster().upsert_machine({"lab", "laser-1", "Laser", std::nullopt}, "t", kT0));
+    REQUIRE(db->machines().upsert({"lab", "laser-1", "Laser", std::nullopt}, "t", kT0));
     auto original = test::finished_session("id-x", kT0, 30, "laser-1");
     deliver(*db, original, kT0);
 
@@ -68,7 +68,7 @@ TEST_CASE("a minute's flood of 1,000 different 4 KiB conflicting copies keeps 10
     test::TempDir dir;
     auto db = LedgerDb::open(dir.file("ledger.db"));
     REQUIRE(db);
-    REQUIRE(db->roster().upsert_machine({"lab", "laser-1", "Laser", std::nullopt}, "t", kT0));
+    REQUIRE(db->machines().upsert({"lab", "laser-1", "Laser", std::nullopt}, "t", kT0));
     auto original = test::finished_session("id-x", kT0, 30, "laser-1");
     original.ended_by = std::string(4000, 'x');  // each copy about 4 KiB on the wire
     deliver(*db, original, kT0);

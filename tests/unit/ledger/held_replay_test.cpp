@@ -24,12 +24,11 @@ void deliver(LedgerDb& db, const SessionRecord& s) {
 LedgerDb priced_lab(const test::TempDir& dir) {
     auto db = LedgerDb::open(dir.file("ledger.db"));
     REQUIRE(db);
-    REQUIRE(
-        db->roster().upsert_machine({"lab", "laser-1", "Laser", std::string("lasers")}, "t", kT0));
+    REQUIRE(db->machines().upsert({"lab", "laser-1", "Laser", std::string("lasers")}, "t", kT0));
     Member m;
     m.id = "m-1";
     m.name = "Ann";
-    REQUIRE(db->roster().add_member(m, "t", kT0));
+    REQUIRE(db->members().add(m, "t", kT0));
     Tariff t;
     t.target_kind = TargetKind::Group;
     t.target = "lasers";
@@ -47,8 +46,8 @@ TEST_CASE("a replay that still cannot take a held session gives its reason as of
     auto s = test::finished_session("id-h", kT0, 10, "laser-2");
     s.member = "m-9";
     deliver(db, s);
-    REQUIRE(db.roster().upsert_machine({"lab", "laser-2", "Laser 2", std::string("lasers")}, "t",
-                                       kT0 + 1));
+    REQUIRE(
+        db.machines().upsert({"lab", "laser-2", "Laser 2", std::string("lasers")}, "t", kT0 + 1));
     auto replayed = db.ingest().replay_parked("t", kT0 + 2);
     REQUIRE(replayed);
     CHECK(replayed->still_held == 1);
@@ -66,8 +65,8 @@ TEST_CASE("a held session whose id was stored meanwhile with other content is re
     deliver(db, held);
     auto other = test::finished_session("id-c", kT0, 20, "laser-1");
     deliver(db, other);
-    REQUIRE(db.roster().upsert_machine({"lab", "laser-3", "Laser 3", std::string("lasers")}, "t",
-                                       kT0 + 1));
+    REQUIRE(
+        db.machines().upsert({"lab", "laser-3", "Laser 3", std::string("lasers")}, "t", kT0 + 1));
     auto replayed = db.ingest().replay_parked("t", kT0 + 2);
     REQUIRE(replayed);
     CHECK(replayed->still_held == 0);

@@ -62,7 +62,7 @@ TEST_CASE(
     auto db = LedgerDb::open(dir.file("ledger.db"));
     REQUIRE(db);
     for (auto m : {"laser-1", "printer-1"})
-        REQUIRE(db->roster().upsert_machine({"lab", m, m, std::nullopt}, "test", kT0));
+        REQUIRE(db->machines().upsert({"lab", m, m, std::nullopt}, "test", kT0));
 
     auto a = session("id-a", "laser-1", 30);
     auto conflicting_a = a;
@@ -116,7 +116,7 @@ TEST_CASE("a conflicting copy sent twice in one batch, then the original: one co
     TempDir dir;
     auto db = LedgerDb::open(dir.file("ledger.db"));
     REQUIRE(db);
-    REQUIRE(db->roster().upsert_machine({"lab", "laser-1", "laser-1", std::nullopt}, "test", kT0));
+    REQUIRE(db->machines().upsert({"lab", "laser-1", "laser-1", std::nullopt}, "test", kT0));
 
     auto a = session("id-a", "laser-1", 30);
     auto conflicting_a = a;

@@ -53,15 +53,14 @@ struct Fixture {
     LedgerDb db = *LedgerDb::open(dir.file("ledger.db"));
 
     Fixture() {
-        REQUIRE(db.roster().upsert_machine({"lab", "laser-1", "Laser", std::string("lasers")},
-                                           "test", kT0));
         REQUIRE(
-            db.roster().upsert_machine({"lab", "printer-1", "Printer", std::nullopt}, "test", kT0));
+            db.machines().upsert({"lab", "laser-1", "Laser", std::string("lasers")}, "test", kT0));
+        REQUIRE(db.machines().upsert({"lab", "printer-1", "Printer", std::nullopt}, "test", kT0));
         Member m;
         m.id = "m-1";
         m.name = "Alice";
         m.member_class = "standard";
-        REQUIRE(db.roster().add_member(m, "test", kT0));
+        REQUIRE(db.members().add(m, "test", kT0));
         Tariff t;
         t.target_kind = TargetKind::Group;
         t.target = "lasers";
@@ -253,13 +252,13 @@ TEST_CASE("close_period: late sessions land in the next batch; closing again cha
 
 TEST_CASE("administrative changes are audited with the actor, before and after") {
     Fixture f;
-    REQUIRE(f.db.roster().assign_badge("04:a1:b2:c3", "m-1", "blue tag", "fabctl:bob", kT0 + 1));
+    REQUIRE(f.db.badges().assign("04:a1:b2:c3", "m-1", "blue tag", "fabctl:bob", kT0 + 1));
     Right r;
     r.member_id = "m-1";
     r.target = "laser-1";
     r.role = Role::Supervisor;
-    REQUIRE(f.db.roster().grant_right(r, "fabctl:bob", kT0 + 2));
-    REQUIRE(f.db.roster().set_member_status("m-1", MemberStatus::Suspended, "fabctl:bob", kT0 + 3));
+    REQUIRE(f.db.rights().grant(r, "fabctl:bob", kT0 + 2));
+    REQUIRE(f.db.members().set_status("m-1", MemberStatus::Suspended, "fabctl:bob", kT0 + 3));
     auto log = f.db.audit().rows(3);
     REQUIRE(log);
     REQUIRE(log->size() == 3);
@@ -275,32 +274,55 @@ TEST_CASE("administrative changes are audited with the actor, before and after")
     Member m2;
     m2.id = "m-2";
     m2.name = "Bob";
-    REQUIRE(f.db.roster().add_member(m2, "t", kT0));
-    REQUIRE(f.db.roster().assign_badge("04A1B2C3", "m-2", "", "t", kT0 + 4));
-    CHECK(f.db.roster().badges_of("m-1")->empty());
-    CHECK(f.db.roster().badges_of("m-2")->size() == 1);
-    CHECK(f.db.roster().badges_of("m-2")->front().label == "blue tag");
+    REQUIRE(f.db.members().add(m2, "t", kT0));
+    REQUIRE(f.db.badges().assign("04A1B2C3", "m-2", "", "t", kT0 + 4));
+    CHECK(f.db.badges().held_by("m-1")->empty());
+    CHECK(f.db.badges().held_by("m-2")->size() == 1);
+    CHECK(f.db.badges().held_by("m-2")->front().label == "blue tag");
     REQUIRE(f.db.audit().record("fabctl:bob", "machine.lock", "lab/laser-1", "", "{}", kT0 + 5));
     CHECK(f.db.audit().rows(1)->front().action == "machine.lock");
     CHECK_FALSE(f.db.audit().record("", "machine.lock", "lab/laser-1", "", "{}", kT0 + 5));
-    CHECK_FALSE(f.db.roster().assign_badge("04A1B2C3", "nobody", "", "t", kT0));
-    CHECK_FALSE(f.db.roster().assign_badge("not-a-uid", "m-1", "", "t", kT0));
+    CHECK_FALSE(f.db.badges().assign("04A1B2C3", "nobody", "", "t", kT0));
+    CHECK_FALSE(f.db.badges().assign("not-a-uid", "m-1", "", "t", kT0));
+}
+
+TEST_CASE("a change whose audit row cannot be written is not made") {
+    Fixture f;
+    auto st = f.db.database().prepare(
+        "CREATE TRIGGER refuse_audit BEFORE INSERT ON audit_log "
+        "BEGIN SELECT RAISE(ABORT, 'audit refused'); END");
+    REQUIRE(st);
+    REQUIRE(st->run());
+    Member m;
+    m.id = "m-2";
+    m.name = "Bob";
+    CHECK_FALSE(f.db.members().add(m, "fabctl:bob", kT0 + 1));
+    CHECK_FALSE(f.db.members().find("m-2")->has_value());
+    CHECK_FALSE(f.db.badges().assign("04A1B2C3", "m-1", "", "fabctl:bob", kT0 + 2));
+    CHECK(f.db.badges().all()->empty());
+    CHECK_FALSE(f.db.machines().remove("lab", "printer-1", "fabctl:bob", kT0 + 3));
+    CHECK(f.db.machines().find("lab", "printer-1")->has_value());
+    Right r;
+    r.member_id = "m-1";
+    r.target = "laser-1";
+    CHECK_FALSE(f.db.rights().grant(r, "fabctl:bob", kT0 + 4));
+    CHECK(f.db.rights().all()->empty());
 }
 
 TEST_CASE("access lists from the database; versions never go down") {
     Fixture f;
-    REQUIRE(f.db.roster().assign_badge("04A1B2C3", "m-1", "", "t", kT0));
+    REQUIRE(f.db.badges().assign("04A1B2C3", "m-1", "", "t", kT0));
     Right r;
     r.member_id = "m-1";
     r.target_kind = TargetKind::Group;
     r.target = "lasers";
-    REQUIRE(f.db.roster().grant_right(r, "t", kT0));
-    auto laser = *f.db.roster().machine("lab", "laser-1");
+    REQUIRE(f.db.rights().grant(r, "t", kT0));
+    auto laser = *f.db.machines().find("lab", "laser-1");
     auto list = f.db.access_lists().build(*laser, kT0);
     REQUIRE(list);
     REQUIRE(list->entries.size() == 1);
     CHECK(list->entries.begin()->second.role == Role::User);
-    auto printer = f.db.access_lists().build(**f.db.roster().machine("lab", "printer-1"), kT0);
+    auto printer = f.db.access_lists().build(**f.db.machines().find("lab", "printer-1"), kT0);
     CHECK(printer->entries.empty());  // no right on the printer: the printer never sees the badge
     CHECK(acl_content_hash(*list) != acl_content_hash(*printer));
 
@@ -320,7 +342,7 @@ TEST_CASE("unknown badges and machine state from the gates' messages") {
     st.since = kT0;
     batch.states.push_back({"lab", "laser-1", st});
     REQUIRE(f.db.ingest().apply(batch, kT0 + 10));
-    auto unknown = f.db.roster().unknown_badges();
+    auto unknown = f.db.badges().unknown();
     REQUIRE(unknown->size() == 1);
     CHECK(unknown->front().count == 2);
     CHECK(unknown->front().last_seen_at == kT0 + 5);
@@ -328,25 +350,25 @@ TEST_CASE("unknown badges and machine state from the gates' messages") {
     REQUIRE(states->size() == 1);
     CHECK(states->front().status.state == MachineState::Offline);
     // Once the badge is handed out it is no longer unknown.
-    REQUIRE(f.db.roster().assign_badge("0A0B0C0D", "m-1", "", "t", kT0 + 20));
-    CHECK(f.db.roster().unknown_badges()->empty());
+    REQUIRE(f.db.badges().assign("0A0B0C0D", "m-1", "", "t", kT0 + 20));
+    CHECK(f.db.badges().unknown()->empty());
 }
 
 TEST_CASE("a member's badge reported at a machine where they have no right is not unknown") {
     // A gate's list holds only the badges with a right there, so it reports any other member's
     // badge as unknown. Listing it would offer the manager to enrol a badge someone holds.
     Fixture f;
-    REQUIRE(f.db.roster().assign_badge("0B0B0B0B", "m-1", "", "t", kT0));
+    REQUIRE(f.db.badges().assign("0B0B0B0B", "m-1", "", "t", kT0));
     IngestBatch batch;
     batch.unknown_badges = {{"lab", "printer-1", "0B0B0B0B", kT0 + 1},
                             {"lab", "printer-1", "0C0C0C0C", kT0 + 2}};
     REQUIRE(f.db.ingest().apply(batch, kT0 + 10));
-    auto unknown = f.db.roster().unknown_badges();
+    auto unknown = f.db.badges().unknown();
     REQUIRE(unknown->size() == 1);
     CHECK(unknown->front().uid == "0C0C0C0C");
     // Handed back to the drawer, the badge is a stranger's again when it is next seen.
-    REQUIRE(f.db.roster().unassign_badge("0B0B0B0B", "t", kT0 + 20));
-    CHECK(f.db.roster().unknown_badges()->size() == 2);
+    REQUIRE(f.db.badges().unassign("0B0B0B0B", "t", kT0 + 20));
+    CHECK(f.db.badges().unknown()->size() == 2);
 }
 
 TEST_CASE("programs opening a new ledger at the same moment all get it, migrated once") {
@@ -450,7 +472,7 @@ TEST_CASE("fabctl's writes from another connection are visible through data_vers
     Member m;
     m.id = "m-9";
     m.name = "Zed";
-    REQUIRE(other->roster().add_member(m, "fabctl", kT0));
+    REQUIRE(other->members().add(m, "fabctl", kT0));
     CHECK(*f.db.data_version() != *v1);
 }
 
@@ -491,7 +513,7 @@ TEST_CASE("a session of a member the ledger never had is held on a priced machin
     guest.id = "m-unknown";
     guest.name = "Guest";
     guest.member_class = "standard";
-    REQUIRE(f.db.roster().add_member(guest, "test", kT0 + 1));
+    REQUIRE(f.db.members().add(guest, "test", kT0 + 1));
     auto replayed = f.db.ingest().replay_parked("test", kT0 + 2);
     REQUIRE(replayed);
     CHECK(replayed->ingested == 1);
@@ -517,7 +539,7 @@ TEST_CASE("usage reports sum each member's and machine's sessions in the range, 
     bob.id = "m-2";
     bob.name = "Bob";
     bob.member_class = "standard";
-    REQUIRE(f.db.roster().add_member(bob, "test", kT0));
+    REQUIRE(f.db.members().add(bob, "test", kT0));
     auto by_bob = [](SessionRecord s) {
         s.member = "m-2";
         return s;

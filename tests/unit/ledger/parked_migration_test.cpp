@@ -59,7 +59,7 @@ TEST_CASE("an older ledger's parked sessions and repeated conflicts are migrated
     CHECK(held->powered_ms == 20 * 60'000);
     CHECK(db->ingest().conflicts()->size() == 1);
 
-    REQUIRE(db->roster().upsert_machine({"lab", "mill-1", "Mill", std::nullopt}, "test", 3));
+    REQUIRE(db->machines().upsert({"lab", "mill-1", "Mill", std::nullopt}, "test", 3));
     auto replayed = db->ingest().replay_parked("test", 4);
     REQUIRE(replayed);
     CHECK(replayed->ingested == 1);

@@ -24,15 +24,14 @@ struct Lab {
     LedgerDb db = *LedgerDb::open(dir.file("ledger.db"));
 
     Lab() {
-        REQUIRE(db.roster().upsert_machine({"lab", "laser-1", "Laser", std::string("lasers")}, "t",
-                                           kT0));
-        REQUIRE(db.roster().upsert_machine({"lab", "laser-2", "Laser 2", std::string("lasers")},
-                                           "t", kT0));
+        REQUIRE(db.machines().upsert({"lab", "laser-1", "Laser", std::string("lasers")}, "t", kT0));
+        REQUIRE(
+            db.machines().upsert({"lab", "laser-2", "Laser 2", std::string("lasers")}, "t", kT0));
         Member m;
         m.id = "m-1";
         m.name = "Alice";
         m.member_class = "student";
-        REQUIRE(db.roster().add_member(m, "t", kT0));
+        REQUIRE(db.members().add(m, "t", kT0));
     }
 
     std::int64_t tariff(std::string cls, std::int64_t per_hour, void (*tweak)(Tariff&) = nullptr) {
@@ -49,12 +48,12 @@ struct Lab {
     }
 
     void set_class(std::string cls, UnixMs at) {
-        auto m = db.roster().member("m-1");
+        auto m = db.members().find("m-1");
         REQUIRE(m);
         REQUIRE(*m);
         Member changed = **m;
         changed.member_class = std::move(cls);
-        REQUIRE(db.roster().update_member(changed, "t", at));
+        REQUIRE(db.members().update(changed, "t", at));
     }
 
     StoredSession deliver(const SessionRecord& s, UnixMs now) {
@@ -110,12 +109,12 @@ TEST_CASE("class changes back and forth are each kept as history") {
     CHECK(at("b", kT0 + 3 * kHour) == member);
     CHECK(at("c", kT0 + 5 * kHour) == student);
     // A change of name only adds no history: the session at 5h stays a student's.
-    auto m = lab.db.roster().member("m-1");
+    auto m = lab.db.members().find("m-1");
     REQUIRE(m);
     REQUIRE(*m);
     Member renamed = **m;
     renamed.name = "Alice B.";
-    REQUIRE(lab.db.roster().update_member(renamed, "t", kT0 + 6 * kHour));
+    REQUIRE(lab.db.members().update(renamed, "t", kT0 + 6 * kHour));
     CHECK(at("d", kT0 + 5 * kHour + kMinute) == student);
 }
 
@@ -249,12 +248,12 @@ TEST_CASE("a ledger from before class history keeps each member's class from the
         t.price_per_hour_minor = price;
         REQUIRE(db->tariffs().add(t, "t", kT0));
     }
-    auto m = db->roster().member("m-1");
+    auto m = db->members().find("m-1");
     REQUIRE(m);
     REQUIRE(*m);
     Member changed = **m;
     changed.member_class = "member";
-    REQUIRE(db->roster().update_member(changed, "t", kT0 + kHour));
+    REQUIRE(db->members().update(changed, "t", kT0 + kHour));
     IngestBatch batch;
     auto s = test::finished_session("s-1", kT0, 30, "laser-1");
     batch.sessions.push_back(

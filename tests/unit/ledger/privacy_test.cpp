@@ -27,8 +27,7 @@ struct Lab {
     LedgerDb db = *LedgerDb::open(dir.file("ledger.db"));
 
     Lab() {
-        REQUIRE(db.roster().upsert_machine({"lab", "laser-1", "Laser", std::nullopt}, "fabctl:ann",
-                                           kT0));
+        REQUIRE(db.machines().upsert({"lab", "laser-1", "Laser", std::nullopt}, "fabctl:ann", kT0));
         Tariff t;
         t.target = "laser-1";
         t.member_class = "*";
@@ -45,10 +44,10 @@ struct Lab {
         m.id = id;
         m.name = name;
         m.contact = contact;
-        REQUIRE(db.roster().add_member(m, "fabctl:ann", kT0));
-        REQUIRE(db.roster().assign_badge(uid, id, "", "fabctl:ann", kT0));
-        REQUIRE(db.roster().grant_right({id, TargetKind::Machine, "laser-1", Role::User, "", 0, {}},
-                                        "fabctl:ann", kT0));
+        REQUIRE(db.members().add(m, "fabctl:ann", kT0));
+        REQUIRE(db.badges().assign(uid, id, "", "fabctl:ann", kT0));
+        REQUIRE(db.rights().grant({id, TargetKind::Machine, "laser-1", Role::User, "", 0, {}},
+                                  "fabctl:ann", kT0));
     }
 
     void session_of(const std::string& member, const std::string& uid, const std::string& id,
@@ -196,8 +195,8 @@ TEST_CASE("members forget removes name, contact and UID everywhere; amounts stay
         {"fabgate/lab/machines/laser-1/state", R"({"member":"m-1","name":"Alice Martin"})"}};
     sighting.bad_reasons = {"bad state"};
     REQUIRE(lab.db.ingest().apply(sighting, kT0));
-    REQUIRE(lab.db.roster().set_member_status("m-1", MemberStatus::Suspended, "fabctl:ann",
-                                              kT0 + 2 * kDay));
+    REQUIRE(
+        lab.db.members().set_status("m-1", MemberStatus::Suspended, "fabctl:ann", kT0 + 2 * kDay));
     // Audit text that is not JSON, about the member's badge: redacted as text.
     REQUIRE(lab.db.audit().record("fabctl:ann", "badge.note", "04A1B2C3", "",
                                   "lost by Alice Martin", kT0 + 2 * kDay));
@@ -215,7 +214,7 @@ TEST_CASE("members forget removes name, contact and UID everywhere; amounts stay
     CHECK(lab.count("SELECT count(*) FROM sessions WHERE member_id = '" + *pseudonym + "'") == 1);
     CHECK(lab.count("SELECT count(*) FROM v_usage_by_member WHERE member_id = '" + *pseudonym +
                     "' AND amount_minor = 600") == 1);
-    CHECK_FALSE(lab.db.roster().member("m-1")->has_value());
+    CHECK_FALSE(lab.db.members().find("m-1")->has_value());
 
     auto chain = lab.db.audit().verify_chain();
     REQUIRE(chain);
@@ -320,7 +319,7 @@ TEST_CASE("purge deletes old refusals but never a held session, which is unbille
     REQUIRE(after);
     CHECK(after->sessions == 1);
 
-    REQUIRE(db->roster().upsert_machine({"lab", "mill-1", "Mill", std::nullopt}, "t", 10'000'001));
+    REQUIRE(db->machines().upsert({"lab", "mill-1", "Mill", std::nullopt}, "t", 10'000'001));
     auto report = db->ingest().replay_parked("t", 10'000'002, "lab", "mill-1");
     REQUIRE(report);
     CHECK(report->ingested == 1);

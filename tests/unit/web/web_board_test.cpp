@@ -108,7 +108,7 @@ TEST_CASE("lock publishes fabctl's command and answers confirmed when the gate s
     CHECK(command->by == "ada");
     CHECK(command->reason == "new lens");
     // The ledger holds the lock before any answer: the next access list carries it.
-    auto lock = lab.db->roster().machine_lock("lab", "laser");
+    auto lock = lab.db->machines().lock_of("lab", "laser");
     REQUIRE(*lock);
     CHECK((*lock)->by == "ada");
 
@@ -155,7 +155,7 @@ TEST_CASE("with the broker down a command says so at once, and the lock is still
     CHECK(r.status == 200);
     CHECK(r.json["outcome"] == "broker_unreachable");
     CHECK(r.json["message"].get<std::string>().find("next access list") != std::string::npos);
-    CHECK(*lab.db->roster().machine_lock("lab", "printer"));
+    CHECK(*lab.db->machines().lock_of("lab", "printer"));
     CHECK(lab.published.empty());
     auto unknown =
         lab.call("POST", "/api/machines/lab/nothing/lock", nlohmann::json::object(), &ada);

@@ -80,9 +80,8 @@ struct WebLab {
         add_account("ada", ledger::ManagerRole::Admin, {});
         add_account("tom", ledger::ManagerRole::Trainer, {"lab/laser"});
         add_account("tess", ledger::ManagerRole::Treasurer, {});
-        REQUIRE(db->roster().upsert_machine({"lab", "laser", "Laser", "lasers"}, "test", now));
-        REQUIRE(
-            db->roster().upsert_machine({"lab", "printer", "Printer", std::nullopt}, "test", now));
+        REQUIRE(db->machines().upsert({"lab", "laser", "Laser", "lasers"}, "test", now));
+        REQUIRE(db->machines().upsert({"lab", "printer", "Printer", std::nullopt}, "test", now));
     }
     ~WebLab() {
         app.reset();

@@ -81,7 +81,7 @@ TEST_CASE("each route lets each role through or refuses it with 403 role") {
     for (const char* who : {"ada", "tom", "tess"}) {
         WebLab lab;
         lab.board->on_connection(false);  // commands answer at once: broker unreachable
-        REQUIRE(lab.db->roster().add_member(ann(), "test", lab.now));
+        REQUIRE(lab.db->members().add(ann(), "test", lab.now));
         auto session = lab.login(who);
         for (const auto& c : cases()) {
             CAPTURE(who);
@@ -103,17 +103,17 @@ TEST_CASE("each route lets each role through or refuses it with 403 role") {
 
 TEST_CASE("a refused role changes nothing") {
     WebLab lab;
-    REQUIRE(lab.db->roster().add_member(ann(), "test", lab.now));
+    REQUIRE(lab.db->members().add(ann(), "test", lab.now));
     auto tess = lab.login("tess");
     auto r = lab.call("POST", "/api/rights",
                       {{"member", "m-1"}, {"machine", "laser"}, {"role", "user"}}, &tess);
     CHECK(r.code() == "role");
-    CHECK(lab.db->roster().rights_of("m-1")->empty());
+    CHECK(lab.db->rights().held_by("m-1")->empty());
 }
 
 TEST_CASE("a trainer grants rights on their own machines only, never on a group") {
     WebLab lab;
-    REQUIRE(lab.db->roster().add_member(ann(), "test", lab.now));
+    REQUIRE(lab.db->members().add(ann(), "test", lab.now));
     auto tom = lab.login("tom");
     auto own = lab.call("POST", "/api/rights",
                         {{"member", "m-1"}, {"machine", "lab/laser"}, {"role", "user"}}, &tom);
@@ -125,7 +125,7 @@ TEST_CASE("a trainer grants rights on their own machines only, never on a group"
     auto group = lab.call("POST", "/api/rights",
                           {{"member", "m-1"}, {"group", "lasers"}, {"role", "user"}}, &tom);
     CHECK(group.status == 403);
-    auto rights = lab.db->roster().rights_of("m-1");
+    auto rights = lab.db->rights().held_by("m-1");
     REQUIRE(rights->size() == 1);
     CHECK(rights->front().target == "laser");
     CHECK(rights->front().granted_by == "tom");
@@ -157,7 +157,7 @@ TEST_CASE("forms are refused with fabctl's own words for the same mistake") {
                     r.json["error"]["what"].get<std::string>();
         CHECK(err.str().find("fabctl: " + said + "\n") != std::string::npos);
     }
-    REQUIRE(lab.db->roster().add_member(ann(), "test", lab.now));
+    REQUIRE(lab.db->members().add(ann(), "test", lab.now));
     auto role = lab.call("POST", "/api/rights",
                          {{"member", "m-1"}, {"machine", "laser"}, {"role", "boss"}}, &ada);
     CHECK(role.status == 400);

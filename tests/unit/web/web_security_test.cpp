@@ -66,9 +66,9 @@ TEST_CASE("a change without the session's CSRF token is refused and changes noth
     auto other = lab.login("ada");
     test::LoggedIn crossed{ada.token, other.csrf};
     CHECK(lab.call("POST", "/api/members", member, &crossed).code() == "csrf");
-    CHECK(!lab.db->roster().member("m-1").value());
+    CHECK(!lab.db->members().find("m-1").value());
     CHECK(lab.call("POST", "/api/members", member, &ada).status == 200);
-    CHECK(lab.db->roster().member("m-1").value());
+    CHECK(lab.db->members().find("m-1").value());
 }
 
 TEST_CASE("failed logins are limited per login name, then per client address") {

@@ -1,0 +1,139 @@
+#include "ledger/member_store.hpp"
+
+#include "core/enum_names.hpp"
+
+namespace fabgate::ledger {
+
+namespace {
+
+constexpr EnumNames<MemberStatus, 2> kMemberStatusNames{
+    {{MemberStatus::Active, "active"}, {MemberStatus::Suspended, "suspended"}}};
+
+std::string to_json(const Member& m) {
+    return nlohmann::json{{"id", m.id},
+                          {"name", m.name},
+                          {"contact", m.contact},
+                          {"member_class", m.member_class},
+                          {"status", to_string(m.status)},
+                          {"member_until", json_or_null(m.member_until)}}
+        .dump();
+}
+
+Status check_id(std::string_view where, std::string_view id) {
+    if (id.empty() || id.size() > 64) return fail(std::string(where), "must be 1 to 64 characters");
+    return {};
+}
+
+Status check_class(const Member& m) {
+    if (m.member_class.empty()) return fail("member.member_class", "is empty");
+    return {};
+}
+
+constexpr std::string_view kMemberSelect =
+    "SELECT id, name, contact, member_class, status, member_until, created_at FROM members ";
+
+Member read_member(const db::Statement& st) {
+    Member m;
+    m.id = st.text(0);
+    m.name = st.text(1);
+    m.contact = st.text(2);
+    m.member_class = st.text(3);
+    m.status = member_status_from_string(st.text(4)).value_or(MemberStatus::Suspended);
+    m.member_until = st.optional_int64(5);
+    m.created_at = st.int64(6);
+    return m;
+}
+
+}  // namespace
+
+std::string_view to_string(MemberStatus s) {
+    return kMemberStatusNames.name_of(s, "suspended");
+}
+
+std::optional<MemberStatus> member_status_from_string(std::string_view s) {
+    return kMemberStatusNames.value_of(s);
+}
+
+Result<std::optional<Member>> MemberStore::find(std::string_view id) {
+    return first_row<Member>(
+        std::string(kMemberSelect) + "WHERE id = ?1", [&](db::Statement& st) { st.bind(1, id); },
+        read_member);
+}
+
+Result<std::vector<Member>> MemberStore::all() {
+    return rows_of<Member>(std::string(kMemberSelect) + "ORDER BY id", no_parameters, read_member);
+}
+
+// Ingest prices a session by the class in force at its start (docs/ledger-schema.md, "Pricing").
+// A member's class history starts at the beginning of time: a session the gate recorded before
+// the member was added (clock drift) still finds a class. Rows of an earlier member with this
+// id go.
+Status MemberStore::add(const Member& m, std::string_view actor, UnixMs now) {
+    TRY(check_id("member.id", m.id));
+    TRY(check_class(m));
+    return audited(actor, now, [&]() -> Result<AuditEntry> {
+        TRY_ASSIGN(auto existing, find(m.id));
+        if (existing) return fail("member " + m.id, "exists already");
+        TRY(
+            run("INSERT INTO members(id, name, contact, member_class, status, member_until, "
+                "created_at) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                [&](db::Statement& st) {
+                    st.bind(1, m.id).bind(2, m.name).bind(3, m.contact).bind(4, m.member_class);
+                    st.bind(5, to_string(m.status)).bind(6, m.member_until).bind(7, now);
+                }));
+        TRY(run("DELETE FROM member_class_history WHERE member_id = ?1",
+                [&](db::Statement& st) { st.bind(1, m.id); }));
+        TRY(record_class_change(m.id, m.member_class, 0));
+        return AuditEntry{"member.add", m.id, "", to_json(m)};
+    });
+}
+
+Status MemberStore::record_class_change(std::string_view member, std::string_view cls,
+                                        UnixMs from) {
+    return run(
+        "INSERT OR REPLACE INTO member_class_history(member_id, member_class, valid_from) "
+        "VALUES(?1, ?2, ?3)",
+        [&](db::Statement& st) { st.bind(1, member).bind(2, cls).bind(3, from); });
+}
+
+Status MemberStore::update(const Member& m, std::string_view actor, UnixMs now) {
+    TRY(check_class(m));
+    return audited(actor, now, [&]() -> Result<AuditEntry> {
+        TRY_ASSIGN(auto before, find(m.id));
+        if (!before) return fail("member " + m.id, "does not exist");
+        TRY(
+            run("UPDATE members SET name = ?2, contact = ?3, member_class = ?4, status = ?5, "
+                "member_until = ?6 WHERE id = ?1",
+                [&](db::Statement& st) {
+                    st.bind(1, m.id).bind(2, m.name).bind(3, m.contact).bind(4, m.member_class);
+                    st.bind(5, to_string(m.status)).bind(6, m.member_until);
+                }));
+        if (before->member_class != m.member_class)
+            TRY(record_class_change(m.id, m.member_class, now));
+        return AuditEntry{"member.update", m.id, to_json(*before), to_json(m)};
+    });
+}
+
+Status MemberStore::set_status(std::string_view id, MemberStatus status, std::string_view actor,
+                               UnixMs now) {
+    TRY_ASSIGN(auto m, find(id));
+    if (!m) return fail("member " + std::string(id), "does not exist");
+    Member changed = *m;
+    changed.status = status;
+    return update(changed, actor, now);
+}
+
+Status MemberStore::remove(std::string_view id, std::string_view actor, UnixMs now) {
+    return audited(actor, now, [&]() -> Result<AuditEntry> {
+        TRY_ASSIGN(auto before, find(id));
+        if (!before) return fail("member " + std::string(id), "does not exist");
+        auto bind_id = [&](db::Statement& st) { st.bind(1, id); };
+        TRY(run("UPDATE badges SET member_id = NULL, assigned_at = NULL WHERE member_id = ?1",
+                bind_id));
+        TRY(run("DELETE FROM rights WHERE member_id = ?1", bind_id));
+        TRY(run("DELETE FROM members WHERE id = ?1", bind_id));
+        return AuditEntry{"member.remove", std::string(id), to_json(*before), ""};
+    });
+}
+
+}  // namespace fabgate::ledger

@@ -1,0 +1,46 @@
+#pragma once
+// The lab's members. Every change writes an audit_log row in the same transaction, naming the
+// actor ("fabctl:alice").
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/clock.hpp"
+#include "core/result.hpp"
+#include "ledger/audited_store.hpp"
+#include "store/sqlite.hpp"
+
+namespace fabgate::ledger {
+
+enum class MemberStatus { Active, Suspended };
+std::string_view to_string(MemberStatus s);
+std::optional<MemberStatus> member_status_from_string(std::string_view s);
+
+struct Member {
+    std::string id;
+    std::string name;
+    std::string contact;
+    std::string member_class = "standard";  // classes are data: tariffs name them
+    MemberStatus status = MemberStatus::Active;
+    std::optional<UnixMs> member_until;  // membership valid until (exclusive); null: open-ended
+    UnixMs created_at = 0;               // set by add
+};
+
+class MemberStore : AuditedStore {
+  public:
+    explicit MemberStore(db::Database& db) : AuditedStore(db) {}
+
+    Status add(const Member& m, std::string_view actor, UnixMs now);
+    Status update(const Member& m, std::string_view actor, UnixMs now);  // all but created_at
+    Status set_status(std::string_view id, MemberStatus status, std::string_view actor, UnixMs now);
+    // Deletes the member, unassigns their badges and removes their rights. Sessions keep the id.
+    Status remove(std::string_view id, std::string_view actor, UnixMs now);
+    Result<std::optional<Member>> find(std::string_view id);
+    Result<std::vector<Member>> all();
+
+  private:
+    Status record_class_change(std::string_view member, std::string_view cls, UnixMs from);
+};
+
+}  // namespace fabgate::ledger

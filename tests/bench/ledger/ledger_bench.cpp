@@ -233,8 +233,9 @@ void bench_mqtt(int sessions, int gate_count, Rates& rates) {
                   << " rows stored; peak RSS " << rss_kb / 1024.0 << " MiB (VmHWM); fabledger CPU "
                   << ledger_cpu
                   << " ms = " << (ledger_cpu * 1000 / std::max<std::int64_t>(total, 1))
-                  << " us/session; exit code " << code << "; load average " << load_average()
-                  << "\n";
+                  << " us/session, busy " << ledger_cpu * 100 / std::max<std::int64_t>(ms, 1)
+                  << "% of the run on one core; exit code " << code << "; load average "
+                  << load_average() << "\n";
         for (auto& g : gates) g->link->stop();
     }
 }
@@ -317,6 +318,7 @@ void bench_report(std::int64_t rows) {
     start = SteadyClock::now();
     auto by_member = db->reports().usage_by_member(0, kT0 + 2 * month_ms);
     auto usage_ms = elapsed_ms(start);
+    auto cpu3 = std::clock();
 
     std::cout << "billing report over " << rows << " sessions: generated in " << gen_ms
               << " ms; close_period " << close_ms << " ms (CPU " << cpu(cpu0, cpu1) << " ms; "
@@ -325,8 +327,14 @@ void bench_report(std::int64_t rows) {
               << csv_bytes / (1024 * 1024) << " MiB, "
               << ((lines - 1) * 1000 / std::max<std::int64_t>(csv_ms, 1)) << " rows/s)"
               << (s ? "" : " FAILED: " + s.error().message()) << "; usage_by_member " << usage_ms
-              << " ms (" << (by_member ? by_member->size() : 0) << " members); load average "
-              << load_average() << "\n";
+              << " ms (CPU " << cpu(cpu2, cpu3) << " ms; " << (by_member ? by_member->size() : 0)
+              << " members); load average " << load_average() << "\n";
+    // From callgrind over these three calls (docs/ledger-schema.md, "Performance").
+    std::cout << "where the time goes: close_period is SQLite rewriting each session row to set "
+                 "its batch and moving its entry from sessions_unbatched to sessions_by_batch; "
+                 "the CSV export is reading the rows in index order and formatting them, then "
+                 "sorting their keys by member and start in memory and writing the file; usage "
+                 "by member is reading sessions_usage, with one hash lookup per row\n";
     std::cout << "targets (issue 11) for " << rows << " sessions: close_period "
               << against(close_ms, 2000) << "; CSV export " << against(csv_ms, 2000)
               << "; usage by member " << against(usage_ms, 500) << "\n";

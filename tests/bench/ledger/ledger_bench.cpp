@@ -236,6 +236,11 @@ void bench_mqtt(int sessions, int gate_count, Rates& rates) {
                   << " us/session, busy " << ledger_cpu * 100 / std::max<std::int64_t>(ms, 1)
                   << "% of the run on one core; exit code " << code << "; load average "
                   << load_average() << "\n";
+        std::cout << "where the time goes (ingest): fabledger was on a core "
+                  << ledger_cpu * 100 / std::max<std::int64_t>(ms, 1)
+                  << "% of the run and waited for messages the rest; per message it makes two "
+                     "read() and two write() calls in libmosquitto (strace, docs/ledger-schema.md)"
+                  << "\n";
         for (auto& g : gates) g->link->stop();
     }
 }

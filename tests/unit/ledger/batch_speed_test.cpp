@@ -240,3 +240,14 @@ TEST_CASE("the batch index migration keeps every batch's sessions and export") {
     REQUIRE(next);
     CHECK(next->sessions == 1);
 }
+
+TEST_CASE(
+    "after a close, refused or not, a session still cannot name a batch that does not exist") {
+    Lab lab;
+    fill(lab);
+    REQUIRE(lab.db.billing().close_period(kT0 + 8 * kHour, "t", kT0 + 30 * kHour));
+    CHECK_FALSE(lab.db.database().exec("UPDATE sessions SET batch_id = 99 WHERE id = 's-999'"));
+    CHECK_FALSE(lab.db.billing().close_period(kT0 + 4 * kHour, "t", kT0 + 31 * kHour));
+    CHECK_FALSE(lab.db.database().exec("UPDATE sessions SET batch_id = 99 WHERE id = 's-999'"));
+    CHECK(lab.count("SELECT count(*) FROM sessions WHERE batch_id = 99") == 0);
+}

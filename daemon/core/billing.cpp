@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <charconv>
 
 namespace fabgate {
 
@@ -25,17 +26,36 @@ Result<ClosePlan> plan_close(std::span<const ClosedPeriod> closed, UnixMs period
 }
 
 std::string format_minor(std::int64_t minor, int decimals) {
+    std::string out;
+    append_minor(out, minor, decimals);
+    return out;
+}
+
+void append_minor(std::string& out, std::int64_t minor, int decimals) {
     bool negative = minor < 0;
     // Unsigned so that INT64_MIN does not overflow.
     std::uint64_t magnitude =
         negative ? 0 - static_cast<std::uint64_t>(minor) : static_cast<std::uint64_t>(minor);
-    std::string digits = std::to_string(magnitude);
-    if (decimals > 0) {
-        auto d = static_cast<std::size_t>(decimals);
-        if (digits.size() <= d) digits.insert(0, d + 1 - digits.size(), '0');
-        digits.insert(digits.size() - d, ".");
+    char digits[24];
+    auto [end, ec] = std::to_chars(digits, digits + sizeof digits, magnitude);
+    (void)ec;  // 24 bytes hold any uint64
+    auto length = static_cast<std::size_t>(end - digits);
+    auto d = static_cast<std::size_t>(std::max(decimals, 0));
+    if (negative) out.push_back('-');
+    if (d == 0) {
+        out.append(digits, length);
+        return;
     }
-    return negative ? "-" + digits : digits;
+    // 5 with two decimals: "0.05", zeros before the digits up to one whole digit.
+    if (length <= d) {
+        out.append("0.");
+        out.append(d - length, '0');
+        out.append(digits, length);
+        return;
+    }
+    out.append(digits, length - d);
+    out.push_back('.');
+    out.append(digits + (length - d), d);
 }
 
 int currency_decimals(std::string_view currency) {
@@ -58,26 +78,37 @@ bool is_plain_number(std::string_view text) {
     return digits(text.substr(0, dot)) && digits(text.substr(dot + 1));
 }
 
+bool starts_formula(char c) {
+    return c == '=' || c == '+' || c == '-' || c == '@' || c == '\t' || c == '\r';
+}
+
 }  // namespace
 
 std::string csv_field(std::string_view text) {
+    std::string out;
+    append_csv_field(out, text);
+    return out;
+}
+
+void append_csv_field(std::string& out, std::string_view text) {
     // OWASP's rule against CSV injection: a cell a spreadsheet would evaluate as a formula
     // (= + - @, or a tab or CR before one) gets a leading apostrophe, so it is shown as text.
-    std::string neutralised;
-    if (!text.empty() &&
-        std::string_view("=+-@\t\r").find(text.front()) != std::string_view::npos &&
-        !is_plain_number(text)) {
-        neutralised = "'" + std::string(text);
-        text = neutralised;
+    bool neutralise = !text.empty() && starts_formula(text.front()) && !is_plain_number(text);
+    // One pass over the cell (find_first_of tries each of the four characters at every
+    // position): the export writes five cells a session.
+    bool quote = std::any_of(text.begin(), text.end(),
+                             [](char c) { return c == ',' || c == '"' || c == '\r' || c == '\n'; });
+    if (quote) out.push_back('"');
+    if (neutralise) out.push_back('\'');
+    if (!quote) {
+        out.append(text);
+        return;
     }
-    if (text.find_first_of(",\"\r\n") == std::string_view::npos) return std::string(text);
-    std::string out = "\"";
     for (char c : text) {
-        if (c == '"') out += '"';
-        out += c;
+        if (c == '"') out.push_back('"');
+        out.push_back(c);
     }
-    out += '"';
-    return out;
+    out.push_back('"');
 }
 
 }  // namespace fabgate

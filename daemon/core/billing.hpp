@@ -30,6 +30,8 @@ Result<ClosePlan> plan_close(std::span<const ClosedPeriod> closed, UnixMs period
 
 // 12345 -> "123.45", -5 -> "-0.05"; `decimals` is the currency's minor-unit exponent.
 std::string format_minor(std::int64_t minor, int decimals = 2);
+// The same, appended to `out`: the batch export writes a million of them without a temporary.
+void append_minor(std::string& out, std::int64_t minor, int decimals = 2);
 // Minor-unit exponent of an ISO 4217 code: 0 for JPY, KRW and a few more, else 2.
 int currency_decimals(std::string_view currency);
 
@@ -37,5 +39,7 @@ int currency_decimals(std::string_view currency);
 // with = + - @, a tab or CR (a spreadsheet formula) gets a leading ' so it stays text; plain
 // numbers ("-0.05") are left alone.
 std::string csv_field(std::string_view text);
+// The same, appended to `out`.
+void append_csv_field(std::string& out, std::string_view text);
 
 }  // namespace fabgate

@@ -2,6 +2,7 @@
 // Small helpers shared by the ledger's parts.
 #include <array>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -72,6 +73,15 @@ Result<std::optional<Row>> first_row(db::Database& db, std::string_view sql, Bin
 }
 
 inline void no_parameters(db::Statement&) {}
+
+// Hash for a map keyed by std::string that is looked up with a row's text in place
+// (db::Statement::text_view), without making a string per row.
+struct TextHash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view text) const {
+        return std::hash<std::string_view>{}(text);
+    }
+};
 
 template <class Bind>
 Status run(db::Database& db, std::string_view sql, Bind&& bind) {

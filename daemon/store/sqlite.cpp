@@ -90,10 +90,14 @@ std::int64_t Statement::int64(int column) const {
 }
 
 std::string Statement::text(int column) const {
+    return std::string(text_view(column));
+}
+
+std::string_view Statement::text_view(int column) const {
     const auto* p = sqlite3_column_text(stmt_, column);
-    return p ? std::string(reinterpret_cast<const char*>(p),
-                           static_cast<std::size_t>(sqlite3_column_bytes(stmt_, column)))
-             : std::string();
+    return p ? std::string_view(reinterpret_cast<const char*>(p),
+                                static_cast<std::size_t>(sqlite3_column_bytes(stmt_, column)))
+             : std::string_view();
 }
 
 bool Statement::is_null(int column) const {

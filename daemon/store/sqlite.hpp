@@ -48,6 +48,9 @@ class Statement {
 
     std::int64_t int64(int column) const;
     std::string text(int column) const;
+    // The same text without a copy, valid until the next step() or reset(): for readers of
+    // a million rows (the ledger's batch export and usage sums).
+    std::string_view text_view(int column) const;
     bool is_null(int column) const;
     std::optional<std::int64_t> optional_int64(int column) const;
     std::optional<std::string> optional_text(int column) const;

@@ -1,5 +1,6 @@
 #include <doctest/doctest.h>
 
+#include <string>
 #include <vector>
 
 #include "core/billing.hpp"
@@ -30,6 +31,13 @@ TEST_CASE("money is formatted from integer minor units") {
     CHECK(format_minor(5) == "0.05");
     CHECK(format_minor(0) == "0.00");
     CHECK(format_minor(-5) == "-0.05");
+    CHECK(format_minor(12) == "0.12");  // exactly as many digits as decimals
+    CHECK(format_minor(-50) == "-0.50");
+    CHECK(format_minor(100) == "1.00");
+    CHECK(format_minor(7, 3) == "0.007");
+    std::string line = "amount=";
+    append_minor(line, 209'35);
+    CHECK(line == "amount=209.35");
     CHECK(format_minor(1200, 0) == "1200");
     CHECK(format_minor(INT64_MIN) == "-92233720368547758.08");
     CHECK(currency_decimals("JPY") == 0);

@@ -38,8 +38,7 @@ Outcome list_errors(CommandContext& s, const ErrorsOptions& o) {
         return {};
     }
     *s.out << "Refused and held session messages (stored in ingest_errors; 'parked' ones wait "
-              "for a machine, member or tariff, and are billed once replayed: `fabctl errors "
-              "replay`)\n";
+              "for a machine, member or tariff, and are billed as soon as it is added)\n";
     render_text(e, *s.out);
     *s.out << "\nConflicts (same session id, different content; the first one was kept; one row "
               "per distinct payload)\n";
@@ -85,17 +84,24 @@ Outcome replay(CommandContext& s, const ReplayOptions& o) {
     return {};
 }
 
-}  // namespace
-
-std::string replay_after_registration(CommandContext& s, const std::string& site,
-                                      const std::string& id) {
+std::string replay_held(CommandContext& s, const std::string& site, const std::string& id) {
     auto report = s.ledger().ingest().replay_parked(s.actor, s.now, site, id);
+    const std::string whose = site.empty() ? std::string() : " of " + site + "/" + id;
     if (!report)
-        return "warning: held sessions of " + site + "/" + id +
+        return "warning: held sessions" + whose +
                " were not replayed: " + report.error().message() + " (run `fabctl errors replay`)";
     if (report->ingested + report->duplicates == 0) return {};
-    return std::to_string(report->ingested + report->duplicates) + " held session(s) of " + site +
-           "/" + id + " ingested and priced";
+    return std::to_string(report->ingested + report->duplicates) + " held session(s)" + whose +
+           " ingested and priced";
+}
+
+}  // namespace
+
+void tell_replayed(CommandContext& s, const std::string& site, const std::string& id) {
+    auto held = replay_held(s, site, id);
+    if (held.empty()) return;
+    // --json output stays one document: the note goes beside it.
+    *(s.json ? s.err : s.out) << held << "\n";
 }
 
 Outcome report_parked(CommandContext& s) {
@@ -104,7 +110,7 @@ Outcome report_parked(CommandContext& s) {
     *s.out << "held sessions: " << parked->sessions << " (" << format_minutes(parked->powered_ms)
            << " powered minutes, not billed until replayed";
     if (parked->sessions)
-        *s.out << ": add what `fabctl errors` says they lack, then `fabctl errors replay`";
+        *s.out << ": add what `fabctl errors` says they lack, and they are billed";
     *s.out << ")\n";
     return {};
 }

@@ -48,8 +48,7 @@ Outcome add(CommandContext& s, const AddOptions& o) {
     *s.out << "added machine " << o.ref << " (" << o.name << ")"
            << (o.group.empty() ? "" : " in group " + o.group)
            << "; its gate gets an access list once it connects\n";
-    if (auto held = replay_after_registration(s, key.first, key.second); !held.empty())
-        *s.out << held << "\n";
+    tell_replayed(s, key.first, key.second);
     return {};
 }
 

@@ -62,6 +62,7 @@ Outcome add(CommandContext& s, const AddOptions& o) {
         *s.out << "added member " << m.id << " (" << m.name << "), class " << m.member_class
                << ", until " << until_text(m.member_until) << "\n";
     }
+    tell_replayed(s);
     return {};
 }
 
@@ -94,6 +95,7 @@ Outcome edit(CommandContext& s, const EditOptions& o) {
     else
         *s.out << "updated member " << m.id << " (" << m.name << "), class " << m.member_class
                << ", until " << until_text(m.member_until) << "\n";
+    if (o.member_class) tell_replayed(s);
     return {};
 }
 

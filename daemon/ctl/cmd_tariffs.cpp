@@ -112,6 +112,7 @@ Outcome set(CommandContext& s, const SetOptions& o) {
     auto id = s.ledger().tariffs().add(t, s.actor, s.now);
     if (!id) return runtime_failure(id.error());
     echo(s, *id, t);
+    tell_replayed(s);
     return {};
 }
 

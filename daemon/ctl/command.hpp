@@ -82,11 +82,11 @@ Outcome audit_machine_command(CommandContext& s, const std::string& machine,
                               const CommandRequest& request, const std::string& broker_user,
                               const CommandDelivery& delivery);
 
-// Held sessions (cmd_errors.cpp): `check` prints how many and their minutes; registering a
-// machine ingests its held sessions and returns what to tell the manager ("" for nothing).
+// Held sessions (cmd_errors.cpp): `check` prints how many and their minutes. A change that can
+// make held sessions billable (a machine registered, a member added or re-classed, a tariff set)
+// ingests them and tells the manager how many; site empty: every machine's.
 Outcome report_parked(CommandContext& s);
-std::string replay_after_registration(CommandContext& s, const std::string& site,
-                                      const std::string& id);
+void tell_replayed(CommandContext& s, const std::string& site = {}, const std::string& id = {});
 
 // Sets the action when `sub` is the command that was given. `options` lives as long as the
 // App (captured), so option variables bound to it stay valid until the action runs.

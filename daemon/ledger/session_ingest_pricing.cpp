@@ -48,7 +48,7 @@ std::string missing_tariff(const SessionRecord& s, std::optional<std::string_vie
     if (group) target += " (group " + std::string(*group) + ")";
     return "no tariff for class '" + member_class + "' on " + target +
            " in force when the session started (add one with `fabctl tariffs set`, --from on or "
-           "before its start, then `fabctl errors replay`)";
+           "before its start: that bills it)";
 }
 
 }  // namespace
@@ -72,8 +72,8 @@ Result<SessionIngest::PricedSession> SessionIngest::price(const SessionRecord& s
     std::string member_class = known_member ? member_class_.text(0) : std::string();
     member_class_.reset();
     if (!known_member && !s.member.empty()) {
-        priced.held_because = "unknown member " + s.member +
-                              " (add them with `fabctl members add`, then `fabctl errors replay`)";
+        priced.held_because =
+            "unknown member " + s.member + " (add them with `fabctl members add`: that bills it)";
         return priced;
     }
     const Tariff* tariff =

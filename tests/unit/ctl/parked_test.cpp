@@ -1,6 +1,7 @@
 // Nothing parked forever: a session from a machine the ledger does not know yet, or for a member
-// or class tariff missing on a priced machine, is acked, held, and billed once the manager adds
-// what it lacks; what can never become valid stays refused; a resent conflict is recorded once.
+// or class tariff missing on a priced machine, is acked, held, and billed as soon as the manager
+// adds what it lacks; what can never become valid stays refused; a resent conflict is recorded
+// once.
 #include <doctest/doctest.h>
 
 #include "lab_fixture.hpp"
@@ -142,9 +143,10 @@ TEST_CASE("a session of a member the ledger does not know yet is held, then bill
     CHECK(parked_reason(lab).find("unknown member m-9") != std::string::npos);
     CHECK(lab.ok({"check"}).find("held sessions: 1 (30.0 powered minutes") != std::string::npos);
 
-    lab.ok({"members", "add", "m-9", "--name", "Bea", "--class", "student"});
-    auto replayed = lab.run({"--json", "errors", "replay"}).parsed();
-    CHECK(replayed["ingested"] == 1);
+    // Adding the member is the fix: it bills what waited for them, with no replay to remember.
+    CHECK(lab.ok({"members", "add", "m-9", "--name", "Bea", "--class", "student"})
+              .find("1 held session(s) ingested and priced") != std::string::npos);
+    CHECK(lab.run({"--json", "errors", "replay"}).parsed()["ingested"] == 0);
     auto db = lab.open();
     auto stored = db.reports().session("019c0000-0000-7000-8000-0000000000a1");
     REQUIRE(stored);
@@ -173,9 +175,10 @@ TEST_CASE("a session whose class has no tariff on a priced machine is held until
     // Replaying before the fix changes nothing and keeps the session held.
     CHECK(lab.run({"--json", "errors", "replay"}).parsed()["still_held"] == 1);
 
-    lab.ok({"tariffs", "set", "laser-1", "--class", "student", "--per-hour", "6.00", "--from",
-            "2026-01-01T00:00Z"});
-    CHECK(lab.run({"--json", "errors", "replay"}).parsed()["ingested"] == 1);
+    // Setting the tariff is the fix: it bills the held session at once.
+    CHECK(lab.ok({"tariffs", "set", "laser-1", "--class", "student", "--per-hour", "6.00", "--from",
+                  "2026-01-01T00:00Z"})
+              .find("1 held session(s) ingested and priced") != std::string::npos);
     auto db = lab.open();
     auto stored = db.reports().session("019c0000-0000-7000-8000-0000000000b1");
     REQUIRE(stored);

@@ -16,6 +16,8 @@ Result<std::vector<std::uint8_t>> from_hex(std::string_view hex, std::string_vie
         return fail(std::string(what),
                     "hex has an odd number of digits (" + std::to_string(hex.size()) + ")");
     std::vector<std::uint8_t> out(hex.size() / 2);
+    // An empty vector's data() may be null, which libsodium's signature forbids.
+    if (hex.empty()) return out;
     std::size_t length = 0;
     const char* end = nullptr;
     int rc = sodium_hex2bin(out.data(), out.size(), hex.data(), hex.size(), nullptr, &length, &end);

@@ -3,8 +3,8 @@
 #include <utility>
 
 #include "core/topics.hpp"
-#include "gate/uid_tag.hpp"
 #include "sys/log.hpp"
+#include "sys/uid_tag.hpp"
 
 namespace fabgate {
 GateApp::GateApp(EventLoop& loop, const Clock& clock, IdSource& ids, GateConfig config,
@@ -115,9 +115,9 @@ void GateApp::badge_presented(const Uid& uid) {
     if (!machine_) return;  // a badge during start-up is not a member's intent to start now
     auto outcome = machine_->badge(uid);
     if (outcome.granted)
-        log::info("badge", gate::uid_tag(uid.hex()) + ": " + outcome.note);
+        log::info("badge", uid_tag(uid.hex()) + ": " + outcome.note);
     else
-        log::notice("badge", gate::uid_tag(uid.hex()) + ": refused: " + outcome.note);
+        log::notice("badge", uid_tag(uid.hex()) + ": refused: " + outcome.note);
     after_event();
 }
 

@@ -4,9 +4,9 @@
 
 #include "gate/acl_intake.hpp"
 #include "gate/gate_app.hpp"
-#include "gate/uid_tag.hpp"
 #include "gate/wal_sync_thread.hpp"
 #include "sys/log.hpp"
+#include "sys/uid_tag.hpp"
 
 namespace fabgate {
 namespace {
@@ -131,8 +131,7 @@ Status GateApp::session_started(const SessionRecord& open) {
     // machine has switched the relay, in the same handler, before the loop takes another
     // event; a checkpoint or close of the session writes it first too.
     unwritten_start_ = open;
-    log::info("session",
-              open.id + " started for " + open.member + " (" + gate::uid_tag(open.uid) + ")");
+    log::info("session", open.id + " started for " + open.member + " (" + uid_tag(open.uid) + ")");
     return {};
 }
 

@@ -154,6 +154,16 @@ Result<json> rows_as_json(db::Database& db, const std::string& sql,
     return rows;
 }
 
+// The rows of `sql` for each of the member's UIDs (bound as ?1), one array.
+Result<json> rows_for_each_uid(db::Database& db, const Identity& who, const std::string& sql) {
+    json all = json::array();
+    for (const auto& uid : who.uids) {
+        TRY_ASSIGN(auto rows, rows_as_json(db, sql, [&](db::Statement& st) { st.bind(1, uid); }));
+        for (auto& r : rows) all.push_back(std::move(r));
+    }
+    return all;
+}
+
 constexpr std::string_view kSessionObject =
     "json_object('id', id, 'site', site, 'machine', machine, 'uid', uid, 'member_id', "
     "member_id, 'role', role, 'started_at', started_at, 'ended_at', ended_at, 'clock_synced', "
@@ -234,23 +244,26 @@ Result<std::string> MemberPrivacy::export_member(std::string_view id) {
          "SELECT json_object('site', site, 'machine', machine, 'state', state, 'since', since, "
          "'name', name, 'session', session, 'updated_at', updated_at) FROM machine_state WHERE "
          "member = ?1"},
+        {"member_class_history",
+         "SELECT json_object('member_class', member_class, 'valid_from', valid_from) FROM "
+         "member_class_history WHERE member_id = ?1 ORDER BY valid_from"},
     };
     for (const auto& [key, sql] : queries) {
         TRY_ASSIGN(out[key], rows_as_json(db_, sql, bind_id));
     }
-    json sightings = json::array();
-    for (const auto& uid : who.uids) {
-        TRY_ASSIGN(
-            auto rows,
-            rows_as_json(
-                db_,
-                "SELECT json_object('uid', uid, 'site', site, 'machine', machine, 'first_seen_at', "
-                "first_seen_at, 'last_seen_at', last_seen_at, 'count', count) FROM unknown_badges "
-                "WHERE uid = ?1",
-                [&](db::Statement& st) { st.bind(1, uid); }));
-        for (auto& r : rows) sightings.push_back(std::move(r));
-    }
-    out["unknown_badge_sightings"] = std::move(sightings);
+    TRY_ASSIGN(
+        out["unknown_badge_sightings"],
+        rows_for_each_uid(
+            db_, who,
+            "SELECT json_object('uid', uid, 'site', site, 'machine', machine, 'first_seen_at', "
+            "first_seen_at, 'last_seen_at', last_seen_at, 'count', count) FROM unknown_badges "
+            "WHERE uid = ?1"));
+    // Other members' sessions their badge took over: when and where, not whose.
+    TRY_ASSIGN(out["sessions_ended_by_their_badge"],
+               rows_for_each_uid(db_, who,
+                                 "SELECT json_object('session', id, 'site', site, 'machine', "
+                                 "machine, 'ended_at', ended_at, 'ended_by', ended_by) FROM "
+                                 "sessions WHERE ended_by = ?1 ORDER BY ended_at"));
     TRY_ASSIGN(auto audit_rows, audit_rows_about(db_, who));
     out["audit_log"] = json::array();
     for (const auto& r : audit_rows) out["audit_log"].push_back(audit_json(r));
@@ -291,8 +304,10 @@ Status forget_payloads(db::Database& db, const Identity& who, std::string_view t
     return {};
 }
 
-// Everything but the audit log: the member row keeps its class and creation time, so billed
-// sessions still join to it; badges and rights go; sessions keep their amounts.
+// Everything but the audit log: the member row keeps its class and creation time, and their
+// class history moves to the pseudonym, so billed sessions still join to it and a held one
+// still prices; badges and rights go; sessions keep their amounts. Another member's session
+// their badge took over keeps its amount too; only the UID in ended_by goes.
 Status pseudonymise_rows(db::Database& db, const Identity& who, const std::string& pseudonym) {
     auto both = [&](db::Statement& st) { st.bind(1, who.id).bind(2, pseudonym); };
     for (const char* sql :
@@ -302,11 +317,15 @@ Status pseudonymise_rows(db::Database& db, const Identity& who, const std::strin
          {"UPDATE members SET id = ?2, name = '(forgotten)', contact = '', status = 'suspended', "
           "member_until = NULL WHERE id = ?1",
           "UPDATE sessions SET member_id = ?2, uid = 'forgotten' WHERE member_id = ?1",
+          "UPDATE sessions SET ended_by = ?2 WHERE ended_by = ?1",  // a remote end they sent
+          "UPDATE member_class_history SET member_id = ?2 WHERE member_id = ?1",
           "UPDATE machine_state SET member = ?2, name = '' WHERE member = ?1"})
         TRY(run(db, sql, both));
-    for (const auto& uid : who.uids)
-        TRY(run(db, "DELETE FROM unknown_badges WHERE uid = ?1",
-                [&](db::Statement& st) { st.bind(1, uid); }));
+    for (const auto& uid : who.uids) {
+        auto bind_uid = [&](db::Statement& st) { st.bind(1, uid); };
+        TRY(run(db, "DELETE FROM unknown_badges WHERE uid = ?1", bind_uid));
+        TRY(run(db, "UPDATE sessions SET ended_by = 'forgotten' WHERE ended_by = ?1", bind_uid));
+    }
     for (const char* table : {"ingest_errors", "session_conflicts"})
         TRY(forget_payloads(db, who, table));
     return {};

@@ -27,8 +27,9 @@ class MemberPrivacy {
 
     // Everything held about one member, as one JSON document.
     Result<std::string> export_member(std::string_view id);
-    // Pseudonymises the member everywhere (members row, badges, rights, sessions, machine
-    // state, unknown badges, stored payloads, audit rows); amounts and batches are unchanged.
+    // Pseudonymises the member everywhere (members row, class history, badges, rights,
+    // sessions, sessions their badge took over, machine state, unknown badges, stored payloads,
+    // audit rows); amounts and batches are unchanged.
     // Returns the pseudonym that replaces the id. Audited as member.forget.
     Result<std::string> forget_member(std::string_view id, std::string_view actor, UnixMs now);
     // Deletes unknown-badge sightings, refused payloads and conflicts older than `cut_off`.

@@ -1,6 +1,7 @@
 #include "readers/presence_reporter.hpp"
 
 #include "sys/log.hpp"
+#include "sys/uid_tag.hpp"
 
 namespace fabgate::readers {
 
@@ -16,7 +17,9 @@ void PresenceReporter::sighting(const Uid& uid) {
     auto outcome = suppressor_.seen(uid, clock_.monotonic());
     if (outcome.previous_removed) events_.badge_removed();
     if (outcome.presented) {
-        log::info("reader", "badge " + uid.hex());
+        // The gate logs every badge at info already; this line, for debugging a reader, names
+        // the badge by its tag too: a gate's journal never holds a UID (docs/privacy.md).
+        log::debug("reader", "badge " + uid_tag(uid.hex()));
         events_.badge_presented(uid);
     }
     arm();

@@ -8,7 +8,9 @@
 #include <cerrno>
 #include <cstring>
 
+#include "sys/hex.hpp"
 #include "sys/log.hpp"
+#include "sys/uid_tag.hpp"
 
 namespace fabgate::readers {
 namespace {
@@ -108,11 +110,8 @@ Status SpiMfrc522Reader::connect() {
     options.max_irq_polls = kExchangeChecks;
     chip_ = std::make_unique<Mfrc522Reader>(*bus_, options);
     if (auto s = chip_->init(); !s) return fail(device_, s.error().message());
-    log::info(
-        "reader", "MFRC522 version 0x" + [&] {
-            constexpr char hex[] = "0123456789ABCDEF";
-            return std::string{hex[chip_->version() >> 4], hex[chip_->version() & 0x0F]};
-        }());
+    const std::uint8_t version = chip_->version();
+    log::info("reader", "MFRC522 version 0x" + to_hex(std::span(&version, 1)));
     auto interval = std::chrono::milliseconds(config_.poll_ms);
     poll_timer_ = loop_.add_timer(
         interval, [this] { start_poll(); }, interval);
@@ -158,7 +157,8 @@ void SpiMfrc522Reader::continue_poll() {
         log::debug("reader", "dropped a garbled card read on " + device_);
     if ((*events)->removed) events_.badge_removed();
     if ((*events)->presented) {
-        log::info("reader", "badge " + (*events)->presented->hex());
+        // As PresenceReporter: the gate logs each badge at info, by its tag, never the UID.
+        log::debug("reader", "badge " + uid_tag((*events)->presented->hex()));
         events_.badge_presented(*(*events)->presented);
     }
 }

@@ -2,8 +2,8 @@
 // the UID that would let someone clone the badge.
 #include <doctest/doctest.h>
 
-#include "gate/uid_tag.hpp"
 #include "gate_harness.hpp"
+#include "sys/uid_tag.hpp"
 
 using namespace fabgate;
 using namespace fabgate::test;
@@ -27,7 +27,7 @@ TEST_CASE("the gate logs a badge's hash prefix, not its UID, granted or refused"
     auto log = gate.log();  // the sim hint at start-up names an example UID: not one of these
     CHECK(log.find("11223344") == std::string::npos);
     CHECK(log.find("0A0B0C0D") == std::string::npos);
-    CHECK(gate::uid_tag("11223344") == "uid#4f9f10b3");
-    CHECK(log.find(gate::uid_tag("11223344")) != std::string::npos);
-    CHECK(log.find(gate::uid_tag("0A0B0C0D") + ": refused") != std::string::npos);
+    CHECK(uid_tag("11223344") == "uid#4f9f10b3");
+    CHECK(log.find(uid_tag("11223344")) != std::string::npos);
+    CHECK(log.find(uid_tag("0A0B0C0D") + ": refused") != std::string::npos);
 }

@@ -55,6 +55,19 @@ struct Lab {
         auto s = test::finished_session(id, kT0 + kDay, minutes, "laser-1");
         s.member = member;
         s.uid = uid;
+        store(s);
+    }
+    // The gate stores the UID of the badge that took the machine over in `ended_by`.
+    void taken_over(const std::string& member, const std::string& uid, const std::string& id,
+                    std::int64_t minutes, const std::string& by_uid) {
+        auto s = test::finished_session(id, kT0 + kDay + 3'600'000, minutes, "laser-1");
+        s.member = member;
+        s.uid = uid;
+        s.end_reason = EndReason::Takeover;
+        s.ended_by = by_uid;
+        store(s);
+    }
+    void store(const SessionRecord& s) {
         IngestBatch batch;
         batch.sessions.push_back(
             classify_session_message(topics::machine("lab", "laser-1", "sessions"), encode(s)));
@@ -74,8 +87,9 @@ struct Lab {
 
 std::string everything(LedgerDb& db) {
     std::string all;
-    for (const char* table : {"members", "badges", "rights", "sessions", "unknown_badges",
-                              "machine_state", "audit_log", "ingest_errors", "session_conflicts"}) {
+    for (const char* table :
+         {"members", "member_class_history", "badges", "rights", "sessions", "unknown_badges",
+          "machine_state", "audit_log", "ingest_errors", "session_conflicts"}) {
         auto st = db.database().prepare(std::string("SELECT * FROM ") + table);
         REQUIRE(st);
         while (*st->step())
@@ -169,6 +183,7 @@ TEST_CASE("members export gives everything held about one member and nothing abo
     Lab lab;
     lab.session_of("m-1", "04A1B2C3", "s-1", 30);
     lab.session_of("m-2", "0A0B0C0D", "s-2", 10);
+    lab.taken_over("m-2", "0A0B0C0D", "s-3", 20, "04A1B2C3");
     auto text = lab.db.privacy().export_member("m-1");
     REQUIRE(text);
     auto doc = nlohmann::json::parse(*text);
@@ -180,6 +195,10 @@ TEST_CASE("members export gives everything held about one member and nothing abo
     REQUIRE(doc["sessions"].size() == 1);
     CHECK(doc["sessions"][0]["amount_minor"] == 600);
     CHECK(doc["audit_log"].size() == 3);  // added, badge assigned, right granted
+    REQUIRE(doc["member_class_history"].size() == 1);
+    CHECK(doc["member_class_history"][0]["valid_from"] == 0);
+    REQUIRE(doc["sessions_ended_by_their_badge"].size() == 1);  // when and where, not whose
+    CHECK(doc["sessions_ended_by_their_badge"][0]["session"] == "s-3");
     CHECK(text->find("Bob") == std::string::npos);
     CHECK(text->find("0A0B0C0D") == std::string::npos);
     CHECK_FALSE(lab.db.privacy().export_member("m-9"));
@@ -189,6 +208,7 @@ TEST_CASE("members forget removes name, contact and UID everywhere; amounts stay
     Lab lab;
     lab.session_of("m-1", "04A1B2C3", "s-1", 30);
     lab.session_of("m-2", "0A0B0C0D", "s-2", 10);
+    lab.taken_over("m-2", "0A0B0C0D", "s-3", 20, "04A1B2C3");  // Alice took Bob's laser over
     IngestBatch sighting;  // the member's badge seen before it was assigned, and a bad payload
     sighting.unknown_badges = {{"lab", "laser-1", "04A1B2C3", kT0}};
     sighting.bad_topics_payloads = {
@@ -214,6 +234,11 @@ TEST_CASE("members forget removes name, contact and UID everywhere; amounts stay
     CHECK(lab.count("SELECT count(*) FROM sessions WHERE member_id = '" + *pseudonym + "'") == 1);
     CHECK(lab.count("SELECT count(*) FROM v_usage_by_member WHERE member_id = '" + *pseudonym +
                     "' AND amount_minor = 600") == 1);
+    CHECK(lab.count("SELECT amount_minor FROM sessions WHERE id = 's-3' AND member_id = 'm-2' "
+                    "AND ended_by = 'forgotten'") == 400);
+    // Their class moves to the pseudonym: a session held for them still finds its price.
+    CHECK(lab.count("SELECT count(*) FROM member_class_history WHERE member_id = '" + *pseudonym +
+                    "'") == 1);
     CHECK_FALSE(lab.db.members().find("m-1")->has_value());
 
     auto chain = lab.db.audit().verify_chain();

@@ -2,21 +2,23 @@
 
 #include <unistd.h>
 
+#include "core/enum_names.hpp"
 #include "loop/event_loop.hpp"
 #include "mqtt/mqtt_link.hpp"
 
 namespace fabgate::ctl {
 
+namespace {
+
+constexpr EnumNames<Delivery, 3> kDeliveryNames{
+    {{Delivery::Confirmed, "confirmed"},
+     {Delivery::NotConfirmed, "not_confirmed"},
+     {Delivery::BrokerUnreachable, "broker_unreachable"}}};
+
+}  // namespace
+
 std::string_view to_string(Delivery d) {
-    switch (d) {
-        case Delivery::Confirmed:
-            return "confirmed";
-        case Delivery::NotConfirmed:
-            return "not_confirmed";
-        case Delivery::BrokerUnreachable:
-            return "broker_unreachable";
-    }
-    return "unknown";
+    return kDeliveryNames.name_of(d, "unknown");
 }
 
 bool shows_effect(CommandKind kind, const std::optional<MachineStatus>& before,

@@ -170,9 +170,120 @@ void add_all_commands(CLI::App& app, Invocation& inv) {
     add_error_commands(app, inv);
 }
 
+constexpr const char* kFabctlHelp =
+    "fabctl: manage FabGate members, badges, rights, machines and tariffs, and read usage "
+    "and billing from the ledger.\nTimes are in the lab's time zone (the ledger config's "
+    "time_zone; UTC without one): dates are YYYY-MM-DD (local midnight), times "
+    "2026-01-31T14:05, or with an offset 2026-01-31T14:05:00Z or ...+01:00; durations are "
+    "like 90s, 6m, 2h, 1h30m; amounts like 12.50.";
+
+void add_global_options(CLI::App& app, Globals& g) {
+    app.fallthrough();  // global options may follow the subcommand: `fabctl members list --json`
+    app.require_subcommand(1);
+    app.set_version_flag("--version", "fabctl 0.1.0");
+    app.footer("Exit codes: 0 ok, 1 runtime error, 2 usage error. Run `fabctl COMMAND --help`.");
+    app.add_option(
+           "--config", g.config,
+           "the ledger's config (database path and broker); default " + std::string(kDefaultConfig))
+        ->type_name("FILE");
+    app.add_option("--db", g.database, "ledger database file (overrides the config's)")
+        ->type_name("FILE");
+    app.add_option("--broker-config", g.broker_config,
+                   "your broker login for machine commands (default " +
+                       std::string(kManagerLoginDir) + "/<you>.json)")
+        ->type_name("FILE");
+    app.add_flag("--json", g.json, "machine-readable JSON output");
+    app.add_option("--actor", g.actor,
+                   "who makes the change, for the audit log (default $SUDO_USER or $USER)")
+        ->type_name("NAME");
+}
+
+// The exit code when the command line leaves nothing to run: --help, --version, a mistake, or
+// a command group without its subcommand (`fabctl members`).
+std::optional<int> parse_command_line(CLI::App& app, const std::vector<std::string>& args,
+                                      const Invocation& inv, std::ostream& out, std::ostream& err) {
+    auto refused =
+        parse_args(app, args, [&](const CLI::ParseError& e, std::optional<std::string> explained) {
+            if (explained) {
+                err << "fabctl: " << *explained << "\nRun with --help for more information.\n";
+                return kExitUsage;
+            }
+            int code = app.exit(e, out, err);
+            return code == 0 ? kExitOk : kExitUsage;
+        });
+    if (refused) return *refused;
+    if (!inv.action) {
+        err << "fabctl: give a command; see `fabctl --help`\n";
+        return kExitUsage;
+    }
+    return std::nullopt;
+}
+
+int report_failure(std::ostream& err, const Failure& f) {
+    print_failure(err, f.error);
+    if (f.error.what.find("malformed") != std::string::npos)
+        err << "The ledger database is damaged; nothing was changed. Stop fabledger, keep a "
+               "copy of the file and restore a backup (`fabctl check` verifies a file).\n";
+    if (f.exit_code == kExitUsage) err << "Run with --help for more information.\n";
+    return f.exit_code;
+}
+
+Failure as_runtime_failure(Error e) {
+    return Failure{std::move(e), kExitRuntime};
+}
+
+// What a command runs against, read and opened before it runs.
+struct Resources {
+    ledger::LedgerConfig config;
+    bool config_loaded = false;
+    std::unique_ptr<ZoneRules> zone;  // null: UTC
+    std::optional<ledger::LedgerDb> db;
+};
+
+// In this order, so the first problem reported is the same whatever else is wrong: the config,
+// its time zone, --actor, then the database (only if the command needs one).
+Outcome open_resources(const Globals& g, Invocation::Database mode, Resources& r) {
+    TRY(load_config(g, r.config, r.config_loaded));
+    if (!r.config.time_zone.empty()) {
+        TRY_ASSIGN(r.zone, load_zone(r.config.time_zone).map_error(as_runtime_failure));
+    }
+    if (!g.actor.empty() &&
+        std::all_of(g.actor.begin(), g.actor.end(), [](char c) { return c == ' '; }))
+        return usage_failure("--actor", "is blank");
+    if (mode != Invocation::Database::None)
+        TRY(open_database(mode, g.database.empty() ? r.config.database : g.database, r.db));
+    return {};
+}
+
+// Every time read or printed during a run is in the lab's zone; none outlives the run.
+class LabZoneScope {
+  public:
+    explicit LabZoneScope(const ZoneRules* zone) { set_lab_zone(zone); }
+    ~LabZoneScope() { set_lab_zone(nullptr); }
+    LabZoneScope(const LabZoneScope&) = delete;
+    LabZoneScope& operator=(const LabZoneScope&) = delete;
+};
+
+CommandContext context_for(const Globals& g, Resources& r, const Environment& env,
+                           std::ostream& out, std::ostream& err) {
+    CommandContext context;
+    context.db = r.db ? &*r.db : nullptr;
+    context.config = &r.config;
+    context.config_loaded = r.config_loaded;
+    context.broker_config = g.broker_config;
+    context.env = &env;
+    context.person = g.actor.empty() ? default_actor(env) : g.actor;
+    context.actor = "fabctl:" + context.person;
+    context.now = env.now ? env.now() : SystemClock().wall().unix_ms;
+    context.json = g.json;
+    context.out = &out;
+    context.err = &err;
+    return context;
+}
+
 }  // namespace
 
-Outcome run_command(const std::vector<std::string>& args, CommandContext& session) {
+Outcome run_command(const std::vector<std::string>& args, CommandContext& context) {
     CLI::App app{"fabctl", "fabctl"};
     app.require_subcommand(1);
     Invocation inv;
@@ -189,9 +300,9 @@ Outcome run_command(const std::vector<std::string>& args, CommandContext& sessio
         });
     if (refused) return *refused;
     if (!inv.action) return usage_failure("", "give a command");
-    if (inv.database != Invocation::Database::Existing || session.db == nullptr)
+    if (inv.database != Invocation::Database::Existing || context.db == nullptr)
         return usage_failure("", "this command needs fabctl itself");
-    return inv.action(session);
+    return inv.action(context);
 }
 
 Environment system_environment() {
@@ -214,103 +325,19 @@ int run_fabctl(const std::vector<std::string>& args, std::ostream& out, std::ost
                const Environment& env) {
     // libmosquitto's reconnect chatter is not for the manager; real problems come back as errors.
     log::set_threshold(log::Level::Warning);
-
-    CLI::App app{
-        "fabctl: manage FabGate members, badges, rights, machines and tariffs, and read usage "
-        "and billing from the ledger.\nTimes are in the lab's time zone (the ledger config's "
-        "time_zone; UTC without one): dates are YYYY-MM-DD (local midnight), times "
-        "2026-01-31T14:05, or with an offset 2026-01-31T14:05:00Z or ...+01:00; durations are "
-        "like 90s, 6m, 2h, 1h30m; amounts like 12.50.",
-        "fabctl"};
-    app.fallthrough();  // global options may follow the subcommand: `fabctl members list --json`
-    app.require_subcommand(1);
-    app.set_version_flag("--version", "fabctl 0.1.0");
-    app.footer("Exit codes: 0 ok, 1 runtime error, 2 usage error. Run `fabctl COMMAND --help`.");
-
+    CLI::App app{kFabctlHelp, "fabctl"};
     Globals g;
-    app.add_option(
-           "--config", g.config,
-           "the ledger's config (database path and broker); default " + std::string(kDefaultConfig))
-        ->type_name("FILE");
-    app.add_option("--db", g.database, "ledger database file (overrides the config's)")
-        ->type_name("FILE");
-    app.add_option("--broker-config", g.broker_config,
-                   "your broker login for machine commands (default " +
-                       std::string(kManagerLoginDir) + "/<you>.json)")
-        ->type_name("FILE");
-    app.add_flag("--json", g.json, "machine-readable JSON output");
-    app.add_option("--actor", g.actor,
-                   "who makes the change, for the audit log (default $SUDO_USER or $USER)")
-        ->type_name("NAME");
-
+    add_global_options(app, g);
     Invocation inv;
     add_all_commands(app, inv);
+    if (auto done = parse_command_line(app, args, inv, out, err)) return *done;
 
-    auto refused =
-        parse_args(app, args, [&](const CLI::ParseError& e, std::optional<std::string> explained) {
-            if (explained) {
-                err << "fabctl: " << *explained << "\nRun with --help for more information.\n";
-                return kExitUsage;
-            }
-            int code = app.exit(e, out, err);
-            return code == 0 ? kExitOk : kExitUsage;
-        });
-    if (refused) return *refused;
-    if (!inv.action) {  // a command group without its subcommand: `fabctl members`
-        err << "fabctl: give a command; see `fabctl --help`\n";
-        return kExitUsage;
-    }
-
-    auto report = [&](const Failure& f) {
-        print_failure(err, f.error);
-        if (f.error.what.find("malformed") != std::string::npos)
-            err << "The ledger database is damaged; nothing was changed. Stop fabledger, keep a "
-                   "copy of the file and restore a backup (`fabctl check` verifies a file).\n";
-        if (f.exit_code == kExitUsage) err << "Run with --help for more information.\n";
-        return f.exit_code;
-    };
-
-    ledger::LedgerConfig config;
-    bool config_loaded = false;
-    if (auto loaded = load_config(g, config, config_loaded); !loaded) return report(loaded.error());
-    std::string database = g.database.empty() ? config.database : g.database;
-    std::unique_ptr<ZoneRules> zone;
-    if (!config.time_zone.empty()) {
-        auto loaded_zone = load_zone(config.time_zone);
-        if (!loaded_zone) return report(Failure{loaded_zone.error(), kExitRuntime});
-        zone = std::move(*loaded_zone);
-    }
-    // Every time read or printed during this run is in the lab's zone; none outlives the run.
-    struct ZoneScope {
-        explicit ZoneScope(const ZoneRules* z) { set_lab_zone(z); }
-        ~ZoneScope() { set_lab_zone(nullptr); }
-        ZoneScope(const ZoneScope&) = delete;
-        ZoneScope& operator=(const ZoneScope&) = delete;
-    } zone_scope(zone.get());
-    if (!g.actor.empty() &&
-        std::all_of(g.actor.begin(), g.actor.end(), [](char c) { return c == ' '; }))
-        return report(Failure{{"--actor", "is blank"}, kExitUsage});
-
-    std::optional<ledger::LedgerDb> db;
-    if (inv.database != Invocation::Database::None) {
-        if (auto opened = open_database(inv.database, database, db); !opened)
-            return report(opened.error());
-    }
-
-    CommandContext session;
-    session.db = db ? &*db : nullptr;
-    session.config = &config;
-    session.config_loaded = config_loaded;
-    session.broker_config = g.broker_config;
-    session.env = &env;
-    session.person = g.actor.empty() ? default_actor(env) : g.actor;
-    session.actor = "fabctl:" + session.person;
-    session.now = env.now ? env.now() : SystemClock().wall().unix_ms;
-    session.json = g.json;
-    session.out = &out;
-    session.err = &err;
-    auto result = inv.action(session);
-    if (!result) return report(result.error());
+    Resources resources;
+    if (auto opened = open_resources(g, inv.database, resources); !opened)
+        return report_failure(err, opened.error());
+    LabZoneScope zone_scope(resources.zone.get());
+    auto context = context_for(g, resources, env, out, err);
+    if (auto result = inv.action(context); !result) return report_failure(err, result.error());
     return kExitOk;
 }
 

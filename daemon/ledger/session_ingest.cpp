@@ -5,7 +5,9 @@
 #include "ledger/session_ingest.hpp"
 
 #include <map>
+#include <utility>
 
+#include "core/enum_names.hpp"
 #include "core/json_reader.hpp"
 #include "core/tariff.hpp"
 #include "core/topics.hpp"
@@ -15,20 +17,26 @@ namespace fabgate::ledger {
 
 using detail::in_transaction;
 
+namespace {
+
+constexpr EnumNames<IngestResult, 5> kIngestResultNames{{{IngestResult::Stored, "stored"},
+                                                         {IngestResult::Duplicate, "duplicate"},
+                                                         {IngestResult::Conflict, "conflict"},
+                                                         {IngestResult::Rejected, "rejected"},
+                                                         {IngestResult::Unackable, "unackable"}}};
+
+// Where the summary counts each result.
+constexpr std::pair<IngestResult, std::int64_t IngestSummary::*> kResultCounts[] = {
+    {IngestResult::Stored, &IngestSummary::stored},
+    {IngestResult::Duplicate, &IngestSummary::duplicates},
+    {IngestResult::Conflict, &IngestSummary::conflicts},
+    {IngestResult::Rejected, &IngestSummary::rejected},
+    {IngestResult::Unackable, &IngestSummary::unackable}};
+
+}  // namespace
+
 std::string_view to_string(IngestResult r) {
-    switch (r) {
-        case IngestResult::Stored:
-            return "stored";
-        case IngestResult::Duplicate:
-            return "duplicate";
-        case IngestResult::Conflict:
-            return "conflict";
-        case IngestResult::Rejected:
-            return "rejected";
-        case IngestResult::Unackable:
-            return "unackable";
-    }
-    return "unknown";
+    return kIngestResultNames.name_of(r, "unknown");
 }
 
 std::string session_payload_hash(const SessionRecord& s) {
@@ -104,25 +112,9 @@ Status record_refusal(db::Database& db, const IngestItem& item, const std::strin
 }
 
 void count_outcomes(IngestSummary& summary) {
-    for (const auto& o : summary.outcomes) {
-        switch (o.result) {
-            case IngestResult::Stored:
-                ++summary.stored;
-                break;
-            case IngestResult::Duplicate:
-                ++summary.duplicates;
-                break;
-            case IngestResult::Conflict:
-                ++summary.conflicts;
-                break;
-            case IngestResult::Rejected:
-                ++summary.rejected;
-                break;
-            case IngestResult::Unackable:
-                ++summary.unackable;
-                break;
-        }
-    }
+    for (const auto& outcome : summary.outcomes)
+        for (const auto& [result, count] : kResultCounts)
+            if (result == outcome.result) ++(summary.*count);
 }
 
 }  // namespace

@@ -181,10 +181,17 @@ void MqttLink::watch_socket() {
         schedule_reconnect();
         return;
     }
-    watched_fd_ = fd;
     want_write_ = mosquitto_want_write(mosq_);
-    (void)loop_.watch(fd, EPOLLIN | (want_write_ ? EPOLLOUT : 0u),
-                      [this](std::uint32_t ev) { on_socket(ev); });
+    auto watched = loop_.watch(fd, EPOLLIN | (want_write_ ? EPOLLOUT : 0u),
+                               [this](std::uint32_t ev) { on_socket(ev); });
+    if (!watched) {
+        // A socket nobody reads would look connecting forever: drop it and try again later.
+        log::error("mqtt", watched.error().message() + "; reconnecting");
+        mosquitto_disconnect(mosq_);
+        schedule_reconnect();
+        return;
+    }
+    watched_fd_ = fd;
 }
 
 void MqttLink::unwatch_socket() {
@@ -195,10 +202,16 @@ void MqttLink::unwatch_socket() {
 void MqttLink::update_write_interest() {
     if (watched_fd_ < 0) return;
     bool want = mosquitto_want_write(mosq_);
-    if (want != want_write_) {
-        want_write_ = want;
-        (void)loop_.modify(watched_fd_, EPOLLIN | (want ? EPOLLOUT : 0u));
+    if (want == want_write_) return;
+    auto modified = loop_.modify(watched_fd_, EPOLLIN | (want ? EPOLLOUT : 0u));
+    if (!modified) {
+        // Without EPOLLOUT queued messages would wait for the next read; a fresh connection
+        // starts from a watch that is right.
+        log::error("mqtt", modified.error().message() + "; reconnecting");
+        lost("cannot follow the socket");
+        return;
     }
+    want_write_ = want;
 }
 
 void MqttLink::on_socket(std::uint32_t events) {

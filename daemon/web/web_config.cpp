@@ -71,22 +71,17 @@ tl::expected<WebConfig, std::vector<Error>> parse(const nlohmann::json& document
     read_broker_config(root, cfg.broker, errors);
     cfg.log_level = root.choice("log_level", {"error", "warning", "notice", "info", "debug"})
                         .value_or(cfg.log_level);
-    root.reject_unknown_keys();
-    if (!errors.empty()) return tl::unexpected(errors.all());
-    return cfg;
+    return config_unless_errors(root, errors, std::move(cfg));
 }
 
 }  // namespace
 
 tl::expected<WebConfig, std::vector<Error>> load_web_config_text(std::string_view text) {
-    auto doc = parse_json(text, "config", kMaxConfigBytes);
-    if (!doc) return tl::unexpected(std::vector<Error>{doc.error()});
-    return parse(*doc);
+    return load_config_text<WebConfig>(text, kMaxConfigBytes, parse);
 }
 
 tl::expected<WebConfig, std::vector<Error>> load_web_config_file(const std::string& path) {
-    return load_config_file<WebConfig>(
-        path, [](std::string_view text) { return load_web_config_text(text); });
+    return load_config_file<WebConfig>(path, load_web_config_text);
 }
 
 bool is_loopback(std::string_view address) {

@@ -25,6 +25,13 @@ std::string broker_where(const WebConfig& config) {
     return "broker " + config.broker.host + ":" + std::to_string(config.broker.port);
 }
 
+// on_signal blocks the signal before it makes the signalfd: had that failed, SIGTERM would be
+// ignored and systemd's stop would wait out its timeout, then SIGKILL. Better not to start.
+Status stop_on_signals(EventLoop& loop) {
+    TRY(loop.on_signal(SIGTERM, [&loop] { loop.stop(0); }));
+    return loop.on_signal(SIGINT, [&loop] { loop.stop(0); });
+}
+
 }  // namespace
 
 WebServer::WebServer(EventLoop& loop, const WebConfig& config, ledger::LedgerDb& db)
@@ -54,7 +61,7 @@ WebServer::~WebServer() {
 }
 
 Status WebServer::start() {
-    if (auto ok = check_listener(config_.listen); !ok) return ok;
+    TRY(check_listener(config_.listen));
     HttpServerOptions options;
     options.address = config_.listen.address;
     options.port = config_.listen.port;
@@ -64,7 +71,7 @@ Status WebServer::start() {
         options.cert_pem = cert;
         options.key_pem = key;
     }
-    if (auto s = http_.start(options); !s) return s;
+    TRY(http_.start(options));
     keepalive_ = loop_.add_timer(
         std::chrono::seconds(25), [this] { board_.keepalive(); }, std::chrono::seconds(25));
     return link_.start();
@@ -91,13 +98,13 @@ int serve(const WebConfig& config, ledger::LedgerDb& db, std::ostream& err) {
     ctl::set_lab_zone(zone.get());  // for the whole run: one thread, one lab
     EventLoop loop;
     WebServer server(loop, config, db);
-    if (auto s = server.start(); !s) {
-        err << "fabweb: " << s.error().message() << "\n";
+    auto started = server.start();
+    if (started) started = stop_on_signals(loop);
+    if (!started) {
+        err << "fabweb: " << started.error().message() << "\n";
         ctl::set_lab_zone(nullptr);
         return 1;
     }
-    (void)loop.on_signal(SIGTERM, [&] { loop.stop(0); });
-    (void)loop.on_signal(SIGINT, [&] { loop.stop(0); });
     std::signal(SIGPIPE, SIG_IGN);
     log::notice("fabweb", std::string(config.listen.tls() ? "https" : "http") + "://" +
                               config.listen.address + ":" + std::to_string(server.port()) + "/");

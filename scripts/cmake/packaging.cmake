@@ -134,10 +134,13 @@ function(fabgate_packaging)
     install(FILES ${src}/systemd/fabledger.service DESTINATION ${unitdir} COMPONENT fabledger)
     # The web console (docs/console.md) ships with the ledger, installed but not enabled.
     install(FILES ${src}/systemd/fabweb.service DESTINATION ${unitdir} COMPONENT fabledger)
-    if(EXISTS ${src}/daemon/web/static)
-        install(DIRECTORY ${src}/daemon/web/static/ DESTINATION ${CMAKE_INSTALL_DATADIR}/fabgate/console
-                COMPONENT fabledger)
+    # Without its pages fabweb serves nothing: a tree without them must not make a package.
+    if(NOT IS_DIRECTORY ${src}/daemon/web/static)
+        message(FATAL_ERROR "packaging: ${src}/daemon/web/static is missing: the web console's pages "
+                            "(fabweb.service would serve nothing)")
     endif()
+    install(DIRECTORY ${src}/daemon/web/static/ DESTINATION ${CMAKE_INSTALL_DATADIR}/fabgate/console
+            COMPONENT fabledger)
     install(FILES ${src}/docs/console.md DESTINATION ${CMAKE_INSTALL_DATADIR}/doc/fabledger COMPONENT fabledger)
     install(FILES ${src}/systemd/fabledger.sysusers.conf DESTINATION lib/sysusers.d
             RENAME fabledger.conf COMPONENT fabledger)
@@ -146,17 +149,23 @@ function(fabgate_packaging)
     install(FILES ${src}/config/mosquitto/mosquitto.conf ${src}/config/mosquitto/acl.conf
                   ${src}/config/mosquitto/site-bridge.conf
             DESTINATION ${CMAKE_INSTALL_DATADIR}/doc/fabledger/examples/mosquitto COMPONENT fabledger)
-    if(EXISTS ${src}/config/ledger.json)
-        # The services may write only /var/lib/fabledger: the examples name the database there.
-        foreach(example ledger.json fabweb.json)
-            file(READ ${src}/config/${example} text)
-            string(REGEX REPLACE "\"database\": *\"[^\"]*\"" "\"database\": \"/var/lib/fabledger/ledger.db\""
-                   text "${text}")
-            file(WRITE ${CMAKE_BINARY_DIR}/packaging/fabledger/${example} "${text}")
-            install(FILES ${CMAKE_BINARY_DIR}/packaging/fabledger/${example}
-                    DESTINATION ${CMAKE_INSTALL_DATADIR}/doc/fabledger/examples COMPONENT fabledger)
-        endforeach()
-    endif()
+    # The services may write only /var/lib/fabledger: the examples name the database there.
+    # Both are the examples docs/deploy.md and docs/console.md tell the admin to copy.
+    foreach(example ledger.json fabweb.json)
+        if(NOT EXISTS ${src}/config/${example})
+            message(FATAL_ERROR "packaging: ${src}/config/${example} is missing: the example the "
+                                "fabledger package's docs tell the admin to copy")
+        endif()
+        file(READ ${src}/config/${example} text)
+        string(REGEX REPLACE "\"database\": *\"[^\"]*\"" "\"database\": \"/var/lib/fabledger/ledger.db\""
+               text "${text}")
+        if(NOT text MATCHES "\"database\": \"/var/lib/fabledger/ledger.db\"")
+            message(FATAL_ERROR "packaging: config/${example} has no \"database\" to point at /var/lib/fabledger")
+        endif()
+        file(WRITE ${CMAKE_BINARY_DIR}/packaging/fabledger/${example} "${text}")
+        install(FILES ${CMAKE_BINARY_DIR}/packaging/fabledger/${example}
+                DESTINATION ${CMAKE_INSTALL_DATADIR}/doc/fabledger/examples COMPONENT fabledger)
+    endforeach()
     fabgate_package_docs(fabledger)
     fabgate_write_maintainer_scripts(fabledger fabledger.service
         "the billing database: sessions, members, rights, tariffs"

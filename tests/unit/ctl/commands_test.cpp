@@ -210,6 +210,16 @@ TEST_CASE("--actor names who made the change") {
     CHECK(log->front().action == "member.add");
 }
 
+TEST_CASE("a blank --actor is a usage error, and nothing is written under it") {
+    Lab lab;
+    lab.ok({"init"});
+    auto r = lab.run({"--actor", "   ", "members", "add", "m-9", "--name", "Nine"});
+    CHECK(r.code == 2);
+    CHECK(r.err.find("fabctl: --actor: is blank") != std::string::npos);
+    CHECK(r.err.find("Run with --help") != std::string::npos);
+    CHECK(lab.run({"--json", "members", "list"}).parsed().empty());
+}
+
 TEST_CASE("a badge held by someone else moves only with --move") {
     Lab lab;
     lab.standard_setup();

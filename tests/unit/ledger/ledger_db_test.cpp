@@ -177,6 +177,10 @@ TEST_CASE("bad payloads go to ingest_errors; those with an id are acked, the oth
     CHECK(out.outcomes[3].result == IngestResult::Unackable);
     CHECK(out.outcomes[4].result == IngestResult::Unackable);
     CHECK_FALSE(out.outcomes[3].ackable());
+    // The ledger's counters (its periodic log line) add these up.
+    CHECK(out.stored == 0);
+    CHECK(out.rejected == 3);
+    CHECK(out.unackable == 2);
     CHECK(f.count("SELECT count(*) FROM sessions") == 0);
     auto errors = f.db.ingest().ingest_errors();
     REQUIRE(errors);

@@ -18,6 +18,10 @@ TEST_CASE("an unknown key or a lone certificate is named") {
     auto unknown = load_web_config_text(R"({"listen": {"adress": "0.0.0.0"}})");
     REQUIRE(!unknown);
     CHECK(unknown.error().front().message().find("listen.adress") != std::string::npos);
+    // At the top too: a misspelt section would otherwise leave its defaults silently in force.
+    auto top = load_web_config_text(R"({"sesions": {"idle_timeout_s": 300}})");
+    REQUIRE(!top);
+    CHECK(top.error().front().message().find("sesions") != std::string::npos);
     auto lone = load_web_config_text(R"({"listen": {"cert_file": "/etc/x.pem"}})");
     REQUIRE(!lone);
     CHECK(lone.error().front().what.find("key_file") != std::string::npos);

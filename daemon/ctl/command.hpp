@@ -67,10 +67,10 @@ void add_admin_commands(CLI::App& app, Invocation& inv);
 void add_error_commands(CLI::App& app, Invocation& inv);
 
 // Runs one command line, without fabctl's global options ({"members", "add", "m-1",
-// "--name=Ann"}), in a session the caller made: the web console's way of doing exactly what
+// "--name=Ann"}), in a context the caller made: the web console's way of doing exactly what
 // fabctl does, with fabctl's validation, messages, output and audit rows. Only commands on an
 // existing database run here (not init). A mistake in the line is a usage Failure.
-Outcome run_command(const std::vector<std::string>& args, CommandContext& session);
+Outcome run_command(const std::vector<std::string>& args, CommandContext& context);
 
 // Machine commands (cmd_machines.cpp), shared with the web console. Lock and unlock are
 // first recorded as the ledger's desired state (audited); the command's outcome is audited

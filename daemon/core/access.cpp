@@ -56,6 +56,10 @@ std::string_view describe(DenyReason r) {
     return kDenyReasonDescriptions.name_of(r, "denied");
 }
 
+bool list_due_for_reissue(UnixMs generated_at, std::int64_t reissue_s, UnixMs now) {
+    return now >= generated_at + reissue_s * 1000;
+}
+
 std::optional<DenyReason> check_member(const AccessEntry& entry, UnixMs now) {
     if (entry.suspended) return DenyReason::Suspended;
     if (entry.member_until && now >= *entry.member_until) return DenyReason::MembershipExpired;

@@ -75,6 +75,22 @@ struct AccessGrant {
     const AccessEntry* entry;
 };
 
+// The contract between the ledger and a connected gate, so that the gate's own maximum age only
+// ever bites a gate that is offline. The ledger reissues an unchanged list as a new version
+// (fresh generated_at) every acl_reissue_s, which may not exceed kMaxAclReissueS, and notices it
+// at its next refresh, at most that long again: a connected gate's list is under 2 hours old.
+// A gate refuses a policy.acl_max_age_s under kMinAclMaxAgeS, which leaves an hour more for a
+// broker restart or clock skew.
+// Chosen over measuring age from the last signed message: a gate with no session hears nothing
+// signed but its list, so the ledger would have to send something periodically anyway, and a
+// reissued list also renews valid_until and the replay high-water mark. It costs one small
+// signed message per machine and interval.
+inline constexpr std::int64_t kMaxAclReissueS = 3600;
+inline constexpr std::int64_t kMinAclMaxAgeS = 3 * kMaxAclReissueS;
+
+// Whether the ledger must issue a new version of a list whose content has not changed.
+bool list_due_for_reissue(UnixMs generated_at, std::int64_t reissue_s, UnixMs now);
+
 // Past the ledger's valid_until, or older than `max_age_ms` (0: no such limit).
 inline bool list_stale(const AccessList& list, std::int64_t max_age_ms, UnixMs now) {
     if (list.valid_until && now >= *list.valid_until) return true;

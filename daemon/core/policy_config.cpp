@@ -1,5 +1,8 @@
 #include "core/policy_config.hpp"
 
+#include <string>
+
+#include "core/access.hpp"
 #include "core/json_reader.hpp"
 
 namespace fabgate {
@@ -27,6 +30,15 @@ void read_policy_config(ObjectReader& root, MachinePolicy& p, JsonErrors& errors
                                         : TakeoverRule::Supervisors;
     p.checkpoint_s = r.integer_or("checkpoint_s", 1, 3600, p.checkpoint_s);
     p.acl_max_age_s = r.integer_or("acl_max_age_s", 0, 365 * 24 * 3600, p.acl_max_age_s);
+    if (p.acl_max_age_s > 0 && p.acl_max_age_s < kMinAclMaxAgeS)
+        errors.add("policy.acl_max_age_s",
+                   std::to_string(p.acl_max_age_s) + " is below " + std::to_string(kMinAclMaxAgeS) +
+                       " s: the ledger renews a connected gate's list only every acl_reissue_s "
+                       "(up to " +
+                       std::to_string(kMaxAclReissueS) +
+                       " s), so a shorter limit would refuse sessions on a gate that is online; "
+                       "use 0 (valid_until only) or at least " +
+                       std::to_string(kMinAclMaxAgeS));
     p.stale_acl_supervisors =
         r.choice("stale_acl", {"deny", "supervisors"}).value_or("deny") == "supervisors";
     r.reject_unknown_keys();

@@ -25,8 +25,9 @@ struct MachinePolicy {
     TakeoverRule takeover = TakeoverRule::Supervisors;
     std::int64_t checkpoint_s = 30;  // an open session is journaled this often
     // Offline too long: a list is stale past its valid_until, or this long after it was issued
-    // (0: valid_until only). A stale list starts no session, or only supervisors' and
-    // maintainers' with stale_acl_supervisors; a running session is never cut.
+    // (0: valid_until only; else at least kMinAclMaxAgeS, see core/access.hpp). A stale list
+    // starts no session, or only supervisors' and maintainers' with stale_acl_supervisors; a
+    // running session is never cut.
     std::int64_t acl_max_age_s = 0;
     bool stale_acl_supervisors = false;
     bool has_busy_input = false;  // filled from the hardware section

@@ -1,5 +1,6 @@
 #include "ledger/ledger_app.hpp"
 
+#include <algorithm>
 #include <map>
 #include <utility>
 
@@ -27,6 +28,14 @@ std::optional<T> accepted(Result<T> decoded, std::string_view what, std::string_
     log::info("ledger", "refused " + std::string(what) + " on " + std::string(topic) + ": " +
                             decoded.error().message());
     return std::nullopt;
+}
+
+// A routine reissue happens hourly per machine: not worth an info line each.
+void log_new_version(const AclVersionRow& row, bool reissued_unchanged) {
+    auto log_at = reissued_unchanged ? log::debug : log::info;
+    log_at("ledger", "access list of " + row.site + "/" + row.machine + " is now version " +
+                         std::to_string(row.version) + " (" + std::to_string(row.entries) +
+                         " badges" + (reissued_unchanged ? ", reissued unchanged)" : ")"));
 }
 
 }  // namespace
@@ -104,9 +113,10 @@ bool LedgerApp::arm_acl_timers() {
     poll_timer_ = loop_.add_timer(
         std::chrono::milliseconds(config_.acl_poll_ms), [this] { poll_database(); },
         std::chrono::milliseconds(config_.acl_poll_ms));
+    // The refresh is also what reissues unchanged lists: it must come at least that often.
+    auto refresh = std::chrono::seconds(std::min(config_.acl_refresh_s, config_.acl_reissue_s));
     refresh_timer_ = loop_.add_timer(
-        std::chrono::seconds(config_.acl_refresh_s), [this] { refresh_access_lists(false); },
-        std::chrono::seconds(config_.acl_refresh_s));
+        refresh, [this] { refresh_access_lists(false); }, refresh);
     return poll_timer_ && refresh_timer_;
 }
 
@@ -289,10 +299,12 @@ bool LedgerApp::rebuild_and_publish(bool republish) {
         auto hash = acl_content_hash(*list);
         auto key = std::make_pair(m.site, m.id);
         auto known = *latest ? (*latest)->version : 0;
-        // Same content is reissued as a new version once half its validity has passed, so an
-        // online gate never holds a list near its valid_until.
-        bool fresh = *latest && now < (*latest)->published_at + kAclValidityMs / 2;
-        if (*latest && (*latest)->content_hash == hash && fresh) {
+        // Same content is reissued as a new version every acl_reissue_s, so a connected gate is
+        // never stale by its acl_max_age_s (core/access.hpp: list_due_for_reissue).
+        bool fresh =
+            *latest && !list_due_for_reissue((*latest)->published_at, config_.acl_reissue_s, now);
+        bool same_content = *latest && (*latest)->content_hash == hash;
+        if (same_content && fresh) {
             if (!republish && published_.count(key)) continue;
             // Same content, same version and time: the same bytes as the retained copy.
             list->version = (*latest)->version;
@@ -312,9 +324,7 @@ bool LedgerApp::rebuild_and_publish(bool republish) {
             }
             list->version = row.version;
             list->generated_at = row.published_at;
-            log::info("ledger", "access list of " + m.site + "/" + m.id + " is now version " +
-                                    std::to_string(row.version) + " (" +
-                                    std::to_string(row.entries) + " badges)");
+            log_new_version(row, same_content);
         }
         list->valid_until = list->generated_at + kAclValidityMs;
         if (publish_list(*list))

@@ -31,7 +31,7 @@ struct SignedBytes {
 using AclSigner = std::function<SignedBytes(std::string_view bytes)>;
 
 // How long a gate may go on deciding from a list without hearing from the ledger: lists carry
-// valid_until = generated_at + this, and are reissued (new version) when half of it has passed.
+// valid_until = generated_at + this. They are reissued far sooner, every acl_reissue_s.
 inline constexpr std::int64_t kAclValidityMs = 7LL * 24 * 3600 * 1000;
 
 struct LedgerCounters {

@@ -42,6 +42,8 @@ tl::expected<LedgerConfig, std::vector<Error>> parse(const nlohmann::json& docum
     cfg.acl_poll_ms = static_cast<int>(root.integer_or("acl_poll_ms", 50, 2000, cfg.acl_poll_ms));
     cfg.acl_refresh_s =
         static_cast<int>(root.integer_or("acl_refresh_s", 1, 86400, cfg.acl_refresh_s));
+    cfg.acl_reissue_s =
+        static_cast<int>(root.integer_or("acl_reissue_s", 1, kMaxAclReissueS, cfg.acl_reissue_s));
     cfg.max_inflight =
         static_cast<int>(root.integer_or("max_inflight", 1, 65535, cfg.max_inflight));
     cfg.verify_integrity = root.boolean_or("verify_integrity", cfg.verify_integrity);

@@ -5,6 +5,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/access.hpp"
 #include "core/broker_config.hpp"
 #include "core/result.hpp"
 
@@ -16,9 +17,13 @@ struct LedgerConfig {
                           // keyed by it
     int batch_max_messages = 1000;  // commit when this many messages are pending...
     int batch_max_ms = 20;          // ...or this long after the first one, whichever comes first
-    int acl_poll_ms = 500;    // PRAGMA data_version poll: fabctl's changes reach gates this fast
-    int acl_refresh_s = 60;   // rebuild anyway: a right or membership can lapse with no write
-    int max_inflight = 1000;  // our QoS 1 acks and acl snapshots awaiting PUBACK
+    int acl_poll_ms = 500;   // PRAGMA data_version poll: fabctl's changes reach gates this fast
+    int acl_refresh_s = 60;  // rebuild anyway: a right or membership can lapse with no write
+    // An unchanged list is reissued as a new version this often, so that a connected gate's list
+    // is always fresh (its policy.acl_max_age_s counts offline time only). At most
+    // kMaxAclReissueS (core/access.hpp), which gates' minimum acl_max_age_s is built on.
+    int acl_reissue_s = static_cast<int>(kMaxAclReissueS);
+    int max_inflight = 1000;       // our QoS 1 acks and acl snapshots awaiting PUBACK
     bool verify_integrity = true;  // PRAGMA quick_check at start
     int busy_timeout_ms = 5000;    // how long a commit waits for fabctl's write lock
     std::string log_level = "info";

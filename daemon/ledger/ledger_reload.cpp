@@ -53,10 +53,12 @@ void LedgerApp::reload(const LedgerConfig& fresh) {
     take(config_.batch_max_ms, fresh.batch_max_ms, "batch_max_ms");
     take(config_.busy_timeout_ms, fresh.busy_timeout_ms, "busy_timeout_ms");
     take(config_.retention_days, fresh.retention_days, "retention_days");  // at the next purge
-    bool timers_changed =
-        config_.acl_poll_ms != fresh.acl_poll_ms || config_.acl_refresh_s != fresh.acl_refresh_s;
+    bool timers_changed = config_.acl_poll_ms != fresh.acl_poll_ms ||
+                          config_.acl_refresh_s != fresh.acl_refresh_s ||
+                          config_.acl_reissue_s != fresh.acl_reissue_s;
     take(config_.acl_poll_ms, fresh.acl_poll_ms, "acl_poll_ms");
     take(config_.acl_refresh_s, fresh.acl_refresh_s, "acl_refresh_s");
+    take(config_.acl_reissue_s, fresh.acl_reissue_s, "acl_reissue_s");
     if (config_.log_level != fresh.log_level) {
         applied.push_back("log_level " + config_.log_level + " -> " + fresh.log_level);
         config_.log_level = fresh.log_level;

@@ -7,12 +7,15 @@
 
 #include "core/acl_wire.hpp"
 #include "core/messages.hpp"
+#include "fuzz_seed_key.hpp"
 #include "sys/acl_signature.hpp"
 
 namespace {
-// A fixed key: random signatures in the input must never verify against it.
-const std::vector<std::string> kTrusted{
-    "3d4017c3e843895a92b70aa74d1b7ebc9c982ccf2ec4968cc0cd55f12af4660c"};
+// Nothing the fuzzer makes may verify against a key whose secret nobody holds.
+const std::vector<std::string> kUnknown{fabgate::fuzz::kUnknownPublicKeyHex};
+// The seeds' throwaway key: its signed seeds, and mutants that keep the signed bytes, reach the
+// gate's path past a good signature (the bounded parse with the gate's own limits).
+const std::vector<std::string> kSeedKey{fabgate::fuzz::kSeedPublicKeyHex};
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
@@ -21,8 +24,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     auto wire = fabgate::split_access_list(payload);
     if (!wire) {
         if (wire.error().what.empty()) __builtin_trap();
-    } else if (fabgate::acl_signature::verify(*wire, kTrusted)) {
+    } else if (fabgate::acl_signature::verify(*wire, kUnknown)) {
         __builtin_trap();  // a forgery got through
+    } else if (fabgate::acl_signature::verify(*wire, kSeedKey)) {
+        auto list = fabgate::parse_access_list_body(wire->body);
+        if (!list && list.error().what.empty()) __builtin_trap();
     }
     // The bounded parser on its own, with small limits, on anything at all.
     fabgate::AclParseLimits small{.max_entries = 8, .max_string_bytes = 16};

@@ -7,7 +7,18 @@
 #include "core/ack_wire.hpp"
 #include "core/messages.hpp"
 #include "core/signed_envelope.hpp"
+#include "fuzz_seed_key.hpp"
 #include "gate/ack_intake.hpp"
+
+namespace {
+fabgate::GateConfig gate_trusting(const char* public_key_hex) {
+    fabgate::GateConfig c;
+    c.site = "lab";
+    c.machine = "laser-1";
+    c.acl_public_keys = {public_key_hex};
+    return c;
+}
+}  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     std::string_view payload(reinterpret_cast<const char*>(data), size);
@@ -28,13 +39,15 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         __builtin_trap();
     }
     // A gate with a key the input cannot hold the secret of: nothing is ever accepted.
-    static const fabgate::GateConfig gate = [] {
-        fabgate::GateConfig c;
-        c.site = "lab";
-        c.machine = "laser-1";
-        c.acl_public_keys = {"3d4017c3e843895a92b70aa74d1b7ebc9c982ccf2ec4968cc0cd55f12af4660c"};
-        return c;
-    }();
+    static const fabgate::GateConfig gate = gate_trusting(fabgate::fuzz::kUnknownPublicKeyHex);
     if (fabgate::read_ack(payload, gate)) __builtin_trap();
+    // A gate trusting the seeds' throwaway key: the signed seed and mutants that keep its signed
+    // bytes reach the body; what it takes must be for this gate.
+    static const fabgate::GateConfig seeded = gate_trusting(fabgate::fuzz::kSeedPublicKeyHex);
+    if (auto ack = fabgate::read_ack(payload, seeded)) {
+        if (ack->site != seeded.site || ack->machine != seeded.machine) __builtin_trap();
+    } else if (ack.error().what.empty()) {
+        __builtin_trap();
+    }
     return 0;
 }

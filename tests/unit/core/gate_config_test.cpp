@@ -1,5 +1,6 @@
 #include <doctest/doctest.h>
 
+#include "core/access.hpp"
 #include "core/gate_config.hpp"
 
 using namespace fabgate;
@@ -115,4 +116,19 @@ TEST_CASE("an empty site or machine id is refused (it would make topics like mac
     REQUIRE(p.size() == 2);
     CHECK(p[0].rfind("site: use letters", 0) == 0);
     CHECK(p[1].rfind("machine: use letters", 0) == 0);
+}
+
+TEST_CASE("an acl_max_age_s a connected gate could exceed between reissues is refused") {
+    // Under kMinAclMaxAgeS, the gate would deny sessions while online between two reissues.
+    auto hour = problems(R"({"site":"s","machine":"m","policy":{"acl_max_age_s":3600}})");
+    REQUIRE(hour.size() == 1);
+    CHECK(hour[0].rfind("policy.acl_max_age_s: 3600 is below 10800 s", 0) == 0);
+    CHECK(hour[0].find("acl_reissue_s") != std::string::npos);
+    auto floor =
+        load_gate_config_text(R"({"site":"s","machine":"m","policy":{"acl_max_age_s":10800}})");
+    REQUIRE(floor);
+    CHECK(floor->policy.acl_max_age_s == kMinAclMaxAgeS);
+    auto off = load_gate_config_text(R"({"site":"s","machine":"m","policy":{"acl_max_age_s":0}})");
+    REQUIRE(off);
+    CHECK(off->policy.acl_max_age_s == 0);
 }

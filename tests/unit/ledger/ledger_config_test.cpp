@@ -39,3 +39,18 @@ TEST_CASE("ledger config: the lab's time_zone is an IANA name, UTC when absent")
         CHECK_MESSAGE(r.error().front().where == "time_zone", bad);
     }
 }
+
+TEST_CASE("ledger config: acl_reissue_s defaults to an hour and may not exceed it") {
+    auto defaults = load_ledger_config_text(R"({"database": "/tmp/l.db"})");
+    REQUIRE(defaults);
+    CHECK(defaults->acl_reissue_s == 3600);
+    auto quick = load_ledger_config_text(R"({"acl_reissue_s": 600})");
+    REQUIRE(quick);
+    CHECK(quick->acl_reissue_s == 600);
+    // Slower than gates' minimum acl_max_age_s allows for: online gates would go stale.
+    for (const char* bad : {R"({"acl_reissue_s": 3601})", R"({"acl_reissue_s": 0})"}) {
+        auto r = load_ledger_config_text(bad);
+        REQUIRE_FALSE(r);
+        CHECK_MESSAGE(r.error().front().where == "acl_reissue_s", bad);
+    }
+}

@@ -7,6 +7,7 @@
 #include "ledger/ledger_app.hpp"
 #include "ledger/ledger_db.hpp"
 #include "ledger_harness.hpp"
+#include "ledger_seed.hpp"
 
 using namespace fabgate;
 using namespace fabgate::ledger;
@@ -18,16 +19,7 @@ TEST_CASE("fabledger reissues an unchanged list every acl_reissue_s with a fresh
     Broker broker(dir);
     REQUIRE(broker.up());
     auto db_path = dir.file("ledger.db");
-    {
-        auto db = LedgerDb::open(db_path);
-        REQUIRE(db);
-        REQUIRE(db->machines().upsert({"lab", "laser-1", "laser-1", std::nullopt}, "test", kT0));
-        Member m;
-        m.id = "m-1";
-        m.name = "Alice";
-        REQUIRE(db->members().add(m, "test", kT0));
-        REQUIRE(db->badges().assign("04A1B2C3", "m-1", "", "test", kT0));
-    }
+    seed_alice_and_laser(db_path, kT0);
     auto config = dir.file("ledger.json");
     // The hourly refresh alone would renew nothing during the test: only acl_reissue_s does.
     std::ofstream(config) << R"({"database": ")" << db_path

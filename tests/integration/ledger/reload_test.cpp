@@ -5,6 +5,7 @@
 #include "core/topics.hpp"
 #include "ledger/ledger_db.hpp"
 #include "ledger_harness.hpp"
+#include "ledger_seed.hpp"
 
 using namespace fabgate;
 using namespace fabgate::ledger;
@@ -32,16 +33,7 @@ TEST_CASE("SIGHUP reloads the config, refuses a wrong one whole, and republishes
     Broker broker(dir);
     REQUIRE(broker.up());
     auto db_path = dir.file("ledger.db");
-    {
-        auto db = LedgerDb::open(db_path);
-        REQUIRE(db);
-        REQUIRE(db->machines().upsert({"lab", "laser-1", "laser-1", std::nullopt}, "test", kT0));
-        Member m;
-        m.id = "m-1";
-        m.name = "Alice";
-        REQUIRE(db->members().add(m, "test", kT0));
-        REQUIRE(db->badges().assign("04A1B2C3", "m-1", "", "test", kT0));
-    }
+    seed_alice_and_laser(db_path, kT0);
     auto config = dir.file("ledger.json");
     auto log_path = dir.file("fabledger.log");
     std::ofstream(config) << config_text(db_path, broker.port(), R"(, "log_level": "info")");

@@ -2,13 +2,12 @@
 // badge: the real readers name a badge by its hash tag, never by its UID, at any log level
 // (docs/privacy.md).
 #include <doctest/doctest.h>
-#include <fcntl.h>
-#include <unistd.h>
 
 #include <memory>
 #include <string>
 
 #include "adapter_test_support.hpp"
+#include "captured_stderr.hpp"
 #include "readers/presence_reporter.hpp"
 #include "readers/spi_mfrc522_reader.hpp"
 #include "simulated_mfrc522.hpp"
@@ -23,24 +22,12 @@ using fabgate::readers::test::SimulatedMfrc522;
 
 namespace {
 
-// Runs `body` with every log level written and stderr redirected into a pipe; returns what the
-// log received.
+// Runs `body` with every log level written; returns what the log received.
 template <typename Body>
 std::string everything_logged(Body body) {
-    int fds[2];
-    REQUIRE(::pipe2(fds, O_NONBLOCK) == 0);
-    int saved = ::dup(STDERR_FILENO);
-    ::dup2(fds[1], STDERR_FILENO);
     log::set_threshold(log::Level::Debug);
-    body();
+    auto out = fabgate::test::captured_stderr(body);
     log::set_threshold(log::Level::Info);
-    ::dup2(saved, STDERR_FILENO);
-    ::close(saved);
-    ::close(fds[1]);
-    std::string out;
-    char buf[4096];
-    for (ssize_t n; (n = ::read(fds[0], buf, sizeof buf)) > 0;) out.append(buf, std::size_t(n));
-    ::close(fds[0]);
     return out;
 }
 

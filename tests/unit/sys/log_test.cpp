@@ -1,37 +1,15 @@
 // What journald (or a terminal) receives from log::write: one line per call, whatever the
 // message holds, so a string from the network cannot forge a log line of another priority.
-#include <fcntl.h>
-#include <unistd.h>
-
 #include <string>
 
 #include <doctest/doctest.h>
 
+#include "captured_stderr.hpp"
 #include "sys/log.hpp"
 
 using namespace fabgate;
 
-namespace {
-
-// Runs `body` with stderr redirected into a pipe and returns what it wrote.
-template <typename Body>
-std::string captured_stderr(Body body) {
-    int fds[2];
-    REQUIRE(::pipe2(fds, O_NONBLOCK) == 0);
-    int saved = ::dup(STDERR_FILENO);
-    ::dup2(fds[1], STDERR_FILENO);
-    body();
-    ::dup2(saved, STDERR_FILENO);
-    ::close(saved);
-    ::close(fds[1]);
-    std::string out;
-    char buf[4096];
-    for (ssize_t n; (n = ::read(fds[0], buf, sizeof buf)) > 0;) out.append(buf, std::size_t(n));
-    ::close(fds[0]);
-    return out;
-}
-
-}  // namespace
+using fabgate::test::captured_stderr;
 
 TEST_CASE("a message with a newline and a journald priority prefix stays one line") {
     log::set_component("fabgate[t]");

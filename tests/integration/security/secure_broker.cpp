@@ -38,9 +38,13 @@ SecureBroker::SecureBroker() : port_(free_tcp_port()) {
 }
 
 void SecureBroker::restart() {
+    stop();
+    launch();
+}
+
+void SecureBroker::stop() {
     process_.signal(SIGTERM);
     process_.wait(std::chrono::seconds(10));
-    launch();
 }
 
 void SecureBroker::launch() {

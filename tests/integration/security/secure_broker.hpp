@@ -22,6 +22,9 @@ class SecureBroker {
     std::string gate_password(const std::string& machine) const;
     // Stops the broker (it saves its persistence file) and starts it again on the same port.
     void restart();
+    // The broker down (a gate cut off from the ledger), and back on the same port.
+    void stop();
+    void start() { launch(); }
 
   private:
     void launch();

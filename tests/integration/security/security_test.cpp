@@ -1,23 +1,15 @@
 // The broker as deployed (config/mosquitto, scripts/enrol-gate) keeps each client to its own
 // topics, and a running fabgate with acl_public_key set applies only access lists the ledger
 // signed: a forged, unsigned or altered list is refused and the list in force stays.
-#include <signal.h>
-#include <sqlite3.h>
-
 #include <cstdio>
-#include <cstdlib>
 #include <fstream>
-#include <thread>
 
 #include <doctest/doctest.h>
-#include <nlohmann/json.hpp>
 
-#include "control_socket.hpp"
 #include "core/ack_wire.hpp"
 #include "core/acl_wire.hpp"
-#include "core/messages.hpp"
 #include "core/signed_envelope.hpp"
-#include "secure_broker.hpp"
+#include "secure_fixtures.hpp"
 #include "sys/acl_signature.hpp"
 
 using namespace fabgate;
@@ -26,72 +18,10 @@ using namespace std::chrono_literals;
 
 namespace {
 
-std::string topic(const std::string& machine, const std::string& leaf) {
-    return "fabgate/lab/machines/" + machine + "/" + leaf;
-}
-
-Login ledger_login(const SecureBroker& b) {
-    return {"fabledger", "ledger-secret", b.file("ca.crt"), "", ""};
-}
-// Made by enrol-gate --manager maria, as docs/deploy.md does it.
-Login manager_login(const SecureBroker& b) {
-    std::ifstream in(b.file("fabctl/maria.pass"));
-    std::string password;
-    std::getline(in, password);
-    return {"manager-maria", password, b.file("ca.crt"), "", ""};
-}
-Login gate_login(const SecureBroker& b, const std::string& machine) {
-    auto dir = b.file("gate-" + machine);
-    return {"gate-lab-" + machine, b.gate_password(machine), b.file("ca.crt"), dir + "/gate.crt",
-            dir + "/gate.key"};
-}
-
 // mosquitto_pub as a stand-in for any client: exit status and what it printed.
 Shell cli_publish(const SecureBroker& b, const std::string& options) {
     return run_shell("timeout 20 mosquitto_pub -h 127.0.0.1 -p " + std::to_string(b.port()) +
                      " -q 1 -t fabgate/lab/machines/laser-1/sessions -m probe " + options);
-}
-
-std::string session_payload(const std::string& machine, const std::string& id) {
-    SessionRecord s;
-    s.id = id;
-    s.site = "lab";
-    s.machine = machine;
-    s.uid = "04A1B2C3";
-    s.member = "m-17";
-    s.started_at = 1'767'225'600'000;
-    s.ended_at = 1'767'229'200'000;
-    s.powered_ms = 3'600'000;
-    return encode(s);
-}
-
-AccessList access_list(const std::string& machine, std::int64_t version,
-                       const std::vector<std::string>& uids) {
-    AccessList list;
-    list.site = "lab";
-    list.machine = machine;
-    list.version = version;
-    list.generated_at = 1'767'225'600'000;
-    for (const auto& uid : uids) {
-        AccessEntry e;
-        e.member = "m-" + uid;
-        e.name = "member " + uid;
-        e.role = Role::User;
-        list.entries[Uid::parse(uid).value()] = e;
-    }
-    return list;
-}
-
-// Subscriptions take effect some time after subscribe(): publishes a marker until the receiver
-// hears it, so what is published afterwards is sure to find the subscription in place.
-bool in_sync(SecureClient& sender, SecureClient& receiver, const std::string& on_topic) {
-    for (int n = 0; n < 100; ++n) {
-        std::string marker = "sync-" + std::to_string(n);
-        if (!sender.publish(on_topic, marker)) return false;
-        if (receiver.wait([&] { return receiver.heard_payload(on_topic, marker); }, 100ms))
-            return true;
-    }
-    return false;
 }
 
 }  // namespace
@@ -226,108 +156,6 @@ TEST_CASE("a client cannot push the ledger off its persistent session by borrowi
     CHECK(impostor.disconnects == 0);
 }
 
-namespace {
-
-// $FABGATE_BIN runs the same checks against another fabgate (an installed package's).
-std::string fabgate_binary() {
-    const char* other = std::getenv("FABGATE_BIN");
-    return other && *other ? other : FABGATE_BIN;
-}
-
-// A fabgate process logged in as gate-lab-laser-1 with the config enrol-gate wrote, on
-// simulated hardware, checking signatures with the ledger's public key.
-class SignedGate {
-  public:
-    // `without_key`: as enrolled without --acl-key (the gate has no ledger key).
-    explicit SignedGate(SecureBroker& broker, bool without_key = false) : broker_(broker) {
-        auto dir = broker.file("gate-laser-1");
-        std::ifstream in(dir + "/gate.json");
-        auto config = nlohmann::json::parse(in);
-        REQUIRE_FALSE(config.value("acl_public_key", "").empty());
-        if (without_key) config.erase("acl_public_key");
-        config["control_socket"] = socket_ = dir + "/gate.sock";
-        config["journal"] = dir + "/journal.db";
-        config["broker"]["keepalive_s"] = 5;
-        std::ofstream(dir + "/test-gate.json") << config.dump(2);
-        std::remove((dir + "/gate.log").c_str());  // logged() reads this process's lines only
-        process_ = ChildProcess({fabgate_binary(), "--config", dir + "/test-gate.json"},
-                                dir + "/gate.log");
-        auto deadline = std::chrono::steady_clock::now() + 10s;
-        while (!send("status").starts_with("relay=")) {
-            if (std::chrono::steady_clock::now() > deadline || !process_.running())
-                FAIL("fabgate did not start:\n" << process_.log());
-            std::this_thread::sleep_for(10ms);
-        }
-    }
-    ~SignedGate() {
-        process_.signal(SIGTERM);
-        process_.wait(10s);
-    }
-    std::string send(const std::string& line) {
-        auto reply = send_control_command(socket_, line);
-        return reply ? *reply : "error: " + reply.error().message();
-    }
-    bool admits(const std::string& uid) {
-        bool on = send("badge " + uid).find("relay=on") != std::string::npos;
-        if (on) send("badge " + uid);  // end the session again
-        return on;
-    }
-    // Waits for a line in the gate's log (how a refused list shows: it changes nothing else).
-    bool logged(const std::string& text) {
-        auto deadline = std::chrono::steady_clock::now() + 15s;
-        while (process_.log().find(text) == std::string::npos) {
-            if (std::chrono::steady_clock::now() > deadline) return false;
-            std::this_thread::sleep_for(10ms);
-        }
-        return true;
-    }
-    std::string log() const { return process_.log(); }
-    // Peak resident memory of the gate process so far, in kB (VmHWM).
-    long peak_kb() const {
-        std::ifstream in("/proc/" + std::to_string(process_.pid()) + "/status");
-        std::string line;
-        while (std::getline(in, line))
-            if (line.rfind("VmHWM:", 0) == 0) return std::strtol(line.c_str() + 6, nullptr, 10);
-        return -1;
-    }
-    // Waits until `text` has been logged `times` times.
-    bool logged_times(const std::string& text, int times) {
-        auto count = [&] {
-            int n = 0;
-            auto log = process_.log();
-            for (auto at = log.find(text); at != std::string::npos; at = log.find(text, at + 1))
-                ++n;
-            return n;
-        };
-        auto deadline = std::chrono::steady_clock::now() + 15s;
-        while (count() < times) {
-            if (std::chrono::steady_clock::now() > deadline) return false;
-            std::this_thread::sleep_for(10ms);
-        }
-        return true;
-    }
-
-  private:
-    SecureBroker& broker_;
-    std::string socket_;
-    ChildProcess process_;
-};
-
-std::string ledger_secret_key(const SecureBroker& broker) {
-    std::ifstream in(broker.file("keys/acl-signing.key"));
-    std::string hex;
-    in >> hex;
-    return hex;
-}
-
-// The payload the ledger would publish for `list`, signed with the secret key in hex.
-std::string signed_by(const AccessList& list, const std::string& secret_key_hex) {
-    auto signature = acl_signature::sign_hex(list, secret_key_hex).value();
-    return encode(list, signature.hex, signature.key_id);
-}
-
-}  // namespace
-
 TEST_CASE("fabgate applies only lists the ledger signed; a forged one leaves the list in force") {
     SecureBroker broker;
     SecureClient ledger(broker.port(), ledger_login(broker), "fabledger");
@@ -433,25 +261,6 @@ TEST_CASE("a hostile access-list payload cannot exhaust a gate's memory") {
     CHECK(gate.admits("04A1B2C3"));  // alive, and the list in force stays
 }
 
-namespace {
-
-std::int64_t outbox_rows(const std::string& journal) {
-    sqlite3* db = nullptr;
-    std::int64_t rows = -1;
-    if (sqlite3_open_v2(journal.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK) {
-        sqlite3_busy_timeout(db, 2000);
-        sqlite3_stmt* st = nullptr;
-        if (sqlite3_prepare_v2(db, "SELECT count(*) FROM outbox", -1, &st, nullptr) == SQLITE_OK &&
-            sqlite3_step(st) == SQLITE_ROW)
-            rows = sqlite3_column_int64(st, 0);
-        sqlite3_finalize(st);
-    }
-    sqlite3_close(db);
-    return rows;
-}
-
-}  // namespace
-
 TEST_CASE(
     "an ack forged with the ledger's login deletes no session; the ledger's signed ack does") {
     SecureBroker broker;
@@ -467,8 +276,7 @@ TEST_CASE(
     REQUIRE(ledger.wait([&] { return !ledger.on(topic("laser-1", "sessions")).empty(); }));
     auto session = decode_session(ledger.on(topic("laser-1", "sessions")).front().payload);
     REQUIRE(session);
-    const auto journal = broker.file("gate-laser-1/journal.db");
-    REQUIRE(outbox_rows(journal) == 1);
+    REQUIRE(gate.outbox_rows() == 1);
 
     // The fabledger process is not running; whoever holds its broker login (every fabctl user
     // today) sends what would have deleted the session before acks were signed.
@@ -479,16 +287,11 @@ TEST_CASE(
                                 join_signed(body, kAckEnvelopeType, forged.key_id, forged.hex)})
         REQUIRE(ledger.publish(topic("laser-1", "acks"), payload));
     REQUIRE_MESSAGE(gate.logged("refused (3 so far)"), gate.log());
-    CHECK(outbox_rows(journal) == 1);
+    CHECK(gate.outbox_rows() == 1);
 
     // The ledger's own ack, signed with its key, is taken.
-    auto secret = acl_signature::from_hex(key, "key").value();
-    auto real = acl_signature::sign_bytes(
-        body, std::span<const std::uint8_t, acl_signature::kSecretKeyBytes>(secret.data(),
-                                                                            secret.size()));
-    REQUIRE(ledger.publish(topic("laser-1", "acks"),
-                           join_signed(body, kAckEnvelopeType, real.key_id, real.hex)));
-    CHECK(ledger.wait([&] { return outbox_rows(journal) == 0; }));
+    REQUIRE(ledger.publish(topic("laser-1", "acks"), signed_ack({session->id}, key)));
+    CHECK(ledger.wait([&] { return gate.outbox_rows() == 0; }));
 }
 
 TEST_CASE("an old signed list replayed to a gate whose journal was wiped is refused") {
@@ -521,8 +324,7 @@ TEST_CASE("an old signed list replayed to a gate whose journal was wiped is refu
     // Wiped again, then offered an older list still within its validity: the high-water mark
     // beside the journal refuses it.
     gate.reset();
-    for (const char* suffix : {"", "-wal", "-shm"})
-        std::remove((broker.file("gate-laser-1/journal.db") + suffix).c_str());
+    wipe_journal(broker);
     auto replayed = access_list("laser-1", 5, {"04A1B2C3"});
     replayed.generated_at = now - 3600 * 1000;
     replayed.valid_until = now + 6LL * 24 * 3600 * 1000;
@@ -535,76 +337,6 @@ TEST_CASE("an old signed list replayed to a gate whose journal was wiped is refu
 }
 
 // ---- Maintenance locks and manager identities, against the production broker config ----
-
-namespace {
-
-std::string binary(const char* env, const char* built) {
-    const char* other = std::getenv(env);
-    return other && *other ? other : built;
-}
-
-// The ledger's database made with fabctl, and (when started) a fabledger process logged in as
-// `fabledger`, signing lists with the key enrol-gate made.
-class Ledger {
-  public:
-    explicit Ledger(SecureBroker& broker) : broker_(broker) {
-        db_ = broker.file("ledger.db");
-        config_ = broker.file("ledger.json");
-        nlohmann::json config{{"database", db_},
-                              {"broker",
-                               {{"host", "127.0.0.1"},
-                                {"port", broker.port()},
-                                {"username", "fabledger"},
-                                {"password", "ledger-secret"},
-                                {"keepalive_s", 5},
-                                {"tls", {{"ca_file", broker.file("ca.crt")}}}}},
-                              {"acl_poll_ms", 100},
-                              {"acl_signing_key_file", broker.file("keys/acl-signing.key")}};
-        std::ofstream(config_) << config.dump(2);
-        for (const char* step :
-             {"--db DB init", "--db DB machines add lab/laser-1 --name Laser",
-              "--db DB members add m-1 --name Alice", "--db DB badges assign 04A1B2C3 m-1",
-              "--db DB rights grant m-1 laser-1"}) {
-            std::string line = step;
-            line.replace(line.find("DB"), 2, quote(db_));
-            auto r = fabctl(line);
-            REQUIRE_MESSAGE(r.status == 0, r.output);
-        }
-    }
-    ~Ledger() {
-        if (process_.running()) {
-            process_.signal(SIGTERM);
-            process_.wait(10s);
-        }
-    }
-    void start() {
-        process_ = ChildProcess({binary("FABLEDGER_BIN", FABLEDGER_BIN), "--config", config_},
-                                broker_.file("ledger.log"));
-    }
-    Shell fabctl(const std::string& args) {
-        return run_shell("timeout 30 " + binary("FABCTL_BIN", FABCTL_BIN) + " --actor maria " +
-                         args);
-    }
-    // As maria, with her own login and the ledger's config.
-    Shell manager(const std::string& args, const std::string& login = "maria") {
-        return fabctl("--config " + quote(config_) + " --broker-config " +
-                      quote(broker_.file("fabctl/" + login + ".json")) + " " + args);
-    }
-    std::string log() const { return process_.log(); }
-    std::string db() const { return db_; }
-
-  private:
-    SecureBroker& broker_;
-    std::string db_, config_;
-    ChildProcess process_;
-};
-
-void wipe_journal(SecureBroker& broker) {
-    for (const char* suffix : {"", "-wal", "-shm"})
-        std::remove((broker.file("gate-laser-1/journal.db") + suffix).c_str());
-}
-
-}  // namespace
 
 TEST_CASE(
     "fabctl lock as a manager reaches the gate; gate restart, broker restart and a wiped "

@@ -142,7 +142,12 @@ Result<SessionRecord> decode_session(std::string_view payload) {
             s.machine = read_id(r, "machine", errors);
             s.uid = read_uid(r, "uid", errors, true);
             s.member = r.string_or("member", "");
-            read_enum(r, "role", errors, role_from_string, "must be user, supervisor or maintainer",
+            // A session is only ever opened for a role that may use the machine.
+            auto session_role = [](std::string_view text) -> std::optional<Role> {
+                auto role = role_from_string(text);
+                return role == Role::None ? std::nullopt : role;
+            };
+            read_enum(r, "role", errors, session_role, "must be user, supervisor or maintainer",
                       s.role);
             s.started_at = r.integer("started_at", 0, kMaxMs, true).value_or(0);
             s.ended_at = r.integer("ended_at", 0, kMaxMs, true).value_or(0);

@@ -30,6 +30,25 @@ struct EnumNames {
         return std::nullopt;
     }
 
+    // Whether the table names each enumerator exactly once. `listed` is a switch with a case
+    // for every enumerator and no default, kept beside the table: adding an enumerator makes
+    // -Wswitch (an error) point at that switch, and naming it there without a table entry
+    // fails the static_assert that calls this. (A lookup table alone would compile, and the
+    // new value would go out as the fallback name.) Enumerators must lie in 0..kProbe-1.
+    static constexpr int kProbe = 256;
+    constexpr bool covers(bool (*listed)(Enum)) const {
+        std::size_t enumerators = 0;
+        for (int i = 0; i < kProbe; ++i) {
+            auto value = static_cast<Enum>(i);
+            if (!listed(value)) continue;
+            ++enumerators;
+            std::size_t named = 0;
+            for (const auto& e : entries) named += e.value == value ? 1 : 0;
+            if (named != 1) return false;
+        }
+        return enumerators == N;
+    }
+
     // Every name, in the table's order: the choices a reader offers.
     std::vector<std::string> names() const {
         std::vector<std::string> out;

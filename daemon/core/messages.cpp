@@ -88,6 +88,25 @@ constexpr EnumNames<EndReason, 10> kEndReasonNames{{{EndReason::BadgeOut, "badge
                                                     {EndReason::Shutdown, "shutdown"},
                                                     {EndReason::PowerLoss, "power_loss"}}};
 
+// Every enumerator, for the check below: see EnumNames::covers.
+constexpr bool listed(EndReason value) {
+    switch (value) {
+        case EndReason::BadgeOut:
+        case EndReason::CardRemoved:
+        case EndReason::IdleTimeout:
+        case EndReason::MaxDuration:
+        case EndReason::Takeover:
+        case EndReason::Interlock:
+        case EndReason::Fault:
+        case EndReason::Remote:
+        case EndReason::Shutdown:
+        case EndReason::PowerLoss:
+            return true;
+    }
+    return false;
+}
+static_assert(kEndReasonNames.covers(listed), "kEndReasonNames names every EndReason once");
+
 constexpr EnumNames<MachineState, 6> kMachineStateNames{{{MachineState::Idle, "idle"},
                                                          {MachineState::InUse, "in_use"},
                                                          {MachineState::Finishing, "finishing"},
@@ -95,13 +114,53 @@ constexpr EnumNames<MachineState, 6> kMachineStateNames{{{MachineState::Idle, "i
                                                          {MachineState::Fault, "fault"},
                                                          {MachineState::Offline, "offline"}}};
 
+// Every enumerator, for the check below: see EnumNames::covers.
+constexpr bool listed(MachineState value) {
+    switch (value) {
+        case MachineState::Idle:
+        case MachineState::InUse:
+        case MachineState::Finishing:
+        case MachineState::Maintenance:
+        case MachineState::Fault:
+        case MachineState::Offline:
+            return true;
+    }
+    return false;
+}
+static_assert(kMachineStateNames.covers(listed),
+              "kMachineStateNames names every MachineState once");
+
 constexpr EnumNames<EventKind, 3> kEventKindNames{{{EventKind::Denied, "denied"},
                                                    {EventKind::UnknownBadge, "unknown_badge"},
                                                    {EventKind::Granted, "granted"}}};
 
+// Every enumerator, for the check below: see EnumNames::covers.
+constexpr bool listed(EventKind value) {
+    switch (value) {
+        case EventKind::Denied:
+        case EventKind::UnknownBadge:
+        case EventKind::Granted:
+            return true;
+    }
+    return false;
+}
+static_assert(kEventKindNames.covers(listed), "kEventKindNames names every EventKind once");
+
 constexpr EnumNames<CommandKind, 3> kCommandKindNames{{{CommandKind::Lock, "lock"},
                                                        {CommandKind::Unlock, "unlock"},
                                                        {CommandKind::EndSession, "end_session"}}};
+
+// Every enumerator, for the check below: see EnumNames::covers.
+constexpr bool listed(CommandKind value) {
+    switch (value) {
+        case CommandKind::Lock:
+        case CommandKind::Unlock:
+        case CommandKind::EndSession:
+            return true;
+    }
+    return false;
+}
+static_assert(kCommandKindNames.covers(listed), "kCommandKindNames names every CommandKind once");
 
 }  // namespace
 
@@ -142,7 +201,12 @@ Result<SessionRecord> decode_session(std::string_view payload) {
             s.machine = read_id(r, "machine", errors);
             s.uid = read_uid(r, "uid", errors, true);
             s.member = r.string_or("member", "");
-            read_enum(r, "role", errors, role_from_string, "must be user, supervisor or maintainer",
+            // A session is only ever opened for a role that may use the machine.
+            auto session_role = [](std::string_view text) -> std::optional<Role> {
+                auto role = role_from_string(text);
+                return role == Role::None ? std::nullopt : role;
+            };
+            read_enum(r, "role", errors, session_role, "must be user, supervisor or maintainer",
                       s.role);
             s.started_at = r.integer("started_at", 0, kMaxMs, true).value_or(0);
             s.ended_at = r.integer("ended_at", 0, kMaxMs, true).value_or(0);

@@ -15,6 +15,18 @@ constexpr EnumNames<Delivery, 3> kDeliveryNames{
      {Delivery::NotConfirmed, "not_confirmed"},
      {Delivery::BrokerUnreachable, "broker_unreachable"}}};
 
+// Every enumerator, for the check below: see EnumNames::covers.
+constexpr bool listed(Delivery value) {
+    switch (value) {
+        case Delivery::Confirmed:
+        case Delivery::NotConfirmed:
+        case Delivery::BrokerUnreachable:
+            return true;
+    }
+    return false;
+}
+static_assert(kDeliveryNames.covers(listed), "kDeliveryNames names every Delivery once");
+
 }  // namespace
 
 std::string_view to_string(Delivery d) {

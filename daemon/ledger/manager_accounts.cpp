@@ -13,6 +13,18 @@ constexpr EnumNames<ManagerRole, 3> kManagerRoleNames{{{ManagerRole::Admin, "adm
                                                        {ManagerRole::Trainer, "trainer"},
                                                        {ManagerRole::Treasurer, "treasurer"}}};
 
+// Every enumerator, for the check below: see EnumNames::covers.
+constexpr bool listed(ManagerRole value) {
+    switch (value) {
+        case ManagerRole::Admin:
+        case ManagerRole::Trainer:
+        case ManagerRole::Treasurer:
+            return true;
+    }
+    return false;
+}
+static_assert(kManagerRoleNames.covers(listed), "kManagerRoleNames names every ManagerRole once");
+
 }  // namespace
 
 std::string_view to_string(ManagerRole r) {

@@ -29,6 +29,8 @@ std::string read_secret(const std::string& path) {
 MqttLink::MqttLink(EventLoop& loop, MqttOptions options)
     : loop_(loop),
       options_(std::move(options)),
+      loop_watcher_(loop),
+      watcher_(options_.socket_watcher ? *options_.socket_watcher : loop_watcher_),
       backoff_(options_.min_backoff),
       lookup_(loop, options_.resolver) {
     init_library_once();
@@ -182,8 +184,8 @@ void MqttLink::watch_socket() {
         return;
     }
     want_write_ = mosquitto_want_write(mosq_);
-    auto watched = loop_.watch(fd, EPOLLIN | (want_write_ ? EPOLLOUT : 0u),
-                               [this](std::uint32_t ev) { on_socket(ev); });
+    auto watched = watcher_.watch(fd, EPOLLIN | (want_write_ ? EPOLLOUT : 0u),
+                                  [this](std::uint32_t ev) { on_socket(ev); });
     if (!watched) {
         // A socket nobody reads would look connecting forever: drop it and try again later.
         log::error("mqtt", watched.error().message() + "; reconnecting");
@@ -195,7 +197,7 @@ void MqttLink::watch_socket() {
 }
 
 void MqttLink::unwatch_socket() {
-    if (watched_fd_ >= 0) loop_.unwatch(watched_fd_);
+    if (watched_fd_ >= 0) watcher_.unwatch(watched_fd_);
     watched_fd_ = -1;
 }
 
@@ -203,7 +205,7 @@ void MqttLink::update_write_interest() {
     if (watched_fd_ < 0) return;
     bool want = mosquitto_want_write(mosq_);
     if (want == want_write_) return;
-    auto modified = loop_.modify(watched_fd_, EPOLLIN | (want ? EPOLLOUT : 0u));
+    auto modified = watcher_.modify(watched_fd_, EPOLLIN | (want ? EPOLLOUT : 0u));
     if (!modified) {
         // Without EPOLLOUT queued messages would wait for the next read; a fresh connection
         // starts from a watch that is right.

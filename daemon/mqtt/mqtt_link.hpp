@@ -25,6 +25,16 @@ struct MqttWill {
     bool retain = true;
 };
 
+// Where the link follows its socket: the event loop itself, unless a test puts in a watcher
+// whose watch or modify fails as epoll_ctl can (ENOMEM, or ENOSPC past max_user_watches).
+class SocketWatcher {
+  public:
+    virtual ~SocketWatcher() = default;
+    virtual Status watch(int fd, std::uint32_t events, EventLoop::FdHandler handler) = 0;
+    virtual Status modify(int fd, std::uint32_t events) = 0;
+    virtual void unwatch(int fd) = 0;
+};
+
 struct MqttOptions {
     BrokerConfig broker;
     bool clean_session = true;  // false: the broker keeps our subscriptions and queues QoS 1 for us
@@ -36,6 +46,8 @@ struct MqttOptions {
     BlockingResolver resolver = resolve_with_getaddrinfo;
     // A lookup that has not answered by then is abandoned and retried with the next attempt.
     std::chrono::milliseconds lookup_timeout{30'000};
+    // Null: the loop the link runs on. Otherwise it must outlive the link.
+    SocketWatcher* socket_watcher = nullptr;
 };
 
 class MqttLink {
@@ -98,8 +110,23 @@ class MqttLink {
     void on_socket(std::uint32_t events);
     void lost(std::string_view reason);
 
+    class LoopWatcher : public SocketWatcher {
+      public:
+        explicit LoopWatcher(EventLoop& loop) : loop_(loop) {}
+        Status watch(int fd, std::uint32_t events, EventLoop::FdHandler handler) override {
+            return loop_.watch(fd, events, std::move(handler));
+        }
+        Status modify(int fd, std::uint32_t events) override { return loop_.modify(fd, events); }
+        void unwatch(int fd) override { loop_.unwatch(fd); }
+
+      private:
+        EventLoop& loop_;
+    };
+
     EventLoop& loop_;
     MqttOptions options_;
+    LoopWatcher loop_watcher_;
+    SocketWatcher& watcher_;
     mosquitto* mosq_ = nullptr;
     int watched_fd_ = -1;
     bool want_write_ = false;

@@ -1,6 +1,7 @@
 #include "web/web_server.hpp"
 
 #include <csignal>
+#include <utility>
 
 #include "core/json_reader.hpp"
 #include "core/topics.hpp"
@@ -71,9 +72,18 @@ Status WebServer::start() {
         options.cert_pem = cert;
         options.key_pem = key;
     }
-    TRY(http_.start(options));
+    // Without the keepalive, proxies cut idle event streams and every open board goes stale:
+    // better to refuse to start. Made before the listener, so a refusal leaves no port open.
     keepalive_ = loop_.add_timer(
         std::chrono::seconds(25), [this] { board_.keepalive(); }, std::chrono::seconds(25));
+    if (keepalive_ == 0)
+        return fail("fabweb",
+                    "cannot create the board's keepalive timer (out of file descriptors?)");
+    auto listening = http_.start(options);
+    if (!listening) {
+        loop_.cancel_timer(std::exchange(keepalive_, 0));
+        return listening;
+    }
     return link_.start();
 }
 

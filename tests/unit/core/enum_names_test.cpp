@@ -46,6 +46,40 @@ TEST_CASE("a table names each value, reads each name back, and falls back outsid
     static_assert(names.value_of("green") == Colour::Green, "usable at compile time");
 }
 
+namespace {
+
+enum class Colour { Red, Green, Blue };
+
+// As beside each production table: a new enumerator makes -Wswitch an error here.
+constexpr bool listed(Colour value) {
+    switch (value) {
+        case Colour::Red:
+        case Colour::Green:
+        case Colour::Blue:
+            return true;
+    }
+    return false;
+}
+
+}  // namespace
+
+TEST_CASE("a table covers its enum only when it names every enumerator exactly once") {
+    constexpr EnumNames<Colour, 3> all{
+        {{Colour::Red, "red"}, {Colour::Green, "green"}, {Colour::Blue, "blue"}}};
+    constexpr EnumNames<Colour, 2> short_of_one{{{Colour::Red, "red"}, {Colour::Green, "green"}}};
+    constexpr EnumNames<Colour, 3> one_twice{
+        {{Colour::Red, "red"}, {Colour::Green, "green"}, {Colour::Green, "verde"}}};
+    constexpr EnumNames<Colour, 4> one_more{{{Colour::Red, "red"},
+                                             {Colour::Green, "green"},
+                                             {Colour::Blue, "blue"},
+                                             {static_cast<Colour>(7), "ultraviolet"}}};
+    static_assert(all.covers(listed), "usable at compile time, as the production tables use it");
+    CHECK(all.covers(listed));
+    CHECK_FALSE(short_of_one.covers(listed));
+    CHECK_FALSE(one_twice.covers(listed));
+    CHECK_FALSE(one_more.covers(listed));
+}
+
 TEST_CASE("roles, target kinds, bases and rounding keep their stored names") {
     check_names<Role>({{Role::None, "none"},
                        {Role::User, "user"},
@@ -56,10 +90,9 @@ TEST_CASE("roles, target kinds, bases and rounding keep their stored names") {
                             target_kind_from_string);
     check_names<TariffBasis>({{TariffBasis::Powered, "powered"}, {TariffBasis::Active, "active"}},
                              tariff_basis_from_string);
-    check_names<RoundingMode>({{RoundingMode::HalfUp, "half-up"},
-                               {RoundingMode::Up, "up"},
-                               {RoundingMode::Down, "down"}},
-                              rounding_mode_from_string);
+    check_names<RoundingMode>(
+        {{RoundingMode::HalfUp, "half-up"}, {RoundingMode::Up, "up"}, {RoundingMode::Down, "down"}},
+        rounding_mode_from_string);
 }
 
 TEST_CASE("end reasons and machine states keep their wire names") {
@@ -96,10 +129,10 @@ TEST_CASE("deny reasons and indications keep their names and descriptions") {
 }
 
 TEST_CASE("event and command kinds travel under their names, both ways") {
-    for (auto [kind, name] : std::vector<std::pair<EventKind, std::string>>{
-             {EventKind::Denied, "denied"},
-             {EventKind::UnknownBadge, "unknown_badge"},
-             {EventKind::Granted, "granted"}}) {
+    for (auto [kind, name] :
+         std::vector<std::pair<EventKind, std::string>>{{EventKind::Denied, "denied"},
+                                                        {EventKind::UnknownBadge, "unknown_badge"},
+                                                        {EventKind::Granted, "granted"}}) {
         CAPTURE(name);
         GateEvent e;
         e.kind = kind;

@@ -1,0 +1,65 @@
+// fabweb's start: what it refuses to run without.
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <string>
+#include <vector>
+
+#include <doctest/doctest.h>
+
+#include "web/web_server.hpp"
+#include "web_fixture.hpp"
+
+using namespace fabgate;
+
+namespace {
+
+// Takes every free file descriptor for as long as it lives (the soft limit lowered to just
+// above the highest open one, the holes below filled), so the next timerfd cannot be made.
+class NoFreeDescriptors {
+  public:
+    NoFreeDescriptors() {
+        REQUIRE(getrlimit(RLIMIT_NOFILE, &saved_) == 0);
+        int highest = 0;
+        if (DIR* dir = opendir("/proc/self/fd")) {
+            while (dirent* entry = readdir(dir))
+                highest = std::max(highest, std::atoi(entry->d_name));
+            closedir(dir);
+        }
+        rlimit tight = saved_;
+        tight.rlim_cur = static_cast<rlim_t>(highest + 1);
+        REQUIRE(setrlimit(RLIMIT_NOFILE, &tight) == 0);
+        for (int fd; (fd = open("/dev/null", O_RDONLY | O_CLOEXEC)) >= 0;) held_.push_back(fd);
+    }
+    ~NoFreeDescriptors() {
+        for (int fd : held_) close(fd);
+        setrlimit(RLIMIT_NOFILE, &saved_);
+    }
+
+  private:
+    rlimit saved_{};
+    std::vector<int> held_;
+};
+
+}  // namespace
+
+TEST_CASE("fabweb refuses to start when it cannot make the board's keepalive timer") {
+    test::WebLab lab;
+    lab.config.listen.address = "127.0.0.1";
+    lab.config.listen.port = 0;
+    web::WebServer server(lab.loop, lab.config, *lab.db);
+    Status started;
+    {
+        NoFreeDescriptors exhausted;
+        started = server.start();
+    }
+    REQUIRE_FALSE(started.has_value());
+    CHECK(started.error().message().find("keepalive timer") != std::string::npos);
+    CHECK(server.port() <= 0);  // refused before the listener opened
+
+    // With descriptors back, the same server starts.
+    REQUIRE(server.start());
+    CHECK(server.port() > 0);
+}

@@ -117,12 +117,11 @@ check_web_restart() {
 
 # What docs/console.md's https block says to edit in fabweb.json: listen on every address, port
 # 8443, with the certificate and key it made. Broken on purpose (FABGATE_REHEARSE_BREAK=https):
-# the port only, so fabweb serves plain HTTP there and the HTTPS checks must fail.
+# no certificate and insecure_http, so fabweb serves plain HTTP there and both checks must fail.
 edit_https() {
     local f=/etc/fabledger/fabweb.json tls=', "cert_file": "/etc/fabledger/fabweb.crt", "key_file": "/etc/fabledger/fabweb.key"'
-    local address=0.0.0.0
-    breaking https && tls= address=127.0.0.1
-    sed -i -e "s|\"address\": \"127.0.0.1\",|\"address\": \"$address\",|" \
+    breaking https && tls=', "insecure_http": true'
+    sed -i -e "s|\"address\": \"127.0.0.1\",|\"address\": \"0.0.0.0\",|" \
         -e "s|\"port\": 8080\$|\"port\": 8443$tls|" "$f"
     grep -q '"port": 8443' "$f" || { echo "fabweb.json's listen section changed: cannot edit it"; cat "$f"; return 1; }
     sed -n '/"listen"/,/}/p' "$f"
@@ -157,20 +156,22 @@ check_web_https() {
     [ ${#why[@]} = 0 ] &&
         verdict web-https-console pass "$url: certificate signed by the site CA verifies for $name, key fabweb:root 600, login 200, cookie Secure, HSTS sent, session usable" ||
         verdict web-https-console fail "${why[*]}"
-    # A browser told http:// must get no page: the TLS port answers no plain request (the
-    # refused handshake may be logged: a fault window), and 8080 is closed.
+    # A browser told http:// must get no page: the TLS port takes the connection but answers no
+    # plain request (the refused handshake may be logged: a fault window), and 8080 is closed.
+    # curl's exit 7 is "could not connect": on 8443 that would prove nothing.
     why=()
-    local plain closed
+    local plain closed plain_rc=0 closed_rc=0
     fault_begin
-    plain=$(curl -s -m 20 -o /dev/null -w '%{http_code}' "http://$name:8443/api/session")
-    closed=$(curl -s -m 20 -o /dev/null -w '%{http_code}' "http://127.0.0.1:8080/")
+    plain=$(curl -s -m 20 -o /dev/null -w '%{http_code}' "http://$name:8443/api/session") || plain_rc=$?
+    closed=$(curl -s -m 20 -o /dev/null -w '%{http_code}' "http://127.0.0.1:8080/") || closed_rc=$?
     nap 2
     fault_end
-    echo "  plain HTTP: http://$name:8443/ answered ${plain:-nothing}, http://127.0.0.1:8080/ answered ${closed:-nothing} (000: no HTTP answer)"
+    echo "  plain HTTP: http://$name:8443/ answered ${plain:-nothing} (curl exit $plain_rc), http://127.0.0.1:8080/ answered ${closed:-nothing} (curl exit $closed_rc); 000: no HTTP answer"
     [ "$plain" = 000 ] || why+=("http://$name:8443/ answered HTTP $plain")
+    [ $plain_rc != 7 ] || why+=("nothing listens on $name:8443")
     [ "$closed" = 000 ] || why+=("http://127.0.0.1:8080/ answered HTTP $closed")
     [ ${#why[@]} = 0 ] &&
-        verdict web-no-plain-http pass "no HTTP answer on 8443 in plain text, nothing on 8080" ||
+        verdict web-no-plain-http pass "8443 takes the connection but gives no HTTP answer in plain text (curl exit $plain_rc), nothing on 8080" ||
         verdict web-no-plain-http fail "${why[*]}"
     step_end "check: console over HTTPS"
 }

@@ -282,6 +282,7 @@ run_checks() {
     check_lock
     check_lock_survives
     run_web_checks
+    check_csr_gate
     check_kill9
     figure_relay_off_cost
     check_watchdog
@@ -290,4 +291,6 @@ run_checks() {
     check_ledger_connected
     check_journal_clean
     step_end "check: ledger connection and journal"
+    # Last: broken on purpose (FABGATE_REHEARSE_BREAK=modes), the modes harm no other check.
+    run_secret_checks
 }

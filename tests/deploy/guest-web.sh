@@ -1,5 +1,6 @@
 # The web console's checks (sourced by tests/deploy/guest-run): fabweb set up as
-# docs/console.md says, then used as a manager would, with curl over loopback HTTP.
+# docs/console.md says, then used as a manager would, with curl over loopback HTTP, and last
+# switched to HTTPS as the same page says.
 WEB=http://127.0.0.1:8080
 WEB_LOGIN=alice
 WEB_JAR=/run/rehearse-web.cookies
@@ -114,10 +115,72 @@ check_web_restart() {
     step_end "check: console after systemctl restart fabweb"
 }
 
+# What docs/console.md's https block says to edit in fabweb.json: listen on every address, port
+# 8443, with the certificate and key it made. Broken on purpose (FABGATE_REHEARSE_BREAK=https):
+# no certificate and insecure_http, so fabweb serves plain HTTP there and both checks must fail.
+edit_https() {
+    local f=/etc/fabledger/fabweb.json tls=', "cert_file": "/etc/fabledger/fabweb.crt", "key_file": "/etc/fabledger/fabweb.key"'
+    breaking https && tls=', "insecure_http": true'
+    sed -i -e "s|\"address\": \"127.0.0.1\",|\"address\": \"0.0.0.0\",|" \
+        -e "s|\"port\": 8080\$|\"port\": 8443$tls|" "$f"
+    grep -q '"port": 8443' "$f" || { echo "fabweb.json's listen section changed: cannot edit it"; cat "$f"; return 1; }
+    sed -n '/"listen"/,/}/p' "$f"
+}
+
+# The console over HTTPS as docs/console.md sets it up: the certificate the site CA signed
+# verifies for the host's name, a manager logs in (the cookie is Secure, HSTS is sent), and
+# nothing answers in plain HTTP, neither on 8443 nor on the old 8080.
+check_web_https() {
+    local why=() name url status headers since
+    name=$(hostname --fqdn) url=https://$(hostname --fqdn):8443
+    since=$(date +%s)
+    run_doc https || why+=("docs/console.md's https block failed")
+    wait_until 60 eval "unit_active fabweb.service && curl -s -m 10 -o /dev/null --cacert /etc/fabledger/ca.crt $url/" ||
+        why+=("no HTTPS answer at $url verified with the site CA ($(curl -sS -m 10 -o /dev/null --cacert /etc/fabledger/ca.crt "$url/" 2>&1 | head -c 200))")
+    journalctl -u fabweb.service --since "@$since" --no-pager -o cat | grep -q 'https://0.0.0.0:8443/' ||
+        why+=("fabweb did not log https://0.0.0.0:8443/")
+    local WHY=()   # the console's key is fabweb's alone (guest-secrets.sh)
+    expect /etc/fabledger/fabweb.key "fabweb:root 600"
+    unreadable_by /etc/fabledger/fabweb.key maria "$LEDGER"
+    why+=("${WHY[@]}")
+    headers=$(curl -sS -m 60 -D - -o "$OUT/web-answer.json" --cacert /etc/fabledger/ca.crt -c "$WEB_JAR.tls" \
+        -H 'Content-Type: application/json' -d "{\"login\": \"$WEB_LOGIN\", \"password\": \"$WEB_PW\"}" \
+        "$url/api/login" 2>&1 | tr -d '\r')
+    echo "$headers" | grep -Ei '^(HTTP/|set-cookie|strict-transport)' | sed 's/fabweb_session=[^;]*/fabweb_session=.../; s/^/  /'
+    grep -q '^HTTP/[0-9.]* 200' <<<"$headers" && grep -q '"csrf"' "$OUT/web-answer.json" ||
+        why+=("login over HTTPS failed: $(head -n1 <<<"$headers")")
+    grep -qi '^set-cookie: fabweb_session=.*; Secure' <<<"$headers" || why+=("the session cookie is not Secure")
+    grep -qi '^strict-transport-security: max-age=' <<<"$headers" || why+=("no Strict-Transport-Security")
+    status=$(curl -s -m 60 -o /dev/null -w '%{http_code}' -b "$WEB_JAR.tls" --cacert /etc/fabledger/ca.crt "$url/api/session")
+    [ "$status" = 200 ] || why+=("GET /api/session with the HTTPS session answered $status")
+    [ ${#why[@]} = 0 ] &&
+        verdict web-https-console pass "$url: certificate signed by the site CA verifies for $name, key fabweb:root 600, login 200, cookie Secure, HSTS sent, session usable" ||
+        verdict web-https-console fail "${why[*]}"
+    # A browser told http:// must get no page: the TLS port takes the connection but answers no
+    # plain request (the refused handshake may be logged: a fault window), and 8080 is closed.
+    # curl's exit 7 is "could not connect": on 8443 that would prove nothing.
+    why=()
+    local plain closed plain_rc=0 closed_rc=0
+    fault_begin
+    plain=$(curl -s -m 20 -o /dev/null -w '%{http_code}' "http://$name:8443/api/session") || plain_rc=$?
+    closed=$(curl -s -m 20 -o /dev/null -w '%{http_code}' "http://127.0.0.1:8080/") || closed_rc=$?
+    nap 2
+    fault_end
+    echo "  plain HTTP: http://$name:8443/ answered ${plain:-nothing} (curl exit $plain_rc), http://127.0.0.1:8080/ answered ${closed:-nothing} (curl exit $closed_rc); 000: no HTTP answer"
+    [ "$plain" = 000 ] || why+=("http://$name:8443/ answered HTTP $plain")
+    [ $plain_rc != 7 ] || why+=("nothing listens on $name:8443")
+    [ "$closed" = 000 ] || why+=("http://127.0.0.1:8080/ answered HTTP $closed")
+    [ ${#why[@]} = 0 ] &&
+        verdict web-no-plain-http pass "8443 takes the connection but gives no HTTP answer in plain text (curl exit $plain_rc), nothing on 8080" ||
+        verdict web-no-plain-http fail "${why[*]}"
+    step_end "check: console over HTTPS"
+}
+
 run_web_checks() {
     if [ "$WEB_READY" != 1 ]; then
         local v
-        for v in web-runs-as-fabweb web-cannot-read-signing-key web-lock-reaches-gate web-serves-after-restart; do
+        for v in web-runs-as-fabweb web-cannot-read-signing-key web-lock-reaches-gate web-serves-after-restart \
+            web-https-console web-no-plain-http; do
             verdict $v fail "fabweb not set up: docs/console.md's block failed or fabweb never served ($(systemctl is-active fabweb.service))"
         done
         return
@@ -125,4 +188,5 @@ run_web_checks() {
     check_web_identity
     check_web_lock
     check_web_restart
+    check_web_https
 }

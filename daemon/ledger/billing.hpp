@@ -75,6 +75,9 @@ class Billing {
     // Columns: docs/ledger-schema.md, "Batch export".
     Status export_batch_csv(std::int64_t batch_id,
                             const std::function<void(std::string_view line)>& sink);
+    // The same CSV as text to write out: whole lines, each ending in \n, in blocks.
+    Status export_batch_csv_text(std::int64_t batch_id,
+                                 const std::function<void(std::string_view text)>& write);
 
   private:
     db::Database& db_;

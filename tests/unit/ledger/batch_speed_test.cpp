@@ -137,6 +137,22 @@ TEST_CASE("a batch's CSV is the plain query's, byte for byte and in its order") 
     CHECK_FALSE(lab.db.billing().export_batch_csv(99, [](std::string_view) {}));
 }
 
+TEST_CASE("the CSV as text is the line export with each line ended, nothing lost at the end") {
+    Lab lab;
+    fill(lab);
+    auto batch = lab.db.billing().close_period(kT0 + 30 * kHour, "t", kT0 + 31 * kHour);
+    REQUIRE(batch);
+    std::string expected;
+    for (const auto& line : lab.export_lines(batch->id)) expected += line + "\n";
+    std::string text;
+    REQUIRE(lab.db.billing().export_batch_csv_text(batch->id, [&](std::string_view block) {
+        CHECK(block.back() == '\n');
+        text += block;
+    }));
+    CHECK(text == expected);
+    CHECK_FALSE(lab.db.billing().export_batch_csv_text(99, [](std::string_view) {}));
+}
+
 TEST_CASE("closing counts what the plain query counts, late sessions included") {
     Lab lab;
     fill(lab);

@@ -257,8 +257,9 @@ Outcome export_batch(CommandContext& s, const ExportOptions& o) {
         return {};
     }
     // The ledger's own export: its columns are documented for billing systems.
-    return check(s.ledger().billing().export_batch_csv(
-        o.batch, [&](std::string_view line) { *s.out << line << "\n"; }));
+    return check(s.ledger().billing().export_batch_csv_text(o.batch, [&](std::string_view text) {
+        s.out->write(text.data(), static_cast<std::streamsize>(text.size()));
+    }));
 }
 
 }  // namespace

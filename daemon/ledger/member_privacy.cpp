@@ -168,7 +168,9 @@ constexpr std::string_view kSessionObject =
     "json_object('id', id, 'site', site, 'machine', machine, 'uid', uid, 'member_id', "
     "member_id, 'role', role, 'started_at', started_at, 'ended_at', ended_at, 'clock_synced', "
     "clock_synced, 'powered_ms', powered_ms, 'active_ms', active_ms, 'end_reason', end_reason, "
-    "'ended_by', ended_by, 'received_at', received_at, 'batch_id', batch_id, 'tariff_id', "
+    "'ended_by', ended_by, 'received_at', received_at, 'batch_id', (SELECT b.id FROM "
+    "billing_batches b WHERE b.period_end > s.ended_at AND b.seq_through >= s.seq ORDER BY b.id "
+    "LIMIT 1), 'tariff_id', "
     "tariff_id, 'billable_s', billable_s, 'amount_minor', amount_minor, 'currency', currency)";
 
 // Stored payloads (refused messages, conflicting duplicates) that name the member.
@@ -239,7 +241,7 @@ Result<std::string> MemberPrivacy::export_member(std::string_view id) {
          "'granted_by', granted_by, 'granted_at', granted_at, 'valid_until', valid_until) FROM "
          "rights WHERE member_id = ?1 ORDER BY target_kind, target"},
         {"sessions", "SELECT " + std::string(kSessionObject) +
-                         " FROM sessions WHERE member_id = ?1 ORDER BY started_at, id"},
+                         " FROM sessions s WHERE member_id = ?1 ORDER BY started_at, id"},
         {"machine_state",
          "SELECT json_object('site', site, 'machine', machine, 'state', state, 'since', since, "
          "'name', name, 'session', session, 'updated_at', updated_at) FROM machine_state WHERE "

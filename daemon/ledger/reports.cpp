@@ -4,6 +4,7 @@
 #include <tuple>
 #include <unordered_map>
 
+#include "ledger/billing.hpp"
 #include "ledger/db_util.hpp"
 
 namespace fabgate::ledger {
@@ -15,10 +16,12 @@ using detail::rows_of;
 
 namespace {
 
-constexpr std::string_view kStoredSelect =
+const std::string kStoredSelect =
     "SELECT id, site, machine, uid, member_id, role, started_at, ended_at, clock_synced, "
-    "powered_ms, active_ms, end_reason, ended_by, payload_hash, received_at, batch_id, tariff_id, "
-    "billable_s, amount_minor, currency, minimum_applied, rounded, combined_with FROM sessions ";
+    "powered_ms, active_ms, end_reason, ended_by, payload_hash, received_at, " +
+    std::string(kBatchOfSession) +
+    ", tariff_id, billable_s, amount_minor, currency, minimum_applied, rounded, combined_with "
+    "FROM sessions s ";
 
 StoredSession read_stored(const db::Statement& st) {
     StoredSession out;
@@ -49,10 +52,12 @@ StoredSession read_stored(const db::Statement& st) {
     return out;
 }
 
-constexpr std::string_view kLineSelect =
+const std::string kLineSelect =
     "SELECT s.id, s.site, s.machine, coalesce(m.name, ''), s.member_id, coalesce(mb.name, ''), "
     "s.uid, s.role, s.started_at, s.ended_at, s.clock_synced, s.powered_ms, s.active_ms, "
-    "s.billable_s, s.end_reason, s.tariff_id, s.amount_minor, s.currency, s.batch_id, "
+    "s.billable_s, s.end_reason, s.tariff_id, s.amount_minor, s.currency, " +
+    std::string(kBatchOfSession) +
+    ", "
     "s.minimum_applied, s.combined_with, s.rounded "
     "FROM sessions s LEFT JOIN machines m ON m.site = s.site AND m.id = s.machine "
     "LEFT JOIN members mb ON mb.id = s.member_id ";
@@ -214,10 +219,13 @@ Result<std::vector<SessionLine>> Reports::sessions_ended_between(UnixMs from, Un
 }
 
 Result<std::vector<SessionLine>> Reports::sessions_in_batch(std::int64_t batch) {
+    TRY_ASSIGN(auto span, Billing(db_).span(batch));
+    if (!span) return std::vector<SessionLine>{};
     return rows_of<SessionLine>(
         db_,
-        std::string(kLineSelect) + "WHERE s.batch_id = ?1 ORDER BY s.member_id, s.started_at, s.id",
-        [&](db::Statement& st) { st.bind(1, batch); }, read_line);
+        kLineSelect + "WHERE s.seq IN (" + batch_sessions_sql("s.seq") +
+            ") ORDER BY s.member_id, s.started_at, s.id",
+        [&](db::Statement& st) { bind_span(st, *span); }, read_line);
 }
 
 }  // namespace fabgate::ledger

@@ -351,13 +351,152 @@ DROP INDEX sessions_by_batch;
 CREATE INDEX sessions_by_batch ON sessions(batch_id, ended_at) WHERE batch_id IS NOT NULL;
 )SQL";
 
-inline constexpr std::array<db::Migration, 8> kMigrations{{{1, kSchemaV1},
+// Closing a period writes one row, not one per session (docs/ledger-schema.md, "Billing runs"):
+// each session gets `seq`, the order it was stored in (INTEGER PRIMARY KEY AUTOINCREMENT: never
+// reused, kept by VACUUM), and a batch records the highest seq it took (`seq_through`) and the
+// previous batch's (`seq_after`). A session is in the first batch whose period_end is after its
+// end and whose seq_through reaches its seq: what the per-row batch_id said, since a close took
+// every stored session that ended before its end. Batches never change once closed, so their
+// counts are stored. The rows are copied in batch order, so each batch's sessions get the seqs
+// just above the previous batch's: every batch keeps exactly its sessions, whatever order the
+// rows were stored in. A batch whose stored membership the new rule could not give (a session
+// ended after its period_end, periods not chained) stops the migration.
+inline constexpr std::string_view kSchemaBatchBySeq = R"SQL(
+CREATE TABLE batch_migration_check(
+    ok INTEGER NOT NULL,
+    CONSTRAINT batches_hold_only_sessions_ended_in_their_chained_periods CHECK(ok)
+);
+INSERT INTO batch_migration_check(ok) SELECT NOT EXISTS(
+    SELECT 1 FROM sessions s JOIN billing_batches b ON b.id = s.batch_id
+    WHERE s.ended_at >= b.period_end)
+  AND NOT EXISTS(
+    SELECT 1 FROM billing_batches b
+    WHERE b.period_start != coalesce((SELECT p.period_end FROM billing_batches p
+                                      WHERE p.id < b.id ORDER BY p.id DESC LIMIT 1), 0)
+       OR b.period_end <= b.period_start);
+DROP TABLE batch_migration_check;
+
+ALTER TABLE billing_batches ADD COLUMN seq_after INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE billing_batches ADD COLUMN seq_through INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE billing_batches ADD COLUMN sessions INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE billing_batches ADD COLUMN late_sessions INTEGER NOT NULL DEFAULT 0;
+UPDATE billing_batches SET
+    sessions = (SELECT count(*) FROM sessions s WHERE s.batch_id = billing_batches.id),
+    late_sessions = (SELECT count(*) FROM sessions s WHERE s.batch_id = billing_batches.id
+                     AND s.ended_at < billing_batches.period_start);
+-- The copy below numbers sessions 1, 2, 3... in batch order: a batch's last seq is how many
+-- sessions the batches up to it hold.
+UPDATE billing_batches SET
+    seq_through = (SELECT sum(p.sessions) FROM billing_batches p WHERE p.id <= billing_batches.id),
+    seq_after = (SELECT coalesce(sum(p.sessions), 0) FROM billing_batches p
+                 WHERE p.id < billing_batches.id);
+
+DROP VIEW v_billable_sessions;
+DROP VIEW v_usage_by_member;
+DROP VIEW v_usage_by_machine;
+DROP VIEW v_batches;
+DROP INDEX sessions_by_batch;
+DROP INDEX sessions_unbatched;
+DROP INDEX sessions_by_member_start;
+DROP INDEX sessions_by_group;
+DROP INDEX sessions_usage;
+ALTER TABLE sessions RENAME TO sessions_with_batch_id;
+
+CREATE TABLE sessions(
+    id TEXT NOT NULL UNIQUE,
+    site TEXT NOT NULL,
+    machine TEXT NOT NULL,
+    uid TEXT NOT NULL,
+    member_id TEXT NOT NULL,
+    role TEXT NOT NULL,
+    started_at INTEGER NOT NULL,
+    ended_at INTEGER NOT NULL,
+    clock_synced INTEGER NOT NULL,
+    powered_ms INTEGER NOT NULL,
+    active_ms INTEGER,
+    end_reason TEXT NOT NULL,
+    ended_by TEXT NOT NULL,
+    payload_hash TEXT NOT NULL,
+    received_at INTEGER NOT NULL,
+    tariff_id INTEGER REFERENCES tariffs(id),
+    billable_s INTEGER NOT NULL DEFAULT 0,
+    amount_minor INTEGER,
+    currency TEXT NOT NULL DEFAULT '',
+    minimum_applied INTEGER NOT NULL DEFAULT 0,
+    rounded INTEGER NOT NULL DEFAULT 0,
+    combined_with TEXT,
+    seq INTEGER PRIMARY KEY AUTOINCREMENT
+);
+INSERT INTO sessions(id, site, machine, uid, member_id, role, started_at, ended_at, clock_synced,
+                     powered_ms, active_ms, end_reason, ended_by, payload_hash, received_at,
+                     tariff_id, billable_s, amount_minor, currency, minimum_applied, rounded,
+                     combined_with)
+    SELECT id, site, machine, uid, member_id, role, started_at, ended_at, clock_synced,
+           powered_ms, active_ms, end_reason, ended_by, payload_hash, received_at, tariff_id,
+           billable_s, amount_minor, currency, minimum_applied, rounded, combined_with
+    FROM sessions_with_batch_id ORDER BY batch_id IS NULL, batch_id, rowid;
+
+DROP TABLE sessions_with_batch_id;
+
+CREATE INDEX sessions_usage ON sessions(ended_at, member_id, site, machine, currency, powered_ms,
+                                        active_ms, billable_s, amount_minor, tariff_id);
+CREATE INDEX sessions_by_member_start ON sessions(member_id, started_at);
+CREATE INDEX sessions_by_group ON sessions(combined_with) WHERE combined_with IS NOT NULL;
+
+-- The batch of the session s, NULL while unbilled (the rule above; billing.hpp, kSessionBatch).
+CREATE VIEW v_billable_sessions AS
+SELECT s.id, (SELECT b.id FROM billing_batches b WHERE b.period_end > s.ended_at
+              AND b.seq_through >= s.seq ORDER BY b.id LIMIT 1) AS batch_id,
+       s.site, s.machine, m.name AS machine_name, m.group_name,
+       s.member_id, mb.name AS member_name, mb.member_class, s.uid, s.role,
+       s.started_at, s.ended_at, s.clock_synced, s.end_reason,
+       s.powered_ms, s.active_ms,
+       (s.powered_ms + 59999) / 60000 AS powered_minutes,
+       (s.billable_s + 59) / 60 AS billable_minutes,
+       s.tariff_id, s.amount_minor, s.currency,
+       s.tariff_id IS NULL AS unpriced
+FROM sessions s
+LEFT JOIN machines m ON m.site = s.site AND m.id = s.machine
+LEFT JOIN members mb ON mb.id = s.member_id;
+
+CREATE VIEW v_usage_by_member AS
+SELECT (SELECT b.id FROM billing_batches b WHERE b.period_end > s.ended_at
+        AND b.seq_through >= s.seq ORDER BY b.id LIMIT 1) AS batch_id,
+       s.member_id, mb.name AS member_name, mb.member_class, s.currency,
+       count(*) AS sessions,
+       sum((s.powered_ms + 59999) / 60000) AS powered_minutes,
+       sum((s.billable_s + 59) / 60) AS billable_minutes,
+       sum(coalesce(s.amount_minor, 0)) AS amount_minor,
+       sum(s.tariff_id IS NULL) AS unpriced_sessions
+FROM sessions s LEFT JOIN members mb ON mb.id = s.member_id
+GROUP BY 1, s.member_id, s.currency;
+
+CREATE VIEW v_usage_by_machine AS
+SELECT (SELECT b.id FROM billing_batches b WHERE b.period_end > s.ended_at
+        AND b.seq_through >= s.seq ORDER BY b.id LIMIT 1) AS batch_id,
+       s.site, s.machine, m.name AS machine_name, m.group_name, s.currency,
+       count(*) AS sessions,
+       sum((s.powered_ms + 59999) / 60000) AS powered_minutes,
+       sum((coalesce(s.active_ms, 0) + 59999) / 60000) AS active_minutes,
+       sum((s.billable_s + 59) / 60) AS billable_minutes,
+       sum(coalesce(s.amount_minor, 0)) AS amount_minor,
+       sum(s.tariff_id IS NULL) AS unpriced_sessions
+FROM sessions s LEFT JOIN machines m ON m.site = s.site AND m.id = s.machine
+GROUP BY 1, s.site, s.machine, s.currency;
+
+CREATE VIEW v_batches AS
+SELECT id, period_start, period_end, closed_at, closed_by, sessions, late_sessions
+FROM billing_batches;
+)SQL";
+
+inline constexpr std::array<db::Migration, 9> kMigrations{{{1, kSchemaV1},
                                                            {2, kSchemaV2},
                                                            {3, kSchemaParked},
                                                            {4, kSchemaTariffRules},
                                                            {5, kSchemaPrivacy},
                                                            {6, kSchemaConflictCapBillingIndexes},
                                                            {7, kSchemaConsole},
-                                                           {8, kSchemaBatchIndex}}};
+                                                           {8, kSchemaBatchIndex},
+                                                           {9, kSchemaBatchBySeq}}};
 
 }  // namespace fabgate::ledger

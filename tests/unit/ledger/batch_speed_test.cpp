@@ -137,6 +137,22 @@ TEST_CASE("a batch's CSV is the plain query's, byte for byte and in its order") 
     CHECK_FALSE(lab.db.billing().export_batch_csv(99, [](std::string_view) {}));
 }
 
+TEST_CASE("the CSV as text is the line export with each line ended, nothing lost at the end") {
+    Lab lab;
+    fill(lab);
+    auto batch = lab.db.billing().close_period(kT0 + 30 * kHour, "t", kT0 + 31 * kHour);
+    REQUIRE(batch);
+    std::string expected;
+    for (const auto& line : lab.export_lines(batch->id)) expected += line + "\n";
+    std::string text;
+    REQUIRE(lab.db.billing().export_batch_csv_text(batch->id, [&](std::string_view block) {
+        CHECK(block.back() == '\n');
+        text += block;
+    }));
+    CHECK(text == expected);
+    CHECK_FALSE(lab.db.billing().export_batch_csv_text(99, [](std::string_view) {}));
+}
+
 TEST_CASE("closing counts what the plain query counts, late sessions included") {
     Lab lab;
     fill(lab);
@@ -152,17 +168,16 @@ TEST_CASE("closing counts what the plain query counts, late sessions included") 
     auto second = lab.db.billing().close_period(kT0 + 30 * kHour, "t", kT0 + 31 * kHour);
     REQUIRE(second);
     CHECK(second->sessions ==
-          lab.count("SELECT count(*) FROM sessions NOT INDEXED WHERE batch_id = 2"));
+          lab.count("SELECT count(*) FROM v_billable_sessions WHERE batch_id = 2"));
     CHECK(second->late_sessions == 2);
-    CHECK(lab.count("SELECT count(*) FROM sessions NOT INDEXED WHERE batch_id IS NULL") ==
+    CHECK(lab.count("SELECT count(*) FROM v_billable_sessions WHERE batch_id IS NULL") ==
           lab.count("SELECT count(*) FROM sessions NOT INDEXED WHERE ended_at >= " +
                     std::to_string(kT0 + 30 * kHour)));
     auto totals = lab.db.billing().batch_totals(2);
     REQUIRE(totals);
     std::int64_t sum = 0;
     for (const auto& t : *totals) sum += t.amount_minor;
-    CHECK(sum ==
-          lab.count("SELECT sum(amount_minor) FROM sessions NOT INDEXED WHERE batch_id = 2"));
+    CHECK(sum == lab.count("SELECT sum(amount_minor) FROM v_billable_sessions WHERE batch_id = 2"));
 }
 
 TEST_CASE("usage by member and by machine are the plain GROUP BY's rows") {
@@ -242,12 +257,12 @@ TEST_CASE("the batch index migration keeps every batch's sessions and export") {
 }
 
 TEST_CASE(
-    "after a close, refused or not, a session still cannot name a batch that does not exist") {
+    "after a close, refused or not, a session still cannot name a tariff that does not exist") {
     Lab lab;
     fill(lab);
     REQUIRE(lab.db.billing().close_period(kT0 + 8 * kHour, "t", kT0 + 30 * kHour));
-    CHECK_FALSE(lab.db.database().exec("UPDATE sessions SET batch_id = 99 WHERE id = 's-999'"));
+    CHECK_FALSE(lab.db.database().exec("UPDATE sessions SET tariff_id = 99 WHERE id = 's-999'"));
     CHECK_FALSE(lab.db.billing().close_period(kT0 + 4 * kHour, "t", kT0 + 31 * kHour));
-    CHECK_FALSE(lab.db.database().exec("UPDATE sessions SET batch_id = 99 WHERE id = 's-999'"));
-    CHECK(lab.count("SELECT count(*) FROM sessions WHERE batch_id = 99") == 0);
+    CHECK_FALSE(lab.db.database().exec("UPDATE sessions SET tariff_id = 99 WHERE id = 's-999'"));
+    CHECK(lab.count("SELECT count(*) FROM sessions WHERE tariff_id = 99") == 0);
 }

@@ -351,13 +351,25 @@ DROP INDEX sessions_by_batch;
 CREATE INDEX sessions_by_batch ON sessions(batch_id, ended_at) WHERE batch_id IS NOT NULL;
 )SQL";
 
-inline constexpr std::array<db::Migration, 8> kMigrations{{{1, kSchemaV1},
+// The hourly reissue of unchanged lists no longer adds acl_versions rows (a reissue replaces
+// the row it renews): the rows it left before are removed, keeping the last of each run of one
+// content per machine, so the latest version and every content change stay.
+inline constexpr std::string_view kSchemaAclReissuePrune = R"SQL(
+DELETE FROM acl_versions WHERE content_hash = (
+    SELECT n.content_hash FROM acl_versions n
+    WHERE n.site = acl_versions.site AND n.machine = acl_versions.machine
+      AND n.version > acl_versions.version
+    ORDER BY n.version LIMIT 1);
+)SQL";
+
+inline constexpr std::array<db::Migration, 9> kMigrations{{{1, kSchemaV1},
                                                            {2, kSchemaV2},
                                                            {3, kSchemaParked},
                                                            {4, kSchemaTariffRules},
                                                            {5, kSchemaPrivacy},
                                                            {6, kSchemaConflictCapBillingIndexes},
                                                            {7, kSchemaConsole},
-                                                           {8, kSchemaBatchIndex}}};
+                                                           {8, kSchemaBatchIndex},
+                                                           {9, kSchemaAclReissuePrune}}};
 
 }  // namespace fabgate::ledger

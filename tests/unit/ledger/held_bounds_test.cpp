@@ -14,13 +14,16 @@ namespace {
 
 constexpr UnixMs kT0 = 1'767'225'600'000;
 
-void deliver_raw(LedgerDb& db, const SessionRecord& s, const std::string& payload, UnixMs now) {
+// `ackable`: whether the ledger could read an id to ack (not past the 64 KiB payload limit).
+void deliver_raw(LedgerDb& db, const SessionRecord& s, const std::string& payload, UnixMs now,
+                 bool ackable = true) {
     IngestBatch batch;
     batch.sessions.push_back(
         classify_session_message(topics::machine("lab", s.machine, "sessions"), payload));
     auto applied = db.ingest().apply(batch, now);
     REQUIRE(applied);
-    CHECK(applied->outcomes.front().ackable());  // the gate may drop it: the ledger keeps it
+    // Acked: the gate may drop it, the ledger keeps it.
+    CHECK(applied->outcomes.front().ackable() == ackable);
 }
 
 // The session's JSON with `padding` bytes of spaces before the closing brace: still valid.
@@ -127,4 +130,34 @@ TEST_CASE("the largest valid session, escapes and all, fits a refused payload's 
     auto decoded = decode_session(encode(s));
     REQUIRE(decoded);
     CHECK(encode(*decoded).size() <= kRefusedPayloadKeepBytes);
+}
+
+namespace {
+
+std::int64_t database_bytes(LedgerDb& db) {
+    auto st = db.database().prepare(
+        "SELECT page_count * page_size FROM pragma_page_count(), pragma_page_size()");
+    REQUIRE(st);
+    REQUIRE(st->step().value_or(false));
+    return st->int64(0);
+}
+
+}  // namespace
+
+TEST_CASE("a gate login's flood of huge and padded sessions grows the database by kilobytes") {
+    test::TempDir dir;
+    auto db = lab(dir);
+    auto before = database_bytes(db);
+    // The issue's measurement: four 5 MB publishes from one gate login (past the 64 KiB limit:
+    // refused, and no id can be read to ack)...
+    for (int n = 0; n < 4; ++n) {
+        auto s = test::finished_session("id-huge-" + std::to_string(n), kT0, 5, "laser-1");
+        deliver_raw(db, s, padded(s, 5'000'000), kT0 + n, false);
+    }
+    // ...and a held session resent a hundred times, each time padded to 60 KB.
+    auto held = test::finished_session("id-held", kT0, 5, "laser-9");
+    for (int n = 0; n < 100; ++n) deliver_raw(db, held, padded(held, 60'000 + n), kT0 + 10 + n);
+    auto grown = database_bytes(db) - before;
+    MESSAGE("4 x 5 MB refused + 100 x 60 KB held copies: database grew " << grown << " bytes");
+    CHECK(grown < 256 * 1024);
 }

@@ -16,6 +16,7 @@ using nlohmann::json;
 
 constexpr std::int64_t kMaxMs = 253'402'300'799'000;  // 9999-12-31
 constexpr std::int64_t kMaxDurationMs = 366LL * 24 * 3600 * 1000;
+constexpr std::size_t kMaxEchoedBytes = 64;  // of a refused value, in its error
 
 // Decodes `payload` with `read`, checking size, JSON syntax, the schema version and the type.
 template <class T, class F>
@@ -60,6 +61,17 @@ std::string read_uid(ObjectReader& r, const std::string& key, JsonErrors& errors
     return uid->hex();
 }
 
+// A string field of at most `max_bytes`; a longer one is an error naming the field, and reads
+// as empty so nothing downstream copies it.
+std::string read_text(ObjectReader& r, const std::string& key, JsonErrors& errors,
+                      std::size_t max_bytes, bool required = false) {
+    auto s = r.string(key, required).value_or("");
+    if (s.size() <= max_bytes) return s;
+    errors.add(r.path(key), "is " + std::to_string(s.size()) + " bytes, longer than the " +
+                                std::to_string(max_bytes) + " allowed");
+    return "";
+}
+
 void put_optional(json& j, const char* key, const std::optional<std::int64_t>& v) {
     j[key] = v ? json(*v) : json(nullptr);
 }
@@ -73,8 +85,11 @@ void read_enum(ObjectReader& r, const char* key, JsonErrors& errors, Parse&& par
     if (!text) return;
     if (auto parsed = parse(*text))
         out = *parsed;
-    else
+    else if (text->size() <= kMaxEchoedBytes)
         errors.add(key, "is '" + *text + "', " + std::string(refusal));
+    else  // not echoed: the error is logged and stored, and must stay small
+        errors.add(
+            key, "is a " + std::to_string(text->size()) + "-byte string, " + std::string(refusal));
 }
 
 constexpr EnumNames<EndReason, 10> kEndReasonNames{{{EndReason::BadgeOut, "badge_out"},
@@ -195,12 +210,12 @@ Result<SessionRecord> decode_session(std::string_view payload) {
         payload, "session", kMaxPayloadBytes, [](ObjectReader& r, JsonErrors& errors) {
             SessionRecord s;
             s.id = r.string("id", true).value_or("");
-            if (s.id.empty() || s.id.size() > 64)
+            if (s.id.empty() || s.id.size() > kMaxSessionIdBytes)
                 errors.add("id", "must be a session id of 1 to 64 characters");
             s.site = read_id(r, "site", errors);
             s.machine = read_id(r, "machine", errors);
             s.uid = read_uid(r, "uid", errors, true);
-            s.member = r.string_or("member", "");
+            s.member = read_text(r, "member", errors, kMaxTextFieldBytes);
             // A session is only ever opened for a role that may use the machine.
             auto session_role = [](std::string_view text) -> std::optional<Role> {
                 auto role = role_from_string(text);
@@ -218,7 +233,7 @@ Result<SessionRecord> decode_session(std::string_view payload) {
                 errors.add("active_ms", "is larger than powered_ms");
             read_enum(r, "end_reason", errors, end_reason_from_string, "not a known end reason",
                       s.end_reason);
-            s.ended_by = r.string_or("ended_by", "");
+            s.ended_by = read_text(r, "ended_by", errors, kMaxTextFieldBytes);
             return s;
         });
 }
@@ -270,20 +285,20 @@ std::string encode(const MachineStatus& s) {
 }
 
 Result<MachineStatus> decode_status(std::string_view payload) {
-    return decode<MachineStatus>(payload, "state", kMaxPayloadBytes,
-                                 [](ObjectReader& r, JsonErrors& errors) {
-                                     MachineStatus s;
-                                     read_enum(r, "state", errors, machine_state_from_string,
-                                               "not a known machine state", s.state);
-                                     s.since = r.integer_or("since", 0, kMaxMs, 0);
-                                     s.member = r.string_or("member", "");
-                                     s.name = r.string_or("name", "");
-                                     s.session = r.string_or("session", "");
-                                     s.detail = r.string_or("detail", "");
-                                     s.acl_version = r.integer_or("acl_version", 0, INT64_MAX, 0);
-                                     s.locked = r.boolean("locked", false).value_or(false);
-                                     return s;
-                                 });
+    return decode<MachineStatus>(
+        payload, "state", kMaxPayloadBytes, [](ObjectReader& r, JsonErrors& errors) {
+            MachineStatus s;
+            read_enum(r, "state", errors, machine_state_from_string, "not a known machine state",
+                      s.state);
+            s.since = r.integer_or("since", 0, kMaxMs, 0);
+            s.member = read_text(r, "member", errors, kMaxTextFieldBytes);
+            s.name = read_text(r, "name", errors, kMaxTextFieldBytes);
+            s.session = read_text(r, "session", errors, kMaxSessionIdBytes);
+            s.detail = read_text(r, "detail", errors, kMaxDetailBytes);
+            s.acl_version = r.integer_or("acl_version", 0, INT64_MAX, 0);
+            s.locked = r.boolean("locked", false).value_or(false);
+            return s;
+        });
 }
 
 std::string encode(const GateEvent& e) {
@@ -303,8 +318,8 @@ Result<GateEvent> decode_event(std::string_view payload) {
             auto kind = r.choice("event", kEventKindNames.names(), true);
             e.kind = kEventKindNames.value_of(kind.value_or("")).value_or(EventKind::Denied);
             e.uid = read_uid(r, "uid", errors, true);
-            e.member = r.string_or("member", "");
-            e.reason = r.string_or("reason", "");
+            e.member = read_text(r, "member", errors, kMaxTextFieldBytes);
+            e.reason = read_text(r, "reason", errors, kMaxTextFieldBytes);
             e.at = r.integer("at", 0, kMaxMs, true).value_or(0);
             return e;
         });
@@ -319,14 +334,15 @@ std::string encode(const Command& c) {
 }
 
 Result<Command> decode_command(std::string_view payload) {
-    return decode<Command>(payload, "command", kMaxPayloadBytes, [](ObjectReader& r, JsonErrors&) {
-        Command c;
-        auto kind = r.choice("command", kCommandKindNames.names(), true);
-        c.kind = kCommandKindNames.value_of(kind.value_or("")).value_or(CommandKind::Lock);
-        c.by = r.string_or("by", "");
-        c.reason = r.string_or("reason", "");
-        return c;
-    });
+    return decode<Command>(
+        payload, "command", kMaxPayloadBytes, [](ObjectReader& r, JsonErrors& errors) {
+            Command c;
+            auto kind = r.choice("command", kCommandKindNames.names(), true);
+            c.kind = kCommandKindNames.value_of(kind.value_or("")).value_or(CommandKind::Lock);
+            c.by = read_text(r, "by", errors, kMaxTextFieldBytes);
+            c.reason = read_text(r, "reason", errors, kMaxTextFieldBytes);
+            return c;
+        });
 }
 
 namespace {

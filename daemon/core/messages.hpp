@@ -18,6 +18,15 @@ inline constexpr int kProtocolVersion = 1;
 inline constexpr std::size_t kMaxPayloadBytes = 64 * 1024;  // sessions, events, commands, acks
 // The most any gate accepts; each gate's acl_max_bytes (default 16 MiB) bounds it further.
 inline constexpr std::size_t kMaxAccessListBytes = 32 * 1024 * 1024;
+// Free-text fields from the network (member ids, names, who ended or locked, reasons), in bytes:
+// the bound an access list puts on its strings, so whatever a gate copies from a list or a
+// command into a session or its state passes. Whatever the ledger stores per message is then
+// small and bounded, whatever the payload's size limit.
+inline constexpr std::size_t kMaxTextFieldBytes = 256;
+// A state's detail joins a lock's holder and reason ("locked by <by>: <reason>").
+inline constexpr std::size_t kMaxDetailBytes = 1024;
+// Session ids: time-ordered UUIDs are 36 characters.
+inline constexpr std::size_t kMaxSessionIdBytes = 64;
 
 enum class EndReason {
     BadgeOut,     // the member badged again

@@ -143,6 +143,9 @@ class GateApp final : public GateListener, public HardwareEvents {
     // No list older than this version is taken, whatever the journal holds (0: no mark).
     std::string acl_high_water_path_;
     std::int64_t acl_high_water_ = 0;
+    // The journal's cached list without its entries (none: not known to be cached); renewals
+    // of the list in force are written to the journal only when due (gate/acl_renewal.hpp).
+    std::optional<AccessList> cached_acl_;
     // Hardware may report (an interlock already open, a missing reader) while it is being
     // opened, before the machine exists: those reports are replayed, not lost.
     std::vector<std::function<void()>> early_events_;

@@ -1,14 +1,30 @@
 // What the broker and the operator tell the gate: access lists (checked, then applied only
-// when newer than the one in force and not older than the high-water mark), commands from
+// when newer than the one in force and not older than the high-water mark; an hourly renewal of
+// unchanged content mostly in memory only), commands from
 // fabctl, and SIGHUP reloads of the config file.
 #include "core/topics.hpp"
 #include "gate/acl_high_water.hpp"
 #include "gate/acl_intake.hpp"
+#include "gate/acl_renewal.hpp"
 #include "gate/gate_app.hpp"
 #include "gate/hardware_change.hpp"
 #include "sys/log.hpp"
 
 namespace fabgate {
+namespace {
+
+// What the gate remembers of the journal's cached list: everything but the entries.
+AccessList stamp_of(const AccessList& list) {
+    AccessList stamp;
+    stamp.site = list.site;
+    stamp.machine = list.machine;
+    stamp.version = list.version;
+    stamp.generated_at = list.generated_at;
+    stamp.valid_until = list.valid_until;
+    return stamp;
+}
+
+}  // namespace
 
 void GateApp::on_message(std::string_view topic_name, std::string_view payload) {
     auto parsed = topics::parse(topic_name);
@@ -58,14 +74,23 @@ Status GateApp::apply_access_list(AccessList list, std::string_view payload, boo
         return refuse("version " + std::to_string(list.version) + " is older than version " +
                       std::to_string(acl_high_water_) + ", which this gate accepted before (" +
                       acl_high_water_path_ + "): a replayed old list");
-    if (!from_cache && journal_) {
-        if (auto s = journal_->store_access_list(list.version, payload); !s)
+    // A renewal of the list in force (acl_renewal.hpp) is applied in memory only until the
+    // journal's copy is due: the copy and the high-water mark stay together at its version.
+    bool renewal_only = !from_cache && current && cached_acl_ && renews_in_force(*current, list) &&
+                        !renewal_due_for_cache(*cached_acl_, list, config_.policy.acl_max_age_s);
+    if (!from_cache && journal_ && !renewal_only) {
+        if (auto s = journal_->store_access_list(list.version, payload); !s) {
             log::warning("acl",
                          "applied but not cached (it will be fetched again after a restart): " +
                              s.error().message());
+            cached_acl_.reset();
+        } else {
+            cached_acl_ = stamp_of(list);
+        }
         journal_written();
     }
-    raise_acl_high_water(list);
+    if (from_cache) cached_acl_ = stamp_of(list);
+    if (!renewal_only) raise_acl_high_water(list);
     auto version = list.version;
     auto badges = list.entries.size();
     machine_->set_access_list(std::make_shared<AccessList>(std::move(list)),

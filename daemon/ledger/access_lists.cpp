@@ -107,13 +107,23 @@ Status AccessListVersions::record(const AclVersionRow& row) {
             return fail("acl " + row.site + "/" + row.machine,
                         "version " + std::to_string(row.version) + " is not above " +
                             std::to_string(newest->version));
-        return detail::run(
+        TRY(detail::run(
             db_,
             "INSERT INTO acl_versions(site, machine, version, content_hash, published_at, entries) "
             "VALUES(?1, ?2, ?3, ?4, ?5, ?6)",
             [&](db::Statement& st) {
                 st.bind(1, row.site).bind(2, row.machine).bind(3, row.version);
                 st.bind(4, row.content_hash).bind(5, row.published_at).bind(6, row.entries);
+            }));
+        // A reissue (same content, new version and time) replaces the row it renews: only the
+        // latest version per machine is ever read (the next version, the freshness check and
+        // the bound on versions gates report), so the table keeps one row per content change
+        // instead of gaining acl_reissue_s's 24 a day per machine.
+        if (!newest || newest->content_hash != row.content_hash) return {};
+        return detail::run(
+            db_, "DELETE FROM acl_versions WHERE site = ?1 AND machine = ?2 AND version = ?3",
+            [&](db::Statement& st) {
+                st.bind(1, row.site).bind(2, row.machine).bind(3, newest->version);
             });
     });
 }

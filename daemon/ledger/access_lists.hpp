@@ -40,7 +40,8 @@ class AccessListVersions {
     // The same for many machines from one read of members, badges and rights (one snapshot).
     Result<std::vector<AccessList>> build_all(std::span<const Machine> machines, UnixMs now);
     Result<std::optional<AclVersionRow>> latest(std::string_view site, std::string_view machine);
-    // Refuses a version that is not higher than the latest: versions never go down.
+    // Refuses a version that is not higher than the latest: versions never go down. A row with
+    // the latest's content (a reissue) replaces it, so unchanged lists add no rows.
     Status record(const AclVersionRow& row);
 
   private:

@@ -114,9 +114,13 @@ struct HeldSession {
     std::string_view site;
     std::string_view machine;
     std::int64_t powered_ms = 0;
+    // What is kept to replay it: the session re-encoded, small because every field of a valid
+    // session is bounded (core/messages.hpp), whatever padding the payload carried.
+    std::string_view canonical;
 };
 // Stores a refused message within the limits of refused_payloads.cpp, and counts it. A held
-// session is kept whole and outside the rate limit: it is replayed and billed later.
+// session is kept outside the rate limit (it is replayed and billed later), once per id and
+// content, in its canonical encoding; the row's size and hash are those of the raw payload.
 Status record_refused(db::Database& db, std::int64_t now, std::string_view topic,
                       std::string_view session_id, std::string_view reason,
                       std::string_view payload, const HeldSession* held = nullptr);

@@ -1,3 +1,6 @@
+// Held sessions are money, not evidence: each is kept in its canonical encoding (bounded by the
+// field bounds of core/messages.hpp: at most kRefusedPayloadKeepBytes) and once per id and
+// content, never rate-limited, so nothing a member used is lost.
 // Refused payloads are evidence, not a store: each is kept only up to kRefusedPayloadKeepBytes
 // with its SHA-256 and size, and at most kRefusedStoredPerMinute payloads per machine, so a gate
 // login cannot grow the ledger's database by publishing garbage. Over the rate, the row keeps
@@ -18,6 +21,26 @@ constexpr std::size_t kMaxTextBytes = 256;  // topic, session id, reason
 
 std::string_view clipped(std::string_view text, std::size_t bytes) {
     return text.substr(0, std::min(text.size(), bytes));
+}
+
+// A gate resends a session until its ack arrives: a copy of one already held (same id, same
+// content) adds no row, so a lost ack or a replaying gate login cannot grow the table.
+Status record_held(db::Database& db, std::int64_t now, std::string_view topic,
+                   std::string_view session_id, std::string_view reason, std::string_view payload,
+                   const HeldSession& held) {
+    return run(db,
+               "INSERT INTO ingest_errors(received_at, topic, session_id, reason, payload, "
+               "payload_size, payload_sha256, state, site, machine, powered_ms) "
+               "SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, 'parked', ?8, ?9, ?10 WHERE NOT EXISTS("
+               "SELECT 1 FROM ingest_errors WHERE state = 'parked' AND site = ?8 AND machine = ?9 "
+               "AND session_id = ?3 AND payload = ?5)",
+               [&](db::Statement& st) {
+                   st.bind(1, now).bind(2, topic).bind(3, session_id).bind(4, reason);
+                   st.bind(5, held.canonical)
+                       .bind(6, static_cast<std::int64_t>(payload.size()))
+                       .bind(7, sha256_hex(payload));
+                   st.bind(8, held.site).bind(9, held.machine).bind(10, held.powered_ms);
+               });
 }
 
 }  // namespace
@@ -55,18 +78,7 @@ Status record_refused(db::Database& db, std::int64_t now, std::string_view topic
                       std::string_view payload, const HeldSession* held) {
     auto parsed = topics::parse(topic);
     std::string site = parsed ? parsed->site : "", machine = parsed ? parsed->machine : "";
-    if (held)
-        return run(db,
-                   "INSERT INTO ingest_errors(received_at, topic, session_id, reason, payload, "
-                   "payload_size, payload_sha256, state, site, machine, powered_ms) "
-                   "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, 'parked', ?8, ?9, ?10)",
-                   [&](db::Statement& st) {
-                       st.bind(1, now).bind(2, topic).bind(3, session_id).bind(4, reason);
-                       st.bind(5, payload)
-                           .bind(6, static_cast<std::int64_t>(payload.size()))
-                           .bind(7, sha256_hex(payload));
-                       st.bind(8, held->site).bind(9, held->machine).bind(10, held->powered_ms);
-                   });
+    if (held) return record_held(db, now, topic, session_id, reason, payload, *held);
     TRY_ASSIGN(bool keep_payload, count_refusal(db, now, site, machine));
     return run(db,
                "INSERT INTO ingest_errors(received_at, topic, session_id, reason, payload, "

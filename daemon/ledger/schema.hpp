@@ -489,7 +489,18 @@ SELECT id, period_start, period_end, closed_at, closed_by, sessions, late_sessio
 FROM billing_batches;
 )SQL";
 
-inline constexpr std::array<db::Migration, 9> kMigrations{{{1, kSchemaV1},
+// The hourly reissue of unchanged lists no longer adds acl_versions rows (a reissue replaces
+// the row it renews): the rows it left before are removed, keeping the last of each run of one
+// content per machine, so the latest version and every content change stay.
+inline constexpr std::string_view kSchemaAclReissuePrune = R"SQL(
+DELETE FROM acl_versions WHERE content_hash = (
+    SELECT n.content_hash FROM acl_versions n
+    WHERE n.site = acl_versions.site AND n.machine = acl_versions.machine
+      AND n.version > acl_versions.version
+    ORDER BY n.version LIMIT 1);
+)SQL";
+
+inline constexpr std::array<db::Migration, 10> kMigrations{{{1, kSchemaV1},
                                                            {2, kSchemaV2},
                                                            {3, kSchemaParked},
                                                            {4, kSchemaTariffRules},
@@ -497,6 +508,7 @@ inline constexpr std::array<db::Migration, 9> kMigrations{{{1, kSchemaV1},
                                                            {6, kSchemaConflictCapBillingIndexes},
                                                            {7, kSchemaConsole},
                                                            {8, kSchemaBatchIndex},
-                                                           {9, kSchemaBatchBySeq}}};
+                                                           {9, kSchemaBatchBySeq},
+                                                           {10, kSchemaAclReissuePrune}}};
 
 }  // namespace fabgate::ledger

@@ -120,7 +120,9 @@ namespace {
 Status record_refusal(db::Database& db, const IngestItem& item, const std::string& reason,
                       bool held, UnixMs now) {
     if (held && item.session) {
-        detail::HeldSession h{item.session->site, item.session->machine, item.session->powered_ms};
+        const std::string canonical = encode(*item.session);
+        detail::HeldSession h{item.session->site, item.session->machine, item.session->powered_ms,
+                              canonical};
         return detail::record_refused(db, now, item.topic, item.id, reason, item.payload, &h);
     }
     return detail::record_refused(db, now, item.topic, item.id, reason, item.payload);

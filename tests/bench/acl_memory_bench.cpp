@@ -2,7 +2,8 @@
 // signature over the raw body, bounded SAX parse, the list put in force), for a real 100k-badge
 // list and for hostile payloads. Each case runs in a fresh child process; the kernel's peak-RSS
 // counter (VmHWM) is reset after the payload is built, so the figure is what reading it costs.
-// Prints figures; the budget is 4x the payload size (payload itself included).
+// Prints figures and judges them: memory is not timing, so the bench exits 1 when any case's
+// payload+growth exceeds the budget, 4x the payload size (payload itself included).
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -50,8 +51,11 @@ AccessList real_list(int badges) {
     return list;
 }
 
+constexpr double kBudgetTimesPayload = 4.0;
+
 // Runs `make_payload` then the gate's intake in a child; prints payload size and peak growth.
-void measure(const char* what,
+// False when the case is over budget (or the child could not measure).
+bool measure(const char* what,
              const std::function<std::string(const acl_signature::KeyPair&)>& make_payload) {
     std::fflush(stdout);
     pid_t pid = fork();
@@ -77,14 +81,18 @@ void measure(const char* what,
         long peak = status_kb("VmHWM:");
         double mb = static_cast<double>(payload.size()) / 1e6;
         double growth_mb = static_cast<double>(peak - before) / 1e3;
+        double times = (mb + growth_mb) / mb;
+        bool within = before >= 0 && peak >= 0 && times <= kBudgetTimesPayload;
         std::printf(
-            "%-44s payload %7.2f MB, peak growth %7.2f MB, payload+growth = %.2fx payload (%s)\n",
-            what, mb, growth_mb, (mb + growth_mb) / mb, outcome.c_str());
+            "%-44s payload %7.2f MB, peak growth %7.2f MB, payload+growth = %.2fx "
+            "payload (%s)%s\n",
+            what, mb, growth_mb, times, outcome.c_str(), within ? "" : "  OVER BUDGET");
         std::fflush(stdout);
-        _exit(0);
+        _exit(within ? 0 : 1);
     }
     int status = 0;
-    waitpid(pid, &status, 0);
+    if (pid < 0 || waitpid(pid, &status, 0) != pid) return false;
+    return WIFEXITED(status) && WEXITSTATUS(status) == 0;
 }
 
 std::string signed_raw(const acl_signature::KeyPair& keys, const std::string& body) {
@@ -96,26 +104,28 @@ std::string signed_raw(const acl_signature::KeyPair& keys, const std::string& bo
 
 int main() {
     constexpr std::size_t kHostile = 10'000'000;
-    std::printf("gate access-list intake, peak memory (budget: payload+growth <= 4x payload)\n");
-    measure("real list, 100,000 badges, signed", [](const auto& keys) {
+    std::printf("gate access-list intake, peak memory (budget: payload+growth <= %.0fx payload)\n",
+                kBudgetTimesPayload);
+    int over = 0;
+    over += !measure("real list, 100,000 badges, signed", [](const auto& keys) {
         return acl_signature::signed_payload(real_list(100'000), keys.secret_key);
     });
-    measure("10 MB nested arrays, signed by the ledger", [&](const auto& keys) {
+    over += !measure("10 MB nested arrays, signed by the ledger", [&](const auto& keys) {
         std::string body = R"({"v":1,"type":"acl","entries":)";
         body += std::string(kHostile / 2, '[') + std::string(kHostile / 2, ']') + "}";
         return signed_raw(keys, body);
     });
-    measure("10 MB array of numbers, signed by the ledger", [&](const auto& keys) {
+    over += !measure("10 MB array of numbers, signed by the ledger", [&](const auto& keys) {
         std::string body = R"({"v":1,"type":"acl","site":"lab","entries":[)";
         for (std::size_t i = 0; body.size() < kHostile; ++i) body += "0,";
         body += "0]}";
         return signed_raw(keys, body);
     });
-    measure("10 MB string, signed by the ledger", [&](const auto& keys) {
+    over += !measure("10 MB string, signed by the ledger", [&](const auto& keys) {
         return signed_raw(keys,
                           R"({"v":1,"type":"acl","site":")" + std::string(kHostile, 'a') + "\"}");
     });
-    measure("10 MB of small entries, signed by the ledger", [&](const auto& keys) {
+    over += !measure("10 MB of small entries, signed by the ledger", [&](const auto& keys) {
         std::string body =
             R"({"v":1,"type":"acl","site":"lab","machine":"laser-1","version":1,"generated_at":0,"entries":[)";
         for (int i = 0; body.size() < kHostile; ++i) {
@@ -127,9 +137,12 @@ int main() {
         body += "]}";
         return signed_raw(keys, body);
     });
-    measure("10 MB nested arrays, forged signature", [&](const auto&) {
+    over += !measure("10 MB nested arrays, forged signature", [&](const auto&) {
         auto forger = acl_signature::generate_keypair().value();
         std::string body = std::string(kHostile / 2, '[') + std::string(kHostile / 2, ']');
         return signed_raw(forger, body);
     });
+    if (over == 0) return 0;
+    std::printf("%d case(s) over the budget\n", over);
+    return 1;
 }

@@ -14,17 +14,15 @@
 #include "ledger/ledger_db.hpp"
 #include "ledger/schema.hpp"
 #include "ledger_test_support.hpp"
+#include "old_schema.hpp"
 
 using namespace fabgate;
 using namespace fabgate::ledger;
 
 namespace {
 
-// The migrations before kSchemaBatchBySeq: a database as the previous release wrote it.
 std::span<const db::Migration> migrations_before_batch_by_seq() {
-    auto it = std::find_if(kMigrations.begin(), kMigrations.end(),
-                           [](const db::Migration& m) { return m.sql == kSchemaBatchBySeq; });
-    return std::span(kMigrations).first(static_cast<std::size_t>(it - kMigrations.begin()));
+    return test::migrations_before(kSchemaBatchBySeq);
 }
 
 Result<db::Database> open_old(const std::string& path) {

@@ -10,6 +10,7 @@
 #include "ledger/ledger_db.hpp"
 #include "ledger/schema.hpp"
 #include "ledger_test_support.hpp"
+#include "old_schema.hpp"
 
 using namespace fabgate;
 using namespace fabgate::ledger;
@@ -227,7 +228,7 @@ TEST_CASE("the batch index migration keeps every batch's sessions and export") {
         db::OpenOptions o;
         o.application_id = kLedgerApplicationId;
         o.application_name = "FabGate ledger";
-        o.migrations = std::span(kMigrations).first(kMigrations.size() - 1);
+        o.migrations = test::migrations_before(kSchemaBatchBySeq);
         auto old = db::Database::open(path, o);
         REQUIRE(old);
         REQUIRE(old->exec(

@@ -1,0 +1,162 @@
+// The ledger reissues an unchanged list every hour. A renewal keeps the gate's list fresh in
+// memory, but rewrites neither the journal's cached copy nor the high-water mark (both fsynced
+// to the SD card) until the cached copy lags by a quarter of what the gate may run on; a content
+// change, or a skipped version, is written at once. A restart still takes the cached copy.
+#include <filesystem>
+#include <fstream>
+
+#include <doctest/doctest.h>
+
+#include "app_rig.hpp"
+#include "gate/acl_high_water.hpp"
+#include "sys/acl_signature.hpp"
+#include "sys/log.hpp"
+#include "test_support.hpp"
+
+using namespace fabgate;
+namespace sig = fabgate::acl_signature;
+using test::AppRig;
+
+namespace {
+
+constexpr std::int64_t kHour = 3'600'000;
+constexpr std::int64_t kWeek = 7 * 24 * kHour;
+
+void write_signed_config(AppRig& rig, const sig::KeyPair& ledger_key, int port) {
+    std::ofstream(rig.config_path) << R"({"site": "lab", "machine": "laser-1",
+        "broker": {"host": "127.0.0.1", "client_id": "gate-laser-1", "port": )"
+                                   << port << R"(}, "journal": ")" << rig.journal() << R"(",
+        "acl_public_keys": [")" << sig::to_hex(ledger_key.public_key)
+                                   << R"("],
+        "hardware": {"kind": "sim", "reader": {"type": "sim"}, "inputs": {"interlocks": []}},
+        "policy": {}})";
+}
+
+// Version `version` of the laser's list letting `badge` in, issued `hours` after the rig's
+// clock (the ledger's clock runs on; the gate's is the rig's) and valid for a week, as the
+// ledger issues it.
+std::string signed_list(const AppRig& rig, const sig::KeyPair& key, std::int64_t version,
+                        std::int64_t hours, const char* badge) {
+    AccessList list;
+    list.site = "lab";
+    list.machine = "laser-1";
+    list.version = version;
+    list.generated_at = rig.clock.wall().unix_ms + hours * kHour;
+    list.valid_until = list.generated_at + kWeek;
+    AccessEntry entry;
+    entry.member = std::string("member-") + badge;
+    entry.role = Role::User;
+    list.entries[Uid::parse(badge).value()] = entry;
+    return sig::signed_payload(list, key.secret_key);
+}
+
+struct Gate {
+    AppRig& rig;
+    test::LedgerSide ledger;
+
+    Gate(AppRig& r, test::TestBroker& broker) : rig(r), ledger(broker.port()) {
+        REQUIRE(ledger.client.connect());
+        rig.start();
+        REQUIRE(test::pump_until(rig, ledger, [&] {
+            for (const auto& heard : ledger.client.on(test::LedgerSide::topic("state")))
+                if (!heard.retained) return true;
+            return false;
+        }));
+    }
+    void offer(const std::string& payload) { journal_writes({payload}); }
+    // Offers `payloads` in order and returns the journal commits they cost: test::sync's lock
+    // and unlock commands cost two of their own.
+    std::uint64_t journal_writes(const std::vector<std::string>& payloads) {
+        auto before = rig.gate->journal().commits();
+        for (const auto& payload : payloads) REQUIRE(ledger.send("acl", payload));
+        test::sync(rig, ledger);
+        return rig.gate->journal().commits() - before - 2;
+    }
+    std::int64_t cached_version() const {
+        auto cached = rig.gate->journal().load_access_list();
+        REQUIRE(cached);
+        REQUIRE(*cached);
+        return (*cached)->version;
+    }
+    std::int64_t version() const {
+        const auto* list = rig.gate->machine().access_list();
+        return list ? list->version : 0;
+    }
+    std::int64_t generated_at() const { return rig.gate->machine().access_list()->generated_at; }
+    std::int64_t mark() const {
+        auto mark = read_acl_high_water(acl_high_water_path(rig.journal(), "lab", "laser-1"), "lab",
+                                        "laser-1");
+        REQUIRE(mark);
+        REQUIRE(*mark);
+        return (*mark)->version;
+    }
+};
+
+}  // namespace
+
+TEST_CASE("a day of hourly renewals writes neither the journal nor the high-water mark") {
+    test::TestBroker broker;
+    log::set_threshold(log::Level::Error);
+    auto key = sig::generate_keypair().value();
+    AppRig rig;
+    write_signed_config(rig, key, broker.port());
+    Gate gate(rig, broker);
+    CHECK(gate.journal_writes({signed_list(rig, key, 1, 0, "A1")}) == 1);
+    REQUIRE(gate.version() == 1);
+    std::vector<std::string> day;
+    for (std::int64_t v = 2; v <= 25; ++v) day.push_back(signed_list(rig, key, v, v - 1, "A1"));
+    CHECK(gate.journal_writes(day) == 0);
+    // In force, and fresh: the gate judges its age from the newest renewal.
+    CHECK(gate.version() == 25);
+    CHECK(gate.generated_at() == rig.clock.wall().unix_ms + 24 * kHour);
+    CHECK(gate.cached_version() == 1);
+    CHECK(gate.mark() == 1);
+
+    SUBCASE("a content change is written at once") {
+        CHECK(gate.journal_writes({signed_list(rig, key, 26, 25, "B2")}) == 1);
+        CHECK(gate.version() == 26);
+        CHECK(gate.cached_version() == 26);
+        CHECK(gate.mark() == 26);
+    }
+    SUBCASE("a renewal after a skipped version is written: the skipped one may differ") {
+        CHECK(gate.journal_writes({signed_list(rig, key, 27, 25, "A1")}) == 1);
+        CHECK(gate.version() == 27);
+        CHECK(gate.cached_version() == 27);
+        CHECK(gate.mark() == 27);
+    }
+    SUBCASE("the cached copy is renewed once it lags by a quarter of the list's week") {
+        std::vector<std::string> more;
+        for (std::int64_t v = 26; v <= 42; ++v)
+            more.push_back(signed_list(rig, key, v, v - 1, "A1"));
+        CHECK(gate.journal_writes(more) == 0);  // 41 hours behind: not yet
+        // 42 hours = 7 days / 4
+        CHECK(gate.journal_writes({signed_list(rig, key, 43, 42, "A1")}) == 1);
+        CHECK(gate.cached_version() == 43);
+        CHECK(gate.mark() == 43);
+    }
+}
+
+TEST_CASE("after skipped renewals, a restarted gate takes its cached copy, refusing older ones") {
+    test::TestBroker broker;
+    log::set_threshold(log::Level::Error);
+    auto key = sig::generate_keypair().value();
+    AppRig rig;
+    write_signed_config(rig, key, broker.port());
+    auto old_list = signed_list(rig, key, 1, 0, "A1");
+    {
+        Gate gate(rig, broker);
+        gate.offer(old_list);
+        gate.offer(signed_list(rig, key, 2, 1, "B2"));  // A1's right taken away
+        for (std::int64_t v = 3; v <= 6; ++v) gate.offer(signed_list(rig, key, v, v - 1, "B2"));
+        REQUIRE(gate.version() == 6);
+    }
+    rig.gate.reset();
+    Gate gate(rig, broker);
+    CHECK(gate.version() == 2);  // the cached copy, not refused as older than the mark
+    gate.offer(old_list);
+    CHECK(gate.version() == 2);
+    rig.badge("A1");
+    CHECK_FALSE(rig.outputs->relay);
+    rig.badge("B2");
+    CHECK(rig.outputs->relay);
+}

@@ -21,7 +21,9 @@ namespace {
 // Both directions for every value, and a name nobody uses.
 template <class Enum, class FromString>
 void check_names(const std::vector<std::pair<Enum, std::string>>& expected, FromString from) {
-    for (const auto& [value, name] : expected) {
+    for (const auto& [value, value_name] : expected) {
+        // clang before 16 cannot capture a structured binding in CAPTURE's lambda.
+        const std::string& name = value_name;
         CAPTURE(name);
         CHECK(to_string(value) == name);
         auto back = from(name);
@@ -56,10 +58,9 @@ TEST_CASE("roles, target kinds, bases and rounding keep their stored names") {
                             target_kind_from_string);
     check_names<TariffBasis>({{TariffBasis::Powered, "powered"}, {TariffBasis::Active, "active"}},
                              tariff_basis_from_string);
-    check_names<RoundingMode>({{RoundingMode::HalfUp, "half-up"},
-                               {RoundingMode::Up, "up"},
-                               {RoundingMode::Down, "down"}},
-                              rounding_mode_from_string);
+    check_names<RoundingMode>(
+        {{RoundingMode::HalfUp, "half-up"}, {RoundingMode::Up, "up"}, {RoundingMode::Down, "down"}},
+        rounding_mode_from_string);
 }
 
 TEST_CASE("end reasons and machine states keep their wire names") {
@@ -96,10 +97,11 @@ TEST_CASE("deny reasons and indications keep their names and descriptions") {
 }
 
 TEST_CASE("event and command kinds travel under their names, both ways") {
-    for (auto [kind, name] : std::vector<std::pair<EventKind, std::string>>{
-             {EventKind::Denied, "denied"},
-             {EventKind::UnknownBadge, "unknown_badge"},
-             {EventKind::Granted, "granted"}}) {
+    for (auto [kind, kind_name] :
+         std::vector<std::pair<EventKind, std::string>>{{EventKind::Denied, "denied"},
+                                                        {EventKind::UnknownBadge, "unknown_badge"},
+                                                        {EventKind::Granted, "granted"}}) {
+        const std::string& name = kind_name;  // see check_names
         CAPTURE(name);
         GateEvent e;
         e.kind = kind;
@@ -109,10 +111,11 @@ TEST_CASE("event and command kinds travel under their names, both ways") {
         CHECK(wire["event"] == name);
         CHECK(decode_event(wire.dump()).value().kind == kind);
     }
-    for (auto [kind, name] : std::vector<std::pair<CommandKind, std::string>>{
+    for (auto [kind, kind_name] : std::vector<std::pair<CommandKind, std::string>>{
              {CommandKind::Lock, "lock"},
              {CommandKind::Unlock, "unlock"},
              {CommandKind::EndSession, "end_session"}}) {
+        const std::string& name = kind_name;  // see check_names
         CAPTURE(name);
         Command c;
         c.kind = kind;

@@ -239,7 +239,7 @@ std::string fabgate_binary() {
 class SignedGate {
   public:
     // `without_key`: as enrolled without --acl-key (the gate has no ledger key).
-    explicit SignedGate(SecureBroker& broker, bool without_key = false) : broker_(broker) {
+    explicit SignedGate(SecureBroker& broker, bool without_key = false) {
         auto dir = broker.file("gate-laser-1");
         std::ifstream in(dir + "/gate.json");
         auto config = nlohmann::json::parse(in);
@@ -308,7 +308,6 @@ class SignedGate {
     }
 
   private:
-    SecureBroker& broker_;
     std::string socket_;
     ChildProcess process_;
 };

@@ -156,7 +156,10 @@ void EventLoop::run_once(int timeout_ms) {
     for (int i = 0; i < n; ++i) {
         // A token unknown now was unwatched by an earlier handler this round, even if its fd
         // number is already watched again for another file.
-        auto it = watches_.find(events[i].data.u64);
+        // Copied out: epoll_event is packed on x86-64, so binding find's const reference to
+        // the member itself would be a misaligned reference (UBSan under clang says so).
+        std::uint64_t token = events[i].data.u64;
+        auto it = watches_.find(token);
         if (it == watches_.end()) continue;
         auto handler = it->second.handler;  // keeps the handler alive if it unwatches itself
         (*handler)(events[i].events);

@@ -248,7 +248,7 @@ TEST_CASE("a hostile access-list payload cannot exhaust a gate's memory") {
 
     const long growth_kb = gate.peak_kb() - before_kb;
     MESSAGE("gate peak RSS grew by " << growth_kb << " kB for a " << size / 1000 << " kB payload");
-#if defined(__SANITIZE_ADDRESS__)
+#if defined(FABGATE_ADDRESS_SANITIZER)
     // AddressSanitizer's shadow memory and quarantine inflate every allocation's footprint:
     // the bound is measured by the plain build (and acl_memory_bench), only survival here.
     MESSAGE("memory bound not checked under AddressSanitizer");

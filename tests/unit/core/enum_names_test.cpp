@@ -21,7 +21,9 @@ namespace {
 // Both directions for every value, and a name nobody uses.
 template <class Enum, class FromString>
 void check_names(const std::vector<std::pair<Enum, std::string>>& expected, FromString from) {
-    for (const auto& [value, name] : expected) {
+    for (const auto& [value, value_name] : expected) {
+        // clang before 16 cannot capture a structured binding in CAPTURE's lambda.
+        const std::string& name = value_name;
         CAPTURE(name);
         CHECK(to_string(value) == name);
         auto back = from(name);
@@ -129,10 +131,11 @@ TEST_CASE("deny reasons and indications keep their names and descriptions") {
 }
 
 TEST_CASE("event and command kinds travel under their names, both ways") {
-    for (auto [kind, name] :
+    for (auto [kind, kind_name] :
          std::vector<std::pair<EventKind, std::string>>{{EventKind::Denied, "denied"},
                                                         {EventKind::UnknownBadge, "unknown_badge"},
                                                         {EventKind::Granted, "granted"}}) {
+        const std::string& name = kind_name;  // see check_names
         CAPTURE(name);
         GateEvent e;
         e.kind = kind;
@@ -142,10 +145,11 @@ TEST_CASE("event and command kinds travel under their names, both ways") {
         CHECK(wire["event"] == name);
         CHECK(decode_event(wire.dump()).value().kind == kind);
     }
-    for (auto [kind, name] : std::vector<std::pair<CommandKind, std::string>>{
+    for (auto [kind, kind_name] : std::vector<std::pair<CommandKind, std::string>>{
              {CommandKind::Lock, "lock"},
              {CommandKind::Unlock, "unlock"},
              {CommandKind::EndSession, "end_session"}}) {
+        const std::string& name = kind_name;  // see check_names
         CAPTURE(name);
         Command c;
         c.kind = kind;

@@ -74,7 +74,7 @@ struct WebLab {
         web::WebAppDeps deps{
             &*db, &config, &*board, [this] { return now; }, [this] { return steady; }, true};
         app.emplace(deps);
-        board->set_renderer([this](const web::MachineKey& k) {
+        board->set_renderer([](const web::MachineKey& k) {
             return nlohmann::json{{"site", k.first}, {"id", k.second}}.dump();
         });
         add_account("ada", ledger::ManagerRole::Admin, {});

@@ -161,9 +161,12 @@ def admin_part(c):
     step("logs in as the admin and sees the seeded machines")
     c.login(ADMIN)
     c.d.execute_script("window.__sameDocument = 'not reloaded'")
-    laser, printer = c.card(MACHINE), c.card("lab/printer-1")
-    if "Laser cutter" not in laser.text or "Prusa MK4" not in printer.text:
-        raise Failure(f"the board does not name the seeded machines: {laser.text!r} {printer.text!r}")
+    # Read through card_state: the board may replace a card between finding it and reading it.
+    c.css(f'#board [data-machine="{MACHINE}"]', f"the board's card {MACHINE}")
+    c.css('#board [data-machine="lab/printer-1"]', "the board's card lab/printer-1")
+    laser, printer = c.card_state(MACHINE)[2], c.card_state("lab/printer-1")[2]
+    if "Laser cutter" not in laser or "Prusa MK4" not in printer:
+        raise Failure(f"the board does not name the seeded machines: {laser!r} {printer!r}")
     c.wait(lambda d: c.card_state("lab/printer-1")[1] == "no",
            "the printer without a gate shown offline (grey)")
 

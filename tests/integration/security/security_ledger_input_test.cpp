@@ -163,7 +163,8 @@ TEST_CASE(
         {"04F00003", "-2+3+cmd|' /C calc'!A0"},
         {"04F00004", "@SUM(1+1)*cmd|' /C calc'!A0"}};
     int n = 0;
-    for (const auto& [uid, name] : members) {
+    for (const auto& member : members) {
+        const std::string& name = member.second;  // clang before 16: no binding in a CHECK
         auto id = "m-f" + std::to_string(++n);
         for (auto step : {"members add " + id + " --name " + quote(name) + " --class standard",
                           "badges assign " + uid + " " + id, "rights grant " + id + " laser-1"}) {
@@ -196,7 +197,8 @@ TEST_CASE(
     auto csv = ledger.db_fabctl("billing export 1");
     REQUIRE_MESSAGE(csv.status == 0, csv.output);
     INFO(csv.output);
-    for (const auto& [uid, name] : members) {
+    for (const auto& member : members) {
+        const std::string& name = member.second;  // clang before 16: no binding in a CHECK
         // Quoted or not, the cell begins with an apostrophe: the spreadsheet shows text.
         std::string plain = "," + std::string("'") + name + ",";
         std::string quoted = ",\"'";

@@ -272,12 +272,15 @@ std::map<std::string, Decoding> decoders() {
 
 TEST_CASE("docs/protocol.md has a readable table and example for every payload") {
     CHECK(doc().problems == std::vector<std::string>{});
-    for (const auto& [name, unused] : encoded()) {
+    // Named copies, not structured bindings: clang before 16 cannot capture those in CAPTURE.
+    for (const auto& entry : encoded()) {
+        const std::string& name = entry.first;
         CAPTURE(name);
         CHECK_FALSE(table(name).fields.empty());
     }
-    for (const auto& [name, unused] : decoders()) {
-        const auto& payload = decoders().at(name).payload;
+    const auto all_decoders = decoders();
+    for (const auto& entry : all_decoders) {
+        const auto& payload = entry.second.payload;
         CAPTURE(payload);
         CHECK_FALSE(table(payload).example.empty());
     }
@@ -291,7 +294,8 @@ TEST_CASE("docs/protocol.md has a readable table and example for every payload")
 }
 
 TEST_CASE("each encoder sends exactly the fields the doc lists") {
-    for (const auto& [name, wire] : encoded()) {
+    for (const auto& [payload_name, wire] : encoded()) {
+        const std::string& name = payload_name;
         CAPTURE(name);
         CHECK(keys_of(wire.full) == documented(name, false));
         CHECK(keys_of(wire.minimal) == documented(name, true));
@@ -331,7 +335,8 @@ TEST_CASE("each doc example decodes, and encodes back to the same JSON") {
 }
 
 TEST_CASE("each decoder requires exactly the fields the doc marks required") {
-    for (const auto& [name, decoding] : decoders()) {
+    for (const auto& [decoder_name, decoding] : decoders()) {
+        const std::string& name = decoder_name;
         auto example = json::parse(table(decoding.payload).example);
         REQUIRE(decoding.decodes(example));
         for (const auto& field : table(name).fields) {

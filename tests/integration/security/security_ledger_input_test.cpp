@@ -163,8 +163,7 @@ TEST_CASE(
         {"04F00003", "-2+3+cmd|' /C calc'!A0"},
         {"04F00004", "@SUM(1+1)*cmd|' /C calc'!A0"}};
     int n = 0;
-    for (const auto& member : members) {
-        const std::string& name = member.second;  // clang before 16: no binding in a CHECK
+    for (const auto& [uid, name] : members) {
         auto id = "m-f" + std::to_string(++n);
         for (auto step : {"members add " + id + " --name " + quote(name) + " --class standard",
                           "badges assign " + uid + " " + id, "rights grant " + id + " laser-1"}) {

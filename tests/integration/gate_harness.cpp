@@ -1,11 +1,9 @@
 #include "gate_harness.hpp"
 
-#include <sqlite3.h>
 #include <sys/stat.h>
 
 #include <fstream>
 #include <stdexcept>
-#include <thread>
 
 #include <doctest/doctest.h>
 
@@ -14,21 +12,6 @@
 #include "sys/acl_signature.hpp"
 
 namespace fabgate::test {
-
-std::int64_t sql_count(const std::string& db_path, const std::string& sql) {
-    sqlite3* db = nullptr;
-    std::int64_t value = -1;
-    if (sqlite3_open_v2(db_path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK) {
-        sqlite3_busy_timeout(db, 2000);
-        sqlite3_stmt* st = nullptr;
-        if (sqlite3_prepare_v2(db, sql.c_str(), -1, &st, nullptr) == SQLITE_OK &&
-            sqlite3_step(st) == SQLITE_ROW)
-            value = sqlite3_column_int64(st, 0);
-        sqlite3_finalize(st);
-    }
-    sqlite3_close(db);
-    return value;
-}
 
 // The stand-in ledger's signing key: the gate under test trusts only lists it signed, as a
 // gate in production does.
@@ -62,13 +45,12 @@ GateUnderTest::GateUnderTest(TempDir& dir, int broker_port, nlohmann::json polic
 void GateUnderTest::start() {
     unlink(socket_.c_str());
     process_ = ChildProcess({FABGATE_BIN, "--config", config_path_}, dir_.file("gate.log"));
-    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-    struct stat st {};
-    while (stat(socket_.c_str(), &st) != 0) {
-        if (std::chrono::steady_clock::now() > deadline || !process_.running())
-            throw std::runtime_error("fabgate did not start:\n" + process_.log());
-        std::this_thread::sleep_for(std::chrono::milliseconds(5));
-    }
+    auto listening = [this] {
+        struct stat st {};
+        return stat(socket_.c_str(), &st) == 0;
+    };
+    if (!started(process_, listening))
+        throw std::runtime_error("fabgate did not start:\n" + process_.log());
 }
 
 void GateUnderTest::kill(int signo) {

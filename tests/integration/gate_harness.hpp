@@ -18,8 +18,6 @@ inline std::string machine_topic(const std::string& leaf) {
     return "fabgate/lab/machines/laser-1/" + leaf;
 }
 
-std::int64_t sql_count(const std::string& db_path, const std::string& sql);
-
 class GateUnderTest {
   public:
     GateUnderTest(TempDir& dir, int broker_port, nlohmann::json policy = nlohmann::json::object());
@@ -29,9 +27,9 @@ class GateUnderTest {
     // Sends a control command; returns the reply ("relay=on after_run=off signal=in_use").
     std::string send(const std::string& line);
     bool relay_on() { return send("status").find("relay=on") != std::string::npos; }
-    std::int64_t outbox() { return sql_count(journal_, "SELECT count(*) FROM outbox"); }
+    std::int64_t outbox() { return query_int(journal_, "SELECT count(*) FROM outbox"); }
     std::int64_t open_sessions() {
-        return sql_count(journal_, "SELECT count(*) FROM open_session");
+        return query_int(journal_, "SELECT count(*) FROM open_session");
     }
     std::string log() const { return process_.log(); }
     bool running() { return process_.running(); }

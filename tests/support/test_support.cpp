@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <signal.h>
+#include <sqlite3.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -135,6 +136,31 @@ std::string ChildProcess::log() const {
     return text.str();
 }
 
+bool started(ChildProcess& process, const std::function<bool()>& ready,
+             std::chrono::milliseconds timeout) {
+    auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (!ready()) {
+        if (std::chrono::steady_clock::now() > deadline || !process.running()) return false;
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    return true;
+}
+
+std::int64_t query_int(const std::string& db_path, const std::string& sql) {
+    sqlite3* db = nullptr;
+    std::int64_t value = -1;
+    if (sqlite3_open_v2(db_path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK) {
+        sqlite3_busy_timeout(db, 2000);
+        sqlite3_stmt* st = nullptr;
+        if (sqlite3_prepare_v2(db, sql.c_str(), -1, &st, nullptr) == SQLITE_OK &&
+            sqlite3_step(st) == SQLITE_ROW)
+            value = sqlite3_column_int64(st, 0);
+        sqlite3_finalize(st);
+    }
+    sqlite3_close(db);
+    return value;
+}
+
 TestBroker::TestBroker(std::string extra_config)
     : port_(free_tcp_port()), extra_(std::move(extra_config)) {
     start();
@@ -157,12 +183,8 @@ void TestBroker::start() {
         << extra_ << "\n";
     out.close();
     process_ = ChildProcess({"/usr/sbin/mosquitto", "-c", conf}, dir_.file("mosquitto.log"));
-    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-    while (!port_accepts(port_)) {
-        if (std::chrono::steady_clock::now() > deadline || !process_.running())
-            throw std::runtime_error("mosquitto did not start:\n" + process_.log());
-        std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    }
+    if (!started(process_, [this] { return port_accepts(port_); }))
+        throw std::runtime_error("mosquitto did not start:\n" + process_.log());
 }
 
 void TestBroker::stop() {

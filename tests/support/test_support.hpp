@@ -5,6 +5,7 @@
 #include <sys/types.h>
 
 #include <chrono>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <string>
@@ -51,6 +52,15 @@ class ChildProcess {
     std::string log_path_;
     int status_ = -1;
 };
+
+// Waits for `ready()` while `process` runs; false if it exited first or `timeout` passed. How a
+// test knows a program it started is up (listening, or answering on its control socket).
+bool started(ChildProcess& process, const std::function<bool()>& ready,
+             std::chrono::milliseconds timeout = std::chrono::seconds(10));
+
+// One integer from a query on an SQLite file (a daemon's database or journal), read-only; -1 if
+// it cannot be read.
+std::int64_t query_int(const std::string& db_path, const std::string& sql);
 
 class TestBroker {
   public:

@@ -1,7 +1,6 @@
 #include "secure_fixtures.hpp"
 
 #include <signal.h>
-#include <sqlite3.h>
 
 #include <cstdio>
 #include <cstdlib>
@@ -78,6 +77,17 @@ bool in_sync(SecureClient& sender, SecureClient& receiver, const std::string& on
     return false;
 }
 
+LedgerAndGate::LedgerAndGate(SecureBroker& broker, const std::string& machine)
+    : ledger(broker.port(), ledger_login(broker), "fabledger"),
+      gate(broker.port(), gate_login(broker, machine), "gate-lab-" + machine) {
+    REQUIRE(ledger.connect());
+    REQUIRE(gate.connect());
+    ledger.subscribe("fabgate/#");
+    gate.subscribe("fabgate/#");
+    REQUIRE(in_sync(gate, ledger, topic(machine, "state")));
+    REQUIRE(in_sync(ledger, gate, topic(machine, "acks")));
+}
+
 std::string first_word(const std::string& path) {
     std::ifstream in(path);
     std::string word;
@@ -101,21 +111,6 @@ std::string signed_ack(const std::vector<std::string>& ids, const std::string& s
         body, std::span<const std::uint8_t, acl_signature::kSecretKeyBytes>(secret.data(),
                                                                             secret.size()));
     return join_signed(body, kAckEnvelopeType, signature.key_id, signature.hex);
-}
-
-std::int64_t query_int(const std::string& db_path, const std::string& sql) {
-    sqlite3* db = nullptr;
-    std::int64_t value = -1;
-    if (sqlite3_open_v2(db_path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK) {
-        sqlite3_busy_timeout(db, 2000);
-        sqlite3_stmt* st = nullptr;
-        if (sqlite3_prepare_v2(db, sql.c_str(), -1, &st, nullptr) == SQLITE_OK &&
-            sqlite3_step(st) == SQLITE_ROW)
-            value = sqlite3_column_int64(st, 0);
-        sqlite3_finalize(st);
-    }
-    sqlite3_close(db);
-    return value;
 }
 
 std::string binary(const char* env, const char* built) {
@@ -153,12 +148,8 @@ SignedGate::SignedGate(SecureBroker& broker, const ConfigEdit& edit)
     std::remove((dir_ + "/gate.log").c_str());  // logged() reads this process's lines only
     process_ = ChildProcess({binary("FABGATE_BIN", FABGATE_BIN), "--config", config_path_},
                             dir_ + "/gate.log");
-    auto deadline = std::chrono::steady_clock::now() + 10s;
-    while (!send("status").starts_with("relay=")) {
-        if (std::chrono::steady_clock::now() > deadline || !process_.running())
-            FAIL("fabgate did not start:\n" << process_.log());
-        std::this_thread::sleep_for(10ms);
-    }
+    if (!started(process_, [this] { return send("status").starts_with("relay="); }))
+        FAIL("fabgate did not start:\n" << process_.log());
 }
 
 SignedGate::~SignedGate() {
@@ -217,7 +208,7 @@ std::int64_t SignedGate::outbox_rows() const {
 
 // ---- Ledger ----
 
-Ledger::Ledger(SecureBroker& broker) : broker_(broker) {
+Ledger::Ledger(SecureBroker& broker, const ConfigEdit& edit) : broker_(broker) {
     db_ = broker.file("ledger.db");
     config_ = broker.file("ledger.json");
     nlohmann::json config{{"database", db_},
@@ -230,6 +221,7 @@ Ledger::Ledger(SecureBroker& broker) : broker_(broker) {
                             {"tls", {{"ca_file", broker.file("ca.crt")}}}}},
                           {"acl_poll_ms", 100},
                           {"acl_signing_key_file", broker.file("keys/acl-signing.key")}};
+    if (edit) edit(config);
     std::ofstream(config_) << config.dump(2);
     for (const char* step :
          {"init", "machines add lab/laser-1 --name Laser", "members add m-1 --name Alice",

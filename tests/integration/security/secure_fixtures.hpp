@@ -29,6 +29,14 @@ AccessList access_list(const std::string& machine, std::int64_t version,
 // hears it, so what is published afterwards is sure to find the subscription in place.
 bool in_sync(SecureClient& sender, SecureClient& receiver, const std::string& on_topic);
 
+// The ledger's login and `machine`'s gate login, connected and subscribed to every topic, each
+// subscription in place: what the broker lets one of them publish, the other is sure to hear.
+struct LedgerAndGate {
+    LedgerAndGate(SecureBroker& broker, const std::string& machine);
+    SecureClient ledger;
+    SecureClient gate;
+};
+
 // The first whitespace-separated word of a file (a key in hex, a password).
 std::string first_word(const std::string& path);
 std::string ledger_secret_key(const SecureBroker& broker);
@@ -36,9 +44,6 @@ std::string ledger_secret_key(const SecureBroker& broker);
 std::string signed_by(const AccessList& list, const std::string& secret_key_hex);
 // An ack for `ids` to laser-1's gate, signed with the secret key in hex.
 std::string signed_ack(const std::vector<std::string>& ids, const std::string& secret_key_hex);
-
-// One integer from a query on an SQLite file, read-only; -1 if it cannot be read.
-std::int64_t query_int(const std::string& db_path, const std::string& sql);
 
 // $ENV names another build of the program (an installed package's), else the one built here.
 std::string binary(const char* env, const char* built);
@@ -81,7 +86,10 @@ class SignedGate {
 // enrol-gate made.
 class Ledger {
   public:
-    explicit Ledger(SecureBroker& broker);
+    using ConfigEdit = std::function<void(nlohmann::json&)>;
+    // `edit` changes the ledger's config before it is written (a test of a default takes the
+    // fixture's setting out).
+    explicit Ledger(SecureBroker& broker, const ConfigEdit& edit = {});
     ~Ledger();
     void start();
     // SIGTERM; true if it exited cleanly.

@@ -127,14 +127,9 @@ TEST_CASE(
 
     // Forgeries first, then what the rightful writer sends: once that arrives, the forgery
     // would have too.
-    SecureClient ledger(broker.port(), ledger_login(broker), "fabledger");
-    SecureClient gate2(broker.port(), gate_login(broker, "laser-2"), "gate-lab-laser-2");
-    REQUIRE(ledger.connect());
-    REQUIRE(gate2.connect());
-    ledger.subscribe("fabgate/#");
-    gate2.subscribe("fabgate/#");
-    REQUIRE(in_sync(gate2, ledger, topic("laser-2", "state")));
-    REQUIRE(in_sync(ledger, gate2, topic("laser-2", "acks")));
+    LedgerAndGate laser2(broker, "laser-2");
+    auto& ledger = laser2.ledger;
+    auto& gate2 = laser2.gate;
     CHECK(console.publish(topic("laser-2", "sessions"), session_payload("laser-2", "forged-1")));
     CHECK(console.publish(topic("laser-2", "acl"), "forged-acl"));
     CHECK(gate2.publish(topic("laser-2", "sessions"), session_payload("laser-2", "real-1")));

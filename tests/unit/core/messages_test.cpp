@@ -1,14 +1,16 @@
 #include "core/messages.hpp"
 
-#include <functional>
 #include <string>
 #include <vector>
 
 #include <doctest/doctest.h>
 #include <nlohmann/json.hpp>
 
+#include "message_samples.hpp"
+
 using namespace fabgate;
 using nlohmann::json;
+using namespace fabgate::test;
 
 namespace {
 
@@ -17,17 +19,6 @@ struct BadField {
     std::string field;
     json value;
 };
-
-using Decoder = std::function<Status(std::string_view)>;
-
-template <class T>
-Decoder decoder(Result<T> (*decode)(std::string_view)) {
-    return [decode](std::string_view payload) -> Status {
-        auto decoded = decode(payload);
-        if (!decoded) return tl::unexpected(decoded.error());
-        return {};
-    };
-}
 
 // The refusal names the field on a line of its own ("field: what"), so an operator reading
 // the log knows what to fix.
@@ -85,6 +76,11 @@ void check_envelope(const Decoder& decode, const json& valid, const std::string&
     CHECK_FALSE(decode(std::string(kMaxPayloadBytes + 1, ' ')).has_value());
 }
 
+}  // namespace
+
+// The samples message_samples.hpp declares: this file checks that each is valid.
+namespace fabgate::test {
+
 json valid_session() {
     SessionRecord s;
     s.id = "0190f1a2-7b3c-7d4e-8f50-0123456789ab";
@@ -103,7 +99,7 @@ json valid_session() {
     return json::parse(encode(s));
 }
 
-}  // namespace
+}  // namespace fabgate::test
 
 TEST_CASE("a session decodes to the record that was encoded") {
     auto decoded = decode_session(valid_session().dump());
@@ -163,7 +159,7 @@ TEST_CASE("a session without a busy input carries no active time") {
     CHECK_FALSE(decoded->active_ms.has_value());
 }
 
-namespace {
+namespace fabgate::test {
 
 json valid_event() {
     GateEvent e;
@@ -196,7 +192,7 @@ json valid_command() {
     return json::parse(encode(c));
 }
 
-}  // namespace
+}  // namespace fabgate::test
 
 TEST_CASE("an event with a bad field is refused, naming the field") {
     auto decoded = decode_event(valid_event().dump());

@@ -7,47 +7,25 @@
 
 #include <doctest/doctest.h>
 
-#include "app_rig.hpp"
-#include "gate/acl_high_water.hpp"
-#include "sys/acl_signature.hpp"
-#include "sys/log.hpp"
-#include "test_support.hpp"
+#include "signed_acl_rig.hpp"
 
 using namespace fabgate;
 namespace sig = fabgate::acl_signature;
 using test::AppRig;
+using test::write_signed_config;
 
 namespace {
 
 constexpr std::int64_t kHour = 3'600'000;
 constexpr std::int64_t kWeek = 7 * 24 * kHour;
 
-void write_signed_config(AppRig& rig, const sig::KeyPair& ledger_key, int port) {
-    std::ofstream(rig.config_path) << R"({"site": "lab", "machine": "laser-1",
-        "broker": {"host": "127.0.0.1", "client_id": "gate-laser-1", "port": )"
-                                   << port << R"(}, "journal": ")" << rig.journal() << R"(",
-        "acl_public_keys": [")" << sig::to_hex(ledger_key.public_key)
-                                   << R"("],
-        "hardware": {"kind": "sim", "reader": {"type": "sim"}, "inputs": {"interlocks": []}},
-        "policy": {}})";
-}
-
 // Version `version` of the laser's list letting `badge` in, issued `hours` after the rig's
 // clock (the ledger's clock runs on; the gate's is the rig's) and valid for a week, as the
 // ledger issues it.
 std::string signed_list(const AppRig& rig, const sig::KeyPair& key, std::int64_t version,
                         std::int64_t hours, const char* badge) {
-    AccessList list;
-    list.site = "lab";
-    list.machine = "laser-1";
-    list.version = version;
-    list.generated_at = rig.clock.wall().unix_ms + hours * kHour;
-    list.valid_until = list.generated_at + kWeek;
-    AccessEntry entry;
-    entry.member = std::string("member-") + badge;
-    entry.role = Role::User;
-    list.entries[Uid::parse(badge).value()] = entry;
-    return sig::signed_payload(list, key.secret_key);
+    auto issued = rig.clock.wall().unix_ms + hours * kHour;
+    return test::signed_access_list(key, version, badge, issued, issued + kWeek);
 }
 
 struct Gate {
@@ -55,13 +33,7 @@ struct Gate {
     test::LedgerSide ledger;
 
     Gate(AppRig& r, test::TestBroker& broker) : rig(r), ledger(broker.port()) {
-        REQUIRE(ledger.client.connect());
-        rig.start();
-        REQUIRE(test::pump_until(rig, ledger, [&] {
-            for (const auto& heard : ledger.client.on(test::LedgerSide::topic("state")))
-                if (!heard.retained) return true;
-            return false;
-        }));
+        test::start_subscribed(rig, ledger);
     }
     void offer(const std::string& payload) { journal_writes({payload}); }
     // Offers `payloads` in order and returns the journal commits they cost: test::sync's lock
@@ -78,28 +50,15 @@ struct Gate {
         REQUIRE(*cached);
         return (*cached)->version;
     }
-    std::int64_t version() const {
-        const auto* list = rig.gate->machine().access_list();
-        return list ? list->version : 0;
-    }
+    std::int64_t version() const { return test::version_in_force(rig); }
     std::int64_t generated_at() const { return rig.gate->machine().access_list()->generated_at; }
-    std::int64_t mark() const {
-        auto mark = read_acl_high_water(acl_high_water_path(rig.journal(), "lab", "laser-1"), "lab",
-                                        "laser-1");
-        REQUIRE(mark);
-        REQUIRE(*mark);
-        return (*mark)->version;
-    }
+    std::int64_t mark() const { return test::high_water_version(rig); }
 };
 
 }  // namespace
 
-TEST_CASE("a day of hourly renewals writes neither the journal nor the high-water mark") {
-    test::TestBroker broker;
-    log::set_threshold(log::Level::Error);
-    auto key = sig::generate_keypair().value();
-    AppRig rig;
-    write_signed_config(rig, key, broker.port());
+TEST_CASE_FIXTURE(test::SignedAclGate,
+                  "a day of hourly renewals writes neither the journal nor the high-water mark") {
     Gate gate(rig, broker);
     CHECK(gate.journal_writes({signed_list(rig, key, 1, 0, "A1")}) == 1);
     REQUIRE(gate.version() == 1);
@@ -136,12 +95,9 @@ TEST_CASE("a day of hourly renewals writes neither the journal nor the high-wate
     }
 }
 
-TEST_CASE("after skipped renewals, a restarted gate takes its cached copy, refusing older ones") {
-    test::TestBroker broker;
-    log::set_threshold(log::Level::Error);
-    auto key = sig::generate_keypair().value();
-    AppRig rig;
-    write_signed_config(rig, key, broker.port());
+TEST_CASE_FIXTURE(
+    test::SignedAclGate,
+    "after skipped renewals, a restarted gate takes its cached copy, refusing older ones") {
     auto old_list = signed_list(rig, key, 1, 0, "A1");
     {
         Gate gate(rig, broker);

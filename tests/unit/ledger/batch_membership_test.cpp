@@ -45,6 +45,17 @@ std::string old_session(int rowid, const std::string& id, UnixMs ended_at, const
            ", 'EUR');";
 }
 
+// A ledger at `path` as the previous schema left it: billing batches (`batches`, rows of
+// VALUES) and the sessions `old_session` wrote, each carrying its batch id.
+void write_old_ledger(const std::string& path, const std::string& batches,
+                      const std::string& sessions) {
+    auto old = open_old(path);
+    REQUIRE(old);
+    REQUIRE(old->exec(
+        "INSERT INTO billing_batches(id, period_start, period_end, closed_at, closed_by) VALUES" +
+        batches + ";" + sessions));
+}
+
 // Each batch's session ids as its CSV export lists them (first column, export order).
 std::map<std::int64_t, std::vector<std::string>> exported(LedgerDb& db) {
     std::map<std::int64_t, std::vector<std::string>> out;
@@ -85,20 +96,16 @@ void deliver(LedgerDb& db, const std::string& id, UnixMs start, double now_h) {
 TEST_CASE("migrating keeps every batch's sessions even when rows were stored out of batch order") {
     test::TempDir dir;
     auto path = dir.file("ledger.db");
-    {
-        auto old = open_old(path);
-        REQUIRE(old);
-        // Batch 1 took a1 and a2; b-late arrived after that close (ended in period 1) and
-        // reused a lower rowid, as a row deleted by hand leaves; b-open was stored before
-        // close 1 but ended after its end; c is in batch 3, u still unbilled.
-        REQUIRE(old->exec(
-            "INSERT INTO billing_batches(id, period_start, period_end, closed_at, closed_by) "
-            "VALUES(1, 0, 5000, 6000, 't'), (2, 5000, 10000, 11000, 't'), "
-            "(3, 10000, 20000, 21000, 't');" +
-            old_session(7, "a1", 2000, "1") + old_session(9, "a2", 4000, "1", 250) +
-            old_session(2, "b-late", 3000, "2", 40) + old_session(3, "b-open", 8000, "2") +
-            old_session(1, "c", 15000, "3", 7) + old_session(4, "u", 25000, "NULL")));
-    }
+    // Batch 1 took a1 and a2; b-late arrived after that close (ended in period 1) and reused a
+    // lower rowid, as a row deleted by hand leaves; b-open was stored before close 1 but ended
+    // after its end; c is in batch 3, u still unbilled.
+    write_old_ledger(path,
+                     "(1, 0, 5000, 6000, 't'), (2, 5000, 10000, 11000, 't'), "
+                     "(3, 10000, 20000, 21000, 't')",
+                     old_session(7, "a1", 2000, "1") + old_session(9, "a2", 4000, "1", 250) +
+                         old_session(2, "b-late", 3000, "2", 40) +
+                         old_session(3, "b-open", 8000, "2") + old_session(1, "c", 15000, "3", 7) +
+                         old_session(4, "u", 25000, "NULL"));
     auto db = LedgerDb::open(path);
     REQUIRE(db);
     auto batches = exported(*db);
@@ -128,14 +135,8 @@ TEST_CASE("migrating keeps every batch's sessions even when rows were stored out
 TEST_CASE("a database whose batch holds a session ended after its period is not migrated") {
     test::TempDir dir;
     auto path = dir.file("ledger.db");
-    {
-        auto old = open_old(path);
-        REQUIRE(old);
-        REQUIRE(old->exec(
-            "INSERT INTO billing_batches(id, period_start, period_end, closed_at, closed_by) "
-            "VALUES(1, 0, 5000, 6000, 't');" +
-            old_session(1, "fits", 2000, "1") + old_session(2, "edited-in", 9000, "1")));
-    }
+    write_old_ledger(path, "(1, 0, 5000, 6000, 't')",
+                     old_session(1, "fits", 2000, "1") + old_session(2, "edited-in", 9000, "1"));
     auto db = LedgerDb::open(path);
     REQUIRE_FALSE(db);
     CHECK(db.error().message().find("batches_hold_only_sessions_ended_in_their_chained_periods") !=

@@ -47,36 +47,37 @@ std::vector<HeldRow> held_rows(LedgerDb& db) {
     return rows;
 }
 
-std::int64_t stored_sessions(LedgerDb& db, const std::string& id) {
-    auto st = db.database().prepare("SELECT count(*) FROM sessions WHERE id = ?1");
+// The one integer `sql` yields, with `id` bound to its ?1 if it has one.
+std::int64_t single_int(LedgerDb& db, const std::string& sql, const std::string& id = {}) {
+    auto st = db.database().prepare(sql);
     REQUIRE(st);
-    st->bind(1, id);
+    if (sql.find("?1") != std::string::npos) st->bind(1, id);
     REQUIRE(st->step().value_or(false));
     return st->int64(0);
 }
 
-// m-1 is a member; the lasers are priced; laser-9 is not registered yet.
-LedgerDb lab(const test::TempDir& dir) {
-    auto db = LedgerDb::open(dir.file("ledger.db"));
-    REQUIRE(db);
-    Member m;
-    m.id = "m-1";
-    m.name = "Ann";
-    REQUIRE(db->members().add(m, "t", kT0));
-    Tariff t;  // the lasers' group is priced for everyone
-    t.target_kind = TargetKind::Group;
-    t.target = "lasers";
-    t.member_class = "*";
-    t.price_per_hour_minor = 1200;
-    REQUIRE(db->tariffs().add(t, "t", kT0));
-    return std::move(*db);
+std::int64_t stored_sessions(LedgerDb& db, const std::string& id) {
+    return single_int(db, "SELECT count(*) FROM sessions WHERE id = ?1", id);
+}
+
+std::int64_t database_bytes(LedgerDb& db) {
+    return single_int(db,
+                      "SELECT page_count * page_size FROM pragma_page_count(), pragma_page_size()");
+}
+
+// The manager's fix, registering laser-9, and the replay it allows; returns the sessions taken.
+std::int64_t fix_and_replay(LedgerDb& db, UnixMs at) {
+    REQUIRE(db.machines().upsert({"lab", "laser-9", "Laser 9", std::string("lasers")}, "t", at));
+    auto replayed = db.ingest().replay_parked("t", at + 1);
+    REQUIRE(replayed);
+    return replayed->ingested;
 }
 
 }  // namespace
 
 TEST_CASE("a held session padded to 60 KB keeps a bounded row and is billed once when replayed") {
     test::TempDir dir;
-    auto db = lab(dir);
+    auto db = test::priced_lab(dir, kT0);
     auto s = test::finished_session("id-pad", kT0, 30, "laser-9");  // machine not registered
     auto payload = padded(s, 60'000);
     deliver_raw(db, s, payload, kT0);
@@ -85,11 +86,7 @@ TEST_CASE("a held session padded to 60 KB keeps a bounded row and is billed once
     CHECK(rows[0].stored_bytes <= static_cast<std::int64_t>(kRefusedPayloadKeepBytes));
     CHECK(rows[0].payload_size == static_cast<std::int64_t>(payload.size()));
 
-    REQUIRE(
-        db.machines().upsert({"lab", "laser-9", "Laser 9", std::string("lasers")}, "t", kT0 + 1));
-    auto replayed = db.ingest().replay_parked("t", kT0 + 2);
-    REQUIRE(replayed);
-    CHECK(replayed->ingested == 1);
+    CHECK(fix_and_replay(db, kT0 + 1) == 1);
     CHECK(stored_sessions(db, "id-pad") == 1);
     auto stored = db.reports().sessions_between(0, kT0 + 3'600'000);
     REQUIRE(stored);
@@ -100,7 +97,7 @@ TEST_CASE("a held session padded to 60 KB keeps a bounded row and is billed once
 
 TEST_CASE("a held session resent many times is one row, and one stored session") {
     test::TempDir dir;
-    auto db = lab(dir);
+    auto db = test::priced_lab(dir, kT0);
     auto s = test::finished_session("id-resent", kT0, 5, "laser-9");
     for (int n = 0; n < 50; ++n) deliver_raw(db, s, padded(s, 1'000 + n), kT0 + n);
     CHECK(held_rows(db).size() == 1);
@@ -111,11 +108,7 @@ TEST_CASE("a held session resent many times is one row, and one stored session")
     deliver_raw(db, second, encode(second), kT0 + 100);
     CHECK(held_rows(db).size() == 2);
 
-    REQUIRE(
-        db.machines().upsert({"lab", "laser-9", "Laser 9", std::string("lasers")}, "t", kT0 + 200));
-    auto replayed = db.ingest().replay_parked("t", kT0 + 300);
-    REQUIRE(replayed);
-    CHECK(replayed->ingested == 2);
+    CHECK(fix_and_replay(db, kT0 + 200) == 2);
     CHECK(stored_sessions(db, "id-resent") == 1);
     CHECK(stored_sessions(db, "id-second") == 1);
 }
@@ -132,21 +125,9 @@ TEST_CASE("the largest valid session, escapes and all, fits a refused payload's 
     CHECK(encode(*decoded).size() <= kRefusedPayloadKeepBytes);
 }
 
-namespace {
-
-std::int64_t database_bytes(LedgerDb& db) {
-    auto st = db.database().prepare(
-        "SELECT page_count * page_size FROM pragma_page_count(), pragma_page_size()");
-    REQUIRE(st);
-    REQUIRE(st->step().value_or(false));
-    return st->int64(0);
-}
-
-}  // namespace
-
 TEST_CASE("a gate login's flood of huge and padded sessions grows the database by kilobytes") {
     test::TempDir dir;
-    auto db = lab(dir);
+    auto db = test::priced_lab(dir, kT0);
     auto before = database_bytes(db);
     // The issue's measurement: four 5 MB publishes from one gate login (past the 64 KiB limit:
     // refused, and no id can be read to ack)...

@@ -20,22 +20,11 @@ void deliver(LedgerDb& db, const SessionRecord& s) {
     REQUIRE(db.ingest().apply(batch, kT0));
 }
 
-// The lasers' group is priced for everyone; m-1 is a member.
+// A priced lab where laser-1 is registered, in the lasers' group.
 LedgerDb priced_lab(const test::TempDir& dir) {
-    auto db = LedgerDb::open(dir.file("ledger.db"));
-    REQUIRE(db);
-    REQUIRE(db->machines().upsert({"lab", "laser-1", "Laser", std::string("lasers")}, "t", kT0));
-    Member m;
-    m.id = "m-1";
-    m.name = "Ann";
-    REQUIRE(db->members().add(m, "t", kT0));
-    Tariff t;
-    t.target_kind = TargetKind::Group;
-    t.target = "lasers";
-    t.member_class = "*";
-    t.price_per_hour_minor = 1200;
-    REQUIRE(db->tariffs().add(t, "t", kT0));
-    return std::move(*db);
+    auto db = test::priced_lab(dir, kT0);
+    REQUIRE(db.machines().upsert({"lab", "laser-1", "Laser", std::string("lasers")}, "t", kT0));
+    return db;
 }
 
 }  // namespace

@@ -1,12 +1,16 @@
 #pragma once
-// What the ledger's unit tests share: a scratch directory and a finished session to ingest.
+// What the ledger's unit tests share: a scratch directory, a ledger that can bill, and a
+// finished session to ingest.
 #include <stdlib.h>
 
 #include <cstdint>
 #include <filesystem>
 #include <string>
 
+#include <doctest/doctest.h>
+
 #include "core/messages.hpp"
+#include "ledger/ledger_db.hpp"
 
 namespace fabgate::test {
 
@@ -22,6 +26,24 @@ struct TempDir {
     TempDir& operator=(const TempDir&) = delete;
     std::string file(const char* name) const { return (path / name).string(); }
 };
+
+// A ledger in `dir` whose member m-1 (Ann) is billed on any machine of the lasers' group, priced
+// for every member class. No machine is registered: each test says which exist.
+inline ledger::LedgerDb priced_lab(const TempDir& dir, UnixMs at) {
+    auto db = ledger::LedgerDb::open(dir.file("ledger.db"));
+    REQUIRE(db);
+    ledger::Member m;
+    m.id = "m-1";
+    m.name = "Ann";
+    REQUIRE(db->members().add(m, "t", at));
+    Tariff t;
+    t.target_kind = TargetKind::Group;
+    t.target = "lasers";
+    t.member_class = "*";
+    t.price_per_hour_minor = 1200;
+    REQUIRE(db->tariffs().add(t, "t", at));
+    return std::move(*db);
+}
 
 // Member m-1's badge on lab/<machine>, powered for `minutes` from `start`, with a synced clock.
 inline SessionRecord finished_session(std::string id, UnixMs start, std::int64_t minutes,

@@ -14,8 +14,8 @@ namespace {
 
 using nlohmann::json;
 
-constexpr std::int64_t kMaxMs = 253'402'300'799'000;  // 9999-12-31
-constexpr std::int64_t kMaxDurationMs = 366LL * 24 * 3600 * 1000;
+constexpr std::int64_t kMaxMs = kMaxTimestampMs;
+constexpr std::int64_t kMaxDurationMs = kMaxSessionDurationMs;
 constexpr std::size_t kMaxEchoedBytes = 64;  // of a refused value, in its error
 
 // Decodes `payload` with `read`, checking size, JSON syntax, the schema version and the type.
@@ -206,6 +206,11 @@ std::string encode(const SessionRecord& s) {
 }
 
 Result<SessionRecord> decode_session(std::string_view payload) {
+    if (auto plain = detail::decode_plain_session(payload)) return std::move(*plain);
+    return detail::decode_session_with_reader(payload);
+}
+
+Result<SessionRecord> detail::decode_session_with_reader(std::string_view payload) {
     return decode<SessionRecord>(
         payload, "session", kMaxPayloadBytes, [](ObjectReader& r, JsonErrors& errors) {
             SessionRecord s;

@@ -27,6 +27,9 @@ inline constexpr std::size_t kMaxTextFieldBytes = 256;
 inline constexpr std::size_t kMaxDetailBytes = 1024;
 // Session ids: time-ordered UUIDs are 36 characters.
 inline constexpr std::size_t kMaxSessionIdBytes = 64;
+// Instants in a message are at most 9999-12-31; a session lasts at most 366 days.
+inline constexpr std::int64_t kMaxTimestampMs = 253'402'300'799'000;
+inline constexpr std::int64_t kMaxSessionDurationMs = 366LL * 24 * 3600 * 1000;
 
 enum class EndReason {
     BadgeOut,     // the member badged again
@@ -61,6 +64,14 @@ struct SessionRecord {
 
 std::string encode(const SessionRecord& s);
 Result<SessionRecord> decode_session(std::string_view payload);
+namespace detail {
+// decode_session's two paths, apart for the tests that hold them to the same answers. The plain
+// path (core/session_decode.cpp) reads a session in the shape gates send without building a
+// JSON document, and gives nullopt for anything else; the reader path handles every payload
+// and words every refusal.
+std::optional<SessionRecord> decode_plain_session(std::string_view payload);
+Result<SessionRecord> decode_session_with_reader(std::string_view payload);
+}  // namespace detail
 
 // The ledger's acknowledgement: these ids are durably stored.
 struct Ack {

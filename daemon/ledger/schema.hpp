@@ -501,7 +501,23 @@ DELETE FROM acl_versions WHERE content_hash = (
     ORDER BY n.version LIMIT 1);
 )SQL";
 
-inline constexpr std::array<db::Migration, 10> kMigrations{{{1, kSchemaV1},
+// A stored session's batch follows from its seq and ended_at, and what it is charged from its
+// price columns: a hand edit of any of them would silently move a billed session to another
+// batch or change its amount. `members forget` rewrites only member_id, uid and ended_by. An
+// update that leaves these columns as they were still passes.
+inline constexpr std::string_view kSchemaSessionsBillingFixed = R"SQL(
+CREATE TRIGGER sessions_billing_columns_fixed BEFORE UPDATE OF
+    seq, ended_at, tariff_id, billable_s, amount_minor, currency, minimum_applied, rounded,
+    combined_with ON sessions
+WHEN NEW.seq IS NOT OLD.seq OR NEW.ended_at IS NOT OLD.ended_at
+  OR NEW.tariff_id IS NOT OLD.tariff_id OR NEW.billable_s IS NOT OLD.billable_s
+  OR NEW.amount_minor IS NOT OLD.amount_minor OR NEW.currency IS NOT OLD.currency
+  OR NEW.minimum_applied IS NOT OLD.minimum_applied OR NEW.rounded IS NOT OLD.rounded
+  OR NEW.combined_with IS NOT OLD.combined_with
+BEGIN SELECT RAISE(ABORT, 'sessions are billed as stored: seq, ended_at and the price columns (tariff_id, billable_s, amount_minor, currency, minimum_applied, rounded, combined_with) cannot be changed'); END;
+)SQL";
+
+inline constexpr std::array<db::Migration, 11> kMigrations{{{1, kSchemaV1},
                                                             {2, kSchemaV2},
                                                             {3, kSchemaParked},
                                                             {4, kSchemaTariffRules},
@@ -510,6 +526,7 @@ inline constexpr std::array<db::Migration, 10> kMigrations{{{1, kSchemaV1},
                                                             {7, kSchemaConsole},
                                                             {8, kSchemaBatchIndex},
                                                             {9, kSchemaBatchBySeq},
-                                                            {10, kSchemaAclReissuePrune}}};
+                                                            {10, kSchemaAclReissuePrune},
+                                                            {11, kSchemaSessionsBillingFixed}}};
 
 }  // namespace fabgate::ledger

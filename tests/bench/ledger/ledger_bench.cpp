@@ -4,6 +4,7 @@
 //     landed and acknowledged (after the commit), and fabledger's peak RSS (VmHWM).
 //  3. A billing run over a database of R stored sessions: close the period, write its CSV.
 // Usage: ledger_bench [--sessions N] [--gates G] [--report-rows R] [--skip-mqtt] [--skip-report]
+//                     [--fabledger PATH]
 #include <algorithm>
 #include <cstring>
 #include <ctime>
@@ -13,6 +14,7 @@
 #include "core/ack_wire.hpp"
 #include "core/topics.hpp"
 #include "ledger/ledger_db.hpp"
+#include "ledger_bench_times.hpp"
 #include "ledger_harness.hpp"
 
 using namespace fabgate;
@@ -20,25 +22,6 @@ using namespace fabgate::ledger;
 using namespace fabgate::ledger_test;
 
 namespace {
-
-// CPU time (user + system) of a process in ms: a figure less at the mercy of other load
-// on a shared machine than wall time.
-std::int64_t cpu_ms(pid_t pid) {
-    std::istringstream in(read_file("/proc/" + std::to_string(pid) + "/stat"));
-    std::string field;
-    // utime and stime are fields 14 and 15; the command (field 2) has no spaces here.
-    long long utime = 0, stime = 0;
-    for (int n = 1; n <= 15 && in >> field; ++n) {
-        if (n == 14) utime = std::atoll(field.c_str());
-        if (n == 15) stime = std::atoll(field.c_str());
-    }
-    return (utime + stime) * 1000 / sysconf(_SC_CLK_TCK);
-}
-
-std::string load_average() {
-    auto text = read_file("/proc/loadavg");
-    return text.substr(0, text.find(' '));
-}
 
 constexpr UnixMs kT0 = 1'767'225'600'000;
 constexpr int kWindow =
@@ -112,7 +95,7 @@ std::string against(std::int64_t ms, std::int64_t target_ms) {
            " ms: " + (ms < target_ms ? "met" : "NOT met") + ")";
 }
 
-void bench_mqtt(int sessions, int gate_count, Rates& rates) {
+void bench_mqtt(int sessions, int gate_count, const std::string& fabledger, Rates& rates) {
     TempDir dir;
     Broker broker(dir);
     if (!broker.up()) {
@@ -121,6 +104,8 @@ void bench_mqtt(int sessions, int gate_count, Rates& rates) {
     }
     const int per_gate = sessions / gate_count;
     const int total = per_gate * gate_count;
+    const pid_t broker_pid = child_named("mosquitto");
+    ProcessTimes broker_alone, bench_alone;
 
     // 1. Broker alone: publishers -> one QoS 1 subscriber.
     {
@@ -144,15 +129,22 @@ void bench_mqtt(int sessions, int gate_count, Rates& rates) {
             },
             Ms(5000));
         loop.run_once(50);  // the SUBACK
+        auto broker_before = process_times(broker_pid);
+        auto bench_before = process_times(getpid());
         auto start = SteadyClock::now();
         stream(loop, gates, per_gate, "base", 1,
                [&] { return received >= total || elapsed_ms(start) > 120'000; });
         auto ms = elapsed_ms(start);
+        broker_alone = process_times(broker_pid) - broker_before;
+        bench_alone = process_times(getpid()) - bench_before;
         rates.broker_msgs_per_s = received * 1000LL / std::max<std::int64_t>(ms, 1);
         std::cout << "mosquitto QoS1 alone: " << received << "/" << total << " messages, "
                   << gate_count << " publishers -> 1 subscriber, " << ms << " ms, "
                   << (received * 1000LL / std::max<std::int64_t>(ms, 1)) << " msg/s; load average "
                   << load_average() << "\n";
+        std::cout << "  where the time went: mosquitto " << describe(broker_alone, ms)
+                  << "; publishers and subscriber (this process) " << describe(bench_alone, ms)
+                  << "\n";
         for (auto& g : gates) g->link->stop();
         sub.stop();
     }
@@ -184,7 +176,7 @@ void bench_mqtt(int sessions, int gate_count, Rates& rates) {
         std::ofstream(config) << "{\"database\": \"" << db_path
                               << "\", \"broker\": {\"port\": " << broker.port()
                               << "}, \"log_level\": \"notice\"}";
-        Child ledger({FABLEDGER_BIN, "--config", config}, dir.file("fabledger.log"));
+        Child ledger({fabledger, "--config", config}, dir.file("fabledger.log"));
 
         EventLoop loop;
         auto gates = make_gates(loop, broker.port(), gate_count, "bench-gate");
@@ -213,14 +205,19 @@ void bench_mqtt(int sessions, int gate_count, Rates& rates) {
                       << read_file(dir.file("fabledger.log"));
             return;
         }
-        auto cpu_before = cpu_ms(ledger.pid());
+        auto ledger_before = process_times(ledger.pid());
+        auto broker_before = process_times(broker_pid);
+        auto bench_before = process_times(getpid());
         auto start = SteadyClock::now();
         stream(loop, gates, per_gate, "bench", 2, [&] {
             return acked >= static_cast<std::size_t>(total) || elapsed_ms(start) > 300'000;
         });
         auto ms = elapsed_ms(start);
         long rss_kb = ledger.peak_rss_kb();
-        auto ledger_cpu = cpu_ms(ledger.pid()) - cpu_before;
+        auto ledger_times = process_times(ledger.pid()) - ledger_before;
+        auto broker_times = process_times(broker_pid) - broker_before;
+        auto bench_times = process_times(getpid()) - bench_before;
+        auto ledger_cpu = ledger_times.cpu_ms();
         ledger.send(SIGTERM);
         int code = ledger.wait_exit(Ms(10'000));
         auto db = LedgerDb::open(db_path);
@@ -237,11 +234,19 @@ void bench_mqtt(int sessions, int gate_count, Rates& rates) {
                   << " us/session, busy " << ledger_cpu * 100 / std::max<std::int64_t>(ms, 1)
                   << "% of the run on one core; exit code " << code << "; load average "
                   << load_average() << "\n";
-        std::cout << "where the time goes (ingest): fabledger was on a core "
-                  << ledger_cpu * 100 / std::max<std::int64_t>(ms, 1)
-                  << "% of the run and waited for messages the rest; per message it makes two "
-                     "read() and two write() calls in libmosquitto (strace, docs/ledger-schema.md)"
-                  << "\n";
+        std::cout << "  where the time went: fabledger " << describe(ledger_times, ms)
+                  << "; mosquitto " << describe(broker_times, ms) << "; publishers (this process) "
+                  << describe(bench_times, ms) << "\n";
+        // Per message, the CPU each stage needed: on a machine shared by more runnable
+        // processes than cores, each gets a like share, so the dearest stage sets the rate.
+        auto per_message_us = [&](const ProcessTimes& t) {
+            return std::to_string(t.cpu_ms() * 1000 / std::max(total, 1));
+        };
+        std::cout << "  CPU per message (us): broker alone " << per_message_us(broker_alone)
+                  << " + publishers and subscriber " << per_message_us(bench_alone)
+                  << "; with the ledger: fabledger " << per_message_us(ledger_times)
+                  << ", mosquitto " << per_message_us(broker_times) << ", publishers "
+                  << per_message_us(bench_times) << "\n";
         for (auto& g : gates) g->link->stop();
     }
 }
@@ -366,6 +371,9 @@ int main(int argc, char** argv) {
     int sessions = 100'000, gates = 20;
     std::int64_t report_rows = 1'000'000;
     bool mqtt = true, report = true;
+    // Another build's fabledger (or a wrapper that runs it under valgrind), so that old and new
+    // binaries can be measured alternately by the same bench.
+    std::string fabledger = FABLEDGER_BIN;
     for (int i = 1; i < argc; ++i) {
         std::string a = argv[i];
         auto next = [&] { return i + 1 < argc ? std::atoll(argv[++i]) : 0; };
@@ -379,15 +387,17 @@ int main(int argc, char** argv) {
             mqtt = false;
         else if (a == "--skip-report")
             report = false;
+        else if (a == "--fabledger" && i + 1 < argc)
+            fabledger = argv[++i];
         else {
             std::cerr << "usage: ledger_bench [--sessions N] [--gates G] [--report-rows R] "
-                         "[--skip-mqtt] [--skip-report]\n";
+                         "[--skip-mqtt] [--skip-report] [--fabledger PATH]\n";
             return 2;
         }
     }
     if (gates < 1 || sessions < gates) return 2;
     Rates rates;
-    if (mqtt) bench_mqtt(sessions, gates, rates);
+    if (mqtt) bench_mqtt(sessions, gates, fabledger, rates);
     if (rates.broker_msgs_per_s > 0) {
         // Tenths, in integers: 0.49x is 4 tenths and 9 hundredths.
         auto hundredths = rates.ledger_sessions_per_s * 100 / rates.broker_msgs_per_s;

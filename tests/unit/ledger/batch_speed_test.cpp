@@ -261,9 +261,19 @@ TEST_CASE(
     "after a close, refused or not, a session still cannot name a tariff that does not exist") {
     Lab lab;
     fill(lab);
+    // An INSERT, since a stored session's tariff_id can no longer be updated at all.
+    auto insert_with_unknown_tariff = [&](const std::string& id) {
+        return lab.db.database().exec(
+            "INSERT INTO sessions(id, site, machine, uid, member_id, role, started_at, ended_at, "
+            "clock_synced, powered_ms, end_reason, ended_by, payload_hash, received_at, "
+            "tariff_id, currency) VALUES('" +
+            id +
+            "', 'lab', 'x', 'u', 'm', 'user', 1000, 2000, 1, 1000, 'badge_out', '', 'h', 1, "
+            "99, '')");
+    };
     REQUIRE(lab.db.billing().close_period(kT0 + 8 * kHour, "t", kT0 + 30 * kHour));
-    CHECK_FALSE(lab.db.database().exec("UPDATE sessions SET tariff_id = 99 WHERE id = 's-999'"));
+    CHECK_FALSE(insert_with_unknown_tariff("s-fk-1"));
     CHECK_FALSE(lab.db.billing().close_period(kT0 + 4 * kHour, "t", kT0 + 31 * kHour));
-    CHECK_FALSE(lab.db.database().exec("UPDATE sessions SET tariff_id = 99 WHERE id = 's-999'"));
+    CHECK_FALSE(insert_with_unknown_tariff("s-fk-2"));
     CHECK(lab.count("SELECT count(*) FROM sessions WHERE tariff_id = 99") == 0);
 }

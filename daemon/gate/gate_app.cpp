@@ -93,6 +93,7 @@ Status GateApp::connect_broker() {
         inflight_ = 0;
     });
     mqtt_->on_message([this](std::string_view t, std::string_view p, bool) { on_message(t, p); });
+    mqtt_->on_refusals_changed([this] { publish_status(); });
     mqtt_->subscribe(topic("acl"), 1);
     mqtt_->subscribe(topic("acks"), 1);
     mqtt_->subscribe(topic("commands"), 1);
@@ -184,7 +185,13 @@ void GateApp::badge_event(const GateEvent& event) {
 
 void GateApp::publish_status() {
     if (!status_ || !mqtt_ || !mqtt_->connected()) return;
-    (void)mqtt_->publish(topic("state"), encode(*status_), 1, true);
+    MachineStatus shown = *status_;
+    // A topic the broker refuses stays silent (no lists, no acks, no commands): say so where
+    // managers look, not only in the gate's own log.
+    for (const auto& pattern : mqtt_->refused_subscriptions())
+        shown.detail += (shown.detail.empty() ? "" : "; ") + std::string("broker refuses ") +
+                        pattern.substr(pattern.rfind('/') + 1);
+    (void)mqtt_->publish(topic("state"), encode(shown), 1, true);
 }
 
 void GateApp::lock_changed(const std::optional<MaintenanceLock>& lock) {

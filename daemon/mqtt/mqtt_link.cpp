@@ -2,6 +2,7 @@
 
 #include <mosquitto.h>
 
+#include <algorithm>
 #include <fstream>
 #include <mutex>
 #include <stdexcept>
@@ -47,6 +48,7 @@ MqttLink::MqttLink(EventLoop& loop, MqttOptions options)
     mosquitto_disconnect_callback_set(mosq_, &MqttLink::handle_disconnect);
     mosquitto_message_callback_set(mosq_, &MqttLink::handle_message);
     mosquitto_publish_callback_set(mosq_, &MqttLink::handle_publish);
+    mosquitto_subscribe_callback_set(mosq_, &MqttLink::handle_subscribe);
 }
 
 MqttLink::~MqttLink() {
@@ -273,9 +275,44 @@ Result<int> MqttLink::publish(std::string_view topic, std::string_view payload, 
 void MqttLink::subscribe(std::string pattern, int qos) {
     subscriptions_.emplace_back(pattern, qos);
     if (connected_) {
-        mosquitto_subscribe(mosq_, nullptr, pattern.c_str(), qos);
+        send_subscribe(pattern, qos);
         update_write_interest();
     }
+}
+
+void MqttLink::send_subscribe(const std::string& pattern, int qos) {
+    int mid = 0;
+    int rc = mosquitto_subscribe(mosq_, &mid, pattern.c_str(), qos);
+    if (rc != MOSQ_ERR_SUCCESS) {
+        log::error("mqtt", "cannot subscribe to " + pattern + ": " + mosquitto_strerror(rc));
+        return;
+    }
+    awaiting_suback_[mid] = pattern;
+}
+
+// MQTT 3.1.1 answers a subscription the ACL forbids with 0x80 instead of a QoS; the connection
+// stays up, so this is the only sign that the topic will stay silent.
+void MqttLink::on_suback(int mid, int granted_qos) {
+    auto found = awaiting_suback_.find(mid);
+    if (found == awaiting_suback_.end()) return;  // one from a connection since dropped
+    std::string pattern = std::move(found->second);
+    awaiting_suback_.erase(found);
+    auto listed = std::find(refused_.begin(), refused_.end(), pattern);
+    if (granted_qos >= 0 && granted_qos <= 2) {
+        if (listed != refused_.end()) {
+            refused_.erase(listed);
+            log::notice("mqtt", "the broker now grants the subscription to " + pattern);
+            if (on_refusals_changed_) on_refusals_changed_();
+        }
+        return;
+    }
+    ++subscription_refusals_;
+    log::error("mqtt", "the broker refused the subscription to " + pattern +
+                           ": nothing will arrive there; check the broker's ACL for login '" +
+                           options_.broker.username + "'");
+    if (listed != refused_.end()) return;
+    refused_.push_back(pattern);
+    if (on_refusals_changed_) on_refusals_changed_();
 }
 
 void MqttLink::pump(std::chrono::milliseconds timeout) {
@@ -329,8 +366,8 @@ void MqttLink::on_connack(int rc) {
     next_address_ = 0;
     log::info("mqtt",
               "connected to " + options_.broker.host + ":" + std::to_string(options_.broker.port));
-    for (const auto& [pattern, qos] : subscriptions_)
-        mosquitto_subscribe(mosq_, nullptr, pattern.c_str(), qos);
+    awaiting_suback_.clear();
+    for (const auto& [pattern, qos] : subscriptions_) send_subscribe(pattern, qos);
     if (on_connected_) on_connected_();
     update_write_interest();
 }
@@ -354,6 +391,15 @@ void MqttLink::handle_publish(mosquitto*, void* self_ptr, int mid) noexcept {
     auto* self = static_cast<MqttLink*>(self_ptr);
     self->guarded("publish callback", [self, mid] {
         if (self->on_published_) self->on_published_(mid);
+    });
+}
+
+void MqttLink::handle_subscribe(mosquitto*, void* self_ptr, int mid, int qos_count,
+                                const int* granted_qos) noexcept {
+    auto* self = static_cast<MqttLink*>(self_ptr);
+    // Each SUBSCRIBE carries one pattern, so its SUBACK carries one code.
+    self->guarded("subscribe callback", [self, mid, qos_count, granted_qos] {
+        if (qos_count >= 1 && granted_qos) self->on_suback(mid, granted_qos[0]);
     });
 }
 

@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -81,6 +82,16 @@ class MqttLink {
     Result<int> publish(std::string_view topic, std::string_view payload, int qos, bool retain);
     // Subscriptions are remembered and renewed on every reconnect.
     void subscribe(std::string pattern, int qos);
+    // Called when refused_subscriptions() changes: the broker refused a subscription (SUBACK
+    // 0x80: its ACL forbids this login to read the topic; nothing will ever arrive there, and
+    // nothing else says why), or granted one it had refused.
+    void on_refusals_changed(std::function<void()> handler) {
+        on_refusals_changed_ = std::move(handler);
+    }
+    // The patterns the broker refused at the last subscription, until it grants them.
+    const std::vector<std::string>& refused_subscriptions() const { return refused_; }
+    // Every refusal since start, reconnects included.
+    std::uint64_t subscription_refusals() const { return subscription_refusals_; }
     // Drives the socket once when the loop is not running (tests, shutdown flush).
     void pump(std::chrono::milliseconds timeout);
     // Messages libmosquitto still has to write to the socket (it says whether, not how much).
@@ -94,10 +105,14 @@ class MqttLink {
     static void handle_disconnect(mosquitto*, void* self, int rc) noexcept;
     static void handle_message(mosquitto*, void* self, const mosquitto_message* msg) noexcept;
     static void handle_publish(mosquitto*, void* self, int mid) noexcept;
+    static void handle_subscribe(mosquitto*, void* self, int mid, int qos_count,
+                                 const int* granted_qos) noexcept;
     template <typename Body>
     void guarded(const char* callback, Body&& body) noexcept;
     void note_callback_fault(const char* callback, const char* what) noexcept;
     void on_connack(int rc);
+    void send_subscribe(const std::string& pattern, int qos);
+    void on_suback(int mid, int granted_qos);
 
     void connect_now();
     void connect_to_next_address();
@@ -141,6 +156,10 @@ class MqttLink {
     Addresses addresses_;  // the broker's, from the last lookup; tried in order
     std::size_t next_address_ = 0;
     std::vector<std::pair<std::string, int>> subscriptions_;
+    std::map<int, std::string> awaiting_suback_;  // message id -> pattern, this connection's
+    std::vector<std::string> refused_;
+    std::uint64_t subscription_refusals_ = 0;
+    std::function<void()> on_refusals_changed_;
     std::function<void()> on_connected_;
     std::function<void()> on_disconnected_;
     MessageHandler on_message_;

@@ -95,7 +95,7 @@ Outcome purge(CommandContext& s, const PurgeOptions& o) {
 
 }  // namespace
 
-void add_admin_commands(CLI::App& app, Invocation& inv) {
+void add_admin_commands(CommandSpec app, Invocation& inv) {
     add_command<NoOptions>(app, inv, "init", "create the ledger database if it does not exist",
                            init, Invocation::Database::Create);
     add_command<CheckOptions>(app, inv, "check", "verify the ledger database's integrity",
@@ -103,8 +103,8 @@ void add_admin_commands(CLI::App& app, Invocation& inv) {
     {
         auto [c, o] =
             add_command<AuditOptions>(app, inv, "audit", "who changed what, newest first", audit);
-        c->add_option("--limit", o->limit, "how many entries (default 50)")
-            ->check(CLI::Range(1, 1000000));
+        c.add_option("--limit", o->limit, "how many entries (default 50)")
+            .must_be_in_range(1, 1000000);
     }
     {
         auto [c, o] = add_command<PurgeOptions>(
@@ -112,8 +112,8 @@ void add_admin_commands(CLI::App& app, Invocation& inv) {
             "delete unknown-badge sightings and refused payloads older than the retention period "
             "(the config's retention_days); run daily",
             purge);
-        c->add_option("--days", o->days, "keep this many days instead of retention_days")
-            ->check(CLI::Range(0, 36500));
+        c.add_option("--days", o->days, "keep this many days instead of retention_days")
+            .must_be_in_range(0, 36500);
     }
 }
 

@@ -264,35 +264,35 @@ Outcome export_batch(CommandContext& s, const ExportOptions& o) {
 
 }  // namespace
 
-void add_billing_commands(CLI::App& app, Invocation& inv) {
-    auto& usage = add_command_group(app, "usage", "metered machine time and amounts");
+void add_billing_commands(CommandSpec app, Invocation& inv) {
+    auto usage = add_command_group(app, "usage", "metered machine time and amounts");
     {
         auto [c, o] = add_command<ReportOptions>(
             usage, inv, "report", "minutes and amounts of sessions that ended in [--from, --to)",
             report);
-        c->add_option("--from", o->from, "start (date or UTC time), included")->required();
-        c->add_option("--to", o->to, "end (date or UTC time), excluded")->required();
-        c->add_option("--by", o->by, "member (default), machine or session")
-            ->check(CLI::IsMember({"member", "machine", "session"}));
-        c->add_option("--format", o->format, "table (default), csv or json")
-            ->check(CLI::IsMember({"table", "csv", "json"}));
+        c.add_option("--from", o->from, "start (date or UTC time), included").required();
+        c.add_option("--to", o->to, "end (date or UTC time), excluded").required();
+        c.add_option("--by", o->by, "member (default), machine or session")
+            .must_be_one_of({"member", "machine", "session"});
+        c.add_option("--format", o->format, "table (default), csv or json")
+            .must_be_one_of({"table", "csv", "json"});
     }
-    auto& billing = add_command_group(app, "billing", "close billing periods and export them");
+    auto billing = add_command_group(app, "billing", "close billing periods and export them");
     {
         auto [c, o] = add_command<CloseOptions>(
             billing, inv, "close",
             "put every unbilled session that ended before --to into a new numbered batch; "
             "closing the same --to again returns the same batch",
             close);
-        c->add_option("--to", o->to, "end of the period (date or UTC time), excluded")->required();
+        c.add_option("--to", o->to, "end of the period (date or UTC time), excluded").required();
     }
     add_command<BatchesOptions>(billing, inv, "batches", "closed batches", batches);
     {
         auto [c, o] = add_command<ExportOptions>(billing, inv, "export",
                                                  "a batch's sessions, for invoicing", export_batch);
-        c->add_option("BATCH", o->batch, "batch number")->required()->check(CLI::PositiveNumber);
-        c->add_option("--format", o->format, "csv (default) or json")
-            ->check(CLI::IsMember({"csv", "json"}));
+        c.add_option("BATCH", o->batch, "batch number").required().must_be_positive();
+        c.add_option("--format", o->format, "csv (default) or json")
+            .must_be_one_of({"csv", "json"});
     }
 }
 

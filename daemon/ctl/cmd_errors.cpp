@@ -115,21 +115,21 @@ Outcome report_parked(CommandContext& s) {
     return {};
 }
 
-void add_error_commands(CLI::App& app, Invocation& inv) {
+void add_error_commands(CommandSpec app, Invocation& inv) {
     auto o = std::make_shared<ErrorsOptions>();
-    auto* errors = app.add_subcommand(
+    auto errors = app.add_subcommand(
         "errors", "session messages the ledger refused or holds, and conflicting duplicates");
-    errors->add_option("--limit", o->limit, "how many of each (default 50)")
-        ->check(CLI::Range(1, 1000000));
+    errors.add_option("--limit", o->limit, "how many of each (default 50)")
+        .must_be_in_range(1, 1000000);
     auto [c, r] = add_command<ReplayOptions>(
-        *errors, inv, "replay",
+        errors, inv, "replay",
         "ingest held sessions whose machine, member or tariff now exists, priced as usual", replay);
-    c->add_option("--machine", r->machine, "only this machine's (SITE/ID)");
-    c->add_flag("--refused-too", r->refused_too,
-                "also retry refused messages that carry a session id");
+    c.add_option("--machine", r->machine, "only this machine's (SITE/ID)");
+    c.add_flag("--refused-too", r->refused_too,
+               "also retry refused messages that carry a session id");
     // CLI11 runs the parent's callback after the subcommand's: list only for a bare `errors`.
-    errors->callback([&inv, o, errors] {
-        if (!errors->get_subcommands().empty()) return;
+    errors.callback([&inv, o, errors] {
+        if (errors.subcommand_given()) return;
         inv.database = Invocation::Database::Existing;
         inv.action = [o](CommandContext& s) { return list_errors(s, *o); };
     });

@@ -213,18 +213,18 @@ Outcome send(CommandContext& s, const CommandOptions& o, CommandKind kind) {
 }
 
 // The machine a command acts on, as the manager names it.
-void add_machine_ref(CLI::App& command, std::string& ref) {
-    command.add_option("MACHINE", ref, "machine (SITE/ID, or ID if unique)")->required();
+void add_machine_ref(CommandSpec command, std::string& ref) {
+    command.add_option("MACHINE", ref, "machine (SITE/ID, or ID if unique)").required();
 }
 
-void add_gate_command(CLI::App& machines, Invocation& inv, const std::string& name,
+void add_gate_command(CommandSpec machines, Invocation& inv, const std::string& name,
                       const std::string& help, CommandKind kind) {
     auto [c, o] = add_command<CommandOptions>(
         machines, inv, name, help,
         [kind](CommandContext& s, const CommandOptions& opts) { return send(s, opts, kind); });
-    add_machine_ref(*c, o->ref);
-    c->add_option("--reason", o->reason, "why: shown on the machine's state and in the log");
-    c->add_option("--timeout", o->timeout, "how long to wait for the gate to confirm (default 5s)");
+    add_machine_ref(c, o->ref);
+    c.add_option("--reason", o->reason, "why: shown on the machine's state and in the log");
+    c.add_option("--timeout", o->timeout, "how long to wait for the gate to confirm (default 5s)");
 }
 
 }  // namespace
@@ -258,28 +258,28 @@ Outcome audit_machine_command(CommandContext& s, const std::string& machine,
         s.ledger().audit().record(s.actor, "machine." + verb, machine, "", after.dump(), s.now));
 }
 
-void add_machine_commands(CLI::App& app, Invocation& inv) {
-    auto& machines = add_command_group(app, "machines", "register machines, see and control them");
+void add_machine_commands(CommandSpec app, Invocation& inv) {
+    auto machines = add_command_group(app, "machines", "register machines, see and control them");
     {
         auto [c, o] = add_command<AddOptions>(machines, inv, "add",
                                               "register a machine (its gate's site and id)", add);
-        c->add_option("SITE/ID", o->ref, "site and machine id as in the gate's config")->required();
-        c->add_option("--name", o->name, "name for people: 'Laser cutter'")->required();
-        c->add_option("--group", o->group, "group for rights and tariffs: lasers, printers...");
+        c.add_option("SITE/ID", o->ref, "site and machine id as in the gate's config").required();
+        c.add_option("--name", o->name, "name for people: 'Laser cutter'").required();
+        c.add_option("--group", o->group, "group for rights and tariffs: lasers, printers...");
     }
     {
         auto [c, o] = add_command<EditOptions>(machines, inv, "edit",
                                                "rename a machine or change its group", edit);
-        add_machine_ref(*c, o->ref);
-        c->add_option("--name", o->name, "new name");
-        c->add_option("--group", o->group, "new group");
-        c->add_flag("--no-group", o->no_group, "take it out of its group");
+        add_machine_ref(c, o->ref);
+        c.add_option("--name", o->name, "new name");
+        c.add_option("--group", o->group, "new group");
+        c.add_flag("--no-group", o->no_group, "take it out of its group");
     }
     {
         auto [c, o] =
             add_command<RemoveOptions>(machines, inv, "remove", "unregister a machine", remove);
-        add_machine_ref(*c, o->ref);
-        c->add_flag("--yes", o->yes, "confirm");
+        add_machine_ref(c, o->ref);
+        c.add_flag("--yes", o->yes, "confirm");
     }
     add_command<ListOptions>(machines, inv, "list", "machines with their live state", list);
     add_gate_command(machines, inv, "lock", "put a machine in maintenance: nobody but maintainers",

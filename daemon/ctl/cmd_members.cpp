@@ -247,46 +247,45 @@ Outcome show(CommandContext& s, const ShowOptions& o) {
 }
 
 // The member an existing-member command acts on.
-void add_member_id(CLI::App& command, std::string& id) {
-    command.add_option("ID", id, "member id")->required();
+void add_member_id(CommandSpec command, std::string& id) {
+    command.add_option("ID", id, "member id").required();
 }
 
-void add_status_command(CLI::App& members, Invocation& inv, const std::string& name,
+void add_status_command(CommandSpec members, Invocation& inv, const std::string& name,
                         const std::string& help, MemberStatus status) {
     auto [c, o] = add_command<StatusOptions>(
         members, inv, name, help, [status](CommandContext& s, const StatusOptions& opts) {
             return set_status(s, opts, status);
         });
-    add_member_id(*c, o->id);
-    c->add_option("--reason", o->reason, "why, kept in the audit log");
+    add_member_id(c, o->id);
+    c.add_option("--reason", o->reason, "why, kept in the audit log");
 }
 
 }  // namespace
 
 // Long on purpose: one block per subcommand, in the order of `fabctl members --help`; splitting
 // it would only scatter the declarations a reader compares side by side.
-void add_member_commands(CLI::App& app, Invocation& inv) {
-    auto& members = add_command_group(app, "members", "add, change, suspend and list members");
+void add_member_commands(CommandSpec app, Invocation& inv) {
+    auto members = add_command_group(app, "members", "add, change, suspend and list members");
     {
         auto [c, o] = add_command<AddOptions>(members, inv, "add", "add a member", add);
-        c->add_option("ID", o->id, "member id: letters, digits, '-' and '_' (e.g. m-17)")
-            ->required();
-        c->add_option("--name", o->name, "full name, shown at the machine")->required();
-        c->add_option("--contact", o->contact, "e-mail or phone");
-        c->add_option("--class", o->member_class,
-                      "member class tariffs refer to: member, company, student, staff... "
-                      "(default standard)");
-        c->add_option("--until", o->until,
-                      "membership valid until this date (exclusive, UTC); default: open-ended");
+        c.add_option("ID", o->id, "member id: letters, digits, '-' and '_' (e.g. m-17)").required();
+        c.add_option("--name", o->name, "full name, shown at the machine").required();
+        c.add_option("--contact", o->contact, "e-mail or phone");
+        c.add_option("--class", o->member_class,
+                     "member class tariffs refer to: member, company, student, staff... "
+                     "(default standard)");
+        c.add_option("--until", o->until,
+                     "membership valid until this date (exclusive, UTC); default: open-ended");
     }
     {
         auto [c, o] =
             add_command<EditOptions>(members, inv, "edit", "change a member's details", edit);
-        add_member_id(*c, o->id);
-        c->add_option("--name", o->name, "new full name");
-        c->add_option("--contact", o->contact, "new contact");
-        c->add_option("--class", o->member_class, "new member class");
-        c->add_option("--until", o->until, "membership valid until DATE (exclusive), or never");
+        add_member_id(c, o->id);
+        c.add_option("--name", o->name, "new full name");
+        c.add_option("--contact", o->contact, "new contact");
+        c.add_option("--class", o->member_class, "new member class");
+        c.add_option("--until", o->until, "membership valid until DATE (exclusive), or never");
     }
     add_status_command(members, inv, "suspend", "stop a member's access at every machine",
                        MemberStatus::Suspended);
@@ -295,35 +294,35 @@ void add_member_commands(CLI::App& app, Invocation& inv) {
         auto [c, o] = add_command<ConfirmedOptions>(
             members, inv, "remove",
             "delete a member, unassign their badges and delete their rights", remove);
-        add_member_id(*c, o->id);
-        c->add_flag("--yes", o->yes, "confirm");
+        add_member_id(c, o->id);
+        c.add_flag("--yes", o->yes, "confirm");
     }
     {
         auto [c, o] = add_command<IdOptions>(
             members, inv, "export",
             "everything the ledger holds about one member, as JSON (access request)",
             export_member);
-        c->add_option("ID", o->id, "member id (also of a removed member)")->required();
+        c.add_option("ID", o->id, "member id (also of a removed member)").required();
     }
     {
         auto [c, o] = add_command<ConfirmedOptions>(
             members, inv, "forget",
             "pseudonymise a member everywhere, keeping amounts (erasure request)", forget);
-        c->add_option("ID", o->id, "member id (also of a removed member)")->required();
-        c->add_flag("--yes", o->yes, "confirm");
+        c.add_option("ID", o->id, "member id (also of a removed member)").required();
+        c.add_flag("--yes", o->yes, "confirm");
     }
     {
         auto [c, o] = add_command<ListOptions>(members, inv, "list", "list members", list);
-        c->add_option("--class", o->member_class, "only this member class");
-        c->add_option("--status", o->status, "only active, suspended or expired members")
-            ->check(CLI::IsMember({"active", "suspended", "expired"}));
+        c.add_option("--class", o->member_class, "only this member class");
+        c.add_option("--status", o->status, "only active, suspended or expired members")
+            .must_be_one_of({"active", "suspended", "expired"});
     }
     {
         auto [c, o] = add_command<ShowOptions>(
             members, inv, "show", "a member with badges, rights, recent sessions", show);
-        add_member_id(*c, o->id);
-        c->add_option("--sessions", o->sessions, "how many recent sessions (default 10)")
-            ->check(CLI::Range(0, 10000));
+        add_member_id(c, o->id);
+        c.add_option("--sessions", o->sessions, "how many recent sessions (default 10)")
+            .must_be_in_range(0, 10000);
     }
 }
 

@@ -99,35 +99,35 @@ const std::vector<std::string> kRoles{"user", "supervisor", "maintainer"};
 
 }  // namespace
 
-void add_right_commands(CLI::App& app, Invocation& inv) {
-    auto& rights = add_command_group(app, "rights", "who may use which machine (training records)");
+void add_right_commands(CommandSpec app, Invocation& inv) {
+    auto rights = add_command_group(app, "rights", "who may use which machine (training records)");
     {
         auto [c, o] = add_command<GrantOptions>(
             rights, inv, "grant", "let a member use a machine (or every machine of a group)",
             grant);
-        c->add_option("MEMBER", o->member, "member id")->required();
-        c->add_option("MACHINE", o->machine, "machine id (SITE/ID accepted); or use --group");
-        c->add_option("--group", o->group, "a machine group instead of one machine");
-        c->add_option("--role", o->role,
-                      "user (default), supervisor (may take over) or maintainer (may use it "
-                      "during maintenance)")
-            ->check(CLI::IsMember(kRoles));
-        c->add_option("--until", o->until,
-                      "training valid until this date (exclusive, UTC); default: forever");
+        c.add_option("MEMBER", o->member, "member id").required();
+        c.add_option("MACHINE", o->machine, "machine id (SITE/ID accepted); or use --group");
+        c.add_option("--group", o->group, "a machine group instead of one machine");
+        c.add_option("--role", o->role,
+                     "user (default), supervisor (may take over) or maintainer (may use it "
+                     "during maintenance)")
+            .must_be_one_of(kRoles);
+        c.add_option("--until", o->until,
+                     "training valid until this date (exclusive, UTC); default: forever");
     }
     {
         auto [c, o] =
             add_command<RevokeOptions>(rights, inv, "revoke", "take a right away", revoke);
-        c->add_option("MEMBER", o->member, "member id")->required();
-        c->add_option("MACHINE", o->machine, "machine id; or use --group");
-        c->add_option("--group", o->group, "the machine group the right names");
+        c.add_option("MEMBER", o->member, "member id").required();
+        c.add_option("MACHINE", o->machine, "machine id; or use --group");
+        c.add_option("--group", o->group, "the machine group the right names");
     }
     {
         auto [c, o] = add_command<ListOptions>(rights, inv, "list", "list rights", list);
-        c->add_option("--member", o->member, "only this member's rights");
-        c->add_option("--machine", o->machine,
-                      "only rights that apply to this machine (its own and its group's)");
-        c->add_option("--group", o->group, "only rights on this group");
+        c.add_option("--member", o->member, "only this member's rights");
+        c.add_option("--machine", o->machine,
+                     "only rights that apply to this machine (its own and its group's)");
+        c.add_option("--group", o->group, "only rights on this group");
     }
 }
 

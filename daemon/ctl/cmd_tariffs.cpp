@@ -172,46 +172,46 @@ Outcome list(CommandContext& s, const ListOptions& o) {
 
 }  // namespace
 
-void add_tariff_commands(CLI::App& app, Invocation& inv) {
-    auto& tariffs = add_command_group(app, "tariffs", "prices for machine time");
+void add_tariff_commands(CommandSpec app, Invocation& inv) {
+    auto tariffs = add_command_group(app, "tariffs", "prices for machine time");
     {
         auto [c, o] = add_command<SetOptions>(
             tariffs, inv, "set",
             "add a price for a machine (or group) and member class, in force from --from; "
             "tariffs are never changed, a newer one takes over",
             set);
-        c->add_option("MACHINE", o->machine, "machine id; or use --group");
-        c->add_option("--group", o->group, "a machine group instead of one machine");
-        c->add_option("--class", o->member_class,
-                      "member class it applies to; any for every class (an exact class wins)")
-            ->required();
-        c->add_option("--per-hour", o->per_hour, "price per hour, e.g. 12.50")->required();
-        c->add_option("--currency", o->currency, "ISO code (default EUR)");
-        c->add_option("--basis", o->basis,
-                      "powered (relay on, default) or active (machine busy) time")
-            ->check(CLI::IsMember({"powered", "active"}));
-        c->add_option("--increment", o->increment,
-                      "time is billed in started increments (default 1m; e.g. 6m)");
-        c->add_option("--start-fee", o->start_fee, "added once per session, e.g. 1.00");
-        c->add_option("--minimum", o->minimum, "a billed session costs at least this");
-        c->add_option("--minimum-time", o->minimum_time,
-                      "a billed session is billed at least this time (15m)");
-        c->add_option("--combine-window", o->combine_window,
-                      "a member's sessions on the machine (or group) less than this apart are "
-                      "priced as one (10m)");
-        c->add_option("--free-below", o->free_below, "sessions shorter than this are free (2m)");
-        c->add_option("--round", o->round,
-                      "round each amount to a multiple of this step: 0.01 (default), 0.05, "
-                      "0.10, 0.50 or 1.00");
-        c->add_option("--rounding", o->rounding,
-                      "how amounts reach the step: half-up (default), up or down")
-            ->check(CLI::IsMember({"half-up", "up", "down"}));
-        c->add_option("--from", o->from, "in force from this date or time (default now)");
+        c.add_option("MACHINE", o->machine, "machine id; or use --group");
+        c.add_option("--group", o->group, "a machine group instead of one machine");
+        c.add_option("--class", o->member_class,
+                     "member class it applies to; any for every class (an exact class wins)")
+            .required();
+        c.add_option("--per-hour", o->per_hour, "price per hour, e.g. 12.50").required();
+        c.add_option("--currency", o->currency, "ISO code (default EUR)");
+        c.add_option("--basis", o->basis,
+                     "powered (relay on, default) or active (machine busy) time")
+            .must_be_one_of({"powered", "active"});
+        c.add_option("--increment", o->increment,
+                     "time is billed in started increments (default 1m; e.g. 6m)");
+        c.add_option("--start-fee", o->start_fee, "added once per session, e.g. 1.00");
+        c.add_option("--minimum", o->minimum, "a billed session costs at least this");
+        c.add_option("--minimum-time", o->minimum_time,
+                     "a billed session is billed at least this time (15m)");
+        c.add_option("--combine-window", o->combine_window,
+                     "a member's sessions on the machine (or group) less than this apart are "
+                     "priced as one (10m)");
+        c.add_option("--free-below", o->free_below, "sessions shorter than this are free (2m)");
+        c.add_option("--round", o->round,
+                     "round each amount to a multiple of this step: 0.01 (default), 0.05, "
+                     "0.10, 0.50 or 1.00");
+        c.add_option("--rounding", o->rounding,
+                     "how amounts reach the step: half-up (default), up or down")
+            .must_be_one_of({"half-up", "up", "down"});
+        c.add_option("--from", o->from, "in force from this date or time (default now)");
     }
     {
         auto [c, o] = add_command<ListOptions>(
             tariffs, inv, "list", "every tariff, in force, superseded or future", list);
-        c->add_flag("--current", o->current, "only the tariffs in force now");
+        c.add_flag("--current", o->current, "only the tariffs in force now");
     }
 }
 

@@ -8,8 +8,7 @@
 #include <string>
 #include <utility>
 
-#include <CLI/CLI.hpp>
-
+#include "ctl/command_spec.hpp"
 #include "ctl/fabctl.hpp"
 #include "ctl/output.hpp"
 #include "ledger/ledger_config.hpp"
@@ -57,14 +56,14 @@ struct Invocation {
 };
 
 // Each family of commands adds its subcommands; a subcommand's callback sets the action.
-void add_member_commands(CLI::App& app, Invocation& inv);
-void add_badge_commands(CLI::App& app, Invocation& inv);
-void add_right_commands(CLI::App& app, Invocation& inv);
-void add_machine_commands(CLI::App& app, Invocation& inv);
-void add_tariff_commands(CLI::App& app, Invocation& inv);
-void add_billing_commands(CLI::App& app, Invocation& inv);
-void add_admin_commands(CLI::App& app, Invocation& inv);
-void add_error_commands(CLI::App& app, Invocation& inv);
+void add_member_commands(CommandSpec app, Invocation& inv);
+void add_badge_commands(CommandSpec app, Invocation& inv);
+void add_right_commands(CommandSpec app, Invocation& inv);
+void add_machine_commands(CommandSpec app, Invocation& inv);
+void add_tariff_commands(CommandSpec app, Invocation& inv);
+void add_billing_commands(CommandSpec app, Invocation& inv);
+void add_admin_commands(CommandSpec app, Invocation& inv);
+void add_error_commands(CommandSpec app, Invocation& inv);
 
 // Runs one command line, without fabctl's global options ({"members", "add", "m-1",
 // "--name=Ann"}), in a context the caller made: the web console's way of doing exactly what
@@ -91,30 +90,30 @@ void tell_replayed(CommandContext& s, const std::string& site = {}, const std::s
 // Sets the action when `sub` is the command that was given. `options` lives as long as the
 // App (captured), so option variables bound to it stay valid until the action runs.
 template <class Options, class Run>
-void on_run(CLI::App* sub, Invocation& inv, std::shared_ptr<Options> options, Run run,
+void on_run(CommandSpec sub, Invocation& inv, std::shared_ptr<Options> options, Run run,
             Invocation::Database database = Invocation::Database::Existing) {
-    sub->callback([&inv, options, run, database] {
+    sub.callback([&inv, options, run, database] {
         inv.database = database;
         inv.action = [options, run](CommandContext& s) { return run(s, *options); };
     });
 }
 
 // A family of commands (`fabctl members ...`), which needs one of its subcommands.
-inline CLI::App& add_command_group(CLI::App& app, const std::string& name,
-                                   const std::string& help) {
-    auto* group = app.add_subcommand(name, help);
-    group->require_subcommand(1);
-    return *group;
+inline CommandSpec add_command_group(CommandSpec app, const std::string& name,
+                                     const std::string& help) {
+    auto group = app.add_subcommand(name, help);
+    group.require_subcommand();
+    return group;
 }
 
 // Adds the subcommand `name` to `parent`, run by `run` with the options the caller binds to the
 // returned Options (owned by the App, so it outlives parsing).
 template <class Options, class Run>
-std::pair<CLI::App*, Options*> add_command(
-    CLI::App& parent, Invocation& inv, const std::string& name, const std::string& help, Run run,
+std::pair<CommandSpec, Options*> add_command(
+    CommandSpec parent, Invocation& inv, const std::string& name, const std::string& help, Run run,
     Invocation::Database database = Invocation::Database::Existing) {
     auto options = std::make_shared<Options>();
-    auto* command = parent.add_subcommand(name, help);
+    auto command = parent.add_subcommand(name, help);
     on_run(command, inv, options, run, database);
     return {command, options.get()};
 }

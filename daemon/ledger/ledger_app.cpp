@@ -233,10 +233,9 @@ void LedgerApp::send_acks(const IngestBatch& batch, const IngestSummary& summary
         if (o.ackable()) by_machine[{o.ack_site, o.ack_machine}].push_back(o.id);
     for (auto& [machine, ids] : by_machine) {
         auto topic = topics::machine(machine.first, machine.second, topics::kAcks.leaf);
-        for (auto& ack : make_acks(ids)) {
+        for (auto& ack : make_acks(machine.first, machine.second, clock_.wall().unix_ms, ids)) {
             // Signed for this one gate: the gate deletes sessions only on an ack it can verify.
-            auto body = encode_ack_body(
-                SignedAck{machine.first, machine.second, clock_.wall().unix_ms, ack.ids});
+            auto body = encode_ack_body(ack);
             auto signature = signer_(body);
             auto payload =
                 join_signed(body, kAckEnvelopeType, signature.key_id, signature.signature);

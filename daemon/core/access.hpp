@@ -24,6 +24,10 @@ struct AccessEntry {
     std::optional<UnixMs> member_until;  // membership valid until (exclusive)
     Role role = Role::None;
     std::optional<UnixMs> right_until;  // training valid until (exclusive)
+
+    // Defaulted, so a field added later is compared too: a gate skips writing a renewed list
+    // only when every entry is equal (gate/acl_renewal).
+    bool operator==(const AccessEntry&) const = default;
 };
 
 // A maintenance lock as the ledger records it: nobody but maintainers may use the machine.

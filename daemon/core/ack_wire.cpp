@@ -38,11 +38,15 @@ Result<SignedAck> decode_ack_body(std::string_view body) {
     const auto* ids = r.child("ids");
     if (!ids || !ids->is_array()) {
         errors.add("ids", "must be a list of session ids");
+    } else if (ids->size() > kMaxAckIds) {
+        errors.add("ids", "holds " + std::to_string(ids->size()) + " ids, more than the " +
+                              std::to_string(kMaxAckIds) + " allowed");
     } else {
         for (const auto& id : *ids) {
             if (!id.is_string() || id.get<std::string>().empty() ||
-                id.get<std::string>().size() > 64) {
-                errors.add("ids", "must hold only session ids (1 to 64 characters)");
+                id.get<std::string>().size() > kMaxSessionIdBytes) {
+                errors.add("ids", "must hold only session ids (1 to " +
+                                      std::to_string(kMaxSessionIdBytes) + " characters)");
                 break;
             }
             ack.ids.push_back(id.get<std::string>());

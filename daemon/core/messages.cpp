@@ -243,31 +243,6 @@ Result<SessionRecord> detail::decode_session_with_reader(std::string_view payloa
         });
 }
 
-std::string encode(const Ack& a) {
-    json j = header("ack");
-    j["ids"] = a.ids;
-    return j.dump();
-}
-
-Result<Ack> decode_ack(std::string_view payload) {
-    return decode<Ack>(payload, "ack", kMaxPayloadBytes, [](ObjectReader& r, JsonErrors& errors) {
-        Ack a;
-        const auto* ids = r.child("ids");
-        if (!ids || !ids->is_array()) {
-            errors.add("ids", "must be a list of session ids");
-            return a;
-        }
-        for (const auto& id : *ids) {
-            if (!id.is_string() || id.get<std::string>().empty()) {
-                errors.add("ids", "must hold only non-empty strings");
-                return a;
-            }
-            a.ids.push_back(id.get<std::string>());
-        }
-        return a;
-    });
-}
-
 std::string_view to_string(MachineState s) {
     return kMachineStateNames.name_of(s, "unknown");
 }

@@ -73,13 +73,6 @@ std::optional<SessionRecord> decode_plain_session(std::string_view payload);
 Result<SessionRecord> decode_session_with_reader(std::string_view payload);
 }  // namespace detail
 
-// The ledger's acknowledgement: these ids are durably stored.
-struct Ack {
-    std::vector<std::string> ids;
-};
-std::string encode(const Ack& a);
-Result<Ack> decode_ack(std::string_view payload);
-
 enum class MachineState { Idle, InUse, Finishing, Maintenance, Fault, Offline };
 std::string_view to_string(MachineState s);
 std::optional<MachineState> machine_state_from_string(std::string_view s);

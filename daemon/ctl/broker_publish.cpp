@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include "core/enum_names.hpp"
+#include "core/topics.hpp"
 #include "loop/event_loop.hpp"
 #include "mqtt/mqtt_link.hpp"
 
@@ -113,10 +114,11 @@ CommandDelivery send_and_confirm(const BrokerConfig& broker, const CommandReques
     std::string payload = encode(request.command);
     // Subscribed on connect, before the publish: the broker handles our packets in order, so
     // the gate's answer cannot slip past the subscription.
-    link.subscribe(request.state_topic, 1);
+    link.subscribe(request.state_topic, topics::kState.qos);
     link.on_connected([&] {
         if (stage != Stage::Connecting) return;  // a reconnect after the publish: keep waiting
-        auto mid = link.publish(request.command_topic, payload, 1, false);
+        auto mid = link.publish(request.command_topic, payload, topics::kCommands.qos,
+                                topics::kCommands.retain);
         if (!mid) {
             result.detail = mid.error().message();
             return;  // retried on the next connect

@@ -3,24 +3,11 @@
 #include <algorithm>
 
 namespace fabgate {
-namespace {
-
-bool same_entry(const AccessEntry& a, const AccessEntry& b) {
-    return a.member == b.member && a.name == b.name && a.suspended == b.suspended &&
-           a.member_until == b.member_until && a.role == b.role && a.right_until == b.right_until;
-}
-
-}  // namespace
 
 bool renews_in_force(const AccessList& current, const AccessList& next) {
-    if (next.version != current.version + 1 || next.site != current.site ||
-        next.machine != current.machine || next.maintenance != current.maintenance ||
-        next.entries.size() != current.entries.size())
-        return false;
-    return std::all_of(current.entries.begin(), current.entries.end(), [&](const auto& kv) {
-        const auto* other = next.find(kv.first);
-        return other && same_entry(kv.second, *other);
-    });
+    return next.version == current.version + 1 && next.site == current.site &&
+           next.machine == current.machine && next.maintenance == current.maintenance &&
+           next.entries == current.entries;
 }
 
 bool renewal_due_for_cache(const AccessList& cached, const AccessList& renewal,

@@ -85,7 +85,8 @@ Status GateApp::connect_broker() {
         offline.since = clock_.wall().unix_ms;
         offline.acl_version = machine_->access_list() ? machine_->access_list()->version : 0;
         offline.detail = "gate disconnected";
-        return MqttWill{topic("state"), encode(offline), true};
+        return MqttWill{topic(topics::kState.leaf), encode(offline), topics::kState.retain,
+                        topics::kState.qos};
     });
     mqtt_->on_connected([this] { on_connected(); });
     mqtt_->on_disconnected([this] {
@@ -94,9 +95,9 @@ Status GateApp::connect_broker() {
     });
     mqtt_->on_message([this](std::string_view t, std::string_view p, bool) { on_message(t, p); });
     mqtt_->on_refusals_changed([this] { publish_status(); });
-    mqtt_->subscribe(topic("acl"), 1);
-    mqtt_->subscribe(topic("acks"), 1);
-    mqtt_->subscribe(topic("commands"), 1);
+    mqtt_->subscribe(topic(topics::kAcl.leaf), topics::kAcl.qos);
+    mqtt_->subscribe(topic(topics::kAcks.leaf), topics::kAcks.qos);
+    mqtt_->subscribe(topic(topics::kCommands.leaf), topics::kCommands.qos);
     return mqtt_->start();
 }
 
@@ -180,7 +181,8 @@ void GateApp::badge_event(const GateEvent& event) {
     // QoS 0, as docs/protocol.md says: events are advice (the log has every refusal), they are
     // not journaled, the ledger subscribes at QoS 0 anyway, and a QoS 1 burst of refusals would
     // take in-flight slots that sessions need.
-    (void)mqtt_->publish(topic("events"), encode(event), 0, false);
+    (void)mqtt_->publish(topic(topics::kEvents.leaf), encode(event), topics::kEvents.qos,
+                         topics::kEvents.retain);
 }
 
 void GateApp::publish_status() {
@@ -191,7 +193,8 @@ void GateApp::publish_status() {
     for (const auto& pattern : mqtt_->refused_subscriptions())
         shown.detail += (shown.detail.empty() ? "" : "; ") + std::string("broker refuses ") +
                         pattern.substr(pattern.rfind('/') + 1);
-    (void)mqtt_->publish(topic("state"), encode(shown), 1, true);
+    (void)mqtt_->publish(topic(topics::kState.leaf), encode(shown), topics::kState.qos,
+                         topics::kState.retain);
 }
 
 void GateApp::lock_changed(const std::optional<MaintenanceLock>& lock) {
@@ -215,7 +218,8 @@ void GateApp::shutdown() {
         offline.since = clock_.wall().unix_ms;
         offline.acl_version = machine_->access_list() ? machine_->access_list()->version : 0;
         offline.detail = "gate stopped";
-        (void)mqtt_->publish(topic("state"), encode(offline), 1, true);
+        (void)mqtt_->publish(topic(topics::kState.leaf), encode(offline), topics::kState.qos,
+                             topics::kState.retain);
     }
     if (mqtt_) mqtt_->stop();
     loop_.stop(0);

@@ -1,6 +1,7 @@
 // The outbox pump: closed sessions go to the ledger in journal order, at most outbox_window
 // unacknowledged at a time, only once the journal has them on disk; the ledger's signed acks
 // remove them, and a silence of resend_after publishes the unacknowledged ones again.
+#include "core/topics.hpp"
 #include "gate/ack_intake.hpp"
 #include "gate/gate_app.hpp"
 #include "sys/log.hpp"
@@ -34,7 +35,9 @@ void GateApp::pump_outbox() {
     bool was_idle = inflight_ == 0;
     for (const auto& e : *entries) {
         if (e.seq > publishable_seq_) break;  // not on disk yet: a power cut could undo it
-        if (!mqtt_->publish(topic("sessions"), e.payload, 1, false)) break;
+        if (!mqtt_->publish(topic(topics::kSessions.leaf), e.payload, topics::kSessions.qos,
+                            topics::kSessions.retain))
+            break;
         sent_seq_ = e.seq;
         ++inflight_;
     }

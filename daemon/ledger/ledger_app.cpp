@@ -64,9 +64,8 @@ Status LedgerApp::start() {
     mqtt.clean_session = false;  // the broker queues our QoS 1 sessions while we are down
     mqtt.max_inflight = config_.max_inflight;
     link_ = std::make_unique<MqttLink>(loop_, mqtt);
-    link_->subscribe(topics::all_machines("sessions"), 1);
-    link_->subscribe(topics::all_machines("state"), 1);
-    link_->subscribe(topics::all_machines("events"), 0);
+    for (const auto& kind : {topics::kSessions, topics::kState, topics::kEvents})
+        link_->subscribe(topics::all_machines(kind.leaf), kind.qos);
     link_->on_message([this](std::string_view topic, std::string_view payload, bool) {
         on_message(topic, payload);
     });
@@ -233,15 +232,15 @@ void LedgerApp::send_acks(const IngestBatch& batch, const IngestSummary& summary
     for (const auto& o : summary.outcomes)
         if (o.ackable()) by_machine[{o.ack_site, o.ack_machine}].push_back(o.id);
     for (auto& [machine, ids] : by_machine) {
-        auto topic = topics::machine(machine.first, machine.second, "acks");
-        for (auto& ack : make_acks(ids)) {
+        auto topic = topics::machine(machine.first, machine.second, topics::kAcks.leaf);
+        for (auto& ack : make_acks(machine.first, machine.second, clock_.wall().unix_ms, ids)) {
             // Signed for this one gate: the gate deletes sessions only on an ack it can verify.
-            auto body = encode_ack_body(
-                SignedAck{machine.first, machine.second, clock_.wall().unix_ms, ack.ids});
+            auto body = encode_ack_body(ack);
             auto signature = signer_(body);
             auto payload =
                 join_signed(body, kAckEnvelopeType, signature.key_id, signature.signature);
-            if (auto sent = link_->publish(topic, payload, 1, false); sent) {
+            auto sent = link_->publish(topic, payload, topics::kAcks.qos, topics::kAcks.retain);
+            if (sent) {
                 counters_.acked_ids += ack.ids.size();
             } else {
                 // Stored all the same: the gate resends, gets a duplicate's ack.
@@ -339,9 +338,9 @@ bool LedgerApp::publish_list(const AccessList& list) {
     // The gate verifies exactly these body bytes before it parses them.
     auto body = signed_content(list);
     auto signature = signer_(body);
-    auto sent =
-        link_->publish(topics::machine(list.site, list.machine, "acl"),
-                       join_access_list(body, signature.key_id, signature.signature), 1, true);
+    auto sent = link_->publish(topics::machine(list.site, list.machine, topics::kAcl.leaf),
+                               join_access_list(body, signature.key_id, signature.signature),
+                               topics::kAcl.qos, topics::kAcl.retain);
     if (!sent) return false;  // republished on the next connect
     ++counters_.acl_published;
     return true;

@@ -163,7 +163,7 @@ void MqttLink::apply_will() {
     if (!options_.will) return;
     const auto& w = *options_.will;
     int rc = mosquitto_will_set(mosq_, w.topic.c_str(), static_cast<int>(w.payload.size()),
-                                w.payload.data(), 1, w.retain);
+                                w.payload.data(), w.qos, w.retain);
     if (rc != MOSQ_ERR_SUCCESS)
         log::warning("mqtt", std::string("last will not set: ") + mosquitto_strerror(rc));
 }

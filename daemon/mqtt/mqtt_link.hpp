@@ -24,6 +24,7 @@ struct MqttWill {
     std::string topic;
     std::string payload;
     bool retain = true;
+    int qos = 1;
 };
 
 // Where the link follows its socket: the event loop itself, unless a test puts in a watcher

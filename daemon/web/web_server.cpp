@@ -42,7 +42,8 @@ WebServer::WebServer(EventLoop& loop, const WebConfig& config, ledger::LedgerDb&
       board_(
           loop,
           [this](const std::string& topic, const std::string& payload) {
-              return link_.publish(topic, payload, 1, false);
+              // The board publishes commands only.
+              return link_.publish(topic, payload, topics::kCommands.qos, topics::kCommands.retain);
           },
           broker_where(config)),
       app_(WebAppDeps{&db, &config_, &board_, [] { return SystemClock().wall().unix_ms; },
@@ -54,7 +55,7 @@ WebServer::WebServer(EventLoop& loop, const WebConfig& config, ledger::LedgerDb&
     link_.on_message([this](std::string_view topic, std::string_view payload, bool retained) {
         board_.on_message(topic, payload, retained);
     });
-    link_.subscribe(topics::all_machines("state"), 1);
+    link_.subscribe(topics::all_machines(topics::kState.leaf), topics::kState.qos);
 }
 
 WebServer::~WebServer() {

@@ -75,8 +75,9 @@ TEST_CASE("a forged ack deletes nothing: the session stays until the ledger's si
     auto forger = acl_signature::generate_keypair().value();
     auto body = encode_ack_body(SignedAck{kSite, kMachine, 1'767'225'600'000, {id}});
     auto forged = acl_signature::sign_bytes(body, forger.secret_key);
+    const std::string older_ledgers_ack = R"({"v":1,"type":"ack","ids":[")" + id + R"("]})";
     for (const auto& payload :
-         {encode(Ack{{id}}), body, join_signed(body, kAckEnvelopeType, forged.key_id, forged.hex)})
+         {older_ledgers_ack, body, join_signed(body, kAckEnvelopeType, forged.key_id, forged.hex)})
         ledger.client.publish(machine_topic("acks"), payload);
     REQUIRE_MESSAGE(
         ledger.wait([&] { return gate.log().find("refused (3 so far)") != std::string::npos; }),

@@ -275,8 +275,10 @@ TEST_CASE(
     auto body = encode_ack_body(SignedAck{"lab", "laser-1", 1'767'225'600'000, {session->id}});
     auto forger = acl_signature::generate_keypair().value();
     auto forged = acl_signature::sign_bytes(body, forger.secret_key);
-    for (const auto& payload : {encode(Ack{{session->id}}), body,
-                                join_signed(body, kAckEnvelopeType, forged.key_id, forged.hex)})
+    const std::string older_ledgers_ack =
+        R"({"v":1,"type":"ack","ids":[")" + session->id + R"("]})";
+    for (const auto& payload :
+         {older_ledgers_ack, body, join_signed(body, kAckEnvelopeType, forged.key_id, forged.hex)})
         REQUIRE(ledger.publish(topic("laser-1", "acks"), payload));
     REQUIRE_MESSAGE(gate.logged("refused (3 so far)"), gate.log());
     CHECK(gate.outbox_rows() == 1);

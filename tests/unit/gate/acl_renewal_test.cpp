@@ -7,6 +7,7 @@
 
 #include <doctest/doctest.h>
 
+#include "gate/acl_renewal.hpp"
 #include "signed_acl_rig.hpp"
 
 using namespace fabgate;
@@ -115,4 +116,54 @@ TEST_CASE_FIXTURE(
     CHECK_FALSE(rig.outputs->relay);
     rig.badge("B2");
     CHECK(rig.outputs->relay);
+}
+
+TEST_CASE("a list whose entry differs from the one in force in any field is not a renewal") {
+    AccessList current;
+    current.site = "lab";
+    current.machine = "laser-1";
+    current.version = 7;
+    current.generated_at = 1'767'225'600'000;
+    current.valid_until = current.generated_at + kWeek;
+    AccessEntry entry;
+    entry.member = "m-17";
+    entry.name = "Alice";
+    entry.member_until = current.generated_at + kWeek;
+    entry.role = Role::User;
+    entry.right_until = current.generated_at + kWeek;
+    const auto badge = Uid::parse("04A1B2C3").value();
+    current.entries[badge] = entry;
+    auto renewal = current;
+    renewal.version = 8;
+    renewal.generated_at += kHour;
+    renewal.valid_until = renewal.generated_at + kWeek;
+    REQUIRE(renews_in_force(current, renewal));
+
+    // Naming every field stops this compiling when one is added, until it gets a case here.
+    for (int field = 0; field < 6; ++field) {
+        auto next = renewal;
+        auto& [member, name, suspended, member_until, role, right_until] = next.entries.at(badge);
+        switch (field) {
+            case 0:
+                member = "m-18";
+                break;
+            case 1:
+                name = "Bob";
+                break;
+            case 2:
+                suspended = true;
+                break;
+            case 3:
+                member_until.reset();
+                break;
+            case 4:
+                role = Role::Maintainer;
+                break;
+            default:
+                right_until.reset();
+                break;
+        }
+        CAPTURE(field);
+        CHECK_FALSE(renews_in_force(current, next));
+    }
 }

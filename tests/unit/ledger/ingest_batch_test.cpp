@@ -92,7 +92,7 @@ TEST_CASE(
     }
     CHECK(laser_ids == std::vector<std::string>{"id-a", "id-a", "id-a", "id-c"});
     CHECK(printer_ids == std::vector<std::string>{"id-b"});
-    auto acks = make_acks(laser_ids);
+    auto acks = make_acks("lab", "laser-1", kT0, laser_ids);
     REQUIRE(acks.size() == 1);
     CHECK(std::count(acks[0].ids.begin(), acks[0].ids.end(), "id-a") >= 1);
 

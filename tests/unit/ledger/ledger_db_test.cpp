@@ -13,7 +13,6 @@
 #include <nlohmann/json.hpp>
 
 #include "core/topics.hpp"
-#include "ledger/acks.hpp"
 #include "ledger/db_util.hpp"
 #include "ledger/ledger_db.hpp"
 #include "ledger/schema.hpp"
@@ -478,24 +477,6 @@ TEST_CASE("fabctl's writes from another connection are visible through data_vers
     m.name = "Zed";
     REQUIRE(other->members().add(m, "fabctl", kT0));
     CHECK(*f.db.data_version() != *v1);
-}
-
-TEST_CASE("acks are split so that every payload stays under the protocol's limit") {
-    std::vector<std::string> ids;
-    for (int n = 0; n < 3000; ++n) ids.push_back(std::string(60, 'a') + std::to_string(1000 + n));
-    ids.push_back(std::string(64, '"'));  // escapes to six times its length
-    auto acks = make_acks(ids);
-    CHECK(acks.size() > 1);
-    std::size_t total = 0;
-    for (const auto& ack : acks) {
-        auto payload = encode(ack);
-        CHECK(payload.size() <= kMaxPayloadBytes);
-        auto back = decode_ack(payload);
-        REQUIRE(back);
-        total += back->ids.size();
-    }
-    CHECK(total == ids.size());
-    CHECK(make_acks({}).empty());
 }
 
 TEST_CASE("a session of a member the ledger never had is held on a priced machine, then priced") {

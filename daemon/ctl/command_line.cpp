@@ -1,6 +1,8 @@
 #include "ctl/command_line.hpp"
 
 #include <algorithm>
+#include <charconv>
+#include <cstdint>
 #include <functional>
 #include <type_traits>
 
@@ -26,7 +28,15 @@ OptionSpec& OptionSpec::must_be_in_range(int min, int max) {
 }
 
 OptionSpec& OptionSpec::must_be_positive() {
-    option_->check(CLI::PositiveNumber);
+    // Not CLI::PositiveNumber: its refusal printed the largest double, hundreds of digits long.
+    option_->check(CLI::Validator(
+        [](const std::string& text) -> std::string {
+            std::int64_t value = 0;
+            auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+            if (ec == std::errc() && end == text.data() + text.size() && value >= 1) return {};
+            return "must be a whole number of 1 or more, not '" + text + "'";
+        },
+        "POSITIVE"));
     return *this;
 }
 

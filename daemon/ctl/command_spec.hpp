@@ -24,7 +24,7 @@ class OptionSpec {
     OptionSpec& must_be_one_of(std::vector<std::string> choices);
     // CLI::Range on ints: "--sessions: Value 20000 not in range 0 to 10000".
     OptionSpec& must_be_in_range(int min, int max);
-    // CLI::PositiveNumber.
+    // A whole number of 1 or more: "BATCH: must be a whole number of 1 or more, not '0'".
     OptionSpec& must_be_positive();
 
   private:

@@ -428,6 +428,8 @@ TEST_CASE("bad arguments give exit code 2 and name the argument") {
         {{"usage", "report", "--from", "2026-03-01", "--to", "2026-02-01"}, "--to"},
         {{"usage", "report", "--from", "yesterday", "--to", "2026-02-01"}, "--from"},
         {{"billing", "export", "zero"}, "BATCH"},
+        {{"billing", "export", "0"}, "1 or more"},
+        {{"members", "show", "m-1", "--sessions", "20000"}, "--sessions"},
         {{"machines", "add", "laser-9", "--name", "X"}, "SITE/ID"},
         {{"members"}, "give a command: add, edit"},
         {{"members", "lsit"}, "unknown command 'lsit'"},

@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "message_samples.hpp"
+#include "sample_session.hpp"
 
 using namespace fabgate;
 using nlohmann::json;
@@ -82,18 +83,7 @@ void check_envelope(const Decoder& decode, const json& valid, const std::string&
 namespace fabgate::test {
 
 json valid_session() {
-    SessionRecord s;
-    s.id = "0190f1a2-7b3c-7d4e-8f50-0123456789ab";
-    s.site = "lab";
-    s.machine = "laser-1";
-    s.uid = "04A1B2C3";
-    s.member = "m-17";
-    s.role = Role::Supervisor;
-    s.started_at = 1'767'225'600'000;
-    s.ended_at = 1'767'229'200'000;
-    s.clock_synced = true;
-    s.powered_ms = 3'600'000;
-    s.active_ms = 1'800'000;
+    SessionRecord s = sample_session();
     s.end_reason = EndReason::Takeover;
     s.ended_by = "04A1B2C4";
     return json::parse(encode(s));

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "../core/sample_session.hpp"
 #include "core/messages.hpp"
 
 using namespace fabgate;
@@ -13,21 +14,7 @@ using namespace fabgate;
 namespace {
 
 SessionRecord session() {
-    SessionRecord s;
-    s.id = "0190f1a2-7b3c-7d4e-8f50-0123456789ab";
-    s.site = "lab";
-    s.machine = "laser-1";
-    s.uid = "04A1B2C3";
-    s.member = "m-17";
-    s.role = Role::Supervisor;
-    s.started_at = 1'767'225'600'000;
-    s.ended_at = 1'767'229'200'000;
-    s.clock_synced = true;
-    s.powered_ms = 3'600'000;
-    s.active_ms = 1'800'000;
-    s.end_reason = EndReason::Remote;
-    s.ended_by = "maria";
-    return s;
+    return test::sample_session();
 }
 
 // Payloads near a valid one: every byte deleted, doubled or replaced by a character that

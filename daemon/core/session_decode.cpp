@@ -88,11 +88,12 @@ class PlainScanner {
     // At most 18 digits (no overflow), no leading zero, no fraction or exponent.
     bool integer(PlainValue& out) {
         auto start = pos_;
-        std::int64_t n = 0;
-        while (pos_ < text_.size() && text_[pos_] >= '0' && text_[pos_] <= '9')
-            n = n * 10 + (text_[pos_++] - '0');
+        while (pos_ < text_.size() && text_[pos_] >= '0' && text_[pos_] <= '9') ++pos_;
         auto digits = pos_ - start;
+        // Counted before the value is built: a 19th digit could overflow std::int64_t.
         if (digits > 18 || (digits > 1 && text_[start] == '0')) return false;
+        std::int64_t n = 0;
+        for (auto i = start; i < pos_; ++i) n = n * 10 + (text_[i] - '0');
         if (pos_ < text_.size() && (text_[pos_] == '.' || text_[pos_] == 'e' || text_[pos_] == 'E'))
             return false;
         out.kind = PlainValue::Kind::Integer;

@@ -25,27 +25,16 @@ struct PricedLab {
     LedgerDb db = open();
 
     LedgerDb open() {
-        auto opened = LedgerDb::open(dir.file("ledger.db"));
-        REQUIRE(opened);
-        REQUIRE(opened->machines().upsert({"lab", "laser-1", "Laser", std::nullopt}, "test", kT0));
-        Member m;
-        m.id = "m-1";
-        m.name = "Alice";
-        REQUIRE(opened->members().add(m, "test", kT0));
-        Tariff t;
-        t.target_kind = TargetKind::Machine;
-        t.target = "laser-1";
-        t.member_class = "*";
-        t.price_per_hour_minor = 1200;
-        REQUIRE(opened->tariffs().add(t, "test", kT0));
+        auto opened = test::priced_lab(dir, kT0);
+        REQUIRE(opened.machines().upsert({"lab", "laser-1", "Laser", "lasers"}, "test", kT0));
         auto s = test::finished_session("s-1", kT0 + 60'000, 30, "laser-1");
         IngestBatch batch;
         batch.sessions = {
             classify_session_message(topics::machine("lab", "laser-1", "sessions"), encode(s))};
-        auto summary = opened->ingest().apply(batch, kT0 + 3'600'000);
+        auto summary = opened.ingest().apply(batch, kT0 + 3'600'000);
         REQUIRE(summary);
         REQUIRE(summary->stored == 1);
-        return std::move(*opened);
+        return opened;
     }
 
     std::string row() {

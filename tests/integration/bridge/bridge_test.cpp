@@ -122,8 +122,14 @@ TEST_CASE(
     TestBroker site(bridge_section(central.port()));
     TestClient watcher(site.port(), "watcher");
     watcher.subscribe("$SYS/broker/connection/#");
+    watcher.subscribe(kAcl);
     REQUIRE(watcher.connect());
     REQUIRE_MESSAGE(bridge_up(watcher), site.log());
+    // The bridge's state goes up before the central broker has sent it the retained list: a
+    // gate subscribed in between would get the list live, not retained. Once the watcher has
+    // it, the site broker holds its retained copy.
+    REQUIRE_MESSAGE(watcher.wait([&] { return payloads(watcher, kAcl).count("acl-v1") > 0; }, 20s),
+                    site.log());
 
     // A gate that connects later gets the list from its site broker.
     TestClient gate(site.port(), "gate-lab-laser-1");

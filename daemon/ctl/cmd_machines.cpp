@@ -188,7 +188,11 @@ Outcome send(CommandContext& s, const CommandOptions& o, CommandKind kind) {
                                                             to_string(delivery.state->state)))
                                                       : nullptr}})
                << "\n";
-    bool desired_state = kind != CommandKind::EndSession;
+    // A lock or unlock is also the ledger's desired state: it reaches the gate anyway.
+    std::string fallback =
+        kind == CommandKind::EndSession
+            ? ""
+            : "; the ledger has the " + verb + ", which reaches the gate with its next access list";
     switch (delivery.outcome) {
         case Delivery::Confirmed:
             if (!s.json)
@@ -196,20 +200,12 @@ Outcome send(CommandContext& s, const CommandOptions& o, CommandKind kind) {
                        << ")\n";
             return {};
         case Delivery::BrokerUnreachable:
-            return runtime_failure(
-                delivery.where,
-                delivery.detail + (desired_state ? "; the ledger has the " + verb +
-                                                       ", which reaches the gate with its "
-                                                       "next access list"
-                                                 : ""));
+            return runtime_failure(delivery.where, delivery.detail + fallback);
         case Delivery::NotConfirmed:
             break;
     }
-    return runtime_failure(machine, verb + " not confirmed by the gate: " + delivery.detail +
-                                        (desired_state ? "; the ledger has the " + verb +
-                                                             ", which reaches the gate with its "
-                                                             "next access list"
-                                                       : ""));
+    return runtime_failure(machine,
+                           verb + " not confirmed by the gate: " + delivery.detail + fallback);
 }
 
 // The machine a command acts on, as the manager names it.

@@ -38,6 +38,27 @@ void log_new_version(const AclVersionRow& row, bool reissued_unchanged) {
                          " badges" + (reissued_unchanged ? ", reissued unchanged)" : ")"));
 }
 
+// A conflict is a warning (a gate sent two payloads under one id); a refusal is routine.
+void log_refusals(const IngestBatch& batch, const IngestSummary& summary) {
+    for (std::size_t n = 0; n < summary.outcomes.size(); ++n) {
+        const auto& o = summary.outcomes[n];
+        if (o.result == IngestResult::Conflict)
+            log::warning("ledger",
+                         "session " + o.id + " on " + batch.sessions[n].topic + ": " + o.reason);
+        else if (o.result == IngestResult::Rejected || o.result == IngestResult::Unackable)
+            log::notice("ledger", "refused session " +
+                                      (o.id.empty() ? std::string("(no id)") : o.id) + " on " +
+                                      batch.sessions[n].topic + ": " + o.reason);
+    }
+}
+
+// Logs a read the rebuild cannot do without; true when there is a value to go on with.
+template <typename T>
+bool readable(const Result<T>& value, std::string_view what) {
+    if (!value) log::warning("ledger", std::string(what) + ": " + value.error().message());
+    return value.has_value();
+}
+
 }  // namespace
 
 LedgerApp::LedgerApp(EventLoop& loop, const Clock& clock, LedgerConfig config, AclSigner signer)
@@ -197,16 +218,7 @@ void LedgerApp::flush() {
     counters_.conflicts += static_cast<std::uint64_t>(summary->conflicts);
     counters_.rejected += static_cast<std::uint64_t>(summary->rejected);
     counters_.unackable += static_cast<std::uint64_t>(summary->unackable);
-    for (std::size_t n = 0; n < summary->outcomes.size(); ++n) {
-        const auto& o = summary->outcomes[n];
-        if (o.result == IngestResult::Conflict)
-            log::warning("ledger",
-                         "session " + o.id + " on " + batch.sessions[n].topic + ": " + o.reason);
-        else if (o.result == IngestResult::Rejected || o.result == IngestResult::Unackable)
-            log::notice("ledger", "refused session " +
-                                      (o.id.empty() ? std::string("(no id)") : o.id) + " on " +
-                                      batch.sessions[n].topic + ": " + o.reason);
-    }
+    log_refusals(batch, *summary);
     send_acks(batch, *summary);
     for (const auto& st : batch.states) warn_if_unsigned_version(st);
 }
@@ -274,24 +286,16 @@ void LedgerApp::refresh_access_lists(bool republish) {
 
 bool LedgerApp::rebuild_and_publish(bool republish) {
     auto machines = db_->machines().all();
-    if (!machines) {
-        log::warning("ledger", "cannot read machines: " + machines.error().message());
-        return false;
-    }
+    if (!readable(machines, "cannot read machines")) return false;
     UnixMs now = clock_.wall().unix_ms;
     auto lists = db_->access_lists().build_all(*machines, now);
-    if (!lists) {
-        log::warning("ledger", "cannot build access lists: " + lists.error().message());
-        return false;
-    }
+    if (!readable(lists, "cannot build access lists")) return false;
     bool complete = true;
     for (std::size_t n = 0; n < machines->size(); ++n) {
         const auto& m = (*machines)[n];
         auto* list = &(*lists)[n];
         auto latest = db_->access_lists().latest(m.site, m.id);
-        if (!latest) {
-            log::warning("ledger", "cannot read access list version of " + m.site + "/" + m.id +
-                                       ": " + latest.error().message());
+        if (!readable(latest, "cannot read access list version of " + m.site + "/" + m.id)) {
             complete = false;
             continue;
         }

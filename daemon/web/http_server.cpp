@@ -157,6 +157,25 @@ MHD_Response* make_response(const HttpResponse& r) {
     return response;
 }
 
+// Fills `address` from a numeric IPv4 or IPv6 address ("localhost" is 127.0.0.1); false for a
+// name: the console does not resolve names, so it never waits on DNS at start.
+bool numeric_address(const std::string& text, int port, sockaddr_storage& address) {
+    std::string host = text == "localhost" ? "127.0.0.1" : text;
+    auto* v4 = reinterpret_cast<sockaddr_in*>(&address);
+    auto* v6 = reinterpret_cast<sockaddr_in6*>(&address);
+    if (::inet_pton(AF_INET, host.c_str(), &v4->sin_addr) == 1) {
+        v4->sin_family = AF_INET;
+        v4->sin_port = htons(static_cast<std::uint16_t>(port));
+        return true;
+    }
+    if (::inet_pton(AF_INET6, host.c_str(), &v6->sin6_addr) == 1) {
+        v6->sin6_family = AF_INET6;
+        v6->sin6_port = htons(static_cast<std::uint16_t>(port));
+        return true;
+    }
+    return false;
+}
+
 }  // namespace
 
 HttpServer::HttpServer(EventLoop& loop, HttpHandler handler)
@@ -174,20 +193,10 @@ Status HttpServer::start(const HttpServerOptions& options) {
     options_ = options;
     std::string where = "listen " + options.address + ":" + std::to_string(options.port);
     sockaddr_storage address{};
-    std::string host = options.address == "localhost" ? "127.0.0.1" : options.address;
     unsigned flags = MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG;
-    auto* v4 = reinterpret_cast<sockaddr_in*>(&address);
-    auto* v6 = reinterpret_cast<sockaddr_in6*>(&address);
-    if (::inet_pton(AF_INET, host.c_str(), &v4->sin_addr) == 1) {
-        v4->sin_family = AF_INET;
-        v4->sin_port = htons(static_cast<std::uint16_t>(options.port));
-    } else if (::inet_pton(AF_INET6, host.c_str(), &v6->sin6_addr) == 1) {
-        v6->sin6_family = AF_INET6;
-        v6->sin6_port = htons(static_cast<std::uint16_t>(options.port));
-        flags |= MHD_USE_IPv6;
-    } else {
+    if (!numeric_address(options.address, options.port, address))
         return fail(where, "'" + options.address + "' is not a numeric IPv4 or IPv6 address");
-    }
+    if (address.ss_family == AF_INET6) flags |= MHD_USE_IPv6;
     bool tls = !options.cert_pem.empty();
     if (tls) {
         if (!tls_supported())

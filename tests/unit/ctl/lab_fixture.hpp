@@ -7,6 +7,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <sstream>
 
 #include <nlohmann/json.hpp>
@@ -25,6 +26,26 @@ struct CtlRun {
     std::string out, err;
     nlohmann::json parsed() const { return nlohmann::json::parse(out); }
 };
+
+// What fabctl sees of its surroundings in a test: the clock the test moves, and alice as $USER.
+inline ctl::Environment manager_environment(std::function<UnixMs()> now) {
+    ctl::Environment e;
+    e.now = std::move(now);
+    e.getenv = [](const char* name) -> std::optional<std::string> {
+        if (std::string(name) == "USER") return "alice";
+        return std::nullopt;
+    };
+    return e;
+}
+
+inline CtlRun run_in_process(const std::vector<std::string>& args, const ctl::Environment& e) {
+    std::ostringstream out, err;
+    CtlRun r;
+    r.code = ctl::run_fabctl(args, out, err, e);
+    r.out = out.str();
+    r.err = err.str();
+    return r;
+}
 
 struct ZonedLab {
     std::filesystem::path dir;
@@ -46,18 +67,7 @@ struct ZonedLab {
 
     CtlRun run(std::vector<std::string> args) {
         args.insert(args.begin(), {"--config", config_path});
-        ctl::Environment e;
-        e.now = [this] { return now; };
-        e.getenv = [](const char* name) -> std::optional<std::string> {
-            if (std::string(name) == "USER") return "alice";
-            return std::nullopt;
-        };
-        std::ostringstream out, err;
-        CtlRun r;
-        r.code = ctl::run_fabctl(args, out, err, e);
-        r.out = out.str();
-        r.err = err.str();
-        return r;
+        return run_in_process(args, manager_environment([this] { return now; }));
     }
     std::string ok(std::vector<std::string> args) {
         auto r = run(args);

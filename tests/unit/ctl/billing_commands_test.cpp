@@ -1,0 +1,232 @@
+// fabctl for money: usage reports, billing periods closed into numbered batches, tariffs.
+#include <doctest/doctest.h>
+
+#include "commands_lab.hpp"
+
+using namespace fabgate;
+using namespace fabgate::ctl;
+using namespace fabgate::test;
+using nlohmann::json;
+
+TEST_CASE("usage report: minutes and amounts per member, machine and session") {
+    Lab lab;
+    lab.standard_setup();
+    lab.ok({"tariffs", "set", "--group", "lasers", "--class", "any", "--per-hour", "12.00",
+            "--increment", "6m", "--from", "2026-01-01"});
+    {
+        auto db = lab.open();
+        ingest(db, {
+                       // 30 min: 5 increments of 6 min at 12.00/h = 6.00
+                       session("019c0000-0000-7000-8000-000000000001", "m-1", "laser-1",
+                               kFeb1 + 60 * kMinute, 30),
+                       // 7 min: 2 started increments = 12 min = 2.40
+                       session("019c0000-0000-7000-8000-000000000002", "m-1", "laser-1",
+                               kFeb1 + 120 * kMinute, 7),
+                       // printer: no tariff, unpriced
+                       session("019c0000-0000-7000-8000-000000000003", "m-2", "printer-1",
+                               kFeb1 + 180 * kMinute, 60),
+                       // ends exactly at --to: belongs to the next period
+                       session("019c0000-0000-7000-8000-000000000004", "m-2", "laser-1",
+                               kMar1 - 30 * kMinute, 30),
+                   });
+    }
+    auto by_member =
+        lab.run({"--json", "usage", "report", "--from", "2026-02-01", "--to", "2026-03-01"});
+    INFO(by_member.err);
+    REQUIRE(by_member.code == 0);
+    auto j = by_member.parsed();
+    REQUIRE(j["rows"].size() == 2);
+    CHECK(j["rows"][0]["member"] == "m-1");
+    CHECK(j["rows"][0]["sessions"] == 2);
+    CHECK(j["rows"][0]["billable_s"] == 42 * 60);
+    CHECK(j["rows"][0]["powered_ms"] == 37 * kMinute);
+    CHECK(j["rows"][0]["amount_minor"] == 840);
+    CHECK(j["rows"][0]["currency"] == "EUR");
+    CHECK(j["rows"][1]["member"] == "m-2");
+    CHECK(j["rows"][1]["unpriced"] == 1);
+    CHECK(j["rows"][1]["amount_minor"] == 0);
+    CHECK(by_member.err.find("1 session(s) have no tariff") != std::string::npos);
+
+    auto table = lab.run({"usage", "report", "--from", "2026-02-01", "--to", "2026-03-01"});
+    CHECK(table.out.find("8.40") != std::string::npos);
+    CHECK(table.out.find("TOTAL") != std::string::npos);
+    CHECK(table.out.find("37.0") != std::string::npos);  // powered minutes of m-1
+
+    auto csv = lab.run(
+        {"usage", "report", "--from", "2026-02-01", "--to", "2026-03-01", "--format", "csv"});
+    CHECK(csv.out.rfind("member,name,currency,sessions,powered_min,active_min,billable_min,"
+                        "amount,unpriced\n",
+                        0) == 0);
+    CHECK(csv.out.find("m-1,\"Smith, \"\"Al\"\"\",EUR,2,37.0,0.0,42.0,8.40,0\n") !=
+          std::string::npos);
+
+    auto by_machine = lab.run({"--json", "usage", "report", "--from", "2026-02-01", "--to",
+                               "2026-03-01", "--by", "machine"})
+                          .parsed();
+    REQUIRE(by_machine["rows"].size() == 2);
+    CHECK(by_machine["rows"][0]["machine"] == "lab/laser-1");
+    CHECK(by_machine["rows"][0]["amount_minor"] == 840);
+
+    auto by_session = lab.run({"--json", "usage", "report", "--from", "2026-02-01", "--to",
+                               "2026-03-01", "--by", "session"})
+                          .parsed();
+    REQUIRE(by_session.size() == 3);
+    CHECK(by_session[1]["amount_minor"] == 240);
+    CHECK(by_session[1]["billable_s"] == 720);
+    CHECK(by_session[2]["amount_minor"].is_null());
+
+    // The member's page lists their sessions, newest first.
+    auto shown = lab.run({"--json", "members", "show", "m-1"}).parsed();
+    REQUIRE(shown["recent_sessions"].size() == 2);
+    CHECK(shown["recent_sessions"][0]["billable_s"] == 720);
+    CHECK(shown["recent_sessions"][0]["machine"] == "lab/laser-1");
+}
+
+TEST_CASE("billing close makes one numbered batch; closing again returns it unchanged") {
+    Lab lab;
+    lab.standard_setup();
+    lab.ok({"tariffs", "set", "laser-1", "--class", "student", "--per-hour", "10", "--from",
+            "2026-01-01"});
+    {
+        auto db = lab.open();
+        ingest(db, {session("019c0000-0000-7000-8000-000000000011", "m-1", "laser-1",
+                            kFeb1 + kMinute, 60),
+                    session("019c0000-0000-7000-8000-000000000012", "m-2", "printer-1",
+                            kFeb1 + 2 * kMinute, 15)});
+    }
+    auto first = lab.run({"--json", "billing", "close", "--to", "2026-03-01"});
+    INFO(first.err);
+    REQUIRE(first.code == 0);
+    auto b1 = first.parsed();
+    CHECK(b1["id"] == 1);
+    CHECK(b1["sessions"] == 2);
+    CHECK(b1["already_closed"] == false);
+
+    auto again = lab.run({"billing", "close", "--to", "2026-03-01"});
+    REQUIRE(again.code == 0);
+    CHECK(again.out.find("already closed: batch 1") != std::string::npos);
+    auto b1_again = lab.run({"--json", "billing", "close", "--to", "2026-03-01"}).parsed();
+    CHECK(b1_again["id"] == 1);
+    CHECK(b1_again["sessions"] == 2);
+    CHECK(b1_again["already_closed"] == true);
+
+    auto batches = lab.run({"--json", "billing", "batches"}).parsed();
+    REQUIRE(batches.size() == 1);
+    CHECK(batches[0]["totals"][0]["amount_minor"] == 1000);
+    CHECK(batches[0]["totals"][0]["currency"] == "EUR");
+
+    auto csv = lab.run({"billing", "export", "1"});
+    REQUIRE(csv.code == 0);
+    std::istringstream lines(csv.out);
+    std::string header, line;
+    std::getline(lines, header);
+    CHECK(header.rfind("session_id,member_id,member_name", 0) == 0);
+    int count = 0;
+    while (std::getline(lines, line)) ++count;
+    CHECK(count == 2);
+    CHECK(csv.out.find("\"Smith, \"\"Al\"\"\"") != std::string::npos);
+
+    auto exported = lab.run({"billing", "export", "1", "--format", "json"}).parsed();
+    CHECK(exported["sessions_detail"].size() == 2);
+
+    auto future = lab.run({"billing", "close", "--to", "2026-04-01"});
+    CHECK(future.code == 2);
+    CHECK(future.err.find("--to") != std::string::npos);
+    auto earlier = lab.run({"billing", "close", "--to", "2026-02-15"});
+    CHECK(earlier.code == 2);
+    auto missing = lab.run({"billing", "export", "7"});
+    CHECK(missing.code == 1);
+    CHECK(missing.err.find("batch 7") != std::string::npos);
+}
+
+TEST_CASE("tariffs: money without floating point, listing what is in force") {
+    Lab lab;
+    lab.standard_setup();
+    lab.ok({"tariffs", "set", "laser-1", "--class", "student", "--per-hour", "12.50", "--start-fee",
+            "1.00", "--minimum", "2", "--free-below", "2m", "--round", "0.05", "--from",
+            "2026-01-01"});
+    lab.ok({"tariffs", "set", "laser-1", "--class", "student", "--per-hour", "14.10", "--from",
+            "2026-02-15T12:00:00Z"});
+    lab.ok({"tariffs", "set", "laser-1", "--class", "student", "--per-hour", "15", "--from",
+            "2027-01-01"});
+    auto j = lab.run({"--json", "tariffs", "list"}).parsed();
+    REQUIRE(j.size() == 3);
+    CHECK(j[0]["price_per_hour_minor"] == 1250);
+    CHECK(j[0]["start_fee_minor"] == 100);
+    CHECK(j[0]["minimum_minor"] == 200);
+    CHECK(j[0]["free_below_s"] == 120);
+    CHECK(j[0]["amount_rounding_minor"] == 5);
+    CHECK(j[0]["state"] == "superseded");
+    CHECK(j[1]["price_per_hour_minor"] == 1410);
+    CHECK(j[1]["valid_from"] == "2026-02-15T12:00:00Z");
+    CHECK(j[1]["state"] == "in force");
+    CHECK(j[2]["state"] == "future");
+    CHECK(lab.run({"--json", "tariffs", "list", "--current"}).parsed().size() == 1);
+}
+
+TEST_CASE("tariffs set: rounding mode and step, and every rule echoed") {
+    Lab lab;
+    lab.standard_setup();
+    auto text = lab.run({"tariffs", "set", "laser-1", "--class", "student", "--per-hour", "12",
+                         "--start-fee", "1", "--minimum", "2.50", "--free-below", "2m", "--round",
+                         "0.50", "--rounding", "up", "--from", "2026-01-01"});
+    CHECK(text.code == 0);
+    CHECK(text.out.find("start fee 1.00 EUR") != std::string::npos);
+    CHECK(text.out.find("minimum 2.50 EUR") != std::string::npos);
+    CHECK(text.out.find("free below 2m") != std::string::npos);
+    CHECK(text.out.find("rounding up to 0.50 EUR") != std::string::npos);
+    auto j = lab.run({"--json", "tariffs", "set", "laser-1", "--class", "any", "--per-hour", "3",
+                      "--round", "0.10", "--rounding", "down"})
+                 .parsed();
+    CHECK(j["rounding"] == "down");
+    CHECK(j["round_minor"] == 10);
+    CHECK(j["minimum_minor"] == 0);
+    CHECK(j["start_fee_minor"] == 0);
+    CHECK(j["free_below_s"] == 0);
+    CHECK(j["combine_window_s"] == 0);
+    auto window = lab.run({"tariffs", "set", "--group", "lasers", "--class", "any", "--per-hour",
+                           "12", "--combine-window", "10m"});
+    CHECK(window.code == 0);
+    CHECK(window.out.find("combine window 10m") != std::string::npos);
+    auto list = lab.run({"--json", "tariffs", "list"}).parsed();
+    REQUIRE(list.size() == 3);
+    CHECK(list[2]["combine_window_s"] == 600);
+    CHECK(list[0]["rounding_mode"] == "up");
+    CHECK(list[0]["amount_rounding_minor"] == 50);
+    CHECK(list[1]["rounding_mode"] == "down");
+    // A step that is not published is refused, naming the option.
+    auto bad = lab.run(
+        {"tariffs", "set", "laser-1", "--class", "any", "--per-hour", "3", "--round", "0.25"});
+    CHECK(bad.code == 2);
+    CHECK(bad.err.find("--round") != std::string::npos);
+    auto mode = lab.run({"tariffs", "set", "laser-1", "--class", "any", "--per-hour", "3",
+                         "--rounding", "ceiling"});
+    CHECK(mode.code != 0);
+}
+
+TEST_CASE("tariffs set: a minimum in minutes, echoed and billed") {
+    Lab lab;
+    lab.standard_setup();
+    auto text = lab.run({"tariffs", "set", "laser-1", "--class", "any", "--per-hour", "30",
+                         "--minimum-time", "15m", "--from", "2026-01-01"});
+    CHECK(text.code == 0);
+    CHECK(text.out.find("minimum 0.00 EUR and 15m") != std::string::npos);
+    CHECK(lab.run({"--json", "tariffs", "list"}).parsed()[0]["minimum_s"] == 900);
+    auto db = lab.open();
+    auto s = session("0190a000-0000-7000-8000-000000000015", "m-1", "laser-1", kFeb1, 6);
+    ingest(db, {s});
+    auto stored = db.reports().session(s.id);
+    REQUIRE(stored);
+    REQUIRE(*stored);
+    CHECK((*stored)->billable_s == 900);
+    CHECK((*stored)->amount_minor == 750);
+    auto lines = lab.run({"--json", "usage", "report", "--from", "2026-02-01", "--to", "2026-03-01",
+                          "--by", "session"})
+                     .parsed();
+    REQUIRE(lines.size() == 1);
+    CHECK(lines[0]["rules"] == "minimum");
+    auto bad = lab.run(
+        {"tariffs", "set", "laser-1", "--class", "any", "--per-hour", "3", "--minimum-time", "2d"});
+    CHECK(bad.code == 2);
+    CHECK(bad.err.find("--minimum-time") != std::string::npos);
+}

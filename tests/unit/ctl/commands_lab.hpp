@@ -22,23 +22,14 @@ struct Published {
     BrokerConfig login;
 };
 
-struct Lab {
-    std::filesystem::path dir;
-    std::string db_path;
+struct Lab final : TempLedgerLab {
     UnixMs now = kMar1 + 10 * kMinute;
     std::vector<Published> published;
     std::optional<Error> broker_failure;
     // What the fake gate answers: confirmed unless told otherwise.
     ctl::Delivery gate_answer = ctl::Delivery::Confirmed;
 
-    Lab() {
-        char tmpl[] = "/tmp/fabctl-test-XXXXXX";
-        dir = mkdtemp(tmpl);
-        db_path = (dir / "ledger.db").string();
-    }
-    ~Lab() { std::filesystem::remove_all(dir); }
-    Lab(const Lab&) = delete;
-    Lab& operator=(const Lab&) = delete;
+    Lab() : TempLedgerLab("fabctl-test") {}
 
     ctl::Environment env() {
         auto e = manager_environment([this] { return now; });
@@ -62,25 +53,11 @@ struct Lab {
     }
 
     // fabctl --db <temp> args...
-    Run run(std::vector<std::string> args) {
+    Run run(std::vector<std::string> args) override {
         args.insert(args.begin(), {"--db", db_path});
         return run_raw(args);
     }
     Run run_raw(const std::vector<std::string>& args) { return run_in_process(args, env()); }
-    // A step of the set-up that must work.
-    std::string ok(std::vector<std::string> args) {
-        auto r = run(args);
-        INFO(r.err);
-        REQUIRE(r.code == 0);
-        return r.out;
-    }
-
-    // Direct access for what only gates produce: sessions, sightings, states.
-    ledger::LedgerDb open() {
-        auto db = ledger::LedgerDb::open(db_path);
-        REQUIRE(db);
-        return std::move(*db);
-    }
 
     void standard_setup() {
         ok({"init"});

@@ -47,38 +47,52 @@ inline CtlRun run_in_process(const std::vector<std::string>& args, const ctl::En
     return r;
 }
 
-struct ZonedLab {
+// A temporary ledger file and fabctl run on it in-process; how fabctl finds the file is the
+// derived lab's choice (run).
+struct TempLedgerLab {
     std::filesystem::path dir;
-    std::string db_path, config_path;
+    std::string db_path;
+
+    explicit TempLedgerLab(std::string prefix) {
+        std::string tmpl = "/tmp/" + prefix + "-XXXXXX";
+        dir = mkdtemp(tmpl.data());
+        db_path = (dir / "ledger.db").string();
+    }
+    virtual ~TempLedgerLab() { std::filesystem::remove_all(dir); }
+    TempLedgerLab(const TempLedgerLab&) = delete;
+    TempLedgerLab& operator=(const TempLedgerLab&) = delete;
+
+    virtual CtlRun run(std::vector<std::string> args) = 0;
+    // A step of the set-up that must work.
+    std::string ok(std::vector<std::string> args) {
+        auto r = run(std::move(args));
+        INFO(r.err);
+        REQUIRE(r.code == 0);
+        return r.out;
+    }
+    // Direct access for what only gates produce: sessions, sightings, states.
+    ledger::LedgerDb open() {
+        auto db = ledger::LedgerDb::open(db_path);
+        REQUIRE(db);
+        return std::move(*db);
+    }
+};
+
+struct ZonedLab : TempLedgerLab {
+    std::string config_path;
     UnixMs now = 0;
 
-    explicit ZonedLab(const std::string& time_zone, UnixMs now_ms) : now(now_ms) {
-        char tmpl[] = "/tmp/fabctl-zone-XXXXXX";
-        dir = mkdtemp(tmpl);
-        db_path = (dir / "ledger.db").string();
+    explicit ZonedLab(const std::string& time_zone, UnixMs now_ms)
+        : TempLedgerLab("fabctl-zone"), now(now_ms) {
         config_path = (dir / "ledger.json").string();
         nlohmann::json config{{"database", db_path}};
         if (!time_zone.empty()) config["time_zone"] = time_zone;
         std::ofstream(config_path) << config.dump();
     }
-    ~ZonedLab() { std::filesystem::remove_all(dir); }
-    ZonedLab(const ZonedLab&) = delete;
-    ZonedLab& operator=(const ZonedLab&) = delete;
 
-    CtlRun run(std::vector<std::string> args) {
+    CtlRun run(std::vector<std::string> args) override {
         args.insert(args.begin(), {"--config", config_path});
         return run_in_process(args, manager_environment([this] { return now; }));
-    }
-    std::string ok(std::vector<std::string> args) {
-        auto r = run(args);
-        INFO(r.err);
-        REQUIRE(r.code == 0);
-        return r.out;
-    }
-    ledger::LedgerDb open() {
-        auto db = ledger::LedgerDb::open(db_path);
-        REQUIRE(db);
-        return std::move(*db);
     }
     void setup() {
         ok({"init"});

@@ -240,11 +240,22 @@ class BatchLines {
         bool priced = !st.is_null(9);
         if (priced) append_number(text_, st.int64(9));
         text_.push_back(',');
-        if (priced) append_minor(text_, st.int64(9), currency_decimals(currency));
+        if (priced) append_minor(text_, st.int64(9), decimals_of(currency));
         text_.push_back(',');
         append_csv_field(text_, currency);
     }
 
+    // A lab bills in one or two currencies: looked up once per change, not once per line.
+    int decimals_of(std::string_view currency) {
+        if (currency != last_currency_) {
+            last_currency_.assign(currency);
+            last_decimals_ = currency_decimals(currency);
+        }
+        return last_decimals_;
+    }
+
+    // Members are few and sessions many: the keys are bucketed by member rank (a counting
+    // sort), and only each member's own sessions are compared, by start and id.
     void sort_keys() {
         std::vector<std::size_t> order(members_.size());
         for (std::size_t n = 0; n < order.size(); ++n) order[n] = n;
@@ -252,13 +263,25 @@ class BatchLines {
                   [&](std::size_t a, std::size_t b) { return members_[a]->id < members_[b]->id; });
         std::vector<std::size_t> rank(members_.size());
         for (std::size_t r = 0; r < order.size(); ++r) rank[order[r]] = r;
-        for (auto& k : keys_) k.member = rank[k.member];
+        std::vector<std::size_t> bucket_start(members_.size() + 1, 0);
+        for (auto& k : keys_) {
+            k.member = rank[k.member];
+            ++bucket_start[k.member + 1];
+        }
+        for (std::size_t m = 0; m < members_.size(); ++m) bucket_start[m + 1] += bucket_start[m];
+        std::vector<Key> sorted(keys_.size());
+        auto next = bucket_start;
+        for (const auto& k : keys_) sorted[next[k.member]++] = k;
         std::string_view ids(ids_);
-        std::sort(keys_.begin(), keys_.end(), [&](const Key& a, const Key& b) {
-            if (a.member != b.member) return a.member < b.member;
+        auto by_start_then_id = [&](const Key& a, const Key& b) {
             if (a.started_at != b.started_at) return a.started_at < b.started_at;
             return ids.substr(a.id_offset, a.id_length) < ids.substr(b.id_offset, b.id_length);
-        });
+        };
+        for (std::size_t m = 0; m < members_.size(); ++m)
+            std::sort(sorted.begin() + static_cast<std::ptrdiff_t>(bucket_start[m]),
+                      sorted.begin() + static_cast<std::ptrdiff_t>(bucket_start[m + 1]),
+                      by_start_then_id);
+        keys_ = std::move(sorted);
     }
 
     std::vector<std::unique_ptr<Member>> members_;
@@ -266,6 +289,8 @@ class BatchLines {
     std::vector<Key> keys_;
     std::string text_;
     std::string ids_;
+    std::string last_currency_;
+    int last_decimals_ = currency_decimals("");
 };
 
 // The batch's lines, formatted and sorted in the export's order.

@@ -8,8 +8,6 @@
 #include <string_view>
 #include <vector>
 
-#include <nlohmann/json.hpp>
-
 #include "core/clock.hpp"
 #include "core/result.hpp"
 #include "ledger/db_util.hpp"
@@ -25,12 +23,6 @@ struct AuditEntry {
     std::string before;
     std::string after;
 };
-
-// An optional field of an audit row: its value, or JSON null.
-template <class T>
-nlohmann::json json_or_null(const std::optional<T>& value) {
-    return value ? nlohmann::json(*value) : nlohmann::json(nullptr);
-}
 
 class AuditedStore {
   public:

@@ -1,6 +1,7 @@
 #include "ledger/badge_store.hpp"
 
 #include "core/uid.hpp"
+#include "ledger/audit_json.hpp"
 
 namespace fabgate::ledger {
 

@@ -1,6 +1,7 @@
 #include "ledger/machine_store.hpp"
 
 #include "core/ids.hpp"
+#include "ledger/audit_json.hpp"
 
 namespace fabgate::ledger {
 

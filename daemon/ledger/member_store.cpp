@@ -1,6 +1,7 @@
 #include "ledger/member_store.hpp"
 
 #include "core/enum_names.hpp"
+#include "ledger/audit_json.hpp"
 
 namespace fabgate::ledger {
 

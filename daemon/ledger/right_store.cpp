@@ -1,5 +1,7 @@
 #include "ledger/right_store.hpp"
 
+#include "ledger/audit_json.hpp"
+
 namespace fabgate::ledger {
 
 namespace {

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <stdexcept>
 
+#include "gpio/earliest.hpp"
 #include "sys/log.hpp"
 
 namespace fabgate::gpio {
@@ -136,14 +137,9 @@ void GpioGate::service() {
 }
 
 void GpioGate::reschedule() {
-    std::optional<MonoMs> next;
-    auto consider = [&next](std::optional<MonoMs> t) {
-        if (t && (!next || *t < *next)) next = t;
-    };
-    consider(inputs_.next_deadline());
-    if (wiegand_) consider(wiegand_->next_deadline());
-    consider(outputs_.next_deadline());
-    consider(lines_.next_retry());
+    auto next = earliest(inputs_.next_deadline(), outputs_.next_deadline());
+    next = earliest(next, lines_.next_retry());
+    if (wiegand_) next = earliest(next, wiegand_->next_deadline());
     if (!next) {
         loop_.disarm(timer_);  // nothing due: no wake-ups
         return;

@@ -4,6 +4,7 @@
 
 #include <utility>
 
+#include "gpio/earliest.hpp"
 #include "sys/log.hpp"
 
 namespace fabgate::gpio {
@@ -84,11 +85,8 @@ void InputBank::service(MonoMs now) {
 
 std::optional<MonoMs> InputBank::next_deadline() const {
     std::optional<MonoMs> next;
-    for (const auto& slot : slots_) {
-        if (!slot.port) continue;
-        auto t = slot.debouncer.next_deadline();
-        if (t && (!next || *t < *next)) next = t;
-    }
+    for (const auto& slot : slots_)
+        if (slot.port) next = earliest(next, slot.debouncer.next_deadline());
     return next;
 }
 

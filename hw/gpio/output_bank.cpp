@@ -2,6 +2,7 @@
 
 #include <utility>
 
+#include "gpio/earliest.hpp"
 #include "sys/log.hpp"
 
 namespace fabgate::gpio {
@@ -116,14 +117,9 @@ void OutputBank::beat(MonoMs now) {
 }
 
 std::optional<MonoMs> OutputBank::next_deadline() const {
-    std::optional<MonoMs> next;
-    auto consider = [&next](std::optional<MonoMs> t) {
-        if (t && (!next || *t < *next)) next = t;
-    };
-    consider(transient_until_);
+    auto next = earliest(transient_until_, next_beat_);
     for (const auto& slot : slots_)
-        if (slot.indicator && slot.port) consider(slot.player.next_change());
-    consider(next_beat_);
+        if (slot.indicator && slot.port) next = earliest(next, slot.player.next_change());
     return next;
 }
 

@@ -15,7 +15,9 @@ GateApp::GateApp(EventLoop& loop, const Clock& clock, IdSource& ids, GateConfig 
       config_(std::move(config)),
       hardware_factory_(std::move(hardware)),
       config_path_(std::move(config_path)),
-      tuning_(tuning) {}
+      tuning_(tuning),
+      outbox_(loop, clock, config_, *this, {tuning_.outbox_window, tuning_.resend_after},
+              [this] { journal_written(); }) {}
 
 GateApp::~GateApp() {
     if (!shutting_down_ && machine_) machine_->shutdown();
@@ -25,7 +27,7 @@ GateApp::~GateApp() {
     mqtt_.reset();
     if (deadline_timer_) loop_.cancel_timer(deadline_timer_);
     if (journal_retry_timer_) loop_.cancel_timer(journal_retry_timer_);
-    if (resend_timer_) loop_.cancel_timer(resend_timer_);
+    acl_.reset();
     machine_.reset();
     outputs_.reset();  // releases the lines, relay off
 }
@@ -41,9 +43,11 @@ Status GateApp::start() {
 
     machine_ = std::make_unique<GateMachine>(config_.site, config_.machine, config_.policy, clock_,
                                              *outputs_, *this, ids_);
+    acl_ = std::make_unique<AccessListApplier>(config_, clock_, *machine_,
+                                               [this] { journal_written(); });
     for (auto& replay : std::exchange(early_events_, {})) replay();
 
-    load_acl_high_water();  // before the journal's cached list is applied
+    acl_->load_high_water();  // before the journal's cached list is applied
     // A journal that cannot be opened or recovered (a full disk, most often) is a fault, not an
     // exit: the gate runs with the relay off and keeps trying (systemd would give up instead).
     if (auto opened = open_journal(); !opened) {
@@ -55,11 +59,10 @@ Status GateApp::start() {
         machine_->tick();
         after_event();
     });
-    resend_timer_ = loop_.add_timer(std::chrono::hours(1), [this] { resend_if_unacknowledged(); });
     // Without these, session limits and resends would silently never happen: refuse to run.
-    if (!deadline_timer_ || !resend_timer_)
+    if (!deadline_timer_)
         return fail("event loop", "cannot create the gate's timers (out of file descriptors?)");
-    loop_.disarm(resend_timer_);
+    TRY(outbox_.start());
 
     TRY(connect_broker());
 
@@ -88,17 +91,28 @@ Status GateApp::connect_broker() {
         return MqttWill{topic(topics::kState.leaf), encode(offline), topics::kState.retain,
                         topics::kState.qos};
     });
-    mqtt_->on_connected([this] { on_connected(); });
-    mqtt_->on_disconnected([this] {
-        sent_seq_ = 0;
-        inflight_ = 0;
+    mqtt_->on_connected([this] {
+        publish_status();
+        outbox_.connected();
     });
+    mqtt_->on_disconnected([this] { outbox_.disconnected(); });
     mqtt_->on_message([this](std::string_view t, std::string_view p, bool) { on_message(t, p); });
     mqtt_->on_refusals_changed([this] { publish_status(); });
     mqtt_->subscribe(topic(topics::kAcl.leaf), topics::kAcl.qos);
     mqtt_->subscribe(topic(topics::kAcks.leaf), topics::kAcks.qos);
     mqtt_->subscribe(topic(topics::kCommands.leaf), topics::kCommands.qos);
     return mqtt_->start();
+}
+
+bool GateApp::link_up() const {
+    return mqtt_ && mqtt_->connected();
+}
+
+bool GateApp::publish_session(std::string_view payload) {
+    return mqtt_
+        ->publish(topic(topics::kSessions.leaf), payload, topics::kSessions.qos,
+                  topics::kSessions.retain)
+        .has_value();
 }
 
 void GateApp::after_event() {
@@ -212,7 +226,7 @@ void GateApp::shutdown() {
     log::notice("gate", "shutting down: relay off");
     if (machine_) machine_->shutdown();
     if (mqtt_ && mqtt_->connected()) {
-        pump_outbox();
+        outbox_.pump();
         MachineStatus offline;
         offline.state = MachineState::Offline;
         offline.since = clock_.wall().unix_ms;

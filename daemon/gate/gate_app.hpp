@@ -8,8 +8,10 @@
 
 #include "core/gate_config.hpp"
 #include "core/gate_machine.hpp"
+#include "gate/access_list_applier.hpp"
 #include "gate/durable_actions.hpp"
 #include "gate/journal.hpp"
+#include "gate/session_outbox.hpp"
 #include "loop/event_loop.hpp"
 #include "mqtt/mqtt_link.hpp"
 
@@ -30,7 +32,9 @@ struct GateTuning {
     JournalSyncerFactory syncer;
 };
 
-class GateApp final : public GateListener, public HardwareEvents {
+// The coordinator: start-up, reload and commands here; the outbox pump (session_outbox.hpp) and
+// the access lists (access_list_applier.hpp) are classes of their own it feeds.
+class GateApp final : public GateListener, public HardwareEvents, private SessionLink {
   public:
     // The device name under which a journal that cannot be opened faults the machine.
     static constexpr std::string_view kJournalDevice = "journal";
@@ -57,7 +61,7 @@ class GateApp final : public GateListener, public HardwareEvents {
     Journal& journal() { return *journal_; }
     bool broker_connected() const { return mqtt_ && mqtt_->connected(); }
     // Acks that were not validly signed by the ledger for this gate, since start.
-    std::uint64_t refused_acks() const { return refused_acks_; }
+    std::uint64_t refused_acks() const { return outbox_.refused_acks(); }
 
     // HardwareEvents
     void badge_presented(const Uid& uid) override;
@@ -80,20 +84,13 @@ class GateApp final : public GateListener, public HardwareEvents {
     void after_event();
     void publish_status();
 
+    // SessionLink: the outbox publishes through the broker link.
+    bool link_up() const override;
+    bool publish_session(std::string_view payload) override;
+
     // gate_app_inbox.cpp: what the broker and the operator send.
     void on_message(std::string_view topic, std::string_view payload);
-    void handle_access_list(std::string_view payload);
     void handle_command(std::string_view payload);
-    Status apply_access_list(AccessList list, std::string_view payload, bool from_cache);
-    // acl_high_water.hpp: read at start, raised after each newer list is applied.
-    void load_acl_high_water();
-    void raise_acl_high_water(const AccessList& applied);
-
-    // gate_app_outbox.cpp: closed sessions to the ledger, acks back.
-    void on_connected();
-    void pump_outbox();
-    void resend_if_unacknowledged();
-    void handle_ack(std::string_view payload);
 
     // gate_app_journal.cpp: what must reach the disk, and when it has.
     void retry_unjournaled();
@@ -119,16 +116,13 @@ class GateApp final : public GateListener, public HardwareEvents {
     std::unique_ptr<Outputs> outputs_;
     std::optional<Journal> journal_;
     std::unique_ptr<DurableActions> durable_;
-    // Outbox entries up to this seq are on disk and may go to the ledger.
-    std::int64_t publishable_seq_ = 0;
     std::unique_ptr<GateMachine> machine_;
+    // Made with the machine, in start().
+    std::unique_ptr<AccessListApplier> acl_;
+    SessionOutbox outbox_;
     std::unique_ptr<MqttLink> mqtt_;
     EventLoop::TimerId deadline_timer_ = 0;
-    EventLoop::TimerId resend_timer_ = 0;
     EventLoop::TimerId journal_retry_timer_ = 0;
-    std::int64_t sent_seq_ = 0;
-    int inflight_ = 0;
-    MonoMs last_progress_ = 0;
     std::optional<MachineStatus> status_;
     // Closed sessions the journal could not take (disk full): kept and retried, never dropped.
     std::vector<SessionRecord> unjournaled_;
@@ -137,15 +131,6 @@ class GateApp final : public GateListener, public HardwareEvents {
     // A start the journal refused faulted the machine until the journal takes writes again.
     bool start_write_faulted_ = false;
     bool shutting_down_ = false;
-    std::uint64_t refused_acks_ = 0;
-    // The journal had a lock state at start: it is newer than the cached list's.
-    bool lock_from_journal_ = false;
-    // No list older than this version is taken, whatever the journal holds (0: no mark).
-    std::string acl_high_water_path_;
-    std::int64_t acl_high_water_ = 0;
-    // The journal's cached list without its entries (none: not known to be cached); renewals
-    // of the list in force are written to the journal only when due (gate/acl_renewal.hpp).
-    std::optional<AccessList> cached_acl_;
     // Hardware may report (an interlock already open, a missing reader) while it is being
     // opened, before the machine exists: those reports are replayed, not lost.
     std::vector<std::function<void()>> early_events_;

@@ -2,7 +2,6 @@
 // lets it), and recording each session.
 #include <utility>
 
-#include "gate/acl_intake.hpp"
 #include "gate/gate_app.hpp"
 #include "gate/wal_sync_thread.hpp"
 #include "sys/log.hpp"
@@ -34,6 +33,8 @@ Status GateApp::open_journal() {
     TRY_ASSIGN(auto last_seq, journal.last_outbox_seq());
     TRY(start_syncer());
     journal_.emplace(std::move(journal));
+    outbox_.attach(*journal_);
+    acl_->attach(*journal_);
     // What is in the outbox now may be a crashed daemon's commits no sync covered yet.
     journal_written();
     publish_when_durable(last_seq);
@@ -44,7 +45,7 @@ Status GateApp::open_journal() {
     // Before anything can be decided: a restart never unlocks a machine. A list that arrived
     // from the broker while the journal was down is newer than the journal's lock and stays.
     if (journalled_lock && !in_force) {
-        lock_from_journal_ = true;
+        acl_->lock_came_from_journal();
         machine_->restore_lock(*journalled_lock);
         if (*journalled_lock)
             log::notice("gate", "locked for maintenance, as before the restart: " +
@@ -61,14 +62,7 @@ Status GateApp::open_journal() {
     }
     // A list that arrived from the broker while the journal was down may be newer.
     if (in_force && in_force->version >= cached->version) return {};
-    // Checked like a list from the broker: the SD card is no safer than the network.
-    auto list = read_access_list(cached->payload, config_);
-    if (list)
-        (void)apply_access_list(std::move(*list), cached->payload, /*from_cache=*/true);
-    else
-        log::error("gate", "cached access list cannot be read (" + list.error().message() +
-                               "); waiting for a new one from the broker, refusing badges until "
-                               "then");
+    acl_->apply_cached(cached->payload);
     return {};
 }
 
@@ -96,10 +90,7 @@ void GateApp::journal_written() {
 
 void GateApp::publish_when_durable(std::int64_t seq) {
     if (!journal_ || !durable_) return;
-    durable_->after_durable(journal_->commits(), [this, seq] {
-        publishable_seq_ = std::max(publishable_seq_, seq);
-        pump_outbox();
-    });
+    durable_->after_durable(journal_->commits(), [this, seq] { outbox_.publishable_through(seq); });
 }
 
 void GateApp::schedule_journal_retry() {
@@ -112,7 +103,7 @@ void GateApp::schedule_journal_retry() {
         loop_.disarm(journal_retry_timer_);
         device_fault(kJournalDevice, false, "");
         if (!unjournaled_.empty()) retry_unjournaled();
-        pump_outbox();
+        outbox_.pump();
     };
     if (!journal_retry_timer_) journal_retry_timer_ = loop_.add_timer(tuning_.journal_retry, retry);
     if (!journal_retry_timer_)

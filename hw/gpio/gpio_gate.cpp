@@ -1,10 +1,11 @@
-// GpioGate: building the gate's lines, starting them, the clock-driven service, and what it
-// reports. Line supervision, outputs and inputs are in gpio_gate_{supervision,outputs,inputs}.cpp.
+// GpioGate: building the gate's lines, starting them, the clock-driven service, and what a lost
+// line means for the rest.
 #include "gpio/gpio_gate.hpp"
 
 #include <algorithm>
 #include <stdexcept>
 
+#include "gpio/earliest.hpp"
 #include "sys/log.hpp"
 
 namespace fabgate::gpio {
@@ -21,30 +22,39 @@ GpioGate::GpioGate(const HardwareConfig& config, EventLoop& loop, HardwareEvents
       events_(loop, events),
       clock_(clock),
       backend_(std::move(backend)),
-      options_(std::move(options)) {
-    add_output("relay", config_.relay, false);
-    add_output("after_run", config_.after_run, false);
-    add_output("led_ready", config_.led_ready, true);
-    add_output("led_in_use", config_.led_in_use, true);
-    add_output("led_denied", config_.led_denied, true);
-    add_output("buzzer", config_.buzzer, true);
-    add_output("heartbeat", config_.heartbeat, false);
+      options_(std::move(options)),
+      lines_(events_, options_.retry_interval),
+      outputs_(
+          *backend_, lines_, [this](const auto& role, const auto& why) { lost(role, why); },
+          config_.heartbeat_period_ms),
+      inputs_(
+          loop_, *backend_, lines_, events_, clock_,
+          [this](const auto& role, const auto& why) { lost(role, why); },
+          [this] { reschedule(); }) {
+    outputs_.add("relay", config_.relay, false);
+    outputs_.add("after_run", config_.after_run, false);
+    outputs_.add("led_ready", config_.led_ready, true);
+    outputs_.add("led_in_use", config_.led_in_use, true);
+    outputs_.add("led_denied", config_.led_denied, true);
+    outputs_.add("buzzer", config_.buzzer, true);
+    outputs_.add("heartbeat", config_.heartbeat, false);
     // An MFRC522's NRSTPD powers the chip down while low: the line is held inactive (out of
     // reset; configure it "active_low": true) for as long as the gate runs.
     if (config_.reader.type == ReaderType::Mfrc522)
-        add_output("reader_reset", config_.reader.reset_line, false);
-    if (config_.busy) add_input("busy", InputKind::Busy, "busy", *config_.busy);
+        outputs_.add("reader_reset", config_.reader.reset_line, false);
+    if (config_.busy) inputs_.add("busy", InputKind::Busy, "busy", *config_.busy);
     for (const auto& interlock : config_.interlocks)
-        add_input("interlock-" + interlock.name, InputKind::Interlock, interlock.name,
-                  interlock.input);
+        inputs_.add("interlock-" + interlock.name, InputKind::Interlock, interlock.name,
+                    interlock.input);
     if (config_.card_present)
-        add_input("card_present", InputKind::CardPresent, "card_present", *config_.card_present);
+        inputs_.add("card_present", InputKind::CardPresent, "card_present", *config_.card_present);
     const auto& reader = config_.reader;
-    if (reader.type == ReaderType::Wiegand && reader.wiegand_d0 && reader.wiegand_d1) {
-        add_input("wiegand_d0", InputKind::CardPresent, "", *reader.wiegand_d0, 0);
-        add_input("wiegand_d1", InputKind::CardPresent, "", *reader.wiegand_d1, 1);
-        wiegand_.emplace(events_, reader.repeat_suppress_ms);
-    }
+    if (reader.type == ReaderType::Wiegand && reader.wiegand_d0 && reader.wiegand_d1)
+        wiegand_.emplace(
+            loop_, *backend_, lines_, events_, clock_, *reader.wiegand_d0, *reader.wiegand_d1,
+            reader.repeat_suppress_ms,
+            [this](const auto& role, const auto& why) { lost(role, why); },
+            [this] { reschedule(); });
     timer_ = loop_.add_timer(std::chrono::hours(1), [this] { service(); });
     if (timer_ == 0) throw std::runtime_error("gpio: no timerfd for the GPIO timer");
     loop_.disarm(timer_);
@@ -53,41 +63,10 @@ GpioGate::GpioGate(const HardwareConfig& config, EventLoop& loop, HardwareEvents
 GpioGate::~GpioGate() {
     loop_.cancel_timer(timer_);
     reader_.reset();
-    for (auto& slot : inputs_) release(slot);
-    // The relay first: if anything below hangs or fails, the machine is already off.
-    if (auto* relay = output("relay"); relay && relay->port) (void)relay->port->set(false);
-    for (auto& slot : outputs_)
-        if (slot.port) (void)slot.port->set(false);
-    // Released only once all are off: a Pi keeps a released line at its last level.
-    for (auto& slot : outputs_) slot.port.reset();
+    inputs_.release_all();
+    if (wiegand_) wiegand_->release_all();
+    outputs_.all_off_and_release();
     log::info(kArea, "outputs off, lines released");
-}
-
-void GpioGate::add_output(std::string role, const std::optional<GpioLine>& line, bool indicator) {
-    if (!line) return;
-    OutputSlot slot;
-    slot.role = std::move(role);
-    slot.line = *line;
-    slot.indicator = indicator;
-    outputs_.push_back(std::move(slot));
-}
-
-void GpioGate::add_input(std::string role, InputKind kind, std::string name, const InputLine& input,
-                         int wiegand_bit) {
-    InputSlot slot;
-    slot.role = std::move(role);
-    slot.kind = kind;
-    slot.name = std::move(name);
-    slot.input = input;
-    slot.wiegand_bit = wiegand_bit;
-    slot.debouncer = Debouncer(input.debounce_ms);
-    inputs_.push_back(std::move(slot));
-}
-
-GpioGate::OutputSlot* GpioGate::output(std::string_view role) {
-    for (auto& slot : outputs_)
-        if (slot.role == role) return &slot;
-    return nullptr;
 }
 
 Status GpioGate::start() {
@@ -116,67 +95,51 @@ Status GpioGate::start() {
                             "poll_ms, its IRQ pin can stay unwired");
     }
     // The relay first, requested off: nothing that follows can leave the machine powered.
-    for (auto& slot : outputs_) acquire(slot);
-    for (auto& slot : inputs_) acquire(slot);
+    outputs_.acquire_missing();
+    inputs_.acquire_missing();
+    if (wiegand_) wiegand_->acquire_missing();
     MonoMs now = clock_.monotonic();
-    play(steady_, now);
-    if (config_.heartbeat) next_beat_ = now + config_.heartbeat_period_ms;
-    if (!faults_.empty()) {
-        log::error(kArea, std::to_string(faults_.size()) + " GPIO line(s) missing: " +
-                              (safety_fault() ? "the gate starts in fault, relay off, "
+    outputs_.start(now);
+    if (lines_.any_fault()) {
+        log::error(kArea,
+                   std::to_string(lines_.fault_count()) + " GPIO line(s) missing: " +
+                       (lines_.safety_fault() ? "the gate starts in fault, relay off, "
                                               : "the gate runs without those LEDs or buzzer, ") +
-                              "and retries every " +
-                              std::to_string(options_.retry_interval.count()) + " ms");
-        retry_at_ = now + options_.retry_interval.count();
+                       "and retries every " + std::to_string(options_.retry_interval.count()) +
+                       " ms");
+        lines_.retry_from(now);
     }
     log::info(kArea, describe());
     reschedule();
     return {};
 }
 
+void GpioGate::set_relay(bool on) {
+    outputs_.set_relay(on);
+}
+
+void GpioGate::set_after_run(bool on) {
+    outputs_.set_after_run(on);
+}
+
+void GpioGate::indicate(Indication indication) {
+    outputs_.indicate(indication, clock_.monotonic());
+    reschedule();
+}
+
 void GpioGate::service() {
     MonoMs now = clock_.monotonic();
-    for (auto& slot : inputs_) {
-        if (slot.wiegand_bit >= 0 || !slot.port) continue;
-        auto deadline = slot.debouncer.next_deadline();
-        if (deadline && *deadline <= now) settle(slot, now);
-    }
-    if (wiegand_) {
-        auto deadline = wiegand_->next_deadline();
-        // Edges already queued in the kernel may belong to this frame: a loop that reaches the
-        // timer before the D0/D1 fds (a loaded Pi, or both ready in one round) must not split it.
-        if (deadline && *deadline <= now && drain_wiegand()) {
-            deadline = wiegand_->next_deadline();
-            if (deadline && *deadline <= now) {
-                wiegand_->service(now);
-                log_wiegand_drops();
-            }
-        }
-    }
-    if (transient_until_ && *transient_until_ <= now) {
-        transient_until_.reset();
-        play(steady_, now);
-    }
-    for (auto& slot : outputs_)
-        if (slot.indicator && slot.player.advance(now)) write(slot, slot.player.level());
-    if (next_beat_ && *next_beat_ <= now) beat(now);
-    if (retry_at_ && *retry_at_ <= now) retry();
+    inputs_.service(now);
+    if (wiegand_) wiegand_->service(now);
+    outputs_.service(now);
+    if (lines_.take_due_retry(now)) retry();
     reschedule();
 }
 
 void GpioGate::reschedule() {
-    std::optional<MonoMs> next;
-    auto consider = [&next](std::optional<MonoMs> t) {
-        if (t && (!next || *t < *next)) next = t;
-    };
-    for (const auto& slot : inputs_)
-        if (slot.port && slot.wiegand_bit < 0) consider(slot.debouncer.next_deadline());
-    if (wiegand_) consider(wiegand_->next_deadline());
-    consider(transient_until_);
-    for (const auto& slot : outputs_)
-        if (slot.indicator && slot.port) consider(slot.player.next_change());
-    consider(retry_at_);
-    consider(next_beat_);
+    auto next = earliest(inputs_.next_deadline(), outputs_.next_deadline());
+    next = earliest(next, lines_.next_retry());
+    if (wiegand_) next = earliest(next, wiegand_->next_deadline());
     if (!next) {
         loop_.disarm(timer_);  // nothing due: no wake-ups
         return;
@@ -185,35 +148,44 @@ void GpioGate::reschedule() {
     loop_.arm(timer_, std::chrono::milliseconds(delay));
 }
 
+void GpioGate::lost(const std::string& role, const std::string& reason) {
+    outputs_.release(role);
+    inputs_.release(role);
+    if (wiegand_) wiegand_->release(role);
+    lines_.mark_fault(role, reason);
+    if (!is_indicator_role(role)) outputs_.relay_off_after_loss();
+    check_held_lines();
+    lines_.retry_from(clock_.monotonic());
+    reschedule();
+}
+
+// After a failure, every held line is checked: a chip that vanished takes all of its lines.
+void GpioGate::check_held_lines() {
+    outputs_.check_held();
+    inputs_.check_held();
+    if (wiegand_) wiegand_->check_held();
+    if (lines_.safety_fault()) outputs_.force_relay_off();
+}
+
+void GpioGate::retry() {
+    check_held_lines();
+    outputs_.acquire_missing();
+    inputs_.acquire_missing();
+    if (wiegand_) wiegand_->acquire_missing();
+    lines_.retry_again_if_missing(clock_.monotonic());
+}
+
 std::vector<std::string> GpioGate::faulted_roles() const {
-    std::vector<std::string> roles;
-    for (const auto& [role, reason] : faults_) roles.push_back(role);
-    return roles;
+    return lines_.faulted_roles();
 }
 
 std::optional<bool> GpioGate::output_level(std::string_view role) const {
-    for (const auto& slot : outputs_)
-        if (slot.role == role) return slot.level;
-    return std::nullopt;
+    return outputs_.level(role);
 }
 
 std::string GpioGate::describe() const {
-    std::string text;
-    for (const auto& slot : outputs_) {
-        text += (text.empty() ? "" : " ") + slot.role + "=" + (slot.level ? "on" : "off");
-        if (!slot.port) text += "(missing)";
-    }
-    for (const auto& slot : inputs_) {
-        if (slot.wiegand_bit >= 0) continue;
-        text += " " + slot.role + "=" +
-                (!slot.reported   ? "?"
-                 : *slot.reported ? "active"
-                                  : "inactive");
-        if (!slot.port) text += "(missing)";
-    }
-    if (wiegand_)
-        text += std::string(" wiegand") +
-                (faults_.count("wiegand_d0") || faults_.count("wiegand_d1") ? "(missing)" : "");
+    std::string text = outputs_.describe() + inputs_.describe();
+    if (wiegand_) text += std::string(" wiegand") + (wiegand_->missing() ? "(missing)" : "");
     return text;
 }
 

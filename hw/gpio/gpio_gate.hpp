@@ -9,9 +9,7 @@
 // buzzer line is the exception: its loss is reported as "indicator:<role>" and leaves the relay
 // alone, so a running job goes on. Only a configuration that cannot work is an error.
 #include <chrono>
-#include <deque>
 #include <functional>
-#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -19,11 +17,12 @@
 #include "core/clock.hpp"
 #include "core/hardware_config.hpp"
 #include "core/ports.hpp"
-#include "gpio/debouncer.hpp"
 #include "gpio/deferred_events.hpp"
 #include "gpio/gpio_lines.hpp"
-#include "gpio/indication.hpp"
-#include "gpio/wiegand_feed.hpp"
+#include "gpio/input_bank.hpp"
+#include "gpio/line_supervisor.hpp"
+#include "gpio/output_bank.hpp"
+#include "gpio/wiegand_lines.hpp"
 #include "loop/event_loop.hpp"
 #include "readers/badge_reader.hpp"
 
@@ -39,6 +38,9 @@ struct GpioOptions {
     ReaderOpener open_reader;
 };
 
+// Composes the outputs (output_bank.hpp), the debounced inputs (input_bank.hpp), the Wiegand
+// lines (wiegand_lines.hpp) and the record of missing lines (line_supervisor.hpp), and decides
+// what a lost line means for the relay.
 class GpioGate final : public Outputs {
   public:
     GpioGate(const HardwareConfig& config, EventLoop& loop, HardwareEvents& events,
@@ -69,56 +71,11 @@ class GpioGate final : public Outputs {
     std::string describe() const;
 
   private:
-    struct OutputSlot {
-        std::string role;
-        GpioLine line;
-        bool level = false;
-        bool indicator = false;  // LED or buzzer, driven by a pattern
-        PatternPlayer player;
-        std::unique_ptr<OutputPort> port;
-    };
-    struct InputSlot {
-        std::string role;
-        InputKind kind = InputKind::Busy;
-        std::string name;
-        InputLine input;
-        int wiegand_bit = -1;  // 0 or 1 for the Wiegand data lines
-        Debouncer debouncer{0};
-        std::optional<bool> reported;
-        std::unique_ptr<InputPort> port;
-    };
-
-    void add_output(std::string role, const std::optional<GpioLine>& line, bool indicator);
-    void add_input(std::string role, InputKind kind, std::string name, const InputLine& input,
-                   int wiegand_bit = -1);
-    OutputSlot* output(std::string_view role);
-
-    bool acquire(OutputSlot& slot);
-    bool acquire(InputSlot& slot);
-    void release(InputSlot& slot);
+    // A line failed while in use: released and marked missing; unless it is an indicator the
+    // relay goes off; the other lines are checked (a chip that vanished takes all of its lines).
     void lost(const std::string& role, const std::string& reason);
-    void mark_fault(const std::string& role, const std::string& reason);
-    // A missing line that must keep the relay off (anything but an LED or the buzzer).
-    bool safety_fault() const;
-    void clear_fault(const std::string& role);
-    // After a failure, checks every held line: a chip that vanished takes all of its lines.
     void check_held_lines();
     void retry();
-
-    void write(OutputSlot& slot, bool level);
-    void on_input(InputSlot& slot, std::uint32_t events);
-    // Reads both Wiegand lines into the frame; the number of pulses, or nullopt if a line was
-    // lost (already handled).
-    std::optional<std::size_t> drain_wiegand();
-    // One debug line per Wiegand frame dropped since the last call, saying why.
-    void log_wiegand_drops();
-    void on_wiegand(InputSlot& slot, std::uint32_t events);
-    void settle(InputSlot& slot, MonoMs now);
-    void report(InputSlot& slot, bool level);
-    MonoMs event_time(std::int64_t timestamp_ns) const;
-
-    void play(Indication indication, MonoMs now);
-    void beat(MonoMs now);
     void reschedule();
 
     HardwareConfig config_;
@@ -128,18 +85,12 @@ class GpioGate final : public Outputs {
     std::unique_ptr<GpioBackend> backend_;
     GpioOptions options_;
 
-    std::deque<OutputSlot> outputs_;
-    std::deque<InputSlot> inputs_;
-    std::map<std::string, std::string> faults_;  // role -> reason
-    std::optional<WiegandFeed> wiegand_;
-    readers::WiegandAssembler::Drops logged_wiegand_drops_;
+    LineSupervisor lines_;
+    OutputBank outputs_;
+    InputBank inputs_;
+    std::optional<WiegandLines> wiegand_;
     std::unique_ptr<readers::BadgeReader> reader_;
-
     EventLoop::TimerId timer_ = 0;
-    std::optional<MonoMs> retry_at_;
-    std::optional<MonoMs> next_beat_;  // the heartbeat line's next toggle
-    Indication steady_ = Indication::Ready;
-    std::optional<MonoMs> transient_until_;
 };
 
 }  // namespace fabgate::gpio

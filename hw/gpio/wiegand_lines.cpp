@@ -1,0 +1,128 @@
+#include "gpio/wiegand_lines.hpp"
+
+#include <sys/epoll.h>
+
+#include <utility>
+#include <vector>
+
+#include "sys/log.hpp"
+
+namespace fabgate::gpio {
+
+WiegandLines::WiegandLines(EventLoop& loop, GpioBackend& backend, LineSupervisor& lines,
+                           HardwareEvents& events, const Clock& clock, const InputLine& d0,
+                           const InputLine& d1, MonoMs repeat_suppress_ms, LostLine lost,
+                           std::function<void()> changed)
+    : loop_(loop),
+      backend_(backend),
+      lines_(lines),
+      clock_(clock),
+      lost_(std::move(lost)),
+      changed_(std::move(changed)),
+      data_{Line{"wiegand_d0", d0, nullptr}, Line{"wiegand_d1", d1, nullptr}},
+      feed_(events, repeat_suppress_ms) {}
+
+WiegandLines::~WiegandLines() {
+    release_all();
+}
+
+void WiegandLines::acquire_missing() {
+    for (auto& line : data_)
+        if (!line.port) acquire(line);
+}
+
+void WiegandLines::acquire(Line& line) {
+    auto port = request_watched(backend_, loop_, line.input, Edge::Falling, line.role,
+                                [this, &line](std::uint32_t events) { on_ready(line, events); });
+    if (!port) {
+        lines_.mark_fault(line.role, port.error().message());
+        return;
+    }
+    line.port = std::move(*port);
+    feed_.reset();
+    lines_.clear_fault(line.role);
+}
+
+void WiegandLines::on_ready(Line& line, std::uint32_t events) {
+    auto drained = drain();
+    if (!drained) return;
+    if (*drained == 0 && (events & (EPOLLERR | EPOLLHUP)))
+        return lost_(line.role, "the GPIO chip went away");
+    changed_();
+}
+
+std::optional<std::size_t> WiegandLines::drain() {
+    std::vector<LineEvent> events[2];
+    for (std::size_t bit = 0; bit < data_.size(); ++bit) {
+        auto& line = data_[bit];
+        if (!line.port) continue;
+        auto read = line.port->read_events();
+        if (!read) {
+            lost_(line.role, read.error().message());
+            return std::nullopt;
+        }
+        events[bit] = std::move(*read);
+    }
+    auto pulses = merge_pulses(events[0], events[1]);
+    for (auto& pulse : pulses) pulse.t = edge_time(clock_, pulse.t * 1'000'000);
+    feed_.pulses(pulses);
+    log_drops();
+    return pulses.size();
+}
+
+void WiegandLines::service(MonoMs now) {
+    auto deadline = feed_.next_deadline();
+    // Edges already queued in the kernel may belong to this frame: a loop that reaches the
+    // timer before the D0/D1 fds (a loaded Pi, or both ready in one round) must not split it.
+    if (deadline && *deadline <= now && drain()) {
+        deadline = feed_.next_deadline();
+        if (deadline && *deadline <= now) {
+            feed_.service(now);
+            log_drops();
+        }
+    }
+}
+
+std::optional<MonoMs> WiegandLines::next_deadline() const {
+    return feed_.next_deadline();
+}
+
+void WiegandLines::log_drops() {
+    const auto& drops = feed_.drops();
+    if (drops.bad_length != logged_drops_.bad_length)
+        log::debug("reader", "dropped a Wiegand frame of " + std::to_string(drops.last_bad_length) +
+                                 " bits (26 or 34 expected): bits lost, or noise on D0/D1");
+    if (drops.parity != logged_drops_.parity)
+        log::debug("reader", "dropped a Wiegand frame with a parity error");
+    logged_drops_ = drops;
+}
+
+void WiegandLines::check_held() {
+    for (auto& line : data_) {
+        if (!line.port) continue;
+        if (auto level = line.port->get(); !level) {
+            release_watched(loop_, line.port);
+            lines_.mark_fault(line.role, level.error().message());
+        }
+    }
+}
+
+void WiegandLines::release(const std::string& role) {
+    bool ours = false;
+    for (auto& line : data_) {
+        if (line.role != role) continue;
+        release_watched(loop_, line.port);
+        ours = true;
+    }
+    if (ours) feed_.reset();
+}
+
+void WiegandLines::release_all() {
+    for (auto& line : data_) release_watched(loop_, line.port);
+}
+
+bool WiegandLines::missing() const {
+    return lines_.faulted("wiegand_d0") || lines_.faulted("wiegand_d1");
+}
+
+}  // namespace fabgate::gpio

@@ -164,7 +164,7 @@ Result<SessionIngest::Catalogue> SessionIngest::read_catalogue() {
 Status SessionIngest::ingest_sessions(const IngestBatch& batch, UnixMs now,
                                       IngestSummary& summary) {
     if (batch.sessions.empty()) return {};
-    TRY_ASSIGN(const auto catalogue, read_catalogue());
+    TRY_ASSIGN(auto catalogue, read_catalogue());
     summary.outcomes.reserve(batch.sessions.size());
     for (const auto& item : batch.sessions) {
         TRY_ASSIGN(auto outcome, ingest_one(item, catalogue, batch.record_refusals, now));
@@ -173,7 +173,7 @@ Status SessionIngest::ingest_sessions(const IngestBatch& batch, UnixMs now,
     return {};
 }
 
-Result<IngestOutcome> SessionIngest::ingest_one(const IngestItem& item, const Catalogue& catalogue,
+Result<IngestOutcome> SessionIngest::ingest_one(const IngestItem& item, Catalogue& catalogue,
                                                 bool record_refusals, UnixMs now) {
     IngestOutcome out{IngestResult::Stored, item.id, item.topic_site, item.topic_machine, {}};
     if (!item.session) {
@@ -190,31 +190,41 @@ Result<IngestOutcome> SessionIngest::ingest_one(const IngestItem& item, const Ca
         if (record_refusals) TRY(record_refusal(db_, item, out.reason, true, now));
         return out;
     }
-    std::string hash = session_payload_hash(s);
+    // Resends are rare: rather than look every id up first, the INSERT's unique id tells them
+    // apart, and only then is the stored row read. A stored session is a resend whatever its
+    // pricing would say now.
+    const std::string hash = session_payload_hash(s);
+    TRY_ASSIGN(auto priced, price(s, catalogue, machine->second));
+    if (priced.held_because.empty()) {
+        TRY_ASSIGN(bool inserted, insert_session(s, hash, priced, now));
+        if (inserted) return out;
+    }
     TRY_ASSIGN(auto stored, stored_hash(s.id));
     if (stored) {
-        if (*stored == hash) {
-            out.result = IngestResult::Duplicate;
-            return out;
-        }
-        out.result = IngestResult::Conflict;
-        out.reason = "same id, different content: stored row kept, newcomer in session_conflicts";
-        TRY(record_conflict(item, *stored, hash, now));
+        TRY(resent(item, *stored, hash, now, out));
         return out;
     }
-    TRY_ASSIGN(auto priced, price(s, catalogue, machine->second));
-    if (!priced.held_because.empty()) {
-        out.result = IngestResult::Rejected;
-        out.reason = std::move(priced.held_because);
-        if (record_refusals) TRY(record_refusal(db_, item, out.reason, true, now));
-        return out;
-    }
-    TRY(insert_session(s, hash, priced, now));
+    if (priced.held_because.empty())
+        return fail("ingest", "session " + s.id + " was neither stored nor found stored");
+    out.result = IngestResult::Rejected;
+    out.reason = std::move(priced.held_because);
+    if (record_refusals) TRY(record_refusal(db_, item, out.reason, true, now));
     return out;
 }
 
+Status SessionIngest::resent(const IngestItem& item, const std::string& stored_hash,
+                             const std::string& hash, UnixMs now, IngestOutcome& out) {
+    if (stored_hash == hash) {
+        out.result = IngestResult::Duplicate;
+        return {};
+    }
+    out.result = IngestResult::Conflict;
+    out.reason = "same id, different content: stored row kept, newcomer in session_conflicts";
+    return record_conflict(item, stored_hash, hash, now);
+}
+
 Result<std::optional<std::string>> SessionIngest::stored_hash(const std::string& id) {
-    find_session_hash_.bind(1, id);
+    find_session_hash_.bind_unowned(1, id);
     TRY_ASSIGN(bool found, find_session_hash_.step());
     std::optional<std::string> hash;
     if (found) hash = find_session_hash_.text(0);
@@ -237,22 +247,28 @@ Status SessionIngest::record_conflict(const IngestItem& item, const std::string&
     return st.run();
 }
 
-Status SessionIngest::insert_session(const SessionRecord& s, const std::string& hash,
-                                     const PricedSession& priced, UnixMs now) {
+// The text is bound without SQLite's copy: `s`, `hash` and `priced` outlive run(), and the names
+// of the enums are static.
+Result<bool> SessionIngest::insert_session(const SessionRecord& s, const std::string& hash,
+                                           const PricedSession& priced, UnixMs now) {
     auto& ins = insert_session_;
-    ins.bind(1, s.id).bind(2, s.site).bind(3, s.machine).bind(4, s.uid).bind(5, s.member);
-    ins.bind(6, to_string(s.role)).bind(7, s.started_at).bind(8, s.ended_at);
+    ins.bind_unowned(1, s.id).bind_unowned(2, s.site).bind_unowned(3, s.machine);
+    ins.bind_unowned(4, s.uid).bind_unowned(5, s.member).bind_unowned(6, to_string(s.role));
+    ins.bind(7, s.started_at).bind(8, s.ended_at);
     ins.bind(9, s.clock_synced ? 1 : 0).bind(10, s.powered_ms).bind(11, s.active_ms);
-    ins.bind(12, to_string(s.end_reason)).bind(13, s.ended_by).bind(14, hash).bind(15, now);
+    ins.bind_unowned(12, to_string(s.end_reason)).bind_unowned(13, s.ended_by);
+    ins.bind_unowned(14, hash).bind(15, now);
     if (const auto& p = priced.price) {
         ins.bind(16, p->tariff_id).bind(17, p->billable_s).bind(18, p->amount_minor);
-        ins.bind(19, p->currency).bind(20, p->minimum_applied ? 1 : 0).bind(21, p->rounded ? 1 : 0);
+        ins.bind_unowned(19, p->currency).bind(20, p->minimum_applied ? 1 : 0);
+        ins.bind(21, p->rounded ? 1 : 0);
     } else {
-        ins.bind_null(16).bind(17, std::int64_t{0}).bind_null(18).bind(19, "");
+        ins.bind_null(16).bind(17, std::int64_t{0}).bind_null(18).bind_unowned(19, "");
         ins.bind(20, 0).bind(21, 0);
     }
     ins.bind(22, priced.combined_with);
-    return ins.run();
+    TRY(ins.run());
+    return db_.changes() > 0;
 }
 
 Status SessionIngest::write_states(const std::vector<StateUpdate>& states, UnixMs now) {
@@ -299,19 +315,17 @@ Status SessionIngest::prepare_statements() {
          "clock_synced, powered_ms, active_ms, end_reason, ended_by, payload_hash, received_at, "
          "tariff_id, billable_s, amount_minor, currency, minimum_applied, rounded, combined_with) "
          "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, "
-         "?19, ?20, ?21, ?22)"},
+         "?19, ?20, ?21, ?22) ON CONFLICT(id) DO NOTHING"},
         {&insert_conflict_,
          "INSERT INTO session_conflicts(session_id, received_at, topic, stored_hash, payload_hash, "
          "payload, payload_size, payload_sha256) "
          "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT(session_id, payload_hash) DO UPDATE "
          "SET repeats = repeats + 1"},
-        // The class in force at the session's start; a member written around the ledger's API
-        // (no history) has their current class; NULL for a member the ledger never had.
-        {&member_class_,
-         "SELECT coalesce((SELECT member_class FROM member_class_history WHERE member_id = ?1 "
-         "AND valid_from <= ?2 ORDER BY valid_from DESC LIMIT 1), "
-         "(SELECT member_class FROM members WHERE id = ?1), "
-         "(SELECT '' FROM member_class_history WHERE member_id = ?1 LIMIT 1))"},
+        // A member's current class (valid_from NULL), then their class history by valid_from.
+        {&member_classes_,
+         "SELECT valid_from, member_class FROM member_class_history WHERE member_id = ?1 "
+         "UNION ALL SELECT NULL, member_class FROM members WHERE id = ?1 "
+         "ORDER BY valid_from"},
         // The member's latest session under the same tariff that started no later and ended
         // less than the combine window before this one started: its group's first session.
         {&combine_previous_,

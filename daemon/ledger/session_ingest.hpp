@@ -3,6 +3,7 @@
 // different-content copy kept as a conflict), machine states and unknown badges, in one
 // transaction per batch; and the sessions held back until the manager adds what they lack.
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -165,9 +166,18 @@ class SessionIngest {
     Result<std::vector<MachineStateRow>> machine_states();
 
   private:
-    struct Catalogue {  // machines and valid tariffs, read once per batch
+    // A member's class history (by valid_from) and current class (none once removed).
+    struct MemberClasses {
+        std::vector<std::pair<UnixMs, std::string>> history;
+        std::optional<std::string> current;
+    };
+    // Machines and valid tariffs, read once per batch; each member's classes read at their
+    // first session of the batch. Gone with the batch's transaction, so a class changed between
+    // batches is seen by the next one.
+    struct Catalogue {
         std::map<std::pair<std::string, std::string>, std::optional<std::string>> machine_groups;
         std::vector<Tariff> tariffs;  // only those that pass validate()
+        std::map<std::string, MemberClasses, std::less<>> member_classes;
     };
     struct PricedSession {
         std::optional<SessionPrice> price;         // none: no tariff applies, stored unpriced
@@ -178,15 +188,20 @@ class SessionIngest {
     Status prepare_statements();
     Result<Catalogue> read_catalogue();
     Status ingest_sessions(const IngestBatch& batch, UnixMs now, IngestSummary& summary);
-    Result<IngestOutcome> ingest_one(const IngestItem& item, const Catalogue& catalogue,
+    Result<IngestOutcome> ingest_one(const IngestItem& item, Catalogue& catalogue,
                                      bool record_refusals, UnixMs now);
     Result<std::optional<std::string>> stored_hash(const std::string& id);
+    Status resent(const IngestItem& item, const std::string& stored_hash, const std::string& hash,
+                  UnixMs now, IngestOutcome& out);
     Status record_conflict(const IngestItem& item, const std::string& stored_hash,
                            const std::string& hash, UnixMs now);
-    Result<PricedSession> price(const SessionRecord& s, const Catalogue& catalogue,
+    Result<std::optional<std::string>> member_class_at(Catalogue& catalogue,
+                                                       const std::string& member, UnixMs at);
+    Result<PricedSession> price(const SessionRecord& s, Catalogue& catalogue,
                                 const std::optional<std::string>& group);
-    Status insert_session(const SessionRecord& s, const std::string& hash,
-                          const PricedSession& priced, UnixMs now);
+    // False when a session with this id is already stored (nothing written).
+    Result<bool> insert_session(const SessionRecord& s, const std::string& hash,
+                                const PricedSession& priced, UnixMs now);
     Status write_states(const std::vector<StateUpdate>& states, UnixMs now);
     Status write_unknown_badges(const std::vector<SeenBadge>& badges);
     Status record_unclassified(const IngestBatch& batch, UnixMs now);
@@ -199,7 +214,7 @@ class SessionIngest {
     db::Statement find_session_hash_;
     db::Statement insert_session_;
     db::Statement insert_conflict_;
-    db::Statement member_class_;
+    db::Statement member_classes_;
     db::Statement combine_previous_;
     db::Statement combine_group_;
     db::Statement upsert_state_;

@@ -1,5 +1,8 @@
 // Pricing a session at ingest: the tariff and member class in force at its start, the combined
 // group it continues, or why it is held (a member or a tariff the manager has not added yet).
+#include <algorithm>
+#include <iterator>
+
 #include "core/tariff.hpp"
 #include "ledger/session_ingest.hpp"
 
@@ -53,9 +56,39 @@ std::string missing_tariff(const SessionRecord& s, std::optional<std::string_vie
 
 }  // namespace
 
+// The class in force at `at`; a member written around the ledger's API (no history) has their
+// current class, a removed one with no history before `at` ""; none for a member the ledger
+// never had. Read once per member and batch: a fab's sessions come from few members.
+Result<std::optional<std::string>> SessionIngest::member_class_at(Catalogue& catalogue,
+                                                                  const std::string& member,
+                                                                  UnixMs at) {
+    auto known = catalogue.member_classes.find(member);
+    if (known == catalogue.member_classes.end()) {
+        MemberClasses classes;
+        member_classes_.bind_unowned(1, member);
+        while (true) {
+            TRY_ASSIGN(bool row, member_classes_.step());
+            if (!row) break;
+            if (member_classes_.is_null(0))
+                classes.current = member_classes_.text(1);
+            else
+                classes.history.emplace_back(member_classes_.int64(0), member_classes_.text(1));
+        }
+        member_classes_.reset();
+        known = catalogue.member_classes.emplace(member, std::move(classes)).first;
+    }
+    const auto& [history, current] = known->second;
+    auto after = std::upper_bound(history.begin(), history.end(), at,
+                                  [](UnixMs t, const auto& entry) { return t < entry.first; });
+    if (after != history.begin()) return std::prev(after)->second;
+    if (current) return *current;
+    if (!history.empty()) return std::string();
+    return std::nullopt;
+}
+
 // With the tariff and member class in force when the session started, once and for good.
 Result<SessionIngest::PricedSession> SessionIngest::price(const SessionRecord& s,
-                                                          const Catalogue& catalogue,
+                                                          Catalogue& catalogue,
                                                           const std::optional<std::string>& group) {
     std::optional<std::string_view> group_name;
     if (group) group_name = *group;
@@ -65,12 +98,10 @@ Result<SessionIngest::PricedSession> SessionIngest::price(const SessionRecord& s
     // earlier date) holds the session, priced as usual once added: stored unpriced it would
     // stay unbilled, since a stored session is never repriced.
     if (!is_priced(catalogue.tariffs, s.machine, group_name)) return priced;
-    member_class_.bind(1, s.member).bind(2, s.started_at);
-    TRY_ASSIGN(bool found, member_class_.step());
+    TRY_ASSIGN(auto class_at_start, member_class_at(catalogue, s.member, s.started_at));
     // A removed member keeps their class history, so only one the ledger never had is unknown.
-    bool known_member = found && !member_class_.is_null(0);
-    std::string member_class = known_member ? member_class_.text(0) : std::string();
-    member_class_.reset();
+    bool known_member = class_at_start.has_value();
+    std::string member_class = known_member ? std::move(*class_at_start) : std::string();
     if (!known_member && !s.member.empty()) {
         priced.held_because =
             "unknown member " + s.member + " (add them with `fabctl members add`: that bills it)";

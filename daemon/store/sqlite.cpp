@@ -39,11 +39,22 @@ Statement& Statement::bind(int index, std::int64_t value) {
     return checked_bind(index, sqlite3_bind_int64(stmt_, index, value));
 }
 
-Statement& Statement::bind(int index, std::string_view text) {
+namespace {
+
+int bind_text(sqlite3_stmt* stmt, int index, std::string_view text, sqlite3_destructor_type copy) {
     if (text.size() > static_cast<std::size_t>(std::numeric_limits<int>::max()))
-        return checked_bind(index, SQLITE_TOOBIG);
-    return checked_bind(index, sqlite3_bind_text(stmt_, index, text.data(),
-                                                 static_cast<int>(text.size()), SQLITE_TRANSIENT));
+        return SQLITE_TOOBIG;
+    return sqlite3_bind_text(stmt, index, text.data(), static_cast<int>(text.size()), copy);
+}
+
+}  // namespace
+
+Statement& Statement::bind(int index, std::string_view text) {
+    return checked_bind(index, bind_text(stmt_, index, text, SQLITE_TRANSIENT));
+}
+
+Statement& Statement::bind_unowned(int index, std::string_view text) {
+    return checked_bind(index, bind_text(stmt_, index, text, SQLITE_STATIC));
 }
 
 Statement& Statement::bind_null(int index) {

@@ -34,6 +34,9 @@ class Statement {
     Statement& bind(int index, const std::string& text) {
         return bind(index, std::string_view(text));
     }
+    // The same without SQLite's copy of the text, for statements run once per message: the
+    // caller keeps `text` alive and unchanged until the statement is reset (run() resets it).
+    Statement& bind_unowned(int index, std::string_view text);
     Statement& bind_null(int index);
     Statement& bind(int index, const std::optional<std::int64_t>& value);
     Statement& bind(int index, const std::optional<std::string>& value);

@@ -142,3 +142,45 @@ TEST_CASE("a conflicting copy sent twice in one batch, then the original: one co
                                    session_payload_hash(conflicting_a) + " repeats 1 payload " +
                                    encode(conflicting_a)});
 }
+
+TEST_CASE(
+    "a resend of a stored session the ledger could no longer price is still a duplicate, and a "
+    "changed copy still a conflict, not held") {
+    TempDir dir;
+    auto db = LedgerDb::open(dir.file("ledger.db"));
+    REQUIRE(db);
+    REQUIRE(db->machines().upsert({"lab", "laser-1", "laser-1", std::nullopt}, "test", kT0));
+    Member m;
+    m.id = "m-1";
+    m.name = "Ann";
+    REQUIRE(db->members().add(m, "test", kT0));
+    // Stored while the laser was free of charge...
+    auto a = session("id-a", "laser-1", 30);
+    IngestBatch first;
+    first.sessions = {item(a)};
+    auto stored = db->ingest().apply(first, kT0 + 3'600'000);
+    REQUIRE(stored);
+    REQUIRE(stored->stored == 1);
+    // ...then priced for staff only: Ann's new sessions would be held for a tariff.
+    Tariff staff_only;
+    staff_only.target_kind = TargetKind::Machine;
+    staff_only.target = "laser-1";
+    staff_only.member_class = "staff";
+    staff_only.price_per_hour_minor = 1200;
+    REQUIRE(db->tariffs().add(staff_only, "test", kT0));
+
+    auto conflicting_a = a;
+    conflicting_a.powered_ms -= 60'000;
+    IngestBatch resend;
+    resend.sessions = {item(a), item(conflicting_a)};
+    auto summary = db->ingest().apply(resend, kT0 + 7'200'000);
+    REQUIRE(summary);
+    REQUIRE(summary->outcomes.size() == 2);
+    CHECK(summary->outcomes[0].result == IngestResult::Duplicate);
+    CHECK(summary->outcomes[1].result == IngestResult::Conflict);
+    CHECK(db->ingest().ingest_errors()->empty());
+    CHECK(db->ingest().parked_summary()->sessions == 0);
+    CHECK(stored_rows(*db) ==
+          std::vector<std::string>{"id-a " + session_payload_hash(a) + " 1800000"});
+    CHECK(conflict_rows(*db).size() == 1);
+}

@@ -4,6 +4,7 @@
 
 #include <span>
 #include <utility>
+#include <vector>
 
 #include "core/topics.hpp"
 #include "ledger/ledger_db.hpp"
@@ -56,17 +57,26 @@ struct Lab {
         REQUIRE(db.members().update(changed, "t", at));
     }
 
-    StoredSession deliver(const SessionRecord& s, UnixMs now) {
+    StoredSession deliver(const SessionRecord& s, UnixMs now) { return deliver_batch({s}, now)[0]; }
+
+    // The sessions in one ingest batch (one transaction), all stored.
+    std::vector<StoredSession> deliver_batch(const std::vector<SessionRecord>& sessions,
+                                             UnixMs now) {
         IngestBatch batch;
-        batch.sessions.push_back(
-            classify_session_message(topics::machine(s.site, s.machine, "sessions"), encode(s)));
+        for (const auto& s : sessions)
+            batch.sessions.push_back(classify_session_message(
+                topics::machine(s.site, s.machine, "sessions"), encode(s)));
         auto summary = db.ingest().apply(batch, now);
         REQUIRE(summary);
-        REQUIRE(summary->stored == 1);
-        auto stored = db.reports().session(s.id);
-        REQUIRE(stored);
-        REQUIRE(*stored);
-        return **stored;
+        REQUIRE(summary->stored == static_cast<std::int64_t>(sessions.size()));
+        std::vector<StoredSession> stored;
+        for (const auto& s : sessions) {
+            auto row = db.reports().session(s.id);
+            REQUIRE(row);
+            REQUIRE(*row);
+            stored.push_back(**row);
+        }
+        return stored;
     }
 };
 
@@ -116,6 +126,26 @@ TEST_CASE("class changes back and forth are each kept as history") {
     renamed.name = "Alice B.";
     REQUIRE(lab.db.members().update(renamed, "t", kT0 + 6 * kHour));
     CHECK(at("d", kT0 + 5 * kHour + kMinute) == student);
+}
+
+TEST_CASE(
+    "one batch prices each session by the class at its own start; the next batch sees a class "
+    "changed in between") {
+    Lab lab;
+    auto student = lab.tariff("student", 600);
+    auto member = lab.tariff("member", 1200);
+    lab.set_class("member", kT0 + 2 * kHour);
+    auto first = lab.deliver_batch({test::finished_session("a", kT0 + 1 * kHour, 10, "laser-1"),
+                                    test::finished_session("b", kT0 + 3 * kHour, 10, "laser-1"),
+                                    test::finished_session("c", kT0 + 90 * kMinute, 10, "laser-1")},
+                                   kT0 + 4 * kHour);
+    CHECK(first[0].tariff_id == student);
+    CHECK(first[1].tariff_id == member);
+    CHECK(first[2].tariff_id == student);
+    lab.set_class("student", kT0 + 5 * kHour);
+    auto second = lab.deliver_batch({test::finished_session("d", kT0 + 6 * kHour, 10, "laser-1")},
+                                    kT0 + 7 * kHour);
+    CHECK(second[0].tariff_id == student);
 }
 
 TEST_CASE("every invoice line says whether a minimum applied and whether it was rounded") {

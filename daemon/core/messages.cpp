@@ -102,25 +102,7 @@ constexpr EnumNames<EndReason, 10> kEndReasonNames{{{EndReason::BadgeOut, "badge
                                                     {EndReason::Remote, "remote"},
                                                     {EndReason::Shutdown, "shutdown"},
                                                     {EndReason::PowerLoss, "power_loss"}}};
-
-// Every enumerator, for the check below: see EnumNames::covers.
-constexpr bool listed(EndReason value) {
-    switch (value) {
-        case EndReason::BadgeOut:
-        case EndReason::CardRemoved:
-        case EndReason::IdleTimeout:
-        case EndReason::MaxDuration:
-        case EndReason::Takeover:
-        case EndReason::Interlock:
-        case EndReason::Fault:
-        case EndReason::Remote:
-        case EndReason::Shutdown:
-        case EndReason::PowerLoss:
-            return true;
-    }
-    return false;
-}
-static_assert(kEndReasonNames.covers(listed), "kEndReasonNames names every EndReason once");
+static_assert(kEndReasonNames.covers(), "kEndReasonNames names every EndReason once");
 
 constexpr EnumNames<MachineState, 6> kMachineStateNames{{{MachineState::Idle, "idle"},
                                                          {MachineState::InUse, "in_use"},
@@ -128,54 +110,17 @@ constexpr EnumNames<MachineState, 6> kMachineStateNames{{{MachineState::Idle, "i
                                                          {MachineState::Maintenance, "maintenance"},
                                                          {MachineState::Fault, "fault"},
                                                          {MachineState::Offline, "offline"}}};
-
-// Every enumerator, for the check below: see EnumNames::covers.
-constexpr bool listed(MachineState value) {
-    switch (value) {
-        case MachineState::Idle:
-        case MachineState::InUse:
-        case MachineState::Finishing:
-        case MachineState::Maintenance:
-        case MachineState::Fault:
-        case MachineState::Offline:
-            return true;
-    }
-    return false;
-}
-static_assert(kMachineStateNames.covers(listed),
-              "kMachineStateNames names every MachineState once");
+static_assert(kMachineStateNames.covers(), "kMachineStateNames names every MachineState once");
 
 constexpr EnumNames<EventKind, 3> kEventKindNames{{{EventKind::Denied, "denied"},
                                                    {EventKind::UnknownBadge, "unknown_badge"},
                                                    {EventKind::Granted, "granted"}}};
-
-// Every enumerator, for the check below: see EnumNames::covers.
-constexpr bool listed(EventKind value) {
-    switch (value) {
-        case EventKind::Denied:
-        case EventKind::UnknownBadge:
-        case EventKind::Granted:
-            return true;
-    }
-    return false;
-}
-static_assert(kEventKindNames.covers(listed), "kEventKindNames names every EventKind once");
+static_assert(kEventKindNames.covers(), "kEventKindNames names every EventKind once");
 
 constexpr EnumNames<CommandKind, 3> kCommandKindNames{{{CommandKind::Lock, "lock"},
                                                        {CommandKind::Unlock, "unlock"},
                                                        {CommandKind::EndSession, "end_session"}}};
-
-// Every enumerator, for the check below: see EnumNames::covers.
-constexpr bool listed(CommandKind value) {
-    switch (value) {
-        case CommandKind::Lock:
-        case CommandKind::Unlock:
-        case CommandKind::EndSession:
-            return true;
-    }
-    return false;
-}
-static_assert(kCommandKindNames.covers(listed), "kCommandKindNames names every CommandKind once");
+static_assert(kCommandKindNames.covers(), "kCommandKindNames names every CommandKind once");
 
 }  // namespace
 

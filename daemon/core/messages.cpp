@@ -122,6 +122,14 @@ constexpr EnumNames<CommandKind, 3> kCommandKindNames{{{CommandKind::Lock, "lock
                                                        {CommandKind::EndSession, "end_session"}}};
 static_assert(kCommandKindNames.covers(), "kCommandKindNames names every CommandKind once");
 
+// A required field naming a value of `names`: a missing or unknown name is reported by choice()
+// and reads as `fallback`.
+template <class Enum, std::size_t N>
+Enum read_kind(ObjectReader& r, const char* key, const EnumNames<Enum, N>& names, Enum fallback) {
+    auto text = r.choice(key, names.names(), true);
+    return names.value_of(text.value_or("")).value_or(fallback);
+}
+
 }  // namespace
 
 std::string_view to_string(EndReason r) {
@@ -237,17 +245,16 @@ std::string encode(const GateEvent& e) {
 }
 
 Result<GateEvent> decode_event(std::string_view payload) {
-    return decode<GateEvent>(
-        payload, "event", kMaxPayloadBytes, [](ObjectReader& r, JsonErrors& errors) {
-            GateEvent e;
-            auto kind = r.choice("event", kEventKindNames.names(), true);
-            e.kind = kEventKindNames.value_of(kind.value_or("")).value_or(EventKind::Denied);
-            e.uid = read_uid(r, "uid", errors, true);
-            e.member = read_text(r, "member", errors, kMaxTextFieldBytes);
-            e.reason = read_text(r, "reason", errors, kMaxTextFieldBytes);
-            e.at = r.integer("at", 0, kMaxMs, true).value_or(0);
-            return e;
-        });
+    return decode<GateEvent>(payload, "event", kMaxPayloadBytes,
+                             [](ObjectReader& r, JsonErrors& errors) {
+                                 GateEvent e;
+                                 e.kind = read_kind(r, "event", kEventKindNames, EventKind::Denied);
+                                 e.uid = read_uid(r, "uid", errors, true);
+                                 e.member = read_text(r, "member", errors, kMaxTextFieldBytes);
+                                 e.reason = read_text(r, "reason", errors, kMaxTextFieldBytes);
+                                 e.at = r.integer("at", 0, kMaxMs, true).value_or(0);
+                                 return e;
+                             });
 }
 
 std::string encode(const Command& c) {
@@ -262,8 +269,7 @@ Result<Command> decode_command(std::string_view payload) {
     return decode<Command>(
         payload, "command", kMaxPayloadBytes, [](ObjectReader& r, JsonErrors& errors) {
             Command c;
-            auto kind = r.choice("command", kCommandKindNames.names(), true);
-            c.kind = kCommandKindNames.value_of(kind.value_or("")).value_or(CommandKind::Lock);
+            c.kind = read_kind(r, "command", kCommandKindNames, CommandKind::Lock);
             c.by = read_text(r, "by", errors, kMaxTextFieldBytes);
             c.reason = read_text(r, "reason", errors, kMaxTextFieldBytes);
             return c;

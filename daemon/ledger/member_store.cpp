@@ -1,6 +1,7 @@
 #include "ledger/member_store.hpp"
 
 #include "core/enum_names.hpp"
+#include "ledger/columns.hpp"
 
 namespace fabgate::ledger {
 
@@ -35,13 +36,10 @@ constexpr std::string_view kMemberSelect =
 
 Member read_member(const db::Statement& st) {
     Member m;
-    m.id = st.text(0);
-    m.name = st.text(1);
-    m.contact = st.text(2);
-    m.member_class = st.text(3);
-    m.status = member_status_from_string(st.text(4)).value_or(MemberStatus::Suspended);
-    m.member_until = st.optional_int64(5);
-    m.created_at = st.int64(6);
+    detail::read_columns(
+        st, 0, m.id, m.name, m.contact, m.member_class,
+        detail::named(m.status, member_status_from_string, MemberStatus::Suspended), m.member_until,
+        m.created_at);
     return m;
 }
 

@@ -68,6 +68,17 @@ FROM sessions s LEFT JOIN machines m ON m.site = s.site AND m.id = s.machine)SQL
 
 }  // namespace shared_sql
 
+// A migration that creates the sessions table and the report views: its own text up to the
+// sessions table's id column, between the shared pieces, and after the last of them.
+template <const std::string_view& UpToSessionsId, const std::string_view& UpToBillableMember,
+          const std::string_view& UpToMemberTotals, const std::string_view& UpToMachineTotals,
+          const std::string_view& Rest>
+inline constexpr std::string_view kWithSessionsAndReportViews =
+    kConcat<UpToSessionsId, shared_sql::kSessionStoredFacts, UpToBillableMember,
+            shared_sql::kBillableSessionsFromMember, UpToMemberTotals,
+            shared_sql::kUsageByMemberTotals, UpToMachineTotals, shared_sql::kUsageByMachineTotals,
+            Rest>;
+
 namespace v1_sql {
 
 inline constexpr std::string_view kTablesUpToSessionsId = R"SQL(
@@ -244,10 +255,9 @@ FROM billing_batches b;
 }  // namespace v1_sql
 
 inline constexpr std::string_view kSchemaV1 =
-    kConcat<v1_sql::kTablesUpToSessionsId, shared_sql::kSessionStoredFacts,
-            v1_sql::kSessionsBatchToBillableView, shared_sql::kBillableSessionsFromMember,
-            v1_sql::kUsageByMemberSelect, shared_sql::kUsageByMemberTotals,
-            v1_sql::kUsageByMachineSelect, shared_sql::kUsageByMachineTotals, v1_sql::kBatchesView>;
+    kWithSessionsAndReportViews<v1_sql::kTablesUpToSessionsId, v1_sql::kSessionsBatchToBillableView,
+                                v1_sql::kUsageByMemberSelect, v1_sql::kUsageByMachineSelect,
+                                v1_sql::kBatchesView>;
 
 // A machine's maintenance lock (null locked_by = not locked). It travels in the machine's signed
 // access list, so a gate that lost its journal still comes up locked.
@@ -506,12 +516,10 @@ FROM billing_batches;
 
 }  // namespace batch_by_seq_sql
 
-inline constexpr std::string_view kSchemaBatchBySeq =
-    kConcat<batch_by_seq_sql::kCheckUpToSessionsId, shared_sql::kSessionStoredFacts,
-            batch_by_seq_sql::kSessionsPriceToBillableView, shared_sql::kBillableSessionsFromMember,
-            batch_by_seq_sql::kUsageByMemberSelect, shared_sql::kUsageByMemberTotals,
-            batch_by_seq_sql::kUsageByMachineSelect, shared_sql::kUsageByMachineTotals,
-            batch_by_seq_sql::kBatchesView>;
+inline constexpr std::string_view kSchemaBatchBySeq = kWithSessionsAndReportViews<
+    batch_by_seq_sql::kCheckUpToSessionsId, batch_by_seq_sql::kSessionsPriceToBillableView,
+    batch_by_seq_sql::kUsageByMemberSelect, batch_by_seq_sql::kUsageByMachineSelect,
+    batch_by_seq_sql::kBatchesView>;
 
 // The hourly reissue of unchanged lists no longer adds acl_versions rows (a reissue replaces
 // the row it renews): the rows it left before are removed, keeping the last of each run of one

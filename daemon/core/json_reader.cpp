@@ -130,4 +130,9 @@ void ObjectReader::reject_unknown_keys() {
             errors_.add(path(key), "is not a known setting");
 }
 
+void read_log_level(ObjectReader& root, std::string& level) {
+    level =
+        root.choice("log_level", {"error", "warning", "notice", "info", "debug"}).value_or(level);
+}
+
 }  // namespace fabgate

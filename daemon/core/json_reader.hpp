@@ -113,6 +113,10 @@ class ObjectReader {
     std::vector<std::string> read_;
 };
 
+// A daemon's "log_level" setting: the levels its log can be cut at. `level` holds the default
+// and keeps it when the key is absent.
+void read_log_level(ObjectReader& root, std::string& level);
+
 template <class Config>
 tl::expected<Config, std::vector<Error>> config_unless_errors(ObjectReader& root,
                                                               const JsonErrors& errors,

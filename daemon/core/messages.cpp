@@ -102,25 +102,7 @@ constexpr EnumNames<EndReason, 10> kEndReasonNames{{{EndReason::BadgeOut, "badge
                                                     {EndReason::Remote, "remote"},
                                                     {EndReason::Shutdown, "shutdown"},
                                                     {EndReason::PowerLoss, "power_loss"}}};
-
-// Every enumerator, for the check below: see EnumNames::covers.
-constexpr bool listed(EndReason value) {
-    switch (value) {
-        case EndReason::BadgeOut:
-        case EndReason::CardRemoved:
-        case EndReason::IdleTimeout:
-        case EndReason::MaxDuration:
-        case EndReason::Takeover:
-        case EndReason::Interlock:
-        case EndReason::Fault:
-        case EndReason::Remote:
-        case EndReason::Shutdown:
-        case EndReason::PowerLoss:
-            return true;
-    }
-    return false;
-}
-static_assert(kEndReasonNames.covers(listed), "kEndReasonNames names every EndReason once");
+static_assert(kEndReasonNames.covers(), "kEndReasonNames names every EndReason once");
 
 constexpr EnumNames<MachineState, 6> kMachineStateNames{{{MachineState::Idle, "idle"},
                                                          {MachineState::InUse, "in_use"},
@@ -128,54 +110,25 @@ constexpr EnumNames<MachineState, 6> kMachineStateNames{{{MachineState::Idle, "i
                                                          {MachineState::Maintenance, "maintenance"},
                                                          {MachineState::Fault, "fault"},
                                                          {MachineState::Offline, "offline"}}};
-
-// Every enumerator, for the check below: see EnumNames::covers.
-constexpr bool listed(MachineState value) {
-    switch (value) {
-        case MachineState::Idle:
-        case MachineState::InUse:
-        case MachineState::Finishing:
-        case MachineState::Maintenance:
-        case MachineState::Fault:
-        case MachineState::Offline:
-            return true;
-    }
-    return false;
-}
-static_assert(kMachineStateNames.covers(listed),
-              "kMachineStateNames names every MachineState once");
+static_assert(kMachineStateNames.covers(), "kMachineStateNames names every MachineState once");
 
 constexpr EnumNames<EventKind, 3> kEventKindNames{{{EventKind::Denied, "denied"},
                                                    {EventKind::UnknownBadge, "unknown_badge"},
                                                    {EventKind::Granted, "granted"}}};
-
-// Every enumerator, for the check below: see EnumNames::covers.
-constexpr bool listed(EventKind value) {
-    switch (value) {
-        case EventKind::Denied:
-        case EventKind::UnknownBadge:
-        case EventKind::Granted:
-            return true;
-    }
-    return false;
-}
-static_assert(kEventKindNames.covers(listed), "kEventKindNames names every EventKind once");
+static_assert(kEventKindNames.covers(), "kEventKindNames names every EventKind once");
 
 constexpr EnumNames<CommandKind, 3> kCommandKindNames{{{CommandKind::Lock, "lock"},
                                                        {CommandKind::Unlock, "unlock"},
                                                        {CommandKind::EndSession, "end_session"}}};
+static_assert(kCommandKindNames.covers(), "kCommandKindNames names every CommandKind once");
 
-// Every enumerator, for the check below: see EnumNames::covers.
-constexpr bool listed(CommandKind value) {
-    switch (value) {
-        case CommandKind::Lock:
-        case CommandKind::Unlock:
-        case CommandKind::EndSession:
-            return true;
-    }
-    return false;
+// A required field naming a value of `names`: a missing or unknown name is reported by choice()
+// and reads as `fallback`.
+template <class Enum, std::size_t N>
+Enum read_kind(ObjectReader& r, const char* key, const EnumNames<Enum, N>& names, Enum fallback) {
+    auto text = r.choice(key, names.names(), true);
+    return names.value_of(text.value_or("")).value_or(fallback);
 }
-static_assert(kCommandKindNames.covers(listed), "kCommandKindNames names every CommandKind once");
 
 }  // namespace
 
@@ -292,17 +245,16 @@ std::string encode(const GateEvent& e) {
 }
 
 Result<GateEvent> decode_event(std::string_view payload) {
-    return decode<GateEvent>(
-        payload, "event", kMaxPayloadBytes, [](ObjectReader& r, JsonErrors& errors) {
-            GateEvent e;
-            auto kind = r.choice("event", kEventKindNames.names(), true);
-            e.kind = kEventKindNames.value_of(kind.value_or("")).value_or(EventKind::Denied);
-            e.uid = read_uid(r, "uid", errors, true);
-            e.member = read_text(r, "member", errors, kMaxTextFieldBytes);
-            e.reason = read_text(r, "reason", errors, kMaxTextFieldBytes);
-            e.at = r.integer("at", 0, kMaxMs, true).value_or(0);
-            return e;
-        });
+    return decode<GateEvent>(payload, "event", kMaxPayloadBytes,
+                             [](ObjectReader& r, JsonErrors& errors) {
+                                 GateEvent e;
+                                 e.kind = read_kind(r, "event", kEventKindNames, EventKind::Denied);
+                                 e.uid = read_uid(r, "uid", errors, true);
+                                 e.member = read_text(r, "member", errors, kMaxTextFieldBytes);
+                                 e.reason = read_text(r, "reason", errors, kMaxTextFieldBytes);
+                                 e.at = r.integer("at", 0, kMaxMs, true).value_or(0);
+                                 return e;
+                             });
 }
 
 std::string encode(const Command& c) {
@@ -317,8 +269,7 @@ Result<Command> decode_command(std::string_view payload) {
     return decode<Command>(
         payload, "command", kMaxPayloadBytes, [](ObjectReader& r, JsonErrors& errors) {
             Command c;
-            auto kind = r.choice("command", kCommandKindNames.names(), true);
-            c.kind = kCommandKindNames.value_of(kind.value_or("")).value_or(CommandKind::Lock);
+            c.kind = read_kind(r, "command", kCommandKindNames, CommandKind::Lock);
             c.by = read_text(r, "by", errors, kMaxTextFieldBytes);
             c.reason = read_text(r, "reason", errors, kMaxTextFieldBytes);
             return c;

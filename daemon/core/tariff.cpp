@@ -11,47 +11,15 @@ namespace {
 
 constexpr EnumNames<TargetKind, 2> kTargetKindNames{
     {{TargetKind::Machine, "machine"}, {TargetKind::Group, "group"}}};
-
-// Every enumerator, for the check below: see EnumNames::covers.
-constexpr bool listed(TargetKind value) {
-    switch (value) {
-        case TargetKind::Machine:
-        case TargetKind::Group:
-            return true;
-    }
-    return false;
-}
-static_assert(kTargetKindNames.covers(listed), "kTargetKindNames names every TargetKind once");
+static_assert(kTargetKindNames.covers(), "kTargetKindNames names every TargetKind once");
 
 constexpr EnumNames<TariffBasis, 2> kTariffBasisNames{
     {{TariffBasis::Powered, "powered"}, {TariffBasis::Active, "active"}}};
-
-// Every enumerator, for the check below: see EnumNames::covers.
-constexpr bool listed(TariffBasis value) {
-    switch (value) {
-        case TariffBasis::Powered:
-        case TariffBasis::Active:
-            return true;
-    }
-    return false;
-}
-static_assert(kTariffBasisNames.covers(listed), "kTariffBasisNames names every TariffBasis once");
+static_assert(kTariffBasisNames.covers(), "kTariffBasisNames names every TariffBasis once");
 
 constexpr EnumNames<RoundingMode, 3> kRoundingModeNames{
     {{RoundingMode::HalfUp, "half-up"}, {RoundingMode::Up, "up"}, {RoundingMode::Down, "down"}}};
-
-// Every enumerator, for the check below: see EnumNames::covers.
-constexpr bool listed(RoundingMode value) {
-    switch (value) {
-        case RoundingMode::HalfUp:
-        case RoundingMode::Up:
-        case RoundingMode::Down:
-            return true;
-    }
-    return false;
-}
-static_assert(kRoundingModeNames.covers(listed),
-              "kRoundingModeNames names every RoundingMode once");
+static_assert(kRoundingModeNames.covers(), "kRoundingModeNames names every RoundingMode once");
 
 }  // namespace
 

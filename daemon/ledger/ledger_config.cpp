@@ -52,8 +52,7 @@ tl::expected<LedgerConfig, std::vector<Error>> parse(const nlohmann::json& docum
         static_cast<int>(root.integer_or("busy_timeout_ms", 0, 60'000, cfg.busy_timeout_ms));
     cfg.retention_days =
         static_cast<int>(root.integer_or("retention_days", 1, 3650, cfg.retention_days));
-    cfg.log_level = root.choice("log_level", {"error", "warning", "notice", "info", "debug"})
-                        .value_or(cfg.log_level);
+    read_log_level(root, cfg.log_level);
     cfg.time_zone = root.string_or("time_zone", "");
     if (!is_plausible_zone_name(cfg.time_zone))
         errors.add("time_zone", "'" + cfg.time_zone +

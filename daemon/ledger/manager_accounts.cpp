@@ -2,6 +2,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/enum_names.hpp"
+#include "ledger/columns.hpp"
 #include "ledger/db_util.hpp"
 #include "ledger/manager_accounts.hpp"
 
@@ -12,18 +13,7 @@ namespace {
 constexpr EnumNames<ManagerRole, 3> kManagerRoleNames{{{ManagerRole::Admin, "admin"},
                                                        {ManagerRole::Trainer, "trainer"},
                                                        {ManagerRole::Treasurer, "treasurer"}}};
-
-// Every enumerator, for the check below: see EnumNames::covers.
-constexpr bool listed(ManagerRole value) {
-    switch (value) {
-        case ManagerRole::Admin:
-        case ManagerRole::Trainer:
-        case ManagerRole::Treasurer:
-            return true;
-    }
-    return false;
-}
-static_assert(kManagerRoleNames.covers(listed), "kManagerRoleNames names every ManagerRole once");
+static_assert(kManagerRoleNames.covers(), "kManagerRoleNames names every ManagerRole once");
 
 }  // namespace
 
@@ -66,12 +56,10 @@ constexpr std::string_view kSelect =
 
 ManagerAccount read_account(const db::Statement& st) {
     ManagerAccount a;
-    a.login = st.text(0);
-    a.role = manager_role_from_string(st.text(1)).value_or(ManagerRole::Treasurer);
+    detail::read_columns(st, 0, a.login,
+                         detail::named(a.role, manager_role_from_string, ManagerRole::Treasurer));
     a.machines = split_machines(st.text(2));
-    a.password_hash = st.text(3);
-    a.created_at = st.int64(4);
-    a.updated_at = st.int64(5);
+    detail::read_columns(st, 3, a.password_hash, a.created_at, a.updated_at);
     return a;
 }
 

@@ -2,6 +2,7 @@
 
 #include "core/enum_names.hpp"
 #include "ledger/audit_json.hpp"
+#include "ledger/columns.hpp"
 
 namespace fabgate::ledger {
 
@@ -9,18 +10,7 @@ namespace {
 
 constexpr EnumNames<MemberStatus, 2> kMemberStatusNames{
     {{MemberStatus::Active, "active"}, {MemberStatus::Suspended, "suspended"}}};
-
-// Every enumerator, for the check below: see EnumNames::covers.
-constexpr bool listed(MemberStatus value) {
-    switch (value) {
-        case MemberStatus::Active:
-        case MemberStatus::Suspended:
-            return true;
-    }
-    return false;
-}
-static_assert(kMemberStatusNames.covers(listed),
-              "kMemberStatusNames names every MemberStatus once");
+static_assert(kMemberStatusNames.covers(), "kMemberStatusNames names every MemberStatus once");
 
 std::string to_json(const Member& m) {
     return nlohmann::json{{"id", m.id},
@@ -47,13 +37,10 @@ constexpr std::string_view kMemberSelect =
 
 Member read_member(const db::Statement& st) {
     Member m;
-    m.id = st.text(0);
-    m.name = st.text(1);
-    m.contact = st.text(2);
-    m.member_class = st.text(3);
-    m.status = member_status_from_string(st.text(4)).value_or(MemberStatus::Suspended);
-    m.member_until = st.optional_int64(5);
-    m.created_at = st.int64(6);
+    detail::read_columns(
+        st, 0, m.id, m.name, m.contact, m.member_class,
+        detail::named(m.status, member_status_from_string, MemberStatus::Suspended), m.member_until,
+        m.created_at);
     return m;
 }
 

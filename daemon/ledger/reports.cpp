@@ -5,6 +5,7 @@
 #include <unordered_map>
 
 #include "ledger/billing.hpp"
+#include "ledger/columns.hpp"
 #include "ledger/db_util.hpp"
 
 namespace fabgate::ledger {
@@ -26,29 +27,13 @@ const std::string kStoredSelect =
 StoredSession read_stored(const db::Statement& st) {
     StoredSession out;
     auto& r = out.record;
-    r.id = st.text(0);
-    r.site = st.text(1);
-    r.machine = st.text(2);
-    r.uid = st.text(3);
-    r.member = st.text(4);
-    r.role = role_from_string(st.text(5)).value_or(Role::User);
-    r.started_at = st.int64(6);
-    r.ended_at = st.int64(7);
-    r.clock_synced = st.int64(8) != 0;
-    r.powered_ms = st.int64(9);
-    r.active_ms = st.optional_int64(10);
-    r.end_reason = end_reason_from_string(st.text(11)).value_or(EndReason::BadgeOut);
-    r.ended_by = st.text(12);
-    out.payload_hash = st.text(13);
-    out.received_at = st.int64(14);
-    out.batch_id = st.optional_int64(15);
-    out.tariff_id = st.optional_int64(16);
-    out.billable_s = st.int64(17);
-    out.amount_minor = st.optional_int64(18);
-    out.currency = st.text(19);
-    out.minimum_applied = st.int64(20) != 0;
-    out.rounded = st.int64(21) != 0;
-    out.combined_with = st.optional_text(22);
+    detail::read_columns(st, 0, r.id, r.site, r.machine, r.uid, r.member,
+                         detail::named(r.role, role_from_string, Role::User), r.started_at,
+                         r.ended_at, r.clock_synced, r.powered_ms, r.active_ms,
+                         detail::named(r.end_reason, end_reason_from_string, EndReason::BadgeOut),
+                         r.ended_by, out.payload_hash, out.received_at, out.batch_id, out.tariff_id,
+                         out.billable_s, out.amount_minor, out.currency, out.minimum_applied,
+                         out.rounded, out.combined_with);
     return out;
 }
 
@@ -64,25 +49,10 @@ const std::string kLineSelect =
 
 SessionLine read_line(const db::Statement& st) {
     SessionLine l;
-    l.id = st.text(0);
-    l.site = st.text(1);
-    l.machine = st.text(2);
-    l.machine_name = st.text(3);
-    l.member_id = st.text(4);
-    l.member_name = st.text(5);
-    l.uid = st.text(6);
-    l.role = st.text(7);
-    l.started_at = st.int64(8);
-    l.ended_at = st.int64(9);
-    l.clock_synced = st.int64(10) != 0;
-    l.powered_ms = st.int64(11);
-    l.active_ms = st.optional_int64(12);
-    l.billable_s = st.int64(13);
-    l.end_reason = st.text(14);
-    l.tariff_id = st.optional_int64(15);
-    l.amount_minor = st.optional_int64(16);
-    l.currency = st.text(17);
-    l.batch_id = st.optional_int64(18);
+    detail::read_columns(st, 0, l.id, l.site, l.machine, l.machine_name, l.member_id, l.member_name,
+                         l.uid, l.role, l.started_at, l.ended_at, l.clock_synced, l.powered_ms,
+                         l.active_ms, l.billable_s, l.end_reason, l.tariff_id, l.amount_minor,
+                         l.currency, l.batch_id);
     auto add_rule = [&](std::string rule) { l.rules += (l.rules.empty() ? "" : ", ") + rule; };
     if (st.int64(19)) add_rule("minimum");
     if (auto root = st.optional_text(20)) add_rule("combined with " + *root);

@@ -1,6 +1,7 @@
 #include "ledger/right_store.hpp"
 
 #include "ledger/audit_json.hpp"
+#include "ledger/columns.hpp"
 
 namespace fabgate::ledger {
 
@@ -20,13 +21,10 @@ constexpr std::string_view kRightSelect =
 
 Right read_right(const db::Statement& st) {
     Right r;
-    r.member_id = st.text(0);
-    r.target_kind = target_kind_from_string(st.text(1)).value_or(TargetKind::Machine);
-    r.target = st.text(2);
-    r.role = role_from_string(st.text(3)).value_or(Role::None);
-    r.granted_by = st.text(4);
-    r.granted_at = st.int64(5);
-    r.valid_until = st.optional_int64(6);
+    detail::read_columns(st, 0, r.member_id,
+                         detail::named(r.target_kind, target_kind_from_string, TargetKind::Machine),
+                         r.target, detail::named(r.role, role_from_string, Role::None),
+                         r.granted_by, r.granted_at, r.valid_until);
     return r;
 }
 

@@ -1,14 +1,87 @@
 #pragma once
-// The ledger's schema as forward-only migrations. Never edit a released migration: add one.
+// The ledger's schema as forward-only migrations. Never edit a released migration: add one
+// (released_migrations_test pins the text of each, including those joined from shared pieces).
 // docs/ledger-schema.md describes every table and view. Over 400 lines because released
 // migrations are never edited or moved: the file only grows, one named step at a time.
 #include <array>
 
+#include "core/concat.hpp"
 #include "store/sqlite.hpp"
 
 namespace fabgate::ledger {
 
-inline constexpr std::string_view kSchemaV1 = R"SQL(
+// Text that more than one migration spells out in full, written once. Each piece, and each part
+// of a migration around them, starts with a line break and ends without one, so kConcat puts
+// every migration together exactly as it was released (byte for byte: SQLite keeps the text of
+// CREATE statements).
+namespace shared_sql {
+
+// A stored session's columns from site to received_at: the sessions table of schema 1 and the
+// one schema 9 rebuilds.
+inline constexpr std::string_view kSessionStoredFacts = R"SQL(
+    site TEXT NOT NULL,
+    machine TEXT NOT NULL,
+    uid TEXT NOT NULL,
+    member_id TEXT NOT NULL,
+    role TEXT NOT NULL,
+    started_at INTEGER NOT NULL,
+    ended_at INTEGER NOT NULL,
+    clock_synced INTEGER NOT NULL,
+    powered_ms INTEGER NOT NULL,
+    active_ms INTEGER,
+    end_reason TEXT NOT NULL,
+    ended_by TEXT NOT NULL,
+    payload_hash TEXT NOT NULL,
+    received_at INTEGER NOT NULL,)SQL";
+
+// v_billable_sessions from its member columns on, in schema 1 and as schema 9 recreates it.
+inline constexpr std::string_view kBillableSessionsFromMember = R"SQL(
+       s.member_id, mb.name AS member_name, mb.member_class, s.uid, s.role,
+       s.started_at, s.ended_at, s.clock_synced, s.end_reason,
+       s.powered_ms, s.active_ms,
+       (s.powered_ms + 59999) / 60000 AS powered_minutes,
+       (s.billable_s + 59) / 60 AS billable_minutes,
+       s.tariff_id, s.amount_minor, s.currency,
+       s.tariff_id IS NULL AS unpriced
+FROM sessions s
+LEFT JOIN machines m ON m.site = s.site AND m.id = s.machine
+LEFT JOIN members mb ON mb.id = s.member_id;)SQL";
+
+// v_usage_by_member's totals and source, in schema 1 and schema 9.
+inline constexpr std::string_view kUsageByMemberTotals = R"SQL(
+       count(*) AS sessions,
+       sum((s.powered_ms + 59999) / 60000) AS powered_minutes,
+       sum((s.billable_s + 59) / 60) AS billable_minutes,
+       sum(coalesce(s.amount_minor, 0)) AS amount_minor,
+       sum(s.tariff_id IS NULL) AS unpriced_sessions
+FROM sessions s LEFT JOIN members mb ON mb.id = s.member_id)SQL";
+
+// v_usage_by_machine's totals and source, in schema 1 and schema 9.
+inline constexpr std::string_view kUsageByMachineTotals = R"SQL(
+       count(*) AS sessions,
+       sum((s.powered_ms + 59999) / 60000) AS powered_minutes,
+       sum((coalesce(s.active_ms, 0) + 59999) / 60000) AS active_minutes,
+       sum((s.billable_s + 59) / 60) AS billable_minutes,
+       sum(coalesce(s.amount_minor, 0)) AS amount_minor,
+       sum(s.tariff_id IS NULL) AS unpriced_sessions
+FROM sessions s LEFT JOIN machines m ON m.site = s.site AND m.id = s.machine)SQL";
+
+}  // namespace shared_sql
+
+// A migration that creates the sessions table and the report views: its own text up to the
+// sessions table's id column, between the shared pieces, and after the last of them.
+template <const std::string_view& UpToSessionsId, const std::string_view& UpToBillableMember,
+          const std::string_view& UpToMemberTotals, const std::string_view& UpToMachineTotals,
+          const std::string_view& Rest>
+inline constexpr std::string_view kWithSessionsAndReportViews =
+    kConcat<UpToSessionsId, shared_sql::kSessionStoredFacts, UpToBillableMember,
+            shared_sql::kBillableSessionsFromMember, UpToMemberTotals,
+            shared_sql::kUsageByMemberTotals, UpToMachineTotals, shared_sql::kUsageByMachineTotals,
+            Rest>;
+
+namespace v1_sql {
+
+inline constexpr std::string_view kTablesUpToSessionsId = R"SQL(
 CREATE TABLE members(
     id TEXT PRIMARY KEY,
     name TEXT NOT NULL,
@@ -86,21 +159,9 @@ CREATE TABLE billing_batches(
 );
 
 CREATE TABLE sessions(
-    id TEXT PRIMARY KEY,
-    site TEXT NOT NULL,
-    machine TEXT NOT NULL,
-    uid TEXT NOT NULL,
-    member_id TEXT NOT NULL,
-    role TEXT NOT NULL,
-    started_at INTEGER NOT NULL,
-    ended_at INTEGER NOT NULL,
-    clock_synced INTEGER NOT NULL,
-    powered_ms INTEGER NOT NULL,
-    active_ms INTEGER,
-    end_reason TEXT NOT NULL,
-    ended_by TEXT NOT NULL,
-    payload_hash TEXT NOT NULL,
-    received_at INTEGER NOT NULL,
+    id TEXT PRIMARY KEY,)SQL";
+
+inline constexpr std::string_view kSessionsBatchToBillableView = R"SQL(
     batch_id INTEGER REFERENCES billing_batches(id),
     tariff_id INTEGER REFERENCES tariffs(id),
     billable_s INTEGER NOT NULL DEFAULT 0,
@@ -168,37 +229,20 @@ CREATE TABLE audit_log(
 -- Reporting views. Minutes are started minutes of the billed basis, for people; money is
 -- amount_minor (integer minor units) with its currency.
 CREATE VIEW v_billable_sessions AS
-SELECT s.id, s.batch_id, s.site, s.machine, m.name AS machine_name, m.group_name,
-       s.member_id, mb.name AS member_name, mb.member_class, s.uid, s.role,
-       s.started_at, s.ended_at, s.clock_synced, s.end_reason,
-       s.powered_ms, s.active_ms,
-       (s.powered_ms + 59999) / 60000 AS powered_minutes,
-       (s.billable_s + 59) / 60 AS billable_minutes,
-       s.tariff_id, s.amount_minor, s.currency,
-       s.tariff_id IS NULL AS unpriced
-FROM sessions s
-LEFT JOIN machines m ON m.site = s.site AND m.id = s.machine
-LEFT JOIN members mb ON mb.id = s.member_id;
+SELECT s.id, s.batch_id, s.site, s.machine, m.name AS machine_name, m.group_name,)SQL";
+
+inline constexpr std::string_view kUsageByMemberSelect = R"SQL(
 
 CREATE VIEW v_usage_by_member AS
-SELECT s.batch_id, s.member_id, mb.name AS member_name, mb.member_class, s.currency,
-       count(*) AS sessions,
-       sum((s.powered_ms + 59999) / 60000) AS powered_minutes,
-       sum((s.billable_s + 59) / 60) AS billable_minutes,
-       sum(coalesce(s.amount_minor, 0)) AS amount_minor,
-       sum(s.tariff_id IS NULL) AS unpriced_sessions
-FROM sessions s LEFT JOIN members mb ON mb.id = s.member_id
+SELECT s.batch_id, s.member_id, mb.name AS member_name, mb.member_class, s.currency,)SQL";
+
+inline constexpr std::string_view kUsageByMachineSelect = R"SQL(
 GROUP BY s.batch_id, s.member_id, s.currency;
 
 CREATE VIEW v_usage_by_machine AS
-SELECT s.batch_id, s.site, s.machine, m.name AS machine_name, m.group_name, s.currency,
-       count(*) AS sessions,
-       sum((s.powered_ms + 59999) / 60000) AS powered_minutes,
-       sum((coalesce(s.active_ms, 0) + 59999) / 60000) AS active_minutes,
-       sum((s.billable_s + 59) / 60) AS billable_minutes,
-       sum(coalesce(s.amount_minor, 0)) AS amount_minor,
-       sum(s.tariff_id IS NULL) AS unpriced_sessions
-FROM sessions s LEFT JOIN machines m ON m.site = s.site AND m.id = s.machine
+SELECT s.batch_id, s.site, s.machine, m.name AS machine_name, m.group_name, s.currency,)SQL";
+
+inline constexpr std::string_view kBatchesView = R"SQL(
 GROUP BY s.batch_id, s.site, s.machine, s.currency;
 
 CREATE VIEW v_batches AS
@@ -207,6 +251,13 @@ SELECT b.id, b.period_start, b.period_end, b.closed_at, b.closed_by,
        (SELECT count(*) FROM sessions s WHERE s.batch_id = b.id AND s.ended_at < b.period_start) AS late_sessions
 FROM billing_batches b;
 )SQL";
+
+}  // namespace v1_sql
+
+inline constexpr std::string_view kSchemaV1 =
+    kWithSessionsAndReportViews<v1_sql::kTablesUpToSessionsId, v1_sql::kSessionsBatchToBillableView,
+                                v1_sql::kUsageByMemberSelect, v1_sql::kUsageByMachineSelect,
+                                v1_sql::kBatchesView>;
 
 // A machine's maintenance lock (null locked_by = not locked). It travels in the machine's signed
 // access list, so a gate that lost its journal still comes up locked.
@@ -362,7 +413,9 @@ CREATE INDEX sessions_by_batch ON sessions(batch_id, ended_at) WHERE batch_id IS
 // just above the previous batch's: every batch keeps exactly its sessions, whatever order the
 // rows were stored in. A batch whose stored membership the new rule could not give (a session
 // ended after its period_end, periods not chained) stops the migration.
-inline constexpr std::string_view kSchemaBatchBySeq = R"SQL(
+namespace batch_by_seq_sql {
+
+inline constexpr std::string_view kCheckUpToSessionsId = R"SQL(
 CREATE TABLE batch_migration_check(
     ok INTEGER NOT NULL,
     CONSTRAINT batches_hold_only_sessions_ended_in_their_chained_periods CHECK(ok)
@@ -404,21 +457,9 @@ DROP INDEX sessions_usage;
 ALTER TABLE sessions RENAME TO sessions_with_batch_id;
 
 CREATE TABLE sessions(
-    id TEXT NOT NULL UNIQUE,
-    site TEXT NOT NULL,
-    machine TEXT NOT NULL,
-    uid TEXT NOT NULL,
-    member_id TEXT NOT NULL,
-    role TEXT NOT NULL,
-    started_at INTEGER NOT NULL,
-    ended_at INTEGER NOT NULL,
-    clock_synced INTEGER NOT NULL,
-    powered_ms INTEGER NOT NULL,
-    active_ms INTEGER,
-    end_reason TEXT NOT NULL,
-    ended_by TEXT NOT NULL,
-    payload_hash TEXT NOT NULL,
-    received_at INTEGER NOT NULL,
+    id TEXT NOT NULL UNIQUE,)SQL";
+
+inline constexpr std::string_view kSessionsPriceToBillableView = R"SQL(
     tariff_id INTEGER REFERENCES tariffs(id),
     billable_s INTEGER NOT NULL DEFAULT 0,
     amount_minor INTEGER,
@@ -448,47 +489,37 @@ CREATE INDEX sessions_by_group ON sessions(combined_with) WHERE combined_with IS
 CREATE VIEW v_billable_sessions AS
 SELECT s.id, (SELECT b.id FROM billing_batches b WHERE b.period_end > s.ended_at
               AND b.seq_through >= s.seq ORDER BY b.id LIMIT 1) AS batch_id,
-       s.site, s.machine, m.name AS machine_name, m.group_name,
-       s.member_id, mb.name AS member_name, mb.member_class, s.uid, s.role,
-       s.started_at, s.ended_at, s.clock_synced, s.end_reason,
-       s.powered_ms, s.active_ms,
-       (s.powered_ms + 59999) / 60000 AS powered_minutes,
-       (s.billable_s + 59) / 60 AS billable_minutes,
-       s.tariff_id, s.amount_minor, s.currency,
-       s.tariff_id IS NULL AS unpriced
-FROM sessions s
-LEFT JOIN machines m ON m.site = s.site AND m.id = s.machine
-LEFT JOIN members mb ON mb.id = s.member_id;
+       s.site, s.machine, m.name AS machine_name, m.group_name,)SQL";
+
+inline constexpr std::string_view kUsageByMemberSelect = R"SQL(
 
 CREATE VIEW v_usage_by_member AS
 SELECT (SELECT b.id FROM billing_batches b WHERE b.period_end > s.ended_at
         AND b.seq_through >= s.seq ORDER BY b.id LIMIT 1) AS batch_id,
-       s.member_id, mb.name AS member_name, mb.member_class, s.currency,
-       count(*) AS sessions,
-       sum((s.powered_ms + 59999) / 60000) AS powered_minutes,
-       sum((s.billable_s + 59) / 60) AS billable_minutes,
-       sum(coalesce(s.amount_minor, 0)) AS amount_minor,
-       sum(s.tariff_id IS NULL) AS unpriced_sessions
-FROM sessions s LEFT JOIN members mb ON mb.id = s.member_id
+       s.member_id, mb.name AS member_name, mb.member_class, s.currency,)SQL";
+
+inline constexpr std::string_view kUsageByMachineSelect = R"SQL(
 GROUP BY 1, s.member_id, s.currency;
 
 CREATE VIEW v_usage_by_machine AS
 SELECT (SELECT b.id FROM billing_batches b WHERE b.period_end > s.ended_at
         AND b.seq_through >= s.seq ORDER BY b.id LIMIT 1) AS batch_id,
-       s.site, s.machine, m.name AS machine_name, m.group_name, s.currency,
-       count(*) AS sessions,
-       sum((s.powered_ms + 59999) / 60000) AS powered_minutes,
-       sum((coalesce(s.active_ms, 0) + 59999) / 60000) AS active_minutes,
-       sum((s.billable_s + 59) / 60) AS billable_minutes,
-       sum(coalesce(s.amount_minor, 0)) AS amount_minor,
-       sum(s.tariff_id IS NULL) AS unpriced_sessions
-FROM sessions s LEFT JOIN machines m ON m.site = s.site AND m.id = s.machine
+       s.site, s.machine, m.name AS machine_name, m.group_name, s.currency,)SQL";
+
+inline constexpr std::string_view kBatchesView = R"SQL(
 GROUP BY 1, s.site, s.machine, s.currency;
 
 CREATE VIEW v_batches AS
 SELECT id, period_start, period_end, closed_at, closed_by, sessions, late_sessions
 FROM billing_batches;
 )SQL";
+
+}  // namespace batch_by_seq_sql
+
+inline constexpr std::string_view kSchemaBatchBySeq = kWithSessionsAndReportViews<
+    batch_by_seq_sql::kCheckUpToSessionsId, batch_by_seq_sql::kSessionsPriceToBillableView,
+    batch_by_seq_sql::kUsageByMemberSelect, batch_by_seq_sql::kUsageByMachineSelect,
+    batch_by_seq_sql::kBatchesView>;
 
 // The hourly reissue of unchanged lists no longer adds acl_versions rows (a reissue replaces
 // the row it renews): the rows it left before are removed, keeping the last of each run of one

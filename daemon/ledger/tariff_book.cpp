@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/billing.hpp"
+#include "ledger/columns.hpp"
 #include "ledger/db_util.hpp"
 
 namespace fabgate::ledger {
@@ -34,22 +35,13 @@ std::string to_json(const Tariff& t) {
 
 Tariff read_tariff(const db::Statement& st) {
     Tariff t;
-    t.id = st.int64(0);
-    t.target_kind = target_kind_from_string(st.text(1)).value_or(TargetKind::Machine);
-    t.target = st.text(2);
-    t.member_class = st.text(3);
-    t.price_per_hour_minor = st.int64(4);
-    t.currency = st.text(5);
-    t.basis = tariff_basis_from_string(st.text(6)).value_or(TariffBasis::Powered);
-    t.increment_s = st.int64(7);
-    t.start_fee_minor = st.int64(8);
-    t.minimum_minor = st.int64(9);
-    t.free_below_s = st.int64(10);
-    t.amount_rounding_minor = st.int64(11);
-    t.valid_from = st.int64(12);
-    t.rounding_mode = rounding_mode_from_string(st.text(13)).value_or(RoundingMode::HalfUp);
-    t.minimum_s = st.int64(14);
-    t.combine_window_s = st.int64(15);
+    detail::read_columns(
+        st, 0, t.id, detail::named(t.target_kind, target_kind_from_string, TargetKind::Machine),
+        t.target, t.member_class, t.price_per_hour_minor, t.currency,
+        detail::named(t.basis, tariff_basis_from_string, TariffBasis::Powered), t.increment_s,
+        t.start_fee_minor, t.minimum_minor, t.free_below_s, t.amount_rounding_minor, t.valid_from,
+        detail::named(t.rounding_mode, rounding_mode_from_string, RoundingMode::HalfUp),
+        t.minimum_s, t.combine_window_s);
     return t;
 }
 

@@ -69,8 +69,7 @@ tl::expected<WebConfig, std::vector<Error>> parse(const nlohmann::json& document
     read_sessions(root, cfg, errors);
     read_int(root, "command_timeout_s", 1, 60, cfg.command_timeout_s);
     read_broker_config(root, cfg.broker, errors);
-    cfg.log_level = root.choice("log_level", {"error", "warning", "notice", "info", "debug"})
-                        .value_or(cfg.log_level);
+    read_log_level(root, cfg.log_level);
     return config_unless_errors(root, errors, std::move(cfg));
 }
 

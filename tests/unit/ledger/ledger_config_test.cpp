@@ -54,3 +54,15 @@ TEST_CASE("ledger config: acl_reissue_s defaults to an hour and may not exceed i
         CHECK_MESSAGE(r.error().front().where == "acl_reissue_s", bad);
     }
 }
+
+TEST_CASE("ledger config: log_level is one of the levels the log is cut at, info by default") {
+    auto none = load_ledger_config_text(R"({"database": "/tmp/l.db"})");
+    REQUIRE(none);
+    CHECK(none->log_level == "info");
+    auto debug = load_ledger_config_text(R"({"log_level": "debug"})");
+    REQUIRE(debug);
+    CHECK(debug->log_level == "debug");
+    auto loud = load_ledger_config_text(R"({"log_level": "loud"})");
+    REQUIRE_FALSE(loud);
+    CHECK(loud.error().front().where == "log_level");
+}

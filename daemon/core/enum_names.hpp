@@ -84,15 +84,6 @@ struct EnumNames {
         return names_each_once(enum_names_detail::kEnumeratorsOf<Enum>);
     }
 
-    // The same check against a hand-written switch over the enumerators (no default, so
-    // -Wswitch names a new one): the form the ledger's ingest table still uses.
-    constexpr bool covers(bool (*listed)(Enum)) const {
-        enum_names_detail::Enumerators enumerators{};
-        for (int i = 0; i < enum_names_detail::kProbe; ++i)
-            enumerators[i] = listed(static_cast<Enum>(i));
-        return names_each_once(enumerators);
-    }
-
     // Every name, in the table's order: the choices a reader offers.
     std::vector<std::string> names() const {
         std::vector<std::string> out;

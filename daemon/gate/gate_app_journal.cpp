@@ -10,15 +10,11 @@
 namespace fabgate {
 namespace {
 
-std::string seconds(std::int64_t ms) {
-    return std::to_string(ms / 1000) + " s";
-}
-
 std::string describe_session(const SessionRecord& s) {
     std::string text = "session " + s.id + " (" + (s.member.empty() ? s.uid : s.member) +
                        "): " + std::string(to_string(s.end_reason)) + ", powered " +
-                       seconds(s.powered_ms);
-    if (s.active_ms) text += ", active " + seconds(*s.active_ms);
+                       log::whole_seconds(s.powered_ms);
+    if (s.active_ms) text += ", active " + log::whole_seconds(*s.active_ms);
     if (!s.ended_by.empty()) text += ", by " + s.ended_by;
     return text;
 }

@@ -7,13 +7,6 @@
 #include "sys/log.hpp"
 
 namespace fabgate {
-namespace {
-
-std::string seconds(std::int64_t ms) {
-    return std::to_string(ms / 1000) + " s";
-}
-
-}  // namespace
 
 SessionOutbox::SessionOutbox(EventLoop& loop, const Clock& clock, const GateConfig& config,
                              SessionLink& link, Tuning tuning,
@@ -84,7 +77,8 @@ void SessionOutbox::resend_if_unacknowledged() {
     if (inflight_ == 0) return;
     auto waited = clock_.monotonic() - last_progress_;
     if (waited >= tuning_.resend_after.count()) {
-        log::notice("gate", "no ack for " + seconds(waited) + "; publishing the outbox again");
+        log::notice("gate",
+                    "no ack for " + log::whole_seconds(waited) + "; publishing the outbox again");
         sent_seq_ = 0;
         inflight_ = 0;
         pump();

@@ -213,11 +213,7 @@ void LedgerApp::flush() {
         return;
     }
     ++counters_.batches;
-    counters_.stored += static_cast<std::uint64_t>(summary->stored);
-    counters_.duplicates += static_cast<std::uint64_t>(summary->duplicates);
-    counters_.conflicts += static_cast<std::uint64_t>(summary->conflicts);
-    counters_.rejected += static_cast<std::uint64_t>(summary->rejected);
-    counters_.unackable += static_cast<std::uint64_t>(summary->unackable);
+    counters_.sessions += *summary;
     log_refusals(batch, *summary);
     send_acks(batch, *summary);
     for (const auto& st : batch.states) warn_if_unsigned_version(st);
@@ -365,11 +361,11 @@ void LedgerApp::drain() {
         flush();
     }
     link_->stop();
-    log::notice("ledger", "stopped: " + std::to_string(counters_.stored) + " stored, " +
-                              std::to_string(counters_.duplicates) + " duplicates, " +
-                              std::to_string(counters_.conflicts) + " conflicts, " +
-                              std::to_string(counters_.rejected + counters_.unackable) +
-                              " refused");
+    const auto& sessions = counters_.sessions;
+    log::notice("ledger", "stopped: " + std::to_string(sessions.stored) + " stored, " +
+                              std::to_string(sessions.duplicates) + " duplicates, " +
+                              std::to_string(sessions.conflicts) + " conflicts, " +
+                              std::to_string(sessions.rejected + sessions.unackable) + " refused");
 }
 
 }  // namespace fabgate::ledger

@@ -36,11 +36,7 @@ inline constexpr std::int64_t kAclValidityMs = 7LL * 24 * 3600 * 1000;
 
 struct LedgerCounters {
     std::uint64_t messages = 0;
-    std::uint64_t stored = 0;
-    std::uint64_t duplicates = 0;
-    std::uint64_t conflicts = 0;
-    std::uint64_t rejected = 0;
-    std::uint64_t unackable = 0;
+    IngestCounts sessions;
     std::uint64_t acked_ids = 0;
     std::uint64_t ack_publish_failures = 0;
     std::uint64_t batches = 0;

@@ -17,7 +17,7 @@ namespace fabgate::ledger {
 namespace shared_sql {
 
 // A stored session's columns from site to received_at: the sessions table of schema 1 and the
-// one schema 9 rebuilds.
+// ones schemas 9 and 12 rebuild.
 inline constexpr std::string_view kSessionStoredFacts = R"SQL(
     site TEXT NOT NULL,
     machine TEXT NOT NULL,
@@ -33,6 +33,24 @@ inline constexpr std::string_view kSessionStoredFacts = R"SQL(
     ended_by TEXT NOT NULL,
     payload_hash TEXT NOT NULL,
     received_at INTEGER NOT NULL,)SQL";
+
+// The price columns from tariff_id to combined_with: the sessions table of schema 9 and the one
+// schema 12 rebuilds.
+inline constexpr std::string_view kSessionPriceColumns = R"SQL(
+    tariff_id INTEGER REFERENCES tariffs(id),
+    billable_s INTEGER NOT NULL DEFAULT 0,
+    amount_minor INTEGER,
+    currency TEXT NOT NULL DEFAULT '',
+    minimum_applied INTEGER NOT NULL DEFAULT 0,
+    rounded INTEGER NOT NULL DEFAULT 0,
+    combined_with TEXT,)SQL";
+
+// The indexes on sessions, created again in schemas 9 and 12 after each rebuilds the table.
+inline constexpr std::string_view kSessionIndexes = R"SQL(
+CREATE INDEX sessions_usage ON sessions(ended_at, member_id, site, machine, currency, powered_ms,
+                                        active_ms, billable_s, amount_minor, tariff_id);
+CREATE INDEX sessions_by_member_start ON sessions(member_id, started_at);
+CREATE INDEX sessions_by_group ON sessions(combined_with) WHERE combined_with IS NOT NULL;)SQL";
 
 // v_billable_sessions from its member columns on, in schema 1 and as schema 9 recreates it.
 inline constexpr std::string_view kBillableSessionsFromMember = R"SQL(
@@ -459,14 +477,7 @@ ALTER TABLE sessions RENAME TO sessions_with_batch_id;
 CREATE TABLE sessions(
     id TEXT NOT NULL UNIQUE,)SQL";
 
-inline constexpr std::string_view kSessionsPriceToBillableView = R"SQL(
-    tariff_id INTEGER REFERENCES tariffs(id),
-    billable_s INTEGER NOT NULL DEFAULT 0,
-    amount_minor INTEGER,
-    currency TEXT NOT NULL DEFAULT '',
-    minimum_applied INTEGER NOT NULL DEFAULT 0,
-    rounded INTEGER NOT NULL DEFAULT 0,
-    combined_with TEXT,
+inline constexpr std::string_view kSeqToIndexes = R"SQL(
     seq INTEGER PRIMARY KEY AUTOINCREMENT
 );
 INSERT INTO sessions(id, site, machine, uid, member_id, role, started_at, ended_at, clock_synced,
@@ -479,17 +490,19 @@ INSERT INTO sessions(id, site, machine, uid, member_id, role, started_at, ended_
     FROM sessions_with_batch_id ORDER BY batch_id IS NULL, batch_id, rowid;
 
 DROP TABLE sessions_with_batch_id;
+)SQL";
 
-CREATE INDEX sessions_usage ON sessions(ended_at, member_id, site, machine, currency, powered_ms,
-                                        active_ms, billable_s, amount_minor, tariff_id);
-CREATE INDEX sessions_by_member_start ON sessions(member_id, started_at);
-CREATE INDEX sessions_by_group ON sessions(combined_with) WHERE combined_with IS NOT NULL;
+inline constexpr std::string_view kIndexesToBillableView = R"SQL(
 
 -- The batch of the session s, NULL while unbilled (the rule above; billing.hpp, kSessionBatch).
 CREATE VIEW v_billable_sessions AS
 SELECT s.id, (SELECT b.id FROM billing_batches b WHERE b.period_end > s.ended_at
               AND b.seq_through >= s.seq ORDER BY b.id LIMIT 1) AS batch_id,
        s.site, s.machine, m.name AS machine_name, m.group_name,)SQL";
+
+inline constexpr std::string_view kSessionsPriceToBillableView =
+    kConcat<shared_sql::kSessionPriceColumns, kSeqToIndexes, shared_sql::kSessionIndexes,
+            kIndexesToBillableView>;
 
 inline constexpr std::string_view kUsageByMemberSelect = R"SQL(
 
@@ -548,15 +561,12 @@ WHEN NEW.seq IS NOT OLD.seq OR NEW.ended_at IS NOT OLD.ended_at
 BEGIN SELECT RAISE(ABORT, 'sessions are billed as stored: seq, ended_at and the price columns (tariff_id, billable_s, amount_minor, currency, minimum_applied, rounded, combined_with) cannot be changed'); END;
 )SQL";
 
-// Ingest stops paying for AUTOINCREMENT's counter (one sqlite_sequence read and write per
-// session: 4.4 k of some 70 k instructions a session, docs/ledger-schema.md, "Performance"). A
-// batch needs every later session's seq above its seq_through; without the counter SQLite gives
-// the highest stored seq + 1, which is enough as long as no session is ever deleted: a trigger
-// now refuses that, as nothing in the ledger deletes one (`members forget` rewrites). A database
-// where sessions above a batch's seq_through were already deleted by hand stops the migration.
-// The table is rebuilt with the same columns and seqs; the views keep naming `sessions`
-// (legacy_alter_table: the rename leaves them as written).
-inline constexpr std::string_view kSchemaSessionsSeqWithoutCounter = R"SQL(
+// Migration 12's own text around the shared session columns and indexes and migration 11's
+// trigger (which it creates again, as released, after dropping the old table with it).
+namespace v12_sql {
+
+// Up to the rebuilt table's id column.
+inline constexpr std::string_view kUpToSessionsId = R"SQL(
 CREATE TABLE seq_migration_check(
     ok INTEGER NOT NULL,
     CONSTRAINT no_session_above_a_batch_was_deleted CHECK(ok)
@@ -568,28 +578,10 @@ DROP TABLE seq_migration_check;
 
 PRAGMA legacy_alter_table = ON;
 CREATE TABLE sessions_without_counter(
-    id TEXT NOT NULL UNIQUE,
-    site TEXT NOT NULL,
-    machine TEXT NOT NULL,
-    uid TEXT NOT NULL,
-    member_id TEXT NOT NULL,
-    role TEXT NOT NULL,
-    started_at INTEGER NOT NULL,
-    ended_at INTEGER NOT NULL,
-    clock_synced INTEGER NOT NULL,
-    powered_ms INTEGER NOT NULL,
-    active_ms INTEGER,
-    end_reason TEXT NOT NULL,
-    ended_by TEXT NOT NULL,
-    payload_hash TEXT NOT NULL,
-    received_at INTEGER NOT NULL,
-    tariff_id INTEGER REFERENCES tariffs(id),
-    billable_s INTEGER NOT NULL DEFAULT 0,
-    amount_minor INTEGER,
-    currency TEXT NOT NULL DEFAULT '',
-    minimum_applied INTEGER NOT NULL DEFAULT 0,
-    rounded INTEGER NOT NULL DEFAULT 0,
-    combined_with TEXT,
+    id TEXT NOT NULL UNIQUE,)SQL";
+
+// From seq to the indexes.
+inline constexpr std::string_view kSeqToIndexes = R"SQL(
     seq INTEGER PRIMARY KEY
 );
 INSERT INTO sessions_without_counter(id, site, machine, uid, member_id, role, started_at,
@@ -605,24 +597,32 @@ DROP TABLE sessions;
 ALTER TABLE sessions_without_counter RENAME TO sessions;
 PRAGMA legacy_alter_table = OFF;
 DELETE FROM sqlite_sequence WHERE name = 'sessions';
+)SQL";
 
-CREATE INDEX sessions_usage ON sessions(ended_at, member_id, site, machine, currency, powered_ms,
-                                        active_ms, billable_s, amount_minor, tariff_id);
-CREATE INDEX sessions_by_member_start ON sessions(member_id, started_at);
-CREATE INDEX sessions_by_group ON sessions(combined_with) WHERE combined_with IS NOT NULL;
--- kSchemaSessionsBillingFixed's trigger, dropped with the old table.
-CREATE TRIGGER sessions_billing_columns_fixed BEFORE UPDATE OF
-    seq, ended_at, tariff_id, billable_s, amount_minor, currency, minimum_applied, rounded,
-    combined_with ON sessions
-WHEN NEW.seq IS NOT OLD.seq OR NEW.ended_at IS NOT OLD.ended_at
-  OR NEW.tariff_id IS NOT OLD.tariff_id OR NEW.billable_s IS NOT OLD.billable_s
-  OR NEW.amount_minor IS NOT OLD.amount_minor OR NEW.currency IS NOT OLD.currency
-  OR NEW.minimum_applied IS NOT OLD.minimum_applied OR NEW.rounded IS NOT OLD.rounded
-  OR NEW.combined_with IS NOT OLD.combined_with
-BEGIN SELECT RAISE(ABORT, 'sessions are billed as stored: seq, ended_at and the price columns (tariff_id, billable_s, amount_minor, currency, minimum_applied, rounded, combined_with) cannot be changed'); END;
-CREATE TRIGGER sessions_never_deleted BEFORE DELETE ON sessions
+// After the indexes, up to where migration 11's trigger is created again.
+inline constexpr std::string_view kIndexesUpToTrigger = R"SQL(
+-- kSchemaSessionsBillingFixed's trigger, dropped with the old table.)SQL";
+
+// Starts without a line break: migration 11's text, before it, ends with one.
+inline constexpr std::string_view kNeverDeleted =
+    R"SQL(CREATE TRIGGER sessions_never_deleted BEFORE DELETE ON sessions
 BEGIN SELECT RAISE(ABORT, 'sessions are never deleted: a later session would take a billed seq'); END;
 )SQL";
+
+}  // namespace v12_sql
+
+// Ingest stops paying for AUTOINCREMENT's counter (one sqlite_sequence read and write per
+// session: 4.4 k of some 70 k instructions a session, docs/ledger-schema.md, "Performance"). A
+// batch needs every later session's seq above its seq_through; without the counter SQLite gives
+// the highest stored seq + 1, which is enough as long as no session is ever deleted: a trigger
+// now refuses that, as nothing in the ledger deletes one (`members forget` rewrites). A database
+// where sessions above a batch's seq_through were already deleted by hand stops the migration.
+// The table is rebuilt with the same columns and seqs; the views keep naming `sessions`
+// (legacy_alter_table: the rename leaves them as written).
+inline constexpr std::string_view kSchemaSessionsSeqWithoutCounter =
+    kConcat<v12_sql::kUpToSessionsId, shared_sql::kSessionStoredFacts,
+            shared_sql::kSessionPriceColumns, v12_sql::kSeqToIndexes, shared_sql::kSessionIndexes,
+            v12_sql::kIndexesUpToTrigger, kSchemaSessionsBillingFixed, v12_sql::kNeverDeleted>;
 
 inline constexpr std::array<db::Migration, 12> kMigrations{
     {{1, kSchemaV1},

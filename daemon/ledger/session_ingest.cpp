@@ -27,15 +27,20 @@ constexpr EnumNames<IngestResult, 5> kIngestResultNames{{{IngestResult::Stored, 
 
 static_assert(kIngestResultNames.covers(), "kIngestResultNames names every IngestResult once");
 
-// Where the summary counts each result.
-constexpr std::pair<IngestResult, std::int64_t IngestSummary::*> kResultCounts[] = {
-    {IngestResult::Stored, &IngestSummary::stored},
-    {IngestResult::Duplicate, &IngestSummary::duplicates},
-    {IngestResult::Conflict, &IngestSummary::conflicts},
-    {IngestResult::Rejected, &IngestSummary::rejected},
-    {IngestResult::Unackable, &IngestSummary::unackable}};
+// Where the counts keep each result.
+constexpr std::pair<IngestResult, std::int64_t IngestCounts::*> kResultCounts[] = {
+    {IngestResult::Stored, &IngestCounts::stored},
+    {IngestResult::Duplicate, &IngestCounts::duplicates},
+    {IngestResult::Conflict, &IngestCounts::conflicts},
+    {IngestResult::Rejected, &IngestCounts::rejected},
+    {IngestResult::Unackable, &IngestCounts::unackable}};
 
 }  // namespace
+
+IngestCounts& IngestCounts::operator+=(const IngestCounts& more) {
+    for (const auto& entry : kResultCounts) this->*entry.second += more.*entry.second;
+    return *this;
+}
 
 std::string_view to_string(IngestResult r) {
     return kIngestResultNames.name_of(r, "unknown");

@@ -83,9 +83,14 @@ struct IngestBatch {
     bool record_refusals = true;
 };
 
-struct IngestSummary {
-    std::vector<IngestOutcome> outcomes;  // one per IngestBatch::sessions item, same order
+// How many sessions ended each way: in one batch, or in all the ledger has ingested since start.
+struct IngestCounts {
     std::int64_t stored = 0, duplicates = 0, conflicts = 0, rejected = 0, unackable = 0;
+    IngestCounts& operator+=(const IngestCounts& more);
+};
+
+struct IngestSummary : IngestCounts {
+    std::vector<IngestOutcome> outcomes;  // one per IngestBatch::sessions item, same order
 };
 
 struct IngestErrorRow {

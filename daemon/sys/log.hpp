@@ -1,5 +1,6 @@
 #pragma once
 // One line per event on stderr, with the "<N>" priority prefix journald understands.
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -25,6 +26,11 @@ inline void info(std::string_view area, std::string_view m) {
 }
 inline void debug(std::string_view area, std::string_view m) {
     write(Level::Debug, area, m);
+}
+
+// A duration as log lines give it, in whole seconds: "12 s".
+inline std::string whole_seconds(std::int64_t ms) {
+    return std::to_string(ms / 1000) + " s";
 }
 
 }  // namespace fabgate::log

@@ -45,13 +45,9 @@ void InputBank::acquire_missing() {
 }
 
 void InputBank::acquire(Slot& slot) {
-    auto port = request_watched(backend_, loop_, slot.input, Edge::Both, slot.role,
-                                [this, &slot](std::uint32_t events) { on_ready(slot, events); });
-    if (!port) {
-        lines_.mark_fault(slot.role, port.error().message());
+    if (!acquire_watched(slot, Edge::Both, backend_, loop_, lines_,
+                         [this, &slot](std::uint32_t events) { on_ready(slot, events); }))
         return;
-    }
-    slot.port = std::move(*port);
     auto level = slot.port->get();
     if (!level) {
         release_watched(loop_, slot.port);
@@ -103,13 +99,7 @@ void InputBank::report(Slot& slot, bool level) {
 }
 
 void InputBank::check_held() {
-    for (auto& slot : slots_) {
-        if (!slot.port) continue;
-        if (auto level = slot.port->get(); !level) {
-            release_watched(loop_, slot.port);
-            lines_.mark_fault(slot.role, level.error().message());
-        }
-    }
+    for (auto& slot : slots_) check_still_held(slot, loop_, lines_);
 }
 
 void InputBank::release(const std::string& role) {

@@ -41,14 +41,11 @@ class InputBank {
     std::string describe() const;
 
   private:
-    struct Slot {
-        std::string role;
+    struct Slot : WatchedLine {
         InputKind kind = InputKind::Busy;
         std::string name;
-        InputLine input;
         Debouncer debouncer{0};
         std::optional<bool> reported;
-        std::unique_ptr<InputPort> port;
     };
     void acquire(Slot& slot);
     void on_ready(Slot& slot, std::uint32_t events);

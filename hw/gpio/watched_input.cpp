@@ -28,6 +28,25 @@ void release_watched(EventLoop& loop, std::unique_ptr<InputPort>& port) {
     port.reset();
 }
 
+bool acquire_watched(WatchedLine& line, Edge edge, GpioBackend& backend, EventLoop& loop,
+                     LineSupervisor& lines, std::function<void(std::uint32_t)> on_ready) {
+    auto port = request_watched(backend, loop, line.input, edge, line.role, std::move(on_ready));
+    if (!port) {
+        lines.mark_fault(line.role, port.error().message());
+        return false;
+    }
+    line.port = std::move(*port);
+    return true;
+}
+
+void check_still_held(WatchedLine& line, EventLoop& loop, LineSupervisor& lines) {
+    if (!line.port) return;
+    if (auto level = line.port->get(); !level) {
+        release_watched(loop, line.port);
+        lines.mark_fault(line.role, level.error().message());
+    }
+}
+
 MonoMs edge_time(const Clock& clock, std::int64_t timestamp_ns) {
     MonoMs now = clock.monotonic();
     MonoMs t = timestamp_ns / 1'000'000;

@@ -8,6 +8,7 @@
 
 #include "core/clock.hpp"
 #include "gpio/gpio_lines.hpp"
+#include "gpio/line_supervisor.hpp"
 #include "loop/event_loop.hpp"
 
 namespace fabgate::gpio {
@@ -21,6 +22,20 @@ Result<std::unique_ptr<InputPort>> request_watched(GpioBackend& backend, EventLo
                                                    std::function<void(std::uint32_t)> on_ready);
 // Stops watching and releases the line; nothing if it is not held.
 void release_watched(EventLoop& loop, std::unique_ptr<InputPort>& port);
+
+// An input line by the role the supervisor knows it as, and while held its watched port.
+struct WatchedLine {
+    std::string role;
+    InputLine input;
+    std::unique_ptr<InputPort> port;
+};
+
+// Requests and watches the line; on an error nothing is held and its fault is marked (the
+// supervisor retries it). Whether the line is now held.
+bool acquire_watched(WatchedLine& line, Edge edge, GpioBackend& backend, EventLoop& loop,
+                     LineSupervisor& lines, std::function<void(std::uint32_t)> on_ready);
+// A held line read again: one that fails is released and its fault marked.
+void check_still_held(WatchedLine& line, EventLoop& loop, LineSupervisor& lines);
 
 // An edge's time on the gate's clock: the kernel's timestamp, or now for one from another clock.
 MonoMs edge_time(const Clock& clock, std::int64_t timestamp_ns);

@@ -19,7 +19,7 @@ WiegandLines::WiegandLines(EventLoop& loop, GpioBackend& backend, LineSupervisor
       clock_(clock),
       lost_(std::move(lost)),
       changed_(std::move(changed)),
-      data_{Line{"wiegand_d0", d0, nullptr}, Line{"wiegand_d1", d1, nullptr}},
+      data_{WatchedLine{"wiegand_d0", d0, nullptr}, WatchedLine{"wiegand_d1", d1, nullptr}},
       feed_(events, repeat_suppress_ms) {}
 
 WiegandLines::~WiegandLines() {
@@ -31,19 +31,15 @@ void WiegandLines::acquire_missing() {
         if (!line.port) acquire(line);
 }
 
-void WiegandLines::acquire(Line& line) {
-    auto port = request_watched(backend_, loop_, line.input, Edge::Falling, line.role,
-                                [this, &line](std::uint32_t events) { on_ready(line, events); });
-    if (!port) {
-        lines_.mark_fault(line.role, port.error().message());
+void WiegandLines::acquire(WatchedLine& line) {
+    if (!acquire_watched(line, Edge::Falling, backend_, loop_, lines_,
+                         [this, &line](std::uint32_t events) { on_ready(line, events); }))
         return;
-    }
-    line.port = std::move(*port);
     feed_.reset();
     lines_.clear_fault(line.role);
 }
 
-void WiegandLines::on_ready(Line& line, std::uint32_t events) {
+void WiegandLines::on_ready(WatchedLine& line, std::uint32_t events) {
     auto drained = drain();
     if (!drained) return;
     if (*drained == 0 && (events & (EPOLLERR | EPOLLHUP)))
@@ -98,13 +94,7 @@ void WiegandLines::log_drops() {
 }
 
 void WiegandLines::check_held() {
-    for (auto& line : data_) {
-        if (!line.port) continue;
-        if (auto level = line.port->get(); !level) {
-            release_watched(loop_, line.port);
-            lines_.mark_fault(line.role, level.error().message());
-        }
-    }
+    for (auto& line : data_) check_still_held(line, loop_, lines_);
 }
 
 void WiegandLines::release(const std::string& role) {

@@ -43,13 +43,8 @@ class WiegandLines {
     bool missing() const;
 
   private:
-    struct Line {
-        std::string role;
-        InputLine input;
-        std::unique_ptr<InputPort> port;
-    };
-    void acquire(Line& line);
-    void on_ready(Line& line, std::uint32_t events);
+    void acquire(WatchedLine& line);
+    void on_ready(WatchedLine& line, std::uint32_t events);
     // Reads both lines into the frame; the number of pulses, or nullopt if a line was lost
     // (already handled).
     std::optional<std::size_t> drain();
@@ -62,7 +57,7 @@ class WiegandLines {
     const Clock& clock_;
     LostLine lost_;
     std::function<void()> changed_;
-    std::array<Line, 2> data_;  // D0 (0 bits), D1 (1 bits)
+    std::array<WatchedLine, 2> data_;  // D0 (0 bits), D1 (1 bits)
     WiegandFeed feed_;
     readers::WiegandAssembler::Drops logged_drops_;
 };

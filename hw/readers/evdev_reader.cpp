@@ -22,7 +22,6 @@ Status EvdevReader::grab_exclusively(int fd) {
 EvdevReader::EvdevReader(const ReaderConfig& config, EventLoop& loop, HardwareEvents& events,
                          const Clock& clock, std::chrono::milliseconds retry_interval, Grab grab)
     : StreamDeviceReader(loop, events, config.device, retry_interval, 64 * sizeof(input_event)),
-      config_(config),
       grab_(std::move(grab)),
       decoder_(UidTextFormat::from(config)),
       presence_(loop, events, clock, config.repeat_suppress_ms) {}

@@ -31,7 +31,6 @@ class EvdevReader final : public StreamDeviceReader {
     void consume(std::span<const std::uint8_t> bytes) override;
     void forget_partial_input() override;
 
-    ReaderConfig config_;
     Grab grab_;
     EvdevDecoder decoder_;
     PresenceReporter presence_;

@@ -184,3 +184,23 @@ TEST_CASE(
           std::vector<std::string>{"id-a " + session_payload_hash(a) + " 1800000"});
     CHECK(conflict_rows(*db).size() == 1);
 }
+
+TEST_CASE("the ledger's totals add each batch's sessions to the result it ended with") {
+    // What the ledger says on stopping ("N stored, N duplicates, N conflicts, N refused").
+    IngestSummary first;
+    first.stored = 3;
+    first.conflicts = 1;
+    first.unackable = 2;
+    IngestSummary second;
+    second.stored = 1;
+    second.duplicates = 4;
+    second.rejected = 5;
+    IngestCounts total;
+    total += first;
+    total += second;
+    CHECK(total.stored == 4);
+    CHECK(total.duplicates == 4);
+    CHECK(total.conflicts == 1);
+    CHECK(total.rejected == 5);
+    CHECK(total.unackable == 2);
+}

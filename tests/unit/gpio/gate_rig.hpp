@@ -10,6 +10,7 @@
 
 #include "fake_gpio.hpp"
 #include "gpio/gate_hardware.hpp"
+#include "gpio/line_supervisor.hpp"
 #include "recording_events.hpp"
 
 namespace fabgate::gpio::testing {
@@ -84,6 +85,25 @@ struct Rig {
     }
     FakeLine& at(const std::string& key) { return world->lines[key]; }
     std::int64_t now() const { return clock.monotonic(); }
+};
+
+// The parts a bank of lines (output_bank.hpp, input_bank.hpp, wiegand_lines.hpp) is built on,
+// without a gate around them.
+struct BankParts {
+    std::shared_ptr<FakeWorld> world = std::make_shared<FakeWorld>();
+    FakeBackend backend{world};
+    EventLoop loop;
+    FakeClock clock;
+    RecordingEvents events;
+    LineSupervisor lines{events, std::chrono::milliseconds(2000)};
+
+    BankParts() { world->chips.insert("gpiochip1"); }
+    // Loop rounds for the fd events the fake raised.
+    void pump() {
+        for (int i = 0; i < 3; ++i) loop.run_once(0);
+    }
+    FakeLine& at(const std::string& key) { return world->lines[key]; }
+    MonoMs now() const { return clock.monotonic(); }
 };
 
 // The laser's lines with a Wiegand reader on D0 = line 23, D1 = line 24, started, the start-up

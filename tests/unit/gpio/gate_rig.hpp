@@ -47,6 +47,11 @@ inline HardwareConfig laser_config() {
     return hw;
 }
 
+// Loop rounds for what is ready now: fd events the fake raised, due timers.
+inline void pump_ready(EventLoop& loop) {
+    for (int i = 0; i < 3; ++i) loop.run_once(0);
+}
+
 struct Rig {
     std::shared_ptr<FakeWorld> world = std::make_shared<FakeWorld>();
     EventLoop loop;
@@ -74,10 +79,7 @@ struct Rig {
         loop.run_once(100);
         pump();
     }
-    // Loop rounds for what is ready now: fd events the fake raised, due timers.
-    void pump() {
-        for (int i = 0; i < 3; ++i) loop.run_once(0);
-    }
+    void pump() { pump_ready(loop); }
     void advance(MonoMs ms) {
         clock.advance(ms);
         gate->service();
@@ -98,10 +100,7 @@ struct BankParts {
     LineSupervisor lines{events, std::chrono::milliseconds(2000)};
 
     BankParts() { world->chips.insert("gpiochip1"); }
-    // Loop rounds for the fd events the fake raised.
-    void pump() {
-        for (int i = 0; i < 3; ++i) loop.run_once(0);
-    }
+    void pump() { pump_ready(loop); }
     FakeLine& at(const std::string& key) { return world->lines[key]; }
     MonoMs now() const { return clock.monotonic(); }
 };

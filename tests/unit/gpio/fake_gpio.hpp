@@ -36,6 +36,8 @@ class FakeWorld {
         std::vector<LineEvent>* queue;
     };
     std::map<std::string, Waiting> inputs;  // requested input lines
+    // Every write to a held output, across lines, in order: "gpiochip0:17=off".
+    std::vector<std::string> write_order;
 
     static std::string key(const GpioLine& line) {
         return line.chip + ":" + (line.offset ? std::to_string(*line.offset) : line.name);
@@ -91,6 +93,7 @@ class FakeOutput final : public OutputPort {
         auto& l = world_->line(key_);
         l.level = active;
         l.writes.push_back(active);
+        world_->write_order.push_back(key_ + (active ? "=on" : "=off"));
         return {};
     }
 

@@ -1,12 +1,11 @@
 // The GPIO adapter against an in-memory backend: what a member and an installer would notice
-// (relay state, debounced inputs, faults and recovery, Wiegand badges, LEDs and buzzer).
+// (relay state, debounced inputs, Wiegand badges, LEDs and buzzer, the reader factory). Missing
+// and lost lines are in gpio_faults_test.cpp.
 #include <doctest/doctest.h>
 
 #include <algorithm>
 
-#include "fake_gpio.hpp"
-#include "gpio/gate_hardware.hpp"
-#include "recording_events.hpp"
+#include "gate_rig.hpp"
 
 using namespace fabgate;
 using namespace fabgate::gpio;
@@ -14,96 +13,11 @@ using namespace fabgate::gpio::testing;
 
 namespace {
 
-GpioLine line(unsigned offset, bool active_low = false, std::string chip = "gpiochip0") {
-    GpioLine l;
-    l.chip = std::move(chip);
-    l.offset = offset;
-    l.active_low = active_low;
-    return l;
-}
-
-InputLine input(unsigned offset, int debounce_ms = 20, std::string chip = "gpiochip0") {
-    InputLine in;
-    in.line = line(offset, false, std::move(chip));
-    in.debounce_ms = debounce_ms;
-    return in;
-}
-
-HardwareConfig laser_config() {
-    HardwareConfig hw;
-    hw.kind = HardwareKind::Gpio;
-    hw.reader.type = ReaderType::Sim;
-    hw.relay = line(17, true);
-    hw.after_run = line(27);
-    hw.led_ready = line(5);
-    hw.led_in_use = line(6);
-    hw.led_denied = line(13);
-    hw.buzzer = line(19);
-    hw.busy = input(22, 100);
-    hw.interlocks.push_back({"lid", input(23, 20, "gpiochip1")});
-    return hw;
-}
-
-struct Rig {
-    std::shared_ptr<FakeWorld> world = std::make_shared<FakeWorld>();
-    EventLoop loop;
-    FakeClock clock;
-    RecordingEvents events;
-    std::unique_ptr<GpioGate> gate;
-
-    Rig() { world->chips.insert("gpiochip1"); }
-
-    Result<std::unique_ptr<GpioGate>> open(const HardwareConfig& hw, GpioOptions options = {}) {
-        options.retry_interval = std::chrono::milliseconds(2000);
-        return open_gpio_hardware(hw, loop, events, clock, std::make_unique<FakeBackend>(world),
-                                  std::move(options));
-    }
-    void start(const HardwareConfig& hw) {
-        auto opened = open(hw);
-        REQUIRE(opened);
-        gate = std::move(*opened);
-        first_round();
-    }
-    // The loop's first round, when the held-back start reports are delivered: waits for the
-    // due-now timer, which returns at once.
-    void first_round() {
-        loop.run_once(100);
-        pump();
-    }
-    // Loop rounds for what is ready now: fd events the fake raised, due timers.
-    void pump() {
-        for (int i = 0; i < 3; ++i) loop.run_once(0);
-    }
-    void advance(MonoMs ms) {
-        clock.advance(ms);
-        gate->service();
-        pump();
-    }
-    FakeLine& at(const std::string& key) { return world->lines[key]; }
-    std::int64_t now() const { return clock.monotonic(); }
-};
-
-// The laser's lines with a Wiegand reader on D0 = line 23, D1 = line 24, started, the start-up
-// reports taken.
-void start_with_wiegand_reader(Rig& rig) {
-    auto hw = laser_config();
-    hw.reader.type = ReaderType::Wiegand;
-    hw.reader.wiegand_d0 = input(23, 0);
-    hw.reader.wiegand_d1 = input(24, 0);
-    hw.interlocks.clear();
-    rig.start(hw);
-    rig.events.take();
-}
-
 struct StubReader final : readers::BadgeReader {
     std::string describe() const override { return "stub reader"; }
     readers::DropCounts drop_counts() const override { return {}; }
     bool connected() const override { return true; }
 };
-
-bool ever_on(const FakeLine& l) {
-    return std::find(l.writes.begin(), l.writes.end(), true) != l.writes.end();
-}
 
 }  // namespace
 
@@ -167,122 +81,6 @@ TEST_CASE("a bouncing input is reported once, after the debounce window, from ke
     rig.pump();
     rig.advance(200);
     CHECK(rig.events.log.empty());
-}
-
-TEST_CASE("a chip missing at start is a fault, not an error; the gate recovers without a restart") {
-    Rig rig;
-    rig.world->chips.erase("gpiochip1");
-    rig.world->lines["gpiochip1:23"].level = true;
-    rig.start(laser_config());
-    auto log = rig.events.take();
-    CHECK(std::count(log.begin(), log.end(), "fault gpio:interlock-lid on") == 1);
-    CHECK(rig.gate->faulted_roles() == std::vector<std::string>{"interlock-lid"});
-
-    rig.gate->set_relay(true);  // nothing may power the machine while a line is missing
-    CHECK_FALSE(rig.at("gpiochip0:17").level);
-
-    rig.advance(2000);  // a retry, still missing: reported once only
-    CHECK(rig.events.log.empty());
-    rig.world->plug("gpiochip1");
-    rig.advance(2000);
-    // The lid's level first, then the fault clears: the gate never sees a closed lid in between.
-    CHECK(rig.events.take() ==
-          std::vector<std::string>{"interlock lid on", "fault gpio:interlock-lid off"});
-    CHECK(rig.gate->faulted_roles().empty());
-    rig.gate->set_relay(true);
-    CHECK(rig.at("gpiochip0:17").level);
-}
-
-TEST_CASE(
-    "a relay chip missing at start: the gate starts in fault and gets its relay when the chip "
-    "appears") {
-    Rig rig;
-    rig.world->chips.erase("gpiochip0");
-    rig.start(laser_config());
-    auto log = rig.events.take();
-    CHECK(std::count(log.begin(), log.end(), "fault gpio:relay on") == 1);
-    rig.world->plug("gpiochip0");
-    rig.advance(2000);
-    CHECK_FALSE(rig.at("gpiochip0:17").level);
-    CHECK(rig.at("gpiochip0:17").requested);
-    CHECK(rig.gate->faulted_roles().empty());
-}
-
-TEST_CASE("a chip lost while running: fault, relay off, and recovery when it comes back") {
-    Rig rig;
-    rig.start(laser_config());
-    rig.events.take();
-    rig.gate->set_relay(true);
-    REQUIRE(rig.at("gpiochip0:17").level);
-
-    rig.world->unplug("gpiochip1");  // the interlock's I/O expander fell off the bus
-    rig.pump();
-    CHECK(rig.events.take() == std::vector<std::string>{"fault gpio:interlock-lid on"});
-    CHECK_FALSE(rig.at("gpiochip0:17").level);  // relay driven off at once
-
-    rig.world->plug("gpiochip1");
-    rig.advance(2000);
-    CHECK(rig.events.take() == std::vector<std::string>{"fault gpio:interlock-lid off"});
-    CHECK_FALSE(rig.at("gpiochip0:17").level);  // the gate decides when it may power again
-}
-
-TEST_CASE("an output lost while running takes every line of its chip into the fault") {
-    Rig rig;
-    rig.start(laser_config());
-    rig.events.take();
-    rig.world->unplug("gpiochip0");
-    rig.gate->set_relay(true);  // the write fails: the relay line is gone
-    rig.pump();
-    auto log = rig.events.take();
-    CHECK(std::count(log.begin(), log.end(), "fault gpio:relay on") == 1);
-    CHECK(std::count(log.begin(), log.end(), "fault gpio:busy on") == 1);
-    CHECK(std::count(log.begin(), log.end(), "fault indicator:led_ready on") == 1);
-    CHECK(std::count(log.begin(), log.end(), "fault gpio:interlock-lid on") == 0);
-
-    rig.world->plug("gpiochip0");
-    rig.advance(2000);
-    CHECK(rig.gate->faulted_roles().empty());
-    CHECK_FALSE(rig.at("gpiochip0:17").level);
-}
-
-TEST_CASE("a lost LED or buzzer is reported but leaves the relay and a running job alone") {
-    Rig rig;
-    auto hw = laser_config();
-    for (auto* indicator : {&hw.led_ready, &hw.led_in_use, &hw.led_denied, &hw.buzzer})
-        (*indicator)->chip = "gpiochip2";  // the front panel on its own I/O expander
-    rig.world->chips.insert("gpiochip2");
-    rig.start(hw);
-    rig.events.take();
-    rig.gate->set_relay(true);
-    REQUIRE(rig.at("gpiochip0:17").level);
-
-    rig.world->unplug("gpiochip2");
-    rig.gate->indicate(Indication::Denied);  // the write fails: the panel is gone
-    rig.pump();
-    auto log = rig.events.take();
-    CHECK(std::count(log.begin(), log.end(), "fault indicator:led_ready on") == 1);
-    CHECK(std::count(log.begin(), log.end(), "fault indicator:buzzer on") == 1);
-    CHECK(std::none_of(log.begin(), log.end(),
-                       [](const std::string& e) { return e.find("gpio:") != std::string::npos; }));
-    CHECK(rig.at("gpiochip0:17").level);  // the job goes on
-    rig.gate->set_relay(false);
-    rig.gate->set_relay(true);  // and the next one may start
-    CHECK(rig.at("gpiochip0:17").level);
-
-    rig.world->plug("gpiochip2");
-    rig.advance(2000);
-    CHECK(rig.gate->faulted_roles().empty());
-    CHECK(rig.at("gpiochip0:17").level);
-}
-
-TEST_CASE("a line held by another program is a fault that clears once it is freed") {
-    Rig rig;
-    rig.world->busy_lines.insert("gpiochip0:19");
-    rig.start(laser_config());
-    CHECK(rig.gate->faulted_roles() == std::vector<std::string>{"buzzer"});
-    rig.world->busy_lines.clear();
-    rig.advance(2000);
-    CHECK(rig.gate->faulted_roles().empty());
 }
 
 TEST_CASE("a configuration without a relay cannot start") {

@@ -86,6 +86,19 @@ TEST_CASE("an output lost while running takes every line of its chip into the fa
     CHECK_FALSE(rig.at("gpiochip0:17").level);
 }
 
+TEST_CASE("a failed write checks the inputs of the same chip at once, not at their next edge") {
+    Rig rig;
+    rig.start(laser_config());
+    rig.events.take();
+    rig.world->unplug("gpiochip0");
+    rig.gate->set_relay(true);  // fails; the loop has not run since
+    // The busy input sits on the same chip: it is known missing before any of its edges or
+    // errors reach the loop, so the gate cannot count a vanished busy signal as idle.
+    auto missing = rig.gate->faulted_roles();
+    CHECK(std::count(missing.begin(), missing.end(), "busy") == 1);
+    CHECK(std::count(missing.begin(), missing.end(), "interlock-lid") == 0);
+}
+
 TEST_CASE("a lost LED or buzzer is reported but leaves the relay and a running job alone") {
     Rig rig;
     auto hw = laser_config();

@@ -6,9 +6,7 @@
 #include <algorithm>
 
 #include "core/gate_config.hpp"
-#include "fake_gpio.hpp"
-#include "gpio/gate_hardware.hpp"
-#include "recording_events.hpp"
+#include "gate_rig.hpp"
 
 using namespace fabgate;
 using namespace fabgate::gpio;
@@ -17,12 +15,6 @@ using namespace fabgate::gpio::testing;
 namespace {
 
 const char* const kHeartbeat = "gpiochip0:12";
-
-GpioLine line(unsigned offset) {
-    GpioLine l;
-    l.offset = offset;
-    return l;
-}
 
 HardwareConfig heartbeat_config(int period_ms) {
     HardwareConfig hw;
@@ -34,20 +26,9 @@ HardwareConfig heartbeat_config(int period_ms) {
     return hw;
 }
 
-struct Rig {
-    std::shared_ptr<FakeWorld> world = std::make_shared<FakeWorld>();
-    EventLoop loop;
-    FakeClock clock;
-    RecordingEvents events;
-    std::unique_ptr<GpioGate> gate;
-
-    explicit Rig(int period_ms) {
-        auto opened = open_gpio_hardware(heartbeat_config(period_ms), loop, events, clock,
-                                         std::make_unique<FakeBackend>(world), GpioOptions{});
-        REQUIRE(opened);
-        gate = std::move(*opened);
-        loop.run_once(100);
-    }
+// The gate rig (gate_rig.hpp) with only a relay and the heartbeat line, started.
+struct HeartbeatRig : Rig {
+    explicit HeartbeatRig(int period_ms) { start(heartbeat_config(period_ms)); }
     const std::vector<bool>& writes() { return world->line(kHeartbeat).writes; }
     // Edges on the line: what a monostable's trigger input sees.
     std::size_t edges() {
@@ -61,7 +42,7 @@ struct Rig {
 }  // namespace
 
 TEST_CASE("the heartbeat line toggles once per period while the loop runs") {
-    Rig rig(250);
+    HeartbeatRig rig(250);
     CHECK(rig.writes() == std::vector<bool>{false});  // requested low, like every output
     for (int i = 0; i < 8; ++i) {
         rig.clock.advance(250);
@@ -75,7 +56,7 @@ TEST_CASE("the heartbeat line toggles once per period while the loop runs") {
 }
 
 TEST_CASE("the heartbeat is driven by the event loop's own timer") {
-    Rig rig(50);
+    HeartbeatRig rig(50);
     // Only the loop runs here: no direct service() call. Its timer is armed for the next beat.
     for (int i = 0; i < 4; ++i) {
         rig.clock.advance(50);
@@ -85,7 +66,7 @@ TEST_CASE("the heartbeat is driven by the event loop's own timer") {
 }
 
 TEST_CASE("a stalled loop stops the heartbeat, and a revived one does not fake a burst") {
-    Rig rig(50);
+    HeartbeatRig rig(50);
     for (int i = 0; i < 3; ++i) {
         rig.clock.advance(50);
         rig.loop.run_once(1000);
@@ -105,7 +86,7 @@ TEST_CASE("a stalled loop stops the heartbeat, and a revived one does not fake a
 }
 
 TEST_CASE("a gate that exits leaves the heartbeat still and off") {
-    Rig rig(50);
+    HeartbeatRig rig(50);
     rig.clock.advance(50);
     rig.loop.run_once(1000);
     REQUIRE(rig.world->line(kHeartbeat).level);
@@ -115,14 +96,10 @@ TEST_CASE("a gate that exits leaves the heartbeat still and off") {
 }
 
 TEST_CASE("a missing heartbeat line is a fault: the relay stays off") {
-    Rig rig(250);
+    HeartbeatRig rig(250);
     rig.world->busy_lines.insert(kHeartbeat);
     rig.gate.reset();
-    auto opened = open_gpio_hardware(heartbeat_config(250), rig.loop, rig.events, rig.clock,
-                                     std::make_unique<FakeBackend>(rig.world), GpioOptions{});
-    REQUIRE(opened);
-    rig.gate = std::move(*opened);
-    rig.loop.run_once(100);
+    rig.start(heartbeat_config(250));
     CHECK(rig.gate->faulted_roles() == std::vector<std::string>{"heartbeat"});
     rig.gate->set_relay(true);
     CHECK_FALSE(rig.world->line("gpiochip0:17").level);

@@ -6,6 +6,7 @@
 
 #include "core/broker_config.hpp"
 #include "core/json_reader.hpp"
+#include "ledger/database_config.hpp"
 
 namespace fabgate::ledger {
 namespace {
@@ -25,13 +26,7 @@ bool is_plausible_zone_name(const std::string& name) {
     return true;
 }
 
-tl::expected<LedgerConfig, std::vector<Error>> parse(const nlohmann::json& document) {
-    JsonErrors errors;
-    LedgerConfig cfg;
-    cfg.broker.client_id = "fabledger";
-    ObjectReader root(document, "", errors);
-    cfg.database = root.string_or("database", cfg.database);
-    if (cfg.database.empty()) errors.add("database", "must not be empty");
+void read_settings(ObjectReader& root, LedgerConfig& cfg, JsonErrors& errors) {
     read_broker_config(root, cfg.broker, errors);
     if (cfg.broker.client_id.empty() || cfg.broker.client_id.size() > 23 * 8)
         errors.add("broker.client_id",
@@ -57,13 +52,13 @@ tl::expected<LedgerConfig, std::vector<Error>> parse(const nlohmann::json& docum
     if (!is_plausible_zone_name(cfg.time_zone))
         errors.add("time_zone", "'" + cfg.time_zone +
                                     "' is not an IANA time zone name like Europe/Paris or UTC");
-    return config_unless_errors(root, errors, std::move(cfg));
 }
 
 }  // namespace
 
 tl::expected<LedgerConfig, std::vector<Error>> load_ledger_config_text(std::string_view text) {
-    return load_config_text<LedgerConfig>(text, kMaxConfigBytes, parse);
+    return load_database_config_text<LedgerConfig>(text, kMaxConfigBytes, "fabledger",
+                                                   read_settings);
 }
 
 tl::expected<LedgerConfig, std::vector<Error>> load_ledger_config_file(const std::string& path) {

@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 
 #include "core/json_reader.hpp"
+#include "ledger/database_config.hpp"
 
 namespace fabgate::web {
 namespace {
@@ -54,13 +55,7 @@ void read_sessions(ObjectReader& root, WebConfig& cfg, JsonErrors& errors) {
     }
 }
 
-tl::expected<WebConfig, std::vector<Error>> parse(const nlohmann::json& document) {
-    JsonErrors errors;
-    WebConfig cfg;
-    cfg.broker.client_id = "fabweb";
-    ObjectReader root(document, "", errors);
-    cfg.database = root.string_or("database", cfg.database);
-    if (cfg.database.empty()) errors.add("database", "must not be empty");
+void read_settings(ObjectReader& root, WebConfig& cfg, JsonErrors& errors) {
     cfg.time_zone = root.string_or("time_zone", "");
     cfg.currency = root.string_or("currency", cfg.currency);
     if (cfg.currency.size() != 3) errors.add("currency", "must be an ISO 4217 code like EUR");
@@ -70,13 +65,13 @@ tl::expected<WebConfig, std::vector<Error>> parse(const nlohmann::json& document
     read_int(root, "command_timeout_s", 1, 60, cfg.command_timeout_s);
     read_broker_config(root, cfg.broker, errors);
     read_log_level(root, cfg.log_level);
-    return config_unless_errors(root, errors, std::move(cfg));
 }
 
 }  // namespace
 
 tl::expected<WebConfig, std::vector<Error>> load_web_config_text(std::string_view text) {
-    return load_config_text<WebConfig>(text, kMaxConfigBytes, parse);
+    return ledger::load_database_config_text<WebConfig>(text, kMaxConfigBytes, "fabweb",
+                                                        read_settings);
 }
 
 tl::expected<WebConfig, std::vector<Error>> load_web_config_file(const std::string& path) {

@@ -25,6 +25,14 @@ TEST_CASE("ledger config: defaults, a fixed client id, and unknown keys named") 
     CHECK_FALSE(load_ledger_config_text(R"({"broker": {"client_id": ""}})"));
 }
 
+TEST_CASE("ledger config: an empty database path is named, with the other mistakes") {
+    auto r = load_ledger_config_text(R"({"database": "", "batch_max_ms": 0})");
+    REQUIRE_FALSE(r);
+    REQUIRE(r.error().size() == 2);
+    CHECK(r.error().front().message() == "database: must not be empty");
+    CHECK(r.error().back().where == "batch_max_ms");
+}
+
 TEST_CASE("ledger config: the lab's time_zone is an IANA name, UTC when absent") {
     auto none = load_ledger_config_text(R"({"database": "/tmp/l.db"})");
     REQUIRE(none);

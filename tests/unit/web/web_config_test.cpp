@@ -27,6 +27,14 @@ TEST_CASE("an unknown key or a lone certificate is named") {
     CHECK(lone.error().front().what.find("key_file") != std::string::npos);
 }
 
+TEST_CASE("an empty database path is named, with the other mistakes") {
+    auto r = load_web_config_text(R"({"database": "", "currency": "EU"})");
+    REQUIRE(!r);
+    REQUIRE(r.error().size() == 2);
+    CHECK(r.error().front().message() == "database: must not be empty");
+    CHECK(r.error().back().message() == "currency: must be an ISO 4217 code like EUR");
+}
+
 TEST_CASE("plain HTTP off loopback is refused unless insecure_http says so") {
     ListenConfig l;
     l.address = "0.0.0.0";

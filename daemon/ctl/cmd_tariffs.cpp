@@ -43,8 +43,8 @@ void echo(CommandContext& s, std::int64_t id, const Tariff& t) {
                              {"minimum_minor", t.minimum_minor},
                              {"minimum_s", t.minimum_s},
                              {"free_below_s", t.free_below_s},
-                             {"rounding", std::string(to_string(t.rounding_mode))},
-                             {"round_minor", t.amount_rounding_minor},
+                             {"amount_rounding_minor", t.amount_rounding_minor},
+                             {"rounding_mode", std::string(to_string(t.rounding_mode))},
                              {"combine_window_s", t.combine_window_s},
                              {"valid_from", format_iso(t.valid_from)}})
                << "\n";

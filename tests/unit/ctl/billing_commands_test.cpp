@@ -178,8 +178,8 @@ TEST_CASE("tariffs set: rounding mode and step, and every rule echoed") {
     auto j = lab.run({"--json", "tariffs", "set", "laser-1", "--class", "any", "--per-hour", "3",
                       "--round", "0.10", "--rounding", "down"})
                  .parsed();
-    CHECK(j["rounding"] == "down");
-    CHECK(j["round_minor"] == 10);
+    CHECK(j["rounding_mode"] == "down");
+    CHECK(j["amount_rounding_minor"] == 10);
     CHECK(j["minimum_minor"] == 0);
     CHECK(j["start_fee_minor"] == 0);
     CHECK(j["free_below_s"] == 0);
@@ -194,6 +194,13 @@ TEST_CASE("tariffs set: rounding mode and step, and every rule echoed") {
     CHECK(list[0]["rounding_mode"] == "up");
     CHECK(list[0]["amount_rounding_minor"] == 50);
     CHECK(list[1]["rounding_mode"] == "down");
+    // A billing job reads a tariff the same way from `set` as from `list`.
+    for (auto field = j.begin(); field != j.end(); ++field) {
+        const std::string key = field.key();
+        CAPTURE(key);
+        REQUIRE(list[1].contains(key));
+        CHECK(list[1][key] == field.value());
+    }
     // A step that is not published is refused, naming the option.
     auto bad = lab.run(
         {"tariffs", "set", "laser-1", "--class", "any", "--per-hour", "3", "--round", "0.25"});

@@ -105,10 +105,9 @@ struct BankParts {
     MonoMs now() const { return clock.monotonic(); }
 };
 
-// The laser's lines with a Wiegand reader on D0 = line 23, D1 = line 24, started, the start-up
-// reports taken.
-inline void start_with_wiegand_reader(Rig& rig) {
-    auto hw = laser_config();
+// The laser's lines (or `hw`'s) with a Wiegand reader on D0 = line 23, D1 = line 24 in place of
+// the interlocks, started, the start-up reports taken.
+inline void start_with_wiegand_reader(Rig& rig, HardwareConfig hw = laser_config()) {
     hw.reader.type = ReaderType::Wiegand;
     hw.reader.wiegand_d0 = input(23, 0);
     hw.reader.wiegand_d1 = input(24, 0);

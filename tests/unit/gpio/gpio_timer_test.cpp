@@ -96,13 +96,7 @@ TEST_CASE("the loop's timer beats the heartbeat while a slow retry is pending") 
 TEST_CASE("the loop's timer ends a Wiegand frame once its pulses have stopped") {
     Rig rig;
     start_with_wiegand_reader(rig, laser_with_slow_heartbeat());
-    auto t = rig.now();
-    for (char c : wiegand_frame(0x123456, 24)) {
-        rig.world->pulse(c == '1' ? "gpiochip0:24" : "gpiochip0:23", t);
-        t += 2;
-    }
-    rig.clock.advance(t - rig.now());
-    rig.pump();
+    send_wiegand_badge(rig);
     REQUIRE(rig.events.log.empty());  // the reader may still be sending
 
     // Past the gap that ends a frame (25 ms) and the settling after it; no service() call here.

@@ -43,7 +43,8 @@ class InputGroup {
 
     virtual std::size_t line_count() const = 0;
     virtual WatchedLine& line(std::size_t index) = 0;
-    // The line is held and watched; its fault is still marked, for the group to clear.
+    // The line is held and watched. The group clears its fault, once it has done what must come
+    // first (an input reports its level, so the gate never sees a lid "closed" in between).
     virtual void acquired(std::size_t index) = 0;
     // The line's fd is ready (epoll `events`).
     virtual void ready(std::size_t index, std::uint32_t events) = 0;

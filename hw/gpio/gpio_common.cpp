@@ -35,6 +35,12 @@ std::string consumer_label(std::string_view role) {
     return label;
 }
 
+// The build picked the backend's file for this API (hw/gpio/CMakeLists.txt), so it is known here
+// once rather than in each backend.
+int gpiod_api() {
+    return FABGATE_GPIOD_API;
+}
+
 std::string errno_text(int error) {
     return std::strerror(error == 0 ? EIO : error);
 }

@@ -55,6 +55,8 @@ GpioGate::GpioGate(const HardwareConfig& config, EventLoop& loop, HardwareEvents
             reader.repeat_suppress_ms,
             [this](const auto& role, const auto& why) { lost(role, why); },
             [this] { reschedule(); });
+    groups_.push_back(&inputs_);
+    if (wiegand_) groups_.push_back(&*wiegand_);
     timer_ = loop_.add_timer(std::chrono::hours(1), [this] { service(); });
     if (timer_ == 0) throw std::runtime_error("gpio: no timerfd for the GPIO timer");
     loop_.disarm(timer_);
@@ -63,8 +65,7 @@ GpioGate::GpioGate(const HardwareConfig& config, EventLoop& loop, HardwareEvents
 GpioGate::~GpioGate() {
     loop_.cancel_timer(timer_);
     reader_.reset();
-    inputs_.release_all();
-    if (wiegand_) wiegand_->release_all();
+    for (auto* group : groups_) group->release_all();
     outputs_.all_off_and_release();
     log::info(kArea, "outputs off, lines released");
 }
@@ -96,8 +97,7 @@ Status GpioGate::start() {
     }
     // The relay first, requested off: nothing that follows can leave the machine powered.
     outputs_.acquire_missing();
-    inputs_.acquire_missing();
-    if (wiegand_) wiegand_->acquire_missing();
+    for (auto* group : groups_) group->acquire_missing();
     MonoMs now = clock_.monotonic();
     outputs_.start(now);
     if (lines_.any_fault()) {
@@ -129,17 +129,15 @@ void GpioGate::indicate(Indication indication) {
 
 void GpioGate::service() {
     MonoMs now = clock_.monotonic();
-    inputs_.service(now);
-    if (wiegand_) wiegand_->service(now);
+    for (auto* group : groups_) group->service(now);
     outputs_.service(now);
     if (lines_.take_due_retry(now)) retry();
     reschedule();
 }
 
 void GpioGate::reschedule() {
-    auto next = earliest(inputs_.next_deadline(), outputs_.next_deadline());
-    next = earliest(next, lines_.next_retry());
-    if (wiegand_) next = earliest(next, wiegand_->next_deadline());
+    auto next = earliest(outputs_.next_deadline(), lines_.next_retry());
+    for (const auto* group : groups_) next = earliest(next, group->next_deadline());
     if (!next) {
         loop_.disarm(timer_);  // nothing due: no wake-ups
         return;
@@ -150,8 +148,7 @@ void GpioGate::reschedule() {
 
 void GpioGate::lost(const std::string& role, const std::string& reason) {
     outputs_.release(role);
-    inputs_.release(role);
-    if (wiegand_) wiegand_->release(role);
+    for (auto* group : groups_) group->release(role);
     lines_.mark_fault(role, reason);
     if (!is_indicator_role(role)) outputs_.relay_off_after_loss();
     check_held_lines();
@@ -162,16 +159,14 @@ void GpioGate::lost(const std::string& role, const std::string& reason) {
 // After a failure, every held line is checked: a chip that vanished takes all of its lines.
 void GpioGate::check_held_lines() {
     outputs_.check_held();
-    inputs_.check_held();
-    if (wiegand_) wiegand_->check_held();
+    for (auto* group : groups_) group->check_held();
     if (lines_.safety_fault()) outputs_.force_relay_off();
 }
 
 void GpioGate::retry() {
     check_held_lines();
     outputs_.acquire_missing();
-    inputs_.acquire_missing();
-    if (wiegand_) wiegand_->acquire_missing();
+    for (auto* group : groups_) group->acquire_missing();
     lines_.retry_again_if_missing(clock_.monotonic());
 }
 

@@ -13,6 +13,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "core/clock.hpp"
 #include "core/hardware_config.hpp"
@@ -89,6 +90,8 @@ class GpioGate final : public Outputs {
     OutputBank outputs_;
     InputBank inputs_;
     std::optional<WiegandLines> wiegand_;
+    // The input groups above that exist, in this order; the gate takes each through the same steps.
+    std::vector<InputGroup*> groups_;
     std::unique_ptr<readers::BadgeReader> reader_;
     EventLoop::TimerId timer_ = 0;
 };

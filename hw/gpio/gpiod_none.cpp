@@ -10,8 +10,4 @@ Result<std::unique_ptr<GpioBackend>> open_gpiod_backend() {
         "(FABGATE_GPIOD_API=0); install libgpiod-dev and rebuild, or use \"kind\": \"sim\"");
 }
 
-int gpiod_api() {
-    return 0;
-}
-
 }  // namespace fabgate::gpio

@@ -177,8 +177,4 @@ Result<std::unique_ptr<GpioBackend>> open_gpiod_backend() {
     return std::unique_ptr<GpioBackend>(std::make_unique<V1Backend>());
 }
 
-int gpiod_api() {
-    return 1;
-}
-
 }  // namespace fabgate::gpio

@@ -263,8 +263,4 @@ Result<std::unique_ptr<GpioBackend>> open_gpiod_backend() {
     return std::unique_ptr<GpioBackend>(std::make_unique<V2Backend>());
 }
 
-int gpiod_api() {
-    return 2;
-}
-
 }  // namespace fabgate::gpio

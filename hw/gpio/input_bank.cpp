@@ -17,13 +17,8 @@ constexpr std::string_view kArea = "gpio";
 InputBank::InputBank(EventLoop& loop, GpioBackend& backend, LineSupervisor& lines,
                      HardwareEvents& events, const Clock& clock, LostLine lost,
                      std::function<void()> changed)
-    : loop_(loop),
-      backend_(backend),
-      lines_(lines),
-      events_(events),
-      clock_(clock),
-      lost_(std::move(lost)),
-      changed_(std::move(changed)) {}
+    : InputGroup(loop, backend, lines, clock, Edge::Both, std::move(lost), std::move(changed)),
+      events_(events) {}
 
 InputBank::~InputBank() {
     release_all();
@@ -39,15 +34,8 @@ void InputBank::add(std::string role, InputKind kind, std::string name, const In
     slots_.push_back(std::move(slot));
 }
 
-void InputBank::acquire_missing() {
-    for (auto& slot : slots_)
-        if (!slot.port) acquire(slot);
-}
-
-void InputBank::acquire(Slot& slot) {
-    if (!acquire_watched(slot, Edge::Both, backend_, loop_, lines_,
-                         [this, &slot](std::uint32_t events) { on_ready(slot, events); }))
-        return;
+void InputBank::acquired(std::size_t index) {
+    auto& slot = slots_[index];
     auto level = slot.port->get();
     if (!level) {
         release_watched(loop_, slot.port);
@@ -60,7 +48,8 @@ void InputBank::acquire(Slot& slot) {
     lines_.clear_fault(slot.role);
 }
 
-void InputBank::on_ready(Slot& slot, std::uint32_t events) {
+void InputBank::ready(std::size_t index, std::uint32_t events) {
+    auto& slot = slots_[index];
     auto read = slot.port->read_events();
     if (!read) return lost_(slot.role, read.error().message());
     if (read->empty() && (events & (EPOLLERR | EPOLLHUP)))
@@ -96,19 +85,6 @@ void InputBank::report(Slot& slot, bool level) {
     slot.reported = level;
     log::debug(kArea, slot.role + (level ? " active" : " inactive"));
     events_.input_changed(slot.kind, slot.name, level);
-}
-
-void InputBank::check_held() {
-    for (auto& slot : slots_) check_still_held(slot, loop_, lines_);
-}
-
-void InputBank::release(const std::string& role) {
-    for (auto& slot : slots_)
-        if (slot.role == role) release_watched(loop_, slot.port);
-}
-
-void InputBank::release_all() {
-    for (auto& slot : slots_) release_watched(loop_, slot.port);
 }
 
 std::string InputBank::describe() const {

@@ -2,41 +2,34 @@
 // The busy, interlock and card-present inputs: each line's edges debounced, and every settled
 // change reported to HardwareEvents. A line (re)acquired reports its level before its fault
 // clears, so the gate never sees a lid "closed" in between.
+#include <cstddef>
 #include <cstdint>
-#include <deque>
 #include <functional>
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "core/clock.hpp"
 #include "core/ports.hpp"
 #include "gpio/debouncer.hpp"
+#include "gpio/input_group.hpp"
 #include "gpio/line_supervisor.hpp"
 #include "gpio/watched_input.hpp"
 #include "loop/event_loop.hpp"
 
 namespace fabgate::gpio {
 
-class InputBank {
+class InputBank final : public InputGroup {
   public:
-    // `lost` is told of a line that failed while read; `changed` of edges that moved a deadline.
     InputBank(EventLoop& loop, GpioBackend& backend, LineSupervisor& lines, HardwareEvents& events,
               const Clock& clock, LostLine lost, std::function<void()> changed);
-    ~InputBank();
-    InputBank(const InputBank&) = delete;
-    InputBank& operator=(const InputBank&) = delete;
+    ~InputBank() override;
 
     void add(std::string role, InputKind kind, std::string name, const InputLine& input);
-    void acquire_missing();
     // Confirms the levels whose debounce window has passed.
-    void service(MonoMs now);
-    std::optional<MonoMs> next_deadline() const;
-
-    // Every held line read again; one that fails is released and marked missing.
-    void check_held();
-    void release(const std::string& role);
-    void release_all();
+    void service(MonoMs now) override;
+    std::optional<MonoMs> next_deadline() const override;
     // " busy=active interlock-lid=inactive(missing)"
     std::string describe() const;
 
@@ -47,19 +40,15 @@ class InputBank {
         Debouncer debouncer{0};
         std::optional<bool> reported;
     };
-    void acquire(Slot& slot);
-    void on_ready(Slot& slot, std::uint32_t events);
+    std::size_t line_count() const override { return slots_.size(); }
+    WatchedLine& line(std::size_t index) override { return slots_[index]; }
+    void acquired(std::size_t index) override;
+    void ready(std::size_t index, std::uint32_t events) override;
     void settle(Slot& slot, MonoMs now);
     void report(Slot& slot, bool level);
 
-    EventLoop& loop_;
-    GpioBackend& backend_;
-    LineSupervisor& lines_;
     HardwareEvents& events_;
-    const Clock& clock_;
-    LostLine lost_;
-    std::function<void()> changed_;
-    std::deque<Slot> slots_;  // a deque: the loop's watches hold on to their slot
+    std::vector<Slot> slots_;
 };
 
 }  // namespace fabgate::gpio

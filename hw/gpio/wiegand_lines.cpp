@@ -13,12 +13,7 @@ WiegandLines::WiegandLines(EventLoop& loop, GpioBackend& backend, LineSupervisor
                            HardwareEvents& events, const Clock& clock, const InputLine& d0,
                            const InputLine& d1, MonoMs repeat_suppress_ms, LostLine lost,
                            std::function<void()> changed)
-    : loop_(loop),
-      backend_(backend),
-      lines_(lines),
-      clock_(clock),
-      lost_(std::move(lost)),
-      changed_(std::move(changed)),
+    : InputGroup(loop, backend, lines, clock, Edge::Falling, std::move(lost), std::move(changed)),
       data_{WatchedLine{"wiegand_d0", d0, nullptr}, WatchedLine{"wiegand_d1", d1, nullptr}},
       feed_(events, repeat_suppress_ms) {}
 
@@ -26,24 +21,16 @@ WiegandLines::~WiegandLines() {
     release_all();
 }
 
-void WiegandLines::acquire_missing() {
-    for (auto& line : data_)
-        if (!line.port) acquire(line);
-}
-
-void WiegandLines::acquire(WatchedLine& line) {
-    if (!acquire_watched(line, Edge::Falling, backend_, loop_, lines_,
-                         [this, &line](std::uint32_t events) { on_ready(line, events); }))
-        return;
+void WiegandLines::acquired(std::size_t index) {
     feed_.reset();
-    lines_.clear_fault(line.role);
+    lines_.clear_fault(data_[index].role);
 }
 
-void WiegandLines::on_ready(WatchedLine& line, std::uint32_t events) {
+void WiegandLines::ready(std::size_t index, std::uint32_t events) {
     auto drained = drain();
     if (!drained) return;
     if (*drained == 0 && (events & (EPOLLERR | EPOLLHUP)))
-        return lost_(line.role, "the GPIO chip went away");
+        return lost_(data_[index].role, "the GPIO chip went away");
     changed_();
 }
 
@@ -93,22 +80,8 @@ void WiegandLines::log_drops() {
     logged_drops_ = drops;
 }
 
-void WiegandLines::check_held() {
-    for (auto& line : data_) check_still_held(line, loop_, lines_);
-}
-
-void WiegandLines::release(const std::string& role) {
-    bool ours = false;
-    for (auto& line : data_) {
-        if (line.role != role) continue;
-        release_watched(loop_, line.port);
-        ours = true;
-    }
-    if (ours) feed_.reset();
-}
-
-void WiegandLines::release_all() {
-    for (auto& line : data_) release_watched(loop_, line.port);
+void WiegandLines::released_line() {
+    feed_.reset();
 }
 
 bool WiegandLines::missing() const {

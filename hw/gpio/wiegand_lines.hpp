@@ -12,6 +12,7 @@
 
 #include "core/clock.hpp"
 #include "core/ports.hpp"
+#include "gpio/input_group.hpp"
 #include "gpio/line_supervisor.hpp"
 #include "gpio/watched_input.hpp"
 #include "gpio/wiegand_feed.hpp"
@@ -19,44 +20,32 @@
 
 namespace fabgate::gpio {
 
-class WiegandLines {
+class WiegandLines final : public InputGroup {
   public:
-    // `lost` is told of a data line that failed; `changed` of pulses that moved a deadline.
     WiegandLines(EventLoop& loop, GpioBackend& backend, LineSupervisor& lines,
                  HardwareEvents& events, const Clock& clock, const InputLine& d0,
                  const InputLine& d1, MonoMs repeat_suppress_ms, LostLine lost,
                  std::function<void()> changed);
-    ~WiegandLines();
-    WiegandLines(const WiegandLines&) = delete;
-    WiegandLines& operator=(const WiegandLines&) = delete;
+    ~WiegandLines() override;
 
-    void acquire_missing();
     // Ends the frame whose pulses have stopped, once the edges still queued are read.
-    void service(MonoMs now);
-    std::optional<MonoMs> next_deadline() const;
-
-    // Both lines read again; one that fails is released and marked missing.
-    void check_held();
-    // A line of its own ("wiegand_d0"/"wiegand_d1") released, and the partial frame dropped.
-    void release(const std::string& role);
-    void release_all();
+    void service(MonoMs now) override;
+    std::optional<MonoMs> next_deadline() const override;
     bool missing() const;
 
   private:
-    void acquire(WatchedLine& line);
-    void on_ready(WatchedLine& line, std::uint32_t events);
+    std::size_t line_count() const override { return data_.size(); }
+    WatchedLine& line(std::size_t index) override { return data_[index]; }
+    void acquired(std::size_t index) override;
+    void ready(std::size_t index, std::uint32_t events) override;
+    // A line of its own ("wiegand_d0"/"wiegand_d1") was let go: the partial frame is dropped.
+    void released_line() override;
     // Reads both lines into the frame; the number of pulses, or nullopt if a line was lost
     // (already handled).
     std::optional<std::size_t> drain();
     // One debug line per frame dropped since the last call, saying why.
     void log_drops();
 
-    EventLoop& loop_;
-    GpioBackend& backend_;
-    LineSupervisor& lines_;
-    const Clock& clock_;
-    LostLine lost_;
-    std::function<void()> changed_;
     std::array<WatchedLine, 2> data_;  // D0 (0 bits), D1 (1 bits)
     WiegandFeed feed_;
     readers::WiegandAssembler::Drops logged_drops_;

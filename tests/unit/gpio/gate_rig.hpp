@@ -7,6 +7,7 @@
 #include <chrono>
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include "fake_gpio.hpp"
 #include "gpio/gate_hardware.hpp"
@@ -105,16 +106,33 @@ struct BankParts {
     MonoMs now() const { return clock.monotonic(); }
 };
 
-// The laser's lines with a Wiegand reader on D0 = line 23, D1 = line 24, started, the start-up
-// reports taken.
-inline void start_with_wiegand_reader(Rig& rig) {
-    auto hw = laser_config();
+// The laser's lines (or `hw`'s) with a Wiegand reader on D0 = line 23, D1 = line 24 in place of
+// the interlocks, started, the start-up reports taken.
+inline void start_with_wiegand_reader(Rig& rig, HardwareConfig hw = laser_config()) {
     hw.reader.type = ReaderType::Wiegand;
     hw.reader.wiegand_d0 = input(23, 0);
     hw.reader.wiegand_d1 = input(24, 0);
     hw.interlocks.clear();
     rig.start(hw);
     rig.events.take();
+}
+
+// What start_with_wiegand_reader's reader sends for `bits` ('0' a pulse on D0, '1' on D1), 2 ms
+// apart from `t`; the time after the last.
+inline std::int64_t send_wiegand(Rig& rig, std::string_view bits, std::int64_t t) {
+    for (char c : bits) {
+        rig.world->pulse(c == '1' ? "gpiochip0:24" : "gpiochip0:23", t);
+        t += 2;
+    }
+    return t;
+}
+
+// Badge 123456 sent and read off the lines, the clock at its last pulse: not presented yet, as
+// the frame is over only once the pulses have stopped for the gap.
+inline void send_wiegand_badge(Rig& rig) {
+    auto t = send_wiegand(rig, wiegand_frame(0x123456, 24), rig.now());
+    rig.clock.advance(t - rig.now());
+    rig.pump();
 }
 
 inline bool ever_on(const FakeLine& l) {

@@ -138,13 +138,7 @@ TEST_CASE(
 TEST_CASE("a Wiegand reader on two GPIO lines presents a badge") {
     Rig rig;
     start_with_wiegand_reader(rig);
-    auto t = rig.now();
-    for (char c : wiegand_frame(0x123456, 24)) {
-        rig.world->pulse(c == '1' ? "gpiochip0:24" : "gpiochip0:23", t);
-        t += 2;
-    }
-    rig.clock.advance(t - rig.now());
-    rig.pump();
+    send_wiegand_badge(rig);
     CHECK(rig.events.log.empty());  // the frame is not over until the pulses stop
     rig.advance(40);
     CHECK(rig.events.take() == std::vector<std::string>{"badge 123456"});
@@ -154,19 +148,12 @@ TEST_CASE("a Wiegand frame is not split when the loop is late to read its last b
     Rig rig;
     start_with_wiegand_reader(rig);
     const std::string bits = wiegand_frame(0x123456, 24);
-    auto t = rig.now();
-    auto send = [&](std::size_t from, std::size_t to) {
-        for (std::size_t i = from; i < to; ++i) {
-            rig.world->pulse(bits[i] == '1' ? "gpiochip0:24" : "gpiochip0:23", t);
-            t += 2;
-        }
-    };
-    send(0, 13);
+    auto t = send_wiegand(rig, std::string_view(bits).substr(0, 13), rig.now());
     rig.clock.advance(t - rig.now());
     rig.pump();
     // The rest arrived in time but still sits in the kernel queue when the end-of-frame timer
     // fires, well after both halves ended (a busy Pi).
-    send(13, bits.size());
+    send_wiegand(rig, std::string_view(bits).substr(13), t);
     rig.clock.advance(70);
     rig.gate->service();
     CHECK(rig.events.take() == std::vector<std::string>{"badge 123456"});

@@ -92,3 +92,15 @@ TEST_CASE("the loop's timer beats the heartbeat while a slow retry is pending") 
     rig.clock.advance(10);
     CHECK(run_loop_until(rig, [&] { return !heartbeat.level; }));
 }
+
+TEST_CASE("the loop's timer ends a Wiegand frame once its pulses have stopped") {
+    Rig rig;
+    start_with_wiegand_reader(rig, laser_with_slow_heartbeat());
+    send_wiegand_badge(rig);
+    REQUIRE(rig.events.log.empty());  // the reader may still be sending
+
+    // Past the gap that ends a frame (25 ms) and the settling after it; no service() call here.
+    rig.clock.advance(40);
+    CHECK(run_loop_until(rig, [&] { return !rig.events.log.empty(); }));
+    CHECK(rig.events.take() == std::vector<std::string>{"badge 123456"});
+}

@@ -70,12 +70,15 @@ struct UsageGroup {
     UsageRow row;
 };
 
-// The group's parts, each preceded by its length, as one hash key: no two groups share one.
-void append_key_part(std::string& key, std::string_view part) {
-    auto size = static_cast<std::uint32_t>(part.size());
-    key.append(reinterpret_cast<const char*>(&size), sizeof size);
-    key.append(part);
-}
+// FNV-1a: the keys are ids of a few bytes, where std::hash's Murmur cost more than the lookup.
+struct ShortTextHash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view text) const {
+        std::uint64_t hash = 14695981039346656037ULL;
+        for (unsigned char c : text) hash = (hash ^ c) * 1099511628211ULL;
+        return static_cast<std::size_t>(hash);
+    }
+};
 
 // A text argument in place; NULL reads as empty, as db::Statement::text_view has it.
 std::string_view text_of(sqlite3_value* value) {
@@ -85,10 +88,17 @@ std::string_view text_of(sqlite3_value* value) {
                 : std::string_view();
 }
 
-// Groups found by hash with the row's text in place (a million rows, a few hundred groups).
+// Groups found by their owner's text in place, then by currency (a million rows, a few hundred
+// owners with one or two currencies each).
 struct UsageSums {
+    explicit UsageSums(bool per_member) : by_member(per_member) {}
+
+    bool by_member;
     std::vector<UsageGroup> groups;
-    std::unordered_map<std::string, std::size_t, detail::TextHash, std::equal_to<>> index;
+    // The owner: the member id, or the site's length then the site and the machine, so that no
+    // two (site, machine) pairs share a key. Its groups, one per currency.
+    std::unordered_map<std::string, std::vector<std::size_t>, ShortTextHash, std::equal_to<>>
+        owners;
     std::string key;
 
     // (first, second, currency, powered_ms, active_ms, billable_s, amount_minor, tariff_id)
@@ -96,22 +106,28 @@ struct UsageSums {
         auto first = text_of(values[0]);
         auto second = text_of(values[1]);
         auto currency = text_of(values[2]);
-        key.clear();
-        append_key_part(key, first);
-        append_key_part(key, second);
-        append_key_part(key, currency);
-        auto found = index.find(std::string_view(key));
-        if (found == index.end()) {
-            found = index.emplace(key, groups.size()).first;
-            groups.push_back({std::string(first), std::string(second), std::string(currency), {}});
+        std::string_view owner = first;
+        if (!by_member) {
+            auto size = static_cast<std::uint32_t>(first.size());
+            key.assign(reinterpret_cast<const char*>(&size), sizeof size).append(first);
+            owner = key.append(second);
         }
-        auto& row = groups[found->second].row;
-        ++row.sessions;
-        row.powered_ms += sqlite3_value_int64(values[3]);
-        row.active_ms += sqlite3_value_int64(values[4]);  // NULL reads as 0
-        row.billable_s += sqlite3_value_int64(values[5]);
-        row.amount_minor += sqlite3_value_int64(values[6]);
-        row.unpriced += sqlite3_value_type(values[7]) == SQLITE_NULL;
+        auto found = owners.find(owner);
+        if (found == owners.end()) found = owners.emplace(owner, std::vector<std::size_t>()).first;
+        UsageRow* row = nullptr;
+        for (auto group : found->second)
+            if (groups[group].currency == currency) row = &groups[group].row;
+        if (!row) {
+            found->second.push_back(groups.size());
+            groups.push_back({std::string(first), std::string(second), std::string(currency), {}});
+            row = &groups.back().row;
+        }
+        ++row->sessions;
+        row->powered_ms += sqlite3_value_int64(values[3]);
+        row->active_ms += sqlite3_value_int64(values[4]);  // NULL reads as 0
+        row->billable_s += sqlite3_value_int64(values[5]);
+        row->amount_minor += sqlite3_value_int64(values[6]);
+        row->unpriced += sqlite3_value_type(values[7]) == SQLITE_NULL;
     }
 };
 
@@ -165,7 +181,7 @@ Result<UsageSumSlot*> usage_sum_function(db::Database& db) {
 // the reports' order at the end.
 Result<std::vector<UsageGroup>> sum_usage(db::Database& db, UsageSumSlot& slot, UnixMs from,
                                           UnixMs to, bool by_member) {
-    UsageSums sums;
+    UsageSums sums(by_member);
     slot.sums = &sums;
     auto summed = for_each_row(
         db,

@@ -3,6 +3,7 @@
 #include <sqlite3.h>
 
 #include <algorithm>
+#include <exception>
 #include <memory>
 #include <new>
 #include <tuple>
@@ -115,8 +116,12 @@ struct UsageSums {
         auto found = owners.find(owner);
         if (found == owners.end()) found = owners.emplace(owner, std::vector<std::size_t>()).first;
         UsageRow* row = nullptr;
-        for (auto group : found->second)
-            if (groups[group].currency == currency) row = &groups[group].row;
+        for (auto group : found->second) {
+            if (groups[group].currency == currency) {
+                row = &groups[group].row;
+                break;
+            }
+        }
         if (!row) {
             found->second.push_back(groups.size());
             groups.push_back({std::string(first), std::string(second), std::string(currency), {}});
@@ -140,6 +145,18 @@ struct UsageSumSlot {
 
 namespace {
 
+// Points the slot at a report's sums for one scope, however it is left.
+class SummingInto {
+  public:
+    SummingInto(UsageSumSlot& slot, UsageSums& sums) : slot_(slot) { slot_.sums = &sums; }
+    ~SummingInto() { slot_.sums = nullptr; }
+    SummingInto(const SummingInto&) = delete;
+    SummingInto& operator=(const SummingInto&) = delete;
+
+  private:
+    UsageSumSlot& slot_;
+};
+
 constexpr const char* kUsageSumFunction = "fabgate_usage_sum";
 
 void add_session(sqlite3_context* context, int, sqlite3_value** values) {
@@ -152,6 +169,8 @@ void add_session(sqlite3_context* context, int, sqlite3_value** values) {
         slot->sums->add(values);
     } catch (const std::bad_alloc&) {
         sqlite3_result_error_nomem(context);
+    } catch (const std::exception& e) {  // nothing may unwind through SQLite's C frames
+        sqlite3_result_error(context, e.what(), -1);
     }
 }
 
@@ -182,16 +201,16 @@ Result<UsageSumSlot*> usage_sum_function(db::Database& db) {
 Result<std::vector<UsageGroup>> sum_usage(db::Database& db, UsageSumSlot& slot, UnixMs from,
                                           UnixMs to, bool by_member) {
     UsageSums sums(by_member);
-    slot.sums = &sums;
-    auto summed = for_each_row(
-        db,
-        std::string("SELECT ") + kUsageSumFunction +
-            (by_member ? "(member_id, ''" : "(site, machine") +
-            ", currency, powered_ms, active_ms, billable_s, amount_minor, tariff_id) FROM "
-            "sessions INDEXED BY sessions_usage WHERE ended_at >= ?1 AND ended_at < ?2",
-        [&](db::Statement& st) { st.bind(1, from).bind(2, to); }, [](const db::Statement&) {});
-    slot.sums = nullptr;
-    TRY(summed);
+    {
+        SummingInto summing(slot, sums);
+        TRY(for_each_row(
+            db,
+            std::string("SELECT ") + kUsageSumFunction +
+                (by_member ? "(member_id, ''" : "(site, machine") +
+                ", currency, powered_ms, active_ms, billable_s, amount_minor, tariff_id) FROM "
+                "sessions INDEXED BY sessions_usage WHERE ended_at >= ?1 AND ended_at < ?2",
+            [&](db::Statement& st) { st.bind(1, from).bind(2, to); }, [](const db::Statement&) {}));
+    }
     std::sort(sums.groups.begin(), sums.groups.end(), [](const UsageGroup& a, const UsageGroup& b) {
         return std::tie(a.first, a.second, a.currency) < std::tie(b.first, b.second, b.currency);
     });

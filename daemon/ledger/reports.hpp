@@ -15,6 +15,8 @@
 
 namespace fabgate::ledger {
 
+struct UsageSumSlot;
+
 struct StoredSession {
     SessionRecord record;
     UnixMs received_at = 0;
@@ -88,7 +90,11 @@ class Reports {
     Result<std::vector<SessionLine>> sessions_in_batch(std::int64_t batch);
 
   private:
+    Result<std::vector<UsageRow>> usage(UnixMs from, UnixMs to, bool by_member);
+
     db::Database& db_;
+    // The connection's usage-sum function (reports.cpp), registered at the first report.
+    UsageSumSlot* usage_sum_slot_ = nullptr;
 };
 
 }  // namespace fabgate::ledger

@@ -2,6 +2,7 @@
 // what the plain SQL gives: the same batch, the same CSV bytes in the same order, the same sums.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <span>
 #include <string>
 #include <vector>
@@ -181,44 +182,99 @@ TEST_CASE("closing counts what the plain query counts, late sessions included") 
     CHECK(sum == lab.count("SELECT sum(amount_minor) FROM v_billable_sessions WHERE batch_id = 2"));
 }
 
+// The usage report over [from, to) is the plain GROUP BY's rows, in its order.
+void check_usage(Lab& lab, UnixMs from, UnixMs to, bool by_member) {
+    CAPTURE(by_member);
+    auto rows = by_member ? lab.db.reports().usage_by_member(from, to)
+                          : lab.db.reports().usage_by_machine(from, to);
+    REQUIRE(rows);
+    auto st = lab.db.database().prepare(
+        std::string("SELECT ") + (by_member ? "member_id" : "site || '/' || machine") +
+        ", currency, count(*), sum(powered_ms), sum(coalesce(active_ms, 0)), "
+        "sum(billable_s), sum(coalesce(amount_minor, 0)), sum(tariff_id IS NULL) FROM "
+        "sessions NOT INDEXED WHERE ended_at >= ?1 AND ended_at < ?2 GROUP BY " +
+        (by_member ? "member_id" : "site, machine") + ", currency ORDER BY " +
+        (by_member ? "member_id" : "site, machine") + ", currency");
+    REQUIRE(st);
+    st->bind(1, from).bind(2, to);
+    std::size_t n = 0;
+    while (*st->step()) {
+        REQUIRE(n < rows->size());
+        const auto& r = (*rows)[n++];
+        CHECK(r.key == st->text(0));
+        CHECK(r.currency == st->text(1));
+        CHECK(r.sessions == st->int64(2));
+        CHECK(r.powered_ms == st->int64(3));
+        CHECK(r.active_ms == st->int64(4));
+        CHECK(r.billable_s == st->int64(5));
+        CHECK(r.amount_minor == st->int64(6));
+        CHECK(r.unpriced == st->int64(7));
+    }
+    CHECK(n == rows->size());
+    CHECK(n > 3);
+}
+
 TEST_CASE("usage by member and by machine are the plain GROUP BY's rows") {
     Lab lab;
     fill(lab);
-    auto check_usage = [&](bool by_member) {
-        UnixMs from = kT0 + 2 * kHour, to = kT0 + 11 * kHour;
-        auto rows = by_member ? lab.db.reports().usage_by_member(from, to)
-                              : lab.db.reports().usage_by_machine(from, to);
-        REQUIRE(rows);
-        auto st = lab.db.database().prepare(
-            std::string("SELECT ") + (by_member ? "member_id" : "site || '/' || machine") +
-            ", currency, count(*), sum(powered_ms), sum(coalesce(active_ms, 0)), "
-            "sum(billable_s), sum(coalesce(amount_minor, 0)), sum(tariff_id IS NULL) FROM "
-            "sessions NOT INDEXED WHERE ended_at >= ?1 AND ended_at < ?2 GROUP BY " +
-            (by_member ? "member_id" : "site, machine") + ", currency ORDER BY " +
-            (by_member ? "member_id" : "site, machine") + ", currency");
-        REQUIRE(st);
-        st->bind(1, from).bind(2, to);
-        std::size_t n = 0;
-        while (*st->step()) {
-            REQUIRE(n < rows->size());
-            const auto& r = (*rows)[n++];
-            CHECK(r.key == st->text(0));
-            CHECK(r.currency == st->text(1));
-            CHECK(r.sessions == st->int64(2));
-            CHECK(r.powered_ms == st->int64(3));
-            CHECK(r.active_ms == st->int64(4));
-            CHECK(r.billable_s == st->int64(5));
-            CHECK(r.amount_minor == st->int64(6));
-            CHECK(r.unpriced == st->int64(7));
-        }
-        CHECK(n == rows->size());
-        CHECK(n > 3);
-    };
-    check_usage(true);
-    check_usage(false);
+    check_usage(lab, kT0 + 2 * kHour, kT0 + 11 * kHour, true);
+    check_usage(lab, kT0 + 2 * kHour, kT0 + 11 * kHour, false);
     auto members = lab.db.reports().usage_by_member(kT0, kT0 + 100 * kHour);
     REQUIRE(members);
     CHECK(members->front().label == "=cmd()");  // m-a, named from the roster
+}
+
+TEST_CASE("usage counts a session ending at the range's start, not one ending at its end") {
+    Lab lab;
+    fill(lab);
+    const UnixMs from = kT0 + 2 * kHour, to = kT0 + 11 * kHour;
+    // 60 and 540 minutes after kT0 + 1 hour: ending exactly on the two ends of the range.
+    lab.add("m-c", kT0 + 1 * kHour, 60, true, "CHF");
+    lab.add("m-c", kT0 + 2 * kHour, 540, true, "CHF");
+    auto members = lab.db.reports().usage_by_member(from, to);
+    REQUIRE(members);
+    auto chf = std::find_if(members->begin(), members->end(), [](const UsageRow& row) {
+        return row.key == "m-c" && row.currency == "CHF";
+    });
+    REQUIRE(chf != members->end());
+    CHECK(chf->sessions == 1);
+    CHECK(chf->powered_ms == 60 * 60'000);
+    check_usage(lab, from, to, true);
+    check_usage(lab, from, to, false);
+}
+
+TEST_CASE("usage by machine keeps one machine id on two sites apart") {
+    Lab lab;
+    fill(lab);
+    // The same machine id at a second site, and a site and machine whose text run together
+    // is another pair's (labm + ill,2, lab + mill,2): each is its own row.
+    REQUIRE(lab.db.database().exec(
+        "UPDATE sessions SET site = 'annex' WHERE rowid % 3 = 0;"
+        "UPDATE sessions SET site = 'labm', machine = 'ill,2' WHERE rowid % 5 = 0"));
+    const UnixMs from = kT0, to = kT0 + 100 * kHour;
+    check_usage(lab, from, to, false);
+    auto machines = lab.db.reports().usage_by_machine(from, to);
+    REQUIRE(machines);
+    auto rows_of = [&](std::string_view key) {
+        return std::count_if(machines->begin(), machines->end(),
+                             [&](const UsageRow& row) { return row.key == key; });
+    };
+    CHECK(rows_of("annex/laser-1") > 0);
+    CHECK(rows_of("lab/laser-1") > 0);
+    CHECK(rows_of("lab/mill,2") > 0);
+    CHECK(rows_of("labm/ill,2") > 0);
+}
+
+TEST_CASE("the usage sum function refuses to run outside a report") {
+    Lab lab;
+    fill(lab);
+    REQUIRE(lab.db.reports().usage_by_member(kT0, kT0 + 100 * kHour));  // registers it
+    auto outside = lab.db.database().exec(
+        "SELECT fabgate_usage_sum(member_id, '', currency, powered_ms, active_ms, billable_s, "
+        "amount_minor, tariff_id) FROM sessions");
+    REQUIRE_FALSE(outside);
+    CHECK(outside.error().message().find("no usage report is being summed") != std::string::npos);
+    check_usage(lab, kT0, kT0 + 100 * kHour, true);  // and still sums the next report
 }
 
 TEST_CASE("the batch index migration keeps every batch's sessions and export") {

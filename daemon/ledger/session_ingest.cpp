@@ -4,6 +4,8 @@
 // payloads are written.
 #include "ledger/session_ingest.hpp"
 
+#include <sqlite3.h>
+
 #include <map>
 #include <utility>
 
@@ -72,13 +74,18 @@ std::string session_payload_hash(const SessionRecord& s) {
 }
 
 IngestItem classify_session_message(std::string_view topic, std::string_view payload) {
+    return classify_session_message(topic, topics::parse(topic), payload);
+}
+
+IngestItem classify_session_message(std::string_view topic,
+                                    std::optional<topics::MachineTopic> parsed_topic,
+                                    std::string_view payload) {
     IngestItem item;
     item.topic = std::string(topic);
     item.payload = std::string(payload);
-    auto parsed_topic = topics::parse(topic);
     if (parsed_topic && parsed_topic->leaf == "sessions") {
-        item.topic_site = parsed_topic->site;
-        item.topic_machine = parsed_topic->machine;
+        item.topic_site = std::move(parsed_topic->site);
+        item.topic_machine = std::move(parsed_topic->machine);
     }
     auto decoded = decode_session(payload);
     if (decoded) {
@@ -130,7 +137,7 @@ void count_outcomes(IngestSummary& summary) {
 
 Result<IngestSummary> SessionIngest::apply(const IngestBatch& batch, UnixMs now) {
     if (!prepared_) TRY(prepare_statements());
-    return in_transaction(db_, [&]() -> Result<IngestSummary> {
+    auto applied = in_transaction(db_, [&]() -> Result<IngestSummary> {
         IngestSummary summary;
         TRY(ingest_sessions(batch, now, summary));
         count_outcomes(summary);
@@ -139,6 +146,34 @@ Result<IngestSummary> SessionIngest::apply(const IngestBatch& batch, UnixMs now)
         TRY(record_unclassified(batch, now));
         return summary;
     });
+    // Counted after the commit, so the batch's own rows do not count as a change; a batch that
+    // rolled back leaves nothing to trust.
+    if (applied)
+        changes_after_last_batch_ = sqlite3_total_changes64(db_.handle());
+    else
+        catalogue_.reset();
+    return applied;
+}
+
+Result<bool> SessionIngest::catalogue_is_current() {
+    TRY(data_version_.step());
+    const std::int64_t version = data_version_.int64(0);
+    data_version_.reset();
+    const bool current = catalogue_ && version == catalogue_data_version_ &&
+                         sqlite3_total_changes64(db_.handle()) == changes_after_last_batch_;
+    catalogue_data_version_ = version;
+    return current;
+}
+
+Result<SessionIngest::Catalogue*> SessionIngest::batch_catalogue() {
+    TRY_ASSIGN(bool current, catalogue_is_current());
+    if (!current) {
+        catalogue_.reset();
+        TRY_ASSIGN(auto read, read_catalogue());
+        catalogue_ = std::move(read);
+    }
+    catalogue_->member_classes.clear();
+    return &*catalogue_;
 }
 
 Result<SessionIngest::Catalogue> SessionIngest::read_catalogue() {
@@ -156,10 +191,10 @@ Result<SessionIngest::Catalogue> SessionIngest::read_catalogue() {
 Status SessionIngest::ingest_sessions(const IngestBatch& batch, UnixMs now,
                                       IngestSummary& summary) {
     if (batch.sessions.empty()) return {};
-    TRY_ASSIGN(auto catalogue, read_catalogue());
+    TRY_ASSIGN(Catalogue * catalogue, batch_catalogue());
     summary.outcomes.reserve(batch.sessions.size());
     for (const auto& item : batch.sessions) {
-        TRY_ASSIGN(auto outcome, ingest_one(item, catalogue, batch.record_refusals, now));
+        TRY_ASSIGN(auto outcome, ingest_one(item, *catalogue, batch.record_refusals, now));
         summary.outcomes.push_back(std::move(outcome));
     }
     return {};
@@ -302,6 +337,7 @@ Status SessionIngest::prepare_statements() {
     };
     const Entry entries[] = {
         {&find_session_hash_, "SELECT payload_hash FROM sessions WHERE id = ?1"},
+        {&data_version_, "PRAGMA data_version"},
         {&insert_session_,
          "INSERT INTO sessions(id, site, machine, uid, member_id, role, started_at, ended_at, "
          "clock_synced, powered_ms, active_ms, end_reason, ended_by, payload_hash, received_at, "

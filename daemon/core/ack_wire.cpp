@@ -19,6 +19,8 @@ namespace {
 // \u00xx (lower-case hex) for the other control characters, every other byte as it is. The ids
 // come from decoded payloads, so they are valid UTF-8 (on which dump() would throw).
 void append_json_string(std::string& out, std::string_view text) {
+    static constexpr std::string_view kShortEscaped = "\"\\\b\f\n\r\t";
+    static constexpr std::string_view kShortEscapes = "\"\\bfnrt";
     static constexpr char kHex[] = "0123456789abcdef";
     out.push_back('"');
     std::size_t plain_from = 0;
@@ -27,32 +29,14 @@ void append_json_string(std::string& out, std::string_view text) {
         if (c >= 0x20 && c != '"' && c != '\\') continue;
         out.append(text.substr(plain_from, n - plain_from));
         plain_from = n + 1;
-        switch (c) {
-            case '"':
-                out.append("\\\"");
-                break;
-            case '\\':
-                out.append("\\\\");
-                break;
-            case '\b':
-                out.append("\\b");
-                break;
-            case '\f':
-                out.append("\\f");
-                break;
-            case '\n':
-                out.append("\\n");
-                break;
-            case '\r':
-                out.append("\\r");
-                break;
-            case '\t':
-                out.append("\\t");
-                break;
-            default:
-                out.append("\\u00");
-                out.push_back(kHex[c >> 4]);
-                out.push_back(kHex[c & 0xF]);
+        out.push_back('\\');
+        if (auto short_escape = kShortEscaped.find(text[n]);
+            short_escape != std::string_view::npos) {
+            out.push_back(kShortEscapes[short_escape]);
+        } else {
+            out.append("u00");
+            out.push_back(kHex[c >> 4]);
+            out.push_back(kHex[c & 0xF]);
         }
     }
     out.append(text.substr(plain_from));

@@ -19,20 +19,29 @@ namespace {
 
 constexpr UnixMs kT0 = 1'767'225'600'000;
 
-// Ingests `s` alone in a batch: how it ended and what it was billed ("stored 1200").
-std::string deliver(LedgerDb& db, const SessionRecord& s, UnixMs now) {
-    IngestBatch batch;
-    batch.sessions.push_back(
-        classify_session_message(topics::machine(s.site, s.machine, "sessions"), encode(s)));
-    auto summary = db.ingest().apply(batch, now);
-    REQUIRE_MESSAGE(summary, summary.error().message());
-    const auto& outcome = summary->outcomes.at(0);
-    auto row = db.reports().session(s.id);
-    REQUIRE(row);
-    std::string amount = *row && (*row)->amount_minor ? std::to_string(*(*row)->amount_minor)
-                                                      : std::string("unpriced");
-    return std::string(to_string(outcome.result)) + " " + amount;
-}
+// A ledger that bills the lasers' group, with one machine registered, and what became of each
+// session delivered in a batch of its own ("stored 1200": how it ended, what it was billed).
+struct Ledger {
+    TempDir dir;
+    LedgerDb db = test::priced_lab(dir, kT0);
+
+    explicit Ledger(const Machine& registered) {
+        REQUIRE(db.machines().upsert(registered, "t", kT0));
+    }
+
+    std::string deliver(const SessionRecord& s) {
+        IngestBatch batch;
+        batch.sessions.push_back(
+            classify_session_message(topics::machine(s.site, s.machine, "sessions"), encode(s)));
+        auto summary = db.ingest().apply(batch, s.ended_at);
+        REQUIRE_MESSAGE(summary, summary.error().message());
+        auto row = db.reports().session(s.id);
+        REQUIRE(row);
+        std::string amount = *row && (*row)->amount_minor ? std::to_string(*(*row)->amount_minor)
+                                                          : std::string("unpriced");
+        return std::string(to_string(summary->outcomes.at(0).result)) + " " + amount;
+    }
+};
 
 Tariff mills_per_hour(std::int64_t price_minor) {
     Tariff t;
@@ -43,36 +52,32 @@ Tariff mills_per_hour(std::int64_t price_minor) {
     return t;
 }
 
+// An hour on `machine`, the n-th of the day.
+SessionRecord hour_on(const std::string& machine, int n) {
+    return test::finished_session("s-" + std::to_string(n), kT0 + n * 3'600'000, 60, machine);
+}
+
 }  // namespace
 
 TEST_CASE("a machine and a tariff that fabctl adds between two batches price the next batch") {
-    TempDir dir;
-    auto ledger = test::priced_lab(dir, kT0);
-    REQUIRE(ledger.machines().upsert({"lab", "laser-1", "Laser", std::string("lasers")}, "t", kT0));
-    auto first = test::finished_session("s-1", kT0, 60, "laser-1");
-    CHECK(deliver(ledger, first, kT0 + 3'600'000) == "stored 1200");
+    Ledger ledger({"lab", "laser-1", "Laser", std::string("lasers")});
+    CHECK(ledger.deliver(hour_on("laser-1", 0)) == "stored 1200");
 
     // fabctl: its own connection to the same file.
-    auto fabctl = LedgerDb::open(dir.file("ledger.db"));
+    auto fabctl = LedgerDb::open(ledger.dir.file("ledger.db"));
     REQUIRE(fabctl);
     REQUIRE(fabctl->machines().upsert({"lab", "mill-1", "Mill", std::string("mills")}, "t", kT0));
-    auto on_new_machine = test::finished_session("s-2", kT0, 60, "mill-1");
     // Registered and named by no tariff: stored, free, not held as an unknown machine.
-    CHECK(deliver(ledger, on_new_machine, kT0 + 3'600'000) == "stored unpriced");
+    CHECK(ledger.deliver(hour_on("mill-1", 1)) == "stored unpriced");
 
     REQUIRE(fabctl->tariffs().add(mills_per_hour(3000), "t", kT0));
-    auto after_tariff = test::finished_session("s-3", kT0 + 7'200'000, 60, "mill-1");
-    CHECK(deliver(ledger, after_tariff, kT0 + 3 * 3'600'000) == "stored 3000");
+    CHECK(ledger.deliver(hour_on("mill-1", 2)) == "stored 3000");
 }
 
 TEST_CASE("a tariff added through the ledger's own connection prices the next batch") {
-    TempDir dir;
-    auto ledger = test::priced_lab(dir, kT0);
-    REQUIRE(ledger.machines().upsert({"lab", "mill-1", "Mill", std::string("mills")}, "t", kT0));
-    auto free_use = test::finished_session("s-1", kT0, 60, "mill-1");
-    CHECK(deliver(ledger, free_use, kT0 + 3'600'000) == "stored unpriced");
+    Ledger ledger({"lab", "mill-1", "Mill", std::string("mills")});
+    CHECK(ledger.deliver(hour_on("mill-1", 0)) == "stored unpriced");
 
-    REQUIRE(ledger.tariffs().add(mills_per_hour(4500), "t", kT0));
-    auto priced_use = test::finished_session("s-2", kT0 + 7'200'000, 60, "mill-1");
-    CHECK(deliver(ledger, priced_use, kT0 + 3 * 3'600'000) == "stored 4500");
+    REQUIRE(ledger.db.tariffs().add(mills_per_hour(4500), "t", kT0));
+    CHECK(ledger.deliver(hour_on("mill-1", 1)) == "stored 4500");
 }

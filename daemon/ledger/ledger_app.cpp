@@ -155,7 +155,8 @@ void LedgerApp::on_message(std::string_view topic, std::string_view payload) {
         return;
     }
     if (parsed->leaf == "sessions") {
-        pending_.sessions.push_back(classify_session_message(topic, std::move(parsed), payload));
+        classify_session_message(pending_.sessions.emplace_back(), topic, std::move(parsed),
+                                 payload);
     } else if (parsed->leaf == "state") {
         auto status = accepted(decode_status(payload), "state", topic, counters_);
         if (!status) return;

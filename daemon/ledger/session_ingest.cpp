@@ -74,13 +74,14 @@ std::string session_payload_hash(const SessionRecord& s) {
 }
 
 IngestItem classify_session_message(std::string_view topic, std::string_view payload) {
-    return classify_session_message(topic, topics::parse(topic), payload);
+    IngestItem item;
+    classify_session_message(item, topic, topics::parse(topic), payload);
+    return item;
 }
 
-IngestItem classify_session_message(std::string_view topic,
-                                    std::optional<topics::MachineTopic> parsed_topic,
-                                    std::string_view payload) {
-    IngestItem item;
+void classify_session_message(IngestItem& item, std::string_view topic,
+                              std::optional<topics::MachineTopic> parsed_topic,
+                              std::string_view payload) {
     item.topic = std::string(topic);
     item.payload = std::string(payload);
     if (parsed_topic && parsed_topic->leaf == "sessions") {
@@ -98,7 +99,7 @@ IngestItem classify_session_message(std::string_view topic,
         } else {
             item.session = std::move(*decoded);
         }
-        return item;
+        return;
     }
     item.reason = decoded.error().message();
     // An invalid payload is still acknowledged when its id can be read, so the gate stops
@@ -110,7 +111,6 @@ IngestItem classify_session_message(std::string_view topic,
             if (!id.empty() && id.size() <= 64) item.id = std::move(id);
         }
     }
-    return item;
 }
 
 namespace {

@@ -34,10 +34,11 @@ struct IngestItem {
     std::string reason;  // why it is not valid (empty when `session` is set)
 };
 IngestItem classify_session_message(std::string_view topic, std::string_view payload);
-// The same, for a topic the caller has parsed already (nullopt: not a machine topic).
-IngestItem classify_session_message(std::string_view topic,
-                                    std::optional<topics::MachineTopic> parsed_topic,
-                                    std::string_view payload);
+// The same into a fresh `item` already where it is kept (moving one costs about as much as
+// filling it), for a topic the caller has parsed (nullopt: not a machine topic).
+void classify_session_message(IngestItem& item, std::string_view topic,
+                              std::optional<topics::MachineTopic> parsed_topic,
+                              std::string_view payload);
 // What sessions.payload_hash holds: a hash of the canonical encoding, so key order or spacing
 // in a re-sent payload does not turn a duplicate into a conflict.
 std::string session_payload_hash(const SessionRecord& s);

@@ -2,6 +2,7 @@
 // Splits acknowledged ids into acks a gate accepts: each names at most kMaxAckIds ids, and its
 // signed payload stays under the protocol's 64 KiB limit, whatever the ids' length or characters.
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "core/ack_wire.hpp"
@@ -14,11 +15,11 @@ namespace fabgate::ledger {
 inline constexpr std::size_t kAckPayloadBudget = kMaxPayloadBytes - 1024;
 
 inline std::vector<SignedAck> make_acks(const std::string& site, const std::string& machine,
-                                        UnixMs at, const std::vector<std::string>& ids,
+                                        UnixMs at, std::vector<std::string> ids,
                                         std::size_t budget = kAckPayloadBudget) {
     std::vector<SignedAck> acks;
     std::size_t used = 0;
-    for (const auto& id : ids) {
+    for (auto& id : ids) {
         // Quotes and a comma, plus the worst JSON escaping (\u00XX) for unusual characters.
         std::size_t cost = id.size() + 3;
         for (unsigned char c : id)
@@ -27,8 +28,8 @@ inline std::vector<SignedAck> make_acks(const std::string& site, const std::stri
             acks.push_back(SignedAck{site, machine, at, {}});
             used = 0;
         }
-        acks.back().ids.push_back(id);
         used += cost;
+        acks.back().ids.push_back(std::move(id));
     }
     return acks;
 }

@@ -16,17 +16,30 @@ namespace fabgate::ledger::detail {
 
 // FNV-1a 64: tells accidental differences apart (duplicates vs conflicts, list changes). Not a
 // security hash: a collision could only make a conflict look like a duplicate, and the stored
-// row is kept either way.
-inline std::string fnv1a_hex(std::string_view data) {
-    std::uint64_t h = 14695981039346656037ULL;
-    for (unsigned char c : data) {
-        h ^= c;
-        h *= 1099511628211ULL;
+// row is kept either way. Fed piece by piece, it hashes as the pieces joined would.
+class Fnv1a64 {
+  public:
+    Fnv1a64& add(std::string_view data) {
+        for (unsigned char c : data) {
+            h_ ^= c;
+            h_ *= 1099511628211ULL;
+        }
+        return *this;
     }
-    std::array<std::uint8_t, 8> big_endian{};
-    for (auto byte = big_endian.rbegin(); byte != big_endian.rend(); ++byte, h >>= 8)
-        *byte = static_cast<std::uint8_t>(h);
-    return to_hex(big_endian);
+    std::string hex() const {
+        std::uint64_t h = h_;
+        std::array<std::uint8_t, 8> big_endian{};
+        for (auto byte = big_endian.rbegin(); byte != big_endian.rend(); ++byte, h >>= 8)
+            *byte = static_cast<std::uint8_t>(h);
+        return to_hex(big_endian);
+    }
+
+  private:
+    std::uint64_t h_ = 14695981039346656037ULL;
+};
+
+inline std::string fnv1a_hex(std::string_view data) {
+    return Fnv1a64().add(data).hex();
 }
 
 // Runs `body` inside BEGIN IMMEDIATE ... COMMIT; rolls back on any failure.

@@ -1,5 +1,7 @@
 #include "ledger/ledger_app.hpp"
 
+#include <sqlite3.h>
+
 #include <algorithm>
 #include <map>
 #include <utility>
@@ -73,6 +75,10 @@ LedgerApp::~LedgerApp() {
 }
 
 Status LedgerApp::start() {
+    // SQLite's memory statistics take a global mutex on every allocation, a dozen per stored
+    // session, and fabledger reads none of them. Process-wide and only possible before SQLite's
+    // first use, which in fabledger is the open below; elsewhere (tests) this changes nothing.
+    sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
     OpenOptions options;
     options.verify_integrity = config_.verify_integrity;
     options.busy_timeout_ms = config_.busy_timeout_ms;
@@ -149,7 +155,8 @@ void LedgerApp::on_message(std::string_view topic, std::string_view payload) {
         return;
     }
     if (parsed->leaf == "sessions") {
-        pending_.sessions.push_back(classify_session_message(topic, payload));
+        classify_session_message(pending_.sessions.emplace_back(), topic, std::move(parsed),
+                                 payload);
     } else if (parsed->leaf == "state") {
         auto status = accepted(decode_status(payload), "state", topic, counters_);
         if (!status) return;
@@ -184,6 +191,8 @@ void LedgerApp::flush() {
     }
     IngestBatch batch = std::move(pending_);
     pending_ = IngestBatch{};
+    // Room for a batch like this one: growing the vector moved every item it held so far.
+    pending_.sessions.reserve(batch.sessions.size());
     pending_count_ = 0;
     auto summary = db_->ingest().apply(batch, clock_.wall().unix_ms);
     if (!summary) {
@@ -241,7 +250,8 @@ void LedgerApp::send_acks(const IngestBatch& batch, const IngestSummary& summary
         if (o.ackable()) by_machine[{o.ack_site, o.ack_machine}].push_back(o.id);
     for (auto& [machine, ids] : by_machine) {
         auto topic = topics::machine(machine.first, machine.second, topics::kAcks.leaf);
-        for (auto& ack : make_acks(machine.first, machine.second, clock_.wall().unix_ms, ids)) {
+        for (auto& ack :
+             make_acks(machine.first, machine.second, clock_.wall().unix_ms, std::move(ids))) {
             // Signed for this one gate: the gate deletes sessions only on an ack it can verify.
             auto body = encode_ack_body(ack);
             auto signature = signer_(body);

@@ -4,6 +4,9 @@
 // payloads are written.
 #include "ledger/session_ingest.hpp"
 
+#include <sqlite3.h>
+
+#include <charconv>
 #include <map>
 #include <utility>
 
@@ -49,11 +52,18 @@ std::string_view to_string(IngestResult r) {
 std::string session_payload_hash(const SessionRecord& s) {
     // Every field in a fixed order, each length-prefixed so no two records read the same.
     // Far cheaper than re-encoding JSON, and blind to key order or spacing in the payload.
-    std::string canonical;
-    canonical.reserve(256);
+    // Hashed field by field: the same value as hashing the joined text, without building it
+    // (appending the pieces cost more than the hash).
+    detail::Fnv1a64 hash;
     auto put = [&](std::string_view v) {
-        canonical.append(std::to_string(v.size())).push_back(':');
-        canonical.append(v);
+        char length[24];
+        auto end = std::to_chars(length, length + sizeof length, v.size()).ptr;
+        hash.add(std::string_view(length, static_cast<std::size_t>(end - length))).add(":").add(v);
+    };
+    auto put_number = [&](std::int64_t n) {
+        char digits[24];
+        auto end = std::to_chars(digits, digits + sizeof digits, n).ptr;
+        put(std::string_view(digits, static_cast<std::size_t>(end - digits)));
     };
     put(s.id);
     put(s.site);
@@ -61,24 +71,33 @@ std::string session_payload_hash(const SessionRecord& s) {
     put(s.uid);
     put(s.member);
     put(to_string(s.role));
-    put(std::to_string(s.started_at));
-    put(std::to_string(s.ended_at));
+    put_number(s.started_at);
+    put_number(s.ended_at);
     put(s.clock_synced ? "1" : "0");
-    put(std::to_string(s.powered_ms));
-    put(s.active_ms ? std::to_string(*s.active_ms) : "null");
+    put_number(s.powered_ms);
+    if (s.active_ms)
+        put_number(*s.active_ms);
+    else
+        put("null");
     put(to_string(s.end_reason));
     put(s.ended_by);
-    return detail::fnv1a_hex(canonical);
+    return hash.hex();
 }
 
 IngestItem classify_session_message(std::string_view topic, std::string_view payload) {
     IngestItem item;
+    classify_session_message(item, topic, topics::parse(topic), payload);
+    return item;
+}
+
+void classify_session_message(IngestItem& item, std::string_view topic,
+                              std::optional<topics::MachineTopic> parsed_topic,
+                              std::string_view payload) {
     item.topic = std::string(topic);
     item.payload = std::string(payload);
-    auto parsed_topic = topics::parse(topic);
     if (parsed_topic && parsed_topic->leaf == "sessions") {
-        item.topic_site = parsed_topic->site;
-        item.topic_machine = parsed_topic->machine;
+        item.topic_site = std::move(parsed_topic->site);
+        item.topic_machine = std::move(parsed_topic->machine);
     }
     auto decoded = decode_session(payload);
     if (decoded) {
@@ -91,7 +110,7 @@ IngestItem classify_session_message(std::string_view topic, std::string_view pay
         } else {
             item.session = std::move(*decoded);
         }
-        return item;
+        return;
     }
     item.reason = decoded.error().message();
     // An invalid payload is still acknowledged when its id can be read, so the gate stops
@@ -103,7 +122,6 @@ IngestItem classify_session_message(std::string_view topic, std::string_view pay
             if (!id.empty() && id.size() <= 64) item.id = std::move(id);
         }
     }
-    return item;
 }
 
 namespace {
@@ -130,7 +148,7 @@ void count_outcomes(IngestSummary& summary) {
 
 Result<IngestSummary> SessionIngest::apply(const IngestBatch& batch, UnixMs now) {
     if (!prepared_) TRY(prepare_statements());
-    return in_transaction(db_, [&]() -> Result<IngestSummary> {
+    auto applied = in_transaction(db_, [&]() -> Result<IngestSummary> {
         IngestSummary summary;
         TRY(ingest_sessions(batch, now, summary));
         count_outcomes(summary);
@@ -139,6 +157,34 @@ Result<IngestSummary> SessionIngest::apply(const IngestBatch& batch, UnixMs now)
         TRY(record_unclassified(batch, now));
         return summary;
     });
+    // Counted after the commit, so the batch's own rows do not count as a change; a batch that
+    // rolled back leaves nothing to trust.
+    if (applied)
+        changes_after_last_batch_ = sqlite3_total_changes64(db_.handle());
+    else
+        catalogue_.reset();
+    return applied;
+}
+
+Result<bool> SessionIngest::catalogue_is_current() {
+    TRY(data_version_.step());
+    const std::int64_t version = data_version_.int64(0);
+    data_version_.reset();
+    const bool current = catalogue_ && version == catalogue_data_version_ &&
+                         sqlite3_total_changes64(db_.handle()) == changes_after_last_batch_;
+    catalogue_data_version_ = version;
+    return current;
+}
+
+Result<SessionIngest::Catalogue*> SessionIngest::batch_catalogue() {
+    TRY_ASSIGN(bool current, catalogue_is_current());
+    if (!current) {
+        catalogue_.reset();
+        TRY_ASSIGN(auto read, read_catalogue());
+        catalogue_ = std::move(read);
+    }
+    catalogue_->member_classes.clear();
+    return &*catalogue_;
 }
 
 Result<SessionIngest::Catalogue> SessionIngest::read_catalogue() {
@@ -156,10 +202,10 @@ Result<SessionIngest::Catalogue> SessionIngest::read_catalogue() {
 Status SessionIngest::ingest_sessions(const IngestBatch& batch, UnixMs now,
                                       IngestSummary& summary) {
     if (batch.sessions.empty()) return {};
-    TRY_ASSIGN(auto catalogue, read_catalogue());
+    TRY_ASSIGN(Catalogue * catalogue, batch_catalogue());
     summary.outcomes.reserve(batch.sessions.size());
     for (const auto& item : batch.sessions) {
-        TRY_ASSIGN(auto outcome, ingest_one(item, catalogue, batch.record_refusals, now));
+        TRY_ASSIGN(auto outcome, ingest_one(item, *catalogue, batch.record_refusals, now));
         summary.outcomes.push_back(std::move(outcome));
     }
     return {};
@@ -302,6 +348,7 @@ Status SessionIngest::prepare_statements() {
     };
     const Entry entries[] = {
         {&find_session_hash_, "SELECT payload_hash FROM sessions WHERE id = ?1"},
+        {&data_version_, "PRAGMA data_version"},
         {&insert_session_,
          "INSERT INTO sessions(id, site, machine, uid, member_id, role, started_at, ended_at, "
          "clock_synced, powered_ms, active_ms, end_reason, ended_by, payload_hash, received_at, "

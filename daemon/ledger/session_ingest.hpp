@@ -15,6 +15,7 @@
 #include "core/messages.hpp"
 #include "core/result.hpp"
 #include "core/tariff.hpp"
+#include "core/topics.hpp"
 #include "ledger/machine_store.hpp"
 #include "ledger/tariff_book.hpp"
 #include "store/sqlite.hpp"
@@ -33,6 +34,11 @@ struct IngestItem {
     std::string reason;  // why it is not valid (empty when `session` is set)
 };
 IngestItem classify_session_message(std::string_view topic, std::string_view payload);
+// The same into a fresh `item` already where it is kept (moving one costs about as much as
+// filling it), for a topic the caller has parsed (nullopt: not a machine topic).
+void classify_session_message(IngestItem& item, std::string_view topic,
+                              std::optional<topics::MachineTopic> parsed_topic,
+                              std::string_view payload);
 // What sessions.payload_hash holds: a hash of the canonical encoding, so key order or spacing
 // in a re-sent payload does not turn a duplicate into a conflict.
 std::string session_payload_hash(const SessionRecord& s);
@@ -176,9 +182,9 @@ class SessionIngest {
         std::vector<std::pair<UnixMs, std::string>> history;
         std::optional<std::string> current;
     };
-    // Machines and valid tariffs, read once per batch; each member's classes read at their
-    // first session of the batch. Gone with the batch's transaction, so a class changed between
-    // batches is seen by the next one.
+    // Machines and valid tariffs, kept from batch to batch while nothing changed the database
+    // in between (catalogue_is_current); each member's classes read at their first session of a
+    // batch and dropped with it, so a class changed between batches is seen by the next one.
     struct Catalogue {
         std::map<std::pair<std::string, std::string>, std::optional<std::string>> machine_groups;
         std::vector<Tariff> tariffs;  // only those that pass validate()
@@ -192,6 +198,9 @@ class SessionIngest {
     };
     Status prepare_statements();
     Result<Catalogue> read_catalogue();
+    // The catalogue for a batch, inside its transaction: the one kept, or read afresh.
+    Result<Catalogue*> batch_catalogue();
+    Result<bool> catalogue_is_current();
     Status ingest_sessions(const IngestBatch& batch, UnixMs now, IngestSummary& summary);
     Result<IngestOutcome> ingest_one(const IngestItem& item, Catalogue& catalogue,
                                      bool record_refusals, UnixMs now);
@@ -224,6 +233,13 @@ class SessionIngest {
     db::Statement combine_group_;
     db::Statement upsert_state_;
     db::Statement upsert_unknown_badge_;
+    db::Statement data_version_;
+    // What the kept catalogue was read under: another connection's commit changes the data
+    // version, one of this connection's own writes (a fabctl command in this process, an access
+    // list recorded by the daemon) its count of changed rows. Either reads it again.
+    std::optional<Catalogue> catalogue_;
+    std::int64_t catalogue_data_version_ = 0;
+    std::int64_t changes_after_last_batch_ = -1;
 };
 
 }  // namespace fabgate::ledger

@@ -107,12 +107,24 @@ Result<ParkedSummary> SessionIngest::parked_summary() {
     return out;
 }
 
+namespace {
+
+// What `fabctl errors` and `fabctl conflicts` list: the newest `limit` rows of a table that only
+// grows (its id order), each made by `read` from `columns`.
+template <class Row, class Read>
+Result<std::vector<Row>> newest_rows(db::Database& db, std::string_view table,
+                                     std::string_view columns, int limit, Read&& read) {
+    const std::string sql = "SELECT " + std::string(columns) + " FROM " + std::string(table) +
+                            " ORDER BY id DESC LIMIT ?1";
+    return rows_of<Row>(
+        db, sql, [&](db::Statement& st) { st.bind(1, limit); }, read);
+}
+
+}  // namespace
+
 Result<std::vector<IngestErrorRow>> SessionIngest::ingest_errors(int limit) {
-    return rows_of<IngestErrorRow>(
-        db_,
-        "SELECT id, received_at, topic, session_id, reason, payload, state FROM ingest_errors "
-        "ORDER BY id DESC LIMIT ?1",
-        [&](db::Statement& st) { st.bind(1, limit); },
+    return newest_rows<IngestErrorRow>(
+        db_, "ingest_errors", "id, received_at, topic, session_id, reason, payload, state", limit,
         [](const db::Statement& st) {
             return IngestErrorRow{st.int64(0), st.int64(1), st.text(2), st.text(3),
                                   st.text(4),  st.text(5),  st.text(6)};
@@ -120,11 +132,9 @@ Result<std::vector<IngestErrorRow>> SessionIngest::ingest_errors(int limit) {
 }
 
 Result<std::vector<ConflictRow>> SessionIngest::conflicts(int limit) {
-    return rows_of<ConflictRow>(
-        db_,
-        "SELECT id, session_id, received_at, topic, stored_hash, payload_hash, payload FROM "
-        "session_conflicts ORDER BY id DESC LIMIT ?1",
-        [&](db::Statement& st) { st.bind(1, limit); },
+    return newest_rows<ConflictRow>(
+        db_, "session_conflicts",
+        "id, session_id, received_at, topic, stored_hash, payload_hash, payload", limit,
         [](const db::Statement& st) {
             return ConflictRow{st.int64(0), st.text(1), st.int64(2), st.text(3),
                                st.text(4),  st.text(5), st.text(6)};

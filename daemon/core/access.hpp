@@ -9,13 +9,14 @@
 #include <unordered_map>
 
 #include "core/clock.hpp"
+#include "core/enum_names.hpp"
 #include "core/uid.hpp"
 
 namespace fabgate {
 
 enum class Role { None, User, Supervisor, Maintainer };  // None: badge known, not trained here
-std::string_view to_string(Role r);
-std::optional<Role> role_from_string(std::string_view s);
+EnumNameTable<Role> enum_names(Role);  // to_string: none, user, supervisor, maintainer
+inline constexpr auto role_from_string = from_string<Role>;
 
 struct AccessEntry {
     std::string member;  // member id
@@ -71,7 +72,7 @@ enum class DenyReason {
     JournalError,     // the gate cannot record the session (storage full or failing)
     AccessListStale,  // the list is past its valid_until or the gate's acl_max_age_s
 };
-std::string_view to_string(DenyReason r);
+EnumNameTable<DenyReason> enum_names(DenyReason);  // to_string: unknown_badge, suspended, ...
 // What the member is told at the machine and the manager reads in the log.
 std::string_view describe(DenyReason r);
 

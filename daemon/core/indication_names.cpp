@@ -2,7 +2,6 @@
 #include "core/ports.hpp"
 
 namespace fabgate {
-namespace {
 
 constexpr EnumNames<Indication, 8> kIndicationNames{{{Indication::Ready, "ready"},
                                                      {Indication::Granted, "granted"},
@@ -12,12 +11,9 @@ constexpr EnumNames<Indication, 8> kIndicationNames{{{Indication::Ready, "ready"
                                                      {Indication::Finishing, "finishing"},
                                                      {Indication::Maintenance, "maintenance"},
                                                      {Indication::Fault, "fault"}}};
-static_assert(kIndicationNames.covers(), "kIndicationNames names every Indication once");
 
-}  // namespace
-
-std::string_view to_string(Indication s) {
-    return kIndicationNames.name_of(s, "unknown");
+EnumNameTable<Indication> enum_names(Indication) {
+    return kIndicationNames.table("unknown");
 }
 
 }  // namespace fabgate

@@ -102,7 +102,6 @@ constexpr EnumNames<EndReason, 10> kEndReasonNames{{{EndReason::BadgeOut, "badge
                                                     {EndReason::Remote, "remote"},
                                                     {EndReason::Shutdown, "shutdown"},
                                                     {EndReason::PowerLoss, "power_loss"}}};
-static_assert(kEndReasonNames.covers(), "kEndReasonNames names every EndReason once");
 
 constexpr EnumNames<MachineState, 6> kMachineStateNames{{{MachineState::Idle, "idle"},
                                                          {MachineState::InUse, "in_use"},
@@ -110,34 +109,28 @@ constexpr EnumNames<MachineState, 6> kMachineStateNames{{{MachineState::Idle, "i
                                                          {MachineState::Maintenance, "maintenance"},
                                                          {MachineState::Fault, "fault"},
                                                          {MachineState::Offline, "offline"}}};
-static_assert(kMachineStateNames.covers(), "kMachineStateNames names every MachineState once");
 
 constexpr EnumNames<EventKind, 3> kEventKindNames{{{EventKind::Denied, "denied"},
                                                    {EventKind::UnknownBadge, "unknown_badge"},
                                                    {EventKind::Granted, "granted"}}};
-static_assert(kEventKindNames.covers(), "kEventKindNames names every EventKind once");
 
 constexpr EnumNames<CommandKind, 3> kCommandKindNames{{{CommandKind::Lock, "lock"},
                                                        {CommandKind::Unlock, "unlock"},
                                                        {CommandKind::EndSession, "end_session"}}};
-static_assert(kCommandKindNames.covers(), "kCommandKindNames names every CommandKind once");
 
 // A required field naming a value of `names`: a missing or unknown name is reported by choice()
 // and reads as `fallback`.
 template <class Enum, std::size_t N>
 Enum read_kind(ObjectReader& r, const char* key, const EnumNames<Enum, N>& names, Enum fallback) {
-    auto text = r.choice(key, names.names(), true);
-    return names.value_of(text.value_or("")).value_or(fallback);
+    const auto table = names.table({});  // reading never names a value outside the table
+    auto text = r.choice(key, table.names(), true);
+    return table.value_of(text.value_or("")).value_or(fallback);
 }
 
 }  // namespace
 
-std::string_view to_string(EndReason r) {
-    return kEndReasonNames.name_of(r, "unknown");
-}
-
-std::optional<EndReason> end_reason_from_string(std::string_view s) {
-    return kEndReasonNames.value_of(s);
+EnumNameTable<EndReason> enum_names(EndReason) {
+    return kEndReasonNames.table("unknown");
 }
 
 std::string encode(const SessionRecord& s) {
@@ -196,12 +189,8 @@ Result<SessionRecord> detail::decode_session_with_reader(std::string_view payloa
         });
 }
 
-std::string_view to_string(MachineState s) {
-    return kMachineStateNames.name_of(s, "unknown");
-}
-
-std::optional<MachineState> machine_state_from_string(std::string_view s) {
-    return kMachineStateNames.value_of(s);
+EnumNameTable<MachineState> enum_names(MachineState) {
+    return kMachineStateNames.table("unknown");
 }
 
 std::string encode(const MachineStatus& s) {
@@ -236,7 +225,7 @@ Result<MachineStatus> decode_status(std::string_view payload) {
 
 std::string encode(const GateEvent& e) {
     json j = header("event");
-    j["event"] = kEventKindNames.name_of(e.kind, "granted");
+    j["event"] = kEventKindNames.table("granted").name_of(e.kind);
     j["uid"] = e.uid;
     j["member"] = e.member;
     j["reason"] = e.reason;
@@ -259,7 +248,7 @@ Result<GateEvent> decode_event(std::string_view payload) {
 
 std::string encode(const Command& c) {
     json j = header("command");
-    j["command"] = kCommandKindNames.name_of(c.kind, "end_session");
+    j["command"] = kCommandKindNames.table("end_session").name_of(c.kind);
     j["by"] = c.by;
     j["reason"] = c.reason;
     return j.dump();

@@ -10,6 +10,7 @@
 
 #include "core/access.hpp"
 #include "core/clock.hpp"
+#include "core/enum_names.hpp"
 #include "core/result.hpp"
 
 namespace fabgate {
@@ -43,8 +44,8 @@ enum class EndReason {
     Shutdown,   // the daemon was stopped
     PowerLoss,  // the daemon died; closed at the last checkpoint on restart
 };
-std::string_view to_string(EndReason r);
-std::optional<EndReason> end_reason_from_string(std::string_view s);
+EnumNameTable<EndReason> enum_names(EndReason);  // badge_out, card_removed, ...
+inline constexpr auto end_reason_from_string = from_string<EndReason>;
 
 struct SessionRecord {
     std::string id;  // globally unique, time-ordered (UUIDv7 layout)
@@ -74,8 +75,8 @@ Result<SessionRecord> decode_session_with_reader(std::string_view payload);
 }  // namespace detail
 
 enum class MachineState { Idle, InUse, Finishing, Maintenance, Fault, Offline };
-std::string_view to_string(MachineState s);
-std::optional<MachineState> machine_state_from_string(std::string_view s);
+EnumNameTable<MachineState> enum_names(MachineState);  // idle, in_use, ...
+inline constexpr auto machine_state_from_string = from_string<MachineState>;
 
 struct MachineStatus {
     MachineState state = MachineState::Idle;

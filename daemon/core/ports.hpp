@@ -4,6 +4,7 @@
 #include <string>
 #include <string_view>
 
+#include "core/enum_names.hpp"
 #include "core/uid.hpp"
 
 namespace fabgate {
@@ -21,7 +22,7 @@ enum class Indication {
     Maintenance,
     Fault,
 };
-std::string_view to_string(Indication s);
+EnumNameTable<Indication> enum_names(Indication);  // ready, granted, in_use, ...
 
 class Outputs {
   public:

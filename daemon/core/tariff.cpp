@@ -7,44 +7,25 @@
 
 namespace fabgate {
 
-namespace {
-
 constexpr EnumNames<TargetKind, 2> kTargetKindNames{
     {{TargetKind::Machine, "machine"}, {TargetKind::Group, "group"}}};
-static_assert(kTargetKindNames.covers(), "kTargetKindNames names every TargetKind once");
+
+EnumNameTable<TargetKind> enum_names(TargetKind) {
+    return kTargetKindNames.table("group");
+}
 
 constexpr EnumNames<TariffBasis, 2> kTariffBasisNames{
     {{TariffBasis::Powered, "powered"}, {TariffBasis::Active, "active"}}};
-static_assert(kTariffBasisNames.covers(), "kTariffBasisNames names every TariffBasis once");
+
+EnumNameTable<TariffBasis> enum_names(TariffBasis) {
+    return kTariffBasisNames.table("active");
+}
 
 constexpr EnumNames<RoundingMode, 3> kRoundingModeNames{
     {{RoundingMode::HalfUp, "half-up"}, {RoundingMode::Up, "up"}, {RoundingMode::Down, "down"}}};
-static_assert(kRoundingModeNames.covers(), "kRoundingModeNames names every RoundingMode once");
 
-}  // namespace
-
-std::string_view to_string(TargetKind k) {
-    return kTargetKindNames.name_of(k, "group");
-}
-
-std::optional<TargetKind> target_kind_from_string(std::string_view s) {
-    return kTargetKindNames.value_of(s);
-}
-
-std::string_view to_string(TariffBasis b) {
-    return kTariffBasisNames.name_of(b, "active");
-}
-
-std::optional<TariffBasis> tariff_basis_from_string(std::string_view s) {
-    return kTariffBasisNames.value_of(s);
-}
-
-std::string_view to_string(RoundingMode m) {
-    return kRoundingModeNames.name_of(m, "half-up");
-}
-
-std::optional<RoundingMode> rounding_mode_from_string(std::string_view s) {
-    return kRoundingModeNames.value_of(s);
+EnumNameTable<RoundingMode> enum_names(RoundingMode) {
+    return kRoundingModeNames.table("half-up");
 }
 
 Status validate(const Tariff& t) {

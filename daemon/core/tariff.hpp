@@ -9,22 +9,23 @@
 #include <string_view>
 
 #include "core/clock.hpp"
+#include "core/enum_names.hpp"
 #include "core/result.hpp"
 
 namespace fabgate {
 
 enum class TargetKind { Machine, Group };  // a right or tariff names one machine id or a group
-std::string_view to_string(TargetKind k);
-std::optional<TargetKind> target_kind_from_string(std::string_view s);
+EnumNameTable<TargetKind> enum_names(TargetKind);  // machine, group
+inline constexpr auto target_kind_from_string = from_string<TargetKind>;
 
-enum class TariffBasis { Powered, Active };  // relay-on time, or the machine's busy time
-std::string_view to_string(TariffBasis b);
-std::optional<TariffBasis> tariff_basis_from_string(std::string_view s);
+enum class TariffBasis { Powered, Active };          // relay-on time, or the machine's busy time
+EnumNameTable<TariffBasis> enum_names(TariffBasis);  // powered, active
+inline constexpr auto tariff_basis_from_string = from_string<TariffBasis>;
 
 // How the session amount is brought to a multiple of the rounding step.
 enum class RoundingMode { HalfUp, Up, Down };
-std::string_view to_string(RoundingMode m);
-std::optional<RoundingMode> rounding_mode_from_string(std::string_view s);
+EnumNameTable<RoundingMode> enum_names(RoundingMode);  // half-up, up, down
+inline constexpr auto rounding_mode_from_string = from_string<RoundingMode>;
 
 // member_class "*" matches every class; an exact class beats it.
 inline constexpr std::string_view kAnyMemberClass = "*";

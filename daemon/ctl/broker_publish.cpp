@@ -9,18 +9,13 @@
 
 namespace fabgate::ctl {
 
-namespace {
-
 constexpr EnumNames<Delivery, 3> kDeliveryNames{
     {{Delivery::Confirmed, "confirmed"},
      {Delivery::NotConfirmed, "not_confirmed"},
      {Delivery::BrokerUnreachable, "broker_unreachable"}}};
-static_assert(kDeliveryNames.covers(), "kDeliveryNames names every Delivery once");
 
-}  // namespace
-
-std::string_view to_string(Delivery d) {
-    return kDeliveryNames.name_of(d, "unknown");
+EnumNameTable<Delivery> enum_names(Delivery) {
+    return kDeliveryNames.table("unknown");
 }
 
 bool shows_effect(CommandKind kind, const std::optional<MachineStatus>& before,

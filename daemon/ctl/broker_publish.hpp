@@ -9,13 +9,15 @@
 #include <string_view>
 
 #include "core/broker_config.hpp"
+#include "core/enum_names.hpp"
 #include "core/messages.hpp"
 #include "core/result.hpp"
 
 namespace fabgate::ctl {
 
 enum class Delivery { Confirmed, NotConfirmed, BrokerUnreachable };
-std::string_view to_string(Delivery d);  // confirmed, not_confirmed, broker_unreachable
+EnumNameTable<Delivery> enum_names(Delivery);  // confirmed, not_confirmed, broker_unreachable
+using fabgate::to_string;
 
 struct CommandRequest {
     std::string command_topic;

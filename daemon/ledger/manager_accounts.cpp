@@ -8,21 +8,12 @@
 
 namespace fabgate::ledger {
 
-namespace {
-
 constexpr EnumNames<ManagerRole, 3> kManagerRoleNames{{{ManagerRole::Admin, "admin"},
                                                        {ManagerRole::Trainer, "trainer"},
                                                        {ManagerRole::Treasurer, "treasurer"}}};
-static_assert(kManagerRoleNames.covers(), "kManagerRoleNames names every ManagerRole once");
 
-}  // namespace
-
-std::string_view to_string(ManagerRole r) {
-    return kManagerRoleNames.name_of(r, "admin");
-}
-
-std::optional<ManagerRole> manager_role_from_string(std::string_view s) {
-    return kManagerRoleNames.value_of(s);
+EnumNameTable<ManagerRole> enum_names(ManagerRole) {
+    return kManagerRoleNames.table("admin");
 }
 
 namespace {

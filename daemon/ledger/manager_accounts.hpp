@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "core/clock.hpp"
+#include "core/enum_names.hpp"
 #include "core/result.hpp"
 #include "ledger/audited_store.hpp"
 #include "store/sqlite.hpp"
@@ -14,8 +15,9 @@
 namespace fabgate::ledger {
 
 enum class ManagerRole { Admin, Trainer, Treasurer };
-std::string_view to_string(ManagerRole r);
-std::optional<ManagerRole> manager_role_from_string(std::string_view s);
+EnumNameTable<ManagerRole> enum_names(ManagerRole);  // admin, trainer, treasurer
+using fabgate::to_string;
+inline constexpr auto manager_role_from_string = from_string<ManagerRole>;
 
 // A login to the web console. The password is never stored: password_hash is libsodium's
 // crypto_pwhash_str (Argon2id) string, made and checked by fabweb.

@@ -6,11 +6,14 @@
 
 namespace fabgate::ledger {
 
-namespace {
-
 constexpr EnumNames<MemberStatus, 2> kMemberStatusNames{
     {{MemberStatus::Active, "active"}, {MemberStatus::Suspended, "suspended"}}};
-static_assert(kMemberStatusNames.covers(), "kMemberStatusNames names every MemberStatus once");
+
+EnumNameTable<MemberStatus> enum_names(MemberStatus) {
+    return kMemberStatusNames.table("suspended");
+}
+
+namespace {
 
 std::string to_json(const Member& m) {
     return nlohmann::json{{"id", m.id},
@@ -45,14 +48,6 @@ Member read_member(const db::Statement& st) {
 }
 
 }  // namespace
-
-std::string_view to_string(MemberStatus s) {
-    return kMemberStatusNames.name_of(s, "suspended");
-}
-
-std::optional<MemberStatus> member_status_from_string(std::string_view s) {
-    return kMemberStatusNames.value_of(s);
-}
 
 Result<std::optional<Member>> MemberStore::find(std::string_view id) {
     return first_row<Member>(

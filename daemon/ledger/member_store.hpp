@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "core/clock.hpp"
+#include "core/enum_names.hpp"
 #include "core/result.hpp"
 #include "ledger/audited_store.hpp"
 #include "store/sqlite.hpp"
@@ -14,8 +15,9 @@
 namespace fabgate::ledger {
 
 enum class MemberStatus { Active, Suspended };
-std::string_view to_string(MemberStatus s);
-std::optional<MemberStatus> member_status_from_string(std::string_view s);
+EnumNameTable<MemberStatus> enum_names(MemberStatus);  // active, suspended
+using fabgate::to_string;
+inline constexpr auto member_status_from_string = from_string<MemberStatus>;
 
 struct Member {
     std::string id;

@@ -43,8 +43,8 @@ IngestCounts& IngestCounts::operator+=(const IngestCounts& more) {
     return *this;
 }
 
-std::string_view to_string(IngestResult r) {
-    return kIngestResultNames.table("unknown").name_of(r);
+EnumNameTable<IngestResult> enum_names(IngestResult) {
+    return kIngestResultNames.table("unknown");
 }
 
 std::string session_payload_hash(const SessionRecord& s) {

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "core/clock.hpp"
+#include "core/enum_names.hpp"
 #include "core/messages.hpp"
 #include "core/result.hpp"
 #include "core/tariff.hpp"
@@ -51,7 +52,8 @@ enum class IngestResult {
                 // member or tariff the manager can add (held): ingest_errors
     Unackable,  // not JSON or no usable id: ingest_errors, cannot be acknowledged
 };
-std::string_view to_string(IngestResult r);
+EnumNameTable<IngestResult> enum_names(IngestResult);  // stored, duplicate, conflict, ...
+using fabgate::to_string;
 
 struct IngestOutcome {
     IngestResult result = IngestResult::Stored;

@@ -95,7 +95,7 @@ class EnumNameTable {
 
   private:
     std::span<const EnumName<Enum>> entries_;
-    std::string_view fallback_;  // never a valid name
+    std::string_view fallback_;
 };
 
 namespace enum_names_detail {
@@ -133,7 +133,8 @@ class EnumNames {
             enum_names_detail::table_does_not_name_every_enumerator_exactly_once();
     }
 
-    // `fallback` names a value outside the table (a cast integer): never a valid name.
+    // `fallback` is what a value outside the table (a cast integer) goes out as: "unknown", or
+    // the safest of the table's own names (a role read back as "none" grants nothing).
     constexpr EnumNameTable<Enum> table(std::string_view fallback) const {
         return {entries_, fallback};
     }
@@ -156,7 +157,7 @@ std::string_view to_string(Enum value) {
     return enum_names(value).name_of(value);
 }
 
-// The value a name stands for; nullopt for any other text, the fallback name included.
+// The value a name stands for; nullopt for any other text ("unknown" included).
 template <NamedEnum Enum>
 std::optional<Enum> from_string(std::string_view name) {
     return enum_names(Enum{}).value_of(name);

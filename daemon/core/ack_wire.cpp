@@ -10,10 +10,8 @@
 namespace fabgate {
 
 namespace {
-constexpr std::int64_t kMaxMs = 253'402'300'799'000;  // 9999-12-31
-}  // namespace
 
-namespace {
+constexpr std::int64_t kMaxMs = 253'402'300'799'000;  // 9999-12-31
 
 // A JSON string as nlohmann's dump() writes it: the two-character escapes where JSON has one,
 // \u00xx (lower-case hex) for the other control characters, every other byte as it is. The ids

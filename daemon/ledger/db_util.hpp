@@ -26,6 +26,7 @@ class Fnv1a64 {
         }
         return *this;
     }
+    std::uint64_t value() const { return h_; }
     std::string hex() const {
         std::uint64_t h = h_;
         std::array<std::uint8_t, 8> big_endian{};

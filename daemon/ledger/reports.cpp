@@ -75,9 +75,7 @@ struct UsageGroup {
 struct ShortTextHash {
     using is_transparent = void;
     std::size_t operator()(std::string_view text) const {
-        std::uint64_t hash = 14695981039346656037ULL;
-        for (unsigned char c : text) hash = (hash ^ c) * 1099511628211ULL;
-        return static_cast<std::size_t>(hash);
+        return static_cast<std::size_t>(detail::Fnv1a64().add(text).value());
     }
 };
 

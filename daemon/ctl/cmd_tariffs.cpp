@@ -29,28 +29,19 @@ std::string rules_text(const Tariff& t) {
     return text;
 }
 
-void echo(CommandContext& s, std::int64_t id, const Tariff& t) {
+// A tariff as `tariffs list` shows it (defined next to the listing). `tariffs set --json`
+// echoes the same row, so a program reads a stored tariff alike from both.
+Table tariff_table();
+std::vector<Cell> tariff_cells(const Tariff& t);
+
+void echo(CommandContext& s, const Tariff& t) {
     if (s.json) {
-        *s.out << dump_json({{"id", id},
-                             {"target", t.target},
-                             {"kind", std::string(to_string(t.target_kind))},
-                             {"class", t.member_class},
-                             {"price_per_hour_minor", t.price_per_hour_minor},
-                             {"currency", t.currency},
-                             {"basis", std::string(to_string(t.basis))},
-                             {"increment_s", t.increment_s},
-                             {"start_fee_minor", t.start_fee_minor},
-                             {"minimum_minor", t.minimum_minor},
-                             {"minimum_s", t.minimum_s},
-                             {"free_below_s", t.free_below_s},
-                             {"amount_rounding_minor", t.amount_rounding_minor},
-                             {"rounding_mode", std::string(to_string(t.rounding_mode))},
-                             {"combine_window_s", t.combine_window_s},
-                             {"valid_from", format_iso(t.valid_from)}})
-               << "\n";
+        Table row = tariff_table();
+        row.add(tariff_cells(t));
+        *s.out << dump_json(to_json(row).front()) << "\n";
         return;
     }
-    *s.out << "tariff " << id << ": " << target_text(t.target_kind, t.target) << ", class "
+    *s.out << "tariff " << t.id << ": " << target_text(t.target_kind, t.target) << ", class "
            << t.member_class << ", " << format_money(t.price_per_hour_minor, t.currency)
            << " per hour of " << to_string(t.basis) << " time in "
            << format_duration_s(t.increment_s) << " increments, from " << format_short(t.valid_from)
@@ -111,7 +102,8 @@ Outcome set(CommandContext& s, const SetOptions& o) {
 
     auto id = s.ledger().tariffs().add(t, s.actor, s.now);
     if (!id) return runtime_failure(id.error());
-    echo(s, *id, t);
+    t.id = *id;
+    echo(s, t);
     tell_replayed(s);
     return {};
 }
@@ -120,19 +112,7 @@ struct ListOptions {
     bool current = false;
 };
 
-Outcome list(CommandContext& s, const ListOptions& o) {
-    auto tariffs = s.ledger().tariffs().all();
-    if (!tariffs) return runtime_failure(tariffs.error());
-    // In force: for its target and class, the latest valid_from that has begun (then highest id).
-    using Key = std::tuple<TargetKind, std::string, std::string>;
-    std::map<Key, const Tariff*> in_force;
-    for (const auto& t : *tariffs) {
-        if (t.valid_from > s.now) continue;
-        auto& best = in_force[{t.target_kind, t.target, t.member_class}];
-        if (!best || t.valid_from > best->valid_from ||
-            (t.valid_from == best->valid_from && t.id > best->id))
-            best = &t;
-    }
+Table tariff_table() {
     Table t{{"id", true},
             {"target"},
             {"kind"},
@@ -148,23 +128,55 @@ Outcome list(CommandContext& s, const ListOptions& o) {
             {"round", true, "amount_rounding_minor"},
             {"rounding", false, "rounding_mode"},
             {"combine_window", false, "combine_window_s"},
-            {"from", false, "valid_from"},
-            {"state"}};
+            {"from", false, "valid_from"}};
+    return t;
+}
+
+std::vector<Cell> tariff_cells(const Tariff& t) {
+    auto money = [&](std::int64_t v) { return Cell(format_amount(v, t.currency), v); };
+    auto duration = [](std::int64_t s) { return Cell(format_duration_s(s), s); };
+    return {t.id,
+            t.target,
+            std::string(to_string(t.target_kind)),
+            t.member_class,
+            money(t.price_per_hour_minor),
+            t.currency,
+            std::string(to_string(t.basis)),
+            duration(t.increment_s),
+            money(t.start_fee_minor),
+            money(t.minimum_minor),
+            duration(t.minimum_s),
+            duration(t.free_below_s),
+            money(t.amount_rounding_minor),
+            std::string(to_string(t.rounding_mode)),
+            duration(t.combine_window_s),
+            time_cell(t.valid_from)};
+}
+
+Outcome list(CommandContext& s, const ListOptions& o) {
+    auto tariffs = s.ledger().tariffs().all();
+    if (!tariffs) return runtime_failure(tariffs.error());
+    // In force: for its target and class, the latest valid_from that has begun (then highest id).
+    using Key = std::tuple<TargetKind, std::string, std::string>;
+    std::map<Key, const Tariff*> in_force;
+    for (const auto& t : *tariffs) {
+        if (t.valid_from > s.now) continue;
+        auto& best = in_force[{t.target_kind, t.target, t.member_class}];
+        if (!best || t.valid_from > best->valid_from ||
+            (t.valid_from == best->valid_from && t.id > best->id))
+            best = &t;
+    }
+    Table t = tariff_table();
+    t.columns.emplace_back("state");
     for (const auto& tr : *tariffs) {
         std::string state = tr.valid_from > s.now ? "future"
                             : in_force[{tr.target_kind, tr.target, tr.member_class}] == &tr
                                 ? "in force"
                                 : "superseded";
         if (o.current && state != "in force") continue;
-        auto money = [&](std::int64_t v) { return Cell(format_amount(v, tr.currency), v); };
-        t.add({tr.id, tr.target, std::string(to_string(tr.target_kind)), tr.member_class,
-               money(tr.price_per_hour_minor), tr.currency, std::string(to_string(tr.basis)),
-               Cell(format_duration_s(tr.increment_s), tr.increment_s), money(tr.start_fee_minor),
-               money(tr.minimum_minor), Cell(format_duration_s(tr.minimum_s), tr.minimum_s),
-               Cell(format_duration_s(tr.free_below_s), tr.free_below_s),
-               money(tr.amount_rounding_minor), std::string(to_string(tr.rounding_mode)),
-               Cell(format_duration_s(tr.combine_window_s), tr.combine_window_s),
-               time_cell(tr.valid_from), state});
+        auto row = tariff_cells(tr);
+        row.emplace_back(state);
+        t.add(std::move(row));
     }
     render(t, s.format(), *s.out, "(no tariffs: sessions are stored unpriced)");
     return {};

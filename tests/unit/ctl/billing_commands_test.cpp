@@ -194,13 +194,11 @@ TEST_CASE("tariffs set: rounding mode and step, and every rule echoed") {
     CHECK(list[0]["rounding_mode"] == "up");
     CHECK(list[0]["amount_rounding_minor"] == 50);
     CHECK(list[1]["rounding_mode"] == "down");
-    // A billing job reads a tariff the same way from `set` as from `list`.
-    for (auto field = j.begin(); field != j.end(); ++field) {
-        const std::string key = field.key();
-        CAPTURE(key);
-        REQUIRE(list[1].contains(key));
-        CHECK(list[1][key] == field.value());
-    }
+    // A billing job reads a tariff the same way from `set` as from `list`: the same keys and
+    // values, only the state (which depends on the other tariffs) is list's alone.
+    auto listed = list[1];
+    listed.erase("state");
+    CHECK(listed == j);
     // A step that is not published is refused, naming the option.
     auto bad = lab.run(
         {"tariffs", "set", "laser-1", "--class", "any", "--per-hour", "3", "--round", "0.25"});

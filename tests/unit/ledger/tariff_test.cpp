@@ -3,6 +3,8 @@
 #include <vector>
 
 #include "core/tariff.hpp"
+#include "ledger/ledger_db.hpp"
+#include "ledger_test_support.hpp"
 
 using namespace fabgate;
 
@@ -169,4 +171,39 @@ TEST_CASE("tariff selection: machine beats group, exact class beats *, latest va
     CHECK(pick("printer-1", std::nullopt, "student", 5000) == 0);  // class does not match
     CHECK(pick("printer-1", std::nullopt, "standard", 5000) == 6);
     CHECK(pick("mill", std::nullopt, "standard", 5000) == 0);  // nothing: unpriced
+}
+
+TEST_CASE("a stored tariff's audit row keeps the spelling ledgers already hold") {
+    // Audit rows are hash-chained and read back by `fabctl check` and privacy exports: a new
+    // tariff.add row is written exactly as the rows before it, enums by name, times in ms.
+    test::TempDir dir;
+    auto db = ledger::LedgerDb::open(dir.file("ledger.db"));
+    REQUIRE(db);
+    Tariff t;
+    t.target_kind = TargetKind::Group;
+    t.target = "lasers";
+    t.member_class = "student";
+    t.price_per_hour_minor = 1250;
+    t.currency = "CHF";
+    t.basis = TariffBasis::Active;
+    t.increment_s = 360;
+    t.start_fee_minor = 100;
+    t.minimum_minor = 200;
+    t.minimum_s = 900;
+    t.free_below_s = 120;
+    t.amount_rounding_minor = 5;
+    t.rounding_mode = RoundingMode::Up;
+    t.combine_window_s = 600;
+    t.valid_from = 1'767'225'600'000;
+    REQUIRE(db->tariffs().add(t, "test", 1'767'225'600'000));
+    auto rows = db->audit().rows(1);
+    REQUIRE(rows);
+    REQUIRE(rows->size() == 1);
+    CHECK(rows->front().action == "tariff.add");
+    CHECK(rows->front().after_json ==
+          R"({"amount_rounding_minor":5,"basis":"active","combine_window_s":600,"currency":"CHF",)"
+          R"("free_below_s":120,"id":1,"increment_s":360,"member_class":"student",)"
+          R"("minimum_minor":200,"minimum_s":900,"price_per_hour_minor":1250,"rounding_mode":"up",)"
+          R"("start_fee_minor":100,"target":"lasers","target_kind":"group",)"
+          R"("valid_from":1767225600000})");
 }

@@ -63,19 +63,31 @@ ReaderConfig decimal_reader(const std::string& device) {
     return config;
 }
 
-}  // namespace
+// A keyboard reader's device node, stood in for by a FIFO, and all that the reader reports to.
+struct FifoKeyboard {
+    FifoKeyboard() {
+        REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
+        options.retry_interval = std::chrono::milliseconds(20);
+    }
+    Result<std::unique_ptr<BadgeReader>> open_reader() {
+        return open_badge_reader(decimal_reader(fifo), loop, events, clock, options);
+    }
 
-TEST_CASE("evdev adapter: a recorded event stream through a FIFO; EVIOCGRAB failing is tolerated") {
     ScratchDir dir;
-    auto fifo = dir.file("event-kbd");
-    REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
+    std::string fifo = dir.file("event-kbd");
     EventLoop loop;
     RecordingEvents events;
     FakeClock clock;
     ReaderRuntimeOptions options;
-    options.retry_interval = std::chrono::milliseconds(20);
+};
+
+}  // namespace
+
+TEST_CASE_FIXTURE(
+    FifoKeyboard,
+    "evdev adapter: a recorded event stream through a FIFO; EVIOCGRAB failing is tolerated") {
     // The default grab (EVIOCGRAB) fails on a FIFO: the reader must still work.
-    auto reader = open_badge_reader(decimal_reader(fifo), loop, events, clock, options);
+    auto reader = open_reader();
     REQUIRE(reader.has_value());
     REQUIRE((*reader)->connected());
     CHECK(events.faults.empty());
@@ -107,34 +119,21 @@ TEST_CASE("evdev adapter: a recorded event stream through a FIFO; EVIOCGRAB fail
     ::close(writer);
 }
 
-TEST_CASE("evdev adapter: the grab is injectable and used on open") {
-    ScratchDir dir;
-    auto fifo = dir.file("event-kbd");
-    REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
-    EventLoop loop;
-    RecordingEvents events;
-    FakeClock clock;
+TEST_CASE_FIXTURE(FifoKeyboard, "evdev adapter: the grab is injectable and used on open") {
     int grabbed = 0;
-    ReaderRuntimeOptions options;
     options.evdev_grab = [&](int) -> Status {
         ++grabbed;
         return {};
     };
-    auto reader = open_badge_reader(decimal_reader(fifo), loop, events, clock, options);
+    auto reader = open_reader();
     REQUIRE(reader.has_value());
     CHECK(grabbed == 1);
 }
 
-TEST_CASE("evdev adapter: a bad entry is counted; half a record from a lost device is forgotten") {
-    ScratchDir dir;
-    auto fifo = dir.file("event-kbd");
-    REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
-    EventLoop loop;
-    RecordingEvents events;
-    FakeClock clock;
-    ReaderRuntimeOptions options;
-    options.retry_interval = std::chrono::milliseconds(20);
-    auto reader = open_badge_reader(decimal_reader(fifo), loop, events, clock, options);
+TEST_CASE_FIXTURE(
+    FifoKeyboard,
+    "evdev adapter: a bad entry is counted; half a record from a lost device is forgotten") {
+    auto reader = open_reader();
     REQUIRE(reader.has_value());
 
     int writer = ::open(fifo.c_str(), O_WRONLY | O_NONBLOCK);

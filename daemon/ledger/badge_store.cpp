@@ -19,28 +19,25 @@ Result<std::string> canonical_uid(std::string_view uid) {
     return parsed->hex();
 }
 
-constexpr std::string_view kBadgeSelect = "SELECT uid, member_id, label, assigned_at FROM badges ";
-
 Badge read_badge(const db::Statement& st) {
     return Badge{st.text(0), st.optional_text(1), st.text(2), st.optional_int64(3)};
 }
 
+constexpr detail::KeyedTable<Badge> kBadges{"SELECT uid, member_id, label, assigned_at FROM badges",
+                                            "uid = ?1", "uid", read_badge};
+
 }  // namespace
 
 Result<std::optional<Badge>> BadgeStore::find(const std::string& uid) {
-    return first_row<Badge>(
-        std::string(kBadgeSelect) + "WHERE uid = ?1", [&](db::Statement& st) { st.bind(1, uid); },
-        read_badge);
+    return kBadges.find(db_, uid);
 }
 
 Result<std::vector<Badge>> BadgeStore::all() {
-    return rows_of<Badge>(std::string(kBadgeSelect) + "ORDER BY uid", no_parameters, read_badge);
+    return kBadges.all(db_);
 }
 
 Result<std::vector<Badge>> BadgeStore::held_by(std::string_view member_id) {
-    return rows_of<Badge>(
-        std::string(kBadgeSelect) + "WHERE member_id = ?1 ORDER BY uid",
-        [&](db::Statement& st) { st.bind(1, member_id); }, read_badge);
+    return kBadges.where(db_, "member_id = ?1 ORDER BY uid", member_id);
 }
 
 Status BadgeStore::assign(std::string_view uid_text, std::string_view member_id,

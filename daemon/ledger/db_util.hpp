@@ -88,6 +88,44 @@ Result<std::optional<Row>> first_row(db::Database& db, std::string_view sql, Bin
 
 inline void no_parameters(db::Statement&) {}
 
+// Binds `values` to ?1, ?2, ... in order.
+template <class... Value>
+void bind_in_order(db::Statement& st, const Value&... values) {
+    int index = 0;
+    (st.bind(++index, values), ...);
+}
+
+// A table a store reads by its key, whole, or by another condition, always through one SELECT
+// and one row reader, so that a lookup and a listing cannot read a row differently.
+template <class Row>
+struct KeyedTable {
+    std::string_view select;    // "SELECT <columns> FROM <table>"
+    std::string_view key;       // "id = ?1": the key's columns, bound in order by find()
+    std::string_view order_by;  // of all()
+    Row (*read)(const db::Statement&);
+
+    template <class... Key>
+    Result<std::optional<Row>> find(db::Database& db, const Key&... key_values) const {
+        return first_row<Row>(
+            db, std::string(select) + " WHERE " + std::string(key),
+            [&](db::Statement& st) { bind_in_order(st, key_values...); }, read);
+    }
+
+    Result<std::vector<Row>> all(db::Database& db) const {
+        return rows_of<Row>(db, std::string(select) + " ORDER BY " + std::string(order_by),
+                            no_parameters, read);
+    }
+
+    // The rows `condition` (a WHERE clause's body, and any ORDER BY) selects.
+    template <class... Value>
+    Result<std::vector<Row>> where(db::Database& db, std::string_view condition,
+                                   const Value&... values) const {
+        return rows_of<Row>(
+            db, std::string(select) + " WHERE " + std::string(condition),
+            [&](db::Statement& st) { bind_in_order(st, values...); }, read);
+    }
+};
+
 // Hash for a map keyed by std::string that is looked up with a row's text in place
 // (db::Statement::text_view), without making a string per row.
 struct TextHash {

@@ -21,11 +21,12 @@ std::string lock_json(const std::optional<MaintenanceLock>& lock) {
         .dump();
 }
 
-constexpr std::string_view kMachineSelect = "SELECT site, id, name, group_name FROM machines ";
-
 Machine read_machine(const db::Statement& st) {
     return Machine{st.text(0), st.text(1), st.text(2), st.optional_text(3)};
 }
+
+constexpr detail::KeyedTable<Machine> kMachines{"SELECT site, id, name, group_name FROM machines",
+                                                "site = ?1 AND id = ?2", "site, id", read_machine};
 
 std::string subject_of(std::string_view site, std::string_view id) {
     return std::string(site) + "/" + std::string(id);
@@ -34,14 +35,11 @@ std::string subject_of(std::string_view site, std::string_view id) {
 }  // namespace
 
 Result<std::optional<Machine>> MachineStore::find(std::string_view site, std::string_view id) {
-    return first_row<Machine>(
-        std::string(kMachineSelect) + "WHERE site = ?1 AND id = ?2",
-        [&](db::Statement& st) { st.bind(1, site).bind(2, id); }, read_machine);
+    return kMachines.find(db_, site, id);
 }
 
 Result<std::vector<Machine>> MachineStore::all() {
-    return rows_of<Machine>(std::string(kMachineSelect) + "ORDER BY site, id", no_parameters,
-                            read_machine);
+    return kMachines.all(db_);
 }
 
 Result<std::optional<MaintenanceLock>> MachineStore::lock_of(std::string_view site,

@@ -42,9 +42,6 @@ std::string audit_json(const ManagerAccount& a) {
     return j.dump();
 }
 
-constexpr std::string_view kSelect =
-    "SELECT login, role, machines, password_hash, created_at, updated_at FROM manager_accounts";
-
 ManagerAccount read_account(const db::Statement& st) {
     ManagerAccount a;
     detail::read_columns(st, 0, a.login,
@@ -54,17 +51,18 @@ ManagerAccount read_account(const db::Statement& st) {
     return a;
 }
 
+constexpr detail::KeyedTable<ManagerAccount> kAccounts{
+    "SELECT login, role, machines, password_hash, created_at, updated_at FROM manager_accounts",
+    "login = ?1", "login", read_account};
+
 }  // namespace
 
 Result<std::optional<ManagerAccount>> ManagerAccounts::find(std::string_view login) {
-    return first_row<ManagerAccount>(
-        std::string(kSelect) + " WHERE login = ?1", [&](db::Statement& st) { st.bind(1, login); },
-        read_account);
+    return kAccounts.find(db_, login);
 }
 
 Result<std::vector<ManagerAccount>> ManagerAccounts::all() {
-    return rows_of<ManagerAccount>(std::string(kSelect) + " ORDER BY login", no_parameters,
-                                   read_account);
+    return kAccounts.all(db_);
 }
 
 Status ManagerAccounts::put(const ManagerAccount& account, std::string_view actor, UnixMs now) {

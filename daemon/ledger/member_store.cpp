@@ -35,9 +35,6 @@ Status check_class(const Member& m) {
     return {};
 }
 
-constexpr std::string_view kMemberSelect =
-    "SELECT id, name, contact, member_class, status, member_until, created_at FROM members ";
-
 Member read_member(const db::Statement& st) {
     Member m;
     detail::read_columns(
@@ -47,16 +44,18 @@ Member read_member(const db::Statement& st) {
     return m;
 }
 
+constexpr detail::KeyedTable<Member> kMembers{
+    "SELECT id, name, contact, member_class, status, member_until, created_at FROM members",
+    "id = ?1", "id", read_member};
+
 }  // namespace
 
 Result<std::optional<Member>> MemberStore::find(std::string_view id) {
-    return first_row<Member>(
-        std::string(kMemberSelect) + "WHERE id = ?1", [&](db::Statement& st) { st.bind(1, id); },
-        read_member);
+    return kMembers.find(db_, id);
 }
 
 Result<std::vector<Member>> MemberStore::all() {
-    return rows_of<Member>(std::string(kMemberSelect) + "ORDER BY id", no_parameters, read_member);
+    return kMembers.all(db_);
 }
 
 // Ingest prices a session by the class in force at its start (docs/ledger-schema.md, "Pricing").

@@ -16,9 +16,6 @@ std::string to_json(const Right& r) {
         .dump();
 }
 
-constexpr std::string_view kRightSelect =
-    "SELECT member_id, target_kind, target, role, granted_by, granted_at, valid_until FROM rights ";
-
 Right read_right(const db::Statement& st) {
     Right r;
     detail::read_columns(st, 0, r.member_id,
@@ -28,6 +25,11 @@ Right read_right(const db::Statement& st) {
     return r;
 }
 
+constexpr detail::KeyedTable<Right> kRights{
+    "SELECT member_id, target_kind, target, role, granted_by, granted_at, valid_until FROM rights",
+    "member_id = ?1 AND target_kind = ?2 AND target = ?3", "member_id, target_kind, target",
+    read_right};
+
 std::string subject_of(std::string_view member_id, TargetKind kind, std::string_view target) {
     return std::string(member_id) + " " + std::string(to_string(kind)) + ":" + std::string(target);
 }
@@ -36,21 +38,15 @@ std::string subject_of(std::string_view member_id, TargetKind kind, std::string_
 
 Result<std::optional<Right>> RightStore::find(std::string_view member_id, TargetKind kind,
                                               std::string_view target) {
-    return first_row<Right>(
-        std::string(kRightSelect) + "WHERE member_id = ?1 AND target_kind = ?2 AND target = ?3",
-        [&](db::Statement& st) { st.bind(1, member_id).bind(2, to_string(kind)).bind(3, target); },
-        read_right);
+    return kRights.find(db_, member_id, to_string(kind), target);
 }
 
 Result<std::vector<Right>> RightStore::all() {
-    return rows_of<Right>(std::string(kRightSelect) + "ORDER BY member_id, target_kind, target",
-                          no_parameters, read_right);
+    return kRights.all(db_);
 }
 
 Result<std::vector<Right>> RightStore::held_by(std::string_view member_id) {
-    return rows_of<Right>(
-        std::string(kRightSelect) + "WHERE member_id = ?1 ORDER BY target_kind, target",
-        [&](db::Statement& st) { st.bind(1, member_id); }, read_right);
+    return kRights.where(db_, "member_id = ?1 ORDER BY target_kind, target", member_id);
 }
 
 Status RightStore::grant(const Right& r, std::string_view actor, UnixMs now) {

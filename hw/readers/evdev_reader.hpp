@@ -3,15 +3,27 @@
 #include <functional>
 #include <vector>
 
-#include "core/clock.hpp"
-#include "core/hardware_config.hpp"
+#include "readers/decoding_stream_reader.hpp"
 #include "readers/evdev_decoder.hpp"
-#include "readers/presence_reporter.hpp"
-#include "readers/stream_device_reader.hpp"
 
 namespace fabgate::readers {
 
-class EvdevReader final : public StreamDeviceReader {
+// The kernel's input_event records, which a read may end inside, through the key decoder.
+class EvdevRecordDecoder {
+  public:
+    explicit EvdevRecordDecoder(UidTextFormat format) : keys_(format) {}
+
+    std::vector<Uid> feed(std::span<const std::uint8_t> bytes);
+    void reset();
+    const EvdevDecoder::Drops& drops() const { return keys_.drops(); }
+    void add_drop_counts(DropCounts& counts) const { keys_.add_drop_counts(counts); }
+
+  private:
+    EvdevDecoder keys_;
+    std::vector<std::uint8_t> pending_;  // the start of a record the next read completes
+};
+
+class EvdevReader final : public DecodingStreamReader<EvdevRecordDecoder> {
   public:
     // Takes the device for this process alone (EVIOCGRAB by default). Injectable because a
     // test feeds recorded events through a FIFO, where grabbing is impossible.
@@ -21,20 +33,13 @@ class EvdevReader final : public StreamDeviceReader {
     EvdevReader(const ReaderConfig& config, EventLoop& loop, HardwareEvents& events,
                 const Clock& clock, std::chrono::milliseconds retry_interval,
                 Grab grab = grab_exclusively);
-    ~EvdevReader() override;
 
     std::string describe() const override;
-    DropCounts drop_counts() const override;
 
   private:
     Status connect() override;
-    void consume(std::span<const std::uint8_t> bytes) override;
-    void forget_partial_input() override;
 
     Grab grab_;
-    EvdevDecoder decoder_;
-    PresenceReporter presence_;
-    std::vector<std::uint8_t> pending_;  // a read may end inside an input_event record
 };
 
 }  // namespace fabgate::readers

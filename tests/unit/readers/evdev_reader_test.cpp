@@ -19,8 +19,8 @@ using fabgate::readers::test::ScratchDir;
 
 namespace {
 
-// A recorded keyboard-reader stream: what the kernel delivers for "0077705923" + Enter.
-std::vector<std::uint8_t> recorded_stream(std::string_view digits) {
+// What the kernel delivers when a keyboard reader types `codes`, then Enter.
+std::vector<std::uint8_t> typed_keys(const std::vector<std::uint16_t>& codes) {
     std::vector<input_event> events;
     auto add = [&](std::uint16_t type, std::uint16_t code, std::int32_t value) {
         input_event e{};
@@ -36,11 +36,19 @@ std::vector<std::uint8_t> recorded_stream(std::string_view digits) {
         add(EV_KEY, code, 0);
         add(EV_SYN, SYN_REPORT, 0);
     };
-    for (char c : digits) key(static_cast<std::uint16_t>(c == '0' ? KEY_0 : KEY_1 + (c - '1')));
+    for (auto code : codes) key(code);
     key(KEY_ENTER);
     std::vector<std::uint8_t> bytes(events.size() * sizeof(input_event));
     std::memcpy(bytes.data(), events.data(), bytes.size());
     return bytes;
+}
+
+// A recorded keyboard-reader stream: what the kernel delivers for "0077705923" + Enter.
+std::vector<std::uint8_t> recorded_stream(std::string_view digits) {
+    std::vector<std::uint16_t> codes;
+    for (char c : digits)
+        codes.push_back(static_cast<std::uint16_t>(c == '0' ? KEY_0 : KEY_1 + (c - '1')));
+    return typed_keys(codes);
 }
 
 void write_all(int fd, const std::uint8_t* data, std::size_t size) {
@@ -55,19 +63,31 @@ ReaderConfig decimal_reader(const std::string& device) {
     return config;
 }
 
-}  // namespace
+// A keyboard reader's device node, stood in for by a FIFO, and all that the reader reports to.
+struct FifoKeyboard {
+    FifoKeyboard() {
+        REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
+        options.retry_interval = std::chrono::milliseconds(20);
+    }
+    Result<std::unique_ptr<BadgeReader>> open_reader() {
+        return open_badge_reader(decimal_reader(fifo), loop, events, clock, options);
+    }
 
-TEST_CASE("evdev adapter: a recorded event stream through a FIFO; EVIOCGRAB failing is tolerated") {
     ScratchDir dir;
-    auto fifo = dir.file("event-kbd");
-    REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
+    std::string fifo = dir.file("event-kbd");
     EventLoop loop;
     RecordingEvents events;
     FakeClock clock;
     ReaderRuntimeOptions options;
-    options.retry_interval = std::chrono::milliseconds(20);
+};
+
+}  // namespace
+
+TEST_CASE_FIXTURE(
+    FifoKeyboard,
+    "evdev adapter: a recorded event stream through a FIFO; EVIOCGRAB failing is tolerated") {
     // The default grab (EVIOCGRAB) fails on a FIFO: the reader must still work.
-    auto reader = open_badge_reader(decimal_reader(fifo), loop, events, clock, options);
+    auto reader = open_reader();
     REQUIRE(reader.has_value());
     REQUIRE((*reader)->connected());
     CHECK(events.faults.empty());
@@ -99,20 +119,42 @@ TEST_CASE("evdev adapter: a recorded event stream through a FIFO; EVIOCGRAB fail
     ::close(writer);
 }
 
-TEST_CASE("evdev adapter: the grab is injectable and used on open") {
-    ScratchDir dir;
-    auto fifo = dir.file("event-kbd");
-    REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
-    EventLoop loop;
-    RecordingEvents events;
-    FakeClock clock;
+TEST_CASE_FIXTURE(FifoKeyboard, "evdev adapter: the grab is injectable and used on open") {
     int grabbed = 0;
-    ReaderRuntimeOptions options;
     options.evdev_grab = [&](int) -> Status {
         ++grabbed;
         return {};
     };
-    auto reader = open_badge_reader(decimal_reader(fifo), loop, events, clock, options);
+    auto reader = open_reader();
     REQUIRE(reader.has_value());
     CHECK(grabbed == 1);
+}
+
+TEST_CASE_FIXTURE(
+    FifoKeyboard,
+    "evdev adapter: a bad entry is counted; half a record from a lost device is forgotten") {
+    auto reader = open_reader();
+    REQUIRE(reader.has_value());
+
+    int writer = ::open(fifo.c_str(), O_WRONLY | O_NONBLOCK);
+    REQUIRE(writer >= 0);
+    auto garbage = typed_keys({KEY_Q});  // no UID has a Q in it
+    write_all(writer, garbage.data(), garbage.size());
+    REQUIRE(run_until(loop, [&] { return (*reader)->drop_counts()["evdev.garbage_key"] == 1; }));
+    CHECK(events.presented.empty());
+
+    // Unplugged within a record: its first bytes must not be taken for the next device's.
+    auto stream = recorded_stream("0000000001");
+    write_all(writer, stream.data(), 5);
+    loop.run_once(10);
+    ::close(writer);
+    REQUIRE(run_until(loop, [&] { return events.faulted(); }));
+    REQUIRE(run_until(loop, [&] { return !events.faulted(); }));
+
+    writer = ::open(fifo.c_str(), O_WRONLY | O_NONBLOCK);
+    REQUIRE(writer >= 0);
+    write_all(writer, stream.data(), stream.size());
+    REQUIRE(run_until(loop, [&] { return !events.presented.empty(); }));
+    CHECK(events.presented == std::vector<std::string>{"00000001"});
+    ::close(writer);
 }

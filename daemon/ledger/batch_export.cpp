@@ -11,24 +11,30 @@
 #include "core/billing.hpp"
 #include "ledger/billing.hpp"
 #include "ledger/db_util.hpp"
+#include "ledger/rows_in_place.hpp"
 
 namespace fabgate::ledger {
 
 namespace {
 
 using detail::for_each_row;
+using detail::int64_of;
+using detail::is_null;
 using detail::no_parameters;
+using detail::text_of;
 
 constexpr std::string_view kCsvHeader =
     "session_id,member_id,member_name,member_class,site,machine,started_at_ms,ended_at_ms,"
     "powered_minutes,billable_minutes,tariff_id,amount_minor,amount,currency,clock_synced,"
     "minimum,combined_with,rounded";
 
-// The columns BatchLines::add reads, in its order.
+// The columns BatchLines::add reads, in its order (a NULL combined_with reads as empty text).
 constexpr std::string_view kExportColumns =
     "s.id, s.member_id, s.site, s.machine, s.started_at, s.ended_at, "
     "(s.powered_ms + 59999) / 60000, (s.billable_s + 59) / 60, s.tariff_id, s.amount_minor, "
-    "s.currency, s.clock_synced, s.minimum_applied, coalesce(s.combined_with, ''), s.rounded";
+    "s.currency, s.clock_synced, s.minimum_applied, s.combined_with, s.rounded";
+constexpr int kExportColumnCount = 15;
+constexpr const char* kLineFunction = "fabgate_export_line";
 
 // A run of cells of bounded width (numbers, flags, commas) written through a pointer and
 // appended to the line at once: one std::string append per cell was a fifth of the export.
@@ -83,10 +89,10 @@ class BatchLines {
     }
 
     // One row of kExportColumns.
-    void add(const db::Statement& st) {
-        auto id = st.text_view(0);
-        auto& member = member_at(st.text_view(1));
-        auto started_at = st.int64(4);
+    void add(sqlite3_value** column) {
+        auto id = text_of(column[0]);
+        auto& member = member_at(text_of(column[1]));
+        auto started_at = int64_of(column[4]);
         keys_.push_back(Key{member.index, started_at, ids_.size(), id.size(), text_.size(), 0});
         ids_.append(id);
         append_csv_field(text_, id);
@@ -94,24 +100,25 @@ class BatchLines {
         text_.append(member.cells);
         for (int c : {2, 3}) {
             text_.push_back(',');
-            append_csv_field(text_, st.text_view(c));
+            append_csv_field(text_, text_of(column[c]));
         }
         FixedCells cells;
         cells.comma().number(started_at);
-        for (int c : {5, 6, 7}) cells.comma().number(st.int64(c));
+        for (int c : {5, 6, 7}) cells.comma().number(int64_of(column[c]));
         cells.comma();
-        if (!st.is_null(8)) cells.number(st.int64(8));
+        if (!is_null(column[8])) cells.number(int64_of(column[8]));
         cells.comma();
-        bool priced = !st.is_null(9);
-        if (priced) cells.number(st.int64(9));
+        bool priced = !is_null(column[9]);
+        if (priced) cells.number(int64_of(column[9]));
         cells.comma().append_to(text_);
-        const auto& currency = currency_of(st.text_view(10));
-        if (priced) append_minor(text_, st.int64(9), currency.decimals);
+        const auto& currency = currency_of(text_of(column[10]));
+        if (priced) append_minor(text_, int64_of(column[9]), currency.decimals);
         text_.push_back(',');
         text_.append(currency.cell);
-        cells.comma().flag(st.int64(11)).comma().flag(st.int64(12)).comma().append_to(text_);
-        append_csv_field(text_, st.text_view(13));
-        cells.comma().flag(st.int64(14)).append_to(text_);
+        cells.comma().flag(int64_of(column[11])).comma().flag(int64_of(column[12])).comma();
+        cells.append_to(text_);
+        append_csv_field(text_, text_of(column[13]));
+        cells.comma().flag(int64_of(column[14])).append_to(text_);
         keys_.back().line_length = text_.size() - keys_.back().line_offset;
     }
 
@@ -228,10 +235,11 @@ Result<BatchLines> read_batch_lines(Billing& billing, db::Database& db, std::int
                      [&](const db::Statement& st) {
                          lines.add_member(st.text_view(0), st.text_view(1), st.text_view(2));
                      }));
-    auto add = [&](const db::Statement& st) { lines.add(st); };
-    TRY(for_each_row(
-        db, sessions_stored_since_previous_close_sql(kExportColumns),
-        [&](db::Statement& st) { bind_span(st, *span); }, add));
+    // Each row handed over inside SQLite's loop (rows_in_place.hpp).
+    auto line = std::string(kLineFunction) + "(" + std::string(kExportColumns) + ")";
+    TRY(detail::read_rows_in_place(
+        db, kLineFunction, kExportColumnCount, sessions_stored_since_previous_close_sql(line),
+        [&](db::Statement& st) { bind_span(st, *span); }, lines));
     // A closed batch never changes (sessions are never deleted, and their seq and ended_at
     // never updated: schema.hpp's triggers), so its count less the rows read above is exactly
     // how many the second range holds. Stored before the previous close, they ended early in
@@ -240,13 +248,14 @@ Result<BatchLines> read_batch_lines(Billing& billing, db::Database& db, std::int
     auto stored_earlier =
         batch ? batch->sessions - static_cast<std::int64_t>(lines.size()) : std::int64_t{-1};
     if (stored_earlier != 0)
-        TRY(for_each_row(
-            db, sessions_stored_before_previous_close_sql(kExportColumns) + " LIMIT ?5",
+        TRY(detail::read_rows_in_place(
+            db, kLineFunction, kExportColumnCount,
+            sessions_stored_before_previous_close_sql(line) + " LIMIT ?5",
             [&](db::Statement& st) {
                 bind_span(st, *span);
                 st.bind(5, stored_earlier);
             },
-            add));
+            lines));
     lines.sort();
     return Result<BatchLines>(std::move(lines));
 }

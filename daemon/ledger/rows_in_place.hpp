@@ -1,12 +1,13 @@
 #pragma once
 // Reading a million rows with their values in place: a function SQLite calls from inside its
 // loop gets each row as sqlite3_value pointers, without an API call per column through
-// db::Statement (each with the statement's checks: a third of such a reader's instructions,
+// db::Statement (each with the statement's checks: a fifth of the batch export's instructions,
 // docs/ledger-schema.md, "Performance").
 #include <sqlite3.h>
 
 #include <cstdint>
 #include <exception>
+#include <memory>
 #include <new>
 #include <string_view>
 
@@ -45,24 +46,44 @@ void without_unwinding(sqlite3_context* context, Body&& body) {
     }
 }
 
+// What a function registered by read_rows_in_place reads into: set only while its read runs.
+struct InPlaceReader {
+    void* reader = nullptr;
+};
+
 // Runs `sql`, in which `function(...)` of `arguments` values stands for each row's columns, and
 // hands each row's values to `reader.add(values)`. The function exists on the connection for
-// this call only (it holds `reader`'s address; removing it expires the connection's prepared
-// statements, which SQLite prepares again at their next step), and only the ledger's own SQL can
-// call it (SQLITE_DIRECTONLY), not a view or trigger of the file.
+// this call only (removing it expires the connection's prepared statements, which SQLite
+// prepares again at their next step); should the removal fail (another statement of the
+// connection still running), a later call finds no reader and fails. Only the ledger's own SQL
+// can call it (SQLITE_DIRECTONLY), not a view or trigger of the file.
 template <class Reader, class Bind>
 Status read_rows_in_place(db::Database& db, const char* function, int arguments,
                           std::string_view sql, Bind&& bind, Reader& reader) {
     auto read_row = [](sqlite3_context* context, int, sqlite3_value** values) {
-        without_unwinding(context,
-                          [&] { static_cast<Reader*>(sqlite3_user_data(context))->add(values); });
+        auto* target = static_cast<InPlaceReader*>(sqlite3_user_data(context))->reader;
+        if (!target) return sqlite3_result_error(context, "called outside its read", -1);
+        without_unwinding(context, [&] { static_cast<Reader*>(target)->add(values); });
     };
-    if (sqlite3_create_function_v2(db.handle(), function, arguments,
-                                   SQLITE_UTF8 | SQLITE_DIRECTONLY, &reader, +read_row, nullptr,
-                                   nullptr, nullptr) != SQLITE_OK)
+    auto owned = std::make_unique<InPlaceReader>();
+    auto* slot = owned.get();
+    // The connection owns the slot from here; SQLite frees it also when the registration fails.
+    if (sqlite3_create_function_v2(
+            db.handle(), function, arguments, SQLITE_UTF8 | SQLITE_DIRECTONLY, owned.release(),
+            +read_row, nullptr, nullptr,
+            [](void* registered) { delete static_cast<InPlaceReader*>(registered); }) != SQLITE_OK)
         return fail(db.path(), std::string("cannot register ") + function + ": " +
                                    sqlite3_errmsg(db.handle()));
-    auto read = for_each_row(db, sql, bind, [](const db::Statement&) {});
+    Status read;
+    {
+        // Cleared however the read ends, before the removal may free the slot.
+        struct Reading {
+            InPlaceReader& slot;
+            ~Reading() { slot.reader = nullptr; }
+        } reading{*slot};
+        slot->reader = &reader;
+        read = for_each_row(db, sql, bind, [](const db::Statement&) {});
+    }
     sqlite3_create_function_v2(db.handle(), function, arguments, SQLITE_UTF8, nullptr, nullptr,
                                nullptr, nullptr, nullptr);
     return read;

@@ -53,6 +53,9 @@ inline constexpr std::string_view kBatchOfSession =
 // span is bound as ?1 to ?4 (bind_span). Each part reads only its own range: the first the
 // table in seq order, the second sessions_usage in end order.
 std::string batch_sessions_sql(std::string_view columns);
+// Its two parts, for a reader that takes them one at a time with the same bindings.
+std::string sessions_stored_since_previous_close_sql(std::string_view columns);
+std::string sessions_stored_before_previous_close_sql(std::string_view columns);
 void bind_span(db::Statement& st, const BatchSpan& span);
 
 class Billing {

@@ -3,15 +3,14 @@
 #include <sqlite3.h>
 
 #include <algorithm>
-#include <exception>
 #include <memory>
-#include <new>
 #include <tuple>
 #include <unordered_map>
 
 #include "ledger/billing.hpp"
 #include "ledger/columns.hpp"
 #include "ledger/db_util.hpp"
+#include "ledger/rows_in_place.hpp"
 
 namespace fabgate::ledger {
 
@@ -19,6 +18,7 @@ using detail::first_row;
 using detail::for_each_row;
 using detail::no_parameters;
 using detail::rows_of;
+using detail::text_of;
 
 namespace {
 
@@ -78,14 +78,6 @@ struct ShortTextHash {
         return static_cast<std::size_t>(detail::Fnv1a64().add(text).value());
     }
 };
-
-// A text argument in place; NULL reads as empty, as db::Statement::text_view has it.
-std::string_view text_of(sqlite3_value* value) {
-    const auto* text = sqlite3_value_text(value);
-    return text ? std::string_view(reinterpret_cast<const char*>(text),
-                                   static_cast<std::size_t>(sqlite3_value_bytes(value)))
-                : std::string_view();
-}
 
 // Groups found by their owner's text in place, then by currency (a million rows, a few hundred
 // owners with one or two currencies each).
@@ -163,13 +155,7 @@ void add_session(sqlite3_context* context, int, sqlite3_value** values) {
         sqlite3_result_error(context, "no usage report is being summed", -1);
         return;
     }
-    try {
-        slot->sums->add(values);
-    } catch (const std::bad_alloc&) {
-        sqlite3_result_error_nomem(context);
-    } catch (const std::exception& e) {  // nothing may unwind through SQLite's C frames
-        sqlite3_result_error(context, e.what(), -1);
-    }
+    detail::without_unwinding(context, [&] { slot->sums->add(values); });
 }
 
 void finish_sums(sqlite3_context* context) {

@@ -155,6 +155,19 @@ TEST_CASE("the CSV as text is the line export with each line ended, nothing lost
     CHECK_FALSE(lab.db.billing().export_batch_csv_text(99, [](std::string_view) {}));
 }
 
+TEST_CASE("after an export, no SQL on its connection can call the function that read its rows") {
+    Lab lab;
+    fill(lab);
+    auto batch = lab.db.billing().close_period(kT0 + 30 * kHour, "t", kT0 + 31 * kHour);
+    REQUIRE(batch);
+    REQUIRE(lab.export_lines(batch->id).size() > 1);
+    // It wrote into the export's buffer, freed since: a later call must find no such function.
+    auto call = lab.db.database().prepare(
+        "SELECT fabgate_export_line('s', 'm', 'lab', 'x', 1, 2, 3, 4, NULL, NULL, '', 1, 0, '', "
+        "0)");
+    CHECK_FALSE(call);
+}
+
 TEST_CASE("closing counts what the plain query counts, late sessions included") {
     Lab lab;
     fill(lab);

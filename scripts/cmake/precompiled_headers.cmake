@@ -42,7 +42,10 @@ function(fabgate_precompile target)
 endfunction()
 
 # fabgate_reuse_pch(TARGET OWNER): TARGET's files use OWNER's PCH. Both must be compiled with the
-# same flags (build type, warnings, sanitizers); definitions and include paths may differ.
+# same flags (build type, warnings, sanitizers); definitions and include paths may differ. The
+# few programs under tests/ that are not doctest executables (support library, benchmarks,
+# fabgate_hil, fuzzers) use none: in the fuzz tree their coverage flags differ from both, and
+# clang refuses a PCH made with other sanitizer settings.
 function(fabgate_reuse_pch target owner)
     if(FABGATE_PCH)
         target_precompile_headers(${target} REUSE_FROM ${owner})

@@ -624,18 +624,29 @@ inline constexpr std::string_view kSchemaSessionsSeqWithoutCounter =
             shared_sql::kSessionPriceColumns, v12_sql::kSeqToIndexes, shared_sql::kSessionIndexes,
             v12_sql::kIndexesUpToTrigger, kSchemaSessionsBillingFixed, v12_sql::kNeverDeleted>;
 
-inline constexpr std::array<db::Migration, 12> kMigrations{
-    {{1, kSchemaV1},
-     {2, kSchemaV2},
-     {3, kSchemaParked},
-     {4, kSchemaTariffRules},
-     {5, kSchemaPrivacy},
-     {6, kSchemaConflictCapBillingIndexes},
-     {7, kSchemaConsole},
-     {8, kSchemaBatchIndex},
-     {9, kSchemaBatchBySeq},
-     {10, kSchemaAclReissuePrune},
-     {11, kSchemaSessionsBillingFixed},
-     {12, kSchemaSessionsSeqWithoutCounter}}};
+// A closed batch is what was billed, and its stored count is how many rows its CSV export reads
+// (batch_export.cpp: the range of sessions stored before the previous close stops at it). A hand
+// edit or deletion of a batch would silently shorten, move or drop a bill; nothing in the ledger
+// updates or deletes one.
+inline constexpr std::string_view kSchemaClosedBatchesFixed = R"SQL(
+CREATE TRIGGER billing_batches_never_updated BEFORE UPDATE ON billing_batches
+BEGIN SELECT RAISE(ABORT, 'closed billing batches are never changed: their sessions are billed as counted at the close'); END;
+CREATE TRIGGER billing_batches_never_deleted BEFORE DELETE ON billing_batches
+BEGIN SELECT RAISE(ABORT, 'closed billing batches are never changed: their sessions are billed as counted at the close'); END;
+)SQL";
+
+inline constexpr std::array<db::Migration, 13> kMigrations{{{1, kSchemaV1},
+                                                            {2, kSchemaV2},
+                                                            {3, kSchemaParked},
+                                                            {4, kSchemaTariffRules},
+                                                            {5, kSchemaPrivacy},
+                                                            {6, kSchemaConflictCapBillingIndexes},
+                                                            {7, kSchemaConsole},
+                                                            {8, kSchemaBatchIndex},
+                                                            {9, kSchemaBatchBySeq},
+                                                            {10, kSchemaAclReissuePrune},
+                                                            {11, kSchemaSessionsBillingFixed},
+                                                            {12, kSchemaSessionsSeqWithoutCounter},
+                                                            {13, kSchemaClosedBatchesFixed}}};
 
 }  // namespace fabgate::ledger

@@ -1,6 +1,6 @@
 // A stored session's batch and amount cannot be changed by hand: seq and ended_at decide its
-// billing batch, the price columns what it is charged. `members forget` still rewrites who it
-// names.
+// billing batch, the price columns what it is charged, and a closed batch's count how many rows
+// its export reads. `members forget` still rewrites who a session names.
 #include <doctest/doctest.h>
 
 #include <string>
@@ -85,4 +85,25 @@ TEST_CASE("members forget and edits of other columns still update stored session
     CHECK(st->text(0) == *pseudonym);
     CHECK(st->text(1) == "forgotten");
     CHECK(lab.row() == before);
+}
+
+TEST_CASE("a closed batch cannot be edited or deleted by hand, so its export keeps every session") {
+    PricedLab lab;
+    auto batch = lab.db.billing().close_period(kT0 + 86'400'000, "treasurer", kT0 + 90'000'000);
+    REQUIRE(batch);
+    REQUIRE(batch->sessions == 1);
+    for (const std::string edit :
+         {"UPDATE billing_batches SET sessions = 0", "UPDATE billing_batches SET seq_through = 0",
+          "UPDATE billing_batches SET period_end = period_end - 86400000",
+          "DELETE FROM billing_batches"}) {
+        CAPTURE(edit);
+        auto refused = lab.db.database().exec(edit);
+        REQUIRE_FALSE(refused);
+        const std::string message = refused.error().message();
+        CHECK(message.find("closed billing batches are never changed") != std::string::npos);
+    }
+    std::string csv;
+    REQUIRE(lab.db.billing().export_batch_csv(
+        batch->id, [&](std::string_view line) { csv.append(line).push_back('\n'); }));
+    CHECK(csv.find("\ns-1,") != std::string::npos);
 }

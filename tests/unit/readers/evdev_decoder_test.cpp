@@ -10,6 +10,7 @@
 using fabgate::ByteOrder;
 using fabgate::UidFormat;
 using fabgate::readers::EvdevDecoder;
+using Drop = EvdevDecoder::Drop;
 using fabgate::readers::KeyEvent;
 using fabgate::readers::UidTextFormat;
 namespace ev = fabgate::readers::evdev;
@@ -125,7 +126,7 @@ TEST_CASE("evdev: an entry with a garbage key is dropped whole and counted; the 
     auto rest = typed("B2C3\n04A1B2C3\n");
     events.insert(events.end(), rest.begin(), rest.end());
     CHECK(run(d, events) == std::vector<std::string>{"04A1B2C3"});
-    CHECK(d.drops().garbage_key == 1);
+    CHECK(d.drops()[Drop::GarbageKey] == 1);
 }
 
 TEST_CASE("evdev: shifted digits are symbols, not digits") {
@@ -134,17 +135,17 @@ TEST_CASE("evdev: shifted digits are symbols, not digits") {
     auto digits = typed("12345\n");
     events.insert(events.end(), digits.begin(), digits.end());
     CHECK(run(d, events).empty());
-    CHECK(d.drops().garbage_key == 1);
+    CHECK(d.drops()[Drop::GarbageKey] == 1);
 }
 
 TEST_CASE("evdev: an over-long entry is dropped, an empty Enter is ignored") {
     EvdevDecoder d(UidTextFormat{});
     CHECK(run(d, typed(std::string(EvdevDecoder::kMaxLine + 5, 'A') + "\n")).empty());
-    CHECK(d.drops().too_long == 1);
+    CHECK(d.drops()[Drop::TooLong] == 1);
     CHECK(run(d, typed("\n")).empty());
     CHECK(d.drops().total() == 1);
     CHECK(run(d, typed("ABC\n")).empty());  // odd number of hex digits
-    CHECK(d.drops().invalid == 1);
+    CHECK(d.drops()[Drop::Invalid] == 1);
 }
 
 TEST_CASE("evdev: lsb-first readers are byte-swapped") {
@@ -160,5 +161,5 @@ TEST_CASE(
     auto rest = typed("923\n0077705923\n");
     events.insert(events.end(), rest.begin(), rest.end());
     CHECK(run(d, events) == std::vector<std::string>{"04A1B2C3"});
-    CHECK(d.drops().overrun == 1);
+    CHECK(d.drops()[Drop::Overrun] == 1);
 }

@@ -9,6 +9,7 @@ using fabgate::ByteOrder;
 using fabgate::Uid;
 using fabgate::UidFormat;
 using fabgate::readers::LineDecoder;
+using Drop = LineDecoder::Drop;
 using fabgate::readers::UidTextFormat;
 
 namespace {
@@ -48,7 +49,7 @@ TEST_CASE("line: decimal readers, with the configured byte count") {
     CHECK(feed(d, "0077705923\r\n") == std::vector<std::string>{"04A1B2C3"});
     // Does not fit in 4 bytes: dropped, not truncated into a wrong uid.
     CHECK(feed(d, "99999999999\r\n").empty());
-    CHECK(d.drops().invalid == 1);
+    CHECK(d.drops()[Drop::Invalid] == 1);
 }
 
 TEST_CASE("line: least-significant-byte-first readers are put in canonical order") {
@@ -62,7 +63,7 @@ TEST_CASE("line: garbage lines are dropped and counted; the next line still deco
     LineDecoder d(UidTextFormat{});
     CHECK(feed(d, "hello\r\n04A1B2C3\r\n") == std::vector<std::string>{"04A1B2C3"});
     CHECK(feed(d, "4A1B2C3\n").empty());  // odd number of digits
-    CHECK(d.drops().invalid == 2);
+    CHECK(d.drops()[Drop::Invalid] == 2);
 }
 
 TEST_CASE("line: an over-long line is dropped whole, up to its terminator") {
@@ -71,6 +72,15 @@ TEST_CASE("line: an over-long line is dropped whole, up to its terminator") {
     CHECK(feed(d, noise).empty());
     // The tail of the long line must not become a uid when its terminator arrives.
     CHECK(feed(d, "04A1B2C3\r\n").empty());
-    CHECK(d.drops().too_long == 1);
+    CHECK(d.drops()[Drop::TooLong] == 1);
     CHECK(feed(d, "04A1B2C3\r\n") == std::vector<std::string>{"04A1B2C3"});
+}
+
+TEST_CASE("line: drop counts are named by reason") {
+    LineDecoder d(UidTextFormat{});
+    feed(d, "hello\n");
+    fabgate::readers::DropCounts counts;
+    d.drops().add_to(counts);
+    CHECK(counts["line.invalid"] == 1);
+    CHECK(counts["line.too_long"] == 0);
 }

@@ -5,6 +5,7 @@
 #include "simulated_mfrc522.hpp"
 
 using fabgate::readers::Mfrc522Reader;
+using Drop = Mfrc522Reader::Drop;
 using fabgate::readers::test::SimulatedMfrc522;
 namespace a = fabgate::readers::iso14443a;
 namespace reg = fabgate::readers::mfrc522;
@@ -159,7 +160,7 @@ TEST_CASE("mfrc522: a corrupted BCC is dropped and counted, never a wrong uid") 
             CHECK_FALSE(events.presented.has_value());
             CHECK_FALSE(events.removed);
         }
-        CHECK(rig.reader.drops().bcc == 3);
+        CHECK(rig.reader.drops()[Drop::Bcc] == 3);
     }
 }
 
@@ -178,7 +179,7 @@ TEST_CASE("mfrc522: two cards colliding are counted, not read") {
     rig.chip.collision = true;
     auto events = rig.poll();
     CHECK_FALSE(events.presented.has_value());
-    CHECK(rig.reader.drops().collision == 1);
+    CHECK(rig.reader.drops()[Drop::Collision] == 1);
 }
 
 TEST_CASE("mfrc522: a bus failure or a chip that stops answering is an error, not 'no card'") {
@@ -195,7 +196,7 @@ TEST_CASE("mfrc522: drop counts are named by reason") {
     rig.chip.insert({kSingle, 0x08, true});
     rig.poll();
     fabgate::readers::DropCounts counts;
-    rig.reader.add_drop_counts(counts);
+    rig.reader.drops().add_to(counts);
     CHECK(counts["mfrc522.bcc"] == 1);
     CHECK(counts["mfrc522.crc"] == 0);
 }

@@ -7,6 +7,7 @@
 
 using fabgate::MonoMs;
 using fabgate::readers::WiegandAssembler;
+using Drop = WiegandAssembler::Drop;
 
 namespace {
 
@@ -66,7 +67,7 @@ TEST_CASE("wiegand: a parity error in either half is dropped and counted") {
         WiegandAssembler w;
         MonoMs last = send(w, bits, 0);
         CHECK_FALSE(w.close_if_idle(last + 100).has_value());
-        CHECK(w.drops().parity == 1);
+        CHECK(w.drops()[Drop::Parity] == 1);
     }
 }
 
@@ -76,8 +77,8 @@ TEST_CASE("wiegand: wrong bit counts are dropped and counted") {
         WiegandAssembler w;
         MonoMs last = send(w, std::string(static_cast<std::size_t>(length), '1'), 0);
         CHECK_FALSE(w.close_if_idle(last + 100).has_value());
-        CHECK(w.drops().bad_length == 1);
-        CHECK(w.drops().parity == 0);
+        CHECK(w.drops()[Drop::BadLength] == 1);
+        CHECK(w.drops()[Drop::Parity] == 0);
     }
 }
 
@@ -101,7 +102,7 @@ TEST_CASE(
     WiegandAssembler w;
     CHECK_FALSE(w.bit(1, 0).has_value());
     MonoMs last = send(w, frame(0x123456, 24), 40);
-    CHECK(w.drops().bad_length == 1);
+    CHECK(w.drops()[Drop::BadLength] == 1);
     auto uid = w.close_if_idle(last + 26);
     REQUIRE(uid.has_value());
     CHECK(uid->hex() == "123456");

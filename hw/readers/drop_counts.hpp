@@ -8,6 +8,8 @@
 #include <string>
 #include <string_view>
 
+#include "core/enum_names.hpp"
+
 namespace fabgate::readers {
 
 // reason ("rdm6300.bad_checksum") -> frames dropped for it since start.
@@ -31,6 +33,15 @@ struct DropReason {
 // than field by field in every decoder.
 template <class Reason, const auto& kReasons>
 class DropTally {
+    // A reason missing from the table would count past the end of counts_. The enum counts up
+    // from 0, so its last value must be an enumerator and the one after it must not.
+    static_assert(
+        kReasons.size() > 0 &&
+            enum_names_detail::names_an_enumerator<Reason,
+                                                   static_cast<Reason>(kReasons.size() - 1)>() &&
+            !enum_names_detail::names_an_enumerator<Reason, static_cast<Reason>(kReasons.size())>(),
+        "kReasons must have one entry for each value of the Reason enum");
+
   public:
     std::uint64_t& operator[](Reason reason) { return counts_[index(reason)]; }
     std::uint64_t operator[](Reason reason) const { return counts_[index(reason)]; }

@@ -2,10 +2,12 @@
 
 #include <linux/input-event-codes.h>  // tests may use Linux headers: they check our copy of the table
 
+#include <initializer_list>
 #include <string>
 #include <vector>
 
 #include "readers/evdev_decoder.hpp"
+#include "reported_drops.hpp"
 
 using fabgate::ByteOrder;
 using fabgate::UidFormat;
@@ -68,6 +70,12 @@ std::uint16_t code_for(char c) {
 std::vector<KeyEvent> typed(std::string_view text) {
     std::vector<KeyEvent> out;
     for (char c : text) key(out, code_for(c));
+    return out;
+}
+
+std::vector<KeyEvent> joined(std::initializer_list<std::vector<KeyEvent>> parts) {
+    std::vector<KeyEvent> out;
+    for (const auto& part : parts) out.insert(out.end(), part.begin(), part.end());
     return out;
 }
 
@@ -162,4 +170,25 @@ TEST_CASE(
     events.insert(events.end(), rest.begin(), rest.end());
     CHECK(run(d, events) == std::vector<std::string>{"04A1B2C3"});
     CHECK(d.drops()[Drop::Overrun] == 1);
+}
+
+TEST_CASE("evdev: each dropped entry is reported under its reason's name") {
+    std::vector<KeyEvent> q_key;
+    key(q_key, KEY_Q);
+    const std::vector<KeyEvent> kernel_overrun{{EV_SYN, SYN_DROPPED, 0}};
+    const fabgate::test::DroppedInput<std::vector<KeyEvent>> cases[] = {
+        {"a key that has no place in a uid", joined({typed("04A1"), q_key, typed("B2C3\n")}),
+         "evdev.garbage_key=1"},
+        {"more keys than any uid has", typed(std::string(EvdevDecoder::kMaxLine + 5, 'A') + "\n"),
+         "evdev.too_long=1"},
+        {"an odd number of hex digits", typed("ABC\n"), "evdev.invalid=1"},
+        {"keys lost in a kernel buffer overrun",
+         joined({typed("04A1"), kernel_overrun, typed("B2C3\n")}), "evdev.overrun=1"},
+    };
+    for (const auto& c : cases) {
+        CAPTURE(c.what);
+        EvdevDecoder d(UidTextFormat{});
+        CHECK(run(d, c.input).empty());
+        CHECK(fabgate::test::reported_drops(d.drops()) == c.reported);
+    }
 }

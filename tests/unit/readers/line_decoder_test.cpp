@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "readers/line_decoder.hpp"
+#include "reported_drops.hpp"
 
 using fabgate::ByteOrder;
 using fabgate::Uid;
@@ -76,11 +77,16 @@ TEST_CASE("line: an over-long line is dropped whole, up to its terminator") {
     CHECK(feed(d, "04A1B2C3\r\n") == std::vector<std::string>{"04A1B2C3"});
 }
 
-TEST_CASE("line: drop counts are named by reason") {
-    LineDecoder d(UidTextFormat{});
-    feed(d, "hello\n");
-    fabgate::readers::DropCounts counts;
-    d.drops().add_to(counts);
-    CHECK(counts["line.invalid"] == 1);
-    CHECK(counts["line.too_long"] == 0);
+TEST_CASE("line: each dropped line is reported under its reason's name") {
+    const fabgate::test::DroppedInput<std::string> cases[] = {
+        {"more characters than any uid has", std::string(LineDecoder::kMaxLine + 20, 'A') + "\n",
+         "line.too_long=1"},
+        {"not a uid", "hello\n", "line.invalid=1"},
+    };
+    for (const auto& c : cases) {
+        CAPTURE(c.what);
+        LineDecoder d(UidTextFormat{});
+        CHECK(feed(d, c.input).empty());
+        CHECK(fabgate::test::reported_drops(d.drops()) == c.reported);
+    }
 }

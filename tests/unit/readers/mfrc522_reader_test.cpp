@@ -2,6 +2,7 @@
 
 #include "readers/iso14443a.hpp"
 #include "readers/mfrc522_reader.hpp"
+#include "reported_drops.hpp"
 #include "simulated_mfrc522.hpp"
 
 using fabgate::readers::Mfrc522Reader;
@@ -191,12 +192,28 @@ TEST_CASE("mfrc522: a bus failure or a chip that stops answering is an error, no
     CHECK_FALSE(rig.reader.poll().has_value());
 }
 
-TEST_CASE("mfrc522: drop counts are named by reason") {
-    Rig rig;
-    rig.chip.insert({kSingle, 0x08, true});
-    rig.poll();
-    fabgate::readers::DropCounts counts;
-    rig.reader.drops().add_to(counts);
-    CHECK(counts["mfrc522.bcc"] == 1);
-    CHECK(counts["mfrc522.crc"] == 0);
+TEST_CASE("mfrc522: each dropped answer is reported under its reason's name") {
+    // What is in front of the antenna.
+    struct Field {
+        SimulatedMfrc522::Card card;
+        bool second_card_collides = false;
+    };
+    const fabgate::test::DroppedInput<Field> cases[] = {
+        {"two cards answer anticollision at once", {{.uid = kSingle}, true}, "mfrc522.collision=1"},
+        {"a wrong uid check byte", {{.uid = kSingle, .corrupt_bcc = true}}, "mfrc522.bcc=1"},
+        {"a wrong CRC_A after the SAK",
+         {{.uid = kSingle, .corrupt_sak_crc = true}},
+         "mfrc522.crc=1"},
+        {"a parity error in the uid",
+         {{.uid = kSingle, .parity_error = true}},
+         "mfrc522.garbled=1"},
+    };
+    for (const auto& c : cases) {
+        CAPTURE(c.what);
+        Rig rig;
+        rig.chip.insert(c.input.card);
+        rig.chip.collision = c.input.second_card_collides;
+        CHECK_FALSE(rig.poll().presented.has_value());
+        CHECK(fabgate::test::reported_drops(rig.reader.drops()) == c.reported);
+    }
 }

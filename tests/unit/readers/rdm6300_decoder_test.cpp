@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "readers/rdm6300_decoder.hpp"
+#include "reported_drops.hpp"
 
 using fabgate::Uid;
 using fabgate::readers::Rdm6300Decoder;
@@ -134,15 +135,33 @@ TEST_CASE("rdm6300: resynchronises on garbage before, inside and between frames"
     }
 }
 
-TEST_CASE("rdm6300: drop counts are named by reason") {
-    Rdm6300Decoder d;
-    feed(d,
-         "z\x02"
+TEST_CASE("rdm6300: each dropped frame or stray byte is reported under its reason's name") {
+    const fabgate::test::DroppedInput<std::string> cases[] = {
+        {"a new frame starts before the last one ended",
+         "\x02"
+         "62E30" +
+             kDatasheetFrame,
+         "rdm6300.truncated=1"},
+        {"a non-hex character inside a frame",
+         "\x02"
+         "62E3086CED0G",
+         "rdm6300.bad_char=1"},
+        {"12 characters not followed by the end byte",
+         "\x02"
+         "62E3086CED08"
+         "X",
+         "rdm6300.missing_end=1"},
+        {"a wrong checksum",
+         "\x02"
          "62E3086CED09"
-         "\x03");
-    fabgate::readers::DropCounts counts;
-    d.drops().add_to(counts);
-    CHECK(counts["rdm6300.bad_checksum"] == 1);
-    CHECK(counts["rdm6300.truncated"] == 0);
-    CHECK(counts["rdm6300.noise_bytes"] == 1);
+         "\x03",
+         "rdm6300.bad_checksum=1"},
+        {"bytes outside any frame", "zz" + kDatasheetFrame, "rdm6300.noise_bytes=2"},
+    };
+    for (const auto& c : cases) {
+        CAPTURE(c.what);
+        Rdm6300Decoder d;
+        feed(d, c.input);
+        CHECK(fabgate::test::reported_drops(d.drops()) == c.reported);
+    }
 }

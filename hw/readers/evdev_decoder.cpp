@@ -61,7 +61,7 @@ char EvdevDecoder::character(std::uint16_t code) const {
 std::optional<Uid> EvdevDecoder::feed(const KeyEvent& event) {
     if (event.type == kEvSyn && event.code == kSynDropped) {
         // Keys are missing from this entry: what is left could be a valid but wrong UID.
-        if (!garbage_) ++drops_[Drop::Overrun];
+        drop_entry(Drop::Overrun);
         garbage_ = true;
         return std::nullopt;
     }
@@ -78,19 +78,25 @@ std::optional<Uid> EvdevDecoder::feed(const KeyEvent& event) {
     if (event.code == kKeyNumLock || event.code == kKeyCapsLock) return std::nullopt;
     char c = character(event.code);
     if (c == '\0') {
-        if (!garbage_) ++drops_[Drop::GarbageKey];
+        drop_entry(Drop::GarbageKey);
         garbage_ = true;
         return std::nullopt;
     }
     if (overflow_) return std::nullopt;
     if (entry_.size() >= kMaxLine) {
-        ++drops_[Drop::TooLong];
+        drop_entry(Drop::TooLong);
         overflow_ = true;
         entry_.clear();
         return std::nullopt;
     }
     entry_.push_back(c);
     return std::nullopt;
+}
+
+// An entry is one drop, counted under the first fault found in it: the installer's total is of
+// entries lost, whatever else went wrong in them.
+void EvdevDecoder::drop_entry(Drop reason) {
+    if (!garbage_ && !overflow_) ++drops_[reason];
 }
 
 std::optional<Uid> EvdevDecoder::finish_entry() {

@@ -84,6 +84,7 @@ class EvdevDecoder {
 
   private:
     std::optional<Uid> finish_entry();
+    void drop_entry(Drop reason);
     // The character a key press types, '\0' for a key that has no place in a UID.
     char character(std::uint16_t code) const;
 

@@ -184,6 +184,16 @@ TEST_CASE("evdev: each dropped entry is reported under its reason's name") {
         {"an odd number of hex digits", typed("ABC\n"), "evdev.invalid=1"},
         {"keys lost in a kernel buffer overrun",
          joined({typed("04A1"), kernel_overrun, typed("B2C3\n")}), "evdev.overrun=1"},
+        // One entry is one drop, counted under the first fault found in it.
+        {"a key with no place in a uid, then too many keys",
+         joined({q_key, typed(std::string(EvdevDecoder::kMaxLine + 5, 'A') + "\n")}),
+         "evdev.garbage_key=1"},
+        {"too many keys, then a key with no place in a uid",
+         joined({typed(std::string(EvdevDecoder::kMaxLine + 5, 'A')), q_key, typed("\n")}),
+         "evdev.too_long=1"},
+        {"lost keys, then too many keys",
+         joined({kernel_overrun, typed(std::string(EvdevDecoder::kMaxLine + 5, 'A') + "\n")}),
+         "evdev.overrun=1"},
     };
     for (const auto& c : cases) {
         CAPTURE(c.what);

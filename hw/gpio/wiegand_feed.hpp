@@ -8,7 +8,6 @@
 #include "core/clock.hpp"
 #include "core/ports.hpp"
 #include "gpio/gpio_lines.hpp"
-#include "readers/drop_counts.hpp"
 #include "readers/repeat_suppressor.hpp"
 #include "readers/wiegand_assembler.hpp"
 
@@ -46,8 +45,8 @@ class WiegandFeed {
         pending_.clear();
         assembler_.reset();
     }
-    void add_drop_counts(readers::DropCounts& counts) const { assembler_.add_drop_counts(counts); }
     const readers::WiegandAssembler::Drops& drops() const { return assembler_.drops(); }
+    int last_bad_length() const { return assembler_.last_bad_length(); }
 
   private:
     void frame(const std::optional<Uid>& uid, MonoMs t);

@@ -71,11 +71,13 @@ std::optional<MonoMs> WiegandLines::next_deadline() const {
 }
 
 void WiegandLines::log_drops() {
+    using Drop = readers::WiegandAssembler::Drop;
     const auto& drops = feed_.drops();
-    if (drops.bad_length != logged_drops_.bad_length)
-        log::debug("reader", "dropped a Wiegand frame of " + std::to_string(drops.last_bad_length) +
+    if (drops[Drop::BadLength] != logged_drops_[Drop::BadLength])
+        log::debug("reader", "dropped a Wiegand frame of " +
+                                 std::to_string(feed_.last_bad_length()) +
                                  " bits (26 or 34 expected): bits lost, or noise on D0/D1");
-    if (drops.parity != logged_drops_.parity)
+    if (drops[Drop::Parity] != logged_drops_[Drop::Parity])
         log::debug("reader", "dropped a Wiegand frame with a parity error");
     logged_drops_ = drops;
 }

@@ -20,7 +20,7 @@ class DecodingStreamReader : public StreamDeviceReader {
   public:
     DropCounts drop_counts() const final {
         DropCounts counts;
-        std::visit([&](const auto& d) { d.add_drop_counts(counts); }, decoder_);
+        std::visit([&](const auto& d) { d.drops().add_to(counts); }, decoder_);
         return counts;
     }
 

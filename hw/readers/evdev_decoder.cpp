@@ -61,7 +61,7 @@ char EvdevDecoder::character(std::uint16_t code) const {
 std::optional<Uid> EvdevDecoder::feed(const KeyEvent& event) {
     if (event.type == kEvSyn && event.code == kSynDropped) {
         // Keys are missing from this entry: what is left could be a valid but wrong UID.
-        if (!garbage_) ++drops_.overrun;
+        drop_entry(Drop::Overrun);
         garbage_ = true;
         return std::nullopt;
     }
@@ -78,19 +78,25 @@ std::optional<Uid> EvdevDecoder::feed(const KeyEvent& event) {
     if (event.code == kKeyNumLock || event.code == kKeyCapsLock) return std::nullopt;
     char c = character(event.code);
     if (c == '\0') {
-        if (!garbage_) ++drops_.garbage_key;
+        drop_entry(Drop::GarbageKey);
         garbage_ = true;
         return std::nullopt;
     }
     if (overflow_) return std::nullopt;
     if (entry_.size() >= kMaxLine) {
-        ++drops_.too_long;
+        drop_entry(Drop::TooLong);
         overflow_ = true;
         entry_.clear();
         return std::nullopt;
     }
     entry_.push_back(c);
     return std::nullopt;
+}
+
+// An entry is one drop, counted under the first fault found in it: the installer's total is of
+// entries lost, whatever else went wrong in them.
+void EvdevDecoder::drop_entry(Drop reason) {
+    if (!garbage_ && !overflow_) ++drops_[reason];
 }
 
 std::optional<Uid> EvdevDecoder::finish_entry() {
@@ -102,7 +108,7 @@ std::optional<Uid> EvdevDecoder::finish_entry() {
     if (dropped || entry.empty()) return std::nullopt;
     auto uid = parse_uid_text(entry, format_);
     if (!uid) {
-        ++drops_.invalid;
+        ++drops_[Drop::Invalid];
         return std::nullopt;
     }
     return *uid;
@@ -111,13 +117,6 @@ std::optional<Uid> EvdevDecoder::finish_entry() {
 void EvdevDecoder::reset() {
     entry_.clear();
     left_shift_ = right_shift_ = garbage_ = overflow_ = false;
-}
-
-void EvdevDecoder::add_drop_counts(DropCounts& counts) const {
-    counts["evdev.garbage_key"] += drops_.garbage_key;
-    counts["evdev.too_long"] += drops_.too_long;
-    counts["evdev.invalid"] += drops_.invalid;
-    counts["evdev.overrun"] += drops_.overrun;
 }
 
 }  // namespace fabgate::readers

@@ -3,6 +3,7 @@
 // input_event records; this decoder turns key presses into text and parses it on Enter.
 // Key codes are the numeric values of linux/input-event-codes.h, kept here so that this pure
 // part builds without Linux headers.
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -62,13 +63,16 @@ class EvdevDecoder {
   public:
     static constexpr std::size_t kMaxLine = 64;
 
-    struct Drops {
-        std::uint64_t garbage_key = 0;  // a key that cannot be part of a UID (entry dropped)
-        std::uint64_t too_long = 0;
-        std::uint64_t invalid = 0;  // entry not a UID in the configured format
-        std::uint64_t overrun = 0;  // keys were lost in the kernel (entry dropped)
-        std::uint64_t total() const { return garbage_key + too_long + invalid + overrun; }
+    // Why a typed entry was dropped.
+    enum class Drop {
+        GarbageKey,  // a key that cannot be part of a UID
+        TooLong,
+        Invalid,  // not a UID in the configured format
+        Overrun,  // keys were lost in the kernel
     };
+    static constexpr std::array<DropReason, 4> kDropReasons{"evdev.garbage_key", "evdev.too_long",
+                                                            "evdev.invalid", "evdev.overrun"};
+    using Drops = DropTally<Drop, kDropReasons>;
 
     explicit EvdevDecoder(UidTextFormat format) : format_(format) {}
 
@@ -77,10 +81,10 @@ class EvdevDecoder {
     void reset();
 
     const Drops& drops() const { return drops_; }
-    void add_drop_counts(DropCounts& counts) const;
 
   private:
     std::optional<Uid> finish_entry();
+    void drop_entry(Drop reason);
     // The character a key press types, '\0' for a key that has no place in a UID.
     char character(std::uint16_t code) const;
 

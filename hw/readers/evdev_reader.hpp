@@ -16,7 +16,6 @@ class EvdevRecordDecoder {
     std::vector<Uid> feed(std::span<const std::uint8_t> bytes);
     void reset();
     const EvdevDecoder::Drops& drops() const { return keys_.drops(); }
-    void add_drop_counts(DropCounts& counts) const { keys_.add_drop_counts(counts); }
 
   private:
     EvdevDecoder keys_;

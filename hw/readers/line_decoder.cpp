@@ -11,7 +11,7 @@ std::vector<Uid> LineDecoder::feed(std::span<const std::uint8_t> chunk) {
         }
         if (overflow_) continue;
         if (line_.size() >= kMaxLine) {
-            ++drops_.too_long;
+            ++drops_[Drop::TooLong];
             overflow_ = true;
             line_.clear();
             continue;
@@ -31,15 +31,10 @@ void LineDecoder::end_line(std::vector<Uid>& out) {
     auto uid = parse_uid_text(line_, format_);
     line_.clear();
     if (!uid) {
-        ++drops_.invalid;
+        ++drops_[Drop::Invalid];
         return;
     }
     out.push_back(*uid);
-}
-
-void LineDecoder::add_drop_counts(DropCounts& counts) const {
-    counts["line.too_long"] += drops_.too_long;
-    counts["line.invalid"] += drops_.invalid;
 }
 
 }  // namespace fabgate::readers

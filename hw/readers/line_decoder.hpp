@@ -2,6 +2,7 @@
 // Readers in "line" mode print each UID as text followed by CR and/or LF. The line is
 // parsed as hex or decimal (ReaderConfig.uid_format) and byte-swapped if the reader sends
 // the least significant byte first.
+#include <array>
 #include <cstdint>
 #include <span>
 #include <string>
@@ -18,11 +19,13 @@ class LineDecoder {
     // A 10-byte UID with separators is 29 characters; anything far longer is noise.
     static constexpr std::size_t kMaxLine = 64;
 
-    struct Drops {
-        std::uint64_t too_long = 0;
-        std::uint64_t invalid = 0;  // not a UID in the configured format
-        std::uint64_t total() const { return too_long + invalid; }
+    // Why a line was dropped.
+    enum class Drop {
+        TooLong,
+        Invalid,  // not a UID in the configured format
     };
+    static constexpr std::array<DropReason, 2> kDropReasons{"line.too_long", "line.invalid"};
+    using Drops = DropTally<Drop, kDropReasons>;
 
     explicit LineDecoder(UidTextFormat format) : format_(format) {}
 
@@ -33,7 +36,6 @@ class LineDecoder {
     }
 
     const Drops& drops() const { return drops_; }
-    void add_drop_counts(DropCounts& counts) const;
 
   private:
     void end_line(std::vector<Uid>& out);

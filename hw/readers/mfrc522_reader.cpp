@@ -162,7 +162,7 @@ Result<std::optional<Mfrc522Reader::CardRead>> Mfrc522Reader::on_wake(const Repl
     answered_last_read_ = true;
     // Several cards answer WUPA at once with different ATQAs: a collision here is still "a card".
     if (atqa.kind == ReplyKind::Data && (atqa.bytes.size() != 2 || atqa.rx_last_bits != 0))
-        return garbled(drops_.garbled);
+        return garbled(Drop::Garbled);
     level_ = 0;
     uid_.clear();
     TRY(start_anticollision());
@@ -180,11 +180,11 @@ Status Mfrc522Reader::start_anticollision() {
 }
 
 Result<std::optional<Mfrc522Reader::CardRead>> Mfrc522Reader::on_anticollision(const Reply& r) {
-    if (r.kind == ReplyKind::Collision) return garbled(drops_.collision);
+    if (r.kind == ReplyKind::Collision) return garbled(Drop::Collision);
     if (r.kind != ReplyKind::Data || r.bytes.size() != 5 || r.rx_last_bits != 0)
-        return garbled(drops_.garbled);
+        return garbled(Drop::Garbled);
     std::span<const std::uint8_t> cl(r.bytes.data(), 4);
-    if (a::bcc(cl) != r.bytes[4]) return garbled(drops_.bcc);
+    if (a::bcc(cl) != r.bytes[4]) return garbled(Drop::Bcc);
     level_bytes_ = r.bytes;
 
     std::array<std::uint8_t, 9> select{kSel[level_], a::kNvbSelect, cl[0],     cl[1],
@@ -199,15 +199,15 @@ Result<std::optional<Mfrc522Reader::CardRead>> Mfrc522Reader::on_anticollision(c
 
 Result<std::optional<Mfrc522Reader::CardRead>> Mfrc522Reader::on_select(const Reply& s) {
     if (s.kind != ReplyKind::Data || s.bytes.size() != 3 || s.rx_last_bits != 0)
-        return garbled(drops_.garbled);
+        return garbled(Drop::Garbled);
     if (a::crc_a(std::span<const std::uint8_t>(s.bytes.data(), 1)) !=
         (s.bytes[1] | s.bytes[2] << 8))
-        return garbled(drops_.crc);
+        return garbled(Drop::Crc);
     std::span<const std::uint8_t> cl(level_bytes_.data(), 4);
     bool more = (s.bytes[0] & a::kSakCascade) != 0;
     if (more) {
         // The cascade tag stands in for the first byte; the UID continues at the next level.
-        if (cl[0] != a::kCascadeTag || level_ + 1 >= kSel.size()) return garbled(drops_.garbled);
+        if (cl[0] != a::kCascadeTag || level_ + 1 >= kSel.size()) return garbled(Drop::Garbled);
         uid_.insert(uid_.end(), cl.begin() + 1, cl.end());
         ++level_;
         TRY(start_anticollision());
@@ -215,7 +215,7 @@ Result<std::optional<Mfrc522Reader::CardRead>> Mfrc522Reader::on_select(const Re
     }
     uid_.insert(uid_.end(), cl.begin(), cl.end());
     auto parsed = Uid::from_bytes(uid_);
-    if (!parsed) return garbled(drops_.garbled);
+    if (!parsed) return garbled(Drop::Garbled);
     card_ = CardRead{ReadKind::Card, *parsed};
     TRY(start_halt());
     return std::optional<CardRead>{};
@@ -291,13 +291,6 @@ Mfrc522Reader::PollEvents Mfrc522Reader::account(const CardRead& read) {
             break;
     }
     return events;
-}
-
-void Mfrc522Reader::add_drop_counts(DropCounts& counts) const {
-    counts["mfrc522.collision"] += drops_.collision;
-    counts["mfrc522.bcc"] += drops_.bcc;
-    counts["mfrc522.crc"] += drops_.crc;
-    counts["mfrc522.garbled"] += drops_.garbled;
 }
 
 }  // namespace fabgate::readers

@@ -12,6 +12,7 @@
 // reply and starts the next exchange, until the poll has its answer. An empty field is one
 // exchange (about 5 ms of chip time), a card read about five plus the halt. poll() runs the
 // same steps back to back, for tests and fuzzing.
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <span>
@@ -27,13 +28,16 @@ namespace fabgate::readers {
 
 class Mfrc522Reader {
   public:
-    struct Drops {
-        std::uint64_t collision = 0;  // two cards answered at once
-        std::uint64_t bcc = 0;        // UID check byte wrong
-        std::uint64_t crc = 0;        // SAK CRC_A wrong
-        std::uint64_t garbled = 0;    // wrong length, framing, parity or cascade structure
-        std::uint64_t total() const { return collision + bcc + crc + garbled; }
+    // Why a card's answer was dropped.
+    enum class Drop {
+        Collision,  // two cards answered at once
+        Bcc,        // UID check byte wrong
+        Crc,        // SAK CRC_A wrong
+        Garbled,    // wrong length, framing, parity or cascade structure
     };
+    static constexpr std::array<DropReason, 4> kDropReasons{"mfrc522.collision", "mfrc522.bcc",
+                                                            "mfrc522.crc", "mfrc522.garbled"};
+    using Drops = DropTally<Drop, kDropReasons>;
 
     struct Options {
         // Consecutive polls without an answer before a card counts as removed: one missed
@@ -66,7 +70,6 @@ class Mfrc522Reader {
     std::uint8_t version() const { return version_; }
     const std::optional<Uid>& present() const { return present_; }
     const Drops& drops() const { return drops_; }
-    void add_drop_counts(DropCounts& counts) const;
 
     enum class ReadKind { Empty, Card, Garbled };
     struct CardRead {
@@ -105,8 +108,8 @@ class Mfrc522Reader {
         step_ = Step::None;
         return read;
     }
-    std::optional<CardRead> garbled(std::uint64_t& counter) {
-        ++counter;
+    std::optional<CardRead> garbled(Drop reason) {
+        ++drops_[reason];
         return decided(CardRead{ReadKind::Garbled, std::nullopt});
     }
 

@@ -24,19 +24,19 @@ void Rdm6300Decoder::consume(std::uint8_t byte, std::vector<Uid>& out) {
             in_frame_ = true;
             length_ = 0;
         } else {
-            ++drops_.noise_bytes;
+            ++drops_[Drop::NoiseBytes];
         }
         return;
     }
     // A start byte inside a frame means the previous one was cut: the new one may be whole.
     if (byte == kStart) {
-        ++(length_ == kFrameChars ? drops_.missing_end : drops_.truncated);
+        ++drops_[length_ == kFrameChars ? Drop::MissingEnd : Drop::Truncated];
         length_ = 0;
         return;
     }
     if (length_ < kFrameChars) {
         if (hex_value(byte) < 0) {
-            ++drops_.bad_char;
+            ++drops_[Drop::BadChar];
             in_frame_ = false;
             return;
         }
@@ -45,7 +45,7 @@ void Rdm6300Decoder::consume(std::uint8_t byte, std::vector<Uid>& out) {
     }
     in_frame_ = false;
     if (byte != kEnd) {
-        ++drops_.missing_end;
+        ++drops_[Drop::MissingEnd];
         return;
     }
     finish_frame(out);
@@ -59,19 +59,11 @@ void Rdm6300Decoder::finish_frame(std::vector<Uid>& out) {
     std::uint8_t checksum = 0;
     for (std::size_t i = 0; i < 5; ++i) checksum ^= bytes[i];
     if (checksum != bytes[5]) {
-        ++drops_.bad_checksum;
+        ++drops_[Drop::BadChecksum];
         return;
     }
     auto uid = Uid::from_bytes(std::span<const std::uint8_t>(bytes.data(), 5));
     if (uid) out.push_back(*uid);
-}
-
-void Rdm6300Decoder::add_drop_counts(DropCounts& counts) const {
-    counts["rdm6300.truncated"] += drops_.truncated;
-    counts["rdm6300.bad_char"] += drops_.bad_char;
-    counts["rdm6300.missing_end"] += drops_.missing_end;
-    counts["rdm6300.bad_checksum"] += drops_.bad_checksum;
-    counts["rdm6300.noise_bytes"] += drops_.noise_bytes;
 }
 
 }  // namespace fabgate::readers

@@ -19,14 +19,18 @@ class Rdm6300Decoder {
     static constexpr std::uint8_t kEnd = 0x03;
     static constexpr std::size_t kFrameChars = 12;  // between start and end
 
-    struct Drops {
-        std::uint64_t truncated = 0;    // a new 0x02 came before the frame ended
-        std::uint64_t bad_char = 0;     // a non-hex character inside a frame
-        std::uint64_t missing_end = 0;  // 12 characters not followed by 0x03
-        std::uint64_t bad_checksum = 0;
-        std::uint64_t noise_bytes = 0;  // bytes outside any frame (not frames: not in total())
-        std::uint64_t total() const { return truncated + bad_char + missing_end + bad_checksum; }
+    // Why a frame, or a byte outside any frame, was dropped.
+    enum class Drop {
+        Truncated,   // a new 0x02 came before the frame ended
+        BadChar,     // a non-hex character inside a frame
+        MissingEnd,  // 12 characters not followed by 0x03
+        BadChecksum,
+        NoiseBytes,  // bytes outside any frame
     };
+    static constexpr std::array<DropReason, 5> kDropReasons{
+        "rdm6300.truncated", "rdm6300.bad_char", "rdm6300.missing_end", "rdm6300.bad_checksum",
+        DropReason{"rdm6300.noise_bytes", DropReason::Unit::StrayByte}};
+    using Drops = DropTally<Drop, kDropReasons>;
 
     // UIDs (the 5 data bytes, canonical order) of the frames completed by this chunk.
     std::vector<Uid> feed(std::span<const std::uint8_t> chunk);
@@ -37,7 +41,6 @@ class Rdm6300Decoder {
     }
 
     const Drops& drops() const { return drops_; }
-    void add_drop_counts(DropCounts& counts) const;
 
   private:
     void consume(std::uint8_t byte, std::vector<Uid>& out);

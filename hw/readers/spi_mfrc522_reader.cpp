@@ -127,13 +127,7 @@ void SpiMfrc522Reader::disconnect() {
     if (exchange_timer_ != 0) loop_.cancel_timer(exchange_timer_);
     poll_timer_ = 0;
     exchange_timer_ = 0;
-    if (chip_) {
-        const auto& d = chip_->drops();
-        past_drops_.collision += d.collision;
-        past_drops_.bcc += d.bcc;
-        past_drops_.crc += d.crc;
-        past_drops_.garbled += d.garbled;
-    }
+    if (chip_) past_drops_ += chip_->drops();
     chip_.reset();
     bus_.reset();
 }
@@ -177,17 +171,8 @@ std::string SpiMfrc522Reader::describe() const {
 
 DropCounts SpiMfrc522Reader::drop_counts() const {
     DropCounts counts;
-    Mfrc522Reader::Drops all = past_drops_;
-    if (chip_) {
-        all.collision += chip_->drops().collision;
-        all.bcc += chip_->drops().bcc;
-        all.crc += chip_->drops().crc;
-        all.garbled += chip_->drops().garbled;
-    }
-    counts["mfrc522.collision"] = all.collision;
-    counts["mfrc522.bcc"] = all.bcc;
-    counts["mfrc522.crc"] = all.crc;
-    counts["mfrc522.garbled"] = all.garbled;
+    past_drops_.add_to(counts);
+    if (chip_) chip_->drops().add_to(counts);
     return counts;
 }
 

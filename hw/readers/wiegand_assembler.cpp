@@ -29,8 +29,8 @@ std::optional<Uid> WiegandAssembler::close() {
     std::uint64_t bits = bits_;
     reset();
     if (count != 26 && count != 34) {
-        ++drops_.bad_length;
-        drops_.last_bad_length = count;
+        ++drops_[Drop::BadLength];
+        last_bad_length_ = count;
         return std::nullopt;
     }
     int half = count / 2;  // 13 or 17: parity bit + 12 or 16 data bits
@@ -39,7 +39,7 @@ std::optional<Uid> WiegandAssembler::close() {
     bool first_even = std::popcount(first_half) % 2 == 0;
     bool second_odd = std::popcount(second_half) % 2 == 1;
     if (!first_even || !second_odd) {
-        ++drops_.parity;
+        ++drops_[Drop::Parity];
         return std::nullopt;
     }
     std::uint64_t data = (bits >> 1) & ((std::uint64_t{1} << (count - 2)) - 1);
@@ -50,11 +50,6 @@ std::optional<Uid> WiegandAssembler::close() {
     auto uid = Uid::from_bytes(std::span<const std::uint8_t>(bytes.data(), byte_count));
     if (!uid) return std::nullopt;
     return *uid;
-}
-
-void WiegandAssembler::add_drop_counts(DropCounts& counts) const {
-    counts["wiegand.bad_length"] += drops_.bad_length;
-    counts["wiegand.parity"] += drops_.parity;
 }
 
 }  // namespace fabgate::readers

@@ -6,6 +6,7 @@
 //   26 bit: E | 8-bit facility | 16-bit card | O   -> 3-byte UID (facility, card hi, card lo)
 //   34 bit: E | 32-bit card                    | O   -> 4-byte UID
 // E makes the first half (E + first 12 or 16 data bits) even, O the second half odd.
+#include <array>
 #include <cstdint>
 #include <optional>
 
@@ -20,12 +21,13 @@ class WiegandAssembler {
     static constexpr MonoMs kDefaultGapMs = 25;
     static constexpr int kMaxBits = 64;
 
-    struct Drops {
-        std::uint64_t bad_length = 0;  // neither 26 nor 34 bits (noise, unsupported format)
-        std::uint64_t parity = 0;
-        int last_bad_length = 0;  // bits in the last frame dropped for its length
-        std::uint64_t total() const { return bad_length + parity; }
+    // Why a frame was dropped.
+    enum class Drop {
+        BadLength,  // neither 26 nor 34 bits (noise, unsupported format)
+        Parity,
     };
+    static constexpr std::array<DropReason, 2> kDropReasons{"wiegand.bad_length", "wiegand.parity"};
+    using Drops = DropTally<Drop, kDropReasons>;
 
     explicit WiegandAssembler(MonoMs gap_ms = kDefaultGapMs) : gap_ms_(gap_ms) {}
 
@@ -46,7 +48,8 @@ class WiegandAssembler {
 
     int pending_bits() const { return count_; }
     const Drops& drops() const { return drops_; }
-    void add_drop_counts(DropCounts& counts) const;
+    // Bits in the last frame dropped for its length.
+    int last_bad_length() const { return last_bad_length_; }
 
   private:
     std::optional<Uid> close();
@@ -56,6 +59,7 @@ class WiegandAssembler {
     std::uint64_t bits_ = 0;  // first bit received is the most significant
     MonoMs last_bit_ = 0;
     Drops drops_;
+    int last_bad_length_ = 0;
 };
 
 }  // namespace fabgate::readers

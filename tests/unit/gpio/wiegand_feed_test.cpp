@@ -95,7 +95,7 @@ TEST_CASE("noise and a frame cut by a reset give no badge") {
     run_timer(feed);
     CHECK(events.log.empty());
     readers::DropCounts drops;
-    feed.add_drop_counts(drops);
+    feed.drops().add_to(drops);
     CHECK(drops["wiegand.bad_length"] == 2);
 }
 

@@ -2,14 +2,17 @@
 
 #include <linux/input-event-codes.h>  // tests may use Linux headers: they check our copy of the table
 
+#include <initializer_list>
 #include <string>
 #include <vector>
 
 #include "readers/evdev_decoder.hpp"
+#include "reported_drops.hpp"
 
 using fabgate::ByteOrder;
 using fabgate::UidFormat;
 using fabgate::readers::EvdevDecoder;
+using Drop = EvdevDecoder::Drop;
 using fabgate::readers::KeyEvent;
 using fabgate::readers::UidTextFormat;
 namespace ev = fabgate::readers::evdev;
@@ -70,6 +73,12 @@ std::vector<KeyEvent> typed(std::string_view text) {
     return out;
 }
 
+std::vector<KeyEvent> joined(std::initializer_list<std::vector<KeyEvent>> parts) {
+    std::vector<KeyEvent> out;
+    for (const auto& part : parts) out.insert(out.end(), part.begin(), part.end());
+    return out;
+}
+
 std::vector<std::string> run(EvdevDecoder& d, const std::vector<KeyEvent>& events) {
     std::vector<std::string> out;
     for (const auto& e : events)
@@ -125,7 +134,7 @@ TEST_CASE("evdev: an entry with a garbage key is dropped whole and counted; the 
     auto rest = typed("B2C3\n04A1B2C3\n");
     events.insert(events.end(), rest.begin(), rest.end());
     CHECK(run(d, events) == std::vector<std::string>{"04A1B2C3"});
-    CHECK(d.drops().garbage_key == 1);
+    CHECK(d.drops()[Drop::GarbageKey] == 1);
 }
 
 TEST_CASE("evdev: shifted digits are symbols, not digits") {
@@ -134,17 +143,17 @@ TEST_CASE("evdev: shifted digits are symbols, not digits") {
     auto digits = typed("12345\n");
     events.insert(events.end(), digits.begin(), digits.end());
     CHECK(run(d, events).empty());
-    CHECK(d.drops().garbage_key == 1);
+    CHECK(d.drops()[Drop::GarbageKey] == 1);
 }
 
 TEST_CASE("evdev: an over-long entry is dropped, an empty Enter is ignored") {
     EvdevDecoder d(UidTextFormat{});
     CHECK(run(d, typed(std::string(EvdevDecoder::kMaxLine + 5, 'A') + "\n")).empty());
-    CHECK(d.drops().too_long == 1);
+    CHECK(d.drops()[Drop::TooLong] == 1);
     CHECK(run(d, typed("\n")).empty());
     CHECK(d.drops().total() == 1);
     CHECK(run(d, typed("ABC\n")).empty());  // odd number of hex digits
-    CHECK(d.drops().invalid == 1);
+    CHECK(d.drops()[Drop::Invalid] == 1);
 }
 
 TEST_CASE("evdev: lsb-first readers are byte-swapped") {
@@ -160,5 +169,36 @@ TEST_CASE(
     auto rest = typed("923\n0077705923\n");
     events.insert(events.end(), rest.begin(), rest.end());
     CHECK(run(d, events) == std::vector<std::string>{"04A1B2C3"});
-    CHECK(d.drops().overrun == 1);
+    CHECK(d.drops()[Drop::Overrun] == 1);
+}
+
+TEST_CASE("evdev: each dropped entry is reported under its reason's name") {
+    std::vector<KeyEvent> q_key;
+    key(q_key, KEY_Q);
+    const std::vector<KeyEvent> kernel_overrun{{EV_SYN, SYN_DROPPED, 0}};
+    const fabgate::test::DroppedInput<std::vector<KeyEvent>> cases[] = {
+        {"a key that has no place in a uid", joined({typed("04A1"), q_key, typed("B2C3\n")}),
+         "evdev.garbage_key=1"},
+        {"more keys than any uid has", typed(std::string(EvdevDecoder::kMaxLine + 5, 'A') + "\n"),
+         "evdev.too_long=1"},
+        {"an odd number of hex digits", typed("ABC\n"), "evdev.invalid=1"},
+        {"keys lost in a kernel buffer overrun",
+         joined({typed("04A1"), kernel_overrun, typed("B2C3\n")}), "evdev.overrun=1"},
+        // One entry is one drop, counted under the first fault found in it.
+        {"a key with no place in a uid, then too many keys",
+         joined({q_key, typed(std::string(EvdevDecoder::kMaxLine + 5, 'A') + "\n")}),
+         "evdev.garbage_key=1"},
+        {"too many keys, then a key with no place in a uid",
+         joined({typed(std::string(EvdevDecoder::kMaxLine + 5, 'A')), q_key, typed("\n")}),
+         "evdev.too_long=1"},
+        {"lost keys, then too many keys",
+         joined({kernel_overrun, typed(std::string(EvdevDecoder::kMaxLine + 5, 'A') + "\n")}),
+         "evdev.overrun=1"},
+    };
+    for (const auto& c : cases) {
+        CAPTURE(c.what);
+        EvdevDecoder d(UidTextFormat{});
+        CHECK(run(d, c.input).empty());
+        CHECK(fabgate::test::reported_drops(d.drops()) == c.reported);
+    }
 }

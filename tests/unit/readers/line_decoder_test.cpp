@@ -4,11 +4,13 @@
 #include <vector>
 
 #include "readers/line_decoder.hpp"
+#include "reported_drops.hpp"
 
 using fabgate::ByteOrder;
 using fabgate::Uid;
 using fabgate::UidFormat;
 using fabgate::readers::LineDecoder;
+using Drop = LineDecoder::Drop;
 using fabgate::readers::UidTextFormat;
 
 namespace {
@@ -48,7 +50,7 @@ TEST_CASE("line: decimal readers, with the configured byte count") {
     CHECK(feed(d, "0077705923\r\n") == std::vector<std::string>{"04A1B2C3"});
     // Does not fit in 4 bytes: dropped, not truncated into a wrong uid.
     CHECK(feed(d, "99999999999\r\n").empty());
-    CHECK(d.drops().invalid == 1);
+    CHECK(d.drops()[Drop::Invalid] == 1);
 }
 
 TEST_CASE("line: least-significant-byte-first readers are put in canonical order") {
@@ -62,7 +64,7 @@ TEST_CASE("line: garbage lines are dropped and counted; the next line still deco
     LineDecoder d(UidTextFormat{});
     CHECK(feed(d, "hello\r\n04A1B2C3\r\n") == std::vector<std::string>{"04A1B2C3"});
     CHECK(feed(d, "4A1B2C3\n").empty());  // odd number of digits
-    CHECK(d.drops().invalid == 2);
+    CHECK(d.drops()[Drop::Invalid] == 2);
 }
 
 TEST_CASE("line: an over-long line is dropped whole, up to its terminator") {
@@ -71,6 +73,20 @@ TEST_CASE("line: an over-long line is dropped whole, up to its terminator") {
     CHECK(feed(d, noise).empty());
     // The tail of the long line must not become a uid when its terminator arrives.
     CHECK(feed(d, "04A1B2C3\r\n").empty());
-    CHECK(d.drops().too_long == 1);
+    CHECK(d.drops()[Drop::TooLong] == 1);
     CHECK(feed(d, "04A1B2C3\r\n") == std::vector<std::string>{"04A1B2C3"});
+}
+
+TEST_CASE("line: each dropped line is reported under its reason's name") {
+    const fabgate::test::DroppedInput<std::string> cases[] = {
+        {"more characters than any uid has", std::string(LineDecoder::kMaxLine + 20, 'A') + "\n",
+         "line.too_long=1"},
+        {"not a uid", "hello\n", "line.invalid=1"},
+    };
+    for (const auto& c : cases) {
+        CAPTURE(c.what);
+        LineDecoder d(UidTextFormat{});
+        CHECK(feed(d, c.input).empty());
+        CHECK(fabgate::test::reported_drops(d.drops()) == c.reported);
+    }
 }

@@ -2,9 +2,11 @@
 
 #include "readers/iso14443a.hpp"
 #include "readers/mfrc522_reader.hpp"
+#include "reported_drops.hpp"
 #include "simulated_mfrc522.hpp"
 
 using fabgate::readers::Mfrc522Reader;
+using Drop = Mfrc522Reader::Drop;
 using fabgate::readers::test::SimulatedMfrc522;
 namespace a = fabgate::readers::iso14443a;
 namespace reg = fabgate::readers::mfrc522;
@@ -159,7 +161,7 @@ TEST_CASE("mfrc522: a corrupted BCC is dropped and counted, never a wrong uid") 
             CHECK_FALSE(events.presented.has_value());
             CHECK_FALSE(events.removed);
         }
-        CHECK(rig.reader.drops().bcc == 3);
+        CHECK(rig.reader.drops()[Drop::Bcc] == 3);
     }
 }
 
@@ -178,7 +180,7 @@ TEST_CASE("mfrc522: two cards colliding are counted, not read") {
     rig.chip.collision = true;
     auto events = rig.poll();
     CHECK_FALSE(events.presented.has_value());
-    CHECK(rig.reader.drops().collision == 1);
+    CHECK(rig.reader.drops()[Drop::Collision] == 1);
 }
 
 TEST_CASE("mfrc522: a bus failure or a chip that stops answering is an error, not 'no card'") {
@@ -190,12 +192,28 @@ TEST_CASE("mfrc522: a bus failure or a chip that stops answering is an error, no
     CHECK_FALSE(rig.reader.poll().has_value());
 }
 
-TEST_CASE("mfrc522: drop counts are named by reason") {
-    Rig rig;
-    rig.chip.insert({kSingle, 0x08, true});
-    rig.poll();
-    fabgate::readers::DropCounts counts;
-    rig.reader.add_drop_counts(counts);
-    CHECK(counts["mfrc522.bcc"] == 1);
-    CHECK(counts["mfrc522.crc"] == 0);
+TEST_CASE("mfrc522: each dropped answer is reported under its reason's name") {
+    // What is in front of the antenna.
+    struct Field {
+        SimulatedMfrc522::Card card;
+        bool second_card_collides = false;
+    };
+    const fabgate::test::DroppedInput<Field> cases[] = {
+        {"two cards answer anticollision at once", {{.uid = kSingle}, true}, "mfrc522.collision=1"},
+        {"a wrong uid check byte", {{.uid = kSingle, .corrupt_bcc = true}}, "mfrc522.bcc=1"},
+        {"a wrong CRC_A after the SAK",
+         {{.uid = kSingle, .corrupt_sak_crc = true}},
+         "mfrc522.crc=1"},
+        {"a parity error in the uid",
+         {{.uid = kSingle, .parity_error = true}},
+         "mfrc522.garbled=1"},
+    };
+    for (const auto& c : cases) {
+        CAPTURE(c.what);
+        Rig rig;
+        rig.chip.insert(c.input.card);
+        rig.chip.collision = c.input.second_card_collides;
+        CHECK_FALSE(rig.poll().presented.has_value());
+        CHECK(fabgate::test::reported_drops(rig.reader.drops()) == c.reported);
+    }
 }

@@ -4,9 +4,11 @@
 #include <vector>
 
 #include "readers/rdm6300_decoder.hpp"
+#include "reported_drops.hpp"
 
 using fabgate::Uid;
 using fabgate::readers::Rdm6300Decoder;
+using Drop = Rdm6300Decoder::Drop;
 
 namespace {
 
@@ -80,21 +82,22 @@ TEST_CASE("rdm6300: a bad checksum is dropped and counted, the next good frame s
                      "\x03" +
                          kDatasheetFrame);
     REQUIRE(uids.size() == 1);
-    CHECK(d.drops().bad_checksum == 1);
+    CHECK(d.drops()[Drop::BadChecksum] == 1);
     // One flipped data character: the checksum catches it instead of giving a wrong uid.
     CHECK(feed(d,
                "\x02"
                "62E3086CEC08"
                "\x03")
               .empty());
-    CHECK(d.drops().bad_checksum == 2);
+    CHECK(d.drops()[Drop::BadChecksum] == 2);
 }
 
 TEST_CASE("rdm6300: resynchronises on garbage before, inside and between frames") {
     Rdm6300Decoder d;
     auto uids = feed(d, std::string("\xff\x00noise", 7) + kDatasheetFrame + "zz");
     CHECK(uids.size() == 1);
-    CHECK(d.drops().noise_bytes == 9);
+    CHECK(d.drops()[Drop::NoiseBytes] == 9);
+    CHECK(d.drops().total() == 0);  // stray bytes are no frame: the log counts frames
 
     SUBCASE("a cut frame followed by a whole one") {
         uids = feed(d,
@@ -102,7 +105,7 @@ TEST_CASE("rdm6300: resynchronises on garbage before, inside and between frames"
                     "62E30" +
                         kDatasheetFrame);
         CHECK(uids.size() == 1);
-        CHECK(d.drops().truncated == 1);
+        CHECK(d.drops()[Drop::Truncated] == 1);
     }
     SUBCASE("a non-hex character inside a frame") {
         uids = feed(d,
@@ -111,7 +114,7 @@ TEST_CASE("rdm6300: resynchronises on garbage before, inside and between frames"
                     "\x03" +
                         kDatasheetFrame);
         CHECK(uids.size() == 1);
-        CHECK(d.drops().bad_char == 1);
+        CHECK(d.drops()[Drop::BadChar] == 1);
     }
     SUBCASE("a frame without its end byte") {
         uids = feed(d,
@@ -120,7 +123,7 @@ TEST_CASE("rdm6300: resynchronises on garbage before, inside and between frames"
                     "X" +
                         kDatasheetFrame);
         CHECK(uids.size() == 1);
-        CHECK(d.drops().missing_end == 1);
+        CHECK(d.drops()[Drop::MissingEnd] == 1);
     }
     SUBCASE("a frame whose end byte is a new start: the new frame decodes") {
         uids = feed(d,
@@ -128,18 +131,37 @@ TEST_CASE("rdm6300: resynchronises on garbage before, inside and between frames"
                     "62E3086CED08" +
                         kDatasheetFrame);
         CHECK(uids.size() == 1);
-        CHECK(d.drops().missing_end == 1);
+        CHECK(d.drops()[Drop::MissingEnd] == 1);
     }
 }
 
-TEST_CASE("rdm6300: drop counts are named by reason") {
-    Rdm6300Decoder d;
-    feed(d,
+TEST_CASE("rdm6300: each dropped frame or stray byte is reported under its reason's name") {
+    const fabgate::test::DroppedInput<std::string> cases[] = {
+        {"a new frame starts before the last one ended",
+         "\x02"
+         "62E30" +
+             kDatasheetFrame,
+         "rdm6300.truncated=1"},
+        {"a non-hex character inside a frame",
+         "\x02"
+         "62E3086CED0G",
+         "rdm6300.bad_char=1"},
+        {"12 characters not followed by the end byte",
+         "\x02"
+         "62E3086CED08"
+         "X",
+         "rdm6300.missing_end=1"},
+        {"a wrong checksum",
          "\x02"
          "62E3086CED09"
-         "\x03");
-    fabgate::readers::DropCounts counts;
-    d.add_drop_counts(counts);
-    CHECK(counts["rdm6300.bad_checksum"] == 1);
-    CHECK(counts["rdm6300.truncated"] == 0);
+         "\x03",
+         "rdm6300.bad_checksum=1"},
+        {"bytes outside any frame", "zz" + kDatasheetFrame, "rdm6300.noise_bytes=2"},
+    };
+    for (const auto& c : cases) {
+        CAPTURE(c.what);
+        Rdm6300Decoder d;
+        feed(d, c.input);
+        CHECK(fabgate::test::reported_drops(d.drops()) == c.reported);
+    }
 }

@@ -20,6 +20,8 @@ class SimulatedMfrc522 : public Mfrc522Bus {
         std::uint8_t sak = 0x08;        // final SAK (MIFARE Classic 1K)
         bool corrupt_bcc = false;       // answer anticollision with a wrong check byte
         bool ignores_halt = false;      // stays ACTIVE after HLTA (a lost halt)
+        bool corrupt_sak_crc = false;   // answer the final select with a wrong CRC_A
+        bool parity_error = false;      // anticollision answers arrive with a parity error
     };
     enum class CardState { Idle, Ready, Active, Halt };
 
@@ -115,6 +117,8 @@ class SimulatedMfrc522 : public Mfrc522Bus {
     }
 
   private:
+    static constexpr std::uint8_t kParityErr = 0x02;  // ErrorReg
+
     void transceive() {
         using namespace mfrc522;
         ++transceives;
@@ -190,6 +194,8 @@ class SimulatedMfrc522 : public Mfrc522Bus {
                 return std::vector<std::uint8_t>{0x00, 0x00, 0x00, 0x00, 0x00};
             }
             auto cl = cascade_part(level_);
+            // The chip still fills the FIFO with what it heard; ErrorReg says not to trust it.
+            if (card_->parity_error) regs_[mfrc522::kErrorReg] = kParityErr;
             std::uint8_t check = a::bcc(cl);
             if (card_->corrupt_bcc) check ^= 0x01;
             return std::vector<std::uint8_t>{cl[0], cl[1], cl[2], cl[3], check};
@@ -209,7 +215,9 @@ class SimulatedMfrc522 : public Mfrc522Bus {
                 return with_crc({a::kSakCascade});
             }
             state_ = CardState::Active;
-            return with_crc({card_->sak});
+            auto sak = with_crc({card_->sak});
+            if (card_->corrupt_sak_crc) sak[2] ^= 0x01;
+            return sak;
         }
         if (state_ == CardState::Active && f == with_crc({a::kHltA, 0x00})) {
             ++halts;

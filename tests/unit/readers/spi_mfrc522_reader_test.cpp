@@ -65,3 +65,16 @@ TEST_CASE("mfrc522 adapter: a chip whose exchange never ends is lost, retried, n
     CHECK(rig.events.faults.back().reason.find("never finished") != std::string::npos);
     CHECK_FALSE(rig.reader->connected());
 }
+
+TEST_CASE("mfrc522 adapter: drop counts survive the chip being lost and reconnected") {
+    AdapterRig rig(1ms, {});
+    rig.chip->insert({{0x11, 0x22, 0x33, 0x44}, 0x08, true});
+    auto bcc_drops = [&] { return rig.reader->drop_counts()["mfrc522.bcc"]; };
+    REQUIRE(run_until(rig.loop, [&] { return bcc_drops() > 0; }));
+    const auto dropped = bcc_drops();
+    rig.chip->bus_broken = true;
+    REQUIRE(run_until(rig.loop, [&] { return !rig.reader->connected(); }));
+    CHECK(bcc_drops() == dropped);
+    REQUIRE(run_until(rig.loop, [&] { return rig.reader->connected(); }));
+    CHECK(bcc_drops() == dropped);
+}

@@ -4,9 +4,11 @@
 #include <string>
 
 #include "readers/wiegand_assembler.hpp"
+#include "reported_drops.hpp"
 
 using fabgate::MonoMs;
 using fabgate::readers::WiegandAssembler;
+using Drop = WiegandAssembler::Drop;
 
 namespace {
 
@@ -66,7 +68,7 @@ TEST_CASE("wiegand: a parity error in either half is dropped and counted") {
         WiegandAssembler w;
         MonoMs last = send(w, bits, 0);
         CHECK_FALSE(w.close_if_idle(last + 100).has_value());
-        CHECK(w.drops().parity == 1);
+        CHECK(w.drops()[Drop::Parity] == 1);
     }
 }
 
@@ -76,8 +78,8 @@ TEST_CASE("wiegand: wrong bit counts are dropped and counted") {
         WiegandAssembler w;
         MonoMs last = send(w, std::string(static_cast<std::size_t>(length), '1'), 0);
         CHECK_FALSE(w.close_if_idle(last + 100).has_value());
-        CHECK(w.drops().bad_length == 1);
-        CHECK(w.drops().parity == 0);
+        CHECK(w.drops()[Drop::BadLength] == 1);
+        CHECK(w.drops()[Drop::Parity] == 0);
     }
 }
 
@@ -101,7 +103,7 @@ TEST_CASE(
     WiegandAssembler w;
     CHECK_FALSE(w.bit(1, 0).has_value());
     MonoMs last = send(w, frame(0x123456, 24), 40);
-    CHECK(w.drops().bad_length == 1);
+    CHECK(w.drops()[Drop::BadLength] == 1);
     auto uid = w.close_if_idle(last + 26);
     REQUIRE(uid.has_value());
     CHECK(uid->hex() == "123456");
@@ -112,4 +114,20 @@ TEST_CASE("wiegand: a custom gap") {
     MonoMs last = send(w, frame(0x123456, 24), 0);
     CHECK_FALSE(w.close_if_idle(last + 30).has_value());
     CHECK(w.close_if_idle(last + 51).has_value());
+}
+
+TEST_CASE("wiegand: each dropped frame is reported under its reason's name") {
+    auto flipped_parity = frame(0x123456, 24);
+    flipped_parity[0] = flipped_parity[0] == '1' ? '0' : '1';
+    const fabgate::test::DroppedInput<std::string> cases[] = {
+        {"25 bits, no format the reader knows", std::string(25, '1'), "wiegand.bad_length=1"},
+        {"a parity bit flipped on the wire", flipped_parity, "wiegand.parity=1"},
+    };
+    for (const auto& c : cases) {
+        CAPTURE(c.what);
+        WiegandAssembler w;
+        MonoMs last = send(w, c.input, 0);
+        CHECK_FALSE(w.close_if_idle(last + 100).has_value());
+        CHECK(fabgate::test::reported_drops(w.drops()) == c.reported);
+    }
 }

@@ -64,4 +64,22 @@ class AuditedStore {
     db::Database& db_;
 };
 
+// An audited store over one table whose rows are read through `table` (its KeyedTable): finding
+// a row by its key (the key's columns, of the types `Key`, in order) and listing them all come
+// from here, so no store writes them.
+template <class Row, class... Key>
+class KeyedStore : public AuditedStore {
+  public:
+    Result<std::optional<Row>> find(const Key&... key) { return table_.find(db_, key...); }
+    Result<std::vector<Row>> all() { return table_.all(db_); }
+
+  protected:
+    KeyedStore(db::Database& db, const detail::KeyedTable<Row>& table)
+        : AuditedStore(db), table_(table) {}
+    ~KeyedStore() = default;
+
+  private:
+    const detail::KeyedTable<Row>& table_;
+};
+
 }  // namespace fabgate::ledger

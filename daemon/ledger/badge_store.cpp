@@ -28,13 +28,8 @@ constexpr detail::KeyedTable<Badge> kBadges{"SELECT uid, member_id, label, assig
 
 }  // namespace
 
-Result<std::optional<Badge>> BadgeStore::find(const std::string& uid) {
-    return kBadges.find(db_, uid);
-}
-
-Result<std::vector<Badge>> BadgeStore::all() {
-    return kBadges.all(db_);
-}
+BadgeStore::BadgeStore(db::Database& db, MemberStore& members)
+    : KeyedStore(db, kBadges), members_(members) {}
 
 Result<std::vector<Badge>> BadgeStore::held_by(std::string_view member_id) {
     return kBadges.where(db_, "member_id = ?1 ORDER BY uid", member_id);

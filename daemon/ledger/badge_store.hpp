@@ -31,23 +31,23 @@ struct UnknownBadge {
     std::int64_t count = 0;
 };
 
-class BadgeStore : AuditedStore {
+// all() comes from KeyedStore; find(uid) stays private: it needs the canonical uid, which the
+// public functions make of any spelling a caller passes.
+class BadgeStore : KeyedStore<Badge, std::string> {
   public:
-    BadgeStore(db::Database& db, MemberStore& members) : AuditedStore(db), members_(members) {}
+    BadgeStore(db::Database& db, MemberStore& members);
 
     // Creates the badge if needed; a badge held by another member moves (one holder at a time).
     Status assign(std::string_view uid, std::string_view member_id, std::string_view label,
                   std::string_view actor, UnixMs now);
     Status unassign(std::string_view uid, std::string_view actor, UnixMs now);
     Status remove(std::string_view uid, std::string_view actor, UnixMs now);
-    Result<std::vector<Badge>> all();
+    using KeyedStore::all;
     Result<std::vector<Badge>> held_by(std::string_view member_id);
     Result<std::vector<UnknownBadge>> unknown();
     Status clear_unknown(std::string_view uid, std::string_view actor, UnixMs now);
 
   private:
-    Result<std::optional<Badge>> find(const std::string& uid);
-
     MemberStore& members_;
 };
 

@@ -8,6 +8,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/enum_names.hpp"
 #include "core/result.hpp"
 #include "store/sqlite.hpp"
 #include "sys/hex.hpp"
@@ -88,11 +89,21 @@ Result<std::optional<Row>> first_row(db::Database& db, std::string_view sql, Bin
 
 inline void no_parameters(db::Statement&) {}
 
+// Binds `value` to ?index; an enum as its name, as the ledger stores every enum (read back with
+// columns.hpp's named()).
+template <class Value>
+void bind_stored(db::Statement& st, int index, const Value& value) {
+    if constexpr (NamedEnum<Value>)
+        st.bind(index, fabgate::to_string(value));
+    else
+        st.bind(index, value);
+}
+
 // Binds `values` to ?1, ?2, ... in order.
 template <class... Value>
 void bind_in_order(db::Statement& st, const Value&... values) {
     int index = 0;
-    (st.bind(++index, values), ...);
+    (bind_stored(st, ++index, values), ...);
 }
 
 // A table a store reads by its key, whole, or by another condition, always through one SELECT

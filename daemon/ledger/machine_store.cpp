@@ -34,13 +34,7 @@ std::string subject_of(std::string_view site, std::string_view id) {
 
 }  // namespace
 
-Result<std::optional<Machine>> MachineStore::find(std::string_view site, std::string_view id) {
-    return kMachines.find(db_, site, id);
-}
-
-Result<std::vector<Machine>> MachineStore::all() {
-    return kMachines.all(db_);
-}
+MachineStore::MachineStore(db::Database& db) : KeyedStore(db, kMachines) {}
 
 Result<std::optional<MaintenanceLock>> MachineStore::lock_of(std::string_view site,
                                                              std::string_view id) {

@@ -21,14 +21,13 @@ struct Machine {
     std::optional<std::string> group_name;
 };
 
-class MachineStore : AuditedStore {
+// find(site, id) and all() come from KeyedStore.
+class MachineStore : public KeyedStore<Machine, std::string_view, std::string_view> {
   public:
-    explicit MachineStore(db::Database& db) : AuditedStore(db) {}
+    explicit MachineStore(db::Database& db);
 
     Status upsert(const Machine& m, std::string_view actor, UnixMs now);
     Status remove(std::string_view site, std::string_view id, std::string_view actor, UnixMs now);
-    Result<std::optional<Machine>> find(std::string_view site, std::string_view id);
-    Result<std::vector<Machine>> all();
     // The machine's maintenance lock, none if unlocked (or the machine does not exist).
     Result<std::optional<MaintenanceLock>> lock_of(std::string_view site, std::string_view id);
     // Locks (or with nullopt unlocks) a machine for maintenance; audited as machine.maintenance.

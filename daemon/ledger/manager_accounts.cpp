@@ -57,13 +57,7 @@ constexpr detail::KeyedTable<ManagerAccount> kAccounts{
 
 }  // namespace
 
-Result<std::optional<ManagerAccount>> ManagerAccounts::find(std::string_view login) {
-    return kAccounts.find(db_, login);
-}
-
-Result<std::vector<ManagerAccount>> ManagerAccounts::all() {
-    return kAccounts.all(db_);
-}
+ManagerAccounts::ManagerAccounts(db::Database& db) : KeyedStore(db, kAccounts) {}
 
 Status ManagerAccounts::put(const ManagerAccount& account, std::string_view actor, UnixMs now) {
     if (account.login.empty()) return fail("manager login", "is empty");

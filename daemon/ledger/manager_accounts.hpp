@@ -30,15 +30,14 @@ struct ManagerAccount {
     UnixMs updated_at = 0;
 };
 
-class ManagerAccounts : AuditedStore {
+// find(login) and all() come from KeyedStore.
+class ManagerAccounts : public KeyedStore<ManagerAccount, std::string_view> {
   public:
-    explicit ManagerAccounts(db::Database& db) : AuditedStore(db) {}
+    explicit ManagerAccounts(db::Database& db);
 
     // Creates the account or replaces its role, machines and hash (manager.add / .update).
     Status put(const ManagerAccount& account, std::string_view actor, UnixMs now);
     Status remove(std::string_view login, std::string_view actor, UnixMs now);
-    Result<std::optional<ManagerAccount>> find(std::string_view login);
-    Result<std::vector<ManagerAccount>> all();
 };
 
 }  // namespace fabgate::ledger

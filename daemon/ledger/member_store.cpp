@@ -50,13 +50,7 @@ constexpr detail::KeyedTable<Member> kMembers{
 
 }  // namespace
 
-Result<std::optional<Member>> MemberStore::find(std::string_view id) {
-    return kMembers.find(db_, id);
-}
-
-Result<std::vector<Member>> MemberStore::all() {
-    return kMembers.all(db_);
-}
+MemberStore::MemberStore(db::Database& db) : KeyedStore(db, kMembers) {}
 
 // Ingest prices a session by the class in force at its start (docs/ledger-schema.md, "Pricing").
 // A member's class history starts at the beginning of time: a session the gate recorded before

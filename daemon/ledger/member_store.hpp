@@ -29,17 +29,16 @@ struct Member {
     UnixMs created_at = 0;               // set by add
 };
 
-class MemberStore : AuditedStore {
+// find(id) and all() come from KeyedStore.
+class MemberStore : public KeyedStore<Member, std::string_view> {
   public:
-    explicit MemberStore(db::Database& db) : AuditedStore(db) {}
+    explicit MemberStore(db::Database& db);
 
     Status add(const Member& m, std::string_view actor, UnixMs now);
     Status update(const Member& m, std::string_view actor, UnixMs now);  // all but created_at
     Status set_status(std::string_view id, MemberStatus status, std::string_view actor, UnixMs now);
     // Deletes the member, unassigns their badges and removes their rights. Sessions keep the id.
     Status remove(std::string_view id, std::string_view actor, UnixMs now);
-    Result<std::optional<Member>> find(std::string_view id);
-    Result<std::vector<Member>> all();
 
   private:
     Status record_class_change(std::string_view member, std::string_view cls, UnixMs from);

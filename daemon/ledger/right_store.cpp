@@ -36,14 +36,8 @@ std::string subject_of(std::string_view member_id, TargetKind kind, std::string_
 
 }  // namespace
 
-Result<std::optional<Right>> RightStore::find(std::string_view member_id, TargetKind kind,
-                                              std::string_view target) {
-    return kRights.find(db_, member_id, to_string(kind), target);
-}
-
-Result<std::vector<Right>> RightStore::all() {
-    return kRights.all(db_);
-}
+RightStore::RightStore(db::Database& db, MemberStore& members)
+    : KeyedStore(db, kRights), members_(members) {}
 
 Result<std::vector<Right>> RightStore::held_by(std::string_view member_id) {
     return kRights.where(db_, "member_id = ?1 ORDER BY target_kind, target", member_id);

@@ -26,21 +26,19 @@ struct Right {
     std::optional<UnixMs> valid_until;  // training valid until (exclusive)
 };
 
-class RightStore : AuditedStore {
+// all() comes from KeyedStore; find(member_id, kind, target) stays private.
+class RightStore : KeyedStore<Right, std::string_view, TargetKind, std::string_view> {
   public:
-    RightStore(db::Database& db, MemberStore& members) : AuditedStore(db), members_(members) {}
+    RightStore(db::Database& db, MemberStore& members);
 
     // Insert or replace the member's right on that target.
     Status grant(const Right& r, std::string_view actor, UnixMs now);
     Status revoke(std::string_view member_id, TargetKind kind, std::string_view target,
                   std::string_view actor, UnixMs now);
-    Result<std::vector<Right>> all();
+    using KeyedStore::all;
     Result<std::vector<Right>> held_by(std::string_view member_id);
 
   private:
-    Result<std::optional<Right>> find(std::string_view member_id, TargetKind kind,
-                                      std::string_view target);
-
     MemberStore& members_;
 };
 

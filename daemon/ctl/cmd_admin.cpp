@@ -58,6 +58,11 @@ Outcome check_db(CommandContext& s, const CheckOptions&) {
 
 struct AuditOptions {
     int limit = 50;
+
+    void declare(CommandSpec command) {
+        command.add_option("--limit", limit, "how many entries (default 50)")
+            .must_be_in_range(1, 1000000);
+    }
 };
 
 Outcome audit(CommandContext& s, const AuditOptions& o) {
@@ -80,6 +85,11 @@ Outcome audit(CommandContext& s, const AuditOptions& o) {
 
 struct PurgeOptions {
     std::optional<int> days;
+
+    void declare(CommandSpec command) {
+        command.add_option("--days", days, "keep this many days instead of retention_days")
+            .must_be_in_range(0, 36500);
+    }
 };
 
 Outcome purge(CommandContext& s, const PurgeOptions& o) {
@@ -100,21 +110,12 @@ void add_admin_commands(CommandSpec app, Invocation& inv) {
                            init, Invocation::Database::Create);
     add_command<CheckOptions>(app, inv, "check", "verify the ledger database's integrity",
                               check_db);
-    {
-        auto [c, o] =
-            add_command<AuditOptions>(app, inv, "audit", "who changed what, newest first", audit);
-        c.add_option("--limit", o->limit, "how many entries (default 50)")
-            .must_be_in_range(1, 1000000);
-    }
-    {
-        auto [c, o] = add_command<PurgeOptions>(
-            app, inv, "purge",
-            "delete unknown-badge sightings and refused payloads older than the retention period "
-            "(the config's retention_days); run daily",
-            purge);
-        c.add_option("--days", o->days, "keep this many days instead of retention_days")
-            .must_be_in_range(0, 36500);
-    }
+    add_command<AuditOptions>(app, inv, "audit", "who changed what, newest first", audit);
+    add_command<PurgeOptions>(
+        app, inv, "purge",
+        "delete unknown-badge sightings and refused payloads older than the retention period "
+        "(the config's retention_days); run daily",
+        purge);
 }
 
 }  // namespace fabgate::ctl

@@ -16,6 +16,19 @@ struct AssignOptions {
     std::string last_unknown_at;
     std::string max_age;
     bool move = false;
+
+    void declare(CommandSpec command) {
+        command.add_option("UID", uid,
+                           "badge UID in any spelling: 04:a1:b2:c3, 04A1B2C3, 04-A1-B2-C3");
+        command.add_option("MEMBER", member, "member id");
+        command.add_option("--label", label, "note on the badge: 'blue fob', 'card #12'");
+        command.add_option("--last-unknown-at", last_unknown_at,
+                           "take the newest unknown badge seen at this machine (SITE/ID or ID)");
+        command.add_option(
+            "--max-age", max_age,
+            "with --last-unknown-at: refuse a badge seen longer ago than this (e.g. 5m)");
+        command.add_flag("--move", move, "take the badge from the member who holds it");
+    }
 };
 
 // The newest unknown badge seen at a machine ("site/id" or a bare id on any site).
@@ -109,6 +122,8 @@ Outcome assign(CommandContext& s, const AssignOptions& o) {
 
 struct UidOptions {
     std::string uid;
+
+    void declare(CommandSpec command) { command.add_option("UID", uid, "badge UID").required(); }
 };
 
 Outcome unassign(CommandContext& s, const UidOptions& o) {
@@ -122,6 +137,11 @@ Outcome unassign(CommandContext& s, const UidOptions& o) {
 struct ListOptions {
     std::string member;
     bool unassigned = false;
+
+    void declare(CommandSpec command) {
+        command.add_option("--member", member, "only this member's badges");
+        command.add_flag("--unassigned", unassigned, "only badges in the drawer");
+    }
 };
 
 Outcome list(CommandContext& s, const ListOptions& o) {
@@ -144,6 +164,10 @@ Outcome list(CommandContext& s, const ListOptions& o) {
 
 struct UnknownOptions {
     std::string machine;
+
+    void declare(CommandSpec command) {
+        command.add_option("--machine", machine, "only those seen at this machine (SITE/ID or ID)");
+    }
 };
 
 Outcome unknown(CommandContext& s, const UnknownOptions& o) {
@@ -167,38 +191,17 @@ Outcome unknown(CommandContext& s, const UnknownOptions& o) {
 
 void add_badge_commands(CommandSpec app, Invocation& inv) {
     auto badges = add_command_group(app, "badges", "enrol badges and see unknown ones");
-    {
-        auto [c, o] = add_command<AssignOptions>(
-            badges, inv, "assign",
-            "give a badge to a member: `assign UID MEMBER`, or `assign --last-unknown-at MACHINE "
-            "MEMBER` for the badge just presented at that machine",
-            assign);
-        c.add_option("UID", o->uid,
-                     "badge UID in any spelling: 04:a1:b2:c3, 04A1B2C3, 04-A1-B2-C3");
-        c.add_option("MEMBER", o->member, "member id");
-        c.add_option("--label", o->label, "note on the badge: 'blue fob', 'card #12'");
-        c.add_option("--last-unknown-at", o->last_unknown_at,
-                     "take the newest unknown badge seen at this machine (SITE/ID or ID)");
-        c.add_option("--max-age", o->max_age,
-                     "with --last-unknown-at: refuse a badge seen longer ago than this (e.g. 5m)");
-        c.add_flag("--move", o->move, "take the badge from the member who holds it");
-    }
-    {
-        auto [c, o] = add_command<UidOptions>(
-            badges, inv, "unassign", "take a badge from its member (lost, returned)", unassign);
-        c.add_option("UID", o->uid, "badge UID").required();
-    }
-    {
-        auto [c, o] = add_command<ListOptions>(badges, inv, "list", "list badges", list);
-        c.add_option("--member", o->member, "only this member's badges");
-        c.add_flag("--unassigned", o->unassigned, "only badges in the drawer");
-    }
-    {
-        auto [c, o] = add_command<UnknownOptions>(
-            badges, inv, "unknown",
-            "badges presented at a gate that are not enrolled, newest first", unknown);
-        c.add_option("--machine", o->machine, "only those seen at this machine (SITE/ID or ID)");
-    }
+    add_command<AssignOptions>(
+        badges, inv, "assign",
+        "give a badge to a member: `assign UID MEMBER`, or `assign --last-unknown-at MACHINE "
+        "MEMBER` for the badge just presented at that machine",
+        assign);
+    add_command<UidOptions>(badges, inv, "unassign",
+                            "take a badge from its member (lost, returned)", unassign);
+    add_command<ListOptions>(badges, inv, "list", "list badges", list);
+    add_command<UnknownOptions>(badges, inv, "unknown",
+                                "badges presented at a gate that are not enrolled, newest first",
+                                unknown);
 }
 
 }  // namespace fabgate::ctl

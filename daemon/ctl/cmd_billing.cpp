@@ -36,6 +36,15 @@ std::vector<Cell> usage_cells(Cell key, Cell name, const std::string& currency, 
 
 struct ReportOptions {
     std::string from, to, by = "member", format;
+
+    void declare(CommandSpec command) {
+        command.add_option("--from", from, "start (date or UTC time), included").required();
+        command.add_option("--to", to, "end (date or UTC time), excluded").required();
+        command.add_option("--by", by, "member (default), machine or session")
+            .must_be_one_of({"member", "machine", "session"});
+        command.add_option("--format", format, "table (default), csv or json")
+            .must_be_one_of({"table", "csv", "json"});
+    }
 };
 
 void warn_unpriced(CommandContext& s, std::int64_t unpriced) {
@@ -156,6 +165,10 @@ JsonValue batch_json(const ledger::BillingBatch& b, const std::vector<CurrencyTo
 
 struct CloseOptions {
     std::string to;
+
+    void declare(CommandSpec command) {
+        command.add_option("--to", to, "end of the period (date or UTC time), excluded").required();
+    }
 };
 
 // Refuses an end that cannot be closed, in the words and dates the manager typed, before the
@@ -237,6 +250,12 @@ Outcome batches(CommandContext& s, const BatchesOptions&) {
 struct ExportOptions {
     std::int64_t batch = 0;
     std::string format;
+
+    void declare(CommandSpec command) {
+        command.add_option("BATCH", batch, "batch number").required().must_be_positive();
+        command.add_option("--format", format, "csv (default) or json")
+            .must_be_one_of({"csv", "json"});
+    }
 };
 
 Outcome export_batch(CommandContext& s, const ExportOptions& o) {
@@ -266,34 +285,18 @@ Outcome export_batch(CommandContext& s, const ExportOptions& o) {
 
 void add_billing_commands(CommandSpec app, Invocation& inv) {
     auto usage = add_command_group(app, "usage", "metered machine time and amounts");
-    {
-        auto [c, o] = add_command<ReportOptions>(
-            usage, inv, "report", "minutes and amounts of sessions that ended in [--from, --to)",
-            report);
-        c.add_option("--from", o->from, "start (date or UTC time), included").required();
-        c.add_option("--to", o->to, "end (date or UTC time), excluded").required();
-        c.add_option("--by", o->by, "member (default), machine or session")
-            .must_be_one_of({"member", "machine", "session"});
-        c.add_option("--format", o->format, "table (default), csv or json")
-            .must_be_one_of({"table", "csv", "json"});
-    }
+    add_command<ReportOptions>(usage, inv, "report",
+                               "minutes and amounts of sessions that ended in [--from, --to)",
+                               report);
     auto billing = add_command_group(app, "billing", "close billing periods and export them");
-    {
-        auto [c, o] = add_command<CloseOptions>(
-            billing, inv, "close",
-            "put every unbilled session that ended before --to into a new numbered batch; "
-            "closing the same --to again returns the same batch",
-            close);
-        c.add_option("--to", o->to, "end of the period (date or UTC time), excluded").required();
-    }
+    add_command<CloseOptions>(
+        billing, inv, "close",
+        "put every unbilled session that ended before --to into a new numbered batch; closing "
+        "the same --to again returns the same batch",
+        close);
     add_command<BatchesOptions>(billing, inv, "batches", "closed batches", batches);
-    {
-        auto [c, o] = add_command<ExportOptions>(billing, inv, "export",
-                                                 "a batch's sessions, for invoicing", export_batch);
-        c.add_option("BATCH", o->batch, "batch number").required().must_be_positive();
-        c.add_option("--format", o->format, "csv (default) or json")
-            .must_be_one_of({"csv", "json"});
-    }
+    add_command<ExportOptions>(billing, inv, "export", "a batch's sessions, for invoicing",
+                               export_batch);
 }
 
 }  // namespace fabgate::ctl

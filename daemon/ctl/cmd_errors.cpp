@@ -9,6 +9,11 @@ namespace {
 
 struct ErrorsOptions {
     int limit = 50;
+
+    void declare(CommandSpec command) {
+        command.add_option("--limit", limit, "how many of each (default 50)")
+            .must_be_in_range(1, 1000000);
+    }
 };
 
 Outcome list_errors(CommandContext& s, const ErrorsOptions& o) {
@@ -52,6 +57,12 @@ Outcome list_errors(CommandContext& s, const ErrorsOptions& o) {
 struct ReplayOptions {
     std::string machine;
     bool refused_too = false;
+
+    void declare(CommandSpec command) {
+        command.add_option("--machine", machine, "only this machine's (SITE/ID)");
+        command.add_flag("--refused-too", refused_too,
+                         "also retry refused messages that carry a session id");
+    }
 };
 
 Outcome replay(CommandContext& s, const ReplayOptions& o) {
@@ -119,14 +130,10 @@ void add_error_commands(CommandSpec app, Invocation& inv) {
     auto o = std::make_shared<ErrorsOptions>();
     auto errors = app.add_subcommand(
         "errors", "session messages the ledger refused or holds, and conflicting duplicates");
-    errors.add_option("--limit", o->limit, "how many of each (default 50)")
-        .must_be_in_range(1, 1000000);
-    auto [c, r] = add_command<ReplayOptions>(
+    o->declare(errors);
+    add_command<ReplayOptions>(
         errors, inv, "replay",
         "ingest held sessions whose machine, member or tariff now exists, priced as usual", replay);
-    c.add_option("--machine", r->machine, "only this machine's (SITE/ID)");
-    c.add_flag("--refused-too", r->refused_too,
-               "also retry refused messages that carry a session id");
     // CLI11 runs the parent's callback after the subcommand's: list only for a bare `errors`.
     errors.callback([&inv, o, errors] {
         if (errors.subcommand_given()) return;

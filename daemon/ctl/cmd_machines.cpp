@@ -29,8 +29,20 @@ tl::expected<std::pair<std::string, std::string>, Failure> site_and_id(const std
     return std::pair{site, id};
 }
 
+// The machine a command acts on, as the manager names it.
+void add_machine_ref(CommandSpec command, std::string& ref) {
+    command.add_option("MACHINE", ref, "machine (SITE/ID, or ID if unique)").required();
+}
+
 struct AddOptions {
     std::string ref, name, group;
+
+    void declare(CommandSpec command) {
+        command.add_option("SITE/ID", ref, "site and machine id as in the gate's config")
+            .required();
+        command.add_option("--name", name, "name for people: 'Laser cutter'").required();
+        command.add_option("--group", group, "group for rights and tariffs: lasers, printers...");
+    }
 };
 
 Outcome add(CommandContext& s, const AddOptions& o) {
@@ -56,6 +68,13 @@ struct EditOptions {
     std::string ref;
     std::optional<std::string> name, group;
     bool no_group = false;
+
+    void declare(CommandSpec command) {
+        add_machine_ref(command, ref);
+        command.add_option("--name", name, "new name");
+        command.add_option("--group", group, "new group");
+        command.add_flag("--no-group", no_group, "take it out of its group");
+    }
 };
 
 Outcome edit(CommandContext& s, const EditOptions& o) {
@@ -83,6 +102,11 @@ Outcome edit(CommandContext& s, const EditOptions& o) {
 struct RemoveOptions {
     std::string ref;
     bool yes = false;
+
+    void declare(CommandSpec command) {
+        add_machine_ref(command, ref);
+        command.add_flag("--yes", yes, "confirm");
+    }
 };
 
 Outcome remove(CommandContext& s, const RemoveOptions& o) {
@@ -148,6 +172,13 @@ Outcome list(CommandContext& s, const ListOptions&) {
 
 struct CommandOptions {
     std::string ref, reason, timeout = "5s";
+
+    void declare(CommandSpec command) {
+        add_machine_ref(command, ref);
+        command.add_option("--reason", reason, "why: shown on the machine's state and in the log");
+        command.add_option("--timeout", timeout,
+                           "how long to wait for the gate to confirm (default 5s)");
+    }
 };
 
 Outcome send(CommandContext& s, const CommandOptions& o, CommandKind kind) {
@@ -208,19 +239,9 @@ Outcome send(CommandContext& s, const CommandOptions& o, CommandKind kind) {
                            verb + " not confirmed by the gate: " + delivery.detail + fallback);
 }
 
-// The machine a command acts on, as the manager names it.
-void add_machine_ref(CommandSpec command, std::string& ref) {
-    command.add_option("MACHINE", ref, "machine (SITE/ID, or ID if unique)").required();
-}
-
-void add_gate_command(CommandSpec machines, Invocation& inv, const std::string& name,
-                      const std::string& help, CommandKind kind) {
-    auto [c, o] = add_command<CommandOptions>(
-        machines, inv, name, help,
-        [kind](CommandContext& s, const CommandOptions& opts) { return send(s, opts, kind); });
-    add_machine_ref(c, o->ref);
-    c.add_option("--reason", o->reason, "why: shown on the machine's state and in the log");
-    c.add_option("--timeout", o->timeout, "how long to wait for the gate to confirm (default 5s)");
+// What lock, unlock and end-session run: the same send, of their own command.
+auto sending(CommandKind kind) {
+    return [kind](CommandContext& s, const CommandOptions& o) { return send(s, o, kind); };
 }
 
 }  // namespace
@@ -256,33 +277,19 @@ Outcome audit_machine_command(CommandContext& s, const std::string& machine,
 
 void add_machine_commands(CommandSpec app, Invocation& inv) {
     auto machines = add_command_group(app, "machines", "register machines, see and control them");
-    {
-        auto [c, o] = add_command<AddOptions>(machines, inv, "add",
-                                              "register a machine (its gate's site and id)", add);
-        c.add_option("SITE/ID", o->ref, "site and machine id as in the gate's config").required();
-        c.add_option("--name", o->name, "name for people: 'Laser cutter'").required();
-        c.add_option("--group", o->group, "group for rights and tariffs: lasers, printers...");
-    }
-    {
-        auto [c, o] = add_command<EditOptions>(machines, inv, "edit",
-                                               "rename a machine or change its group", edit);
-        add_machine_ref(c, o->ref);
-        c.add_option("--name", o->name, "new name");
-        c.add_option("--group", o->group, "new group");
-        c.add_flag("--no-group", o->no_group, "take it out of its group");
-    }
-    {
-        auto [c, o] =
-            add_command<RemoveOptions>(machines, inv, "remove", "unregister a machine", remove);
-        add_machine_ref(c, o->ref);
-        c.add_flag("--yes", o->yes, "confirm");
-    }
+    add_command<AddOptions>(machines, inv, "add", "register a machine (its gate's site and id)",
+                            add);
+    add_command<EditOptions>(machines, inv, "edit", "rename a machine or change its group", edit);
+    add_command<RemoveOptions>(machines, inv, "remove", "unregister a machine", remove);
     add_command<ListOptions>(machines, inv, "list", "machines with their live state", list);
-    add_gate_command(machines, inv, "lock", "put a machine in maintenance: nobody but maintainers",
-                     CommandKind::Lock);
-    add_gate_command(machines, inv, "unlock", "end maintenance", CommandKind::Unlock);
-    add_gate_command(machines, inv, "end-session", "end the running session now (power off)",
-                     CommandKind::EndSession);
+    add_command<CommandOptions>(machines, inv, "lock",
+                                "put a machine in maintenance: nobody but maintainers",
+                                sending(CommandKind::Lock));
+    add_command<CommandOptions>(machines, inv, "unlock", "end maintenance",
+                                sending(CommandKind::Unlock));
+    add_command<CommandOptions>(machines, inv, "end-session",
+                                "end the running session now (power off)",
+                                sending(CommandKind::EndSession));
 }
 
 }  // namespace fabgate::ctl

@@ -39,8 +39,26 @@ tl::expected<Member, Failure> existing_member(CommandContext& s, const std::stri
     return **m;
 }
 
+// The member an existing-member command acts on.
+void add_member_id(CommandSpec command, std::string& id) {
+    command.add_option("ID", id, "member id").required();
+}
+
 struct AddOptions {
     std::string id, name, contact, member_class = "standard", until;
+
+    void declare(CommandSpec command) {
+        command.add_option("ID", id, "member id: letters, digits, '-' and '_' (e.g. m-17)")
+            .required();
+        command.add_option("--name", name, "full name, shown at the machine").required();
+        command.add_option("--contact", contact, "e-mail or phone");
+        command.add_option("--class", member_class,
+                           "member class tariffs refer to: member, company, student, staff... "
+                           "(default standard)");
+        command.add_option(
+            "--until", until,
+            "membership valid until this date (exclusive, UTC); default: open-ended");
+    }
 };
 
 Outcome add(CommandContext& s, const AddOptions& o) {
@@ -69,6 +87,14 @@ Outcome add(CommandContext& s, const AddOptions& o) {
 struct EditOptions {
     std::string id;
     std::optional<std::string> name, contact, member_class, until;
+
+    void declare(CommandSpec command) {
+        add_member_id(command, id);
+        command.add_option("--name", name, "new full name");
+        command.add_option("--contact", contact, "new contact");
+        command.add_option("--class", member_class, "new member class");
+        command.add_option("--until", until, "membership valid until DATE (exclusive), or never");
+    }
 };
 
 Outcome edit(CommandContext& s, const EditOptions& o) {
@@ -101,6 +127,11 @@ Outcome edit(CommandContext& s, const EditOptions& o) {
 
 struct StatusOptions {
     std::string id, reason;
+
+    void declare(CommandSpec command) {
+        add_member_id(command, id);
+        command.add_option("--reason", reason, "why, kept in the audit log");
+    }
 };
 
 Outcome set_status(CommandContext& s, const StatusOptions& o, MemberStatus status) {
@@ -126,13 +157,23 @@ Outcome set_status(CommandContext& s, const StatusOptions& o, MemberStatus statu
     return {};
 }
 
-// Remove and forget cannot be undone, so both want --yes.
-struct ConfirmedOptions {
+// What suspend and reinstate run: the same change, to their own status.
+auto setting_status(MemberStatus status) {
+    return [status](CommandContext& s, const StatusOptions& o) { return set_status(s, o, status); };
+}
+
+// Remove cannot be undone, so it wants --yes.
+struct RemoveOptions {
     std::string id;
     bool yes = false;
+
+    void declare(CommandSpec command) {
+        add_member_id(command, id);
+        command.add_flag("--yes", yes, "confirm");
+    }
 };
 
-Outcome remove(CommandContext& s, const ConfirmedOptions& o) {
+Outcome remove(CommandContext& s, const RemoveOptions& o) {
     if (!o.yes)
         return usage_failure("--yes",
                              "removing member " + o.id +
@@ -146,8 +187,13 @@ Outcome remove(CommandContext& s, const ConfirmedOptions& o) {
     return {};
 }
 
+// Export and forget also reach a member who was removed: their sessions and audit rows stay.
 struct IdOptions {
     std::string id;
+
+    void declare(CommandSpec command) {
+        command.add_option("ID", id, "member id (also of a removed member)").required();
+    }
 };
 
 Outcome export_member(CommandContext& s, const IdOptions& o) {
@@ -157,7 +203,17 @@ Outcome export_member(CommandContext& s, const IdOptions& o) {
     return {};
 }
 
-Outcome forget(CommandContext& s, const ConfirmedOptions& o) {
+// Forget cannot be undone either, so it wants --yes too.
+struct ForgetOptions : IdOptions {
+    bool yes = false;
+
+    void declare(CommandSpec command) {
+        IdOptions::declare(command);
+        command.add_flag("--yes", yes, "confirm");
+    }
+};
+
+Outcome forget(CommandContext& s, const ForgetOptions& o) {
     if (!o.yes)
         return usage_failure("--yes", "forgetting member " + o.id +
                                           " replaces their id, name, contact and badge UIDs "
@@ -172,6 +228,12 @@ Outcome forget(CommandContext& s, const ConfirmedOptions& o) {
 
 struct ListOptions {
     std::string member_class, status;
+
+    void declare(CommandSpec command) {
+        command.add_option("--class", member_class, "only this member class");
+        command.add_option("--status", status, "only active, suspended or expired members")
+            .must_be_one_of({"active", "suspended", "expired"});
+    }
 };
 
 Outcome list(CommandContext& s, const ListOptions& o) {
@@ -197,6 +259,12 @@ Outcome list(CommandContext& s, const ListOptions& o) {
 struct ShowOptions {
     std::string id;
     int sessions = kRecentSessions;
+
+    void declare(CommandSpec command) {
+        add_member_id(command, id);
+        command.add_option("--sessions", sessions, "how many recent sessions (default 10)")
+            .must_be_in_range(0, 10000);
+    }
 };
 
 Outcome show(CommandContext& s, const ShowOptions& o) {
@@ -246,84 +314,28 @@ Outcome show(CommandContext& s, const ShowOptions& o) {
     return {};
 }
 
-// The member an existing-member command acts on.
-void add_member_id(CommandSpec command, std::string& id) {
-    command.add_option("ID", id, "member id").required();
-}
-
-void add_status_command(CommandSpec members, Invocation& inv, const std::string& name,
-                        const std::string& help, MemberStatus status) {
-    auto [c, o] = add_command<StatusOptions>(
-        members, inv, name, help, [status](CommandContext& s, const StatusOptions& opts) {
-            return set_status(s, opts, status);
-        });
-    add_member_id(c, o->id);
-    c.add_option("--reason", o->reason, "why, kept in the audit log");
-}
-
 }  // namespace
 
-// Long on purpose: one block per subcommand, in the order of `fabctl members --help`; splitting
-// it would only scatter the declarations a reader compares side by side.
 void add_member_commands(CommandSpec app, Invocation& inv) {
     auto members = add_command_group(app, "members", "add, change, suspend and list members");
-    {
-        auto [c, o] = add_command<AddOptions>(members, inv, "add", "add a member", add);
-        c.add_option("ID", o->id, "member id: letters, digits, '-' and '_' (e.g. m-17)").required();
-        c.add_option("--name", o->name, "full name, shown at the machine").required();
-        c.add_option("--contact", o->contact, "e-mail or phone");
-        c.add_option("--class", o->member_class,
-                     "member class tariffs refer to: member, company, student, staff... "
-                     "(default standard)");
-        c.add_option("--until", o->until,
-                     "membership valid until this date (exclusive, UTC); default: open-ended");
-    }
-    {
-        auto [c, o] =
-            add_command<EditOptions>(members, inv, "edit", "change a member's details", edit);
-        add_member_id(c, o->id);
-        c.add_option("--name", o->name, "new full name");
-        c.add_option("--contact", o->contact, "new contact");
-        c.add_option("--class", o->member_class, "new member class");
-        c.add_option("--until", o->until, "membership valid until DATE (exclusive), or never");
-    }
-    add_status_command(members, inv, "suspend", "stop a member's access at every machine",
-                       MemberStatus::Suspended);
-    add_status_command(members, inv, "reinstate", "end a suspension", MemberStatus::Active);
-    {
-        auto [c, o] = add_command<ConfirmedOptions>(
-            members, inv, "remove",
-            "delete a member, unassign their badges and delete their rights", remove);
-        add_member_id(c, o->id);
-        c.add_flag("--yes", o->yes, "confirm");
-    }
-    {
-        auto [c, o] = add_command<IdOptions>(
-            members, inv, "export",
-            "everything the ledger holds about one member, as JSON (access request)",
-            export_member);
-        c.add_option("ID", o->id, "member id (also of a removed member)").required();
-    }
-    {
-        auto [c, o] = add_command<ConfirmedOptions>(
-            members, inv, "forget",
-            "pseudonymise a member everywhere, keeping amounts (erasure request)", forget);
-        c.add_option("ID", o->id, "member id (also of a removed member)").required();
-        c.add_flag("--yes", o->yes, "confirm");
-    }
-    {
-        auto [c, o] = add_command<ListOptions>(members, inv, "list", "list members", list);
-        c.add_option("--class", o->member_class, "only this member class");
-        c.add_option("--status", o->status, "only active, suspended or expired members")
-            .must_be_one_of({"active", "suspended", "expired"});
-    }
-    {
-        auto [c, o] = add_command<ShowOptions>(
-            members, inv, "show", "a member with badges, rights, recent sessions", show);
-        add_member_id(c, o->id);
-        c.add_option("--sessions", o->sessions, "how many recent sessions (default 10)")
-            .must_be_in_range(0, 10000);
-    }
+    add_command<AddOptions>(members, inv, "add", "add a member", add);
+    add_command<EditOptions>(members, inv, "edit", "change a member's details", edit);
+    add_command<StatusOptions>(members, inv, "suspend", "stop a member's access at every machine",
+                               setting_status(MemberStatus::Suspended));
+    add_command<StatusOptions>(members, inv, "reinstate", "end a suspension",
+                               setting_status(MemberStatus::Active));
+    add_command<RemoveOptions>(members, inv, "remove",
+                               "delete a member, unassign their badges and delete their rights",
+                               remove);
+    add_command<IdOptions>(members, inv, "export",
+                           "everything the ledger holds about one member, as JSON (access request)",
+                           export_member);
+    add_command<ForgetOptions>(
+        members, inv, "forget",
+        "pseudonymise a member everywhere, keeping amounts (erasure request)", forget);
+    add_command<ListOptions>(members, inv, "list", "list members", list);
+    add_command<ShowOptions>(members, inv, "show", "a member with badges, rights, recent sessions",
+                             show);
 }
 
 }  // namespace fabgate::ctl

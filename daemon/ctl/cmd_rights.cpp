@@ -11,6 +11,19 @@ namespace {
 
 struct GrantOptions {
     std::string member, machine, group, role = "user", until;
+
+    void declare(CommandSpec command) {
+        command.add_option("MEMBER", member, "member id").required();
+        command.add_option("MACHINE", machine, "machine id (SITE/ID accepted); or use --group");
+        command.add_option("--group", group, "a machine group instead of one machine");
+        command
+            .add_option("--role", role,
+                        "user (default), supervisor (may take over) or maintainer (may use it "
+                        "during maintenance)")
+            .must_be_one_of({"user", "supervisor", "maintainer"});
+        command.add_option("--until", until,
+                           "training valid until this date (exclusive, UTC); default: forever");
+    }
 };
 
 Outcome grant(CommandContext& s, const GrantOptions& o) {
@@ -42,6 +55,12 @@ Outcome grant(CommandContext& s, const GrantOptions& o) {
 
 struct RevokeOptions {
     std::string member, machine, group;
+
+    void declare(CommandSpec command) {
+        command.add_option("MEMBER", member, "member id").required();
+        command.add_option("MACHINE", machine, "machine id; or use --group");
+        command.add_option("--group", group, "the machine group the right names");
+    }
 };
 
 Outcome revoke(CommandContext& s, const RevokeOptions& o) {
@@ -56,6 +75,13 @@ Outcome revoke(CommandContext& s, const RevokeOptions& o) {
 
 struct ListOptions {
     std::string member, machine, group;
+
+    void declare(CommandSpec command) {
+        command.add_option("--member", member, "only this member's rights");
+        command.add_option("--machine", machine,
+                           "only rights that apply to this machine (its own and its group's)");
+        command.add_option("--group", group, "only rights on this group");
+    }
 };
 
 Outcome list(CommandContext& s, const ListOptions& o) {
@@ -95,40 +121,14 @@ Outcome list(CommandContext& s, const ListOptions& o) {
     return {};
 }
 
-const std::vector<std::string> kRoles{"user", "supervisor", "maintainer"};
-
 }  // namespace
 
 void add_right_commands(CommandSpec app, Invocation& inv) {
     auto rights = add_command_group(app, "rights", "who may use which machine (training records)");
-    {
-        auto [c, o] = add_command<GrantOptions>(
-            rights, inv, "grant", "let a member use a machine (or every machine of a group)",
-            grant);
-        c.add_option("MEMBER", o->member, "member id").required();
-        c.add_option("MACHINE", o->machine, "machine id (SITE/ID accepted); or use --group");
-        c.add_option("--group", o->group, "a machine group instead of one machine");
-        c.add_option("--role", o->role,
-                     "user (default), supervisor (may take over) or maintainer (may use it "
-                     "during maintenance)")
-            .must_be_one_of(kRoles);
-        c.add_option("--until", o->until,
-                     "training valid until this date (exclusive, UTC); default: forever");
-    }
-    {
-        auto [c, o] =
-            add_command<RevokeOptions>(rights, inv, "revoke", "take a right away", revoke);
-        c.add_option("MEMBER", o->member, "member id").required();
-        c.add_option("MACHINE", o->machine, "machine id; or use --group");
-        c.add_option("--group", o->group, "the machine group the right names");
-    }
-    {
-        auto [c, o] = add_command<ListOptions>(rights, inv, "list", "list rights", list);
-        c.add_option("--member", o->member, "only this member's rights");
-        c.add_option("--machine", o->machine,
-                     "only rights that apply to this machine (its own and its group's)");
-        c.add_option("--group", o->group, "only rights on this group");
-    }
+    add_command<GrantOptions>(rights, inv, "grant",
+                              "let a member use a machine (or every machine of a group)", grant);
+    add_command<RevokeOptions>(rights, inv, "revoke", "take a right away", revoke);
+    add_command<ListOptions>(rights, inv, "list", "list rights", list);
 }
 
 }  // namespace fabgate::ctl

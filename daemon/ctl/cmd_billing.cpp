@@ -23,15 +23,10 @@ struct Totals {
 };
 
 std::vector<Cell> usage_cells(Cell key, Cell name, const std::string& currency, const Totals& v) {
-    return {std::move(key),
-            std::move(name),
-            currency,
-            v.sessions,
-            Cell(format_minutes(v.powered_ms), v.powered_ms),
-            Cell(format_minutes(v.active_ms), v.active_ms),
-            Cell(format_minutes(v.billable_s * 1000), v.billable_s),
-            Cell(format_amount(v.amount_minor, currency), v.amount_minor),
-            v.unpriced};
+    std::vector<Cell> row{std::move(key), std::move(name), currency, v.sessions};
+    add_metered_cells(row, {v.powered_ms, v.active_ms, v.billable_s, v.amount_minor}, currency);
+    row.emplace_back(v.unpriced);
+    return row;
 }
 
 struct ReportOptions {
@@ -75,12 +70,9 @@ Outcome report_usage(CommandContext& s, const ReportOptions& o, UnixMs from, Uni
     Table t{{o.by, false, o.by == "machine" ? "machine" : "member"},
             {"name"},
             {"currency"},
-            {"sessions", true},
-            {"powered_min", true, "powered_ms"},
-            {"active_min", true, "active_ms"},
-            {"billable_min", true, "billable_s"},
-            {"amount", true, "amount_minor"},
-            {"unpriced", true}};
+            {"sessions", true}};
+    add_metered_columns(t);
+    t.columns.emplace_back("unpriced", true);
     std::map<std::string, Totals> totals;  // per currency: amounts in two currencies never add
     for (const auto& r : *rows) {
         Totals v{r.sessions, r.powered_ms, r.active_ms, r.billable_s, r.amount_minor, r.unpriced};

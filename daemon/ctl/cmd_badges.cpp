@@ -35,11 +35,10 @@ struct AssignOptions {
 tl::expected<ledger::UnknownBadge, Failure> last_unknown_at(CommandContext& s,
                                                             const std::string& ref,
                                                             const std::string& max_age) {
-    auto unknown = s.ledger().badges().unknown();
-    if (!unknown) return runtime_failure(unknown.error());
+    TRY_ASSIGN(auto unknown, s.ledger().badges().unknown());
     auto slash = ref.find('/');
     std::optional<ledger::UnknownBadge> newest;
-    for (const auto& u : *unknown) {
+    for (const auto& u : unknown) {
         bool here = slash == std::string::npos
                         ? u.machine == ref
                         : u.site == ref.substr(0, slash) && u.machine == ref.substr(slash + 1);
@@ -84,13 +83,11 @@ Outcome assign(CommandContext& s, const AssignOptions& o) {
     auto uid = Uid::parse(uid_text);
     if (!uid) return usage_failure("UID", uid.error().what);
 
-    auto holder = s.ledger().members().find(member);
-    if (!holder) return runtime_failure(holder.error());
-    if (!*holder)
+    TRY_ASSIGN(auto holder, s.ledger().members().find(member));
+    if (!holder)
         return runtime_failure("member " + member, "does not exist (see `fabctl members list`)");
-    auto all = s.ledger().badges().all();
-    if (!all) return runtime_failure(all.error());
-    for (const auto& b : *all) {
+    TRY_ASSIGN(auto all, s.ledger().badges().all());
+    for (const auto& b : all) {
         if (b.uid != uid->hex() || !b.member_id) continue;
         if (*b.member_id == member) {
             *s.out << "badge " << b.uid << " already belongs to " << member << "\n";
@@ -101,8 +98,7 @@ Outcome assign(CommandContext& s, const AssignOptions& o) {
                                                          " (a badge has one holder)");
         }
     }
-    if (auto r = check(s.ledger().badges().assign(uid->hex(), member, o.label, s.actor, s.now)); !r)
-        return r;
+    TRY(s.ledger().badges().assign(uid->hex(), member, o.label, s.actor, s.now));
     if (s.json) {
         JsonValue j{{"uid", uid->hex()}, {"member", member}, {"label", o.label}};
         if (seen)
@@ -112,7 +108,7 @@ Outcome assign(CommandContext& s, const AssignOptions& o) {
         *s.out << dump_json(j) << "\n";
         return {};
     }
-    *s.out << "badge " << uid->hex() << " assigned to " << member << " (" << (*holder)->name << ")";
+    *s.out << "badge " << uid->hex() << " assigned to " << member << " (" << holder->name << ")";
     if (seen)
         *s.out << "; last seen at " << seen->site << "/" << seen->machine << " "
                << format_short(seen->last_seen_at);
@@ -129,7 +125,7 @@ struct UidOptions {
 Outcome unassign(CommandContext& s, const UidOptions& o) {
     auto uid = Uid::parse(o.uid);
     if (!uid) return usage_failure("UID", uid.error().what);
-    if (auto r = check(s.ledger().badges().unassign(uid->hex(), s.actor, s.now)); !r) return r;
+    TRY(s.ledger().badges().unassign(uid->hex(), s.actor, s.now));
     *s.out << "badge " << uid->hex() << " unassigned; it opens nothing until assigned again\n";
     return {};
 }
@@ -145,15 +141,13 @@ struct ListOptions {
 };
 
 Outcome list(CommandContext& s, const ListOptions& o) {
-    auto badges =
-        o.member.empty() ? s.ledger().badges().all() : s.ledger().badges().held_by(o.member);
-    if (!badges) return runtime_failure(badges.error());
-    auto members = s.ledger().members().all();
-    if (!members) return runtime_failure(members.error());
+    TRY_ASSIGN(auto badges, o.member.empty() ? s.ledger().badges().all()
+                                             : s.ledger().badges().held_by(o.member));
+    TRY_ASSIGN(auto members, s.ledger().members().all());
     std::map<std::string, std::string> names;
-    for (const auto& m : *members) names[m.id] = m.name;
+    for (const auto& m : members) names[m.id] = m.name;
     Table t{{"uid"}, {"member"}, {"name"}, {"label"}, {"assigned", false, "assigned_at"}};
-    for (const auto& b : *badges) {
+    for (const auto& b : badges) {
         if (o.unassigned && b.member_id) continue;
         t.add({b.uid, optional_cell(b.member_id), b.member_id ? names[*b.member_id] : "", b.label,
                b.assigned_at ? time_cell(*b.assigned_at) : Cell("", nullptr)});
@@ -171,14 +165,13 @@ struct UnknownOptions {
 };
 
 Outcome unknown(CommandContext& s, const UnknownOptions& o) {
-    auto rows = s.ledger().badges().unknown();
-    if (!rows) return runtime_failure(rows.error());
+    TRY_ASSIGN(auto rows, s.ledger().badges().unknown());
     Table t{{"uid"},
             {"machine"},
             {"last_seen", false, "last_seen_at"},
             {"first_seen", false, "first_seen_at"},
             {"count", true}};
-    for (const auto& u : *rows) {
+    for (const auto& u : rows) {
         auto at = u.site + "/" + u.machine;
         if (!o.machine.empty() && o.machine != u.machine && o.machine != at) continue;
         t.add({u.uid, at, time_cell(u.last_seen_at), time_cell(u.first_seen_at), u.count});

@@ -50,11 +50,10 @@ void warn_unpriced(CommandContext& s, std::int64_t unpriced) {
 
 // --by session: every session that ended in the period, one line each.
 Outcome report_sessions(CommandContext& s, UnixMs from, UnixMs to, Format format) {
-    auto sessions = s.ledger().reports().sessions_ended_between(from, to);
-    if (!sessions) return runtime_failure(sessions.error());
+    TRY_ASSIGN(auto sessions, s.ledger().reports().sessions_ended_between(from, to));
     std::int64_t unpriced = 0;
-    for (const auto& l : *sessions) unpriced += l.tariff_id ? 0 : 1;
-    render(session_table(*sessions), format, *s.out, "(no sessions ended in this period)");
+    for (const auto& l : sessions) unpriced += l.tariff_id ? 0 : 1;
+    render(session_table(sessions), format, *s.out, "(no sessions ended in this period)");
     warn_unpriced(s, unpriced);
     return {};
 }
@@ -63,9 +62,8 @@ Outcome report_sessions(CommandContext& s, UnixMs from, UnixMs to, Format format
 Outcome report_usage(CommandContext& s, const ReportOptions& o, UnixMs from, UnixMs to,
                      Format format) {
     auto& out = *s.out;
-    auto rows = o.by == "machine" ? s.ledger().reports().usage_by_machine(from, to)
-                                  : s.ledger().reports().usage_by_member(from, to);
-    if (!rows) return runtime_failure(rows.error());
+    TRY_ASSIGN(auto rows, o.by == "machine" ? s.ledger().reports().usage_by_machine(from, to)
+                                            : s.ledger().reports().usage_by_member(from, to));
 
     Table t{{o.by, false, o.by == "machine" ? "machine" : "member"},
             {"name"},
@@ -74,7 +72,7 @@ Outcome report_usage(CommandContext& s, const ReportOptions& o, UnixMs from, Uni
     add_metered_columns(t);
     t.columns.emplace_back("unpriced", true);
     std::map<std::string, Totals> totals;  // per currency: amounts in two currencies never add
-    for (const auto& r : *rows) {
+    for (const auto& r : rows) {
         Totals v{r.sessions, r.powered_ms, r.active_ms, r.billable_s, r.amount_minor, r.unpriced};
         t.add(usage_cells(r.key, r.label, r.currency, v));
         auto& sum = totals[r.currency];
@@ -186,41 +184,36 @@ Outcome check_close_end(CommandContext& s, const CloseOptions& o, UnixMs to,
 
 Outcome close(CommandContext& s, const CloseOptions& o) {
     TRY_ASSIGN(auto to, time_arg("--to", o.to));
-    auto before = s.ledger().billing().batches();
-    if (!before) return runtime_failure(before.error());
+    TRY_ASSIGN(auto before, s.ledger().billing().batches());
     bool again = false;
-    if (auto checked = check_close_end(s, o, to, *before, again); !checked) return checked;
-    auto batch = s.ledger().billing().close_period(to, s.actor, s.now);
-    if (!batch) return runtime_failure(batch.error());
-    auto totals = s.ledger().billing().batch_totals(batch->id);
-    if (!totals) return runtime_failure(totals.error());
+    TRY(check_close_end(s, o, to, before, again));
+    TRY_ASSIGN(auto batch, s.ledger().billing().close_period(to, s.actor, s.now));
+    TRY_ASSIGN(auto totals, s.ledger().billing().batch_totals(batch.id));
     if (s.json) {
-        auto j = batch_json(*batch, *totals);
+        auto j = batch_json(batch, totals);
         j["already_closed"] = again;
         *s.out << dump_json(j) << "\n";
         return {};
     }
-    auto amounts = totals_cell(*totals).text;
-    *s.out << (again ? "already closed: " : "closed: ") << "batch " << batch->id << ", sessions "
-           << "that ended before " << format_short(batch->period_end)
-           << (batch->period_start == 0
-                   ? " (first batch)"
-                   : " (period from " + format_short(batch->period_start) + ")")
-           << ": " << batch->sessions << " session(s)";
-    if (batch->late_sessions) *s.out << ", " << batch->late_sessions << " of them late";
+    auto amounts = totals_cell(totals).text;
+    *s.out << (again ? "already closed: " : "closed: ") << "batch " << batch.id << ", sessions "
+           << "that ended before " << format_short(batch.period_end)
+           << (batch.period_start == 0 ? " (first batch)"
+                                       : " (period from " + format_short(batch.period_start) + ")")
+           << ": " << batch.sessions << " session(s)";
+    if (batch.late_sessions) *s.out << ", " << batch.late_sessions << " of them late";
     *s.out << (amounts.empty() ? "" : ", " + amounts) << "\n";
     if (again)
-        *s.out << "(closed " << format_short(batch->closed_at) << " by " << batch->closed_by
+        *s.out << "(closed " << format_short(batch.closed_at) << " by " << batch.closed_by
                << "; nothing changed)\n";
-    *s.out << "export it with `fabctl billing export " << batch->id << "`\n";
+    *s.out << "export it with `fabctl billing export " << batch.id << "`\n";
     return {};
 }
 
 struct BatchesOptions {};
 
 Outcome batches(CommandContext& s, const BatchesOptions&) {
-    auto all = s.ledger().billing().batches();
-    if (!all) return runtime_failure(all.error());
+    TRY_ASSIGN(auto all, s.ledger().billing().batches());
     Table t{{"batch", true, "id"},
             {"period_start"},
             {"period_end"},
@@ -229,11 +222,10 @@ Outcome batches(CommandContext& s, const BatchesOptions&) {
             {"amounts", false, "totals"},
             {"closed", false, "closed_at"},
             {"closed_by"}};
-    for (const auto& b : *all) {
-        auto totals = s.ledger().billing().batch_totals(b.id);
-        if (!totals) return runtime_failure(totals.error());
+    for (const auto& b : all) {
+        TRY_ASSIGN(auto totals, s.ledger().billing().batch_totals(b.id));
         t.add({b.id, period_start_cell(b), time_cell(b.period_end), b.sessions, b.late_sessions,
-               totals_cell(*totals), time_cell(b.closed_at), b.closed_by});
+               totals_cell(totals), time_cell(b.closed_at), b.closed_by});
     }
     render(t, s.format(), *s.out, "(no batches yet: `fabctl billing close --to DATE`)");
     return {};
@@ -251,19 +243,16 @@ struct ExportOptions {
 };
 
 Outcome export_batch(CommandContext& s, const ExportOptions& o) {
-    auto batch = s.ledger().billing().batch(o.batch);
-    if (!batch) return runtime_failure(batch.error());
-    if (!*batch)
+    TRY_ASSIGN(auto batch, s.ledger().billing().batch(o.batch));
+    if (!batch)
         return runtime_failure("batch " + std::to_string(o.batch),
                                "does not exist (see `fabctl billing batches`)");
     Format format = output_format(s, o.format, Format::Csv);
     if (format == Format::Json) {
-        auto sessions = s.ledger().reports().sessions_in_batch(o.batch);
-        if (!sessions) return runtime_failure(sessions.error());
-        auto totals = s.ledger().billing().batch_totals(o.batch);
-        if (!totals) return runtime_failure(totals.error());
-        auto j = batch_json(**batch, *totals);
-        j["sessions_detail"] = to_json(session_table(*sessions));
+        TRY_ASSIGN(auto sessions, s.ledger().reports().sessions_in_batch(o.batch));
+        TRY_ASSIGN(auto totals, s.ledger().billing().batch_totals(o.batch));
+        auto j = batch_json(*batch, totals);
+        j["sessions_detail"] = to_json(session_table(sessions));
         *s.out << dump_json(j) << "\n";
         return {};
     }

@@ -33,10 +33,9 @@ JsonValue member_json(const Member& m, UnixMs now) {
 }
 
 tl::expected<Member, Failure> existing_member(CommandContext& s, const std::string& id) {
-    auto m = s.ledger().members().find(id);
-    if (!m) return runtime_failure(m.error());
-    if (!*m) return runtime_failure("member " + id, "does not exist (see `fabctl members list`)");
-    return **m;
+    TRY_ASSIGN(auto m, s.ledger().members().find(id));
+    if (!m) return runtime_failure("member " + id, "does not exist (see `fabctl members list`)");
+    return *m;
 }
 
 // The member an existing-member command acts on.
@@ -62,7 +61,7 @@ struct AddOptions {
 };
 
 Outcome add(CommandContext& s, const AddOptions& o) {
-    if (auto v = id_arg("ID", o.id); !v) return v;
+    TRY(id_arg("ID", o.id));
     if (o.name.empty()) return usage_failure("--name", "is empty");
     Member m;
     m.id = o.id;
@@ -72,7 +71,7 @@ Outcome add(CommandContext& s, const AddOptions& o) {
     if (!o.until.empty()) {
         TRY_ASSIGN(m.member_until, until_arg("--until", o.until));
     }
-    if (auto r = check(s.ledger().members().add(m, s.actor, s.now)); !r) return r;
+    TRY(s.ledger().members().add(m, s.actor, s.now));
     if (s.json) {
         m.created_at = s.now;
         *s.out << dump_json(member_json(m, s.now)) << "\n";
@@ -115,7 +114,7 @@ Outcome edit(CommandContext& s, const EditOptions& o) {
     if (o.until) {
         TRY_ASSIGN(m.member_until, until_arg("--until", *o.until));
     }
-    if (auto r = check(s.ledger().members().update(m, s.actor, s.now)); !r) return r;
+    TRY(s.ledger().members().update(m, s.actor, s.now));
     if (s.json)
         *s.out << dump_json(member_json(m, s.now)) << "\n";
     else
@@ -141,16 +140,14 @@ Outcome set_status(CommandContext& s, const StatusOptions& o, MemberStatus statu
         *s.out << "member " << o.id << " is already " << to_string(status) << "\n";
         return {};
     }
-    if (auto r = check(s.ledger().members().set_status(o.id, status, s.actor, s.now)); !r) return r;
+    TRY(s.ledger().members().set_status(o.id, status, s.actor, s.now));
     if (!o.reason.empty()) {
         // The members table has no place for a reason; the audit log keeps it, next to the
         // status change the ledger recorded.
         JsonValue why{{"status", std::string(to_string(status))}, {"reason", o.reason}};
         auto action =
             std::string("member.") + (status == MemberStatus::Suspended ? "suspend" : "reinstate");
-        if (auto r = check(s.ledger().audit().record(s.actor, action, o.id, "", why.dump(), s.now));
-            !r)
-            return r;
+        TRY(s.ledger().audit().record(s.actor, action, o.id, "", why.dump(), s.now));
     }
     *s.out << "member " << o.id << " " << word << (o.reason.empty() ? "" : " (" + o.reason + ")")
            << "; gates get the new access list within seconds\n";
@@ -179,7 +176,7 @@ Outcome remove(CommandContext& s, const RemoveOptions& o) {
                              "removing member " + o.id +
                                  " also unassigns their badges and deletes their rights; "
                                  "add --yes to confirm (to stop access, `members suspend`)");
-    if (auto r = check(s.ledger().members().remove(o.id, s.actor, s.now)); !r) return r;
+    TRY(s.ledger().members().remove(o.id, s.actor, s.now));
     *s.out << "removed member " << o.id
            << " (their sessions and audit rows stay in the ledger; to erase them, `fabctl "
               "members forget "
@@ -197,9 +194,8 @@ struct IdOptions {
 };
 
 Outcome export_member(CommandContext& s, const IdOptions& o) {
-    auto text = s.ledger().privacy().export_member(o.id);
-    if (!text) return runtime_failure(text.error());
-    *s.out << *text << "\n";
+    TRY_ASSIGN(auto text, s.ledger().privacy().export_member(o.id));
+    *s.out << text << "\n";
     return {};
 }
 
@@ -219,9 +215,8 @@ Outcome forget(CommandContext& s, const ForgetOptions& o) {
                                           " replaces their id, name, contact and badge UIDs "
                                           "everywhere, for good; add --yes to confirm (export "
                                           "first if they asked for a copy)");
-    auto pseudonym = s.ledger().privacy().forget_member(o.id, s.actor, s.now);
-    if (!pseudonym) return runtime_failure(pseudonym.error());
-    *s.out << "forgot member " << o.id << ": now " << *pseudonym
+    TRY_ASSIGN(auto pseudonym, s.ledger().privacy().forget_member(o.id, s.actor, s.now));
+    *s.out << "forgot member " << o.id << ": now " << pseudonym
            << " in sessions and the audit log; amounts and batches are unchanged\n";
     return {};
 }
@@ -237,15 +232,13 @@ struct ListOptions {
 };
 
 Outcome list(CommandContext& s, const ListOptions& o) {
-    auto members = s.ledger().members().all();
-    if (!members) return runtime_failure(members.error());
-    auto badges = s.ledger().badges().all();
-    if (!badges) return runtime_failure(badges.error());
+    TRY_ASSIGN(auto members, s.ledger().members().all());
+    TRY_ASSIGN(auto badges, s.ledger().badges().all());
     std::map<std::string, std::int64_t> badge_count;
-    for (const auto& b : *badges)
+    for (const auto& b : badges)
         if (b.member_id) ++badge_count[*b.member_id];
     Table t{{"id"}, {"name"}, {"class"}, {"status"}, {"until"}, {"badges", true}, {"contact"}};
-    for (const auto& m : *members) {
+    for (const auto& m : members) {
         if (!o.member_class.empty() && m.member_class != o.member_class) continue;
         auto st = standing(m, s.now);
         if (!o.status.empty() && st != o.status) continue;
@@ -269,24 +262,21 @@ struct ShowOptions {
 
 Outcome show(CommandContext& s, const ShowOptions& o) {
     TRY_ASSIGN(auto m, existing_member(s, o.id));
-    auto badges = s.ledger().badges().held_by(o.id);
-    if (!badges) return runtime_failure(badges.error());
-    auto rights = s.ledger().rights().held_by(o.id);
-    if (!rights) return runtime_failure(rights.error());
-    auto sessions = s.ledger().reports().recent_sessions_of(o.id, o.sessions);
-    if (!sessions) return runtime_failure(sessions.error());
+    TRY_ASSIGN(auto badges, s.ledger().badges().held_by(o.id));
+    TRY_ASSIGN(auto rights, s.ledger().rights().held_by(o.id));
+    TRY_ASSIGN(auto sessions, s.ledger().reports().recent_sessions_of(o.id, o.sessions));
 
     Table badge_table{{"uid"}, {"label"}, {"assigned", false, "assigned_at"}};
-    for (const auto& b : *badges)
+    for (const auto& b : badges)
         badge_table.add(
             {b.uid, b.label, b.assigned_at ? time_cell(*b.assigned_at) : Cell("", nullptr)});
     Table right_table{{"target"}, {"kind"},       {"role"},
                       {"until"},  {"granted_by"}, {"granted", false, "granted_at"}};
-    for (const auto& r : *rights)
+    for (const auto& r : rights)
         right_table.add({r.target, std::string(to_string(r.target_kind)),
                          std::string(to_string(r.role)), until_cell(r.valid_until), r.granted_by,
                          time_cell(r.granted_at)});
-    auto session_rows = session_table(*sessions);
+    auto session_rows = session_table(sessions);
 
     if (s.json) {
         auto j = member_json(m, s.now);

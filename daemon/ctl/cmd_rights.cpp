@@ -37,7 +37,7 @@ Outcome grant(CommandContext& s, const GrantOptions& o) {
     if (!o.until.empty()) {
         TRY_ASSIGN(r.valid_until, until_arg("--until", o.until));
     }
-    if (auto res = check(s.ledger().rights().grant(r, s.actor, s.now)); !res) return res;
+    TRY(s.ledger().rights().grant(r, s.actor, s.now));
     if (s.json) {
         *s.out << dump_json(
                       {{"member", r.member_id},
@@ -65,10 +65,7 @@ struct RevokeOptions {
 
 Outcome revoke(CommandContext& s, const RevokeOptions& o) {
     TRY_ASSIGN(auto target, target_arg(s, o.machine, o.group, false));
-    if (auto r =
-            check(s.ledger().rights().revoke(o.member, target.kind, target.name, s.actor, s.now));
-        !r)
-        return r;
+    TRY(s.ledger().rights().revoke(o.member, target.kind, target.name, s.actor, s.now));
     *s.out << o.member << " may no longer use " << target_text(target.kind, target.name) << "\n";
     return {};
 }
@@ -85,24 +82,21 @@ struct ListOptions {
 };
 
 Outcome list(CommandContext& s, const ListOptions& o) {
-    auto rights =
-        o.member.empty() ? s.ledger().rights().all() : s.ledger().rights().held_by(o.member);
-    if (!rights) return runtime_failure(rights.error());
+    TRY_ASSIGN(auto rights, o.member.empty() ? s.ledger().rights().all()
+                                             : s.ledger().rights().held_by(o.member));
     // --machine shows what applies there: rights on the machine and on its group.
     std::optional<ledger::Machine> machine;
     if (!o.machine.empty()) {
-        auto m = find_machine(s.ledger(), o.machine);
-        if (!m) return runtime_failure(m.error());
-        machine = *m;
+        TRY_ASSIGN(auto m, find_machine(s.ledger(), o.machine));
+        machine = m;
     }
-    auto members = s.ledger().members().all();
-    if (!members) return runtime_failure(members.error());
+    TRY_ASSIGN(auto members, s.ledger().members().all());
     std::map<std::string, std::string> names;
-    for (const auto& m : *members) names[m.id] = m.name;
+    for (const auto& m : members) names[m.id] = m.name;
 
     Table t{{"member"}, {"name"},  {"target"},     {"kind"},
             {"role"},   {"until"}, {"granted_by"}, {"granted", false, "granted_at"}};
-    for (const auto& r : *rights) {
+    for (const auto& r : rights) {
         if (machine) {
             bool applies = r.target_kind == TargetKind::Machine
                                ? r.target == machine->id

@@ -104,10 +104,10 @@ Outcome set(CommandContext& s, const SetOptions& o) {
         TRY_ASSIGN(into, money_arg(option, text, t.currency));
         return {};
     };
-    if (auto r = money("--per-hour", o.per_hour, t.price_per_hour_minor); !r) return r;
-    if (auto r = money("--start-fee", o.start_fee, t.start_fee_minor); !r) return r;
-    if (auto r = money("--minimum", o.minimum, t.minimum_minor); !r) return r;
-    if (auto r = money("--round", o.round, t.amount_rounding_minor); !r) return r;
+    TRY(money("--per-hour", o.per_hour, t.price_per_hour_minor));
+    TRY(money("--start-fee", o.start_fee, t.start_fee_minor));
+    TRY(money("--minimum", o.minimum, t.minimum_minor));
+    TRY(money("--round", o.round, t.amount_rounding_minor));
     if (auto step = validate_rounding_step(t, currency_decimals(t.currency)); !step)
         return usage_failure("--round", "must be 0.01, 0.05, 0.10, 0.50 or 1.00");
     t.rounding_mode = *rounding_mode_from_string(o.rounding);  // CLI checked the choices
@@ -133,9 +133,8 @@ Outcome set(CommandContext& s, const SetOptions& o) {
     }
     if (auto v = validate(t); !v) return usage_failure("tariff", v.error().message());
 
-    auto id = s.ledger().tariffs().add(t, s.actor, s.now);
-    if (!id) return runtime_failure(id.error());
-    t.id = *id;
+    TRY_ASSIGN(auto id, s.ledger().tariffs().add(t, s.actor, s.now));
+    t.id = id;
     echo(s, t);
     tell_replayed(s);
     return {};
@@ -191,12 +190,11 @@ std::vector<Cell> tariff_cells(const Tariff& t) {
 }
 
 Outcome list(CommandContext& s, const ListOptions& o) {
-    auto tariffs = s.ledger().tariffs().all();
-    if (!tariffs) return runtime_failure(tariffs.error());
+    TRY_ASSIGN(auto tariffs, s.ledger().tariffs().all());
     // In force: for its target and class, the latest valid_from that has begun (then highest id).
     using Key = std::tuple<TargetKind, std::string, std::string>;
     std::map<Key, const Tariff*> in_force;
-    for (const auto& t : *tariffs) {
+    for (const auto& t : tariffs) {
         if (t.valid_from > s.now) continue;
         auto& best = in_force[{t.target_kind, t.target, t.member_class}];
         if (!best || t.valid_from > best->valid_from ||
@@ -205,7 +203,7 @@ Outcome list(CommandContext& s, const ListOptions& o) {
     }
     Table t = tariff_table();
     t.columns.emplace_back("state");
-    for (const auto& tr : *tariffs) {
+    for (const auto& tr : tariffs) {
         std::string state = tr.valid_from > s.now ? "future"
                             : in_force[{tr.target_kind, tr.target, tr.member_class}] == &tr
                                 ? "in force"

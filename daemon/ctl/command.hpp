@@ -17,7 +17,12 @@
 
 namespace fabgate::ctl {
 
+// An Error from the ledger or the system is a runtime failure: TRY and TRY_ASSIGN pass one on
+// from a command as such.
 struct Failure {
+    Failure(Error e, int code = kExitRuntime)  // NOLINT: implicit, for TRY
+        : error(std::move(e)), exit_code(code) {}
+
     Error error;
     int exit_code = kExitRuntime;
 };

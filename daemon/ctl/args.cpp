@@ -58,10 +58,9 @@ tl::expected<Target, Failure> target_arg(CommandContext& s, const std::string& m
         if (!is_valid_id(group))
             return usage_failure("--group", "'" + group + "': use letters, digits, '-' and '_'");
         if (must_exist) {
-            auto all = s.ledger().machines().all();
-            if (!all) return runtime_failure(all.error());
+            TRY_ASSIGN(auto all, s.ledger().machines().all());
             bool used = false;
-            for (const auto& m : *all) used = used || (m.group_name && *m.group_name == group);
+            for (const auto& m : all) used = used || (m.group_name && *m.group_name == group);
             if (!used)
                 *s.err << "fabctl: warning: no machine is in group '" << group
                        << "' yet (see `fabctl machines add --group`)\n";

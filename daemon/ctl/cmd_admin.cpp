@@ -16,10 +16,9 @@ struct NoOptions {};
 
 Outcome init(CommandContext& s, const NoOptions&) {
     // The database was opened (and created or migrated) before this runs.
-    auto count = s.ledger().reports().session_count();
-    if (!count) return runtime_failure(count.error());
+    TRY_ASSIGN(auto count, s.ledger().reports().session_count());
     *s.out << "ledger " << s.ledger().path() << " is ready (schema version "
-           << s.ledger().schema_version() << ", " << *count << " session(s))\n";
+           << s.ledger().schema_version() << ", " << count << " session(s))\n";
     return {};
 }
 
@@ -27,20 +26,17 @@ struct CheckOptions {};
 
 Outcome check_db(CommandContext& s, const CheckOptions&) {
     // fabctl opens without the integrity check (it is O(file size)); this command pays it.
-    auto problems = s.ledger().integrity_problems();
-    if (!problems) return runtime_failure(problems.error());
+    TRY_ASSIGN(auto problems, s.ledger().integrity_problems());
     const auto& path = s.ledger().path();
-    if (!problems->empty()) {
-        std::string what = "is corrupt: " + problems->front();
-        if (problems->size() > 1)
-            what += " (and " + std::to_string(problems->size() - 1) + " more)";
+    if (!problems.empty()) {
+        std::string what = "is corrupt: " + problems.front();
+        if (problems.size() > 1) what += " (and " + std::to_string(problems.size() - 1) + " more)";
         return runtime_failure(path, what + ". Stop fabledger, restore a backup or move it aside.");
     }
-    auto chain = s.ledger().audit().verify_chain();
-    if (!chain) return runtime_failure(chain.error());
-    if (chain->first_broken)
-        return runtime_failure(path, "audit log row " + std::to_string(*chain->first_broken) + " " +
-                                         chain->problem +
+    TRY_ASSIGN(auto chain, s.ledger().audit().verify_chain());
+    if (chain.first_broken)
+        return runtime_failure(path, "audit log row " + std::to_string(*chain.first_broken) + " " +
+                                         chain.problem +
                                          ": the audit log was changed outside fabctl. Keep a copy "
                                          "of the file and compare it with a backup.");
     struct stat file {};
@@ -51,21 +47,25 @@ Outcome check_db(CommandContext& s, const CheckOptions&) {
                << "): members' personal data. chmod 0660 it and its -wal and -shm files\n";
     }
     *s.out << path << ": ok (integrity check passed, schema version " << s.ledger().schema_version()
-           << "; audit chain of " << chain->rows << " row(s) verified, " << chain->redacted
+           << "; audit chain of " << chain.rows << " row(s) verified, " << chain.redacted
            << " redacted by members forget)\n";
     return report_parked(s);
 }
 
 struct AuditOptions {
     int limit = 50;
+
+    void declare(CommandSpec command) {
+        command.add_option("--limit", limit, "how many entries (default 50)")
+            .must_be_in_range(1, 1000000);
+    }
 };
 
 Outcome audit(CommandContext& s, const AuditOptions& o) {
-    auto rows = s.ledger().audit().rows(o.limit);
-    if (!rows) return runtime_failure(rows.error());
+    TRY_ASSIGN(auto rows, s.ledger().audit().rows(o.limit));
     Table t{{"id", true}, {"at"},      {"actor"},  {"unix_user"},
             {"action"},   {"subject"}, {"before"}, {"after"}};
-    for (const auto& r : *rows) {
+    for (const auto& r : rows) {
         auto json_cell = [](const std::string& text) {
             if (text.empty()) return Cell("", nullptr);
             auto parsed = JsonValue::parse(text, nullptr, false);
@@ -80,16 +80,20 @@ Outcome audit(CommandContext& s, const AuditOptions& o) {
 
 struct PurgeOptions {
     std::optional<int> days;
+
+    void declare(CommandSpec command) {
+        command.add_option("--days", days, "keep this many days instead of retention_days")
+            .must_be_in_range(0, 36500);
+    }
 };
 
 Outcome purge(CommandContext& s, const PurgeOptions& o) {
     int days = o.days.value_or(s.config->retention_days);
     UnixMs cut_off = s.now - static_cast<UnixMs>(days) * 86'400'000;
-    auto purged = s.ledger().privacy().purge_expired(cut_off, s.actor, s.now);
-    if (!purged) return runtime_failure(purged.error());
-    *s.out << "purged what is older than " << days << " day(s): " << purged->unknown_badges
-           << " unknown-badge sighting(s), " << purged->ingest_errors << " refused payload(s), "
-           << purged->conflicts << " conflicting duplicate(s)\n";
+    TRY_ASSIGN(auto purged, s.ledger().privacy().purge_expired(cut_off, s.actor, s.now));
+    *s.out << "purged what is older than " << days << " day(s): " << purged.unknown_badges
+           << " unknown-badge sighting(s), " << purged.ingest_errors << " refused payload(s), "
+           << purged.conflicts << " conflicting duplicate(s)\n";
     return {};
 }
 
@@ -100,21 +104,12 @@ void add_admin_commands(CommandSpec app, Invocation& inv) {
                            init, Invocation::Database::Create);
     add_command<CheckOptions>(app, inv, "check", "verify the ledger database's integrity",
                               check_db);
-    {
-        auto [c, o] =
-            add_command<AuditOptions>(app, inv, "audit", "who changed what, newest first", audit);
-        c.add_option("--limit", o->limit, "how many entries (default 50)")
-            .must_be_in_range(1, 1000000);
-    }
-    {
-        auto [c, o] = add_command<PurgeOptions>(
-            app, inv, "purge",
-            "delete unknown-badge sightings and refused payloads older than the retention period "
-            "(the config's retention_days); run daily",
-            purge);
-        c.add_option("--days", o->days, "keep this many days instead of retention_days")
-            .must_be_in_range(0, 36500);
-    }
+    add_command<AuditOptions>(app, inv, "audit", "who changed what, newest first", audit);
+    add_command<PurgeOptions>(
+        app, inv, "purge",
+        "delete unknown-badge sightings and refused payloads older than the retention period "
+        "(the config's retention_days); run daily",
+        purge);
 }
 
 }  // namespace fabgate::ctl

@@ -16,17 +16,29 @@ struct AssignOptions {
     std::string last_unknown_at;
     std::string max_age;
     bool move = false;
+
+    void declare(CommandSpec command) {
+        command.add_option("UID", uid,
+                           "badge UID in any spelling: 04:a1:b2:c3, 04A1B2C3, 04-A1-B2-C3");
+        command.add_option("MEMBER", member, "member id");
+        command.add_option("--label", label, "note on the badge: 'blue fob', 'card #12'");
+        command.add_option("--last-unknown-at", last_unknown_at,
+                           "take the newest unknown badge seen at this machine (SITE/ID or ID)");
+        command.add_option(
+            "--max-age", max_age,
+            "with --last-unknown-at: refuse a badge seen longer ago than this (e.g. 5m)");
+        command.add_flag("--move", move, "take the badge from the member who holds it");
+    }
 };
 
 // The newest unknown badge seen at a machine ("site/id" or a bare id on any site).
 tl::expected<ledger::UnknownBadge, Failure> last_unknown_at(CommandContext& s,
                                                             const std::string& ref,
                                                             const std::string& max_age) {
-    auto unknown = s.ledger().badges().unknown();
-    if (!unknown) return runtime_failure(unknown.error());
+    TRY_ASSIGN(auto unknown, s.ledger().badges().unknown());
     auto slash = ref.find('/');
     std::optional<ledger::UnknownBadge> newest;
-    for (const auto& u : *unknown) {
+    for (const auto& u : unknown) {
         bool here = slash == std::string::npos
                         ? u.machine == ref
                         : u.site == ref.substr(0, slash) && u.machine == ref.substr(slash + 1);
@@ -71,13 +83,11 @@ Outcome assign(CommandContext& s, const AssignOptions& o) {
     auto uid = Uid::parse(uid_text);
     if (!uid) return usage_failure("UID", uid.error().what);
 
-    auto holder = s.ledger().members().find(member);
-    if (!holder) return runtime_failure(holder.error());
-    if (!*holder)
+    TRY_ASSIGN(auto holder, s.ledger().members().find(member));
+    if (!holder)
         return runtime_failure("member " + member, "does not exist (see `fabctl members list`)");
-    auto all = s.ledger().badges().all();
-    if (!all) return runtime_failure(all.error());
-    for (const auto& b : *all) {
+    TRY_ASSIGN(auto all, s.ledger().badges().all());
+    for (const auto& b : all) {
         if (b.uid != uid->hex() || !b.member_id) continue;
         if (*b.member_id == member) {
             *s.out << "badge " << b.uid << " already belongs to " << member << "\n";
@@ -88,8 +98,7 @@ Outcome assign(CommandContext& s, const AssignOptions& o) {
                                                          " (a badge has one holder)");
         }
     }
-    if (auto r = check(s.ledger().badges().assign(uid->hex(), member, o.label, s.actor, s.now)); !r)
-        return r;
+    TRY(s.ledger().badges().assign(uid->hex(), member, o.label, s.actor, s.now));
     if (s.json) {
         JsonValue j{{"uid", uid->hex()}, {"member", member}, {"label", o.label}};
         if (seen)
@@ -99,7 +108,7 @@ Outcome assign(CommandContext& s, const AssignOptions& o) {
         *s.out << dump_json(j) << "\n";
         return {};
     }
-    *s.out << "badge " << uid->hex() << " assigned to " << member << " (" << (*holder)->name << ")";
+    *s.out << "badge " << uid->hex() << " assigned to " << member << " (" << holder->name << ")";
     if (seen)
         *s.out << "; last seen at " << seen->site << "/" << seen->machine << " "
                << format_short(seen->last_seen_at);
@@ -109,12 +118,14 @@ Outcome assign(CommandContext& s, const AssignOptions& o) {
 
 struct UidOptions {
     std::string uid;
+
+    void declare(CommandSpec command) { command.add_option("UID", uid, "badge UID").required(); }
 };
 
 Outcome unassign(CommandContext& s, const UidOptions& o) {
     auto uid = Uid::parse(o.uid);
     if (!uid) return usage_failure("UID", uid.error().what);
-    if (auto r = check(s.ledger().badges().unassign(uid->hex(), s.actor, s.now)); !r) return r;
+    TRY(s.ledger().badges().unassign(uid->hex(), s.actor, s.now));
     *s.out << "badge " << uid->hex() << " unassigned; it opens nothing until assigned again\n";
     return {};
 }
@@ -122,18 +133,21 @@ Outcome unassign(CommandContext& s, const UidOptions& o) {
 struct ListOptions {
     std::string member;
     bool unassigned = false;
+
+    void declare(CommandSpec command) {
+        command.add_option("--member", member, "only this member's badges");
+        command.add_flag("--unassigned", unassigned, "only badges in the drawer");
+    }
 };
 
 Outcome list(CommandContext& s, const ListOptions& o) {
-    auto badges =
-        o.member.empty() ? s.ledger().badges().all() : s.ledger().badges().held_by(o.member);
-    if (!badges) return runtime_failure(badges.error());
-    auto members = s.ledger().members().all();
-    if (!members) return runtime_failure(members.error());
+    TRY_ASSIGN(auto badges, o.member.empty() ? s.ledger().badges().all()
+                                             : s.ledger().badges().held_by(o.member));
+    TRY_ASSIGN(auto members, s.ledger().members().all());
     std::map<std::string, std::string> names;
-    for (const auto& m : *members) names[m.id] = m.name;
+    for (const auto& m : members) names[m.id] = m.name;
     Table t{{"uid"}, {"member"}, {"name"}, {"label"}, {"assigned", false, "assigned_at"}};
-    for (const auto& b : *badges) {
+    for (const auto& b : badges) {
         if (o.unassigned && b.member_id) continue;
         t.add({b.uid, optional_cell(b.member_id), b.member_id ? names[*b.member_id] : "", b.label,
                b.assigned_at ? time_cell(*b.assigned_at) : Cell("", nullptr)});
@@ -144,17 +158,20 @@ Outcome list(CommandContext& s, const ListOptions& o) {
 
 struct UnknownOptions {
     std::string machine;
+
+    void declare(CommandSpec command) {
+        command.add_option("--machine", machine, "only those seen at this machine (SITE/ID or ID)");
+    }
 };
 
 Outcome unknown(CommandContext& s, const UnknownOptions& o) {
-    auto rows = s.ledger().badges().unknown();
-    if (!rows) return runtime_failure(rows.error());
+    TRY_ASSIGN(auto rows, s.ledger().badges().unknown());
     Table t{{"uid"},
             {"machine"},
             {"last_seen", false, "last_seen_at"},
             {"first_seen", false, "first_seen_at"},
             {"count", true}};
-    for (const auto& u : *rows) {
+    for (const auto& u : rows) {
         auto at = u.site + "/" + u.machine;
         if (!o.machine.empty() && o.machine != u.machine && o.machine != at) continue;
         t.add({u.uid, at, time_cell(u.last_seen_at), time_cell(u.first_seen_at), u.count});
@@ -167,38 +184,17 @@ Outcome unknown(CommandContext& s, const UnknownOptions& o) {
 
 void add_badge_commands(CommandSpec app, Invocation& inv) {
     auto badges = add_command_group(app, "badges", "enrol badges and see unknown ones");
-    {
-        auto [c, o] = add_command<AssignOptions>(
-            badges, inv, "assign",
-            "give a badge to a member: `assign UID MEMBER`, or `assign --last-unknown-at MACHINE "
-            "MEMBER` for the badge just presented at that machine",
-            assign);
-        c.add_option("UID", o->uid,
-                     "badge UID in any spelling: 04:a1:b2:c3, 04A1B2C3, 04-A1-B2-C3");
-        c.add_option("MEMBER", o->member, "member id");
-        c.add_option("--label", o->label, "note on the badge: 'blue fob', 'card #12'");
-        c.add_option("--last-unknown-at", o->last_unknown_at,
-                     "take the newest unknown badge seen at this machine (SITE/ID or ID)");
-        c.add_option("--max-age", o->max_age,
-                     "with --last-unknown-at: refuse a badge seen longer ago than this (e.g. 5m)");
-        c.add_flag("--move", o->move, "take the badge from the member who holds it");
-    }
-    {
-        auto [c, o] = add_command<UidOptions>(
-            badges, inv, "unassign", "take a badge from its member (lost, returned)", unassign);
-        c.add_option("UID", o->uid, "badge UID").required();
-    }
-    {
-        auto [c, o] = add_command<ListOptions>(badges, inv, "list", "list badges", list);
-        c.add_option("--member", o->member, "only this member's badges");
-        c.add_flag("--unassigned", o->unassigned, "only badges in the drawer");
-    }
-    {
-        auto [c, o] = add_command<UnknownOptions>(
-            badges, inv, "unknown",
-            "badges presented at a gate that are not enrolled, newest first", unknown);
-        c.add_option("--machine", o->machine, "only those seen at this machine (SITE/ID or ID)");
-    }
+    add_command<AssignOptions>(
+        badges, inv, "assign",
+        "give a badge to a member: `assign UID MEMBER`, or `assign --last-unknown-at MACHINE "
+        "MEMBER` for the badge just presented at that machine",
+        assign);
+    add_command<UidOptions>(badges, inv, "unassign",
+                            "take a badge from its member (lost, returned)", unassign);
+    add_command<ListOptions>(badges, inv, "list", "list badges", list);
+    add_command<UnknownOptions>(badges, inv, "unknown",
+                                "badges presented at a gate that are not enrolled, newest first",
+                                unknown);
 }
 
 }  // namespace fabgate::ctl

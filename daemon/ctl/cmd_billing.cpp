@@ -23,19 +23,23 @@ struct Totals {
 };
 
 std::vector<Cell> usage_cells(Cell key, Cell name, const std::string& currency, const Totals& v) {
-    return {std::move(key),
-            std::move(name),
-            currency,
-            v.sessions,
-            Cell(format_minutes(v.powered_ms), v.powered_ms),
-            Cell(format_minutes(v.active_ms), v.active_ms),
-            Cell(format_minutes(v.billable_s * 1000), v.billable_s),
-            Cell(format_amount(v.amount_minor, currency), v.amount_minor),
-            v.unpriced};
+    std::vector<Cell> row{std::move(key), std::move(name), currency, v.sessions};
+    add_metered_cells(row, {v.powered_ms, v.active_ms, v.billable_s, v.amount_minor}, currency);
+    row.emplace_back(v.unpriced);
+    return row;
 }
 
 struct ReportOptions {
     std::string from, to, by = "member", format;
+
+    void declare(CommandSpec command) {
+        command.add_option("--from", from, "start (date or UTC time), included").required();
+        command.add_option("--to", to, "end (date or UTC time), excluded").required();
+        command.add_option("--by", by, "member (default), machine or session")
+            .must_be_one_of({"member", "machine", "session"});
+        command.add_option("--format", format, "table (default), csv or json")
+            .must_be_one_of({"table", "csv", "json"});
+    }
 };
 
 void warn_unpriced(CommandContext& s, std::int64_t unpriced) {
@@ -46,11 +50,10 @@ void warn_unpriced(CommandContext& s, std::int64_t unpriced) {
 
 // --by session: every session that ended in the period, one line each.
 Outcome report_sessions(CommandContext& s, UnixMs from, UnixMs to, Format format) {
-    auto sessions = s.ledger().reports().sessions_ended_between(from, to);
-    if (!sessions) return runtime_failure(sessions.error());
+    TRY_ASSIGN(auto sessions, s.ledger().reports().sessions_ended_between(from, to));
     std::int64_t unpriced = 0;
-    for (const auto& l : *sessions) unpriced += l.tariff_id ? 0 : 1;
-    render(session_table(*sessions), format, *s.out, "(no sessions ended in this period)");
+    for (const auto& l : sessions) unpriced += l.tariff_id ? 0 : 1;
+    render(session_table(sessions), format, *s.out, "(no sessions ended in this period)");
     warn_unpriced(s, unpriced);
     return {};
 }
@@ -59,21 +62,17 @@ Outcome report_sessions(CommandContext& s, UnixMs from, UnixMs to, Format format
 Outcome report_usage(CommandContext& s, const ReportOptions& o, UnixMs from, UnixMs to,
                      Format format) {
     auto& out = *s.out;
-    auto rows = o.by == "machine" ? s.ledger().reports().usage_by_machine(from, to)
-                                  : s.ledger().reports().usage_by_member(from, to);
-    if (!rows) return runtime_failure(rows.error());
+    TRY_ASSIGN(auto rows, o.by == "machine" ? s.ledger().reports().usage_by_machine(from, to)
+                                            : s.ledger().reports().usage_by_member(from, to));
 
     Table t{{o.by, false, o.by == "machine" ? "machine" : "member"},
             {"name"},
             {"currency"},
-            {"sessions", true},
-            {"powered_min", true, "powered_ms"},
-            {"active_min", true, "active_ms"},
-            {"billable_min", true, "billable_s"},
-            {"amount", true, "amount_minor"},
-            {"unpriced", true}};
+            {"sessions", true}};
+    add_metered_columns(t);
+    t.columns.emplace_back("unpriced", true);
     std::map<std::string, Totals> totals;  // per currency: amounts in two currencies never add
-    for (const auto& r : *rows) {
+    for (const auto& r : rows) {
         Totals v{r.sessions, r.powered_ms, r.active_ms, r.billable_s, r.amount_minor, r.unpriced};
         t.add(usage_cells(r.key, r.label, r.currency, v));
         auto& sum = totals[r.currency];
@@ -156,6 +155,10 @@ JsonValue batch_json(const ledger::BillingBatch& b, const std::vector<CurrencyTo
 
 struct CloseOptions {
     std::string to;
+
+    void declare(CommandSpec command) {
+        command.add_option("--to", to, "end of the period (date or UTC time), excluded").required();
+    }
 };
 
 // Refuses an end that cannot be closed, in the words and dates the manager typed, before the
@@ -181,41 +184,36 @@ Outcome check_close_end(CommandContext& s, const CloseOptions& o, UnixMs to,
 
 Outcome close(CommandContext& s, const CloseOptions& o) {
     TRY_ASSIGN(auto to, time_arg("--to", o.to));
-    auto before = s.ledger().billing().batches();
-    if (!before) return runtime_failure(before.error());
+    TRY_ASSIGN(auto before, s.ledger().billing().batches());
     bool again = false;
-    if (auto checked = check_close_end(s, o, to, *before, again); !checked) return checked;
-    auto batch = s.ledger().billing().close_period(to, s.actor, s.now);
-    if (!batch) return runtime_failure(batch.error());
-    auto totals = s.ledger().billing().batch_totals(batch->id);
-    if (!totals) return runtime_failure(totals.error());
+    TRY(check_close_end(s, o, to, before, again));
+    TRY_ASSIGN(auto batch, s.ledger().billing().close_period(to, s.actor, s.now));
+    TRY_ASSIGN(auto totals, s.ledger().billing().batch_totals(batch.id));
     if (s.json) {
-        auto j = batch_json(*batch, *totals);
+        auto j = batch_json(batch, totals);
         j["already_closed"] = again;
         *s.out << dump_json(j) << "\n";
         return {};
     }
-    auto amounts = totals_cell(*totals).text;
-    *s.out << (again ? "already closed: " : "closed: ") << "batch " << batch->id << ", sessions "
-           << "that ended before " << format_short(batch->period_end)
-           << (batch->period_start == 0
-                   ? " (first batch)"
-                   : " (period from " + format_short(batch->period_start) + ")")
-           << ": " << batch->sessions << " session(s)";
-    if (batch->late_sessions) *s.out << ", " << batch->late_sessions << " of them late";
+    auto amounts = totals_cell(totals).text;
+    *s.out << (again ? "already closed: " : "closed: ") << "batch " << batch.id << ", sessions "
+           << "that ended before " << format_short(batch.period_end)
+           << (batch.period_start == 0 ? " (first batch)"
+                                       : " (period from " + format_short(batch.period_start) + ")")
+           << ": " << batch.sessions << " session(s)";
+    if (batch.late_sessions) *s.out << ", " << batch.late_sessions << " of them late";
     *s.out << (amounts.empty() ? "" : ", " + amounts) << "\n";
     if (again)
-        *s.out << "(closed " << format_short(batch->closed_at) << " by " << batch->closed_by
+        *s.out << "(closed " << format_short(batch.closed_at) << " by " << batch.closed_by
                << "; nothing changed)\n";
-    *s.out << "export it with `fabctl billing export " << batch->id << "`\n";
+    *s.out << "export it with `fabctl billing export " << batch.id << "`\n";
     return {};
 }
 
 struct BatchesOptions {};
 
 Outcome batches(CommandContext& s, const BatchesOptions&) {
-    auto all = s.ledger().billing().batches();
-    if (!all) return runtime_failure(all.error());
+    TRY_ASSIGN(auto all, s.ledger().billing().batches());
     Table t{{"batch", true, "id"},
             {"period_start"},
             {"period_end"},
@@ -224,11 +222,10 @@ Outcome batches(CommandContext& s, const BatchesOptions&) {
             {"amounts", false, "totals"},
             {"closed", false, "closed_at"},
             {"closed_by"}};
-    for (const auto& b : *all) {
-        auto totals = s.ledger().billing().batch_totals(b.id);
-        if (!totals) return runtime_failure(totals.error());
+    for (const auto& b : all) {
+        TRY_ASSIGN(auto totals, s.ledger().billing().batch_totals(b.id));
         t.add({b.id, period_start_cell(b), time_cell(b.period_end), b.sessions, b.late_sessions,
-               totals_cell(*totals), time_cell(b.closed_at), b.closed_by});
+               totals_cell(totals), time_cell(b.closed_at), b.closed_by});
     }
     render(t, s.format(), *s.out, "(no batches yet: `fabctl billing close --to DATE`)");
     return {};
@@ -237,22 +234,25 @@ Outcome batches(CommandContext& s, const BatchesOptions&) {
 struct ExportOptions {
     std::int64_t batch = 0;
     std::string format;
+
+    void declare(CommandSpec command) {
+        command.add_option("BATCH", batch, "batch number").required().must_be_positive();
+        command.add_option("--format", format, "csv (default) or json")
+            .must_be_one_of({"csv", "json"});
+    }
 };
 
 Outcome export_batch(CommandContext& s, const ExportOptions& o) {
-    auto batch = s.ledger().billing().batch(o.batch);
-    if (!batch) return runtime_failure(batch.error());
-    if (!*batch)
+    TRY_ASSIGN(auto batch, s.ledger().billing().batch(o.batch));
+    if (!batch)
         return runtime_failure("batch " + std::to_string(o.batch),
                                "does not exist (see `fabctl billing batches`)");
     Format format = output_format(s, o.format, Format::Csv);
     if (format == Format::Json) {
-        auto sessions = s.ledger().reports().sessions_in_batch(o.batch);
-        if (!sessions) return runtime_failure(sessions.error());
-        auto totals = s.ledger().billing().batch_totals(o.batch);
-        if (!totals) return runtime_failure(totals.error());
-        auto j = batch_json(**batch, *totals);
-        j["sessions_detail"] = to_json(session_table(*sessions));
+        TRY_ASSIGN(auto sessions, s.ledger().reports().sessions_in_batch(o.batch));
+        TRY_ASSIGN(auto totals, s.ledger().billing().batch_totals(o.batch));
+        auto j = batch_json(*batch, totals);
+        j["sessions_detail"] = to_json(session_table(sessions));
         *s.out << dump_json(j) << "\n";
         return {};
     }
@@ -266,34 +266,18 @@ Outcome export_batch(CommandContext& s, const ExportOptions& o) {
 
 void add_billing_commands(CommandSpec app, Invocation& inv) {
     auto usage = add_command_group(app, "usage", "metered machine time and amounts");
-    {
-        auto [c, o] = add_command<ReportOptions>(
-            usage, inv, "report", "minutes and amounts of sessions that ended in [--from, --to)",
-            report);
-        c.add_option("--from", o->from, "start (date or UTC time), included").required();
-        c.add_option("--to", o->to, "end (date or UTC time), excluded").required();
-        c.add_option("--by", o->by, "member (default), machine or session")
-            .must_be_one_of({"member", "machine", "session"});
-        c.add_option("--format", o->format, "table (default), csv or json")
-            .must_be_one_of({"table", "csv", "json"});
-    }
+    add_command<ReportOptions>(usage, inv, "report",
+                               "minutes and amounts of sessions that ended in [--from, --to)",
+                               report);
     auto billing = add_command_group(app, "billing", "close billing periods and export them");
-    {
-        auto [c, o] = add_command<CloseOptions>(
-            billing, inv, "close",
-            "put every unbilled session that ended before --to into a new numbered batch; "
-            "closing the same --to again returns the same batch",
-            close);
-        c.add_option("--to", o->to, "end of the period (date or UTC time), excluded").required();
-    }
+    add_command<CloseOptions>(
+        billing, inv, "close",
+        "put every unbilled session that ended before --to into a new numbered batch; closing "
+        "the same --to again returns the same batch",
+        close);
     add_command<BatchesOptions>(billing, inv, "batches", "closed batches", batches);
-    {
-        auto [c, o] = add_command<ExportOptions>(billing, inv, "export",
-                                                 "a batch's sessions, for invoicing", export_batch);
-        c.add_option("BATCH", o->batch, "batch number").required().must_be_positive();
-        c.add_option("--format", o->format, "csv (default) or json")
-            .must_be_one_of({"csv", "json"});
-    }
+    add_command<ExportOptions>(billing, inv, "export", "a batch's sessions, for invoicing",
+                               export_batch);
 }
 
 }  // namespace fabgate::ctl

@@ -9,27 +9,29 @@ namespace {
 
 struct ErrorsOptions {
     int limit = 50;
+
+    void declare(CommandSpec command) {
+        command.add_option("--limit", limit, "how many of each (default 50)")
+            .must_be_in_range(1, 1000000);
+    }
 };
 
 Outcome list_errors(CommandContext& s, const ErrorsOptions& o) {
-    auto refused = s.ledger().ingest().ingest_errors(o.limit);
-    if (!refused) return runtime_failure(refused.error());
-    auto conflicts = s.ledger().ingest().conflicts(o.limit);
-    if (!conflicts) return runtime_failure(conflicts.error());
+    TRY_ASSIGN(auto refused, s.ledger().ingest().ingest_errors(o.limit));
+    TRY_ASSIGN(auto conflicts, s.ledger().ingest().conflicts(o.limit));
     Table e{{"id", true}, {"received", false, "received_at"}, {"state"}, {"topic"}, {"session"},
             {"reason"}};
-    for (const auto& r : *refused)
+    for (const auto& r : refused)
         e.add({r.id, time_cell(r.received_at), r.state, r.topic, r.session_id, r.reason});
     Table c{{"id", true},    {"received", false, "received_at"},
             {"session"},     {"topic"},
             {"stored_hash"}, {"payload_hash"}};
-    for (const auto& r : *conflicts)
+    for (const auto& r : conflicts)
         c.add(
             {r.id, time_cell(r.received_at), r.session_id, r.topic, r.stored_hash, r.payload_hash});
-    auto counts = s.ledger().ingest().refused_counts();
-    if (!counts) return runtime_failure(counts.error());
+    TRY_ASSIGN(auto counts, s.ledger().ingest().refused_counts());
     Table n{{"site"}, {"machine"}, {"refused", true}, {"payload not kept", true, "not_stored"}};
-    for (const auto& r : *counts) n.add({r.site, r.machine, r.refused, r.not_stored});
+    for (const auto& r : counts) n.add({r.site, r.machine, r.refused, r.not_stored});
     if (s.json) {
         *s.out << dump_json({{"refused", to_json(e)},
                              {"conflicts", to_json(c)},
@@ -52,6 +54,12 @@ Outcome list_errors(CommandContext& s, const ErrorsOptions& o) {
 struct ReplayOptions {
     std::string machine;
     bool refused_too = false;
+
+    void declare(CommandSpec command) {
+        command.add_option("--machine", machine, "only this machine's (SITE/ID)");
+        command.add_flag("--refused-too", refused_too,
+                         "also retry refused messages that carry a session id");
+    }
 };
 
 Outcome replay(CommandContext& s, const ReplayOptions& o) {
@@ -63,23 +71,23 @@ Outcome replay(CommandContext& s, const ReplayOptions& o) {
                                  "'" + o.machine + "': write SITE/ID, like lab/laser-1");
         site = o.machine.substr(0, slash);
         id = o.machine.substr(slash + 1);
-        if (auto v = id_arg("--machine", site); !v) return v;
-        if (auto v = id_arg("--machine", id); !v) return v;
+        TRY(id_arg("--machine", site));
+        TRY(id_arg("--machine", id));
     }
-    auto report = s.ledger().ingest().replay_parked(s.actor, s.now, site, id, o.refused_too);
-    if (!report) return runtime_failure(report.error());
+    TRY_ASSIGN(auto report,
+               s.ledger().ingest().replay_parked(s.actor, s.now, site, id, o.refused_too));
     if (s.json) {
-        *s.out << dump_json({{"ingested", report->ingested},
-                             {"already_stored", report->duplicates},
-                             {"still_held", report->still_held},
-                             {"sessions", report->ids}})
+        *s.out << dump_json({{"ingested", report.ingested},
+                             {"already_stored", report.duplicates},
+                             {"still_held", report.still_held},
+                             {"sessions", report.ids}})
                << "\n";
         return {};
     }
-    *s.out << "replayed: " << report->ingested << " session(s) ingested and priced";
-    if (report->duplicates) *s.out << ", " << report->duplicates << " already stored";
-    *s.out << "; " << report->still_held << " still held";
-    if (report->still_held) *s.out << " (see `fabctl errors` for why)";
+    *s.out << "replayed: " << report.ingested << " session(s) ingested and priced";
+    if (report.duplicates) *s.out << ", " << report.duplicates << " already stored";
+    *s.out << "; " << report.still_held << " still held";
+    if (report.still_held) *s.out << " (see `fabctl errors` for why)";
     *s.out << "\n";
     return {};
 }
@@ -105,12 +113,10 @@ void tell_replayed(CommandContext& s, const std::string& site, const std::string
 }
 
 Outcome report_parked(CommandContext& s) {
-    auto parked = s.ledger().ingest().parked_summary();
-    if (!parked) return runtime_failure(parked.error());
-    *s.out << "held sessions: " << parked->sessions << " (" << format_minutes(parked->powered_ms)
+    TRY_ASSIGN(auto parked, s.ledger().ingest().parked_summary());
+    *s.out << "held sessions: " << parked.sessions << " (" << format_minutes(parked.powered_ms)
            << " powered minutes, not billed until replayed";
-    if (parked->sessions)
-        *s.out << ": add what `fabctl errors` says they lack, and they are billed";
+    if (parked.sessions) *s.out << ": add what `fabctl errors` says they lack, and they are billed";
     *s.out << ")\n";
     return {};
 }
@@ -119,14 +125,10 @@ void add_error_commands(CommandSpec app, Invocation& inv) {
     auto o = std::make_shared<ErrorsOptions>();
     auto errors = app.add_subcommand(
         "errors", "session messages the ledger refused or holds, and conflicting duplicates");
-    errors.add_option("--limit", o->limit, "how many of each (default 50)")
-        .must_be_in_range(1, 1000000);
-    auto [c, r] = add_command<ReplayOptions>(
+    o->declare(errors);
+    add_command<ReplayOptions>(
         errors, inv, "replay",
         "ingest held sessions whose machine, member or tariff now exists, priced as usual", replay);
-    c.add_option("--machine", r->machine, "only this machine's (SITE/ID)");
-    c.add_flag("--refused-too", r->refused_too,
-               "also retry refused messages that carry a session id");
     // CLI11 runs the parent's callback after the subcommand's: list only for a bare `errors`.
     errors.callback([&inv, o, errors] {
         if (errors.subcommand_given()) return;

@@ -29,22 +29,32 @@ tl::expected<std::pair<std::string, std::string>, Failure> site_and_id(const std
     return std::pair{site, id};
 }
 
+// The machine a command acts on, as the manager names it.
+void add_machine_ref(CommandSpec command, std::string& ref) {
+    command.add_option("MACHINE", ref, "machine (SITE/ID, or ID if unique)").required();
+}
+
 struct AddOptions {
     std::string ref, name, group;
+
+    void declare(CommandSpec command) {
+        command.add_option("SITE/ID", ref, "site and machine id as in the gate's config")
+            .required();
+        command.add_option("--name", name, "name for people: 'Laser cutter'").required();
+        command.add_option("--group", group, "group for rights and tariffs: lasers, printers...");
+    }
 };
 
 Outcome add(CommandContext& s, const AddOptions& o) {
     TRY_ASSIGN(auto key, site_and_id(o.ref));
-    if (!o.group.empty())
-        if (auto v = id_arg("--group", o.group); !v) return v;
-    auto existing = s.ledger().machines().find(key.first, key.second);
-    if (!existing) return runtime_failure(existing.error());
-    if (*existing)
+    if (!o.group.empty()) TRY(id_arg("--group", o.group));
+    TRY_ASSIGN(auto existing, s.ledger().machines().find(key.first, key.second));
+    if (existing)
         return runtime_failure("machine " + o.ref,
                                "exists already (change it with `machines edit`)");
     ledger::Machine m{key.first, key.second, o.name,
                       o.group.empty() ? std::nullopt : std::optional<std::string>(o.group)};
-    if (auto r = check(s.ledger().machines().upsert(m, s.actor, s.now)); !r) return r;
+    TRY(s.ledger().machines().upsert(m, s.actor, s.now));
     *s.out << "added machine " << o.ref << " (" << o.name << ")"
            << (o.group.empty() ? "" : " in group " + o.group)
            << "; its gate gets an access list once it connects\n";
@@ -56,6 +66,13 @@ struct EditOptions {
     std::string ref;
     std::optional<std::string> name, group;
     bool no_group = false;
+
+    void declare(CommandSpec command) {
+        add_machine_ref(command, ref);
+        command.add_option("--name", name, "new name");
+        command.add_option("--group", group, "new group");
+        command.add_flag("--no-group", no_group, "take it out of its group");
+    }
 };
 
 Outcome edit(CommandContext& s, const EditOptions& o) {
@@ -63,50 +80,51 @@ Outcome edit(CommandContext& s, const EditOptions& o) {
         return usage_failure("machines edit",
                              "nothing to change: give --name, --group or --no-group");
     if (o.group && o.no_group) return usage_failure("--no-group", "cannot go with --group");
-    auto m = find_machine(s.ledger(), o.ref);
-    if (!m) return runtime_failure(m.error());
+    TRY_ASSIGN(auto m, find_machine(s.ledger(), o.ref));
     if (o.name) {
         if (o.name->empty()) return usage_failure("--name", "is empty");
-        m->name = *o.name;
+        m.name = *o.name;
     }
     if (o.group) {
-        if (auto v = id_arg("--group", *o.group); !v) return v;
-        m->group_name = *o.group;
+        TRY(id_arg("--group", *o.group));
+        m.group_name = *o.group;
     }
-    if (o.no_group) m->group_name.reset();
-    if (auto r = check(s.ledger().machines().upsert(*m, s.actor, s.now)); !r) return r;
-    *s.out << "updated machine " << m->site << "/" << m->id << " (" << m->name << ")"
-           << (m->group_name ? " in group " + *m->group_name : ", no group") << "\n";
+    if (o.no_group) m.group_name.reset();
+    TRY(s.ledger().machines().upsert(m, s.actor, s.now));
+    *s.out << "updated machine " << m.site << "/" << m.id << " (" << m.name << ")"
+           << (m.group_name ? " in group " + *m.group_name : ", no group") << "\n";
     return {};
 }
 
 struct RemoveOptions {
     std::string ref;
     bool yes = false;
+
+    void declare(CommandSpec command) {
+        add_machine_ref(command, ref);
+        command.add_flag("--yes", yes, "confirm");
+    }
 };
 
 Outcome remove(CommandContext& s, const RemoveOptions& o) {
-    auto m = find_machine(s.ledger(), o.ref);
-    if (!m) return runtime_failure(m.error());
+    TRY_ASSIGN(auto m, find_machine(s.ledger(), o.ref));
     if (!o.yes)
         return usage_failure("--yes",
-                             "sessions from " + m->site + "/" + m->id +
+                             "sessions from " + m.site + "/" + m.id +
                                  " are held unbilled while it is not registered; add --yes to "
                                  "confirm");
-    if (auto r = check(s.ledger().machines().remove(m->site, m->id, s.actor, s.now)); !r) return r;
-    *s.out << "removed machine " << m->site << "/" << m->id << "\n";
+    TRY(s.ledger().machines().remove(m.site, m.id, s.actor, s.now));
+    *s.out << "removed machine " << m.site << "/" << m.id << "\n";
     return {};
 }
 
 struct ListOptions {};
 
 Outcome list(CommandContext& s, const ListOptions&) {
-    auto machines = s.ledger().machines().all();
-    if (!machines) return runtime_failure(machines.error());
-    auto states = s.ledger().ingest().machine_states();
-    if (!states) return runtime_failure(states.error());
+    TRY_ASSIGN(auto machines, s.ledger().machines().all());
+    TRY_ASSIGN(auto states, s.ledger().ingest().machine_states());
     std::map<std::pair<std::string, std::string>, ledger::MachineStateRow> by_key;
-    for (auto& st : *states) by_key[{st.site, st.machine}] = st;
+    for (auto& st : states) by_key[{st.site, st.machine}] = st;
 
     // LOCK is the ledger's desired state, which reaches an offline gate with its next list:
     // next to STATE it shows a lock (or an unlock) still on its way.
@@ -128,12 +146,10 @@ Outcome list(CommandContext& s, const ListOptions&) {
                time_cell(st.since), who, st.detail, std::move(lock), st.acl_version});
         by_key.erase(it);
     };
-    for (const auto& m : *machines) {
-        auto lock = s.ledger().machines().lock_of(m.site, m.id);
-        if (!lock) return runtime_failure(lock.error());
-        Cell lock_cell =
-            *lock ? Cell((*lock)->by + ((*lock)->reason.empty() ? "" : ": " + (*lock)->reason))
-                  : Cell("", nullptr);
+    for (const auto& m : machines) {
+        TRY_ASSIGN(auto lock, s.ledger().machines().lock_of(m.site, m.id));
+        Cell lock_cell = lock ? Cell(lock->by + (lock->reason.empty() ? "" : ": " + lock->reason))
+                              : Cell("", nullptr);
         add_row(m.site, m.id, m.name, optional_cell(m.group_name), std::move(lock_cell));
     }
     // Gates that report but are not registered: their sessions are held unbilled, the manager
@@ -148,35 +164,39 @@ Outcome list(CommandContext& s, const ListOptions&) {
 
 struct CommandOptions {
     std::string ref, reason, timeout = "5s";
+
+    void declare(CommandSpec command) {
+        add_machine_ref(command, ref);
+        command.add_option("--reason", reason, "why: shown on the machine's state and in the log");
+        command.add_option("--timeout", timeout,
+                           "how long to wait for the gate to confirm (default 5s)");
+    }
 };
 
 Outcome send(CommandContext& s, const CommandOptions& o, CommandKind kind) {
     TRY_ASSIGN(auto timeout_s, duration_arg("--timeout", o.timeout));
     if (timeout_s < 1) return usage_failure("--timeout", "must be at least 1s");
-    auto m = find_machine(s.ledger(), o.ref);
-    if (!m) return runtime_failure(m.error());
+    TRY_ASSIGN(auto m, find_machine(s.ledger(), o.ref));
     // Whose login, before anything is written: a refused login changes nothing.
     LoginSources sources{s.broker_config, s.person, std::nullopt};
     if (s.config_loaded) sources.ledger_broker = s.config->broker;
-    auto login = manager_login(sources);
-    if (!login) return runtime_failure(login.error());
+    TRY_ASSIGN(auto login, manager_login(sources));
     if (!s.env->send_command) return runtime_failure("broker", "no command sender configured");
 
     Command command;
     command.kind = kind;
     command.by = s.person;
     command.reason = o.reason;
-    if (auto r = record_machine_lock(s, *m, kind, o.reason); !r) return r;
+    TRY(record_machine_lock(s, m, kind, o.reason));
 
-    std::string machine = m->site + "/" + m->id;
-    CommandRequest request{topics::machine(m->site, m->id, "commands"),
-                           topics::machine(m->site, m->id, "state"), command,
+    std::string machine = m.site + "/" + m.id;
+    CommandRequest request{topics::machine(m.site, m.id, "commands"),
+                           topics::machine(m.site, m.id, "state"), command,
                            std::chrono::milliseconds(timeout_s * 1000)};
-    auto delivery = s.env->send_command(*login, request);
+    auto delivery = s.env->send_command(login, request);
     std::string verb = verb_of(kind);
     std::string outcome(to_string(delivery.outcome));
-    if (auto r = audit_machine_command(s, machine, request, login->username, delivery); !r)
-        return r;
+    TRY(audit_machine_command(s, machine, request, login.username, delivery));
 
     if (s.json)
         *s.out << dump_json({{"machine", machine},
@@ -208,19 +228,9 @@ Outcome send(CommandContext& s, const CommandOptions& o, CommandKind kind) {
                            verb + " not confirmed by the gate: " + delivery.detail + fallback);
 }
 
-// The machine a command acts on, as the manager names it.
-void add_machine_ref(CommandSpec command, std::string& ref) {
-    command.add_option("MACHINE", ref, "machine (SITE/ID, or ID if unique)").required();
-}
-
-void add_gate_command(CommandSpec machines, Invocation& inv, const std::string& name,
-                      const std::string& help, CommandKind kind) {
-    auto [c, o] = add_command<CommandOptions>(
-        machines, inv, name, help,
-        [kind](CommandContext& s, const CommandOptions& opts) { return send(s, opts, kind); });
-    add_machine_ref(c, o->ref);
-    c.add_option("--reason", o->reason, "why: shown on the machine's state and in the log");
-    c.add_option("--timeout", o->timeout, "how long to wait for the gate to confirm (default 5s)");
+// What lock, unlock and end-session run: the same send, of their own command.
+auto sending(CommandKind kind) {
+    return [kind](CommandContext& s, const CommandOptions& o) { return send(s, o, kind); };
 }
 
 }  // namespace
@@ -233,9 +243,8 @@ Outcome record_machine_lock(CommandContext& s, const ledger::Machine& m, Command
     std::optional<MaintenanceLock> lock;
     if (kind == CommandKind::Lock) lock = MaintenanceLock{s.person, reason, s.now};
     if (!lock) {
-        auto was = s.ledger().machines().lock_of(m.site, m.id);
-        if (!was) return runtime_failure(was.error());
-        if (!*was) return {};  // nothing recorded; the command still clears the gate's
+        TRY_ASSIGN(auto was, s.ledger().machines().lock_of(m.site, m.id));
+        if (!was) return {};  // nothing recorded; the command still clears the gate's
     }
     return check(s.ledger().machines().set_lock(m.site, m.id, lock, s.actor, s.now));
 }
@@ -256,33 +265,19 @@ Outcome audit_machine_command(CommandContext& s, const std::string& machine,
 
 void add_machine_commands(CommandSpec app, Invocation& inv) {
     auto machines = add_command_group(app, "machines", "register machines, see and control them");
-    {
-        auto [c, o] = add_command<AddOptions>(machines, inv, "add",
-                                              "register a machine (its gate's site and id)", add);
-        c.add_option("SITE/ID", o->ref, "site and machine id as in the gate's config").required();
-        c.add_option("--name", o->name, "name for people: 'Laser cutter'").required();
-        c.add_option("--group", o->group, "group for rights and tariffs: lasers, printers...");
-    }
-    {
-        auto [c, o] = add_command<EditOptions>(machines, inv, "edit",
-                                               "rename a machine or change its group", edit);
-        add_machine_ref(c, o->ref);
-        c.add_option("--name", o->name, "new name");
-        c.add_option("--group", o->group, "new group");
-        c.add_flag("--no-group", o->no_group, "take it out of its group");
-    }
-    {
-        auto [c, o] =
-            add_command<RemoveOptions>(machines, inv, "remove", "unregister a machine", remove);
-        add_machine_ref(c, o->ref);
-        c.add_flag("--yes", o->yes, "confirm");
-    }
+    add_command<AddOptions>(machines, inv, "add", "register a machine (its gate's site and id)",
+                            add);
+    add_command<EditOptions>(machines, inv, "edit", "rename a machine or change its group", edit);
+    add_command<RemoveOptions>(machines, inv, "remove", "unregister a machine", remove);
     add_command<ListOptions>(machines, inv, "list", "machines with their live state", list);
-    add_gate_command(machines, inv, "lock", "put a machine in maintenance: nobody but maintainers",
-                     CommandKind::Lock);
-    add_gate_command(machines, inv, "unlock", "end maintenance", CommandKind::Unlock);
-    add_gate_command(machines, inv, "end-session", "end the running session now (power off)",
-                     CommandKind::EndSession);
+    add_command<CommandOptions>(machines, inv, "lock",
+                                "put a machine in maintenance: nobody but maintainers",
+                                sending(CommandKind::Lock));
+    add_command<CommandOptions>(machines, inv, "unlock", "end maintenance",
+                                sending(CommandKind::Unlock));
+    add_command<CommandOptions>(machines, inv, "end-session",
+                                "end the running session now (power off)",
+                                sending(CommandKind::EndSession));
 }
 
 }  // namespace fabgate::ctl

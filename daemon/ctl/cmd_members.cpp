@@ -33,18 +33,35 @@ JsonValue member_json(const Member& m, UnixMs now) {
 }
 
 tl::expected<Member, Failure> existing_member(CommandContext& s, const std::string& id) {
-    auto m = s.ledger().members().find(id);
-    if (!m) return runtime_failure(m.error());
-    if (!*m) return runtime_failure("member " + id, "does not exist (see `fabctl members list`)");
-    return **m;
+    TRY_ASSIGN(auto m, s.ledger().members().find(id));
+    if (!m) return runtime_failure("member " + id, "does not exist (see `fabctl members list`)");
+    return *m;
+}
+
+// The member an existing-member command acts on.
+void add_member_id(CommandSpec command, std::string& id) {
+    command.add_option("ID", id, "member id").required();
 }
 
 struct AddOptions {
     std::string id, name, contact, member_class = "standard", until;
+
+    void declare(CommandSpec command) {
+        command.add_option("ID", id, "member id: letters, digits, '-' and '_' (e.g. m-17)")
+            .required();
+        command.add_option("--name", name, "full name, shown at the machine").required();
+        command.add_option("--contact", contact, "e-mail or phone");
+        command.add_option("--class", member_class,
+                           "member class tariffs refer to: member, company, student, staff... "
+                           "(default standard)");
+        command.add_option(
+            "--until", until,
+            "membership valid until this date (exclusive, UTC); default: open-ended");
+    }
 };
 
 Outcome add(CommandContext& s, const AddOptions& o) {
-    if (auto v = id_arg("ID", o.id); !v) return v;
+    TRY(id_arg("ID", o.id));
     if (o.name.empty()) return usage_failure("--name", "is empty");
     Member m;
     m.id = o.id;
@@ -54,7 +71,7 @@ Outcome add(CommandContext& s, const AddOptions& o) {
     if (!o.until.empty()) {
         TRY_ASSIGN(m.member_until, until_arg("--until", o.until));
     }
-    if (auto r = check(s.ledger().members().add(m, s.actor, s.now)); !r) return r;
+    TRY(s.ledger().members().add(m, s.actor, s.now));
     if (s.json) {
         m.created_at = s.now;
         *s.out << dump_json(member_json(m, s.now)) << "\n";
@@ -69,6 +86,14 @@ Outcome add(CommandContext& s, const AddOptions& o) {
 struct EditOptions {
     std::string id;
     std::optional<std::string> name, contact, member_class, until;
+
+    void declare(CommandSpec command) {
+        add_member_id(command, id);
+        command.add_option("--name", name, "new full name");
+        command.add_option("--contact", contact, "new contact");
+        command.add_option("--class", member_class, "new member class");
+        command.add_option("--until", until, "membership valid until DATE (exclusive), or never");
+    }
 };
 
 Outcome edit(CommandContext& s, const EditOptions& o) {
@@ -89,7 +114,7 @@ Outcome edit(CommandContext& s, const EditOptions& o) {
     if (o.until) {
         TRY_ASSIGN(m.member_until, until_arg("--until", *o.until));
     }
-    if (auto r = check(s.ledger().members().update(m, s.actor, s.now)); !r) return r;
+    TRY(s.ledger().members().update(m, s.actor, s.now));
     if (s.json)
         *s.out << dump_json(member_json(m, s.now)) << "\n";
     else
@@ -101,6 +126,11 @@ Outcome edit(CommandContext& s, const EditOptions& o) {
 
 struct StatusOptions {
     std::string id, reason;
+
+    void declare(CommandSpec command) {
+        add_member_id(command, id);
+        command.add_option("--reason", reason, "why, kept in the audit log");
+    }
 };
 
 Outcome set_status(CommandContext& s, const StatusOptions& o, MemberStatus status) {
@@ -110,35 +140,43 @@ Outcome set_status(CommandContext& s, const StatusOptions& o, MemberStatus statu
         *s.out << "member " << o.id << " is already " << to_string(status) << "\n";
         return {};
     }
-    if (auto r = check(s.ledger().members().set_status(o.id, status, s.actor, s.now)); !r) return r;
+    TRY(s.ledger().members().set_status(o.id, status, s.actor, s.now));
     if (!o.reason.empty()) {
         // The members table has no place for a reason; the audit log keeps it, next to the
         // status change the ledger recorded.
         JsonValue why{{"status", std::string(to_string(status))}, {"reason", o.reason}};
         auto action =
             std::string("member.") + (status == MemberStatus::Suspended ? "suspend" : "reinstate");
-        if (auto r = check(s.ledger().audit().record(s.actor, action, o.id, "", why.dump(), s.now));
-            !r)
-            return r;
+        TRY(s.ledger().audit().record(s.actor, action, o.id, "", why.dump(), s.now));
     }
     *s.out << "member " << o.id << " " << word << (o.reason.empty() ? "" : " (" + o.reason + ")")
            << "; gates get the new access list within seconds\n";
     return {};
 }
 
-// Remove and forget cannot be undone, so both want --yes.
-struct ConfirmedOptions {
+// What suspend and reinstate run: the same change, to their own status.
+auto setting_status(MemberStatus status) {
+    return [status](CommandContext& s, const StatusOptions& o) { return set_status(s, o, status); };
+}
+
+// Remove cannot be undone, so it wants --yes.
+struct RemoveOptions {
     std::string id;
     bool yes = false;
+
+    void declare(CommandSpec command) {
+        add_member_id(command, id);
+        command.add_flag("--yes", yes, "confirm");
+    }
 };
 
-Outcome remove(CommandContext& s, const ConfirmedOptions& o) {
+Outcome remove(CommandContext& s, const RemoveOptions& o) {
     if (!o.yes)
         return usage_failure("--yes",
                              "removing member " + o.id +
                                  " also unassigns their badges and deletes their rights; "
                                  "add --yes to confirm (to stop access, `members suspend`)");
-    if (auto r = check(s.ledger().members().remove(o.id, s.actor, s.now)); !r) return r;
+    TRY(s.ledger().members().remove(o.id, s.actor, s.now));
     *s.out << "removed member " << o.id
            << " (their sessions and audit rows stay in the ledger; to erase them, `fabctl "
               "members forget "
@@ -146,44 +184,61 @@ Outcome remove(CommandContext& s, const ConfirmedOptions& o) {
     return {};
 }
 
+// Export and forget also reach a member who was removed: their sessions and audit rows stay.
 struct IdOptions {
     std::string id;
+
+    void declare(CommandSpec command) {
+        command.add_option("ID", id, "member id (also of a removed member)").required();
+    }
 };
 
 Outcome export_member(CommandContext& s, const IdOptions& o) {
-    auto text = s.ledger().privacy().export_member(o.id);
-    if (!text) return runtime_failure(text.error());
-    *s.out << *text << "\n";
+    TRY_ASSIGN(auto text, s.ledger().privacy().export_member(o.id));
+    *s.out << text << "\n";
     return {};
 }
 
-Outcome forget(CommandContext& s, const ConfirmedOptions& o) {
+// Forget cannot be undone either, so it wants --yes too.
+struct ForgetOptions : IdOptions {
+    bool yes = false;
+
+    void declare(CommandSpec command) {
+        IdOptions::declare(command);
+        command.add_flag("--yes", yes, "confirm");
+    }
+};
+
+Outcome forget(CommandContext& s, const ForgetOptions& o) {
     if (!o.yes)
         return usage_failure("--yes", "forgetting member " + o.id +
                                           " replaces their id, name, contact and badge UIDs "
                                           "everywhere, for good; add --yes to confirm (export "
                                           "first if they asked for a copy)");
-    auto pseudonym = s.ledger().privacy().forget_member(o.id, s.actor, s.now);
-    if (!pseudonym) return runtime_failure(pseudonym.error());
-    *s.out << "forgot member " << o.id << ": now " << *pseudonym
+    TRY_ASSIGN(auto pseudonym, s.ledger().privacy().forget_member(o.id, s.actor, s.now));
+    *s.out << "forgot member " << o.id << ": now " << pseudonym
            << " in sessions and the audit log; amounts and batches are unchanged\n";
     return {};
 }
 
 struct ListOptions {
     std::string member_class, status;
+
+    void declare(CommandSpec command) {
+        command.add_option("--class", member_class, "only this member class");
+        command.add_option("--status", status, "only active, suspended or expired members")
+            .must_be_one_of({"active", "suspended", "expired"});
+    }
 };
 
 Outcome list(CommandContext& s, const ListOptions& o) {
-    auto members = s.ledger().members().all();
-    if (!members) return runtime_failure(members.error());
-    auto badges = s.ledger().badges().all();
-    if (!badges) return runtime_failure(badges.error());
+    TRY_ASSIGN(auto members, s.ledger().members().all());
+    TRY_ASSIGN(auto badges, s.ledger().badges().all());
     std::map<std::string, std::int64_t> badge_count;
-    for (const auto& b : *badges)
+    for (const auto& b : badges)
         if (b.member_id) ++badge_count[*b.member_id];
     Table t{{"id"}, {"name"}, {"class"}, {"status"}, {"until"}, {"badges", true}, {"contact"}};
-    for (const auto& m : *members) {
+    for (const auto& m : members) {
         if (!o.member_class.empty() && m.member_class != o.member_class) continue;
         auto st = standing(m, s.now);
         if (!o.status.empty() && st != o.status) continue;
@@ -197,28 +252,31 @@ Outcome list(CommandContext& s, const ListOptions& o) {
 struct ShowOptions {
     std::string id;
     int sessions = kRecentSessions;
+
+    void declare(CommandSpec command) {
+        add_member_id(command, id);
+        command.add_option("--sessions", sessions, "how many recent sessions (default 10)")
+            .must_be_in_range(0, 10000);
+    }
 };
 
 Outcome show(CommandContext& s, const ShowOptions& o) {
     TRY_ASSIGN(auto m, existing_member(s, o.id));
-    auto badges = s.ledger().badges().held_by(o.id);
-    if (!badges) return runtime_failure(badges.error());
-    auto rights = s.ledger().rights().held_by(o.id);
-    if (!rights) return runtime_failure(rights.error());
-    auto sessions = s.ledger().reports().recent_sessions_of(o.id, o.sessions);
-    if (!sessions) return runtime_failure(sessions.error());
+    TRY_ASSIGN(auto badges, s.ledger().badges().held_by(o.id));
+    TRY_ASSIGN(auto rights, s.ledger().rights().held_by(o.id));
+    TRY_ASSIGN(auto sessions, s.ledger().reports().recent_sessions_of(o.id, o.sessions));
 
     Table badge_table{{"uid"}, {"label"}, {"assigned", false, "assigned_at"}};
-    for (const auto& b : *badges)
+    for (const auto& b : badges)
         badge_table.add(
             {b.uid, b.label, b.assigned_at ? time_cell(*b.assigned_at) : Cell("", nullptr)});
     Table right_table{{"target"}, {"kind"},       {"role"},
                       {"until"},  {"granted_by"}, {"granted", false, "granted_at"}};
-    for (const auto& r : *rights)
+    for (const auto& r : rights)
         right_table.add({r.target, std::string(to_string(r.target_kind)),
                          std::string(to_string(r.role)), until_cell(r.valid_until), r.granted_by,
                          time_cell(r.granted_at)});
-    auto session_rows = session_table(*sessions);
+    auto session_rows = session_table(sessions);
 
     if (s.json) {
         auto j = member_json(m, s.now);
@@ -246,84 +304,28 @@ Outcome show(CommandContext& s, const ShowOptions& o) {
     return {};
 }
 
-// The member an existing-member command acts on.
-void add_member_id(CommandSpec command, std::string& id) {
-    command.add_option("ID", id, "member id").required();
-}
-
-void add_status_command(CommandSpec members, Invocation& inv, const std::string& name,
-                        const std::string& help, MemberStatus status) {
-    auto [c, o] = add_command<StatusOptions>(
-        members, inv, name, help, [status](CommandContext& s, const StatusOptions& opts) {
-            return set_status(s, opts, status);
-        });
-    add_member_id(c, o->id);
-    c.add_option("--reason", o->reason, "why, kept in the audit log");
-}
-
 }  // namespace
 
-// Long on purpose: one block per subcommand, in the order of `fabctl members --help`; splitting
-// it would only scatter the declarations a reader compares side by side.
 void add_member_commands(CommandSpec app, Invocation& inv) {
     auto members = add_command_group(app, "members", "add, change, suspend and list members");
-    {
-        auto [c, o] = add_command<AddOptions>(members, inv, "add", "add a member", add);
-        c.add_option("ID", o->id, "member id: letters, digits, '-' and '_' (e.g. m-17)").required();
-        c.add_option("--name", o->name, "full name, shown at the machine").required();
-        c.add_option("--contact", o->contact, "e-mail or phone");
-        c.add_option("--class", o->member_class,
-                     "member class tariffs refer to: member, company, student, staff... "
-                     "(default standard)");
-        c.add_option("--until", o->until,
-                     "membership valid until this date (exclusive, UTC); default: open-ended");
-    }
-    {
-        auto [c, o] =
-            add_command<EditOptions>(members, inv, "edit", "change a member's details", edit);
-        add_member_id(c, o->id);
-        c.add_option("--name", o->name, "new full name");
-        c.add_option("--contact", o->contact, "new contact");
-        c.add_option("--class", o->member_class, "new member class");
-        c.add_option("--until", o->until, "membership valid until DATE (exclusive), or never");
-    }
-    add_status_command(members, inv, "suspend", "stop a member's access at every machine",
-                       MemberStatus::Suspended);
-    add_status_command(members, inv, "reinstate", "end a suspension", MemberStatus::Active);
-    {
-        auto [c, o] = add_command<ConfirmedOptions>(
-            members, inv, "remove",
-            "delete a member, unassign their badges and delete their rights", remove);
-        add_member_id(c, o->id);
-        c.add_flag("--yes", o->yes, "confirm");
-    }
-    {
-        auto [c, o] = add_command<IdOptions>(
-            members, inv, "export",
-            "everything the ledger holds about one member, as JSON (access request)",
-            export_member);
-        c.add_option("ID", o->id, "member id (also of a removed member)").required();
-    }
-    {
-        auto [c, o] = add_command<ConfirmedOptions>(
-            members, inv, "forget",
-            "pseudonymise a member everywhere, keeping amounts (erasure request)", forget);
-        c.add_option("ID", o->id, "member id (also of a removed member)").required();
-        c.add_flag("--yes", o->yes, "confirm");
-    }
-    {
-        auto [c, o] = add_command<ListOptions>(members, inv, "list", "list members", list);
-        c.add_option("--class", o->member_class, "only this member class");
-        c.add_option("--status", o->status, "only active, suspended or expired members")
-            .must_be_one_of({"active", "suspended", "expired"});
-    }
-    {
-        auto [c, o] = add_command<ShowOptions>(
-            members, inv, "show", "a member with badges, rights, recent sessions", show);
-        add_member_id(c, o->id);
-        c.add_option("--sessions", o->sessions, "how many recent sessions (default 10)")
-            .must_be_in_range(0, 10000);
-    }
+    add_command<AddOptions>(members, inv, "add", "add a member", add);
+    add_command<EditOptions>(members, inv, "edit", "change a member's details", edit);
+    add_command<StatusOptions>(members, inv, "suspend", "stop a member's access at every machine",
+                               setting_status(MemberStatus::Suspended));
+    add_command<StatusOptions>(members, inv, "reinstate", "end a suspension",
+                               setting_status(MemberStatus::Active));
+    add_command<RemoveOptions>(members, inv, "remove",
+                               "delete a member, unassign their badges and delete their rights",
+                               remove);
+    add_command<IdOptions>(members, inv, "export",
+                           "everything the ledger holds about one member, as JSON (access request)",
+                           export_member);
+    add_command<ForgetOptions>(
+        members, inv, "forget",
+        "pseudonymise a member everywhere, keeping amounts (erasure request)", forget);
+    add_command<ListOptions>(members, inv, "list", "list members", list);
+    add_command<ShowOptions>(members, inv, "show", "a member with badges, rights, recent sessions",
+                             show);
 }
 
 }  // namespace fabgate::ctl

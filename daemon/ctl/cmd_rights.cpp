@@ -11,6 +11,19 @@ namespace {
 
 struct GrantOptions {
     std::string member, machine, group, role = "user", until;
+
+    void declare(CommandSpec command) {
+        command.add_option("MEMBER", member, "member id").required();
+        command.add_option("MACHINE", machine, "machine id (SITE/ID accepted); or use --group");
+        command.add_option("--group", group, "a machine group instead of one machine");
+        command
+            .add_option("--role", role,
+                        "user (default), supervisor (may take over) or maintainer (may use it "
+                        "during maintenance)")
+            .must_be_one_of({"user", "supervisor", "maintainer"});
+        command.add_option("--until", until,
+                           "training valid until this date (exclusive, UTC); default: forever");
+    }
 };
 
 Outcome grant(CommandContext& s, const GrantOptions& o) {
@@ -24,7 +37,7 @@ Outcome grant(CommandContext& s, const GrantOptions& o) {
     if (!o.until.empty()) {
         TRY_ASSIGN(r.valid_until, until_arg("--until", o.until));
     }
-    if (auto res = check(s.ledger().rights().grant(r, s.actor, s.now)); !res) return res;
+    TRY(s.ledger().rights().grant(r, s.actor, s.now));
     if (s.json) {
         *s.out << dump_json(
                       {{"member", r.member_id},
@@ -42,41 +55,48 @@ Outcome grant(CommandContext& s, const GrantOptions& o) {
 
 struct RevokeOptions {
     std::string member, machine, group;
+
+    void declare(CommandSpec command) {
+        command.add_option("MEMBER", member, "member id").required();
+        command.add_option("MACHINE", machine, "machine id; or use --group");
+        command.add_option("--group", group, "the machine group the right names");
+    }
 };
 
 Outcome revoke(CommandContext& s, const RevokeOptions& o) {
     TRY_ASSIGN(auto target, target_arg(s, o.machine, o.group, false));
-    if (auto r =
-            check(s.ledger().rights().revoke(o.member, target.kind, target.name, s.actor, s.now));
-        !r)
-        return r;
+    TRY(s.ledger().rights().revoke(o.member, target.kind, target.name, s.actor, s.now));
     *s.out << o.member << " may no longer use " << target_text(target.kind, target.name) << "\n";
     return {};
 }
 
 struct ListOptions {
     std::string member, machine, group;
+
+    void declare(CommandSpec command) {
+        command.add_option("--member", member, "only this member's rights");
+        command.add_option("--machine", machine,
+                           "only rights that apply to this machine (its own and its group's)");
+        command.add_option("--group", group, "only rights on this group");
+    }
 };
 
 Outcome list(CommandContext& s, const ListOptions& o) {
-    auto rights =
-        o.member.empty() ? s.ledger().rights().all() : s.ledger().rights().held_by(o.member);
-    if (!rights) return runtime_failure(rights.error());
+    TRY_ASSIGN(auto rights, o.member.empty() ? s.ledger().rights().all()
+                                             : s.ledger().rights().held_by(o.member));
     // --machine shows what applies there: rights on the machine and on its group.
     std::optional<ledger::Machine> machine;
     if (!o.machine.empty()) {
-        auto m = find_machine(s.ledger(), o.machine);
-        if (!m) return runtime_failure(m.error());
-        machine = *m;
+        TRY_ASSIGN(auto m, find_machine(s.ledger(), o.machine));
+        machine = m;
     }
-    auto members = s.ledger().members().all();
-    if (!members) return runtime_failure(members.error());
+    TRY_ASSIGN(auto members, s.ledger().members().all());
     std::map<std::string, std::string> names;
-    for (const auto& m : *members) names[m.id] = m.name;
+    for (const auto& m : members) names[m.id] = m.name;
 
     Table t{{"member"}, {"name"},  {"target"},     {"kind"},
             {"role"},   {"until"}, {"granted_by"}, {"granted", false, "granted_at"}};
-    for (const auto& r : *rights) {
+    for (const auto& r : rights) {
         if (machine) {
             bool applies = r.target_kind == TargetKind::Machine
                                ? r.target == machine->id
@@ -95,40 +115,14 @@ Outcome list(CommandContext& s, const ListOptions& o) {
     return {};
 }
 
-const std::vector<std::string> kRoles{"user", "supervisor", "maintainer"};
-
 }  // namespace
 
 void add_right_commands(CommandSpec app, Invocation& inv) {
     auto rights = add_command_group(app, "rights", "who may use which machine (training records)");
-    {
-        auto [c, o] = add_command<GrantOptions>(
-            rights, inv, "grant", "let a member use a machine (or every machine of a group)",
-            grant);
-        c.add_option("MEMBER", o->member, "member id").required();
-        c.add_option("MACHINE", o->machine, "machine id (SITE/ID accepted); or use --group");
-        c.add_option("--group", o->group, "a machine group instead of one machine");
-        c.add_option("--role", o->role,
-                     "user (default), supervisor (may take over) or maintainer (may use it "
-                     "during maintenance)")
-            .must_be_one_of(kRoles);
-        c.add_option("--until", o->until,
-                     "training valid until this date (exclusive, UTC); default: forever");
-    }
-    {
-        auto [c, o] =
-            add_command<RevokeOptions>(rights, inv, "revoke", "take a right away", revoke);
-        c.add_option("MEMBER", o->member, "member id").required();
-        c.add_option("MACHINE", o->machine, "machine id; or use --group");
-        c.add_option("--group", o->group, "the machine group the right names");
-    }
-    {
-        auto [c, o] = add_command<ListOptions>(rights, inv, "list", "list rights", list);
-        c.add_option("--member", o->member, "only this member's rights");
-        c.add_option("--machine", o->machine,
-                     "only rights that apply to this machine (its own and its group's)");
-        c.add_option("--group", o->group, "only rights on this group");
-    }
+    add_command<GrantOptions>(rights, inv, "grant",
+                              "let a member use a machine (or every machine of a group)", grant);
+    add_command<RevokeOptions>(rights, inv, "revoke", "take a right away", revoke);
+    add_command<ListOptions>(rights, inv, "list", "list rights", list);
 }
 
 }  // namespace fabgate::ctl

@@ -14,6 +14,39 @@ struct SetOptions {
     std::string machine, group, member_class, per_hour, currency = "EUR", basis = "powered";
     std::string increment = "1m", start_fee, minimum, free_below, round, from;
     std::string rounding = "half-up", minimum_time, combine_window;
+
+    void declare(CommandSpec command) {
+        command.add_option("MACHINE", machine, "machine id; or use --group");
+        command.add_option("--group", group, "a machine group instead of one machine");
+        command
+            .add_option("--class", member_class,
+                        "member class it applies to; any for every class (an exact class wins)")
+            .required();
+        command.add_option("--per-hour", per_hour, "price per hour, e.g. 12.50").required();
+        command.add_option("--currency", currency, "ISO code (default EUR)");
+        command
+            .add_option("--basis", basis,
+                        "powered (relay on, default) or active (machine busy) time")
+            .must_be_one_of({"powered", "active"});
+        command.add_option("--increment", increment,
+                           "time is billed in started increments (default 1m; e.g. 6m)");
+        command.add_option("--start-fee", start_fee, "added once per session, e.g. 1.00");
+        command.add_option("--minimum", minimum, "a billed session costs at least this");
+        command.add_option("--minimum-time", minimum_time,
+                           "a billed session is billed at least this time (15m)");
+        command.add_option("--combine-window", combine_window,
+                           "a member's sessions on the machine (or group) less than this apart "
+                           "are priced as one (10m)");
+        command.add_option("--free-below", free_below, "sessions shorter than this are free (2m)");
+        command.add_option("--round", round,
+                           "round each amount to a multiple of this step: 0.01 (default), 0.05, "
+                           "0.10, 0.50 or 1.00");
+        command
+            .add_option("--rounding", rounding,
+                        "how amounts reach the step: half-up (default), up or down")
+            .must_be_one_of({"half-up", "up", "down"});
+        command.add_option("--from", from, "in force from this date or time (default now)");
+    }
 };
 
 // Every rule of the tariff, in the words of the options that set it: what the manager typed
@@ -71,10 +104,10 @@ Outcome set(CommandContext& s, const SetOptions& o) {
         TRY_ASSIGN(into, money_arg(option, text, t.currency));
         return {};
     };
-    if (auto r = money("--per-hour", o.per_hour, t.price_per_hour_minor); !r) return r;
-    if (auto r = money("--start-fee", o.start_fee, t.start_fee_minor); !r) return r;
-    if (auto r = money("--minimum", o.minimum, t.minimum_minor); !r) return r;
-    if (auto r = money("--round", o.round, t.amount_rounding_minor); !r) return r;
+    TRY(money("--per-hour", o.per_hour, t.price_per_hour_minor));
+    TRY(money("--start-fee", o.start_fee, t.start_fee_minor));
+    TRY(money("--minimum", o.minimum, t.minimum_minor));
+    TRY(money("--round", o.round, t.amount_rounding_minor));
     if (auto step = validate_rounding_step(t, currency_decimals(t.currency)); !step)
         return usage_failure("--round", "must be 0.01, 0.05, 0.10, 0.50 or 1.00");
     t.rounding_mode = *rounding_mode_from_string(o.rounding);  // CLI checked the choices
@@ -100,9 +133,8 @@ Outcome set(CommandContext& s, const SetOptions& o) {
     }
     if (auto v = validate(t); !v) return usage_failure("tariff", v.error().message());
 
-    auto id = s.ledger().tariffs().add(t, s.actor, s.now);
-    if (!id) return runtime_failure(id.error());
-    t.id = *id;
+    TRY_ASSIGN(auto id, s.ledger().tariffs().add(t, s.actor, s.now));
+    t.id = id;
     echo(s, t);
     tell_replayed(s);
     return {};
@@ -110,6 +142,10 @@ Outcome set(CommandContext& s, const SetOptions& o) {
 
 struct ListOptions {
     bool current = false;
+
+    void declare(CommandSpec command) {
+        command.add_flag("--current", current, "only the tariffs in force now");
+    }
 };
 
 Table tariff_table() {
@@ -154,12 +190,11 @@ std::vector<Cell> tariff_cells(const Tariff& t) {
 }
 
 Outcome list(CommandContext& s, const ListOptions& o) {
-    auto tariffs = s.ledger().tariffs().all();
-    if (!tariffs) return runtime_failure(tariffs.error());
+    TRY_ASSIGN(auto tariffs, s.ledger().tariffs().all());
     // In force: for its target and class, the latest valid_from that has begun (then highest id).
     using Key = std::tuple<TargetKind, std::string, std::string>;
     std::map<Key, const Tariff*> in_force;
-    for (const auto& t : *tariffs) {
+    for (const auto& t : tariffs) {
         if (t.valid_from > s.now) continue;
         auto& best = in_force[{t.target_kind, t.target, t.member_class}];
         if (!best || t.valid_from > best->valid_from ||
@@ -168,7 +203,7 @@ Outcome list(CommandContext& s, const ListOptions& o) {
     }
     Table t = tariff_table();
     t.columns.emplace_back("state");
-    for (const auto& tr : *tariffs) {
+    for (const auto& tr : tariffs) {
         std::string state = tr.valid_from > s.now ? "future"
                             : in_force[{tr.target_kind, tr.target, tr.member_class}] == &tr
                                 ? "in force"
@@ -186,45 +221,12 @@ Outcome list(CommandContext& s, const ListOptions& o) {
 
 void add_tariff_commands(CommandSpec app, Invocation& inv) {
     auto tariffs = add_command_group(app, "tariffs", "prices for machine time");
-    {
-        auto [c, o] = add_command<SetOptions>(
-            tariffs, inv, "set",
-            "add a price for a machine (or group) and member class, in force from --from; "
-            "tariffs are never changed, a newer one takes over",
-            set);
-        c.add_option("MACHINE", o->machine, "machine id; or use --group");
-        c.add_option("--group", o->group, "a machine group instead of one machine");
-        c.add_option("--class", o->member_class,
-                     "member class it applies to; any for every class (an exact class wins)")
-            .required();
-        c.add_option("--per-hour", o->per_hour, "price per hour, e.g. 12.50").required();
-        c.add_option("--currency", o->currency, "ISO code (default EUR)");
-        c.add_option("--basis", o->basis,
-                     "powered (relay on, default) or active (machine busy) time")
-            .must_be_one_of({"powered", "active"});
-        c.add_option("--increment", o->increment,
-                     "time is billed in started increments (default 1m; e.g. 6m)");
-        c.add_option("--start-fee", o->start_fee, "added once per session, e.g. 1.00");
-        c.add_option("--minimum", o->minimum, "a billed session costs at least this");
-        c.add_option("--minimum-time", o->minimum_time,
-                     "a billed session is billed at least this time (15m)");
-        c.add_option("--combine-window", o->combine_window,
-                     "a member's sessions on the machine (or group) less than this apart are "
-                     "priced as one (10m)");
-        c.add_option("--free-below", o->free_below, "sessions shorter than this are free (2m)");
-        c.add_option("--round", o->round,
-                     "round each amount to a multiple of this step: 0.01 (default), 0.05, "
-                     "0.10, 0.50 or 1.00");
-        c.add_option("--rounding", o->rounding,
-                     "how amounts reach the step: half-up (default), up or down")
-            .must_be_one_of({"half-up", "up", "down"});
-        c.add_option("--from", o->from, "in force from this date or time (default now)");
-    }
-    {
-        auto [c, o] = add_command<ListOptions>(
-            tariffs, inv, "list", "every tariff, in force, superseded or future", list);
-        c.add_flag("--current", o->current, "only the tariffs in force now");
-    }
+    add_command<SetOptions>(tariffs, inv, "set",
+                            "add a price for a machine (or group) and member class, in force from "
+                            "--from; tariffs are never changed, a newer one takes over",
+                            set);
+    add_command<ListOptions>(tariffs, inv, "list", "every tariff, in force, superseded or future",
+                             list);
 }
 
 }  // namespace fabgate::ctl

@@ -6,6 +6,7 @@
 #include <memory>
 #include <ostream>
 #include <string>
+#include <type_traits>
 #include <utility>
 
 #include "ctl/command_spec.hpp"
@@ -16,7 +17,12 @@
 
 namespace fabgate::ctl {
 
+// An Error from the ledger or the system is a runtime failure: TRY and TRY_ASSIGN pass one on
+// from a command as such.
 struct Failure {
+    Failure(Error e, int code = kExitRuntime)  // NOLINT: implicit, for TRY
+        : error(std::move(e)), exit_code(code) {}
+
     Error error;
     int exit_code = kExitRuntime;
 };
@@ -106,16 +112,18 @@ inline CommandSpec add_command_group(CommandSpec app, const std::string& name,
     return group;
 }
 
-// Adds the subcommand `name` to `parent`, run by `run` with the options the caller binds to the
-// returned Options (owned by the App, so it outlives parsing).
+// Adds the subcommand `name` to `parent`, run by `run` with its Options as parsed (owned by the
+// App, so they outlive parsing). Options bind their fields to the command's arguments next to
+// the fields, in the order `--help` lists them: `void declare(CommandSpec command)`. A command
+// without arguments has empty Options and no declare.
 template <class Options, class Run>
-std::pair<CommandSpec, Options*> add_command(
-    CommandSpec parent, Invocation& inv, const std::string& name, const std::string& help, Run run,
-    Invocation::Database database = Invocation::Database::Existing) {
+void add_command(CommandSpec parent, Invocation& inv, const std::string& name,
+                 const std::string& help, Run run,
+                 Invocation::Database database = Invocation::Database::Existing) {
     auto options = std::make_shared<Options>();
     auto command = parent.add_subcommand(name, help);
+    if constexpr (!std::is_empty_v<Options>) options->declare(command);
     on_run(command, inv, options, run, database);
-    return {command, options.get()};
 }
 
 // Converts the ledger's Status/Result failures into runtime failures.

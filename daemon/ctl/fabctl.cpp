@@ -53,9 +53,8 @@ Outcome open_database(Invocation::Database mode, const std::string& path,
     // The ledger refuses, untouched, a file that is not a FabGate ledger (store/sqlite.cpp).
     ledger::OpenOptions options;
     options.create = mode == Invocation::Database::Create;
-    auto opened = ledger::LedgerDb::open(path, options);
-    if (!opened) return runtime_failure(opened.error());
-    db.emplace(std::move(*opened));
+    TRY_ASSIGN(auto opened, ledger::LedgerDb::open(path, options));
+    db.emplace(std::move(opened));
     return {};
 }
 

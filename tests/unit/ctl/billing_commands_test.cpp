@@ -8,28 +8,36 @@ using namespace fabgate::ctl;
 using namespace fabgate::test;
 using nlohmann::json;
 
-TEST_CASE("usage report: minutes and amounts per member, machine and session") {
-    Lab lab;
+namespace {
+
+// The standard lab with its lasers at 12.00 an hour, in started 6-minute increments, for every
+// class (the printer has no tariff), holding these sessions.
+void price_lasers_and_store(Lab& lab, const std::vector<SessionRecord>& sessions) {
     lab.standard_setup();
     lab.ok({"tariffs", "set", "--group", "lasers", "--class", "any", "--per-hour", "12.00",
             "--increment", "6m", "--from", "2026-01-01"});
-    {
-        auto db = lab.open();
-        ingest(db, {
-                       // 30 min: 5 increments of 6 min at 12.00/h = 6.00
-                       session("019c0000-0000-7000-8000-000000000001", "m-1", "laser-1",
-                               kFeb1 + 60 * kMinute, 30),
-                       // 7 min: 2 started increments = 12 min = 2.40
-                       session("019c0000-0000-7000-8000-000000000002", "m-1", "laser-1",
-                               kFeb1 + 120 * kMinute, 7),
-                       // printer: no tariff, unpriced
-                       session("019c0000-0000-7000-8000-000000000003", "m-2", "printer-1",
-                               kFeb1 + 180 * kMinute, 60),
-                       // ends exactly at --to: belongs to the next period
-                       session("019c0000-0000-7000-8000-000000000004", "m-2", "laser-1",
-                               kMar1 - 30 * kMinute, 30),
-                   });
-    }
+    auto db = lab.open();
+    ingest(db, sessions);
+}
+
+}  // namespace
+
+TEST_CASE("usage report: minutes and amounts per member, machine and session") {
+    Lab lab;
+    price_lasers_and_store(lab, {
+                                    // 30 min: 5 increments of 6 min at 12.00/h = 6.00
+                                    session("019c0000-0000-7000-8000-000000000001", "m-1",
+                                            "laser-1", kFeb1 + 60 * kMinute, 30),
+                                    // 7 min: 2 started increments = 12 min = 2.40
+                                    session("019c0000-0000-7000-8000-000000000002", "m-1",
+                                            "laser-1", kFeb1 + 120 * kMinute, 7),
+                                    // printer: no tariff, unpriced
+                                    session("019c0000-0000-7000-8000-000000000003", "m-2",
+                                            "printer-1", kFeb1 + 180 * kMinute, 60),
+                                    // ends exactly at --to: belongs to the next period
+                                    session("019c0000-0000-7000-8000-000000000004", "m-2",
+                                            "laser-1", kMar1 - 30 * kMinute, 30),
+                                });
     auto by_member =
         lab.run({"--json", "usage", "report", "--from", "2026-02-01", "--to", "2026-03-01"});
     INFO(by_member.err);
@@ -234,4 +242,68 @@ TEST_CASE("tariffs set: a minimum in minutes, echoed and billed") {
         {"tariffs", "set", "laser-1", "--class", "any", "--per-hour", "3", "--minimum-time", "2d"});
     CHECK(bad.code == 2);
     CHECK(bad.err.find("--minimum-time") != std::string::npos);
+}
+
+TEST_CASE("a session line shows its metered figures in the usage report's columns and units") {
+    // Priced, with a busy input: 30 min powered, 20 min active, 6.00.
+    auto laser =
+        session("019c0000-0000-7000-8000-000000000021", "m-1", "laser-1", kFeb1 + 60 * kMinute, 30);
+    laser.active_ms = 20 * kMinute;
+    // Unpriced, without a busy input: no active time and no amount, rather than zeros.
+    auto printer = session("019c0000-0000-7000-8000-000000000022", "m-2", "printer-1",
+                           kFeb1 + 120 * kMinute, 45);
+    Lab lab;
+    price_lasers_and_store(lab, {laser, printer});
+    auto report = [&](std::vector<std::string> args) {
+        args.insert(args.begin(),
+                    {"usage", "report", "--from", "2026-02-01", "--to", "2026-03-01"});
+        return lab.run(args);
+    };
+
+    CHECK(report({}).out ==
+          "Usage from 2026-02-01 to 2026-03-01 (sessions that ended in this period; minutes of"
+          " powered, active and billed time)\n"
+          "MEMBER  NAME         CURRENCY  SESSIONS  POWERED_MIN  ACTIVE_MIN  BILLABLE_MIN"
+          "  AMOUNT  UNPRICED\n"
+          "m-1     Smith, \"Al\"  EUR              1         30.0        20.0          30.0"
+          "    6.00         0\n"
+          "m-2     Bob                           1         45.0         0.0           0.0"
+          "    0.00         1\n"
+          "TOTAL                                 1         45.0         0.0           0.0"
+          "    0.00         1\n"
+          "TOTAL                EUR              1         30.0        20.0          30.0"
+          "    6.00         0\n");
+    CHECK(report({"--by", "session"}).out ==
+          "SESSION                               STARTED           ENDED             MACHINE"
+          "        MEMBER  NAME         POWERED_MIN  ACTIVE_MIN  BILLABLE_MIN  AMOUNT  CURRENCY"
+          "  TARIFF  END_REASON  BATCH  RULES\n"
+          "019c0000-0000-7000-8000-000000000021  2026-02-01 01:00  2026-02-01 01:30  lab/laser-1"
+          "    m-1     Smith, \"Al\"         30.0        20.0          30.0    6.00  EUR"
+          "            1  badge_out\n"
+          "019c0000-0000-7000-8000-000000000022  2026-02-01 02:00  2026-02-01 02:45"
+          "  lab/printer-1  m-2     Bob                 45.0                       0.0"
+          "                      none  badge_out\n");
+    CHECK(report({"--format", "csv"}).out ==
+          "member,name,currency,sessions,powered_min,active_min,billable_min,amount,unpriced\n"
+          "m-1,\"Smith, \"\"Al\"\"\",EUR,1,30.0,20.0,30.0,6.00,0\n"
+          "m-2,Bob,,1,45.0,0.0,0.0,0.00,1\n");
+    CHECK(
+        report({"--by", "session", "--format", "csv"}).out ==
+        "session,started,ended,machine,member,name,powered_min,active_min,billable_min,amount,"
+        "currency,tariff,end_reason,batch,rules\n"
+        "019c0000-0000-7000-8000-000000000021,2026-02-01 01:00,2026-02-01 01:30,lab/laser-1,m-1,"
+        "\"Smith, \"\"Al\"\"\",30.0,20.0,30.0,6.00,EUR,1,badge_out,,\n"
+        "019c0000-0000-7000-8000-000000000022,2026-02-01 02:00,2026-02-01 02:45,lab/printer-1,m-2,"
+        "Bob,45.0,,0.0,,,none,badge_out,,\n");
+
+    auto members = report({"--format", "json"}).parsed()["rows"];
+    auto sessions = report({"--by", "session", "--format", "json"}).parsed();
+    REQUIRE(members.size() == 2);
+    REQUIRE(sessions.size() == 2);
+    for (const auto* key : {"powered_ms", "active_ms", "billable_s", "amount_minor"}) {
+        CAPTURE(key);
+        CHECK(members[0][key] == sessions[0][key]);
+    }
+    CHECK(sessions[1]["active_ms"].is_null());
+    CHECK(sessions[1]["amount_minor"].is_null());
 }

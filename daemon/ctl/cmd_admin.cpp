@@ -53,16 +53,13 @@ Outcome check_db(CommandContext& s, const CheckOptions&) {
 }
 
 struct AuditOptions {
-    int limit = 50;
+    RowLimit limit;
 
-    void declare(CommandSpec command) {
-        command.add_option("--limit", limit, "how many entries (default 50)")
-            .must_be_in_range(1, 1000000);
-    }
+    void declare(CommandSpec command) { limit.declare(command, "how many entries"); }
 };
 
 Outcome audit(CommandContext& s, const AuditOptions& o) {
-    TRY_ASSIGN(auto rows, s.ledger().audit().rows(o.limit));
+    TRY_ASSIGN(auto rows, s.ledger().audit().rows(o.limit.value));
     Table t{{"id", true}, {"at"},      {"actor"},  {"unix_user"},
             {"action"},   {"subject"}, {"before"}, {"after"}};
     for (const auto& r : rows) {

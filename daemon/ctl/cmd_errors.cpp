@@ -8,17 +8,14 @@ namespace fabgate::ctl {
 namespace {
 
 struct ErrorsOptions {
-    int limit = 50;
+    RowLimit limit;
 
-    void declare(CommandSpec command) {
-        command.add_option("--limit", limit, "how many of each (default 50)")
-            .must_be_in_range(1, 1000000);
-    }
+    void declare(CommandSpec command) { limit.declare(command, "how many of each"); }
 };
 
 Outcome list_errors(CommandContext& s, const ErrorsOptions& o) {
-    TRY_ASSIGN(auto refused, s.ledger().ingest().ingest_errors(o.limit));
-    TRY_ASSIGN(auto conflicts, s.ledger().ingest().conflicts(o.limit));
+    TRY_ASSIGN(auto refused, s.ledger().ingest().ingest_errors(o.limit.value));
+    TRY_ASSIGN(auto conflicts, s.ledger().ingest().conflicts(o.limit.value));
     Table e{{"id", true}, {"received", false, "received_at"}, {"state"}, {"topic"}, {"session"},
             {"reason"}};
     for (const auto& r : refused)

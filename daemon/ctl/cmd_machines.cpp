@@ -98,21 +98,18 @@ Outcome edit(CommandContext& s, const EditOptions& o) {
 
 struct RemoveOptions {
     std::string ref;
-    bool yes = false;
+    Confirmation confirmation;
 
     void declare(CommandSpec command) {
         add_machine_ref(command, ref);
-        command.add_flag("--yes", yes, "confirm");
+        confirmation.declare(command);
     }
 };
 
 Outcome remove(CommandContext& s, const RemoveOptions& o) {
     TRY_ASSIGN(auto m, find_machine(s.ledger(), o.ref));
-    if (!o.yes)
-        return usage_failure("--yes",
-                             "sessions from " + m.site + "/" + m.id +
-                                 " are held unbilled while it is not registered; add --yes to "
-                                 "confirm");
+    TRY(o.confirmation.given("sessions from " + m.site + "/" + m.id +
+                             " are held unbilled while it is not registered"));
     TRY(s.ledger().machines().remove(m.site, m.id, s.actor, s.now));
     *s.out << "removed machine " << m.site << "/" << m.id << "\n";
     return {};

@@ -162,20 +162,18 @@ auto setting_status(MemberStatus status) {
 // Remove cannot be undone, so it wants --yes.
 struct RemoveOptions {
     std::string id;
-    bool yes = false;
+    Confirmation confirmation;
 
     void declare(CommandSpec command) {
         add_member_id(command, id);
-        command.add_flag("--yes", yes, "confirm");
+        confirmation.declare(command);
     }
 };
 
 Outcome remove(CommandContext& s, const RemoveOptions& o) {
-    if (!o.yes)
-        return usage_failure("--yes",
-                             "removing member " + o.id +
-                                 " also unassigns their badges and deletes their rights; "
-                                 "add --yes to confirm (to stop access, `members suspend`)");
+    TRY(o.confirmation.given(
+        "removing member " + o.id + " also unassigns their badges and deletes their rights",
+        "to stop access, `members suspend`"));
     TRY(s.ledger().members().remove(o.id, s.actor, s.now));
     *s.out << "removed member " << o.id
            << " (their sessions and audit rows stay in the ledger; to erase them, `fabctl "
@@ -201,20 +199,19 @@ Outcome export_member(CommandContext& s, const IdOptions& o) {
 
 // Forget cannot be undone either, so it wants --yes too.
 struct ForgetOptions : IdOptions {
-    bool yes = false;
+    Confirmation confirmation;
 
     void declare(CommandSpec command) {
         IdOptions::declare(command);
-        command.add_flag("--yes", yes, "confirm");
+        confirmation.declare(command);
     }
 };
 
 Outcome forget(CommandContext& s, const ForgetOptions& o) {
-    if (!o.yes)
-        return usage_failure("--yes", "forgetting member " + o.id +
-                                          " replaces their id, name, contact and badge UIDs "
-                                          "everywhere, for good; add --yes to confirm (export "
-                                          "first if they asked for a copy)");
+    TRY(o.confirmation.given("forgetting member " + o.id +
+                                 " replaces their id, name, contact and badge UIDs everywhere, "
+                                 "for good",
+                             "export first if they asked for a copy"));
     TRY_ASSIGN(auto pseudonym, s.ledger().privacy().forget_member(o.id, s.actor, s.now));
     *s.out << "forgot member " << o.id << ": now " << pseudonym
            << " in sessions and the audit log; amounts and batches are unchanged\n";

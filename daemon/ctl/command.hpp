@@ -132,6 +132,35 @@ inline Outcome check(const Status& s) {
     return {};
 }
 
+// What a command that cannot be undone asks for: --yes. Without it the command refuses, saying
+// what it would do, so the manager decides knowing it.
+struct Confirmation {
+    bool yes = false;
+
+    void declare(CommandSpec command) { command.add_flag("--yes", yes, "confirm"); }
+
+    // `consequence`: what the command would do; `advice`: what to do instead or first, if any.
+    Outcome given(const std::string& consequence, const std::string& advice = {}) const {
+        if (yes) return {};
+        return usage_failure("--yes", consequence + "; add --yes to confirm" +
+                                          (advice.empty() ? "" : " (" + advice + ")"));
+    }
+};
+
+// How many of the newest rows a listing shows (audit entries, refused messages): --limit. The
+// default is written once, here, and the help text says it.
+struct RowLimit {
+    static constexpr int kDefault = 50;
+    int value = kDefault;
+
+    // `how_many`: what the help says the number counts ("how many entries").
+    void declare(CommandSpec command, const std::string& how_many) {
+        command
+            .add_option("--limit", value, how_many + " (default " + std::to_string(kDefault) + ")")
+            .must_be_in_range(1, 1000000);
+    }
+};
+
 // A time/date/duration/money argument that failed to parse, named by its option.
 inline tl::unexpected<Failure> bad_argument(const std::string& option, const Error& e) {
     return usage_failure(option, e.what);

@@ -148,3 +148,45 @@ TEST_CASE("suspend and reinstate, with the reason in the audit log") {
     lab.ok({"members", "edit", "m-2", "--until", "never"});
     CHECK(lab.run({"--json", "members", "show", "m-2"}).parsed()["until"].is_null());
 }
+
+TEST_CASE(
+    "what cannot be undone is refused without --yes, says what it would do, changes nothing") {
+    Lab lab;
+    lab.standard_setup();
+    auto rows_before = lab.run({"--json", "audit"}).parsed().size();
+    struct Refusal {
+        std::vector<std::string> args;
+        std::string said;
+    };
+    const Refusal refusals[] = {
+        {{"machines", "remove", "lab/laser-1"},
+         "fabctl: --yes: sessions from lab/laser-1 are held unbilled while it is not registered; "
+         "add --yes to confirm\n"},
+        {{"members", "remove", "m-1"},
+         "fabctl: --yes: removing member m-1 also unassigns their badges and deletes their "
+         "rights; add --yes to confirm (to stop access, `members suspend`)\n"},
+        {{"members", "forget", "m-1"},
+         "fabctl: --yes: forgetting member m-1 replaces their id, name, contact and badge UIDs "
+         "everywhere, for good; add --yes to confirm (export first if they asked for a copy)\n"},
+    };
+    for (const auto& r : refusals) {
+        CAPTURE(r.said);
+        auto refused = lab.run(r.args);
+        CHECK(refused.code == 2);
+        CHECK(refused.err == r.said + "Run with --help for more information.\n");
+    }
+    CHECK(lab.run({"--json", "audit"}).parsed().size() == rows_before);
+    CHECK(lab.ok({"members", "show", "m-1"}).find("Smith") != std::string::npos);
+    CHECK(lab.ok({"machines", "list"}).find("laser-1") != std::string::npos);
+}
+
+TEST_CASE("audit shows the newest 50 entries unless --limit says otherwise") {
+    Lab lab;
+    lab.ok({"init"});
+    for (int i = 0; i < 60; ++i)
+        lab.ok({"members", "add", "m-" + std::to_string(i), "--name", "N"});
+    auto newest = lab.run({"--json", "audit"}).parsed();
+    REQUIRE(newest.size() == 50);
+    CHECK(newest[0]["subject"] == "m-59");
+    CHECK(lab.run({"--json", "audit", "--limit", "55"}).parsed().size() == 55);
+}

@@ -6,13 +6,19 @@
 #include <cstdint>
 #include <filesystem>
 #include <string>
+#include <utility>
 
 #include <doctest/doctest.h>
 
 #include "core/messages.hpp"
+#include "core/tariff.hpp"
 #include "ledger/ledger_db.hpp"
 
 namespace fabgate::test {
+
+inline constexpr UnixMs kT0 = 1'767'225'600'000;  // 2026-01-01
+inline constexpr UnixMs kMinute = 60'000;
+inline constexpr UnixMs kHour = 60 * kMinute;
 
 // A fresh directory under /tmp, removed with everything in it when the test ends.
 struct TempDir {
@@ -43,6 +49,28 @@ inline ledger::LedgerDb priced_lab(const TempDir& dir, UnixMs at) {
     t.price_per_hour_minor = 1200;
     REQUIRE(db->tariffs().add(t, "t", at));
     return std::move(*db);
+}
+
+// A tariff on the lasers' group for `member_class` that uses every rule: active time in started
+// 6-minute increments at 12.50 CHF an hour, a start fee, a minimum amount and time, free below
+// 2 minutes, rounded up to 0.05, sessions less than 10 minutes apart priced as one.
+inline Tariff lasers_tariff_with_every_rule(std::string member_class) {
+    Tariff t;
+    t.target_kind = TargetKind::Group;
+    t.target = "lasers";
+    t.member_class = std::move(member_class);
+    t.price_per_hour_minor = 1250;
+    t.currency = "CHF";
+    t.basis = TariffBasis::Active;
+    t.increment_s = 360;
+    t.start_fee_minor = 100;
+    t.minimum_minor = 200;
+    t.minimum_s = 900;
+    t.free_below_s = 120;
+    t.amount_rounding_minor = 5;
+    t.rounding_mode = RoundingMode::Up;
+    t.combine_window_s = 600;
+    return t;
 }
 
 // Member m-1's badge on lab/<machine>, powered for `minutes` from `start`, with a synced clock.

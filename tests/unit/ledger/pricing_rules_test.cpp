@@ -16,9 +16,9 @@ using namespace fabgate::ledger;
 
 namespace {
 
-constexpr UnixMs kT0 = 1'767'225'600'000;  // 2026-01-01
-constexpr UnixMs kMinute = 60'000;
-constexpr UnixMs kHour = 60 * kMinute;
+using test::kHour;
+using test::kMinute;
+using test::kT0;
 
 struct Lab {
     test::TempDir dir;

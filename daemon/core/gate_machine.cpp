@@ -109,6 +109,7 @@ BadgeOutcome GateMachine::start(const Uid& uid, const AccessEntry& entry) {
     s.policy = policy_;
     s.started = now;
     s.started_wall = clock_.wall();
+    s.admitted_at = effective_now(s.started_wall, *list_);
     s.idle_since = now;
     s.next_checkpoint = now + policy_.checkpoint_s * kSecond;
     if (busy_) s.active_since = now;
@@ -317,10 +318,13 @@ void GateMachine::set_access_list(std::shared_ptr<const AccessList> list, bool a
     if (adopt_lock && list_->maintenance != lock_) apply_lock(list_->maintenance);
     if (session_) {
         // Never powered without a valid right: a revocation or suspension reaches a running
-        // session too. (An expiry passing mid-session does not: the right was valid at start.)
+        // session too. The new entry is judged at the session's admission, so an expiry
+        // passing mid-session does not cut it (the right was valid at start), but a list saying
+        // the right or membership was already over then does: a right revoked while an expired
+        // one keeps the badge in the list, a membership cut short.
         Uid uid = Uid::parse(session_->record.uid).value_or(Uid{});
         const AccessEntry* entry = list_->find(uid);
-        bool still_allowed = entry && !entry->suspended && entry->role != Role::None &&
+        bool still_allowed = entry && !check_member(*entry, session_->admitted_at) &&
                              (!lock_ || entry->role == Role::Maintainer);
         if (!still_allowed) end(EndReason::Remote, "access revoked");
     }

@@ -83,6 +83,8 @@ class GateMachine {
         MachinePolicy policy;
         SessionRecord record;
         WallTime started_wall;
+        // The time the right was judged at (effective_now): a later list is judged there too.
+        UnixMs admitted_at = 0;
         MonoMs started = 0;
         std::optional<MonoMs> active_since;  // empty: busy input not active
         std::int64_t active_ms = 0;

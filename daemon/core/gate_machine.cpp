@@ -170,10 +170,10 @@ void GateMachine::end(EndReason reason, std::string ended_by, bool keep_relay) {
     record.ended_by = std::move(ended_by);
     const auto after_run_s = session_->policy.after_run_s;
     session_.reset();
-    if (!keep_relay) {
-        outputs_.set_relay(false);
-        if (after_run_s > 0) after_run_until_ = clock_.monotonic() + after_run_s * kSecond;
-    }
+    if (!keep_relay) outputs_.set_relay(false);
+    // Counted for a takeover too: start() rearms it for the session that takes over, and a
+    // takeover the journal refuses then stops the exhaust on time instead of never.
+    if (after_run_s > 0) after_run_until_ = clock_.monotonic() + after_run_s * kSecond;
     state_since_ = record.ended_at;
     listener_.session_ended(record);
     refresh();

@@ -140,6 +140,20 @@ TEST_CASE("after-run output keeps the exhaust going after the relay switches off
     CHECK_FALSE(g.outputs.after_run);
 }
 
+TEST_CASE("a takeover the journal refuses still stops the exhaust after its after-run time") {
+    MachinePolicy p;
+    p.after_run_s = 300;
+    p.takeover = TakeoverRule::Anyone;
+    Gate g(p);
+    g.badge("A1");
+    g.listener.journal_fails = true;
+    CHECK(g.badge("B2").denied == DenyReason::JournalError);
+    CHECK_FALSE(g.outputs.relay);
+    CHECK(g.outputs.after_run);
+    g.advance_s(300);
+    CHECK_FALSE(g.outputs.after_run);
+}
+
 TEST_CASE("an interlock opening ends the session and blocks the machine until closed") {
     Gate g;
     g.badge("A1");

@@ -303,7 +303,10 @@ void GateMachine::apply_lock(std::optional<MaintenanceLock> lock) {
                       (!lock || (lock->by == lock_->by && lock->reason == lock_->reason));
     lock_ = std::move(lock);
     listener_.lock_changed(lock_);  // journalled before anything else can happen
-    if (lock_ && session_ && session_->record.role != Role::Maintainer)
+    // The holder's role now, not at the start: a maintainer since demoted does not keep a
+    // locked machine running.
+    const AccessEntry* holder = session_ ? holder_entry() : nullptr;
+    if (lock_ && session_ && !(holder && holder->role == Role::Maintainer))
         end(EndReason::Remote, lock_->by);
     if (!same_state) state_since_ = clock_.wall().unix_ms;
     refresh();
@@ -322,13 +325,17 @@ void GateMachine::set_access_list(std::shared_ptr<const AccessList> list, bool a
         // passing mid-session does not cut it (the right was valid at start), but a list saying
         // the right or membership was already over then does: a right revoked while an expired
         // one keeps the badge in the list, a membership cut short.
-        Uid uid = Uid::parse(session_->record.uid).value_or(Uid{});
-        const AccessEntry* entry = list_->find(uid);
+        const AccessEntry* entry = holder_entry();
         bool still_allowed = entry && !check_member(*entry, session_->admitted_at) &&
                              (!lock_ || entry->role == Role::Maintainer);
         if (!still_allowed) end(EndReason::Remote, "access revoked");
     }
     refresh();
+}
+
+const AccessEntry* GateMachine::holder_entry() const {
+    if (!session_ || !list_) return nullptr;
+    return list_->find(Uid::parse(session_->record.uid).value_or(Uid{}));
 }
 
 void GateMachine::shutdown() {
@@ -363,8 +370,7 @@ MachineStatus GateMachine::status() const {
         st.state = session_->finishing_since ? MachineState::Finishing : MachineState::InUse;
         st.member = r.member;
         st.session = r.id;
-        if (list_)
-            if (const auto* e = list_->find(Uid::parse(r.uid).value_or(Uid{}))) st.name = e->name;
+        if (const auto* e = holder_entry()) st.name = e->name;
         if (session_->warned) st.detail = "ending soon: idle";
     } else if (faulted()) {
         st.state = MachineState::Fault;

@@ -227,3 +227,17 @@ TEST_CASE("a training that expires during the session does not cut it") {
     CHECK(g.listener.ended.empty());
     CHECK(g.badge("B2").denied == DenyReason::InUse);
 }
+
+TEST_CASE("a lock ends the session of a maintainer demoted since the session began") {
+    Gate g;
+    g.badge("3A");
+    auto demoted = std::make_shared<AccessList>(*g.machine->access_list());
+    demoted->version += 1;
+    demoted->entries[uid("3A")].role = Role::User;
+    g.machine->set_access_list(demoted);
+    CHECK(g.outputs.relay);  // a user may still run an unlocked machine
+    g.machine->command({CommandKind::Lock, "maria", "new lens"});
+    CHECK_FALSE(g.outputs.relay);
+    REQUIRE(g.listener.ended.size() == 1);
+    CHECK(g.listener.ended[0].ended_by == "maria");
+}

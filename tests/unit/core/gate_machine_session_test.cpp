@@ -154,6 +154,21 @@ TEST_CASE("a takeover the journal refuses still stops the exhaust after its afte
     CHECK_FALSE(g.outputs.after_run);
 }
 
+TEST_CASE("an after-run removed by a reload still stops the exhaust a session started") {
+    MachinePolicy p;
+    p.after_run_s = 300;
+    Gate g(p);
+    g.badge("A1");
+    g.badge("A1");  // the exhaust runs 300 s more
+    g.machine->set_policy(MachinePolicy{});
+    g.advance_s(10);
+    g.badge("A1");  // a session under the reloaded policy, without after-run
+    g.advance_s(400);
+    g.badge("A1");
+    g.advance_s(1000);
+    CHECK_FALSE(g.outputs.after_run);
+}
+
 TEST_CASE("an interlock opening ends the session and blocks the machine until closed") {
     Gate g;
     g.badge("A1");

@@ -13,6 +13,12 @@ MachinePolicy with_busy() {
     p.has_busy_input = true;
     return p;
 }
+// An exhaust or chiller on the after-run output, kept on 300 s after the relay goes off.
+MachinePolicy with_after_run() {
+    MachinePolicy p;
+    p.after_run_s = 300;
+    return p;
+}
 }  // namespace
 
 TEST_CASE("idle timeout warns, then ends the session; activity resets it") {
@@ -141,8 +147,7 @@ TEST_CASE("after-run output keeps the exhaust going after the relay switches off
 }
 
 TEST_CASE("a takeover the journal refuses still stops the exhaust after its after-run time") {
-    MachinePolicy p;
-    p.after_run_s = 300;
+    auto p = with_after_run();
     p.takeover = TakeoverRule::Anyone;
     Gate g(p);
     g.badge("A1");
@@ -155,9 +160,7 @@ TEST_CASE("a takeover the journal refuses still stops the exhaust after its afte
 }
 
 TEST_CASE("an after-run removed by a reload still stops the exhaust a session started") {
-    MachinePolicy p;
-    p.after_run_s = 300;
-    Gate g(p);
+    Gate g(with_after_run());
     g.badge("A1");
     g.badge("A1");  // the exhaust runs 300 s more
     g.machine->set_policy(MachinePolicy{});

@@ -85,13 +85,16 @@ Status AccessListApplier::apply(AccessList list, std::string_view payload, bool 
     // due: the copy and the high-water mark stay together at its version.
     bool renewal_only = !from_cache && current && cached_ && renews_in_force(*current, list) &&
                         !renewal_due_for_cache(*cached_, list, config_.policy.acl_max_age_s);
-    if (!from_cache && !renewal_only) cache(list, payload);
-    if (from_cache) cached_ = stamp_of(list);
-    if (!renewal_only) raise_high_water(list);
-    auto version = list.version;
-    auto badges = list.entries.size();
-    machine_.set_access_list(std::make_shared<AccessList>(std::move(list)),
-                             /*adopt_lock=*/!(from_cache && lock_from_journal_));
+    // In force first: the lock it brings is journalled before the list is cached. Commits reach
+    // the disk in order, so a power cut between them leaves a lock record no older than the
+    // cached list, which is what a restart assumes when the record wins over the cache.
+    auto in_force = std::make_shared<const AccessList>(std::move(list));
+    machine_.set_access_list(in_force, /*adopt_lock=*/!(from_cache && lock_from_journal_));
+    if (!from_cache && !renewal_only) cache(*in_force, payload);
+    if (from_cache) cached_ = stamp_of(*in_force);
+    if (!renewal_only) raise_high_water(*in_force);
+    auto version = in_force->version;
+    auto badges = in_force->entries.size();
     log::info("acl", std::string(from_cache ? "cached " : "") + "access list version " +
                          std::to_string(version) + " in force (" + std::to_string(badges) +
                          " badges)");

@@ -6,6 +6,7 @@
 #include <condition_variable>
 #include <filesystem>
 #include <mutex>
+#include <utility>
 
 #include <doctest/doctest.h>
 
@@ -60,16 +61,25 @@ class HeldDisk {
 class ManualSyncer final : public JournalSyncer {
   public:
     explicit ManualSyncer(std::string path) : path_(std::move(path)) {}
-    void sync_through(std::uint64_t through) override { requested_ = through; }
+    void sync_through(std::uint64_t through) override {
+        requested_ = through;
+        // The sync thread runs between two commits of one event's handling.
+        if (std::exchange(copy_at_next_request, false)) copy_to_disk();
+    }
     void on_durable(Durable durable) override { durable_ = std::move(durable); }
     void complete() {
+        copy_to_disk();
+        if (durable_) durable_(requested_);
+    }
+    bool copy_at_next_request = false;
+
+  private:
+    void copy_to_disk() {
         for (const char* suffix : {"", "-wal"})
             std::filesystem::copy_file(path_ + suffix, path_ + ".disk" + suffix,
                                        std::filesystem::copy_options::overwrite_existing);
-        if (durable_) durable_(requested_);
     }
 
-  private:
     std::string path_;
     std::uint64_t requested_ = 0;
     Durable durable_;
@@ -259,4 +269,38 @@ TEST_CASE("the journal's WAL is checkpointed into the database, so it does not g
     CHECK(test::wait_until(
         j.loop, [&] { return database_bytes() > empty_size + (100 << 10); },
         std::chrono::seconds(5)));
+}
+
+TEST_CASE("a lock brought by a list is on disk no later than the list, so a power cut keeps it") {
+    test::TestBroker broker;
+    log::set_threshold(log::Level::Error);
+    ManualSyncer* syncer = nullptr;
+    AppRig rig;
+    rig.broker_port = broker.port();
+    rig.write_config(R"({"interlocks": []})", "{}");
+    rig.seed_access_list();  // version 3, unlocked
+    test::LedgerSide ledger(broker.port());
+    test::connect(rig, ledger, with_manual_syncer(syncer));
+    test::sync(rig, ledger);  // the journal holds a lock record: unlocked
+    syncer->complete();
+
+    AccessList locked;
+    locked.site = "lab";
+    locked.machine = "laser-1";
+    locked.version = 4;
+    locked.generated_at = rig.clock.wall().unix_ms;
+    locked.maintenance = MaintenanceLock{"maria", "new lens", locked.generated_at};
+    locked.entries[Uid::parse("A1").value()] =
+        AccessEntry{"alice", "Alice", false, {}, Role::User, {}};
+    syncer->copy_at_next_request = true;  // the disk keeps only the list's first commit
+    REQUIRE(ledger.send("acl", encode(locked)));
+    REQUIRE(test::pump_until(rig, ledger, [&] { return rig.gate->machine().status().locked; }));
+    rig.gate.reset();
+    power_cut(rig.journal());
+
+    broker.stop();
+    rig.start();
+    CHECK(rig.gate->machine().status().locked);
+    rig.badge();
+    CHECK_FALSE(rig.outputs->relay);
 }

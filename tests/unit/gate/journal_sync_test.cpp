@@ -109,6 +109,17 @@ void start_rig(AppRig& rig, GateTuning tuning) {
     rig.start(std::move(tuning));
 }
 
+// A gate whose disk syncs only when the test says, on a broker.
+struct SyncedByHandOnBroker {
+    test::TestBroker broker;
+    ManualSyncer* syncer = nullptr;
+    AppRig rig;
+    SyncedByHandOnBroker() {
+        log::set_threshold(log::Level::Error);
+        rig.broker_port = broker.port();
+    }
+};
+
 }  // namespace
 
 TEST_CASE("while the disk holds a sync, badges and the interlock are handled at once") {
@@ -144,12 +155,8 @@ TEST_CASE("while the disk holds a sync, badges and the interlock are handled at 
     CHECK_FALSE(disk.gave_up());
 }
 
-TEST_CASE("a closed session goes to the ledger only once it is on disk") {
-    test::TestBroker broker;
-    log::set_threshold(log::Level::Error);
-    ManualSyncer* syncer = nullptr;
-    AppRig rig;
-    rig.broker_port = broker.port();
+TEST_CASE_FIXTURE(SyncedByHandOnBroker,
+                  "a closed session goes to the ledger only once it is on disk") {
     start_rig(rig, with_manual_syncer(syncer));
     REQUIRE(syncer);
     syncer->complete();  // the start-up state
@@ -271,12 +278,9 @@ TEST_CASE("the journal's WAL is checkpointed into the database, so it does not g
         std::chrono::seconds(5)));
 }
 
-TEST_CASE("a lock brought by a list is on disk no later than the list, so a power cut keeps it") {
-    test::TestBroker broker;
-    log::set_threshold(log::Level::Error);
-    ManualSyncer* syncer = nullptr;
-    AppRig rig;
-    rig.broker_port = broker.port();
+TEST_CASE_FIXTURE(
+    SyncedByHandOnBroker,
+    "a lock brought by a list is on disk no later than the list, so a power cut keeps it") {
     rig.write_config(R"({"interlocks": []})", "{}");
     rig.seed_access_list();  // version 3, unlocked
     test::LedgerSide ledger(broker.port());

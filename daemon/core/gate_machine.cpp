@@ -171,8 +171,7 @@ void GateMachine::end(EndReason reason, std::string ended_by, bool keep_relay) {
     const auto after_run_s = session_->policy.after_run_s;
     session_.reset();
     if (!keep_relay) outputs_.set_relay(false);
-    // Counted for a takeover too: start() rearms it for the session that takes over, and a
-    // takeover the journal refuses then stops the exhaust on time instead of never.
+    // Counted for a takeover too, whose start may be refused; a start rearms it anyway.
     if (after_run_s > 0) after_run_until_ = clock_.monotonic() + after_run_s * kSecond;
     state_since_ = record.ended_at;
     listener_.session_ended(record);
@@ -303,9 +302,8 @@ void GateMachine::apply_lock(std::optional<MaintenanceLock> lock) {
                       (!lock || (lock->by == lock_->by && lock->reason == lock_->reason));
     lock_ = std::move(lock);
     listener_.lock_changed(lock_);  // journalled before anything else can happen
-    // The holder's role now, not at the start: a maintainer since demoted does not keep a
-    // locked machine running.
-    const AccessEntry* holder = session_ ? holder_entry() : nullptr;
+    // The holder's role now, not at the start: a maintainer since demoted is no exception.
+    const AccessEntry* holder = holder_entry();
     if (lock_ && session_ && !(holder && holder->role == Role::Maintainer))
         end(EndReason::Remote, lock_->by);
     if (!same_state) state_since_ = clock_.wall().unix_ms;
@@ -321,10 +319,9 @@ void GateMachine::set_access_list(std::shared_ptr<const AccessList> list, bool a
     if (adopt_lock && list_->maintenance != lock_) apply_lock(list_->maintenance);
     if (session_) {
         // Never powered without a valid right: a revocation or suspension reaches a running
-        // session too. The new entry is judged at the session's admission, so an expiry
-        // passing mid-session does not cut it (the right was valid at start), but a list saying
-        // the right or membership was already over then does: a right revoked while an expired
-        // one keeps the badge in the list, a membership cut short.
+        // session too. Judged at the admission: an expiry passing mid-session does not cut it,
+        // a list saying the right was already over then does (a right revoked while an expired
+        // one keeps the badge listed, a membership cut short).
         const AccessEntry* entry = holder_entry();
         bool still_allowed = entry && !check_member(*entry, session_->admitted_at) &&
                              (!lock_ || entry->role == Role::Maintainer);

@@ -122,12 +122,7 @@ TEST_CASE("a close the journal refused is written when the gate stops, not lost 
     rig.gate->shutdown();
     rig.gate.reset();
 
-    auto journal = Journal::open(rig.journal());
-    REQUIRE(journal);
-    CHECK(journal->close_interrupted().value().empty());
-    auto outbox = journal->outbox(0, 10).value();
-    REQUIRE(outbox.size() == 1);
-    auto closed = decode_session(outbox.front().payload).value();
+    auto closed = test::only_closed_session(rig.journal());
     CHECK(closed.end_reason == EndReason::BadgeOut);
     CHECK(closed.powered_ms == 20'000);
 }

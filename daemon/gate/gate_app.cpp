@@ -51,8 +51,14 @@ Status GateApp::start() {
 
     machine_ = std::make_unique<GateMachine>(config_.site, config_.machine, config_.policy, clock_,
                                              *outputs_, *this, ids_);
-    acl_ = std::make_unique<AccessListApplier>(config_, clock_, *machine_,
-                                               [this] { journal_written(); });
+    acl_ = std::make_unique<AccessListApplier>(
+        config_, clock_, *machine_, [this](std::function<void()> once_durable) {
+            journal_written();
+            if (journal_ && durable_)
+                durable_->after_durable(journal_->commits(), std::move(once_durable));
+            else
+                once_durable();
+        });
     for (auto& replay : std::exchange(early_events_, {})) replay();
 
     acl_->load_high_water();  // before the journal's cached list is applied

@@ -302,3 +302,29 @@ TEST_CASE_FIXTURE(
     CHECK(rig.gate->machine().status().locked);
     CHECK(rig.gate->machine().status().detail == "locked by maria: new lens");
 }
+
+TEST_CASE_FIXTURE(SyncedByHandOnBroker,
+                  "a power cut before a new list is on disk leaves the cached list in force") {
+    rig.write_config(R"({"interlocks": []})", "{}");
+    rig.seed_access_list();  // version 3: Alice
+    test::LedgerSide ledger(broker.port());
+    test::connect(rig, ledger, with_manual_syncer(syncer));
+    syncer->complete();
+
+    AccessList newer = *rig.gate->machine().access_list();
+    newer.version = 4;
+    newer.generated_at = rig.clock.wall().unix_ms;
+    newer.entries[Uid::parse("B2").value()] = AccessEntry{"bob", "Bob", false, {}, Role::User, {}};
+    REQUIRE(ledger.send("acl", encode(newer)));
+    REQUIRE(test::pump_until(rig, ledger,
+                             [&] { return rig.gate->machine().access_list()->version == 4; }));
+    rig.gate.reset();
+    power_cut(rig.journal());  // the journal's copy is still version 3
+
+    broker.stop();
+    rig.start();
+    REQUIRE(rig.gate->machine().access_list() != nullptr);  // not refused as a replay
+    CHECK(rig.gate->machine().access_list()->version == 3);
+    rig.badge();
+    CHECK(rig.outputs->relay);
+}

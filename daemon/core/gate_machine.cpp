@@ -109,6 +109,7 @@ BadgeOutcome GateMachine::start(const Uid& uid, const AccessEntry& entry) {
     s.policy = policy_;
     s.started = now;
     s.started_wall = clock_.wall();
+    s.admitted_at = effective_now(s.started_wall, *list_);
     s.idle_since = now;
     s.next_checkpoint = now + policy_.checkpoint_s * kSecond;
     if (busy_) s.active_since = now;
@@ -169,10 +170,9 @@ void GateMachine::end(EndReason reason, std::string ended_by, bool keep_relay) {
     record.ended_by = std::move(ended_by);
     const auto after_run_s = session_->policy.after_run_s;
     session_.reset();
-    if (!keep_relay) {
-        outputs_.set_relay(false);
-        if (after_run_s > 0) after_run_until_ = clock_.monotonic() + after_run_s * kSecond;
-    }
+    if (!keep_relay) outputs_.set_relay(false);
+    // Counted for a takeover too, whose start may be refused; a start rearms it anyway.
+    if (after_run_s > 0) after_run_until_ = clock_.monotonic() + after_run_s * kSecond;
     state_since_ = record.ended_at;
     listener_.session_ended(record);
     refresh();
@@ -302,7 +302,9 @@ void GateMachine::apply_lock(std::optional<MaintenanceLock> lock) {
                       (!lock || (lock->by == lock_->by && lock->reason == lock_->reason));
     lock_ = std::move(lock);
     listener_.lock_changed(lock_);  // journalled before anything else can happen
-    if (lock_ && session_ && session_->record.role != Role::Maintainer)
+    // The holder's role now, not at the start: a maintainer since demoted is no exception.
+    const AccessEntry* holder = holder_entry();
+    if (lock_ && session_ && !(holder && holder->role == Role::Maintainer))
         end(EndReason::Remote, lock_->by);
     if (!same_state) state_since_ = clock_.wall().unix_ms;
     refresh();
@@ -317,14 +319,20 @@ void GateMachine::set_access_list(std::shared_ptr<const AccessList> list, bool a
     if (adopt_lock && list_->maintenance != lock_) apply_lock(list_->maintenance);
     if (session_) {
         // Never powered without a valid right: a revocation or suspension reaches a running
-        // session too. (An expiry passing mid-session does not: the right was valid at start.)
-        Uid uid = Uid::parse(session_->record.uid).value_or(Uid{});
-        const AccessEntry* entry = list_->find(uid);
-        bool still_allowed = entry && !entry->suspended && entry->role != Role::None &&
+        // session too. Judged at the admission: an expiry passing mid-session does not cut it,
+        // a list saying the right was already over then does (a right revoked while an expired
+        // one keeps the badge listed, a membership cut short).
+        const AccessEntry* entry = holder_entry();
+        bool still_allowed = entry && !check_member(*entry, session_->admitted_at) &&
                              (!lock_ || entry->role == Role::Maintainer);
         if (!still_allowed) end(EndReason::Remote, "access revoked");
     }
     refresh();
+}
+
+const AccessEntry* GateMachine::holder_entry() const {
+    if (!session_ || !list_) return nullptr;
+    return list_->find(Uid::parse(session_->record.uid).value_or(Uid{}));
 }
 
 void GateMachine::shutdown() {
@@ -359,8 +367,7 @@ MachineStatus GateMachine::status() const {
         st.state = session_->finishing_since ? MachineState::Finishing : MachineState::InUse;
         st.member = r.member;
         st.session = r.id;
-        if (list_)
-            if (const auto* e = list_->find(Uid::parse(r.uid).value_or(Uid{}))) st.name = e->name;
+        if (const auto* e = holder_entry()) st.name = e->name;
         if (session_->warned) st.detail = "ending soon: idle";
     } else if (faulted()) {
         st.state = MachineState::Fault;

@@ -83,6 +83,8 @@ class GateMachine {
         MachinePolicy policy;
         SessionRecord record;
         WallTime started_wall;
+        // The time the right was judged at (effective_now): a later list is judged there too.
+        UnixMs admitted_at = 0;
         MonoMs started = 0;
         std::optional<MonoMs> active_since;  // empty: busy input not active
         std::int64_t active_ms = 0;
@@ -98,6 +100,8 @@ class GateMachine {
     BadgeOutcome start(const Uid& uid, const AccessEntry& entry);
     void end(EndReason reason, std::string ended_by = {}, bool keep_relay = false);
     SessionRecord snapshot(MonoMs now) const;
+    // The running session's holder in the list in force (none: no longer listed).
+    const AccessEntry* holder_entry() const;
     void begin_finishing();
     void set_busy(bool busy);
     bool faulted() const { return !open_interlocks_.empty() || !faulted_devices_.empty(); }

@@ -68,7 +68,9 @@ void GateMachine::tick() {
     MonoMs now = clock_.monotonic();
     if (after_run_until_ && now >= *after_run_until_) {
         after_run_until_.reset();
-        if (!session_) outputs_.set_after_run(false);
+        // A session keeps it on only under a policy with an after-run: one started after a
+        // reload removed it never counts down an after-run of its own.
+        if (!session_ || session_->policy.after_run_s == 0) outputs_.set_after_run(false);
     }
     if (!session_) return;
     EndReason reason{};

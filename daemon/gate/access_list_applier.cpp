@@ -25,7 +25,7 @@ AccessList stamp_of(const AccessList& list) {
 }  // namespace
 
 AccessListApplier::AccessListApplier(const GateConfig& config, const Clock& clock,
-                                     GateMachine& machine, std::function<void()> journal_written)
+                                     GateMachine& machine, JournalWritten journal_written)
     : config_(config),
       clock_(clock),
       machine_(machine),
@@ -85,29 +85,40 @@ Status AccessListApplier::apply(AccessList list, std::string_view payload, bool 
     // due: the copy and the high-water mark stay together at its version.
     bool renewal_only = !from_cache && current && cached_ && renews_in_force(*current, list) &&
                         !renewal_due_for_cache(*cached_, list, config_.policy.acl_max_age_s);
-    if (!from_cache && !renewal_only) cache(list, payload);
-    if (from_cache) cached_ = stamp_of(list);
-    if (!renewal_only) raise_high_water(list);
-    auto version = list.version;
-    auto badges = list.entries.size();
-    machine_.set_access_list(std::make_shared<AccessList>(std::move(list)),
-                             /*adopt_lock=*/!(from_cache && lock_from_journal_));
+    // In force first: the lock it brings is journalled before the list is cached. Commits reach
+    // the disk in order, so a power cut between them leaves a lock record no older than the
+    // cached list, which is what a restart assumes when the record wins over the cache.
+    auto in_force = std::make_shared<const AccessList>(std::move(list));
+    machine_.set_access_list(in_force, /*adopt_lock=*/!(from_cache && lock_from_journal_));
+    if (from_cache) {
+        cached_ = stamp_of(*in_force);
+        raise_high_water(in_force->version, in_force->generated_at);
+    } else if (!renewal_only) {
+        cache(*in_force, payload);
+    }
+    auto version = in_force->version;
+    auto badges = in_force->entries.size();
     log::info("acl", std::string(from_cache ? "cached " : "") + "access list version " +
                          std::to_string(version) + " in force (" + std::to_string(badges) +
                          " badges)");
     return {};
 }
 
+// The mark follows the cached copy onto the disk, never ahead of it: a power cut between the
+// two would otherwise leave a mark above the copy, and the gate would refuse its own cache as a
+// replay at the next start. A copy that was not written does not hold the mark back.
 void AccessListApplier::cache(const AccessList& list, std::string_view payload) {
-    if (!journal_) return;
-    if (auto s = journal_->store_access_list(list.version, payload); !s) {
+    const auto version = list.version;
+    const auto issued_at = list.generated_at;
+    if (!journal_) return raise_high_water(version, issued_at);
+    if (auto s = journal_->store_access_list(version, payload); !s) {
         log::warning("acl", "applied but not cached (it will be fetched again after a restart): " +
                                 s.error().message());
         cached_.reset();
-    } else {
-        cached_ = stamp_of(list);
+        return raise_high_water(version, issued_at);
     }
-    journal_written_();
+    cached_ = stamp_of(list);
+    journal_written_([this, version, issued_at] { raise_high_water(version, issued_at); });
 }
 
 void AccessListApplier::load_high_water() {
@@ -131,18 +142,18 @@ void AccessListApplier::load_high_water() {
                          " are refused (high-water mark " + high_water_path_ + ")");
 }
 
-void AccessListApplier::raise_high_water(const AccessList& applied) {
-    if (applied.version <= high_water_) return;
-    auto written = write_acl_high_water(high_water_path_, config_.site, config_.machine,
-                                        {applied.version, applied.generated_at});
+void AccessListApplier::raise_high_water(std::int64_t version, UnixMs issued_at) {
+    if (version <= high_water_) return;
+    auto written =
+        write_acl_high_water(high_water_path_, config_.site, config_.machine, {version, issued_at});
     if (!written) {
-        log::error("acl", "access list version " + std::to_string(applied.version) +
+        log::error("acl", "access list version " + std::to_string(version) +
                               " applied, but the high-water mark was not kept: " +
                               written.error().message() +
                               "; after a journal wipe an older list would be taken");
         return;
     }
-    high_water_ = applied.version;
+    high_water_ = version;
 }
 
 }  // namespace fabgate

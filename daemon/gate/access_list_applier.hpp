@@ -20,9 +20,11 @@ namespace fabgate {
 class AccessListApplier {
   public:
     // `config` is read at each list (its keys and policy change on reload); `journal_written`
-    // is told of each list cached, so the sync that makes it durable is asked for.
+    // is told of each list cached, so the sync that makes it durable is asked for, and given
+    // what to do once the disk has it.
+    using JournalWritten = std::function<void(std::function<void()> once_durable)>;
     AccessListApplier(const GateConfig& config, const Clock& clock, GateMachine& machine,
-                      std::function<void()> journal_written);
+                      JournalWritten journal_written);
 
     // Reads the high-water mark: before the journal's cached list is applied.
     void load_high_water();
@@ -41,13 +43,13 @@ class AccessListApplier {
 
   private:
     Status apply(AccessList list, std::string_view payload, bool from_cache);
-    void raise_high_water(const AccessList& applied);
+    void raise_high_water(std::int64_t version, UnixMs issued_at);
     void cache(const AccessList& list, std::string_view payload);
 
     const GateConfig& config_;
     const Clock& clock_;
     GateMachine& machine_;
-    std::function<void()> journal_written_;
+    JournalWritten journal_written_;
     Journal* journal_ = nullptr;
 
     bool lock_from_journal_ = false;

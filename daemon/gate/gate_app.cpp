@@ -21,6 +21,14 @@ GateApp::GateApp(EventLoop& loop, const Clock& clock, IdSource& ids, GateConfig 
 
 GateApp::~GateApp() {
     if (!shutting_down_ && machine_) machine_->shutdown();
+    // No retry timer fires any more: a close the journal refused gets its last try here, or
+    // the next start bills the session only to its last checkpoint, as a power loss.
+    for (const auto& closed : unjournaled_)
+        if (auto s = journal_ ? journal_->session_closed(closed) : fail("journal", "not open"); !s)
+            log::error("journal", "session " + closed.id + " lost at shutdown (" +
+                                      s.error().message() +
+                                      "); the next start closes it at its last checkpoint");
+    journal_written();
     // Waits for the sync of what shutdown() just wrote (the closed session), off the loop's
     // clock: the relay is already off.
     durable_.reset();
@@ -43,8 +51,14 @@ Status GateApp::start() {
 
     machine_ = std::make_unique<GateMachine>(config_.site, config_.machine, config_.policy, clock_,
                                              *outputs_, *this, ids_);
-    acl_ = std::make_unique<AccessListApplier>(config_, clock_, *machine_,
-                                               [this] { journal_written(); });
+    acl_ = std::make_unique<AccessListApplier>(
+        config_, clock_, *machine_, [this](std::function<void()> once_durable) {
+            journal_written();
+            if (journal_ && durable_)
+                durable_->after_durable(journal_->commits(), std::move(once_durable));
+            else
+                once_durable();
+        });
     for (auto& replay : std::exchange(early_events_, {})) replay();
 
     acl_->load_high_water();  // before the journal's cached list is applied

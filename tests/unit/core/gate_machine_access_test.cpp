@@ -181,3 +181,63 @@ TEST_CASE("a revoked right reaches a running session") {
     CHECK(g.listener.ended.at(0).end_reason == EndReason::Remote);
     CHECK(g.listener.ended.at(0).ended_by == "access revoked");
 }
+
+namespace {
+// The list the ledger issues next, a minute into the session, with `change` made to A1's entry.
+template <typename Change>
+void next_list_changing_a1(Gate& g, Change change) {
+    g.clock.advance(60'000);
+    auto list = std::make_shared<AccessList>(*g.machine->access_list());
+    list->version += 1;
+    list->generated_at = g.clock.wall().unix_ms;
+    change(list->entries[uid("A1")]);
+    g.machine->set_access_list(list);
+}
+constexpr std::int64_t kDayMs = 86'400'000;
+}  // namespace
+
+TEST_CASE("a revoked right ends the session even when an expired right keeps the badge listed") {
+    // The ledger lists a member's best right on the machine or its group: revoking the valid
+    // machine right leaves last year's expired group right, so the badge stays in the list.
+    Gate g;
+    g.badge("A1");
+    const UnixMs last_year = g.clock.wall().unix_ms - 365 * kDayMs;
+    next_list_changing_a1(g, [&](AccessEntry& e) { e.right_until = last_year; });
+    CHECK_FALSE(g.outputs.relay);
+    REQUIRE(g.listener.ended.size() == 1);
+    CHECK(g.listener.ended[0].ended_by == "access revoked");
+}
+
+TEST_CASE("a membership cut short to before the session ends it") {
+    Gate g;
+    g.badge("A1");
+    const UnixMs yesterday = g.clock.wall().unix_ms - kDayMs;
+    next_list_changing_a1(g, [&](AccessEntry& e) { e.member_until = yesterday; });
+    CHECK_FALSE(g.outputs.relay);
+    CHECK(g.listener.ended.size() == 1);
+}
+
+TEST_CASE("a training that expires during the session does not cut it") {
+    Gate g;
+    const UnixMs in_ninety_seconds = g.clock.wall().unix_ms + 90'000;
+    next_list_changing_a1(g, [&](AccessEntry& e) { e.right_until = in_ninety_seconds; });
+    g.badge("A1");
+    next_list_changing_a1(g, [](AccessEntry&) {});  // the hourly reissue, a minute later
+    CHECK(g.outputs.relay);
+    CHECK(g.listener.ended.empty());
+    CHECK(g.badge("B2").denied == DenyReason::InUse);
+}
+
+TEST_CASE("a lock ends the session of a maintainer demoted since the session began") {
+    Gate g;
+    g.badge("3A");
+    auto demoted = std::make_shared<AccessList>(*g.machine->access_list());
+    demoted->version += 1;
+    demoted->entries[uid("3A")].role = Role::User;
+    g.machine->set_access_list(demoted);
+    CHECK(g.outputs.relay);  // a user may still run an unlocked machine
+    g.machine->command({CommandKind::Lock, "maria", "new lens"});
+    CHECK_FALSE(g.outputs.relay);
+    REQUIRE(g.listener.ended.size() == 1);
+    CHECK(g.listener.ended[0].ended_by == "maria");
+}

@@ -13,6 +13,12 @@ MachinePolicy with_busy() {
     p.has_busy_input = true;
     return p;
 }
+// An exhaust or chiller on the after-run output, kept on 300 s after the relay goes off.
+MachinePolicy with_after_run() {
+    MachinePolicy p;
+    p.after_run_s = 300;
+    return p;
+}
 }  // namespace
 
 TEST_CASE("idle timeout warns, then ends the session; activity resets it") {
@@ -137,6 +143,32 @@ TEST_CASE("after-run output keeps the exhaust going after the relay switches off
     g.advance_s(299);
     CHECK(g.outputs.after_run);
     g.advance_s(1);
+    CHECK_FALSE(g.outputs.after_run);
+}
+
+TEST_CASE("a takeover the journal refuses still stops the exhaust after its after-run time") {
+    auto p = with_after_run();
+    p.takeover = TakeoverRule::Anyone;
+    Gate g(p);
+    g.badge("A1");
+    g.listener.journal_fails = true;
+    CHECK(g.badge("B2").denied == DenyReason::JournalError);
+    CHECK_FALSE(g.outputs.relay);
+    CHECK(g.outputs.after_run);
+    g.advance_s(300);
+    CHECK_FALSE(g.outputs.after_run);
+}
+
+TEST_CASE("an after-run removed by a reload still stops the exhaust a session started") {
+    Gate g(with_after_run());
+    g.badge("A1");
+    g.badge("A1");  // the exhaust runs 300 s more
+    g.machine->set_policy(MachinePolicy{});
+    g.advance_s(10);
+    g.badge("A1");  // a session under the reloaded policy, without after-run
+    g.advance_s(400);
+    g.badge("A1");
+    g.advance_s(1000);
     CHECK_FALSE(g.outputs.after_run);
 }
 

@@ -18,7 +18,8 @@ struct ApplierRig {
     AccessListApplier applier;
 
     explicit ApplierRig(const test::TempDir& dir, const std::string& journal = "journal.db")
-        : config(config_for(dir, journal)), applier(config, gate.clock, *gate.machine, [] {}) {
+        : config(config_for(dir, journal)),
+          applier(config, gate.clock, *gate.machine, [](auto once_durable) { once_durable(); }) {
         applier.load_high_water();
     }
     static GateConfig config_for(const test::TempDir& dir, const std::string& journal) {

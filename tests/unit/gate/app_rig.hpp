@@ -93,6 +93,17 @@ struct AppRig {
     }
 };
 
+// The journal at `path` as the next start finds it: its one closed session, and nothing left
+// open for that start to bill as a power loss.
+inline SessionRecord only_closed_session(const std::string& path) {
+    auto journal = Journal::open(path);
+    REQUIRE(journal);
+    CHECK(journal->close_interrupted().value().empty());
+    auto outbox = journal->outbox(0, 10).value();
+    REQUIRE(outbox.size() == 1);
+    return decode_session(outbox.front().payload).value();
+}
+
 // The ledger's and fabctl's side of the broker: hears what the gate publishes and sends what
 // they send, on the gate's own topics.
 struct LedgerSide {

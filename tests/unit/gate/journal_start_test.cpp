@@ -105,3 +105,24 @@ TEST_CASE("a start the journal refuses switches the machine off at once and keep
     CHECK(outputs->relay);
     CHECK(rig.gate->machine().status().state == MachineState::InUse);
 }
+
+TEST_CASE("a close the journal refused is written when the gate stops, not lost to power_loss") {
+    log::set_threshold(log::Level::Error);
+    AppRig rig;
+    start_watched(rig);
+    rig.badge();
+    rig.advance_s(20);
+    // The journal refuses the close (a full disk): the gate keeps it in memory and retries.
+    REQUIRE(query(rig.journal(),
+                  "CREATE TRIGGER refuse BEFORE INSERT ON outbox "
+                  "BEGIN SELECT RAISE(ABORT, 'disk full'); END") == -1);
+    rig.badge();
+    // Room again, and the operator restarts the gate before the next retry.
+    REQUIRE(query(rig.journal(), "DROP TRIGGER refuse") == -1);
+    rig.gate->shutdown();
+    rig.gate.reset();
+
+    auto closed = test::only_closed_session(rig.journal());
+    CHECK(closed.end_reason == EndReason::BadgeOut);
+    CHECK(closed.powered_ms == 20'000);
+}

@@ -6,6 +6,7 @@
 #include <condition_variable>
 #include <filesystem>
 #include <mutex>
+#include <utility>
 
 #include <doctest/doctest.h>
 
@@ -60,16 +61,25 @@ class HeldDisk {
 class ManualSyncer final : public JournalSyncer {
   public:
     explicit ManualSyncer(std::string path) : path_(std::move(path)) {}
-    void sync_through(std::uint64_t through) override { requested_ = through; }
+    void sync_through(std::uint64_t through) override {
+        requested_ = through;
+        // The sync thread runs between two commits of one event's handling.
+        if (std::exchange(copy_at_next_request, false)) copy_to_disk();
+    }
     void on_durable(Durable durable) override { durable_ = std::move(durable); }
     void complete() {
+        copy_to_disk();
+        if (durable_) durable_(requested_);
+    }
+    bool copy_at_next_request = false;
+
+  private:
+    void copy_to_disk() {
         for (const char* suffix : {"", "-wal"})
             std::filesystem::copy_file(path_ + suffix, path_ + ".disk" + suffix,
                                        std::filesystem::copy_options::overwrite_existing);
-        if (durable_) durable_(requested_);
     }
 
-  private:
     std::string path_;
     std::uint64_t requested_ = 0;
     Durable durable_;
@@ -98,6 +108,17 @@ void start_rig(AppRig& rig, GateTuning tuning) {
     rig.seed_access_list();
     rig.start(std::move(tuning));
 }
+
+// A gate whose disk syncs only when the test says, on a broker.
+struct SyncedByHandOnBroker {
+    test::TestBroker broker;
+    ManualSyncer* syncer = nullptr;
+    AppRig rig;
+    SyncedByHandOnBroker() {
+        log::set_threshold(log::Level::Error);
+        rig.broker_port = broker.port();
+    }
+};
 
 }  // namespace
 
@@ -134,12 +155,8 @@ TEST_CASE("while the disk holds a sync, badges and the interlock are handled at 
     CHECK_FALSE(disk.gave_up());
 }
 
-TEST_CASE("a closed session goes to the ledger only once it is on disk") {
-    test::TestBroker broker;
-    log::set_threshold(log::Level::Error);
-    ManualSyncer* syncer = nullptr;
-    AppRig rig;
-    rig.broker_port = broker.port();
+TEST_CASE_FIXTURE(SyncedByHandOnBroker,
+                  "a closed session goes to the ledger only once it is on disk") {
     start_rig(rig, with_manual_syncer(syncer));
     REQUIRE(syncer);
     syncer->complete();  // the start-up state
@@ -237,12 +254,7 @@ TEST_CASE("a closed session synced before the power cut comes back whole") {
     rig.gate.reset();
     power_cut(rig.journal());
 
-    auto journal = Journal::open(rig.journal());
-    REQUIRE(journal);
-    CHECK(journal->close_interrupted().value().empty());
-    auto outbox = journal->outbox(0, 10).value();
-    REQUIRE(outbox.size() == 1);
-    auto closed = decode_session(outbox.front().payload).value();
+    auto closed = test::only_closed_session(rig.journal());
     CHECK(closed.end_reason == EndReason::BadgeOut);
     CHECK(closed.powered_ms == 91'000);
 }
@@ -259,4 +271,60 @@ TEST_CASE("the journal's WAL is checkpointed into the database, so it does not g
     CHECK(test::wait_until(
         j.loop, [&] { return database_bytes() > empty_size + (100 << 10); },
         std::chrono::seconds(5)));
+}
+
+TEST_CASE_FIXTURE(
+    SyncedByHandOnBroker,
+    "a lock brought by a list is on disk no later than the list, so a power cut keeps it") {
+    rig.write_config(R"({"interlocks": []})", "{}");
+    rig.seed_access_list();  // version 3, unlocked
+    test::LedgerSide ledger(broker.port());
+    test::connect(rig, ledger, with_manual_syncer(syncer));
+    test::sync(rig, ledger);  // the journal holds a lock record: unlocked
+    syncer->complete();
+
+    AccessList locked;
+    locked.site = "lab";
+    locked.machine = "laser-1";
+    locked.version = 4;
+    locked.generated_at = rig.clock.wall().unix_ms;
+    locked.maintenance = MaintenanceLock{"maria", "new lens", locked.generated_at};
+    locked.entries[Uid::parse("A1").value()] =
+        AccessEntry{"alice", "Alice", false, {}, Role::User, {}};
+    syncer->copy_at_next_request = true;  // the disk keeps only the list's first commit
+    REQUIRE(ledger.send("acl", encode(locked)));
+    REQUIRE(test::pump_until(rig, ledger, [&] { return rig.gate->machine().status().locked; }));
+    rig.gate.reset();
+    power_cut(rig.journal());
+
+    broker.stop();
+    rig.start();
+    CHECK(rig.gate->machine().status().locked);
+    CHECK(rig.gate->machine().status().detail == "locked by maria: new lens");
+}
+
+TEST_CASE_FIXTURE(SyncedByHandOnBroker,
+                  "a power cut before a new list is on disk leaves the cached list in force") {
+    rig.write_config(R"({"interlocks": []})", "{}");
+    rig.seed_access_list();  // version 3: Alice
+    test::LedgerSide ledger(broker.port());
+    test::connect(rig, ledger, with_manual_syncer(syncer));
+    syncer->complete();
+
+    AccessList newer = *rig.gate->machine().access_list();
+    newer.version = 4;
+    newer.generated_at = rig.clock.wall().unix_ms;
+    newer.entries[Uid::parse("B2").value()] = AccessEntry{"bob", "Bob", false, {}, Role::User, {}};
+    REQUIRE(ledger.send("acl", encode(newer)));
+    REQUIRE(test::pump_until(rig, ledger,
+                             [&] { return rig.gate->machine().access_list()->version == 4; }));
+    rig.gate.reset();
+    power_cut(rig.journal());  // the journal's copy is still version 3
+
+    broker.stop();
+    rig.start();
+    REQUIRE(rig.gate->machine().access_list() != nullptr);  // not refused as a replay
+    CHECK(rig.gate->machine().access_list()->version == 3);
+    rig.badge();
+    CHECK(rig.outputs->relay);
 }

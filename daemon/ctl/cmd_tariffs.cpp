@@ -104,7 +104,8 @@ Outcome set(CommandContext& s, const SetOptions& o) {
         TRY_ASSIGN(into, money_arg(option, text, t.currency));
         return {};
     };
-    TRY(money("--per-hour", o.per_hour, t.price_per_hour_minor));
+    // The price is required: given empty, it is refused, never left at zero.
+    TRY_ASSIGN(t.price_per_hour_minor, money_arg("--per-hour", o.per_hour, t.currency));
     TRY(money("--start-fee", o.start_fee, t.start_fee_minor));
     TRY(money("--minimum", o.minimum, t.minimum_minor));
     TRY(money("--round", o.round, t.amount_rounding_minor));

@@ -29,6 +29,10 @@ TEST_CASE("bad arguments give exit code 2 and name the argument") {
         {{"members", "add", "m-3"}, "--name"},
         {{"members", "add", "m 3", "--name", "X"}, "ID"},
         {{"members", "add", "m-3", "--name", "X", "--until", "2026-02-30"}, "--until"},
+        // An empty end (an unset shell variable) is not "never".
+        {{"members", "add", "m-3", "--name", "X", "--until", ""}, "--until"},
+        {{"rights", "grant", "m-1", "laser-1", "--until", ""}, "--until"},
+        {{"members", "edit", "m-1", "--until", ""}, "--until"},
         {{"members", "list", "--status", "asleep"}, "--status"},
         {{"members", "list", "--frobnicate"}, "--frobnicate"},
         {{"rights", "grant", "m-1", "laser-1", "--role", "boss"}, "--role"},

@@ -1,8 +1,8 @@
 #include "core/json_reader.hpp"
 
 #include <algorithm>
+#include <array>
 #include <fstream>
-#include <sstream>
 
 namespace fabgate {
 
@@ -18,9 +18,17 @@ Error JsonErrors::combined(std::string where) const {
 Result<std::string> read_text_file(const std::string& path) {
     std::ifstream in(path, std::ios::binary);
     if (!in) return fail(path, "cannot be opened");
-    std::ostringstream text;
-    text << in.rdbuf();
-    return text.str();
+    // Bounded: a wrong path (/dev/zero, a disk image) must be refused, not read until memory
+    // runs out. The cap is above every config's own limit, which then names the exact size.
+    std::string text;
+    std::array<char, 64 * 1024> chunk{};
+    while (text.size() <= kMaxTextFileBytes &&
+           in.read(chunk.data(), static_cast<std::streamsize>(chunk.size())).gcount() > 0)
+        text.append(chunk.data(), static_cast<std::size_t>(in.gcount()));
+    if (text.size() > kMaxTextFileBytes)
+        return fail(path, "is more than " + std::to_string(kMaxTextFileBytes) +
+                              " bytes; refusing to read it (is it the right file?)");
+    return text;
 }
 
 Result<nlohmann::json> parse_json(std::string_view text, std::string_view where,

@@ -58,6 +58,15 @@ TEST_CASE("a config that is not JSON, or too large, is refused") {
     CHECK(problems(huge).at(0).find("more than the limit") != std::string::npos);
 }
 
+TEST_CASE("a config path naming an endless file is refused after a bounded read, naming it") {
+    // Read whole before its size was checked, /dev/zero filled the memory and never returned.
+    auto cfg = load_gate_config_file("/dev/zero");
+    REQUIRE(!cfg);
+    auto problem = cfg.error().at(0).message();
+    CHECK(problem.rfind("/dev/zero: ", 0) == 0);
+    CHECK(problem.find("more than") != std::string::npos);
+}
+
 TEST_CASE("gpio lines by offset or by name") {
     auto cfg = load_gate_config_text(R"({"site":"s","machine":"m","hardware":{"kind":"gpio",
         "reader":{"type":"line","device":"/dev/ttyUSB0"},

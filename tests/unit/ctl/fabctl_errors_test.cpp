@@ -184,6 +184,24 @@ TEST_CASE("a missing database is not created by accident") {
     CHECK(no_config.err.find("nope.json") != std::string::npos);
 }
 
+TEST_CASE("an empty database file is not made a ledger by accident, but init may") {
+    // What a failed copy or restore leaves: it must not pass for a ledger with no members.
+    Lab lab;
+    std::ofstream(lab.db_path).close();
+    for (std::vector<std::string> args :
+         {std::vector<std::string>{"members", "list"},
+          std::vector<std::string>{"members", "add", "m-1", "--name", "X"}}) {
+        auto r = lab.run(args);
+        INFO(r.err);
+        CHECK(r.code == 1);
+        CHECK(r.err.find(lab.db_path + ": is empty") != std::string::npos);
+        CHECK(std::filesystem::file_size(lab.db_path) == 0);
+        CHECK_FALSE(std::filesystem::exists(lab.db_path + "-wal"));
+    }
+    CHECK(lab.run({"init"}).code == 0);
+    CHECK(lab.run({"members", "list"}).code == 0);
+}
+
 TEST_CASE("the config file gives the database") {
     Lab lab;
     auto config = (lab.dir / "ledger.json").string();

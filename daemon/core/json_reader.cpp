@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <fstream>
+#include <set>
 
 namespace fabgate {
 
@@ -40,6 +41,81 @@ Result<nlohmann::json> parse_json(std::string_view text, std::string_view where,
     auto value = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
     if (value.is_discarded()) return fail(std::string(where), "is not valid JSON");
     return value;
+}
+
+namespace {
+
+// A SAX reader that stops at the first key an object already has, knowing its path.
+class RepeatedKeyFinder {
+  public:
+    using json = nlohmann::json;
+    bool null() { return element(); }
+    bool boolean(bool) { return element(); }
+    bool number_integer(json::number_integer_t) { return element(); }
+    bool number_unsigned(json::number_unsigned_t) { return element(); }
+    bool number_float(json::number_float_t, const json::string_t&) { return element(); }
+    bool string(json::string_t&) { return element(); }
+    bool binary(json::binary_t&) { return element(); }
+    bool start_object(std::size_t) { return open(false); }
+    bool start_array(std::size_t) { return open(true); }
+    bool end_object() { return close(); }
+    bool end_array() { return close(); }
+    bool key(json::string_t& name) {
+        auto& frame = frames_.back();
+        frame.last_key = name;
+        if (frame.keys.insert(name).second) return true;
+        repeated_ = join(frame.path, name);
+        return false;
+    }
+    bool parse_error(std::size_t, const std::string&, const nlohmann::detail::exception&) {
+        return false;
+    }
+    const std::optional<std::string>& repeated() const { return repeated_; }
+
+  private:
+    struct Frame {
+        std::string path;
+        bool array = false;
+        std::size_t next_index = 0;
+        std::string last_key;
+        std::set<std::string> keys;
+    };
+    static std::string join(const std::string& path, const std::string& key) {
+        return path.empty() ? key : path + "." + key;
+    }
+    // The path of the value starting now, counting it if it is an array's element.
+    std::string value_path() {
+        if (frames_.empty()) return "";
+        auto& frame = frames_.back();
+        if (frame.array) return frame.path + "[" + std::to_string(frame.next_index++) + "]";
+        return join(frame.path, frame.last_key);
+    }
+    bool element() {
+        if (!frames_.empty() && frames_.back().array) ++frames_.back().next_index;
+        return true;
+    }
+    bool open(bool array) {
+        Frame frame;
+        frame.path = value_path();
+        frame.array = array;
+        frames_.push_back(std::move(frame));
+        return true;
+    }
+    bool close() {
+        frames_.pop_back();
+        return true;
+    }
+    std::vector<Frame> frames_;
+    std::optional<std::string> repeated_;
+};
+
+}  // namespace
+
+std::optional<Error> find_repeated_key(std::string_view text) {
+    RepeatedKeyFinder finder;
+    (void)nlohmann::json::sax_parse(text, &finder);
+    if (!finder.repeated()) return std::nullopt;
+    return Error{*finder.repeated(), "is given twice; keep one"};
 }
 
 ObjectReader::ObjectReader(const nlohmann::json& value, std::string path, JsonErrors& errors)

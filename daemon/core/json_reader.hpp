@@ -52,6 +52,10 @@ tl::expected<Config, std::vector<Error>> load_config_file(const std::string& pat
 
 class ObjectReader;
 
+// The first key given twice in one object of `text` (valid JSON), named by its path
+// ("policy.idle_timeout_s"). JSON readers keep the last one silently.
+std::optional<Error> find_repeated_key(std::string_view text);
+
 // A config file's text (at most `max_bytes`) parsed as JSON and read by `parse`, which returns
 // the config or every problem it found: the text half of each program's config loader.
 template <class Config, class Parse>
@@ -59,6 +63,8 @@ tl::expected<Config, std::vector<Error>> load_config_text(std::string_view text,
                                                           std::size_t max_bytes, Parse&& parse) {
     auto doc = parse_json(text, "config", max_bytes);
     if (!doc) return tl::unexpected(std::vector<Error>{doc.error()});
+    if (auto repeated = find_repeated_key(text))
+        return tl::unexpected(std::vector<Error>{*repeated});
     return parse(*doc);
 }
 

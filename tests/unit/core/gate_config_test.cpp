@@ -67,6 +67,20 @@ TEST_CASE("a config path naming an endless file is refused after a bounded read,
     CHECK(problem.find("more than") != std::string::npos);
 }
 
+TEST_CASE("a setting given twice is refused, named with its path, not read as the last one") {
+    CHECK(
+        problems(
+            R"({"site":"s","machine":"m","policy":{"idle_timeout_s":60,"idle_timeout_s":6000}})") ==
+        std::vector<std::string>{"policy.idle_timeout_s: is given twice; keep one"});
+    CHECK(problems(R"({"site":"s","machine":"m","hardware":{"inputs":{"interlocks":[
+              {"name":"lid","line":1},{"name":"door","line":2,"line":3}]}}})") ==
+          std::vector<std::string>{"hardware.inputs.interlocks[1].line: is given twice; keep one"});
+    // The same key in different objects is no repeat.
+    CHECK(problems(R"({"site":"s","machine":"m","broker":{"port":1883},"policy":{"after_run_s":1},
+              "hardware":{"inputs":{"interlocks":[{"name":"a","line":1},{"name":"b","line":2}]}}})")
+              .empty());
+}
+
 TEST_CASE("gpio lines by offset or by name") {
     auto cfg = load_gate_config_text(R"({"site":"s","machine":"m","hardware":{"kind":"gpio",
         "reader":{"type":"line","device":"/dev/ttyUSB0"},

@@ -241,7 +241,7 @@ Result<UnixMs> parse_instant(std::string_view text, const ZoneRules* zone) {
         auto oh = read_digits(designator.substr(1, 2), 2);
         auto om = read_digits(designator.substr(4, 2), 2);
         if (designator[3] != ':' || !oh || !om) return bad();
-        if (*oh > 14 || *om > 59)
+        if (*oh > 14 || *om > 59 || (*oh == 14 && *om > 0))
             return fail("", quoted(text) + ": the offset must be between -14:00 and +14:00");
         offset_s = (*oh * 60 + *om) * 60 * (designator[0] == '-' ? -1 : 1);
     } else if (!zone) {

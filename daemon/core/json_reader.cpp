@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <filesystem>
 #include <fstream>
 #include <set>
 
@@ -26,6 +27,12 @@ Result<std::string> read_text_file(const std::string& path) {
     while (text.size() <= kMaxTextFileBytes &&
            in.read(chunk.data(), static_cast<std::streamsize>(chunk.size())).gcount() > 0)
         text.append(chunk.data(), static_cast<std::size_t>(in.gcount()));
+    if (in.bad()) {
+        // A directory opens, then fails at the first read: said plainly, not as "not JSON".
+        std::error_code ec;
+        return fail(path, std::filesystem::is_directory(path, ec) ? "is a directory, not a file"
+                                                                  : "cannot be read");
+    }
     if (text.size() > kMaxTextFileBytes)
         return fail(path, "is more than " + std::to_string(kMaxTextFileBytes) +
                               " bytes; refusing to read it (is it the right file?)");

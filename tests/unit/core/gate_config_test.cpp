@@ -1,5 +1,7 @@
 #include <doctest/doctest.h>
 
+#include <filesystem>
+
 #include "core/access.hpp"
 #include "core/gate_config.hpp"
 
@@ -65,6 +67,13 @@ TEST_CASE("a config path naming an endless file is refused after a bounded read,
     auto problem = cfg.error().at(0).message();
     CHECK(problem.rfind("/dev/zero: ", 0) == 0);
     CHECK(problem.find("more than") != std::string::npos);
+}
+
+TEST_CASE("a config path naming a directory says so, not that the file is not JSON") {
+    auto dir = std::filesystem::temp_directory_path().string();
+    auto cfg = load_gate_config_file(dir);
+    REQUIRE(!cfg);
+    CHECK(cfg.error().at(0).message() == dir + ": is a directory, not a file");
 }
 
 TEST_CASE("a setting given twice is refused, named with its path, not read as the last one") {

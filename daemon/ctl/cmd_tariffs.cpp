@@ -12,7 +12,8 @@ namespace {
 
 struct SetOptions {
     std::string machine, group, member_class, per_hour, currency = "EUR", basis = "powered";
-    std::string increment = "1m", start_fee, minimum, free_below, round, from;
+    std::string increment = "1m", start_fee, minimum, free_below, round;
+    std::optional<std::string> from;  // given empty, refused: not "now"
     std::string rounding = "half-up", minimum_time, combine_window;
 
     void declare(CommandSpec command) {
@@ -129,8 +130,8 @@ Outcome set(CommandContext& s, const SetOptions& o) {
         TRY_ASSIGN(t.free_below_s, duration_arg("--free-below", o.free_below));
     }
     t.valid_from = s.now;
-    if (!o.from.empty()) {
-        TRY_ASSIGN(t.valid_from, time_arg("--from", o.from));
+    if (o.from) {
+        TRY_ASSIGN(t.valid_from, time_arg("--from", *o.from));
     }
     if (auto v = validate(t); !v) return usage_failure("tariff", v.error().message());
 

@@ -22,6 +22,8 @@ TEST_CASE("bad arguments give exit code 2 and name the argument") {
         {{"tariffs", "set", "laser-1", "--class", "any", "--per-hour", "12.505"}, "--per-hour"},
         // An empty price (an unset shell variable) is not a free tariff.
         {{"tariffs", "set", "laser-1", "--class", "any", "--per-hour", ""}, "--per-hour"},
+        {{"tariffs", "set", "laser-1", "--class", "any", "--per-hour", "1", "--from", ""},
+         "--from"},
         {{"tariffs", "set", "laser-1", "--class", "any", "--per-hour", "1", "--increment", "6"},
          "--increment"},
         {{"tariffs", "set", "laser-1", "--class", "any", "--per-hour", "1", "--currency", "EURO"},

@@ -52,7 +52,8 @@ Result<nlohmann::json> parse_json(std::string_view text, std::string_view where,
 
 namespace {
 
-// A SAX reader that stops at the first key an object already has, knowing its path.
+// A SAX reader that stops at the first key an object already has, knowing its path, or at
+// the first syntax error, knowing where it is.
 class RepeatedKeyFinder {
   public:
     using json = nlohmann::json;
@@ -74,10 +75,15 @@ class RepeatedKeyFinder {
         repeated_ = join(frame.path, name);
         return false;
     }
-    bool parse_error(std::size_t, const std::string&, const nlohmann::detail::exception&) {
+    bool parse_error(std::size_t, const std::string&, const nlohmann::detail::exception& e) {
+        // "[json.exception.parse_error.101] parse error at line 4, column 3: syntax error..."
+        std::string what = e.what();
+        auto at = what.find(" at line ");
+        syntax_error_ = at == std::string::npos ? what : what.substr(at + 4);
         return false;
     }
     const std::optional<std::string>& repeated() const { return repeated_; }
+    const std::optional<std::string>& syntax_error() const { return syntax_error_; }
 
   private:
     struct Frame {
@@ -114,6 +120,7 @@ class RepeatedKeyFinder {
     }
     std::vector<Frame> frames_;
     std::optional<std::string> repeated_;
+    std::optional<std::string> syntax_error_;
 };
 
 }  // namespace
@@ -123,6 +130,15 @@ std::optional<Error> find_repeated_key(std::string_view text) {
     (void)nlohmann::json::sax_parse(text, &finder);
     if (!finder.repeated()) return std::nullopt;
     return Error{*finder.repeated(), "is given twice; keep one"};
+}
+
+Result<nlohmann::json> parse_config_json(std::string_view text, std::size_t max_bytes) {
+    auto doc = parse_json(text, "config", max_bytes);
+    if (doc || text.size() > max_bytes) return doc;
+    RepeatedKeyFinder finder;
+    (void)nlohmann::json::sax_parse(text, &finder);
+    if (!finder.syntax_error()) return doc;
+    return fail("config", "is not valid JSON: " + *finder.syntax_error());
 }
 
 ObjectReader::ObjectReader(const nlohmann::json& value, std::string path, JsonErrors& errors)

@@ -55,7 +55,7 @@ TEST_CASE("policies that need a busy input say so") {
 }
 
 TEST_CASE("a config that is not JSON, or too large, is refused") {
-    CHECK(problems("{") == std::vector<std::string>{"config: is not valid JSON"});
+    CHECK(problems("{").at(0).rfind("config: is not valid JSON: line 1, column 2: ", 0) == 0);
     std::string huge(2 << 20, ' ');
     CHECK(problems(huge).at(0).find("more than the limit") != std::string::npos);
 }
@@ -67,6 +67,17 @@ TEST_CASE("a config path naming an endless file is refused after a bounded read,
     auto problem = cfg.error().at(0).message();
     CHECK(problem.rfind("/dev/zero: ", 0) == 0);
     CHECK(problem.find("more than") != std::string::npos);
+}
+
+TEST_CASE("a config that is not JSON names the line and column where it stops being JSON") {
+    // A missing comma in a long file: "is not valid JSON" alone sent the admin reading it all.
+    auto p = problems("{\n  \"site\": \"s\",\n  \"machine\": \"m\"\n  \"journal\": \"j.db\"\n}");
+    REQUIRE(p.size() == 1);
+    CHECK(p[0].rfind("config: is not valid JSON: line 4, column 11: ", 0) == 0);
+    // Bytes that are not UTF-8 inside a string, on line 2.
+    p = problems("{\"site\": \"s\",\n \"machine\": \"m\xff\"}");
+    REQUIRE(p.size() == 1);
+    CHECK(p[0].rfind("config: is not valid JSON: line 2, column", 0) == 0);
 }
 
 TEST_CASE("a config path naming a directory says so, not that the file is not JSON") {

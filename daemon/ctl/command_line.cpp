@@ -40,6 +40,27 @@ OptionSpec& OptionSpec::must_be_positive() {
     return *this;
 }
 
+namespace {
+
+// CLI11 reads 0120 as octal (80) and 0x10 as 16: `purge --days 0120` purged 40 days too many.
+// A number a manager types is decimal: leading zeros are dropped, any other form refused.
+// No description, so the option's help line is unchanged.
+CLI::Option* decimal_only(CLI::Option* option) {
+    return option->transform(CLI::Validator(
+        [](std::string& text) -> std::string {
+            std::size_t sign = !text.empty() && text.front() == '-' ? 1 : 0;
+            if (text.size() == sign ||
+                text.find_first_not_of("0123456789", sign) != std::string::npos)
+                return "'" + text + "' is not a whole number in decimal digits";
+            auto first = std::min(text.find_first_not_of('0', sign), text.size() - 1);
+            text.erase(sign, first - sign);
+            return {};
+        },
+        ""));
+}
+
+}  // namespace
+
 CommandSpec CommandSpec::add_subcommand(const std::string& name, const std::string& help) {
     return CommandSpec(app_->add_subcommand(name, help));
 }
@@ -55,17 +76,17 @@ OptionSpec CommandSpec::add_option(const std::string& name, std::optional<std::s
 }
 
 OptionSpec CommandSpec::add_option(const std::string& name, int& value, const std::string& help) {
-    return OptionSpec(app_->add_option(name, value, help));
+    return OptionSpec(decimal_only(app_->add_option(name, value, help)));
 }
 
 OptionSpec CommandSpec::add_option(const std::string& name, std::optional<int>& value,
                                    const std::string& help) {
-    return OptionSpec(app_->add_option(name, value, help));
+    return OptionSpec(decimal_only(app_->add_option(name, value, help)));
 }
 
 OptionSpec CommandSpec::add_option(const std::string& name, std::int64_t& value,
                                    const std::string& help) {
-    return OptionSpec(app_->add_option(name, value, help));
+    return OptionSpec(decimal_only(app_->add_option(name, value, help)));
 }
 
 void CommandSpec::add_flag(const std::string& name, bool& value, const std::string& help) {

@@ -45,6 +45,9 @@ TEST_CASE("bad arguments give exit code 2 and name the argument") {
         {{"billing", "export", "zero"}, "BATCH"},
         {{"billing", "export", "0"}, "1 or more"},
         {{"members", "show", "m-1", "--sessions", "20000"}, "--sessions"},
+        // Numbers are decimal: 0x10 is not 16.
+        {{"audit", "--limit", "0x10"}, "--limit"},
+        {{"purge", "--days", "0b11"}, "--days"},
         {{"machines", "add", "laser-9", "--name", "X"}, "SITE/ID"},
         {{"members"}, "give a command: add, edit"},
         {{"members", "lsit"}, "unknown command 'lsit'"},

@@ -10,6 +10,27 @@
 namespace fabgate::ctl {
 namespace {
 
+// A tariff refused by validate() is named by the option the manager typed, not by its field
+// ("tariff.price_per_hour_minor"), and a price limit is an amount, not minor units.
+tl::unexpected<Failure> out_of_range(const Error& refusal, const Tariff& t) {
+    static const std::map<std::string, std::string> kOptionOf = {
+        {"tariff.price_per_hour_minor", "--per-hour"},
+        {"tariff.increment_s", "--increment"},
+        {"tariff.start_fee_minor", "--start-fee"},
+        {"tariff.minimum_minor", "--minimum"},
+        {"tariff.minimum_s", "--minimum-time"},
+        {"tariff.combine_window_s", "--combine-window"},
+        {"tariff.free_below_s", "--free-below"},
+        {"tariff.amount_rounding_minor", "--round"},
+        {"tariff.valid_from", "--from"}};
+    auto option = kOptionOf.find(refusal.where);
+    if (option == kOptionOf.end()) return usage_failure("tariff", refusal.message());
+    if (option->second == "--per-hour")
+        return usage_failure("--per-hour",
+                             "must be at most " + format_money(kMaxPricePerHourMinor, t.currency));
+    return usage_failure(option->second, refusal.what);
+}
+
 struct SetOptions {
     std::string machine, group, member_class, per_hour, currency = "EUR", basis = "powered";
     std::string increment = "1m", start_fee, minimum, free_below, round;
@@ -133,7 +154,7 @@ Outcome set(CommandContext& s, const SetOptions& o) {
     if (o.from) {
         TRY_ASSIGN(t.valid_from, time_arg("--from", *o.from));
     }
-    if (auto v = validate(t); !v) return usage_failure("tariff", v.error().message());
+    if (auto v = validate(t); !v) return out_of_range(v.error(), t);
 
     TRY_ASSIGN(auto id, s.ledger().tariffs().add(t, s.actor, s.now));
     t.id = id;

@@ -24,6 +24,11 @@ TEST_CASE("bad arguments give exit code 2 and name the argument") {
         {{"tariffs", "set", "laser-1", "--class", "any", "--per-hour", ""}, "--per-hour"},
         {{"tariffs", "set", "laser-1", "--class", "any", "--per-hour", "1", "--from", ""},
          "--from"},
+        // Out of the tariff's range: named by the option typed, the limit as an amount.
+        {{"tariffs", "set", "laser-1", "--class", "any", "--per-hour", "2000000"},
+         "--per-hour: must be at most 1000000.00 EUR"},
+        {{"tariffs", "set", "laser-1", "--class", "any", "--per-hour", "1", "--free-below", "2d"},
+         "--free-below"},
         {{"tariffs", "set", "laser-1", "--class", "any", "--per-hour", "1", "--increment", "6"},
          "--increment"},
         {{"tariffs", "set", "laser-1", "--class", "any", "--per-hour", "1", "--currency", "EURO"},

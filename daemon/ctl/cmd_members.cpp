@@ -64,6 +64,7 @@ struct AddOptions {
 Outcome add(CommandContext& s, const AddOptions& o) {
     TRY(id_arg("ID", o.id));
     if (o.name.empty()) return usage_failure("--name", "is empty");
+    if (o.member_class.empty()) return usage_failure("--class", "is empty");
     Member m;
     m.id = o.id;
     m.name = o.name;

@@ -35,6 +35,7 @@ TEST_CASE("bad arguments give exit code 2 and name the argument") {
          "--currency"},
         {{"members", "add", "m-3"}, "--name"},
         {{"members", "add", "m 3", "--name", "X"}, "ID"},
+        {{"members", "add", "m-3", "--name", "X", "--class", ""}, "--class: is empty"},
         {{"members", "add", "m-3", "--name", "X", "--until", "2026-02-30"}, "--until"},
         // An empty end (an unset shell variable) is not "never".
         {{"members", "add", "m-3", "--name", "X", "--until", ""}, "--until"},

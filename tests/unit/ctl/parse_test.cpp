@@ -47,6 +47,12 @@ TEST_CASE("durations: seconds, minutes, hours, days and combinations") {
     CHECK(parse_duration_s("0") == 0);
     CHECK(refusal(parse_duration_s("6")).find("needs a unit") != std::string::npos);
     CHECK(refusal(parse_duration_s("6x")).find("unknown unit") != std::string::npos);
+    CHECK(parse_duration_s("1d2h3m4s") == 93784);
+    // A unit twice or out of order is a typo (1h1m?), not a sum to guess at.
+    for (const char* odd : {"1h1h", "30m1h", "1m1m", "5s1d"})
+        CHECK_MESSAGE(
+            refusal(parse_duration_s(odd)).find("largest unit first") != std::string::npos,
+            std::string(odd));
     for (const char* bad : {"", "m", "-5m", "1.5h", "5 m", "h1", "99999999999s"})
         CHECK_MESSAGE(!parse_duration_s(bad), bad);
 }

@@ -87,6 +87,11 @@ TEST_CASE("a config path naming a directory says so, not that the file is not JS
     CHECK(cfg.error().at(0).message() == dir + ": is a directory, not a file");
 }
 
+TEST_CASE("an empty broker host is refused by the check, not found at run time") {
+    CHECK(problems(R"({"site":"s","machine":"m","broker":{"host":""}})") ==
+          std::vector<std::string>{"broker.host: must not be empty"});
+}
+
 TEST_CASE("a setting given twice is refused, named with its path, not read as the last one") {
     CHECK(
         problems(

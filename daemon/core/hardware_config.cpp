@@ -84,7 +84,10 @@ void read_reader(ObjectReader& hw, ReaderConfig& rc, HardwareKind kind, JsonErro
                                   : ReaderType::Sim;
     bool needs_device = rc.type == ReaderType::Rdm6300 || rc.type == ReaderType::Line ||
                         rc.type == ReaderType::Evdev || rc.type == ReaderType::Mfrc522;
-    rc.device = r.string("device", needs_device).value_or("");
+    auto device = r.string("device", needs_device);
+    rc.device = device.value_or("");
+    if (needs_device && device && device->empty())
+        errors.add("hardware.reader.device", "must not be empty");
     rc.baud = static_cast<int>(r.integer_or("baud", 1200, 4'000'000, rc.baud));
     rc.uid_format = r.choice("uid_format", {"hex", "decimal"}).value_or("hex") == "decimal"
                         ? UidFormat::Decimal

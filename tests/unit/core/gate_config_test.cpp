@@ -92,6 +92,12 @@ TEST_CASE("an empty broker host is refused by the check, not found at run time")
           std::vector<std::string>{"broker.host: must not be empty"});
 }
 
+TEST_CASE("a reader that needs a device refuses an empty device path") {
+    CHECK(problems(R"({"site":"s","machine":"m","hardware":{"kind":"gpio",
+              "reader":{"type":"rdm6300","device":""},"outputs":{"relay":{"line":17}}}})") ==
+          std::vector<std::string>{"hardware.reader.device: must not be empty"});
+}
+
 TEST_CASE("a setting given twice is refused, named with its path, not read as the last one") {
     CHECK(
         problems(

@@ -1,6 +1,9 @@
 #include "core/hardware_config.hpp"
 
+#include <algorithm>
 #include <cstdint>
+#include <utility>
+#include <vector>
 
 #include "core/ids.hpp"
 #include "core/json_reader.hpp"
@@ -111,6 +114,47 @@ void read_reader(ObjectReader& hw, ReaderConfig& rc, HardwareKind kind, JsonErro
     r.reject_unknown_keys();
 }
 
+// Each line drives or reads one thing. A line named twice (the relay and an LED both on 17)
+// passed --check-config and left the gate to fail at start, or to switch the relay with
+// the LED.
+void refuse_lines_used_twice(const HardwareConfig& hw, JsonErrors& errors) {
+    if (hw.kind != HardwareKind::Gpio) return;  // simulated lines are only labels
+    std::vector<std::pair<std::string, const GpioLine*>> used;
+    auto add = [&](const std::string& path, const GpioLine* line) {
+        if (!line || (!line->offset && line->name.empty())) return;  // refused already
+        auto same = [&](const auto& earlier) {
+            const GpioLine& e = *earlier.second;
+            return e.chip == line->chip && e.offset == line->offset && e.name == line->name;
+        };
+        auto it = std::find_if(used.begin(), used.end(), same);
+        if (it != used.end()) {
+            std::string which = line->offset ? std::to_string(*line->offset) : line->name;
+            errors.add(path + ".line",
+                       "line " + which + " of " + line->chip + " is already " + it->first);
+            return;
+        }
+        used.emplace_back(path, line);
+    };
+    auto input = [](const std::optional<InputLine>& in) { return in ? &in->line : nullptr; };
+    auto output = [](const std::optional<GpioLine>& out) { return out ? &*out : nullptr; };
+    const std::string outputs = "hardware.outputs.";
+    add(outputs + "relay", output(hw.relay));
+    add(outputs + "after_run", output(hw.after_run));
+    add(outputs + "led_ready", output(hw.led_ready));
+    add(outputs + "led_in_use", output(hw.led_in_use));
+    add(outputs + "led_denied", output(hw.led_denied));
+    add(outputs + "buzzer", output(hw.buzzer));
+    add(outputs + "heartbeat", output(hw.heartbeat));
+    add("hardware.inputs.busy", input(hw.busy));
+    add("hardware.inputs.card_present", input(hw.card_present));
+    for (std::size_t n = 0; n < hw.interlocks.size(); ++n)
+        add("hardware.inputs.interlocks[" + std::to_string(n) + "]", &hw.interlocks[n].input.line);
+    add("hardware.reader.d0", input(hw.reader.wiegand_d0));
+    add("hardware.reader.d1", input(hw.reader.wiegand_d1));
+    add("hardware.reader.reset", output(hw.reader.reset_line));
+    add("hardware.reader.irq", input(hw.reader.irq_line));
+}
+
 }  // namespace
 
 void read_hardware_config(ObjectReader& root, HardwareConfig& hw, JsonErrors& errors) {
@@ -162,6 +206,7 @@ void read_hardware_config(ObjectReader& root, HardwareConfig& hw, JsonErrors& er
         in.reject_unknown_keys();
     }
     r.reject_unknown_keys();
+    refuse_lines_used_twice(hw, errors);
 }
 
 }  // namespace fabgate

@@ -98,6 +98,24 @@ TEST_CASE("a reader that needs a device refuses an empty device path") {
           std::vector<std::string>{"hardware.reader.device: must not be empty"});
 }
 
+TEST_CASE("a GPIO line used for two things is refused, naming both") {
+    CHECK(problems(R"({"site":"s","machine":"m","hardware":{"kind":"gpio",
+              "reader":{"type":"rdm6300","device":"/dev/ttyS0"},
+              "outputs":{"relay":{"line":17},"led_ready":{"line":17}}}})") ==
+          std::vector<std::string>{"hardware.outputs.led_ready.line: line 17 of gpiochip0 is "
+                                   "already hardware.outputs.relay"});
+    CHECK(problems(R"({"site":"s","machine":"m","hardware":{"kind":"gpio",
+              "reader":{"type":"rdm6300","device":"/dev/ttyS0"},"outputs":{"relay":{"line":"GPIO5"}},
+              "inputs":{"interlocks":[{"name":"lid","line":"GPIO5"}]}}})") ==
+          std::vector<std::string>{"hardware.inputs.interlocks[0].line: line GPIO5 of gpiochip0 "
+                                   "is already hardware.outputs.relay"});
+    // The same offset on another chip is another line.
+    CHECK(problems(R"({"site":"s","machine":"m","hardware":{"kind":"gpio",
+              "reader":{"type":"rdm6300","device":"/dev/ttyS0"},
+              "outputs":{"relay":{"line":17},"led_ready":{"chip":"gpiochip1","line":17}}}})")
+              .empty());
+}
+
 TEST_CASE("a setting given twice is refused, named with its path, not read as the last one") {
     CHECK(
         problems(

@@ -36,6 +36,11 @@ TEST_CASE("bad arguments give exit code 2 and name the argument") {
         {{"members", "add", "m-3"}, "--name"},
         {{"members", "add", "m 3", "--name", "X"}, "ID"},
         {{"members", "add", "m-3", "--name", "X", "--class", ""}, "--class: is empty"},
+        // Latin-1 from a terminal set so: named, not an "internal error".
+        {{"members", "add", "m-3", "--name",
+          "Ren\xe9"
+          "e"},
+         "--name: is not UTF-8 text"},
         {{"members", "add", "m-3", "--name", "X", "--until", "2026-02-30"}, "--until"},
         // An empty end (an unset shell variable) is not "never".
         {{"members", "add", "m-3", "--name", "X", "--until", ""}, "--until"},

@@ -9,6 +9,8 @@ void read_broker_config(ObjectReader& root, BrokerConfig& b, JsonErrors& errors)
     if (!v) return;
     ObjectReader r(*v, "broker", errors);
     b.host = r.string_or("host", b.host);
+    // Otherwise valid for --check-config, then "cannot resolve ''" retried forever at run time.
+    if (b.host.empty()) errors.add("broker.host", "must not be empty");
     b.port = static_cast<int>(r.integer_or("port", 1, 65535, b.port));
     b.username = r.string_or("username", "");
     b.password = r.string_or("password", "");

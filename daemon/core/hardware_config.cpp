@@ -1,6 +1,9 @@
 #include "core/hardware_config.hpp"
 
+#include <algorithm>
 #include <cstdint>
+#include <utility>
+#include <vector>
 
 #include "core/ids.hpp"
 #include "core/json_reader.hpp"
@@ -84,7 +87,10 @@ void read_reader(ObjectReader& hw, ReaderConfig& rc, HardwareKind kind, JsonErro
                                   : ReaderType::Sim;
     bool needs_device = rc.type == ReaderType::Rdm6300 || rc.type == ReaderType::Line ||
                         rc.type == ReaderType::Evdev || rc.type == ReaderType::Mfrc522;
-    rc.device = r.string("device", needs_device).value_or("");
+    auto device = r.string("device", needs_device);
+    rc.device = device.value_or("");
+    if (needs_device && device && device->empty())
+        errors.add("hardware.reader.device", "must not be empty");
     rc.baud = static_cast<int>(r.integer_or("baud", 1200, 4'000'000, rc.baud));
     rc.uid_format = r.choice("uid_format", {"hex", "decimal"}).value_or("hex") == "decimal"
                         ? UidFormat::Decimal
@@ -106,6 +112,47 @@ void read_reader(ObjectReader& hw, ReaderConfig& rc, HardwareKind kind, JsonErro
     rc.irq_line = read_input(r, "irq", errors);
     rc.poll_ms = static_cast<int>(r.integer_or("poll_ms", 20, 5000, rc.poll_ms));
     r.reject_unknown_keys();
+}
+
+// Each line drives or reads one thing. A line named twice (the relay and an LED both on 17)
+// passed --check-config and left the gate to fail at start, or to switch the relay with
+// the LED.
+void refuse_lines_used_twice(const HardwareConfig& hw, JsonErrors& errors) {
+    if (hw.kind != HardwareKind::Gpio) return;  // simulated lines are only labels
+    std::vector<std::pair<std::string, const GpioLine*>> used;
+    auto add = [&](const std::string& path, const GpioLine* line) {
+        if (!line || (!line->offset && line->name.empty())) return;  // refused already
+        auto same = [&](const auto& earlier) {
+            const GpioLine& e = *earlier.second;
+            return e.chip == line->chip && e.offset == line->offset && e.name == line->name;
+        };
+        auto it = std::find_if(used.begin(), used.end(), same);
+        if (it != used.end()) {
+            std::string which = line->offset ? std::to_string(*line->offset) : line->name;
+            errors.add(path + ".line",
+                       "line " + which + " of " + line->chip + " is already " + it->first);
+            return;
+        }
+        used.emplace_back(path, line);
+    };
+    auto input = [](const std::optional<InputLine>& in) { return in ? &in->line : nullptr; };
+    auto output = [](const std::optional<GpioLine>& out) { return out ? &*out : nullptr; };
+    const std::string outputs = "hardware.outputs.";
+    add(outputs + "relay", output(hw.relay));
+    add(outputs + "after_run", output(hw.after_run));
+    add(outputs + "led_ready", output(hw.led_ready));
+    add(outputs + "led_in_use", output(hw.led_in_use));
+    add(outputs + "led_denied", output(hw.led_denied));
+    add(outputs + "buzzer", output(hw.buzzer));
+    add(outputs + "heartbeat", output(hw.heartbeat));
+    add("hardware.inputs.busy", input(hw.busy));
+    add("hardware.inputs.card_present", input(hw.card_present));
+    for (std::size_t n = 0; n < hw.interlocks.size(); ++n)
+        add("hardware.inputs.interlocks[" + std::to_string(n) + "]", &hw.interlocks[n].input.line);
+    add("hardware.reader.d0", input(hw.reader.wiegand_d0));
+    add("hardware.reader.d1", input(hw.reader.wiegand_d1));
+    add("hardware.reader.reset", output(hw.reader.reset_line));
+    add("hardware.reader.irq", input(hw.reader.irq_line));
 }
 
 }  // namespace
@@ -159,6 +206,7 @@ void read_hardware_config(ObjectReader& root, HardwareConfig& hw, JsonErrors& er
         in.reject_unknown_keys();
     }
     r.reject_unknown_keys();
+    refuse_lines_used_twice(hw, errors);
 }
 
 }  // namespace fabgate

@@ -1,8 +1,10 @@
 #include "core/json_reader.hpp"
 
 #include <algorithm>
+#include <array>
+#include <filesystem>
 #include <fstream>
-#include <sstream>
+#include <set>
 
 namespace fabgate {
 
@@ -18,9 +20,23 @@ Error JsonErrors::combined(std::string where) const {
 Result<std::string> read_text_file(const std::string& path) {
     std::ifstream in(path, std::ios::binary);
     if (!in) return fail(path, "cannot be opened");
-    std::ostringstream text;
-    text << in.rdbuf();
-    return text.str();
+    // Bounded: a wrong path (/dev/zero, a disk image) must be refused, not read until memory
+    // runs out. The cap is above every config's own limit, which then names the exact size.
+    std::string text;
+    std::array<char, 64 * 1024> chunk{};
+    while (text.size() <= kMaxTextFileBytes &&
+           in.read(chunk.data(), static_cast<std::streamsize>(chunk.size())).gcount() > 0)
+        text.append(chunk.data(), static_cast<std::size_t>(in.gcount()));
+    if (in.bad()) {
+        // A directory opens, then fails at the first read: said plainly, not as "not JSON".
+        std::error_code ec;
+        return fail(path, std::filesystem::is_directory(path, ec) ? "is a directory, not a file"
+                                                                  : "cannot be read");
+    }
+    if (text.size() > kMaxTextFileBytes)
+        return fail(path, "is more than " + std::to_string(kMaxTextFileBytes) +
+                              " bytes; refusing to read it (is it the right file?)");
+    return text;
 }
 
 Result<nlohmann::json> parse_json(std::string_view text, std::string_view where,
@@ -32,6 +48,97 @@ Result<nlohmann::json> parse_json(std::string_view text, std::string_view where,
     auto value = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
     if (value.is_discarded()) return fail(std::string(where), "is not valid JSON");
     return value;
+}
+
+namespace {
+
+// A SAX reader that stops at the first key an object already has, knowing its path, or at
+// the first syntax error, knowing where it is.
+class RepeatedKeyFinder {
+  public:
+    using json = nlohmann::json;
+    bool null() { return element(); }
+    bool boolean(bool) { return element(); }
+    bool number_integer(json::number_integer_t) { return element(); }
+    bool number_unsigned(json::number_unsigned_t) { return element(); }
+    bool number_float(json::number_float_t, const json::string_t&) { return element(); }
+    bool string(json::string_t&) { return element(); }
+    bool binary(json::binary_t&) { return element(); }
+    bool start_object(std::size_t) { return open(false); }
+    bool start_array(std::size_t) { return open(true); }
+    bool end_object() { return close(); }
+    bool end_array() { return close(); }
+    bool key(json::string_t& name) {
+        auto& frame = frames_.back();
+        frame.last_key = name;
+        if (frame.keys.insert(name).second) return true;
+        repeated_ = join(frame.path, name);
+        return false;
+    }
+    bool parse_error(std::size_t, const std::string&, const nlohmann::detail::exception& e) {
+        // "[json.exception.parse_error.101] parse error at line 4, column 3: syntax error..."
+        std::string what = e.what();
+        auto at = what.find(" at line ");
+        syntax_error_ = at == std::string::npos ? what : what.substr(at + 4);
+        return false;
+    }
+    const std::optional<std::string>& repeated() const { return repeated_; }
+    const std::optional<std::string>& syntax_error() const { return syntax_error_; }
+
+  private:
+    struct Frame {
+        std::string path;
+        bool array = false;
+        std::size_t next_index = 0;
+        std::string last_key;
+        std::set<std::string> keys;
+    };
+    static std::string join(const std::string& path, const std::string& key) {
+        return path.empty() ? key : path + "." + key;
+    }
+    // The path of the value starting now, counting it if it is an array's element.
+    std::string value_path() {
+        if (frames_.empty()) return "";
+        auto& frame = frames_.back();
+        if (frame.array) return frame.path + "[" + std::to_string(frame.next_index++) + "]";
+        return join(frame.path, frame.last_key);
+    }
+    bool element() {
+        if (!frames_.empty() && frames_.back().array) ++frames_.back().next_index;
+        return true;
+    }
+    bool open(bool array) {
+        Frame frame;
+        frame.path = value_path();
+        frame.array = array;
+        frames_.push_back(std::move(frame));
+        return true;
+    }
+    bool close() {
+        frames_.pop_back();
+        return true;
+    }
+    std::vector<Frame> frames_;
+    std::optional<std::string> repeated_;
+    std::optional<std::string> syntax_error_;
+};
+
+}  // namespace
+
+std::optional<Error> find_repeated_key(std::string_view text) {
+    RepeatedKeyFinder finder;
+    (void)nlohmann::json::sax_parse(text, &finder);
+    if (!finder.repeated()) return std::nullopt;
+    return Error{*finder.repeated(), "is given twice; keep one"};
+}
+
+Result<nlohmann::json> parse_config_json(std::string_view text, std::size_t max_bytes) {
+    auto doc = parse_json(text, "config", max_bytes);
+    if (doc || text.size() > max_bytes) return doc;
+    RepeatedKeyFinder finder;
+    (void)nlohmann::json::sax_parse(text, &finder);
+    if (!finder.syntax_error()) return doc;
+    return fail("config", "is not valid JSON: " + *finder.syntax_error());
 }
 
 ObjectReader::ObjectReader(const nlohmann::json& value, std::string path, JsonErrors& errors)

@@ -30,7 +30,8 @@ class JsonErrors {
 Result<nlohmann::json> parse_json(std::string_view text, std::string_view where,
                                   std::size_t max_bytes);
 
-// The whole file as text; the error names the file.
+// The whole file as text, if it holds at most kMaxTextFileBytes; the error names the file.
+inline constexpr std::size_t kMaxTextFileBytes = 16 << 20;
 Result<std::string> read_text_file(const std::string& path);
 
 // Reads a config file and parses it with `load_text`, prefixing every error with the file name,
@@ -51,13 +52,23 @@ tl::expected<Config, std::vector<Error>> load_config_file(const std::string& pat
 
 class ObjectReader;
 
+// The first key given twice in one object of `text` (valid JSON), named by its path
+// ("policy.idle_timeout_s"). JSON readers keep the last one silently.
+std::optional<Error> find_repeated_key(std::string_view text);
+
+// Like parse_json, but a syntax error names the line and column where the text stops being
+// JSON: a config file is edited by hand, and "is not valid JSON" alone does not say where.
+Result<nlohmann::json> parse_config_json(std::string_view text, std::size_t max_bytes);
+
 // A config file's text (at most `max_bytes`) parsed as JSON and read by `parse`, which returns
 // the config or every problem it found: the text half of each program's config loader.
 template <class Config, class Parse>
 tl::expected<Config, std::vector<Error>> load_config_text(std::string_view text,
                                                           std::size_t max_bytes, Parse&& parse) {
-    auto doc = parse_json(text, "config", max_bytes);
+    auto doc = parse_config_json(text, max_bytes);
     if (!doc) return tl::unexpected(std::vector<Error>{doc.error()});
+    if (auto repeated = find_repeated_key(text))
+        return tl::unexpected(std::vector<Error>{*repeated});
     return parse(*doc);
 }
 

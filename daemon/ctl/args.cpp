@@ -16,6 +16,8 @@ tl::expected<UnixMs, Failure> time_arg(const std::string& option, const std::str
 tl::expected<std::optional<UnixMs>, Failure> until_arg(const std::string& option,
                                                        const std::string& text) {
     if (text == "never" || text == "none") return std::optional<UnixMs>{};
+    if (text.empty())
+        return usage_failure(option, "is empty; write a date like 2027-01-01, or never");
     TRY_ASSIGN(auto t, time_arg(option, text));
     return std::optional<UnixMs>(t);
 }

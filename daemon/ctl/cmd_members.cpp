@@ -44,7 +44,8 @@ void add_member_id(CommandSpec command, std::string& id) {
 }
 
 struct AddOptions {
-    std::string id, name, contact, member_class = "standard", until;
+    std::string id, name, contact, member_class = "standard";
+    std::optional<std::string> until;  // given empty, refused: not a membership without an end
 
     void declare(CommandSpec command) {
         command.add_option("ID", id, "member id: letters, digits, '-' and '_' (e.g. m-17)")
@@ -63,13 +64,14 @@ struct AddOptions {
 Outcome add(CommandContext& s, const AddOptions& o) {
     TRY(id_arg("ID", o.id));
     if (o.name.empty()) return usage_failure("--name", "is empty");
+    if (o.member_class.empty()) return usage_failure("--class", "is empty");
     Member m;
     m.id = o.id;
     m.name = o.name;
     m.contact = o.contact;
     m.member_class = o.member_class;
-    if (!o.until.empty()) {
-        TRY_ASSIGN(m.member_until, until_arg("--until", o.until));
+    if (o.until) {
+        TRY_ASSIGN(m.member_until, until_arg("--until", *o.until));
     }
     TRY(s.ledger().members().add(m, s.actor, s.now));
     if (s.json) {

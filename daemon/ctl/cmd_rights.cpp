@@ -10,7 +10,8 @@ namespace fabgate::ctl {
 namespace {
 
 struct GrantOptions {
-    std::string member, machine, group, role = "user", until;
+    std::string member, machine, group, role = "user";
+    std::optional<std::string> until;  // given empty, refused: not a right without an end
 
     void declare(CommandSpec command) {
         command.add_option("MEMBER", member, "member id").required();
@@ -34,8 +35,8 @@ Outcome grant(CommandContext& s, const GrantOptions& o) {
     r.target = target.name;
     r.role = *role_from_string(o.role);  // CLI checked the choices
     r.granted_by = s.person;
-    if (!o.until.empty()) {
-        TRY_ASSIGN(r.valid_until, until_arg("--until", o.until));
+    if (o.until) {
+        TRY_ASSIGN(r.valid_until, until_arg("--until", *o.until));
     }
     TRY(s.ledger().rights().grant(r, s.actor, s.now));
     if (s.json) {

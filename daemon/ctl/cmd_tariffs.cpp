@@ -10,9 +10,31 @@
 namespace fabgate::ctl {
 namespace {
 
+// A tariff refused by validate() is named by the option the manager typed, not by its field
+// ("tariff.price_per_hour_minor"), and a price limit is an amount, not minor units.
+tl::unexpected<Failure> out_of_range(const Error& refusal, const Tariff& t) {
+    static const std::map<std::string, std::string> kOptionOf = {
+        {"tariff.price_per_hour_minor", "--per-hour"},
+        {"tariff.increment_s", "--increment"},
+        {"tariff.start_fee_minor", "--start-fee"},
+        {"tariff.minimum_minor", "--minimum"},
+        {"tariff.minimum_s", "--minimum-time"},
+        {"tariff.combine_window_s", "--combine-window"},
+        {"tariff.free_below_s", "--free-below"},
+        {"tariff.amount_rounding_minor", "--round"},
+        {"tariff.valid_from", "--from"}};
+    auto option = kOptionOf.find(refusal.where);
+    if (option == kOptionOf.end()) return usage_failure("tariff", refusal.message());
+    if (option->second == "--per-hour")
+        return usage_failure("--per-hour",
+                             "must be at most " + format_money(kMaxPricePerHourMinor, t.currency));
+    return usage_failure(option->second, refusal.what);
+}
+
 struct SetOptions {
     std::string machine, group, member_class, per_hour, currency = "EUR", basis = "powered";
-    std::string increment = "1m", start_fee, minimum, free_below, round, from;
+    std::string increment = "1m", start_fee, minimum, free_below, round;
+    std::optional<std::string> from;  // given empty, refused: not "now"
     std::string rounding = "half-up", minimum_time, combine_window;
 
     void declare(CommandSpec command) {
@@ -104,7 +126,8 @@ Outcome set(CommandContext& s, const SetOptions& o) {
         TRY_ASSIGN(into, money_arg(option, text, t.currency));
         return {};
     };
-    TRY(money("--per-hour", o.per_hour, t.price_per_hour_minor));
+    // The price is required: given empty, it is refused, never left at zero.
+    TRY_ASSIGN(t.price_per_hour_minor, money_arg("--per-hour", o.per_hour, t.currency));
     TRY(money("--start-fee", o.start_fee, t.start_fee_minor));
     TRY(money("--minimum", o.minimum, t.minimum_minor));
     TRY(money("--round", o.round, t.amount_rounding_minor));
@@ -128,10 +151,10 @@ Outcome set(CommandContext& s, const SetOptions& o) {
         TRY_ASSIGN(t.free_below_s, duration_arg("--free-below", o.free_below));
     }
     t.valid_from = s.now;
-    if (!o.from.empty()) {
-        TRY_ASSIGN(t.valid_from, time_arg("--from", o.from));
+    if (o.from) {
+        TRY_ASSIGN(t.valid_from, time_arg("--from", *o.from));
     }
-    if (auto v = validate(t); !v) return usage_failure("tariff", v.error().message());
+    if (auto v = validate(t); !v) return out_of_range(v.error(), t);
 
     TRY_ASSIGN(auto id, s.ledger().tariffs().add(t, s.actor, s.now));
     t.id = id;

@@ -40,32 +40,87 @@ OptionSpec& OptionSpec::must_be_positive() {
     return *this;
 }
 
+namespace {
+
+// CLI11 reads 0120 as octal (80) and 0x10 as 16: `purge --days 0120` purged 40 days too many.
+// A number a manager types is decimal: leading zeros are dropped, any other form refused.
+// No description, so the option's help line is unchanged.
+CLI::Option* decimal_only(CLI::Option* option) {
+    return option->transform(CLI::Validator(
+        [](std::string& text) -> std::string {
+            std::size_t sign = !text.empty() && text.front() == '-' ? 1 : 0;
+            if (text.size() == sign ||
+                text.find_first_not_of("0123456789", sign) != std::string::npos)
+                return "'" + text + "' is not a whole number in decimal digits";
+            auto first = std::min(text.find_first_not_of('0', sign), text.size() - 1);
+            text.erase(sign, first - sign);
+            return {};
+        },
+        ""));
+}
+
+bool is_utf8(std::string_view text) {
+    for (std::size_t i = 0; i < text.size();) {
+        auto lead = static_cast<unsigned char>(text[i]);
+        std::size_t length = lead < 0x80             ? 1
+                             : (lead & 0xE0) == 0xC0 ? 2
+                             : (lead & 0xF0) == 0xE0 ? 3
+                             : (lead & 0xF8) == 0xF0 ? 4
+                                                     : 0;
+        if (length == 0 || i + length > text.size()) return false;
+        std::uint32_t code = length == 1 ? lead : lead & (0x7Fu >> length);
+        for (std::size_t k = 1; k < length; ++k) {
+            auto next = static_cast<unsigned char>(text[i + k]);
+            if ((next & 0xC0) != 0x80) return false;
+            code = (code << 6) | (next & 0x3Fu);
+        }
+        constexpr std::uint32_t kShortest[] = {0, 0, 0x80, 0x800, 0x10000};
+        if (code < kShortest[length] || code > 0x10FFFF || (code >= 0xD800 && code <= 0xDFFF))
+            return false;
+        i += length;
+    }
+    return true;
+}
+
+// Text goes into the ledger and its JSON audit rows: a Latin-1 "Renée" from a terminal set
+// so failed deep inside as "internal error: invalid UTF-8 byte". Refused here, by option.
+CLI::Option* utf8_only(CLI::Option* option) {
+    return option->check(CLI::Validator(
+        [](std::string& text) -> std::string {
+            return is_utf8(text) ? std::string()
+                                 : "is not UTF-8 text (check the terminal's encoding)";
+        },
+        ""));
+}
+
+}  // namespace
+
 CommandSpec CommandSpec::add_subcommand(const std::string& name, const std::string& help) {
     return CommandSpec(app_->add_subcommand(name, help));
 }
 
 OptionSpec CommandSpec::add_option(const std::string& name, std::string& value,
                                    const std::string& help) {
-    return OptionSpec(app_->add_option(name, value, help));
+    return OptionSpec(utf8_only(app_->add_option(name, value, help)));
 }
 
 OptionSpec CommandSpec::add_option(const std::string& name, std::optional<std::string>& value,
                                    const std::string& help) {
-    return OptionSpec(app_->add_option(name, value, help));
+    return OptionSpec(utf8_only(app_->add_option(name, value, help)));
 }
 
 OptionSpec CommandSpec::add_option(const std::string& name, int& value, const std::string& help) {
-    return OptionSpec(app_->add_option(name, value, help));
+    return OptionSpec(decimal_only(app_->add_option(name, value, help)));
 }
 
 OptionSpec CommandSpec::add_option(const std::string& name, std::optional<int>& value,
                                    const std::string& help) {
-    return OptionSpec(app_->add_option(name, value, help));
+    return OptionSpec(decimal_only(app_->add_option(name, value, help)));
 }
 
 OptionSpec CommandSpec::add_option(const std::string& name, std::int64_t& value,
                                    const std::string& help) {
-    return OptionSpec(app_->add_option(name, value, help));
+    return OptionSpec(decimal_only(app_->add_option(name, value, help)));
 }
 
 void CommandSpec::add_flag(const std::string& name, bool& value, const std::string& help) {
@@ -199,8 +254,9 @@ void add_global_options(CLI::App& app, Globals& g) {
                        std::string(kManagerLoginDir) + "/<you>.json)")
         ->type_name("FILE");
     app.add_flag("--json", g.json, "machine-readable JSON output");
-    app.add_option("--actor", g.actor,
-                   "who makes the change, for the audit log (default $SUDO_USER or $USER)")
+    utf8_only(app.add_option("--actor", g.actor,
+                             "who makes the change, for the audit log (default $SUDO_USER or "
+                             "$USER)"))
         ->type_name("NAME");
 }
 

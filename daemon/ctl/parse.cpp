@@ -109,6 +109,7 @@ Result<std::int64_t> parse_duration_s(std::string_view text) {
     if (text == "0") return 0;
     if (text.empty()) return fail("", "is empty; write a duration like 90s, 6m or 2h");
     std::int64_t total = 0;
+    std::int64_t smaller_than = std::numeric_limits<std::int64_t>::max();  // the last unit
     std::size_t i = 0;
     while (i < text.size()) {
         std::size_t start = i;
@@ -137,6 +138,10 @@ Result<std::int64_t> parse_duration_s(std::string_view text) {
                 return fail("", quoted(text) + ": unknown unit '" + std::string(1, text[i]) +
                                     "' (use s, m, h or d)");
         }
+        if (unit >= smaller_than)
+            return fail("",
+                        quoted(text) + ": write each unit once, largest unit first (like 1h30m)");
+        smaller_than = unit;
         ++i;
         total += *number * unit;
         if (total > kMax) return fail("", quoted(text) + " is longer than 10 years");
@@ -241,7 +246,7 @@ Result<UnixMs> parse_instant(std::string_view text, const ZoneRules* zone) {
         auto oh = read_digits(designator.substr(1, 2), 2);
         auto om = read_digits(designator.substr(4, 2), 2);
         if (designator[3] != ':' || !oh || !om) return bad();
-        if (*oh > 14 || *om > 59)
+        if (*oh > 14 || *om > 59 || (*oh == 14 && *om > 0))
             return fail("", quoted(text) + ": the offset must be between -14:00 and +14:00");
         offset_s = (*oh * 60 + *om) * 60 * (designator[0] == '-' ? -1 : 1);
     } else if (!zone) {

@@ -198,6 +198,12 @@ Status Database::check(const OpenOptions& options) {
 
     int latest = options.migrations.empty() ? 0 : options.migrations.back().version;
     bool fresh = app_id == 0 && schema_version_ == 0 && objects == 0;
+    // An empty file where a database was expected is what a copy or restore that did not
+    // finish leaves: made a database here, it would pass for one that holds nothing.
+    if (fresh && !options.create)
+        return fail(path_, "is empty, not yet a " + std::string(options.application_name) +
+                               " database, and this program does not create one (a copy or "
+                               "restore that did not finish?); refusing to touch it");
     if (!fresh && options.application_id != 0 && app_id != options.application_id &&
         !options.migrations.empty())
         return fail(path_, "is not a " + std::string(options.application_name) +

@@ -1,5 +1,7 @@
 #include <doctest/doctest.h>
 
+#include <filesystem>
+
 #include "core/access.hpp"
 #include "core/gate_config.hpp"
 
@@ -53,9 +55,79 @@ TEST_CASE("policies that need a busy input say so") {
 }
 
 TEST_CASE("a config that is not JSON, or too large, is refused") {
-    CHECK(problems("{") == std::vector<std::string>{"config: is not valid JSON"});
+    CHECK(problems("{").at(0).rfind("config: is not valid JSON: line 1, column 2: ", 0) == 0);
     std::string huge(2 << 20, ' ');
     CHECK(problems(huge).at(0).find("more than the limit") != std::string::npos);
+}
+
+TEST_CASE("a config path naming an endless file is refused after a bounded read, naming it") {
+    // Read whole before its size was checked, /dev/zero filled the memory and never returned.
+    auto cfg = load_gate_config_file("/dev/zero");
+    REQUIRE(!cfg);
+    auto problem = cfg.error().at(0).message();
+    CHECK(problem.rfind("/dev/zero: ", 0) == 0);
+    CHECK(problem.find("more than") != std::string::npos);
+}
+
+TEST_CASE("a config that is not JSON names the line and column where it stops being JSON") {
+    // A missing comma in a long file: "is not valid JSON" alone sent the admin reading it all.
+    auto p = problems("{\n  \"site\": \"s\",\n  \"machine\": \"m\"\n  \"journal\": \"j.db\"\n}");
+    REQUIRE(p.size() == 1);
+    CHECK(p[0].rfind("config: is not valid JSON: line 4, column 11: ", 0) == 0);
+    // Bytes that are not UTF-8 inside a string, on line 2.
+    p = problems("{\"site\": \"s\",\n \"machine\": \"m\xff\"}");
+    REQUIRE(p.size() == 1);
+    CHECK(p[0].rfind("config: is not valid JSON: line 2, column", 0) == 0);
+}
+
+TEST_CASE("a config path naming a directory says so, not that the file is not JSON") {
+    auto dir = std::filesystem::temp_directory_path().string();
+    auto cfg = load_gate_config_file(dir);
+    REQUIRE(!cfg);
+    CHECK(cfg.error().at(0).message() == dir + ": is a directory, not a file");
+}
+
+TEST_CASE("an empty broker host is refused by the check, not found at run time") {
+    CHECK(problems(R"({"site":"s","machine":"m","broker":{"host":""}})") ==
+          std::vector<std::string>{"broker.host: must not be empty"});
+}
+
+TEST_CASE("a reader that needs a device refuses an empty device path") {
+    CHECK(problems(R"({"site":"s","machine":"m","hardware":{"kind":"gpio",
+              "reader":{"type":"rdm6300","device":""},"outputs":{"relay":{"line":17}}}})") ==
+          std::vector<std::string>{"hardware.reader.device: must not be empty"});
+}
+
+TEST_CASE("a GPIO line used for two things is refused, naming both") {
+    CHECK(problems(R"({"site":"s","machine":"m","hardware":{"kind":"gpio",
+              "reader":{"type":"rdm6300","device":"/dev/ttyS0"},
+              "outputs":{"relay":{"line":17},"led_ready":{"line":17}}}})") ==
+          std::vector<std::string>{"hardware.outputs.led_ready.line: line 17 of gpiochip0 is "
+                                   "already hardware.outputs.relay"});
+    CHECK(problems(R"({"site":"s","machine":"m","hardware":{"kind":"gpio",
+              "reader":{"type":"rdm6300","device":"/dev/ttyS0"},"outputs":{"relay":{"line":"GPIO5"}},
+              "inputs":{"interlocks":[{"name":"lid","line":"GPIO5"}]}}})") ==
+          std::vector<std::string>{"hardware.inputs.interlocks[0].line: line GPIO5 of gpiochip0 "
+                                   "is already hardware.outputs.relay"});
+    // The same offset on another chip is another line.
+    CHECK(problems(R"({"site":"s","machine":"m","hardware":{"kind":"gpio",
+              "reader":{"type":"rdm6300","device":"/dev/ttyS0"},
+              "outputs":{"relay":{"line":17},"led_ready":{"chip":"gpiochip1","line":17}}}})")
+              .empty());
+}
+
+TEST_CASE("a setting given twice is refused, named with its path, not read as the last one") {
+    CHECK(
+        problems(
+            R"({"site":"s","machine":"m","policy":{"idle_timeout_s":60,"idle_timeout_s":6000}})") ==
+        std::vector<std::string>{"policy.idle_timeout_s: is given twice; keep one"});
+    CHECK(problems(R"({"site":"s","machine":"m","hardware":{"inputs":{"interlocks":[
+              {"name":"lid","line":1},{"name":"door","line":2,"line":3}]}}})") ==
+          std::vector<std::string>{"hardware.inputs.interlocks[1].line: is given twice; keep one"});
+    // The same key in different objects is no repeat.
+    CHECK(problems(R"({"site":"s","machine":"m","broker":{"port":1883},"policy":{"after_run_s":1},
+              "hardware":{"inputs":{"interlocks":[{"name":"a","line":1},{"name":"b","line":2}]}}})")
+              .empty());
 }
 
 TEST_CASE("gpio lines by offset or by name") {

@@ -20,13 +20,32 @@ TEST_CASE("bad arguments give exit code 2 and name the argument") {
     };
     const std::vector<Case> cases = {
         {{"tariffs", "set", "laser-1", "--class", "any", "--per-hour", "12.505"}, "--per-hour"},
+        // An empty price (an unset shell variable) is not a free tariff.
+        {{"tariffs", "set", "laser-1", "--class", "any", "--per-hour", ""}, "--per-hour"},
+        {{"tariffs", "set", "laser-1", "--class", "any", "--per-hour", "1", "--from", ""},
+         "--from"},
+        // Out of the tariff's range: named by the option typed, the limit as an amount.
+        {{"tariffs", "set", "laser-1", "--class", "any", "--per-hour", "2000000"},
+         "--per-hour: must be at most 1000000.00 EUR"},
+        {{"tariffs", "set", "laser-1", "--class", "any", "--per-hour", "1", "--free-below", "2d"},
+         "--free-below"},
         {{"tariffs", "set", "laser-1", "--class", "any", "--per-hour", "1", "--increment", "6"},
          "--increment"},
         {{"tariffs", "set", "laser-1", "--class", "any", "--per-hour", "1", "--currency", "EURO"},
          "--currency"},
         {{"members", "add", "m-3"}, "--name"},
         {{"members", "add", "m 3", "--name", "X"}, "ID"},
+        {{"members", "add", "m-3", "--name", "X", "--class", ""}, "--class: is empty"},
+        // Latin-1 from a terminal set so: named, not an "internal error".
+        {{"members", "add", "m-3", "--name",
+          "Ren\xe9"
+          "e"},
+         "--name: is not UTF-8 text"},
         {{"members", "add", "m-3", "--name", "X", "--until", "2026-02-30"}, "--until"},
+        // An empty end (an unset shell variable) is not "never".
+        {{"members", "add", "m-3", "--name", "X", "--until", ""}, "--until"},
+        {{"rights", "grant", "m-1", "laser-1", "--until", ""}, "--until"},
+        {{"members", "edit", "m-1", "--until", ""}, "--until"},
         {{"members", "list", "--status", "asleep"}, "--status"},
         {{"members", "list", "--frobnicate"}, "--frobnicate"},
         {{"rights", "grant", "m-1", "laser-1", "--role", "boss"}, "--role"},
@@ -37,6 +56,9 @@ TEST_CASE("bad arguments give exit code 2 and name the argument") {
         {{"billing", "export", "zero"}, "BATCH"},
         {{"billing", "export", "0"}, "1 or more"},
         {{"members", "show", "m-1", "--sessions", "20000"}, "--sessions"},
+        // Numbers are decimal: 0x10 is not 16.
+        {{"audit", "--limit", "0x10"}, "--limit"},
+        {{"purge", "--days", "0b11"}, "--days"},
         {{"machines", "add", "laser-9", "--name", "X"}, "SITE/ID"},
         {{"members"}, "give a command: add, edit"},
         {{"members", "lsit"}, "unknown command 'lsit'"},
@@ -176,6 +198,24 @@ TEST_CASE("a missing database is not created by accident") {
     auto no_config = lab.run_raw({"--config", (lab.dir / "nope.json").string(), "members", "list"});
     CHECK(no_config.code == 1);
     CHECK(no_config.err.find("nope.json") != std::string::npos);
+}
+
+TEST_CASE("an empty database file is not made a ledger by accident, but init may") {
+    // What a failed copy or restore leaves: it must not pass for a ledger with no members.
+    Lab lab;
+    std::ofstream(lab.db_path).close();
+    for (std::vector<std::string> args :
+         {std::vector<std::string>{"members", "list"},
+          std::vector<std::string>{"members", "add", "m-1", "--name", "X"}}) {
+        auto r = lab.run(args);
+        INFO(r.err);
+        CHECK(r.code == 1);
+        CHECK(r.err.find(lab.db_path + ": is empty") != std::string::npos);
+        CHECK(std::filesystem::file_size(lab.db_path) == 0);
+        CHECK_FALSE(std::filesystem::exists(lab.db_path + "-wal"));
+    }
+    CHECK(lab.run({"init"}).code == 0);
+    CHECK(lab.run({"members", "list"}).code == 0);
 }
 
 TEST_CASE("the config file gives the database") {

@@ -47,6 +47,12 @@ TEST_CASE("durations: seconds, minutes, hours, days and combinations") {
     CHECK(parse_duration_s("0") == 0);
     CHECK(refusal(parse_duration_s("6")).find("needs a unit") != std::string::npos);
     CHECK(refusal(parse_duration_s("6x")).find("unknown unit") != std::string::npos);
+    CHECK(parse_duration_s("1d2h3m4s") == 93784);
+    // A unit twice or out of order is a typo (1h1m?), not a sum to guess at.
+    for (const char* odd : {"1h1h", "30m1h", "1m1m", "5s1d"})
+        CHECK_MESSAGE(
+            refusal(parse_duration_s(odd)).find("largest unit first") != std::string::npos,
+            std::string(odd));
     for (const char* bad : {"", "m", "-5m", "1.5h", "5 m", "h1", "99999999999s"})
         CHECK_MESSAGE(!parse_duration_s(bad), bad);
 }
@@ -71,6 +77,12 @@ TEST_CASE("without a lab time zone, dates are UTC midnight and times carry their
     CHECK(refused("2026-01-01T10:00").find("add Z") != std::string::npos);
     CHECK(parse_time("2026-01-01T10:00+02:00") == kJan1 + 8 * 3'600'000);
     CHECK(refused("2026-01-01T24:00Z").find("out of range") != std::string::npos);
+    // Offsets end at ±14:00, as the refusal says; +14:59 is no zone's and was read as given.
+    CHECK(parse_time("2026-01-01T14:00+14:00") == kJan1);
+    CHECK(parse_time("2026-01-01T00:00-12:30") == kJan1 + 12 * 3'600'000 + 30 * 60'000);
+    for (const char* beyond : {"2026-01-01T10:00+14:59", "2026-01-01T10:00-14:01"})
+        CHECK_MESSAGE(refused(beyond).find("between -14:00 and +14:00") != std::string::npos,
+                      std::string(beyond));
     CHECK(refused("1969-12-31").find("1970") != std::string::npos);
     for (const char* bad : {"", "26-01-01", "2026/01/01", "2026-1-1", "tomorrow", "2026-01-01T",
                             "2026-01-01T10Z", "2026-01-01T10:00:00.1234Z", "2026-01-01x"})

@@ -152,6 +152,8 @@ TEST_CASE("purge deletes sightings older than retention_days, or --days") {
         batch.unknown_badges = {{"lab", "laser-1", "11223344", kMar1 - 100 * kDay}};
         REQUIRE(db.ingest().apply(batch, kMar1 - 100 * kDay));
     }
+    // A leading zero is still decimal: 0120 keeps 120 days, not octal 80 (which would purge).
+    CHECK(lab.ok({"purge", "--days", "0120"}).find("0 unknown-badge") != std::string::npos);
     CHECK(lab.ok({"purge", "--days", "200"}).find("0 unknown-badge") != std::string::npos);
     CHECK(lab.ok({"purge"}).find("1 unknown-badge") != std::string::npos);  // default 90 days
     CHECK(lab.ok({"badges", "unknown"}).find("11223344") == std::string::npos);

@@ -25,6 +25,13 @@ TEST_CASE("ledger config: defaults, a fixed client id, and unknown keys named") 
     CHECK_FALSE(load_ledger_config_text(R"({"broker": {"client_id": ""}})"));
 }
 
+TEST_CASE("ledger config: a database given twice is refused, not taken from the last line") {
+    auto r = load_ledger_config_text(R"({"database": "/var/lib/a.db", "database": "/tmp/b.db"})");
+    REQUIRE_FALSE(r);
+    REQUIRE(r.error().size() == 1);
+    CHECK(r.error().front().message() == "database: is given twice; keep one");
+}
+
 TEST_CASE("ledger config: an empty database path is named, with the other mistakes") {
     auto r = load_ledger_config_text(R"({"database": "", "batch_max_ms": 0})");
     REQUIRE_FALSE(r);

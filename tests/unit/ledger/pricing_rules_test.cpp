@@ -158,6 +158,8 @@ TEST_CASE("a billed line names the class that priced it, after the member change
     lab.set_class("standard", kT0 + 3 * kHour);
     lab.deliver(test::finished_session("s-standard", kT0 + 4 * kHour, 60, "laser-1"),
                 kT0 + 5 * kHour);
+    // Started at the very time of the change: the new class priced it (from-time inclusive).
+    lab.deliver(test::finished_session("s-edge", kT0 + 3 * kHour, 30, "laser-1"), kT0 + 5 * kHour);
     auto batch = lab.db.billing().close_period(kT0 + 6 * kHour, "t", kT0 + 6 * kHour);
     REQUIRE(batch);
 
@@ -171,6 +173,7 @@ TEST_CASE("a billed line names the class that priced it, after the member change
           "powered_minutes,billable_minutes,tariff_id,amount_minor,amount,currency,clock_synced,"
           "minimum,combined_with,rounded\n"
           "s-student,m-1,Alice,student\n"
+          "s-edge,m-1,Alice,standard\n"
           "s-standard,m-1,Alice,standard\n");
     std::string text;
     REQUIRE(lab.db.billing().export_batch_csv_text(batch->id,
@@ -191,10 +194,37 @@ TEST_CASE("a billed line names the class that priced it, after the member change
         return found;
     };
     CHECK(rows("SELECT id || ' ' || member_class FROM v_billable_sessions ORDER BY started_at") ==
-          "s-student student; s-standard standard; ");
+          "s-student student; s-edge standard; s-standard standard; ");
     // Usage per member splits a member's sessions by the class that priced them.
     CHECK(rows("SELECT member_class || ' ' || amount_minor FROM v_usage_by_member "
-               "ORDER BY member_class DESC") == "student 600; standard 1200; ");
+               "ORDER BY member_class DESC") == "student 600; standard 1800; ");
+}
+
+TEST_CASE(
+    "a member written around the ledger's API, without class history, is billed as their "
+    "current class") {
+    Lab lab;
+    lab.tariff("*", 600);
+    REQUIRE(
+        lab.db.database().exec("INSERT INTO members(id, name, member_class, created_at) "
+                               "VALUES('m-2', 'Bob', 'company', 0)"));
+    auto s = test::finished_session("s-bob", kT0 + kHour, 60, "laser-1");
+    s.member = "m-2";
+    lab.deliver(s, kT0 + 2 * kHour);
+    auto batch = lab.db.billing().close_period(kT0 + 3 * kHour, "t", kT0 + 3 * kHour);
+    REQUIRE(batch);
+    std::string text;
+    REQUIRE(lab.db.billing().export_batch_csv_text(batch->id,
+                                                   [&](std::string_view t) { text.append(t); }));
+    const std::string bob_line = "\ns-bob,m-2,Bob,company,lab,";
+    CHECK(text.substr(text.find("\ns-bob,"), bob_line.size()) == bob_line);
+    auto st = lab.db.database().prepare(
+        "SELECT member_class FROM v_billable_sessions WHERE id = 's-bob'");
+    REQUIRE(st);
+    auto row = st->step();
+    REQUIRE(row);
+    REQUIRE(*row);
+    CHECK(st->text(0) == "company");
 }
 
 TEST_CASE("every invoice line says whether a minimum applied and whether it was rounded") {

@@ -52,7 +52,8 @@ CREATE INDEX sessions_usage ON sessions(ended_at, member_id, site, machine, curr
 CREATE INDEX sessions_by_member_start ON sessions(member_id, started_at);
 CREATE INDEX sessions_by_group ON sessions(combined_with) WHERE combined_with IS NOT NULL;)SQL";
 
-// v_billable_sessions from its start column on, in schema 1 and as schemas 9 and 14 recreate it.
+// v_billable_sessions from its start column on, in schema 1 and as schema 9 and
+// kSchemaViewsClassAtStart recreate it.
 inline constexpr std::string_view kBillableSessionsFromStart = R"SQL(
        s.started_at, s.ended_at, s.clock_synced, s.end_reason,
        s.powered_ms, s.active_ms,
@@ -72,7 +73,7 @@ inline constexpr std::string_view kBillableSessionsCurrentClass = R"SQL(
 inline constexpr std::string_view kBillableSessionsFromMember =
     kConcat<kBillableSessionsCurrentClass, kBillableSessionsFromStart>;
 
-// v_usage_by_member's totals and source, in schema 1 and schema 9.
+// v_usage_by_member's totals and source, in schema 1, schema 9 and kSchemaViewsClassAtStart.
 inline constexpr std::string_view kUsageByMemberTotals = R"SQL(
        count(*) AS sessions,
        sum((s.powered_ms + 59999) / 60000) AS powered_minutes,

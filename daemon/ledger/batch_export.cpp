@@ -7,6 +7,7 @@
 #include <iterator>
 #include <memory>
 #include <unordered_map>
+#include <vector>
 
 #include "core/billing.hpp"
 #include "ledger/billing.hpp"
@@ -80,12 +81,22 @@ class BatchLines {
     std::size_t size() const { return keys_.size(); }
 
     void add_member(std::string_view id, std::string_view name, std::string_view member_class) {
-        auto& cells = member_at(id).cells;
-        cells = csv_field(id);
-        cells.push_back(',');
-        append_csv_field(cells, name);
-        cells.push_back(',');
+        auto& member = member_at(id);
+        member.name_cells = csv_field(id);
+        member.name_cells.push_back(',');
+        append_csv_field(member.name_cells, name);
+        member.name_cells.push_back(',');
+        member.cells = member.name_cells;
+        append_csv_field(member.cells, member_class);
+    }
+
+    // A row of member_class_history, read after every member and in valid_from order per member.
+    void add_class_from(std::string_view id, std::int64_t valid_from,
+                        std::string_view member_class) {
+        auto& member = member_at(id);
+        auto cells = member.name_cells;
         append_csv_field(cells, member_class);
+        member.classes.push_back(ClassFrom{valid_from, std::move(cells)});
     }
 
     // One row of kExportColumns.
@@ -97,7 +108,7 @@ class BatchLines {
         ids_.append(id);
         append_csv_field(text_, id);
         text_.push_back(',');
-        text_.append(member.cells);
+        text_.append(member.cells_at(started_at));
         for (int c : {2, 3}) {
             text_.push_back(',');
             append_csv_field(text_, text_of(column[c]));
@@ -149,10 +160,27 @@ class BatchLines {
     void sort() { sort_keys(); }
 
   private:
+    struct ClassFrom {
+        std::int64_t valid_from;
+        std::string cells;  // id, name and this class
+    };
     struct Member {
         std::string id;
-        std::string cells;  // id, name and class, made once per member (",," after the id: unknown)
+        // id, name and current class, made once per member (",," after the id: unknown).
+        std::string cells;
         std::size_t index = 0;
+        std::string name_cells;          // id and name, each followed by a comma
+        std::vector<ClassFrom> classes;  // member_class_history, by valid_from
+
+        // A line carries the class that priced it: the one in force at its start, as ingest
+        // chose it (session_ingest_pricing.cpp, member_class_at); without history, the current
+        // class. A member has a handful of rows, so the search costs little per line.
+        const std::string& cells_at(std::int64_t started_at) const {
+            auto after = std::upper_bound(
+                classes.begin(), classes.end(), started_at,
+                [](std::int64_t at, const ClassFrom& c) { return at < c.valid_from; });
+            return after == classes.begin() ? cells : std::prev(after)->cells;
+        }
     };
     struct Key {
         std::size_t member;  // index into members_, ranked by id before sorting
@@ -169,8 +197,8 @@ class BatchLines {
     Member& member_at(std::string_view id) {
         auto found = by_id_.find(id);
         if (found != by_id_.end()) return *members_[found->second];
-        members_.push_back(std::make_unique<Member>(
-            Member{std::string(id), csv_field(id) + ",,", members_.size()}));
+        members_.push_back(std::make_unique<Member>(Member{
+            std::string(id), csv_field(id) + ",,", members_.size(), csv_field(id) + ",,", {}}));
         by_id_.emplace(std::string(id), members_.back()->index);
         return *members_.back();
     }
@@ -234,6 +262,13 @@ Result<BatchLines> read_batch_lines(Billing& billing, db::Database& db, std::int
     TRY(for_each_row(db, "SELECT id, name, member_class FROM members", no_parameters,
                      [&](const db::Statement& st) {
                          lines.add_member(st.text_view(0), st.text_view(1), st.text_view(2));
+                     }));
+    // Its primary key's order: each member's rows by valid_from, as cells_at searches them.
+    TRY(for_each_row(db,
+                     "SELECT member_id, valid_from, member_class FROM member_class_history "
+                     "ORDER BY member_id, valid_from",
+                     no_parameters, [&](const db::Statement& st) {
+                         lines.add_class_from(st.text_view(0), st.int64(1), st.text_view(2));
                      }));
     // Each row handed over inside SQLite's loop (rows_in_place.hpp).
     auto line = std::string(kLineFunction) + "(" + std::string(kExportColumns) + ")";

@@ -52,9 +52,9 @@ CREATE INDEX sessions_usage ON sessions(ended_at, member_id, site, machine, curr
 CREATE INDEX sessions_by_member_start ON sessions(member_id, started_at);
 CREATE INDEX sessions_by_group ON sessions(combined_with) WHERE combined_with IS NOT NULL;)SQL";
 
-// v_billable_sessions from its member columns on, in schema 1 and as schema 9 recreates it.
-inline constexpr std::string_view kBillableSessionsFromMember = R"SQL(
-       s.member_id, mb.name AS member_name, mb.member_class, s.uid, s.role,
+// v_billable_sessions from its start column on, in schema 1 and as schema 9 and
+// kSchemaViewsClassAtStart recreate it.
+inline constexpr std::string_view kBillableSessionsFromStart = R"SQL(
        s.started_at, s.ended_at, s.clock_synced, s.end_reason,
        s.powered_ms, s.active_ms,
        (s.powered_ms + 59999) / 60000 AS powered_minutes,
@@ -65,7 +65,15 @@ FROM sessions s
 LEFT JOIN machines m ON m.site = s.site AND m.id = s.machine
 LEFT JOIN members mb ON mb.id = s.member_id;)SQL";
 
-// v_usage_by_member's totals and source, in schema 1 and schema 9.
+// v_billable_sessions's member columns as schemas 1 and 9 wrote them: the member's current class.
+inline constexpr std::string_view kBillableSessionsCurrentClass = R"SQL(
+       s.member_id, mb.name AS member_name, mb.member_class, s.uid, s.role,)SQL";
+
+// v_billable_sessions from its member columns on, in schema 1 and as schema 9 recreates it.
+inline constexpr std::string_view kBillableSessionsFromMember =
+    kConcat<kBillableSessionsCurrentClass, kBillableSessionsFromStart>;
+
+// v_usage_by_member's totals and source, in schema 1, schema 9 and kSchemaViewsClassAtStart.
 inline constexpr std::string_view kUsageByMemberTotals = R"SQL(
        count(*) AS sessions,
        sum((s.powered_ms + 59999) / 60000) AS powered_minutes,
@@ -635,7 +643,50 @@ CREATE TRIGGER billing_batches_never_deleted BEFORE DELETE ON billing_batches
 BEGIN SELECT RAISE(ABORT, 'closed billing batches are never changed: their sessions are billed as counted at the close'); END;
 )SQL";
 
-inline constexpr std::array<db::Migration, 13> kMigrations{{{1, kSchemaV1},
+// A session's class in the views is the class that priced it: the one in force at its start in
+// member_class_history, else the member's current class (docs/ledger-schema.md, "Pricing"); the
+// views showed the current class, so a billing job that sends each class to its payer sent a
+// student's past sessions to the standard payer once the member changed class. Usage per member
+// is split by that class, since one row cannot name two.
+namespace class_at_start_sql {
+
+inline constexpr std::string_view kUpToBillableStart = R"SQL(
+DROP VIEW v_billable_sessions;
+DROP VIEW v_usage_by_member;
+
+CREATE VIEW v_billable_sessions AS
+SELECT s.id, (SELECT b.id FROM billing_batches b WHERE b.period_end > s.ended_at
+              AND b.seq_through >= s.seq ORDER BY b.id LIMIT 1) AS batch_id,
+       s.site, s.machine, m.name AS machine_name, m.group_name,
+       s.member_id, mb.name AS member_name,
+       coalesce((SELECT h.member_class FROM member_class_history h
+                 WHERE h.member_id = s.member_id AND h.valid_from <= s.started_at
+                 ORDER BY h.valid_from DESC LIMIT 1), mb.member_class) AS member_class,
+       s.uid, s.role,)SQL";
+
+inline constexpr std::string_view kUsageByMemberSelect = R"SQL(
+
+CREATE VIEW v_usage_by_member AS
+SELECT (SELECT b.id FROM billing_batches b WHERE b.period_end > s.ended_at
+        AND b.seq_through >= s.seq ORDER BY b.id LIMIT 1) AS batch_id,
+       s.member_id, mb.name AS member_name,
+       coalesce((SELECT h.member_class FROM member_class_history h
+                 WHERE h.member_id = s.member_id AND h.valid_from <= s.started_at
+                 ORDER BY h.valid_from DESC LIMIT 1), mb.member_class) AS member_class,
+       s.currency,)SQL";
+
+inline constexpr std::string_view kGroupByClass = R"SQL(
+GROUP BY 1, s.member_id, 4, s.currency;
+)SQL";
+
+}  // namespace class_at_start_sql
+
+inline constexpr std::string_view kSchemaViewsClassAtStart =
+    kConcat<class_at_start_sql::kUpToBillableStart, shared_sql::kBillableSessionsFromStart,
+            class_at_start_sql::kUsageByMemberSelect, shared_sql::kUsageByMemberTotals,
+            class_at_start_sql::kGroupByClass>;
+
+inline constexpr std::array<db::Migration, 14> kMigrations{{{1, kSchemaV1},
                                                             {2, kSchemaV2},
                                                             {3, kSchemaParked},
                                                             {4, kSchemaTariffRules},
@@ -647,6 +698,7 @@ inline constexpr std::array<db::Migration, 13> kMigrations{{{1, kSchemaV1},
                                                             {10, kSchemaAclReissuePrune},
                                                             {11, kSchemaSessionsBillingFixed},
                                                             {12, kSchemaSessionsSeqWithoutCounter},
-                                                            {13, kSchemaClosedBatchesFixed}}};
+                                                            {13, kSchemaClosedBatchesFixed},
+                                                            {14, kSchemaViewsClassAtStart}}};
 
 }  // namespace fabgate::ledger

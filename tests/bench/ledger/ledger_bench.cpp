@@ -275,6 +275,19 @@ void bench_report(std::int64_t rows) {
             "INSERT INTO members(id, name, contact, member_class, created_at) VALUES('m-" +
             std::to_string(m) + "', 'Member " + std::to_string(m) + ", the " + std::to_string(m) +
             "th', '', 'standard', 0)");
+    // Each member's class history as the API writes it (a row from 0), and half of them change
+    // class mid-month: the export names each line's class at its start.
+    const std::int64_t mid_month = kT0 + 15LL * 24 * 3600 * 1000;
+    for (int m = 0; m < kMembers; ++m) {
+        auto id = "'m-" + std::to_string(m) + "'";
+        (void)db->database().exec(
+            "INSERT INTO member_class_history(member_id, member_class, valid_from) VALUES(" + id +
+            ", 'student', 0)");
+        if (m % 2 == 0)
+            (void)db->database().exec(
+                "INSERT INTO member_class_history(member_id, member_class, valid_from) VALUES(" +
+                id + ", 'standard', " + std::to_string(mid_month) + ")");
+    }
     (void)db->database().exec("COMMIT");
 
     // A month of sessions, generated in SQLite directly in transactions of 10,000 rows.

@@ -307,3 +307,42 @@ TEST_CASE("a session line shows its metered figures in the usage report's column
     CHECK(sessions[1]["active_ms"].is_null());
     CHECK(sessions[1]["amount_minor"].is_null());
 }
+
+TEST_CASE("billing export: a line keeps the class that priced it after `members edit --class`") {
+    Lab lab;
+    lab.standard_setup();
+    lab.ok({"tariffs", "set", "laser-1", "--class", "student", "--per-hour", "10", "--from",
+            "2026-01-01"});
+    lab.ok({"tariffs", "set", "laser-1", "--class", "standard", "--per-hour", "20", "--from",
+            "2026-01-01"});
+    constexpr UnixMs kDay = 24 * 60 * kMinute;
+    {
+        auto db = lab.open();
+        ingest(db, {session("019c0000-0000-7000-8000-000000000021", "m-1", "laser-1",
+                            kFeb1 + kMinute, 60)});
+    }
+    // The student becomes a standard member on 10 February and uses the laser again.
+    lab.now = kFeb1 + 10 * kDay;
+    lab.ok({"members", "edit", "m-1", "--class", "standard"});
+    {
+        auto db = lab.open();
+        ingest(db, {session("019c0000-0000-7000-8000-000000000022", "m-1", "laser-1",
+                            kFeb1 + 11 * kDay, 60)});
+    }
+    lab.now = kMar1 + 10 * kMinute;
+    lab.ok({"billing", "close", "--to", "2026-03-01"});
+    auto csv = lab.run({"billing", "export", "1"});
+    REQUIRE(csv.code == 0);
+    std::istringstream lines(csv.out);
+    std::string header, student_line, standard_line;
+    std::getline(lines, header);
+    std::getline(lines, student_line);
+    std::getline(lines, standard_line);
+    const std::string member_cells = R"(,m-1,"Smith, ""Al""",)";
+    CHECK(student_line.substr(0, student_line.find(",lab,")) ==
+          "019c0000-0000-7000-8000-000000000021" + member_cells + "student");
+    CHECK(student_line.find(",10.00,EUR,") != std::string::npos);
+    CHECK(standard_line.substr(0, standard_line.find(",lab,")) ==
+          "019c0000-0000-7000-8000-000000000022" + member_cells + "standard");
+    CHECK(standard_line.find(",20.00,EUR,") != std::string::npos);
+}

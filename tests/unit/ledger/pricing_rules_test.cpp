@@ -148,6 +148,85 @@ TEST_CASE(
     CHECK(second[0].tariff_id == student);
 }
 
+// A billing job that sends each class to its payer (a school pays for its students) reads the
+// class from the line: it must be the class that priced it, not the member's class today.
+TEST_CASE("a billed line names the class that priced it, after the member changed class") {
+    Lab lab;
+    lab.tariff("student", 600);
+    lab.tariff("standard", 1200);
+    lab.deliver(test::finished_session("s-student", kT0 + kHour, 60, "laser-1"), kT0 + 2 * kHour);
+    lab.set_class("standard", kT0 + 3 * kHour);
+    lab.deliver(test::finished_session("s-standard", kT0 + 4 * kHour, 60, "laser-1"),
+                kT0 + 5 * kHour);
+    // Started at the very time of the change: the new class priced it (from-time inclusive).
+    lab.deliver(test::finished_session("s-edge", kT0 + 3 * kHour, 30, "laser-1"), kT0 + 5 * kHour);
+    auto batch = lab.db.billing().close_period(kT0 + 6 * kHour, "t", kT0 + 6 * kHour);
+    REQUIRE(batch);
+
+    // Both exports, each line's session and member columns (no cell here needs quoting).
+    std::string lines;
+    REQUIRE(lab.db.billing().export_batch_csv(batch->id, [&](std::string_view l) {
+        lines.append(l.substr(0, l.find(",lab,"))) += '\n';
+    }));
+    CHECK(lines ==
+          "session_id,member_id,member_name,member_class,site,machine,started_at_ms,ended_at_ms,"
+          "powered_minutes,billable_minutes,tariff_id,amount_minor,amount,currency,clock_synced,"
+          "minimum,combined_with,rounded\n"
+          "s-student,m-1,Alice,student\n"
+          "s-edge,m-1,Alice,standard\n"
+          "s-standard,m-1,Alice,standard\n");
+    std::string text;
+    REQUIRE(lab.db.billing().export_batch_csv_text(batch->id,
+                                                   [&](std::string_view t) { text.append(t); }));
+    const std::string student_line = "\ns-student,m-1,Alice,student,lab,";
+    CHECK(text.substr(text.find("\ns-student,"), student_line.size()) == student_line);
+
+    auto rows = [&](const char* sql) {
+        auto st = lab.db.database().prepare(sql);
+        REQUIRE(st);
+        std::string found;
+        while (true) {
+            auto row = st->step();
+            REQUIRE(row);
+            if (!*row) break;
+            found += st->text(0) + "; ";
+        }
+        return found;
+    };
+    CHECK(rows("SELECT id || ' ' || member_class FROM v_billable_sessions ORDER BY started_at") ==
+          "s-student student; s-edge standard; s-standard standard; ");
+    // Usage per member splits a member's sessions by the class that priced them.
+    CHECK(rows("SELECT member_class || ' ' || amount_minor FROM v_usage_by_member "
+               "ORDER BY member_class DESC") == "student 600; standard 1800; ");
+}
+
+TEST_CASE(
+    "a member written around the ledger's API, without class history, is billed as their "
+    "current class") {
+    Lab lab;
+    lab.tariff("*", 600);
+    REQUIRE(
+        lab.db.database().exec("INSERT INTO members(id, name, member_class, created_at) "
+                               "VALUES('m-2', 'Bob', 'company', 0)"));
+    auto s = test::finished_session("s-bob", kT0 + kHour, 60, "laser-1");
+    s.member = "m-2";
+    lab.deliver(s, kT0 + 2 * kHour);
+    auto batch = lab.db.billing().close_period(kT0 + 3 * kHour, "t", kT0 + 3 * kHour);
+    REQUIRE(batch);
+    std::string text;
+    REQUIRE(lab.db.billing().export_batch_csv_text(batch->id,
+                                                   [&](std::string_view t) { text.append(t); }));
+    const std::string bob_line = "\ns-bob,m-2,Bob,company,lab,";
+    CHECK(text.substr(text.find("\ns-bob,"), bob_line.size()) == bob_line);
+    auto st = lab.db.database().prepare(
+        "SELECT member_class FROM v_billable_sessions WHERE id = 's-bob'");
+    REQUIRE(st);
+    auto row = st->step();
+    REQUIRE(row);
+    REQUIRE(*row);
+    CHECK(st->text(0) == "company");
+}
+
 TEST_CASE("every invoice line says whether a minimum applied and whether it was rounded") {
     Lab lab;
     lab.tariff("student", 1000, [](Tariff& t) {

@@ -61,6 +61,7 @@ const WebSession& SessionStore::create(const ledger::ManagerAccount& account, st
     s.login = account.login;
     s.role = account.role;
     s.machines = account.machines;
+    s.password_hash = account.password_hash;
     s.created_ms = s.last_used_ms = now_ms;
     auto [it, inserted] = sessions_.emplace(s.token, std::move(s));
     return it->second;

@@ -32,6 +32,8 @@ struct WebSession {
     std::string login;
     ledger::ManagerRole role = ledger::ManagerRole::Treasurer;
     std::vector<std::string> machines;  // a trainer's "site/id"
+    // The account's hash at login: another one means the password was changed since.
+    std::string password_hash;
     std::int64_t created_ms = 0;
     std::int64_t last_used_ms = 0;
 };

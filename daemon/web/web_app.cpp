@@ -127,6 +127,27 @@ Answer WebApp::handle(const HttpRequest& request) {
     return answer;
 }
 
+// The request's session, null if none. Accounts are changed by `fabweb --add-manager` and
+// `--remove-manager`, other processes: the ledger's row is read on every request, so a removed
+// account or a changed password ends the session and a new role or machine list applies at once.
+tl::expected<WebSession*, Answer> WebApp::current_session(const HttpRequest& request) {
+    auto cookie = request.cookies.find(kSessionCookie);
+    if (cookie == request.cookies.end()) return nullptr;
+    WebSession* session = sessions_.find(cookie->second, deps_.steady_ms());
+    if (!session) return nullptr;
+    auto account = deps_.db->managers().find(session->login);
+    if (!account)
+        return tl::unexpected(
+            error_answer(500, "internal", account.error().where, account.error().what));
+    if (!*account || (*account)->password_hash != session->password_hash) {
+        sessions_.remove(cookie->second);
+        return nullptr;
+    }
+    session->role = (*account)->role;
+    session->machines = (*account)->machines;
+    return session;
+}
+
 Answer WebApp::dispatch(const HttpRequest& request) {
     const Route* found = nullptr;
     bool other_method = false;
@@ -153,9 +174,9 @@ Answer WebApp::dispatch(const HttpRequest& request) {
     }
     Call call{*this, request, nullptr, std::move(at), nlohmann::json::object()};
     if (!found->public_route) {
-        auto cookie = request.cookies.find(kSessionCookie);
-        if (cookie != request.cookies.end())
-            call.session = sessions_.find(cookie->second, deps_.steady_ms());
+        auto session = current_session(request);
+        if (!session) return std::move(session).error();  // Answer, not an Error: no TRY
+        call.session = *session;
         if (!call.session)
             return error_answer(401, "login", "session", "not logged in, or the session expired");
         // Every change carries the session's CSRF token: another site can make the browser

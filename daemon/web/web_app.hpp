@@ -72,6 +72,7 @@ class WebApp {
 
   private:
     Answer dispatch(const HttpRequest& request);
+    tl::expected<WebSession*, Answer> current_session(const HttpRequest& request);
     WebAppDeps deps_;
     SessionStore sessions_;
     LoginLimiter limiter_;

@@ -172,3 +172,30 @@ TEST_CASE("static files: no way out of the directory, no directory listing") {
         CHECK(lab.answer("GET", path).response.status == 404);
     }
 }
+
+TEST_CASE("an account removed or given a new password loses its sessions; new machines apply") {
+    WebLab lab;
+    auto ada = lab.login("ada");
+    auto tom = lab.login("tom");
+    // `fabweb --remove-manager` and `--add-manager` run as other processes: the ledger is all
+    // the running console hears of them.
+    REQUIRE(lab.db->managers().remove("ada", "fabweb:root", lab.now));
+    auto removed = lab.call("GET", "/api/session", nullptr, &ada);
+    CHECK(removed.status == 401);
+    CHECK(removed.code() == "login");
+
+    lab.add_account("tom", ledger::ManagerRole::Trainer, {"lab/printer"});  // same password
+    auto session = lab.call("GET", "/api/session", nullptr, &tom);
+    REQUIRE(session.status == 200);
+    CHECK(session.json["machines"] == nlohmann::json::array({"lab/printer"}));
+    auto laser =
+        lab.call("POST", "/api/rights", {{"member", "m-1"}, {"machine", "lab/laser"}}, &tom);
+    CHECK(laser.code() == "role");
+
+    auto new_hash = web::hash_password("a brand new password");
+    REQUIRE(new_hash);
+    REQUIRE(lab.db->managers().put(
+        {"tom", ledger::ManagerRole::Trainer, {"lab/printer"}, *new_hash, 0, 0}, "fabweb:root",
+        lab.now));
+    CHECK(lab.call("GET", "/api/session", nullptr, &tom).status == 401);
+}

@@ -68,13 +68,18 @@ const WebSession& SessionStore::create(const ledger::ManagerAccount& account, st
 }
 
 WebSession* SessionStore::find(std::string_view token, std::int64_t now_ms) {
+    WebSession* session = peek(token, now_ms);
+    if (session) session->last_used_ms = now_ms;
+    return session;
+}
+
+WebSession* SessionStore::peek(std::string_view token, std::int64_t now_ms) {
     auto it = sessions_.find(token);
     if (it == sessions_.end()) return nullptr;
     if (now_ms - it->second.last_used_ms >= idle_timeout_ms_) {
         sessions_.erase(it);
         return nullptr;
     }
-    it->second.last_used_ms = now_ms;
     return &it->second;
 }
 

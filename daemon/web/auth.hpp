@@ -47,6 +47,8 @@ class SessionStore {
     // The live session with this token, its idle clock restarted; null if none or expired
     // (an expired one is removed).
     WebSession* find(std::string_view token, std::int64_t now_ms);
+    // The same without restarting the idle clock: for what is not the manager's use.
+    WebSession* peek(std::string_view token, std::int64_t now_ms);
     void remove(std::string_view token);
     // Ends every session of a login (password changed, account removed).
     void remove_login(std::string_view login);

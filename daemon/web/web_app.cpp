@@ -135,17 +135,29 @@ tl::expected<WebSession*, Answer> WebApp::current_session(const HttpRequest& req
     if (cookie == request.cookies.end()) return nullptr;
     WebSession* session = sessions_.find(cookie->second, deps_.steady_ms());
     if (!session) return nullptr;
-    auto account = deps_.db->managers().find(session->login);
+    TRY_ASSIGN(bool stands, follow_account(*session));
+    return stands ? session : nullptr;
+}
+
+tl::expected<bool, Answer> WebApp::follow_account(WebSession& session) {
+    auto account = deps_.db->managers().find(session.login);
     if (!account)
         return tl::unexpected(
             error_answer(500, "internal", account.error().where, account.error().what));
-    if (!*account || (*account)->password_hash != session->password_hash) {
-        sessions_.remove(cookie->second);
-        return nullptr;
+    if (!*account || (*account)->password_hash != session.password_hash) {
+        sessions_.remove(session.token);
+        return false;
     }
-    session->role = (*account)->role;
-    session->machines = (*account)->machines;
-    return session;
+    session.role = (*account)->role;
+    session.machines = (*account)->machines;
+    return true;
+}
+
+bool WebApp::session_stands(const std::string& token) {
+    WebSession* session = sessions_.peek(token, deps_.steady_ms());
+    if (!session) return false;
+    auto stands = follow_account(*session);
+    return stands && *stands;  // a ledger that cannot be read ends the stream: it reconnects
 }
 
 Answer WebApp::dispatch(const HttpRequest& request) {

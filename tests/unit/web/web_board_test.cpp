@@ -161,3 +161,26 @@ TEST_CASE("with the broker down a command says so at once, and the lock is still
         lab.call("POST", "/api/machines/lab/nothing/lock", nlohmann::json::object(), &ada);
     CHECK(unknown.status == 404);
 }
+
+TEST_CASE("an event stream ends with its session: logged out or expired, no more states") {
+    WebLab lab;
+    lab.board->set_renderer(
+        [&](const web::MachineKey& k) { return web::machine_entry(*lab.app, k); });
+    auto tess = lab.login("tess");
+    auto logged_out = lab.answer("GET", "/api/events", nullptr, &tess);
+    REQUIRE(logged_out.kind == web::Answer::Kind::Stream);
+    logged_out.stream->take(1 << 20);
+    REQUIRE(lab.call("POST", "/api/logout", nlohmann::json::object(), &tess).status == 200);
+    lab.board->on_message(kLaserState, state_payload(MachineState::InUse, "m-1"), false);
+    CHECK(logged_out.stream->take(1 << 20).find("m-1") == std::string::npos);
+    CHECK(logged_out.stream->finished());
+
+    auto ada = lab.login("ada");
+    auto expired = lab.answer("GET", "/api/events", nullptr, &ada);
+    REQUIRE(expired.kind == web::Answer::Kind::Stream);
+    expired.stream->take(1 << 20);
+    lab.steady += 1'800'000;  // the idle timeout: an open stream is not a use of the session
+    lab.board->keepalive();
+    CHECK(expired.stream->finished());
+    CHECK(lab.board->streams() == 0);
+}

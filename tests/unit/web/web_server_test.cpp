@@ -9,6 +9,7 @@
 
 #include <doctest/doctest.h>
 
+#include "../../integration/web/raw_http.hpp"
 #include "web/web_server.hpp"
 #include "web_fixture.hpp"
 
@@ -62,4 +63,33 @@ TEST_CASE("fabweb refuses to start when it cannot make the board's keepalive tim
     // With descriptors back, the same server starts.
     REQUIRE(server.start());
     CHECK(server.port() > 0);
+}
+
+TEST_CASE("an event stream's connection is closed once its session is logged out") {
+    test::WebLab lab;
+    lab.config.listen.port = 0;
+    web::WebServer server(lab.loop, lab.config, *lab.db);
+    REQUIRE(server.start());
+    test::RawHttp login(
+        server.port(),
+        test::http_request(
+            "POST", "/api/login",
+            nlohmann::json{{"login", "tess"}, {"password", test::kPassword}}.dump()));
+    REQUIRE(login.read_all(lab.loop));
+    auto cookie_at = login.received.find("fabweb_session=");
+    REQUIRE(cookie_at != std::string::npos);
+    std::string cookie = login.received.substr(cookie_at + 15, 64);
+    std::string csrf = nlohmann::json::parse(login.body())["csrf"];
+
+    test::RawHttp events(server.port(), test::http_request("GET", "/api/events", "", cookie));
+    REQUIRE(events.read_until(
+        lab.loop, [](const std::string& s) { return s.find("retry: 2000") != std::string::npos; }));
+    test::RawHttp logout(server.port(),
+                         test::http_request("POST", "/api/logout", "{}", cookie, csrf));
+    REQUIRE(logout.read_all(lab.loop));
+    REQUIRE(logout.received.rfind("HTTP/1.1 200", 0) == 0);
+    server.board().keepalive();
+    CHECK(events.read_all(lab.loop));
+    CHECK(events.received.find(": keepalive") == std::string::npos);
+    server.stop();
 }

@@ -1,5 +1,7 @@
 #include "web/web_app.hpp"
 
+#include <cctype>
+
 namespace fabgate::web {
 namespace {
 
@@ -36,6 +38,17 @@ bool matches(const std::string& pattern, const std::string& path,
 
 bool changes_something(const std::string& method) {
     return method != "GET" && method != "HEAD";
+}
+
+// Another site's page can make a browser POST a form here (text/plain can even carry a JSON
+// body) without asking; only a request declared JSON needs a CORS preflight, which fabweb never
+// grants. That keeps other sites from logging in or failing logins from a lab browser.
+bool declared_json(const HttpRequest& request) {
+    std::string type = request.header("content-type");
+    type = type.substr(0, type.find(';'));
+    for (auto& c : type) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    while (!type.empty() && (type.back() == ' ' || type.back() == '\t')) type.pop_back();
+    return type == "application/json";
 }
 
 }  // namespace
@@ -184,6 +197,8 @@ Answer WebApp::dispatch(const HttpRequest& request) {
                                 "is not allowed here");
         return error_answer(404, "not_found", request.path, "no such page or API");
     }
+    if (changes_something(request.method) && !declared_json(request))
+        return error_answer(400, "json", "Content-Type", "must be application/json");
     Call call{*this, request, nullptr, std::move(at), nlohmann::json::object()};
     if (!found->public_route) {
         auto session = current_session(request);

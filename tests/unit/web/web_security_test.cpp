@@ -199,3 +199,32 @@ TEST_CASE("an account removed or given a new password loses its sessions; new ma
         lab.now));
     CHECK(lab.call("GET", "/api/session", nullptr, &tom).status == 401);
 }
+
+TEST_CASE("a login posted by another site's form is refused before it counts as a failure") {
+    WebLab lab;  // defaults: 10 failures per address, 5 per login
+    // A form on any page a lab browser opens can POST here (text/plain carries a JSON body; no
+    // body at all is a login "" failing); fetch() with JSON needs a preflight we never answer.
+    auto form_post = [&](const std::string& content_type, const std::string& body) {
+        web::HttpRequest r;
+        r.method = "POST";
+        r.path = "/api/login";
+        r.headers["content-type"] = content_type;
+        r.body = body;
+        r.client_address = "192.0.2.50";
+        return lab.app->handle(r).response;
+    };
+    std::string guess = R"({"login":"ada","password":"guess","x":"="})";
+    for (int i = 0; i < 10; ++i) {
+        auto plain = form_post("text/plain", guess);
+        CHECK(plain.status == 400);
+        CHECK(form_post("application/x-www-form-urlencoded", "").status == 400);
+    }
+    auto logged_in =
+        lab.call("POST", "/api/login", {{"login", "ada"}, {"password", test::kPassword}}, nullptr,
+                 true, "192.0.2.50");
+    CHECK(logged_in.status == 200);
+    auto sneaked = form_post(
+        "text/plain", nlohmann::json{{"login", "tess"}, {"password", test::kPassword}}.dump());
+    CHECK(sneaked.status == 400);
+    for (const auto& [name, value] : sneaked.headers) CHECK(name != "Set-Cookie");
+}

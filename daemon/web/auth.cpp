@@ -119,6 +119,26 @@ void LoginLimiter::failed(std::string_view address, std::string_view login, std:
             });
 }
 
+bool LoginLimiter::note_refusal(Table& failures, Noted& noted, int limit, std::string_view key,
+                                std::int64_t now_ms) {
+    auto it = failures.find(key);
+    if (it == failures.end() || wait_of(it->second, limit, now_ms) == 0) return false;
+    if (auto was = noted.find(key); was != noted.end() && now_ms - was->second < window_ms_)
+        return false;
+    // Only keys over their limit get here, each after `limit` failures: as bounded as the
+    // failures' tables, once the stale are forgotten.
+    std::erase_if(noted, [&](const auto& entry) { return now_ms - entry.second >= window_ms_; });
+    noted[std::string(key)] = now_ms;
+    return true;
+}
+
+bool LoginLimiter::first_refusal(std::string_view address, std::string_view login,
+                                 std::int64_t now_ms) {
+    bool by_address = note_refusal(by_address_, refused_address_, per_address_, address, now_ms);
+    bool by_login = note_refusal(by_login_, refused_login_, per_login_, login, now_ms);
+    return by_address || by_login;
+}
+
 void LoginLimiter::succeeded(std::string_view login) {
     if (auto it = by_login_.find(login); it != by_login_.end()) by_login_.erase(it);
 }

@@ -72,13 +72,22 @@ class LoginLimiter {
                                 std::int64_t now_ms);
     void failed(std::string_view address, std::string_view login, std::int64_t now_ms);
     void succeeded(std::string_view login);
+    // For an attempt the limit refuses: whether it is the first refused for the address or
+    // login that is over its limit, this window. Only those are audited: refusals cost the
+    // attacker nothing, and one row each would let them flood the audit log and the ledger.
+    bool first_refusal(std::string_view address, std::string_view login, std::int64_t now_ms);
 
   private:
     using Times = std::deque<std::int64_t>;
+    using Table = std::map<std::string, Times, std::less<>>;
+    using Noted = std::map<std::string, std::int64_t, std::less<>>;
     std::int64_t wait_of(Times& times, int limit, std::int64_t now_ms);
+    bool note_refusal(Table& failures, Noted& noted, int limit, std::string_view key,
+                      std::int64_t now_ms);
     int per_address_, per_login_;
     std::int64_t window_ms_;
-    std::map<std::string, Times, std::less<>> by_address_, by_login_;
+    Table by_address_, by_login_;
+    Noted refused_address_, refused_login_;  // when a refusal of each was last audited
 };
 
 }  // namespace fabgate::web

@@ -50,7 +50,8 @@ Answer login(Call& call) {
             429, "rate", "login",
             "too many failed logins; try again in " + std::to_string((wait + 999) / 1000) + " s");
         answer.response.headers.emplace_back("Retry-After", std::to_string((wait + 999) / 1000));
-        audit_login_refusal(call, name, "console.login_limited", address);
+        if (app.limiter().first_refusal(address, name, now_ms))
+            audit_login_refusal(call, name, "console.login_limited", address);
         return answer;
     }
     auto account = app.db().managers().find(name);

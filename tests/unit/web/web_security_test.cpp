@@ -228,3 +228,31 @@ TEST_CASE("a login posted by another site's form is refused before it counts as 
     CHECK(sneaked.status == 400);
     for (const auto& [name, value] : sneaked.headers) CHECK(name != "Set-Cookie");
 }
+
+TEST_CASE("a flood of refused logins adds one audit row per limit and window, not one each") {
+    WebLab lab;  // defaults: 5 failures per login, 10 per address, over 300 s
+    auto limited_rows = [&] {
+        auto rows = lab.db->audit().rows(100000);
+        REQUIRE(rows);
+        return std::count_if(rows->begin(), rows->end(),
+                             [](const auto& row) { return row.action == "console.login_limited"; });
+    };
+    auto attempt = [&](const std::string& login, const std::string& address) {
+        return lab.call("POST", "/api/login", {{"login", login}, {"password", "nope-nope"}},
+                        nullptr, true, address);
+    };
+    for (int i = 0; i < 5; ++i) attempt("ada", "198.51.100.7");
+    // The login is limited, from any address.
+    for (int i = 0; i < 200; ++i)
+        CHECK(attempt("ada", "198.51.100." + std::to_string(i)).status == 429);
+    CHECK(limited_rows() == 1);
+    // An address is limited, whatever login it types.
+    for (int i = 0; i < 10; ++i) attempt("x" + std::to_string(i), "203.0.113.9");
+    for (int i = 0; i < 200; ++i)
+        CHECK(attempt("y" + std::to_string(i), "203.0.113.9").status == 429);
+    CHECK(limited_rows() == 2);
+    lab.steady += 300'000;  // a new window: the next refusal is written again
+    for (int i = 0; i < 5; ++i) attempt("ada", "198.51.100.7");
+    attempt("ada", "198.51.100.7");
+    CHECK(limited_rows() == 3);
+}

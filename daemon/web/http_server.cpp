@@ -220,6 +220,7 @@ Status HttpServer::start(const HttpServerOptions& options) {
         {MHD_OPTION_NOTIFY_COMPLETED, reinterpret_cast<intptr_t>(&on_completed_c), this},
         {MHD_OPTION_CONNECTION_TIMEOUT, options.connection_timeout_s, nullptr},
         {MHD_OPTION_CONNECTION_LIMIT, options.max_connections, nullptr},
+        {MHD_OPTION_PER_IP_CONNECTION_LIMIT, options.max_per_address, nullptr},
         {tls ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, 0,
          const_cast<char*>(options_.cert_pem.c_str())},
         {MHD_OPTION_HTTPS_MEM_KEY, 0, const_cast<char*>(options_.key_pem.c_str())},

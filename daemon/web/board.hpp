@@ -55,6 +55,9 @@ class Board {
     std::size_t streams() const { return streams_.size(); }
     // A comment line to every stream: keeps proxies from closing it, and finds clients gone.
     void keepalive();
+    // Drops the streams whose client went away and finishes those no longer allowed (also
+    // done before each state and keepalive; a logout calls it not to wait for those).
+    void prune_streams();
 
     // Publishes the command and calls `done` once the gate showed its effect, or after
     // `timeout` with what was (not) heard, in fabctl's words.
@@ -76,8 +79,6 @@ class Board {
         StillAllowed allowed;
     };
     void broadcast(const MachineKey& key);
-    // Drops the streams whose client went away and finishes those no longer allowed.
-    void prune_streams();
     void settle(std::uint64_t id, ctl::Delivery outcome, std::string detail);
 
     EventLoop& loop_;

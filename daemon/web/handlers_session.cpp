@@ -77,6 +77,7 @@ Answer login(Call& call) {
 
 Answer logout(Call& call) {
     call.app.sessions().remove(call.session->token);
+    call.app.board().prune_streams();  // this session's board stops now, not at the keepalive
     auto answer = json_answer(nlohmann::json::object());
     answer.response.headers.emplace_back("Set-Cookie", cookie(call.app, "", true));
     return answer;

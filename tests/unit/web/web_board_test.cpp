@@ -171,9 +171,9 @@ TEST_CASE("an event stream ends with its session: logged out or expired, no more
     REQUIRE(logged_out.kind == web::Answer::Kind::Stream);
     logged_out.stream->take(1 << 20);
     REQUIRE(lab.call("POST", "/api/logout", nlohmann::json::object(), &tess).status == 200);
+    CHECK(logged_out.stream->finished());
     lab.board->on_message(kLaserState, state_payload(MachineState::InUse, "m-1"), false);
     CHECK(logged_out.stream->take(1 << 20).find("m-1") == std::string::npos);
-    CHECK(logged_out.stream->finished());
 
     auto ada = lab.login("ada");
     auto expired = lab.answer("GET", "/api/events", nullptr, &ada);

@@ -89,7 +89,6 @@ TEST_CASE("an event stream's connection is closed once its session is logged out
                          test::http_request("POST", "/api/logout", "{}", cookie, csrf));
     REQUIRE(logout.read_all(lab.loop));
     REQUIRE(logout.received.rfind("HTTP/1.1 200", 0) == 0);
-    server.board().keepalive();
     CHECK(events.read_all(lab.loop));
     CHECK(events.received.find(": keepalive") == std::string::npos);
     server.stop();

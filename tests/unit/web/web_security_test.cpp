@@ -256,3 +256,28 @@ TEST_CASE("a flood of refused logins adds one audit row per limit and window, no
     attempt("ada", "198.51.100.7");
     CHECK(limited_rows() == 3);
 }
+
+TEST_CASE("behind a reverse proxy that speaks HTTPS the session cookie is Secure all the same") {
+    WebLab lab;
+    lab.app->deps().secure_cookie = false;  // a plain-HTTP loopback listener
+    auto login_from = [&](const std::string& origin) {
+        web::HttpRequest r;
+        r.method = "POST";
+        r.path = "/api/login";
+        r.headers["content-type"] = "application/json";
+        if (!origin.empty()) r.headers["origin"] = origin;
+        r.body = nlohmann::json{{"login", "ada"}, {"password", test::kPassword}}.dump();
+        r.client_address = "127.0.0.1";
+        auto answer = lab.app->handle(r).response;
+        REQUIRE(answer.status == 200);
+        for (const auto& [name, value] : answer.headers)
+            if (name == "Set-Cookie") return value;
+        return std::string();
+    };
+    // Without Secure, the browser would also send the cookie to http://console.lab/, in clear
+    // on the Wi-Fi, the first time anything made it ask for that address.
+    CHECK(login_from("https://console.lab").find("; Secure") != std::string::npos);
+    // A browser on the host itself, on http://127.0.0.1:8080/, and curl (no Origin) keep it.
+    CHECK(login_from("http://127.0.0.1:8080").find("; Secure") == std::string::npos);
+    CHECK(login_from("").find("; Secure") == std::string::npos);
+}

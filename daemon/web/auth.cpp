@@ -61,19 +61,25 @@ const WebSession& SessionStore::create(const ledger::ManagerAccount& account, st
     s.login = account.login;
     s.role = account.role;
     s.machines = account.machines;
+    s.password_hash = account.password_hash;
     s.created_ms = s.last_used_ms = now_ms;
     auto [it, inserted] = sessions_.emplace(s.token, std::move(s));
     return it->second;
 }
 
 WebSession* SessionStore::find(std::string_view token, std::int64_t now_ms) {
+    WebSession* session = peek(token, now_ms);
+    if (session) session->last_used_ms = now_ms;
+    return session;
+}
+
+WebSession* SessionStore::peek(std::string_view token, std::int64_t now_ms) {
     auto it = sessions_.find(token);
     if (it == sessions_.end()) return nullptr;
     if (now_ms - it->second.last_used_ms >= idle_timeout_ms_) {
         sessions_.erase(it);
         return nullptr;
     }
-    it->second.last_used_ms = now_ms;
     return &it->second;
 }
 
@@ -111,6 +117,26 @@ void LoginLimiter::failed(std::string_view address, std::string_view login, std:
             std::erase_if(*table, [&](auto& entry) {
                 return entry.second.empty() || now_ms - entry.second.back() >= window_ms_;
             });
+}
+
+bool LoginLimiter::note_refusal(Table& failures, Noted& noted, int limit, std::string_view key,
+                                std::int64_t now_ms) {
+    auto it = failures.find(key);
+    if (it == failures.end() || wait_of(it->second, limit, now_ms) == 0) return false;
+    if (auto was = noted.find(key); was != noted.end() && now_ms - was->second < window_ms_)
+        return false;
+    // Only keys over their limit get here, each after `limit` failures: as bounded as the
+    // failures' tables, once the stale are forgotten.
+    std::erase_if(noted, [&](const auto& entry) { return now_ms - entry.second >= window_ms_; });
+    noted[std::string(key)] = now_ms;
+    return true;
+}
+
+bool LoginLimiter::first_refusal(std::string_view address, std::string_view login,
+                                 std::int64_t now_ms) {
+    bool by_address = note_refusal(by_address_, refused_address_, per_address_, address, now_ms);
+    bool by_login = note_refusal(by_login_, refused_login_, per_login_, login, now_ms);
+    return by_address || by_login;
 }
 
 void LoginLimiter::succeeded(std::string_view login) {

@@ -32,6 +32,8 @@ struct WebSession {
     std::string login;
     ledger::ManagerRole role = ledger::ManagerRole::Treasurer;
     std::vector<std::string> machines;  // a trainer's "site/id"
+    // The account's hash at login: another one means the password was changed since.
+    std::string password_hash;
     std::int64_t created_ms = 0;
     std::int64_t last_used_ms = 0;
 };
@@ -45,6 +47,8 @@ class SessionStore {
     // The live session with this token, its idle clock restarted; null if none or expired
     // (an expired one is removed).
     WebSession* find(std::string_view token, std::int64_t now_ms);
+    // The same without restarting the idle clock: for what is not the manager's use.
+    WebSession* peek(std::string_view token, std::int64_t now_ms);
     void remove(std::string_view token);
     // Ends every session of a login (password changed, account removed).
     void remove_login(std::string_view login);
@@ -68,13 +72,22 @@ class LoginLimiter {
                                 std::int64_t now_ms);
     void failed(std::string_view address, std::string_view login, std::int64_t now_ms);
     void succeeded(std::string_view login);
+    // For an attempt the limit refuses: whether it is the first refused for the address or
+    // login that is over its limit, this window. Only those are audited: refusals cost the
+    // attacker nothing, and one row each would let them flood the audit log and the ledger.
+    bool first_refusal(std::string_view address, std::string_view login, std::int64_t now_ms);
 
   private:
     using Times = std::deque<std::int64_t>;
+    using Table = std::map<std::string, Times, std::less<>>;
+    using Noted = std::map<std::string, std::int64_t, std::less<>>;
     std::int64_t wait_of(Times& times, int limit, std::int64_t now_ms);
+    bool note_refusal(Table& failures, Noted& noted, int limit, std::string_view key,
+                      std::int64_t now_ms);
     int per_address_, per_login_;
     std::int64_t window_ms_;
-    std::map<std::string, Times, std::less<>> by_address_, by_login_;
+    Table by_address_, by_login_;
+    Noted refused_address_, refused_login_;  // when a refusal of each was last audited
 };
 
 }  // namespace fabgate::web

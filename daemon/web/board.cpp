@@ -59,24 +59,35 @@ void Board::on_message(std::string_view topic, std::string_view payload, bool re
     }
 }
 
-void Board::broadcast(const MachineKey& key) {
-    std::erase_if(streams_, [](const auto& s) { return s->closed(); });
-    if (streams_.empty() || !render_) return;
-    auto event = sse_event("machine", render_(key));
-    for (auto& s : streams_) s->push(event);
+void Board::prune_streams() {
+    std::erase_if(streams_, [](const Client& c) {
+        if (c.stream->closed()) return true;
+        if (c.allowed && !c.allowed()) {
+            c.stream->finish();
+            return true;
+        }
+        return false;
+    });
 }
 
-void Board::add_stream(std::shared_ptr<EventStream> stream,
-                       const std::vector<MachineKey>& machines) {
+void Board::broadcast(const MachineKey& key) {
+    prune_streams();
+    if (streams_.empty() || !render_) return;
+    auto event = sse_event("machine", render_(key));
+    for (auto& c : streams_) c.stream->push(event);
+}
+
+void Board::add_stream(std::shared_ptr<EventStream> stream, const std::vector<MachineKey>& machines,
+                       StillAllowed allowed) {
     stream->push("retry: 2000\n\n");
     if (render_)
         for (const auto& key : machines) stream->push(sse_event("machine", render_(key)));
-    streams_.push_back(std::move(stream));
+    streams_.push_back({std::move(stream), std::move(allowed)});
 }
 
 void Board::keepalive() {
-    std::erase_if(streams_, [](const auto& s) { return s->closed(); });
-    for (auto& s : streams_) s->push(": keepalive\n\n");
+    prune_streams();
+    for (auto& c : streams_) c.stream->push(": keepalive\n\n");
 }
 
 void Board::send(const MachineKey& key, const Command& command, std::chrono::milliseconds timeout,

@@ -45,12 +45,19 @@ class Board {
     std::optional<MachineStatus> state(const MachineKey& key) const;
     const std::map<MachineKey, MachineStatus>& states() const { return states_; }
 
-    // Adds a client: it gets every machine now, then each change. `machines` are the keys to
-    // send now (registered machines and reporting gates).
-    void add_stream(std::shared_ptr<EventStream> stream, const std::vector<MachineKey>& machines);
+    // Whether a stream's client may still be told: its session has not ended.
+    using StillAllowed = std::function<bool()>;
+    // Adds a client: it gets every machine now, then each change while `allowed`; once not,
+    // its stream is finished. `machines` are the keys to send now (registered machines and
+    // reporting gates).
+    void add_stream(std::shared_ptr<EventStream> stream, const std::vector<MachineKey>& machines,
+                    StillAllowed allowed);
     std::size_t streams() const { return streams_.size(); }
     // A comment line to every stream: keeps proxies from closing it, and finds clients gone.
     void keepalive();
+    // Drops the streams whose client went away and finishes those no longer allowed (also
+    // done before each state and keepalive; a logout calls it not to wait for those).
+    void prune_streams();
 
     // Publishes the command and calls `done` once the gate showed its effect, or after
     // `timeout` with what was (not) heard, in fabctl's words.
@@ -67,6 +74,10 @@ class Board {
         std::chrono::milliseconds timeout{};
         CommandDone done;
     };
+    struct Client {
+        std::shared_ptr<EventStream> stream;
+        StillAllowed allowed;
+    };
     void broadcast(const MachineKey& key);
     void settle(std::uint64_t id, ctl::Delivery outcome, std::string detail);
 
@@ -76,7 +87,7 @@ class Board {
     Renderer render_;
     bool connected_ = false;
     std::map<MachineKey, MachineStatus> states_;
-    std::vector<std::shared_ptr<EventStream>> streams_;
+    std::vector<Client> streams_;
     std::map<std::uint64_t, Pending> pending_;
     std::uint64_t next_pending_ = 1;
 };

@@ -27,7 +27,11 @@ Answer events(Call& call) {
     answer.response.content_type = "text/event-stream";
     answer.response.headers.emplace_back("X-Accel-Buffering", "no");  // nginx: do not hold it
     answer.stream = std::make_shared<EventStream>();
-    call.app.board().add_stream(answer.stream, *keys);
+    // The stream outlives this request: it asks before each state whether the session stands.
+    WebApp* app = &call.app;
+    call.app.board().add_stream(answer.stream, *keys, [app, token = call.session->token] {
+        return app->session_stands(token);
+    });
     return answer;
 }
 

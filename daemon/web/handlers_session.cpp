@@ -5,10 +5,15 @@
 namespace fabgate::web {
 namespace {
 
-std::string cookie(WebApp& app, const std::string& value, bool clear) {
+// Secure unless the browser's page is plain HTTP. Behind a reverse proxy that speaks HTTPS,
+// fabweb listens on plain loopback HTTP, but the page's origin, which the browser sends with
+// every POST, is https: without Secure, the cookie would also go in clear to http:// on the
+// same name (a redirect to https, say), to anyone on the Wi-Fi.
+std::string cookie(const Call& call, const std::string& value, bool clear) {
     std::string c =
         std::string(kSessionCookie) + "=" + value + "; Path=/; HttpOnly; SameSite=Strict";
-    if (app.deps().secure_cookie) c += "; Secure";
+    if (call.app.deps().secure_cookie || call.request.header("origin").rfind("https://", 0) == 0)
+        c += "; Secure";
     if (clear) c += "; Max-Age=0";
     return c;
 }
@@ -50,7 +55,8 @@ Answer login(Call& call) {
             429, "rate", "login",
             "too many failed logins; try again in " + std::to_string((wait + 999) / 1000) + " s");
         answer.response.headers.emplace_back("Retry-After", std::to_string((wait + 999) / 1000));
-        audit_login_refusal(call, name, "console.login_limited", address);
+        if (app.limiter().first_refusal(address, name, now_ms))
+            audit_login_refusal(call, name, "console.login_limited", address);
         return answer;
     }
     auto account = app.db().managers().find(name);
@@ -70,14 +76,15 @@ Answer login(Call& call) {
     const auto& session = app.sessions().create(**account, now_ms);
     log::info("login", "'" + name + "' logged in from " + address);
     auto answer = json_answer(who(session));
-    answer.response.headers.emplace_back("Set-Cookie", cookie(app, session.token, false));
+    answer.response.headers.emplace_back("Set-Cookie", cookie(call, session.token, false));
     return answer;
 }
 
 Answer logout(Call& call) {
     call.app.sessions().remove(call.session->token);
+    call.app.board().prune_streams();  // this session's board stops now, not at the keepalive
     auto answer = json_answer(nlohmann::json::object());
-    answer.response.headers.emplace_back("Set-Cookie", cookie(call.app, "", true));
+    answer.response.headers.emplace_back("Set-Cookie", cookie(call, "", true));
     return answer;
 }
 

@@ -26,8 +26,14 @@ void LaterReply::complete(HttpResponse response) {
 }
 
 void EventStream::push(std::string_view bytes) {
-    if (closed_) return;
+    if (closed_ || finished_) return;
     buffer_.append(bytes);
+    if (wake_) wake_();
+}
+
+void EventStream::finish() {
+    if (closed_ || finished_) return;
+    finished_ = true;
     if (wake_) wake_();
 }
 
@@ -125,6 +131,8 @@ std::string client_address(MHD_Connection* c) {
 ssize_t read_stream(void* cls, uint64_t, char* buf, size_t max) {
     return guarded("event stream", static_cast<ssize_t>(MHD_CONTENT_READER_END_WITH_ERROR), [&] {
         auto* ctx = static_cast<StreamContext*>(cls);
+        if (ctx->stream->empty() && ctx->stream->finished())
+            return static_cast<ssize_t>(MHD_CONTENT_READER_END_OF_STREAM);
         if (ctx->stream->empty()) {
             // Nothing to send: park the connection until push() wakes it (returning 0 without
             // parking would make libmicrohttpd ask again at once, busy-waiting).
@@ -212,6 +220,7 @@ Status HttpServer::start(const HttpServerOptions& options) {
         {MHD_OPTION_NOTIFY_COMPLETED, reinterpret_cast<intptr_t>(&on_completed_c), this},
         {MHD_OPTION_CONNECTION_TIMEOUT, options.connection_timeout_s, nullptr},
         {MHD_OPTION_CONNECTION_LIMIT, options.max_connections, nullptr},
+        {MHD_OPTION_PER_IP_CONNECTION_LIMIT, options.max_per_address, nullptr},
         {tls ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, 0,
          const_cast<char*>(options_.cert_pem.c_str())},
         {MHD_OPTION_HTTPS_MEM_KEY, 0, const_cast<char*>(options_.key_pem.c_str())},

@@ -25,6 +25,8 @@ struct HttpServerOptions {
     std::size_t max_body_bytes = 64 * 1024;
     unsigned connection_timeout_s = 60;
     unsigned max_connections = 256;
+    // Per client address; 0: none (behind a reverse proxy every client has the proxy's).
+    unsigned max_per_address = 0;
 };
 
 class HttpServer {

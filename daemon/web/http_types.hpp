@@ -57,11 +57,14 @@ class LaterReply {
 };
 
 // An endless response (text/event-stream): push() queues bytes for the client; the server
-// takes them as the socket can carry them. closed() once the client went away.
+// takes them as the socket can carry them. closed() once the client went away; finish() ends
+// the response once what is queued has been sent (the client's session ended).
 class EventStream {
   public:
     void push(std::string_view bytes);
+    void finish();
     bool closed() const { return closed_; }
+    bool finished() const { return finished_; }
     // Server side.
     std::string take(std::size_t max);
     bool empty() const { return buffer_.empty(); }
@@ -74,6 +77,7 @@ class EventStream {
   private:
     std::string buffer_;
     bool closed_ = false;
+    bool finished_ = false;
     std::function<void()> wake_;
 };
 

@@ -1,5 +1,7 @@
 #include "web/web_app.hpp"
 
+#include <cctype>
+
 namespace fabgate::web {
 namespace {
 
@@ -36,6 +38,17 @@ bool matches(const std::string& pattern, const std::string& path,
 
 bool changes_something(const std::string& method) {
     return method != "GET" && method != "HEAD";
+}
+
+// Another site's page can make a browser POST a form here (text/plain can even carry a JSON
+// body) without asking; only a request declared JSON needs a CORS preflight, which fabweb never
+// grants. That keeps other sites from logging in or failing logins from a lab browser.
+bool declared_json(const HttpRequest& request) {
+    std::string type = request.header("content-type");
+    type = type.substr(0, type.find(';'));
+    for (auto& c : type) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    while (!type.empty() && (type.back() == ' ' || type.back() == '\t')) type.pop_back();
+    return type == "application/json";
 }
 
 }  // namespace
@@ -127,6 +140,39 @@ Answer WebApp::handle(const HttpRequest& request) {
     return answer;
 }
 
+// The request's session, null if none. Accounts are changed by `fabweb --add-manager` and
+// `--remove-manager`, other processes: the ledger's row is read on every request, so a removed
+// account or a changed password ends the session and a new role or machine list applies at once.
+tl::expected<WebSession*, Answer> WebApp::current_session(const HttpRequest& request) {
+    auto cookie = request.cookies.find(kSessionCookie);
+    if (cookie == request.cookies.end()) return nullptr;
+    WebSession* session = sessions_.find(cookie->second, deps_.steady_ms());
+    if (!session) return nullptr;
+    TRY_ASSIGN(bool stands, follow_account(*session));
+    return stands ? session : nullptr;
+}
+
+tl::expected<bool, Answer> WebApp::follow_account(WebSession& session) {
+    auto account = deps_.db->managers().find(session.login);
+    if (!account)
+        return tl::unexpected(
+            error_answer(500, "internal", account.error().where, account.error().what));
+    if (!*account || (*account)->password_hash != session.password_hash) {
+        sessions_.remove(session.token);
+        return false;
+    }
+    session.role = (*account)->role;
+    session.machines = (*account)->machines;
+    return true;
+}
+
+bool WebApp::session_stands(const std::string& token) {
+    WebSession* session = sessions_.peek(token, deps_.steady_ms());
+    if (!session) return false;
+    auto stands = follow_account(*session);
+    return stands && *stands;  // a ledger that cannot be read ends the stream: it reconnects
+}
+
 Answer WebApp::dispatch(const HttpRequest& request) {
     const Route* found = nullptr;
     bool other_method = false;
@@ -151,11 +197,13 @@ Answer WebApp::dispatch(const HttpRequest& request) {
                                 "is not allowed here");
         return error_answer(404, "not_found", request.path, "no such page or API");
     }
+    if (changes_something(request.method) && !declared_json(request))
+        return error_answer(400, "json", "Content-Type", "must be application/json");
     Call call{*this, request, nullptr, std::move(at), nlohmann::json::object()};
     if (!found->public_route) {
-        auto cookie = request.cookies.find(kSessionCookie);
-        if (cookie != request.cookies.end())
-            call.session = sessions_.find(cookie->second, deps_.steady_ms());
+        auto session = current_session(request);
+        if (!session) return std::move(session).error();  // Answer, not an Error: no TRY
+        call.session = *session;
         if (!call.session)
             return error_answer(401, "login", "session", "not logged in, or the session expired");
         // Every change carries the session's CSRF token: another site can make the browser

@@ -61,6 +61,9 @@ class WebApp {
   public:
     explicit WebApp(WebAppDeps deps);
     Answer handle(const HttpRequest& request);
+    // Whether the session with this token still stands (not ended, expired, nor its account
+    // removed or its password changed), without counting as its use.
+    bool session_stands(const std::string& token);
 
     WebAppDeps& deps() { return deps_; }
     ledger::LedgerDb& db() { return *deps_.db; }
@@ -72,6 +75,10 @@ class WebApp {
 
   private:
     Answer dispatch(const HttpRequest& request);
+    tl::expected<WebSession*, Answer> current_session(const HttpRequest& request);
+    // Brings the session's role and machines up to its account's row; false (and the session
+    // removed) if the account is gone or has another password.
+    tl::expected<bool, Answer> follow_account(WebSession& session);
     WebAppDeps deps_;
     SessionStore sessions_;
     LoginLimiter limiter_;

@@ -67,6 +67,11 @@ Status WebServer::start() {
     HttpServerOptions options;
     options.address = config_.listen.address;
     options.port = config_.listen.port;
+    // Facing the network, one client holding half-sent requests open (a byte a minute is
+    // enough) could take every connection and lock the console for all. A browser needs a
+    // handful; behind a reverse proxy (a loopback listener) every client has the proxy's
+    // address, so the proxy limits them.
+    options.max_per_address = is_loopback(config_.listen.address) ? 0 : 32;
     if (config_.listen.tls()) {
         TRY_ASSIGN(auto cert, read_text_file(config_.listen.cert_file));
         TRY_ASSIGN(auto key, read_text_file(config_.listen.key_file));

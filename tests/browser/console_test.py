@@ -328,6 +328,14 @@ def treasurer_part(c):
     if status != 403 or (body or {}).get("error", {}).get("code") != "role":
         raise Failure(f"the treasurer's grant was answered {status} {body}")
 
+    step("logged out elsewhere, the board's live stream ends and the page shows the login form")
+    c.go("board")
+    c.css('.page-head .live[data-live="yes"]', "the board's live stream")
+    status, body = c.fetch("POST", "/api/logout", {}, True)
+    if status != 200:
+        raise Failure(f"the logout from the page was answered {status} {body}")
+    c.css("form[name=login]", "the login form once the board's session ended")
+
 
 def trainer_part(c):
     step("logs in as the laser's trainer: grants alice the laser, is refused the printer")

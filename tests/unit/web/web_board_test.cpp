@@ -29,6 +29,15 @@ void run_until(WebLab& lab, const std::function<bool()>& done, int rounds = 200)
     for (int i = 0; i < rounds && !done(); ++i) lab.loop.run_once(50);
 }
 
+// The manager's event stream, on a board drawn from the ledger as fabweb draws it.
+web::Answer open_events(WebLab& lab, const test::LoggedIn& who) {
+    lab.board->set_renderer(
+        [&lab](const web::MachineKey& k) { return web::machine_entry(*lab.app, k); });
+    auto a = lab.answer("GET", "/api/events", nullptr, &who);
+    REQUIRE(a.kind == web::Answer::Kind::Stream);
+    return a;
+}
+
 }  // namespace
 
 TEST_CASE("the board shows the gate's retained state; the last will turns it offline") {
@@ -68,11 +77,7 @@ TEST_CASE("the board shows the gate's retained state; the last will turns it off
 
 TEST_CASE("an event stream gets every machine, then each state change") {
     WebLab lab;
-    lab.board->set_renderer(
-        [&](const web::MachineKey& k) { return web::machine_entry(*lab.app, k); });
-    auto tess = lab.login("tess");
-    auto a = lab.answer("GET", "/api/events", nullptr, &tess);
-    REQUIRE(a.kind == web::Answer::Kind::Stream);
+    auto a = open_events(lab, lab.login("tess"));
     CHECK(a.response.content_type == "text/event-stream");
     auto first = a.stream->take(1 << 20);
     CHECK(first.find("event: machine\ndata: {") != std::string::npos);
@@ -160,4 +165,22 @@ TEST_CASE("with the broker down a command says so at once, and the lock is still
     auto unknown =
         lab.call("POST", "/api/machines/lab/nothing/lock", nlohmann::json::object(), &ada);
     CHECK(unknown.status == 404);
+}
+
+TEST_CASE("an event stream ends with its session: logged out or expired, no more states") {
+    WebLab lab;
+    auto tess = lab.login("tess");
+    auto logged_out = open_events(lab, tess);
+    logged_out.stream->take(1 << 20);
+    REQUIRE(lab.call("POST", "/api/logout", nlohmann::json::object(), &tess).status == 200);
+    CHECK(logged_out.stream->finished());
+    lab.board->on_message(kLaserState, state_payload(MachineState::InUse, "m-1"), false);
+    CHECK(logged_out.stream->take(1 << 20).find("m-1") == std::string::npos);
+
+    auto expired = open_events(lab, lab.login("ada"));
+    expired.stream->take(1 << 20);
+    lab.steady += 1'800'000;  // the idle timeout: an open stream is not a use of the session
+    lab.board->keepalive();
+    CHECK(expired.stream->finished());
+    CHECK(lab.board->streams() == 0);
 }

@@ -118,6 +118,7 @@ struct WebLab {
             }
         }
         if (!body.is_null()) r.body = body.dump();
+        if (method != "GET") r.headers["content-type"] = "application/json";
         r.client_address = address;
         if (who) {
             r.cookies[web::kSessionCookie] = who->token;

@@ -172,3 +172,112 @@ TEST_CASE("static files: no way out of the directory, no directory listing") {
         CHECK(lab.answer("GET", path).response.status == 404);
     }
 }
+
+TEST_CASE("an account removed or given a new password loses its sessions; new machines apply") {
+    WebLab lab;
+    auto ada = lab.login("ada");
+    auto tom = lab.login("tom");
+    // `fabweb --remove-manager` and `--add-manager` run as other processes: the ledger is all
+    // the running console hears of them.
+    REQUIRE(lab.db->managers().remove("ada", "fabweb:root", lab.now));
+    auto removed = lab.call("GET", "/api/session", nullptr, &ada);
+    CHECK(removed.status == 401);
+    CHECK(removed.code() == "login");
+
+    lab.add_account("tom", ledger::ManagerRole::Trainer, {"lab/printer"});  // same password
+    auto session = lab.call("GET", "/api/session", nullptr, &tom);
+    REQUIRE(session.status == 200);
+    CHECK(session.json["machines"] == nlohmann::json::array({"lab/printer"}));
+    auto laser =
+        lab.call("POST", "/api/rights", {{"member", "m-1"}, {"machine", "lab/laser"}}, &tom);
+    CHECK(laser.code() == "role");
+
+    auto new_hash = web::hash_password("a brand new password");
+    REQUIRE(new_hash);
+    REQUIRE(lab.db->managers().put(
+        {"tom", ledger::ManagerRole::Trainer, {"lab/printer"}, *new_hash, 0, 0}, "fabweb:root",
+        lab.now));
+    CHECK(lab.call("GET", "/api/session", nullptr, &tom).status == 401);
+}
+
+TEST_CASE("a login posted by another site's form is refused before it counts as a failure") {
+    WebLab lab;  // defaults: 10 failures per address, 5 per login
+    // A form on any page a lab browser opens can POST here (text/plain carries a JSON body; no
+    // body at all is a login "" failing); fetch() with JSON needs a preflight we never answer.
+    auto form_post = [&](const std::string& content_type, const std::string& body) {
+        web::HttpRequest r;
+        r.method = "POST";
+        r.path = "/api/login";
+        r.headers["content-type"] = content_type;
+        r.body = body;
+        r.client_address = "192.0.2.50";
+        return lab.app->handle(r).response;
+    };
+    std::string guess = R"({"login":"ada","password":"guess","x":"="})";
+    for (int i = 0; i < 10; ++i) {
+        auto plain = form_post("text/plain", guess);
+        CHECK(plain.status == 400);
+        CHECK(form_post("application/x-www-form-urlencoded", "").status == 400);
+    }
+    auto logged_in =
+        lab.call("POST", "/api/login", {{"login", "ada"}, {"password", test::kPassword}}, nullptr,
+                 true, "192.0.2.50");
+    CHECK(logged_in.status == 200);
+    auto sneaked = form_post(
+        "text/plain", nlohmann::json{{"login", "tess"}, {"password", test::kPassword}}.dump());
+    CHECK(sneaked.status == 400);
+    for (const auto& [name, value] : sneaked.headers) CHECK(name != "Set-Cookie");
+}
+
+TEST_CASE("a flood of refused logins adds one audit row per limit and window, not one each") {
+    WebLab lab;  // defaults: 5 failures per login, 10 per address, over 300 s
+    auto limited_rows = [&] {
+        auto rows = lab.db->audit().rows(100000);
+        REQUIRE(rows);
+        return std::count_if(rows->begin(), rows->end(),
+                             [](const auto& row) { return row.action == "console.login_limited"; });
+    };
+    auto attempt = [&](const std::string& login, const std::string& address) {
+        return lab.call("POST", "/api/login", {{"login", login}, {"password", "nope-nope"}},
+                        nullptr, true, address);
+    };
+    for (int i = 0; i < 5; ++i) attempt("ada", "198.51.100.7");
+    // The login is limited, from any address.
+    for (int i = 0; i < 200; ++i)
+        CHECK(attempt("ada", "198.51.100." + std::to_string(i)).status == 429);
+    CHECK(limited_rows() == 1);
+    // An address is limited, whatever login it types.
+    for (int i = 0; i < 10; ++i) attempt("x" + std::to_string(i), "203.0.113.9");
+    for (int i = 0; i < 200; ++i)
+        CHECK(attempt("y" + std::to_string(i), "203.0.113.9").status == 429);
+    CHECK(limited_rows() == 2);
+    lab.steady += 300'000;  // a new window: the next refusal is written again
+    for (int i = 0; i < 5; ++i) attempt("ada", "198.51.100.7");
+    attempt("ada", "198.51.100.7");
+    CHECK(limited_rows() == 3);
+}
+
+TEST_CASE("behind a reverse proxy that speaks HTTPS the session cookie is Secure all the same") {
+    WebLab lab;
+    lab.app->deps().secure_cookie = false;  // a plain-HTTP loopback listener
+    auto login_from = [&](const std::string& origin) {
+        web::HttpRequest r;
+        r.method = "POST";
+        r.path = "/api/login";
+        r.headers["content-type"] = "application/json";
+        if (!origin.empty()) r.headers["origin"] = origin;
+        r.body = nlohmann::json{{"login", "ada"}, {"password", test::kPassword}}.dump();
+        r.client_address = "127.0.0.1";
+        auto answer = lab.app->handle(r).response;
+        REQUIRE(answer.status == 200);
+        for (const auto& [name, value] : answer.headers)
+            if (name == "Set-Cookie") return value;
+        return std::string();
+    };
+    // Without Secure, the browser would also send the cookie to http://console.lab/, in clear
+    // on the Wi-Fi, the first time anything made it ask for that address.
+    CHECK(login_from("https://console.lab").find("; Secure") != std::string::npos);
+    // A browser on the host itself, on http://127.0.0.1:8080/, and curl (no Origin) keep it.
+    CHECK(login_from("http://127.0.0.1:8080").find("; Secure") == std::string::npos);
+    CHECK(login_from("").find("; Secure") == std::string::npos);
+}

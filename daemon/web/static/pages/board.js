@@ -23,9 +23,12 @@ function listen(handler, liveBadge) {
     liveBadge.textContent = t('board.live');
     liveBadge.dataset.live = 'yes';
   });
-  stream.addEventListener('error', () => {
+  stream.addEventListener('error', (event) => {
     liveBadge.textContent = t('board.reconnecting');
     liveBadge.dataset.live = 'no';
+    // The server ends the stream with its session; the browser gives up once the session is
+    // refused. Asking for the session then shows the login form (its 401 logs out the page).
+    if (event.target.readyState === EventSource.CLOSED) get('/api/session').catch(() => {});
   });
   stream.addEventListener('machine', (event) => {
     let machine;

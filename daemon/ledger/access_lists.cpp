@@ -100,6 +100,15 @@ Result<std::optional<AclVersionRow>> AccessListVersions::latest(std::string_view
         });
 }
 
+Result<std::vector<std::pair<std::string, std::string>>> AccessListVersions::removed_machines() {
+    return detail::rows_of<std::pair<std::string, std::string>>(
+        db_,
+        "SELECT DISTINCT v.site, v.machine FROM acl_versions v WHERE NOT EXISTS("
+        "SELECT 1 FROM machines m WHERE m.site = v.site AND m.id = v.machine) ORDER BY 1, 2",
+        no_parameters,
+        [](const db::Statement& st) { return std::make_pair(st.text(0), st.text(1)); });
+}
+
 Status AccessListVersions::record(const AclVersionRow& row) {
     return detail::in_transaction(db_, [&]() -> Status {
         TRY_ASSIGN(auto newest, latest(row.site, row.machine));

@@ -157,6 +157,11 @@ SignedGate::~SignedGate() {
     process_.wait(10s);
 }
 
+void SignedGate::crash() {
+    process_.signal(SIGKILL);
+    process_.wait(10s);
+}
+
 std::string SignedGate::send(const std::string& line) {
     auto reply = send_control_command(socket_, line);
     return reply ? *reply : "error: " + reply.error().message();

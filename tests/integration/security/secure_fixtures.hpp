@@ -63,6 +63,8 @@ class SignedGate {
     ~SignedGate();
     std::string send(const std::string& line);
     bool admits(const std::string& uid);
+    // The gate dies without a word (a power cut, a kernel panic): SIGKILL.
+    void crash();
     // Rewrites the config through `edit` and reloads it (SIGHUP, as systemctl reload does).
     void reload(const ConfigEdit& edit);
     // Waits for a line in the gate's log (how a refused list shows: it changes nothing else).

@@ -195,3 +195,17 @@ TEST_CASE(
     REQUIRE_MESSAGE(gate.logged("access list version 4 in force"), gate.log());
     CHECK(gate.admits(mallory));
 }
+
+TEST_CASE("production broker: a gate whose machine is removed admits nobody, as if never added") {
+    SecureBroker broker;
+    Ledger ledger(broker);
+    ledger.start();
+    SignedGate gate(broker);
+    REQUIRE_MESSAGE(gate.logged("access list version 1 in force"), gate.log() << ledger.log());
+    REQUIRE(gate.admits(alice));
+
+    auto removed = ledger.db_fabctl("machines remove lab/laser-1 --yes");
+    REQUIRE_MESSAGE(removed.status == 0, removed.output);
+    REQUIRE_MESSAGE(gate.logged("access list version 2 in force"), gate.log() << ledger.log());
+    CHECK_FALSE(gate.admits(alice));
+}

@@ -19,25 +19,21 @@ constexpr UnixMs kT0 = 1'767'225'600'000;
 }  // namespace
 
 TEST_CASE("a removed machine's gate is sent a list admitting nobody, and its list comes back") {
-    TempDir dir;
-    Broker broker(dir);
-    REQUIRE(broker.up());
-    auto db_path = dir.file("ledger.db");
-    seed_alice_and_laser(db_path, kT0);
-    auto db = *LedgerDb::open(db_path);
+    AliceAndLaserLab lab(kT0);
+    auto db = *LedgerDb::open(lab.db_path);
     Right right;
     right.member_id = "m-1";
     right.target = "laser-1";
     right.role = Role::User;
     REQUIRE(db.rights().grant(right, "fabctl:bob", kT0));
     // No periodic rebuild during the test: only the change detection can deliver.
-    auto config = dir.file("ledger.json");
-    std::ofstream(config) << R"({"database": ")" << db_path
-                          << R"(", "broker": {"host": "127.0.0.1", "port": )" << broker.port()
+    auto config = lab.dir.file("ledger.json");
+    std::ofstream(config) << R"({"database": ")" << lab.db_path
+                          << R"(", "broker": {"host": "127.0.0.1", "port": )" << lab.broker.port()
                           << R"(}, "acl_refresh_s": 3600})";
-    Child ledger({FABLEDGER_BIN, "--config", config}, dir.file("fabledger.log"));
+    Child ledger({FABLEDGER_BIN, "--config", config}, lab.dir.file("fabledger.log"));
 
-    Client gate(broker.port(), "gate-laser-1");
+    Client gate(lab.broker.port(), "gate-laser-1");
     std::optional<AccessList> in_force;
     gate.on_message([&](std::string_view, std::string_view payload, bool) {
         auto snap = decode_access_list(payload);
@@ -58,7 +54,7 @@ TEST_CASE("a removed machine's gate is sent a list admitting nobody, and its lis
     CHECK(withdrawn);
 
     // A late gate (or one whose journal was wiped) gets the same from the retained copy.
-    Client late(broker.port(), "gate-laser-1-late");
+    Client late(lab.broker.port(), "gate-laser-1-late");
     std::optional<AccessList> retained;
     late.on_message([&](std::string_view, std::string_view payload, bool) {
         if (auto snap = decode_access_list(payload)) retained = snap->list;

@@ -140,3 +140,41 @@ TEST_CASE(
         CHECK(h.payload.find("forged-1") == std::string::npos);
     CHECK_FALSE(gate2.heard_payload(topic("laser-2", "acl"), "forged-acl"));
 }
+
+TEST_CASE(
+    "production broker: a command left retained on the broker is not replayed to a gate that "
+    "reconnects, and the ledger's lock holds") {
+    SecureBroker broker;
+    Ledger ledger(broker);
+    ledger.start();
+    auto gate = std::make_unique<SignedGate>(broker);
+    REQUIRE_MESSAGE(gate->logged("access list version 1 in force"), gate->log() << ledger.log());
+    const std::string alice = "04A1B2C3";
+
+    // A manager's test by hand (mosquitto_pub -r) leaves an unlock on the broker for good.
+    SecureClient manager(broker.port(), manager_login(broker), "manager-maria");
+    REQUIRE(manager.connect());
+    Command unlock;
+    unlock.kind = CommandKind::Unlock;
+    unlock.by = "maria";
+    REQUIRE(manager.publish(topic("laser-1", "commands"), encode(unlock), /*retain=*/true));
+
+    auto locked = ledger.manager("machines lock laser-1 --reason 'new lens'");
+    REQUIRE_MESSAGE(locked.status == 0, locked.output);
+    REQUIRE_MESSAGE(gate->logged("access list version 2 in force"), gate->log());
+    CHECK_FALSE(gate->admits(alice));
+
+    gate.reset();  // a restart: the gate subscribes afresh, and the broker sends what it retains
+    gate = std::make_unique<SignedGate>(broker);
+    // A live command, sent until the gate acts on it: the broker delivers a retained copy as it
+    // takes the subscription, before anything live, so by then the gate has handled that too.
+    Command probe;
+    probe.kind = CommandKind::EndSession;
+    probe.by = "probe";
+    REQUIRE_MESSAGE(eventually([&] {
+                        (void)manager.publish(topic("laser-1", "commands"), encode(probe));
+                        return gate->log().find("no session to end") != std::string::npos;
+                    }),
+                    gate->log());
+    CHECK_FALSE(gate->admits(alice));
+}

@@ -263,6 +263,12 @@ Shell Ledger::manager(const std::string& args, const std::string& login) {
                   quote(broker_.file("fabctl/" + login + ".json")) + " " + args);
 }
 
+RunningLab::RunningLab(SecureBroker& broker) : ledger(broker) {
+    ledger.start();
+    gate = std::make_unique<SignedGate>(broker);
+    REQUIRE_MESSAGE(gate->logged("access list version 1 in force"), gate->log() << ledger.log());
+}
+
 void wipe_journal(SecureBroker& broker) {
     for (const char* suffix : {"", "-wal", "-shm"})
         std::remove((broker.file("gate-laser-1/journal.db") + suffix).c_str());

@@ -4,6 +4,7 @@
 // real fabledger with its database made by fabctl.
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -108,6 +109,13 @@ class Ledger {
     SecureBroker& broker_;
     std::string db_, config_;
     ChildProcess process_;
+};
+
+// fabledger running on the Ledger fixture's database, and laser-1's gate holding its first list.
+struct RunningLab {
+    explicit RunningLab(SecureBroker& broker);
+    Ledger ledger;
+    std::unique_ptr<SignedGate> gate;  // a test restarts the gate by making it anew
 };
 
 void wipe_journal(SecureBroker& broker);

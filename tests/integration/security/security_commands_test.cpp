@@ -11,17 +11,21 @@ using namespace fabgate;
 using namespace fabgate::test;
 using namespace std::chrono_literals;
 
+namespace {
+
+const std::string alice = "04A1B2C3";  // m-1, a right on laser-1 (the Ledger fixture's)
+
+}  // namespace
+
 // ---- Maintenance locks and manager identities, against the production broker config ----
 
 TEST_CASE(
     "fabctl lock as a manager reaches the gate; gate restart, broker restart and a wiped "
     "journal keep it locked; unlock clears it") {
     SecureBroker broker;
-    Ledger ledger(broker);
-    ledger.start();
-    auto gate = std::make_unique<SignedGate>(broker);
-    REQUIRE_MESSAGE(gate->logged("access list version 1 in force"), gate->log() << ledger.log());
-    const std::string alice = "04A1B2C3";
+    RunningLab lab(broker);
+    auto& ledger = lab.ledger;
+    auto& gate = lab.gate;
     REQUIRE(gate->admits(alice));
 
     auto locked = ledger.manager("machines lock laser-1 --reason 'new lens'");
@@ -145,11 +149,7 @@ TEST_CASE(
     "production broker: a command left retained on the broker is not replayed to a gate that "
     "reconnects, and the ledger's lock holds") {
     SecureBroker broker;
-    Ledger ledger(broker);
-    ledger.start();
-    auto gate = std::make_unique<SignedGate>(broker);
-    REQUIRE_MESSAGE(gate->logged("access list version 1 in force"), gate->log() << ledger.log());
-    const std::string alice = "04A1B2C3";
+    RunningLab lab(broker);
 
     // A manager's test by hand (mosquitto_pub -r) leaves an unlock on the broker for good.
     SecureClient manager(broker.port(), manager_login(broker), "manager-maria");
@@ -159,13 +159,14 @@ TEST_CASE(
     unlock.by = "maria";
     REQUIRE(manager.publish(topic("laser-1", "commands"), encode(unlock), /*retain=*/true));
 
-    auto locked = ledger.manager("machines lock laser-1 --reason 'new lens'");
+    auto locked = lab.ledger.manager("machines lock laser-1 --reason 'new lens'");
     REQUIRE_MESSAGE(locked.status == 0, locked.output);
-    REQUIRE_MESSAGE(gate->logged("access list version 2 in force"), gate->log());
-    CHECK_FALSE(gate->admits(alice));
+    REQUIRE_MESSAGE(lab.gate->logged("access list version 2 in force"), lab.gate->log());
+    CHECK_FALSE(lab.gate->admits(alice));
 
-    gate.reset();  // a restart: the gate subscribes afresh, and the broker sends what it retains
-    gate = std::make_unique<SignedGate>(broker);
+    // A restart: the gate subscribes afresh, and the broker sends it what it retains.
+    lab.gate.reset();
+    lab.gate = std::make_unique<SignedGate>(broker);
     // A live command, sent until the gate acts on it: the broker delivers a retained copy as it
     // takes the subscription, before anything live, so by then the gate has handled that too.
     Command probe;
@@ -173,8 +174,8 @@ TEST_CASE(
     probe.by = "probe";
     REQUIRE_MESSAGE(eventually([&] {
                         (void)manager.publish(topic("laser-1", "commands"), encode(probe));
-                        return gate->log().find("no session to end") != std::string::npos;
+                        return lab.gate->log().find("no session to end") != std::string::npos;
                     }),
-                    gate->log());
-    CHECK_FALSE(gate->admits(alice));
+                    lab.gate->log());
+    CHECK_FALSE(lab.gate->admits(alice));
 }

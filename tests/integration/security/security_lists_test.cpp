@@ -198,14 +198,12 @@ TEST_CASE(
 
 TEST_CASE("production broker: a gate whose machine is removed admits nobody, as if never added") {
     SecureBroker broker;
-    Ledger ledger(broker);
-    ledger.start();
-    SignedGate gate(broker);
-    REQUIRE_MESSAGE(gate.logged("access list version 1 in force"), gate.log() << ledger.log());
+    RunningLab lab(broker);
+    auto& gate = *lab.gate;
     REQUIRE(gate.admits(alice));
 
-    auto removed = ledger.db_fabctl("machines remove lab/laser-1 --yes");
+    auto removed = lab.ledger.db_fabctl("machines remove lab/laser-1 --yes");
     REQUIRE_MESSAGE(removed.status == 0, removed.output);
-    REQUIRE_MESSAGE(gate.logged("access list version 2 in force"), gate.log() << ledger.log());
+    REQUIRE_MESSAGE(gate.logged("access list version 2 in force"), gate.log() << lab.ledger.log());
     CHECK_FALSE(gate.admits(alice));
 }

@@ -179,3 +179,16 @@ TEST_CASE(
                     lab.gate->log());
     CHECK_FALSE(lab.gate->admits(alice));
 }
+
+TEST_CASE("production broker: a lock with a long reason still reaches the gate in its list") {
+    SecureBroker broker;
+    RunningLab lab(broker);
+    REQUIRE(lab.gate->admits(alice));
+
+    // The wire's text fields hold 256 bytes; a manager's reason may say more.
+    const std::string reason(300, 'r');
+    auto locked = lab.ledger.manager("machines lock laser-1 --timeout 3s --reason " + reason);
+    INFO(locked.output);
+    REQUIRE_MESSAGE(lab.gate->logged("access list version 2 in force"), lab.gate->log());
+    CHECK_FALSE(lab.gate->admits(alice));
+}

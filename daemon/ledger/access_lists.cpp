@@ -3,7 +3,6 @@
 #include <map>
 
 #include "core/acl_builder.hpp"
-#include "core/acl_wire.hpp"
 #include "ledger/db_util.hpp"
 
 namespace fabgate::ledger {
@@ -27,18 +26,6 @@ struct AclSources {
     std::vector<AclRightRow> rights;
     std::map<std::pair<std::string, std::string>, MaintenanceLock> locks;
 };
-
-// A gate refuses a whole list holding a string longer than it parses, and keeps the one in
-// force: a lock whose reason a manager wrote at length would never reach it, nor would any later
-// revocation. The lock's text is cut to fit instead, at a character boundary.
-std::string fit_for_gates(std::string text) {
-    const std::size_t most = AclParseLimits{}.max_string_bytes;
-    if (text.size() <= most) return text;
-    std::size_t cut = most;
-    while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;
-    text.resize(cut);
-    return text;
-}
 
 Status read_sources(db::Database& db, AclSources& out) {
     // Only members holding a badge can appear.
@@ -65,9 +52,12 @@ Status read_sources(db::Database& db, AclSources& out) {
                         "SELECT site, id, locked_by, lock_reason, locked_since FROM machines "
                         "WHERE locked_by IS NOT NULL",
                         no_parameters, [&](const db::Statement& st) {
+                            // A gate refuses a whole list with a longer string, and keeps the one
+                            // in force: a lock a manager explained at length would never reach
+                            // it, nor any later revocation.
                             out.locks[{st.text(0), st.text(1)}] =
-                                MaintenanceLock{fit_for_gates(st.text(2)),
-                                                fit_for_gates(st.optional_text(3).value_or("")),
+                                MaintenanceLock{fit_text_field(st.text(2)),
+                                                fit_text_field(st.optional_text(3).value_or("")),
                                                 st.optional_int64(4).value_or(0)};
                         });
 }

@@ -180,13 +180,16 @@ TEST_CASE(
     CHECK_FALSE(lab.gate->admits(alice));
 }
 
-TEST_CASE("production broker: a lock with a long reason still reaches the gate in its list") {
+TEST_CASE("production broker: a long reason keeps neither a command nor a lock from the gate") {
     SecureBroker broker;
     RunningLab lab(broker);
-    REQUIRE(lab.gate->admits(alice));
-
     // The wire's text fields hold 256 bytes; a manager's reason may say more.
     const std::string reason(300, 'r');
+    REQUIRE(lab.gate->send("badge " + alice).find("relay=on") != std::string::npos);
+    auto ended = lab.ledger.manager("machines end-session laser-1 --timeout 3s --reason " + reason);
+    CHECK_MESSAGE(ended.status == 0, ended.output);
+    CHECK(lab.gate->send("status").find("relay=off") != std::string::npos);
+
     auto locked = lab.ledger.manager("machines lock laser-1 --timeout 3s --reason " + reason);
     INFO(locked.output);
     REQUIRE_MESSAGE(lab.gate->logged("access list version 2 in force"), lab.gate->log());

@@ -246,11 +246,20 @@ Result<GateEvent> decode_event(std::string_view payload) {
                              });
 }
 
+std::string fit_text_field(std::string text) {
+    if (text.size() <= kMaxTextFieldBytes) return text;
+    std::size_t cut = kMaxTextFieldBytes;
+    // Back to the first byte of the character the limit falls in: never half a UTF-8 sequence.
+    while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;
+    text.resize(cut);
+    return text;
+}
+
 std::string encode(const Command& c) {
     json j = header("command");
     j["command"] = kCommandKindNames.table("end_session").name_of(c.kind);
-    j["by"] = c.by;
-    j["reason"] = c.reason;
+    j["by"] = fit_text_field(c.by);
+    j["reason"] = fit_text_field(c.reason);
     return j.dump();
 }
 

@@ -24,6 +24,9 @@ inline constexpr std::size_t kMaxAccessListBytes = 32 * 1024 * 1024;
 // command into a session or its state passes. Whatever the ledger stores per message is then
 // small and bounded, whatever the payload's size limit.
 inline constexpr std::size_t kMaxTextFieldBytes = 256;
+// `text` cut to kMaxTextFieldBytes at a character boundary: what a person typed (a lock's reason)
+// fits every message it travels in, where a longer one would have the whole message refused.
+std::string fit_text_field(std::string text);
 // A state's detail joins a lock's holder and reason ("locked by <by>: <reason>").
 inline constexpr std::size_t kMaxDetailBytes = 1024;
 // Session ids: time-ordered UUIDs are 36 characters.

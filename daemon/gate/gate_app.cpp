@@ -110,7 +110,17 @@ Status GateApp::connect_broker() {
         outbox_.connected();
     });
     mqtt_->on_disconnected([this] { outbox_.disconnected(); });
-    mqtt_->on_message([this](std::string_view t, std::string_view p, bool) { on_message(t, p); });
+    mqtt_->on_message([this](std::string_view t, std::string_view p, bool retained) {
+        // The broker hands a retained copy to every new subscription: on commands that is an old
+        // one (someone's mosquitto_pub -r), replayed at each reconnect, maybe over a later lock.
+        if (retained && t == topic(topics::kCommands.leaf)) {
+            log::warning("command", "ignored a retained command on " + std::string(t) +
+                                        ": commands act only when sent (mosquitto_pub -r -n -t " +
+                                        std::string(t) + " clears it)");
+            return;
+        }
+        on_message(t, p);
+    });
     mqtt_->on_refusals_changed([this] { publish_status(); });
     mqtt_->subscribe(topic(topics::kAcl.leaf), topics::kAcl.qos);
     mqtt_->subscribe(topic(topics::kAcks.leaf), topics::kAcks.qos);

@@ -52,8 +52,12 @@ Status read_sources(db::Database& db, AclSources& out) {
                         "SELECT site, id, locked_by, lock_reason, locked_since FROM machines "
                         "WHERE locked_by IS NOT NULL",
                         no_parameters, [&](const db::Statement& st) {
+                            // A gate refuses a whole list with a longer string, and keeps the one
+                            // in force: a lock a manager explained at length would never reach
+                            // it, nor any later revocation.
                             out.locks[{st.text(0), st.text(1)}] =
-                                MaintenanceLock{st.text(2), st.optional_text(3).value_or(""),
+                                MaintenanceLock{fit_text_field(st.text(2)),
+                                                fit_text_field(st.optional_text(3).value_or("")),
                                                 st.optional_int64(4).value_or(0)};
                         });
 }
@@ -98,6 +102,15 @@ Result<std::optional<AclVersionRow>> AccessListVersions::latest(std::string_view
             return AclVersionRow{st.text(0), st.text(1),  st.int64(2),
                                  st.text(3), st.int64(4), st.int64(5)};
         });
+}
+
+Result<std::vector<std::pair<std::string, std::string>>> AccessListVersions::removed_machines() {
+    return detail::rows_of<std::pair<std::string, std::string>>(
+        db_,
+        "SELECT DISTINCT v.site, v.machine FROM acl_versions v WHERE NOT EXISTS("
+        "SELECT 1 FROM machines m WHERE m.site = v.site AND m.id = v.machine) ORDER BY 1, 2",
+        no_parameters,
+        [](const db::Statement& st) { return std::make_pair(st.text(0), st.text(1)); });
 }
 
 Status AccessListVersions::record(const AclVersionRow& row) {

@@ -6,6 +6,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "core/clock.hpp"
@@ -40,6 +41,8 @@ class AccessListVersions {
     // The same for many machines from one read of members, badges and rights (one snapshot).
     Result<std::vector<AccessList>> build_all(std::span<const Machine> machines, UnixMs now);
     Result<std::optional<AclVersionRow>> latest(std::string_view site, std::string_view machine);
+    // Machines that were sent a list but are no longer registered, as (site, id).
+    Result<std::vector<std::pair<std::string, std::string>>> removed_machines();
     // Refuses a version that is not higher than the latest: versions never go down. A row with
     // the latest's content (a reissue) replaces it, so unchanged lists add no rows.
     Status record(const AclVersionRow& row);

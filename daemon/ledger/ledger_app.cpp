@@ -296,6 +296,17 @@ bool LedgerApp::rebuild_and_publish(bool republish) {
     UnixMs now = clock_.wall().unix_ms;
     auto lists = db_->access_lists().build_all(*machines, now);
     if (!readable(lists, "cannot build access lists")) return false;
+    // A removed machine's gate keeps its last list (retained, cached) and would go on admitting
+    // by it, members revoked or suspended since included, for the list's whole validity: it is
+    // sent one admitting nobody, as a gate never registered has none.
+    auto removed = db_->access_lists().removed_machines();
+    if (!readable(removed, "cannot read removed machines")) return false;
+    for (auto& [site, id] : *removed) {
+        auto& nobody = lists->emplace_back();
+        nobody.site = site;
+        nobody.machine = id;
+        machines->push_back(Machine{std::move(site), std::move(id), {}, std::nullopt});
+    }
     bool complete = true;
     for (std::size_t n = 0; n < machines->size(); ++n) {
         const auto& m = (*machines)[n];

@@ -15,19 +15,15 @@ using namespace fabgate::ledger_test;
 
 TEST_CASE("fabledger reissues an unchanged list every acl_reissue_s with a fresh generated_at") {
     constexpr UnixMs kT0 = 1'767'225'600'000;
-    TempDir dir;
-    Broker broker(dir);
-    REQUIRE(broker.up());
-    auto db_path = dir.file("ledger.db");
-    seed_alice_and_laser(db_path, kT0);
-    auto config = dir.file("ledger.json");
+    AliceAndLaserLab lab(kT0);
+    auto config = lab.dir.file("ledger.json");
     // The hourly refresh alone would renew nothing during the test: only acl_reissue_s does.
-    std::ofstream(config) << R"({"database": ")" << db_path
-                          << R"(", "broker": {"host": "127.0.0.1", "port": )" << broker.port()
+    std::ofstream(config) << R"({"database": ")" << lab.db_path
+                          << R"(", "broker": {"host": "127.0.0.1", "port": )" << lab.broker.port()
                           << R"(}, "acl_refresh_s": 3600, "acl_reissue_s": 1})";
-    Child ledger({FABLEDGER_BIN, "--config", config}, dir.file("fabledger.log"));
+    Child ledger({FABLEDGER_BIN, "--config", config}, lab.dir.file("fabledger.log"));
 
-    Client gate(broker.port(), "gate-laser-1");
+    Client gate(lab.broker.port(), "gate-laser-1");
     std::vector<AccessList> versions;  // each version once, in arrival order
     gate.on_message([&](std::string_view, std::string_view payload, bool) {
         auto snap = decode_access_list(payload);

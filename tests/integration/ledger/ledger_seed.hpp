@@ -6,6 +6,7 @@
 #include <doctest/doctest.h>
 
 #include "ledger/ledger_db.hpp"
+#include "ledger_harness.hpp"
 
 namespace fabgate::ledger_test {
 
@@ -19,5 +20,16 @@ inline void seed_alice_and_laser(const std::string& db_path, UnixMs at) {
     REQUIRE(db->members().add(m, "test", at));
     REQUIRE(db->badges().assign("04A1B2C3", "m-1", "", "test", at));
 }
+
+// That lab in a fresh directory, beside a private broker: what a test starting fabledger needs.
+struct AliceAndLaserLab {
+    explicit AliceAndLaserLab(UnixMs at) {
+        REQUIRE(broker.up());
+        seed_alice_and_laser(db_path, at);
+    }
+    TempDir dir;
+    Broker broker{dir};
+    std::string db_path = dir.file("ledger.db");
+};
 
 }  // namespace fabgate::ledger_test

@@ -29,17 +29,14 @@ std::size_t occurrences(const std::string& text, const std::string& what) {
 }  // namespace
 
 TEST_CASE("SIGHUP reloads the config, refuses a wrong one whole, and republishes the lists") {
-    TempDir dir;
-    Broker broker(dir);
-    REQUIRE(broker.up());
-    auto db_path = dir.file("ledger.db");
-    seed_alice_and_laser(db_path, kT0);
-    auto config = dir.file("ledger.json");
-    auto log_path = dir.file("fabledger.log");
-    std::ofstream(config) << config_text(db_path, broker.port(), R"(, "log_level": "info")");
+    AliceAndLaserLab lab(kT0);
+    auto config = lab.dir.file("ledger.json");
+    auto log_path = lab.dir.file("fabledger.log");
+    std::ofstream(config) << config_text(lab.db_path, lab.broker.port(),
+                                         R"(, "log_level": "info")");
     Child ledger({FABLEDGER_BIN, "--config", config}, log_path);
 
-    Client gate(broker.port(), "gate-laser-1");
+    Client gate(lab.broker.port(), "gate-laser-1");
     std::vector<AccessList> lists;
     gate.on_message([&](std::string_view, std::string_view payload, bool) {
         auto snap = decode_access_list(payload);
@@ -49,7 +46,7 @@ TEST_CASE("SIGHUP reloads the config, refuses a wrong one whole, and republishes
     REQUIRE(gate.run_until([&] { return gate.link().connected(); }, Ms(5000)));
     gate.link().subscribe(topics::machine("lab", "laser-1", "acl"), 1);
     REQUIRE(gate.run_until([&] { return !lists.empty(); }, Ms(10'000)));
-    auto db = *LedgerDb::open(db_path);
+    auto db = *LedgerDb::open(lab.db_path);
     auto role_seen = [&](Role role) {
         const auto* e = lists.back().find(Uid::parse("04A1B2C3").value());
         return e && e->role == role;
@@ -64,7 +61,7 @@ TEST_CASE("SIGHUP reloads the config, refuses a wrong one whole, and republishes
     };
 
     // A config that does not parse: nothing changes, the field is named, the ledger runs on.
-    std::ofstream(config) << config_text(db_path, broker.port(),
+    std::ofstream(config) << config_text(lab.db_path, lab.broker.port(),
                                          R"(, "log_level": "error", "batch_max_ms": 0)");
     ledger.send(SIGHUP);
     REQUIRE(gate.run_until(
@@ -77,7 +74,7 @@ TEST_CASE("SIGHUP reloads the config, refuses a wrong one whole, and republishes
 
     // A valid one: log_level applies at once, the broker waits for a restart, lists go out.
     auto before = lists.size();
-    std::ofstream(config) << config_text(db_path, broker.port() + 1,
+    std::ofstream(config) << config_text(lab.db_path, lab.broker.port() + 1,
                                          R"(, "log_level": "warning", "acl_poll_ms": 100)");
     ledger.send(SIGHUP);
     REQUIRE(gate.run_until([&] { return lists.size() > before; }, Ms(5000)));

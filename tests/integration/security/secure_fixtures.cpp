@@ -157,6 +157,11 @@ SignedGate::~SignedGate() {
     process_.wait(10s);
 }
 
+void SignedGate::crash() {
+    process_.signal(SIGKILL);
+    process_.wait(10s);
+}
+
 std::string SignedGate::send(const std::string& line) {
     auto reply = send_control_command(socket_, line);
     return reply ? *reply : "error: " + reply.error().message();
@@ -256,6 +261,12 @@ Shell Ledger::db_fabctl(const std::string& args) {
 Shell Ledger::manager(const std::string& args, const std::string& login) {
     return fabctl("--config " + quote(config_) + " --broker-config " +
                   quote(broker_.file("fabctl/" + login + ".json")) + " " + args);
+}
+
+RunningLab::RunningLab(SecureBroker& broker) : ledger(broker) {
+    ledger.start();
+    gate = std::make_unique<SignedGate>(broker);
+    REQUIRE_MESSAGE(gate->logged("access list version 1 in force"), gate->log() << ledger.log());
 }
 
 void wipe_journal(SecureBroker& broker) {

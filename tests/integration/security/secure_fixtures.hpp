@@ -4,6 +4,7 @@
 // real fabledger with its database made by fabctl.
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -63,6 +64,8 @@ class SignedGate {
     ~SignedGate();
     std::string send(const std::string& line);
     bool admits(const std::string& uid);
+    // The gate dies without a word (a power cut, a kernel panic): SIGKILL.
+    void crash();
     // Rewrites the config through `edit` and reloads it (SIGHUP, as systemctl reload does).
     void reload(const ConfigEdit& edit);
     // Waits for a line in the gate's log (how a refused list shows: it changes nothing else).
@@ -106,6 +109,13 @@ class Ledger {
     SecureBroker& broker_;
     std::string db_, config_;
     ChildProcess process_;
+};
+
+// fabledger running on the Ledger fixture's database, and laser-1's gate holding its first list.
+struct RunningLab {
+    explicit RunningLab(SecureBroker& broker);
+    Ledger ledger;
+    std::unique_ptr<SignedGate> gate;  // a test restarts the gate by making it anew
 };
 
 void wipe_journal(SecureBroker& broker);

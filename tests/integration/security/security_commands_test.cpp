@@ -11,17 +11,21 @@ using namespace fabgate;
 using namespace fabgate::test;
 using namespace std::chrono_literals;
 
+namespace {
+
+const std::string alice = "04A1B2C3";  // m-1, a right on laser-1 (the Ledger fixture's)
+
+}  // namespace
+
 // ---- Maintenance locks and manager identities, against the production broker config ----
 
 TEST_CASE(
     "fabctl lock as a manager reaches the gate; gate restart, broker restart and a wiped "
     "journal keep it locked; unlock clears it") {
     SecureBroker broker;
-    Ledger ledger(broker);
-    ledger.start();
-    auto gate = std::make_unique<SignedGate>(broker);
-    REQUIRE_MESSAGE(gate->logged("access list version 1 in force"), gate->log() << ledger.log());
-    const std::string alice = "04A1B2C3";
+    RunningLab lab(broker);
+    auto& ledger = lab.ledger;
+    auto& gate = lab.gate;
     REQUIRE(gate->admits(alice));
 
     auto locked = ledger.manager("machines lock laser-1 --reason 'new lens'");
@@ -139,4 +143,55 @@ TEST_CASE(
     for (const auto& h : ledger.on(topic("laser-2", "sessions")))
         CHECK(h.payload.find("forged-1") == std::string::npos);
     CHECK_FALSE(gate2.heard_payload(topic("laser-2", "acl"), "forged-acl"));
+}
+
+TEST_CASE(
+    "production broker: a command left retained on the broker is not replayed to a gate that "
+    "reconnects, and the ledger's lock holds") {
+    SecureBroker broker;
+    RunningLab lab(broker);
+
+    // A manager's test by hand (mosquitto_pub -r) leaves an unlock on the broker for good.
+    SecureClient manager(broker.port(), manager_login(broker), "manager-maria");
+    REQUIRE(manager.connect());
+    Command unlock;
+    unlock.kind = CommandKind::Unlock;
+    unlock.by = "maria";
+    REQUIRE(manager.publish(topic("laser-1", "commands"), encode(unlock), /*retain=*/true));
+
+    auto locked = lab.ledger.manager("machines lock laser-1 --reason 'new lens'");
+    REQUIRE_MESSAGE(locked.status == 0, locked.output);
+    REQUIRE_MESSAGE(lab.gate->logged("access list version 2 in force"), lab.gate->log());
+    CHECK_FALSE(lab.gate->admits(alice));
+
+    // A restart: the gate subscribes afresh, and the broker sends it what it retains.
+    lab.gate.reset();
+    lab.gate = std::make_unique<SignedGate>(broker);
+    // A live command, sent until the gate acts on it: the broker delivers a retained copy as it
+    // takes the subscription, before anything live, so by then the gate has handled that too.
+    Command probe;
+    probe.kind = CommandKind::EndSession;
+    probe.by = "probe";
+    REQUIRE_MESSAGE(eventually([&] {
+                        (void)manager.publish(topic("laser-1", "commands"), encode(probe));
+                        return lab.gate->log().find("no session to end") != std::string::npos;
+                    }),
+                    lab.gate->log());
+    CHECK_FALSE(lab.gate->admits(alice));
+}
+
+TEST_CASE("production broker: a long reason keeps neither a command nor a lock from the gate") {
+    SecureBroker broker;
+    RunningLab lab(broker);
+    // The wire's text fields hold 256 bytes; a manager's reason may say more.
+    const std::string reason(300, 'r');
+    REQUIRE(lab.gate->send("badge " + alice).find("relay=on") != std::string::npos);
+    auto ended = lab.ledger.manager("machines end-session laser-1 --timeout 3s --reason " + reason);
+    CHECK_MESSAGE(ended.status == 0, ended.output);
+    CHECK(lab.gate->send("status").find("relay=off") != std::string::npos);
+
+    auto locked = lab.ledger.manager("machines lock laser-1 --timeout 3s --reason " + reason);
+    INFO(locked.output);
+    REQUIRE_MESSAGE(lab.gate->logged("access list version 2 in force"), lab.gate->log());
+    CHECK_FALSE(lab.gate->admits(alice));
 }

@@ -195,3 +195,15 @@ TEST_CASE(
     REQUIRE_MESSAGE(gate.logged("access list version 4 in force"), gate.log());
     CHECK(gate.admits(mallory));
 }
+
+TEST_CASE("production broker: a gate whose machine is removed admits nobody, as if never added") {
+    SecureBroker broker;
+    RunningLab lab(broker);
+    auto& gate = *lab.gate;
+    REQUIRE(gate.admits(alice));
+
+    auto removed = lab.ledger.db_fabctl("machines remove lab/laser-1 --yes");
+    REQUIRE_MESSAGE(removed.status == 0, removed.output);
+    REQUIRE_MESSAGE(gate.logged("access list version 2 in force"), gate.log() << lab.ledger.log());
+    CHECK_FALSE(gate.admits(alice));
+}

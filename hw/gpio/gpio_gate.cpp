@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <stdexcept>
+#include <thread>
 
 #include "gpio/earliest.hpp"
 #include "sys/log.hpp"
@@ -12,6 +13,10 @@ namespace fabgate::gpio {
 namespace {
 
 constexpr std::string_view kArea = "gpio";
+
+// An MFRC522 leaving hard power-down answers on SPI once its crystal has started, plus 37.74 us
+// (datasheet 8.8.3). Crystals take up to a few ms; 50 ms is what the common driver waits.
+constexpr std::chrono::milliseconds kMfrc522StartUp{50};
 
 }  // namespace
 
@@ -72,6 +77,9 @@ GpioGate::~GpioGate() {
 
 Status GpioGate::start() {
     if (!config_.relay) return fail("hardware.outputs.relay", "is required for gpio hardware");
+    // The relay first, requested off: nothing that follows can leave the machine powered. And
+    // before the reader: an MFRC522's reset line, low at boot, must be released for it to answer.
+    outputs_.acquire_missing();
     const auto& reader = config_.reader;
     switch (reader.type) {
         case ReaderType::Wiegand:
@@ -86,6 +94,9 @@ Status GpioGate::start() {
         default:
             if (!options_.open_reader)
                 return fail("hardware.reader", "this build cannot open badge readers");
+            // Once, before the gate is ready: the chip was held in reset until the line above.
+            if (reader.type == ReaderType::Mfrc522 && reader.reset_line)
+                std::this_thread::sleep_for(kMfrc522StartUp);
             TRY_ASSIGN(auto opened, options_.open_reader(reader, loop_, events_, clock_));
             reader_ = std::move(opened);
             log::info(kArea, "badge reader: " + reader_->describe());
@@ -95,8 +106,6 @@ Status GpioGate::start() {
                             "hardware.reader.irq is not used: the MFRC522 is polled every "
                             "poll_ms, its IRQ pin can stay unwired");
     }
-    // The relay first, requested off: nothing that follows can leave the machine powered.
-    outputs_.acquire_missing();
     for (auto* group : groups_) group->acquire_missing();
     MonoMs now = clock_.monotonic();
     outputs_.start(now);

@@ -63,6 +63,9 @@ std::optional<Uid> EvdevDecoder::feed(const KeyEvent& event) {
         // Keys are missing from this entry: what is left could be a valid but wrong UID.
         drop_entry(Drop::Overrun);
         garbage_ = true;
+        // A lost shift release would make every digit of every later entry a symbol; readers
+        // never hold shift across an Enter, so assume it released.
+        left_shift_ = right_shift_ = false;
         return std::nullopt;
     }
     if (event.type != kEvKey) return std::nullopt;  // EV_SYN reports, EV_MSC scan codes, LEDs

@@ -32,8 +32,15 @@ void EvdevRecordDecoder::reset() {
 }
 
 Status EvdevReader::grab_exclusively(int fd) {
-    if (ioctl(fd, EVIOCGRAB, 1) != 0)
-        return fail("evdev", std::string("EVIOCGRAB: ") + std::strerror(errno));
+    if (ioctl(fd, EVIOCGRAB, 1) == 0) return {};
+    const int error = errno;
+    const std::string reason = std::string("EVIOCGRAB: ") + std::strerror(error);
+    // The kernel gives every key of a grabbed device to the grabbing program alone: without
+    // the grab this reader would look connected and never see a badge.
+    if (error == EBUSY) return fail("", "grabbed by another program (" + reason + ")");
+    // Any other failure (not an input device): the reader still works; its digits just also
+    // reach a console.
+    log::debug("reader", "not grabbed (" + reason + ")");
     return {};
 }
 
@@ -47,9 +54,10 @@ Status EvdevReader::connect() {
     int fd = ::open(device_.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
     if (fd < 0) return fail(device_, std::string("cannot open: ") + std::strerror(errno));
     if (grab_) {
-        // Without the grab the reader still works; its digits just also reach a console.
-        if (auto s = grab_(fd); !s)
-            log::debug("reader", device_ + ": not grabbed (" + s.error().message() + ")");
+        if (auto s = grab_(fd); !s) {
+            ::close(fd);
+            return fail(device_, s.error().message());
+        }
     }
     return watch(fd);
 }

@@ -25,7 +25,8 @@ class EvdevRecordDecoder {
 class EvdevReader final : public DecodingStreamReader<EvdevRecordDecoder> {
   public:
     // Takes the device for this process alone (EVIOCGRAB by default). Injectable because a
-    // test feeds recorded events through a FIFO, where grabbing is impossible.
+    // test feeds recorded events through a FIFO, where grabbing is impossible. An error fails
+    // the open (a fault, retried): the default fails only when another program holds the grab.
     using Grab = std::function<Status(int fd)>;
     static Status grab_exclusively(int fd);
 

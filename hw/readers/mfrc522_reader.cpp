@@ -63,6 +63,16 @@ Status Mfrc522Reader::init() {
     return {};
 }
 
+Status Mfrc522Reader::reinit_keeping_card() {
+    auto card = present_;
+    TRY(init());
+    present_ = std::move(card);
+    // The reset dropped the field: the card wakes to the next WUPA; give it the second try a
+    // card that answered gets.
+    answered_last_read_ = present_.has_value();
+    return {};
+}
+
 Status Mfrc522Reader::start_exchange(std::span<const std::uint8_t> data,
                                      std::uint8_t tx_last_bits) {
     irq_polls_ = 0;

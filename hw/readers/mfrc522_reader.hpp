@@ -58,6 +58,9 @@ class Mfrc522Reader {
 
     // Soft reset, timer, modulation, antenna on. Fails if the bus fails or no chip answers.
     Status init();
+    // init() after a failed poll, keeping the card seen last: the next polls say whether it is
+    // still there (as after any missed poll), so one disturbed transfer removes nothing.
+    Status reinit_keeping_card();
     // Starts a poll. An error means the chip or its bus is gone (the caller re-inits later).
     Status start_poll();
     // Advances the poll started last: nullopt while its exchange is still on the air, its

@@ -119,6 +119,7 @@ Status SpiMfrc522Reader::connect() {
     if (poll_timer_ == 0 || exchange_timer_ == 0)
         return fail(device_, "cannot create the poll timers");
     loop_.disarm(exchange_timer_);
+    reinit_since_last_poll_ = false;
     return {};
 }
 
@@ -147,6 +148,7 @@ void SpiMfrc522Reader::continue_poll() {
         loop_.arm(exchange_timer_, kExchangeCheck);
         return;
     }
+    reinit_since_last_poll_ = false;
     if (chip_->drops().total() != before)
         log::debug("reader", "dropped a garbled card read on " + device_);
     if ((*events)->removed) events_.badge_removed();
@@ -158,6 +160,16 @@ void SpiMfrc522Reader::continue_poll() {
 }
 
 void SpiMfrc522Reader::poll_failed(const Error& error) {
+    // A lost reader or a removed card ends a card_present session: one disturbed transfer (a
+    // spike on the SPI wires as the relay switches) gets the chip set up again at once instead.
+    // A second failure before a poll completes is a chip that is really gone.
+    if (!reinit_since_last_poll_) {
+        reinit_since_last_poll_ = true;
+        if (chip_->reinit_keeping_card()) {
+            log::warning("reader", device_ + ": " + error.message() + "; chip set up again");
+            return;
+        }
+    }
     bool had_card = chip_->present().has_value();
     lost(error.message());
     // The card that was in the field can no longer be vouched for.

@@ -67,6 +67,7 @@ class SpiMfrc522Reader final : public DeviceReader {
     Mfrc522Reader::Drops past_drops_;  // from chips (connections) before the current one
     EventLoop::TimerId poll_timer_ = 0;
     EventLoop::TimerId exchange_timer_ = 0;
+    bool reinit_since_last_poll_ = false;  // a failed poll already had its one quick re-init
 };
 
 }  // namespace fabgate::readers

@@ -161,19 +161,29 @@ TEST_CASE("a Wiegand frame is not split when the loop is late to read its last b
     CHECK(rig.events.take().empty());  // and nothing more: no half-frame left behind
 }
 
-TEST_CASE("the MFRC522 reset line is held out of reset while the gate runs") {
+TEST_CASE("the MFRC522 is out of reset, and the relay held off, before its reader opens") {
+    // At boot GPIO25 is an input pulled down: NRSTPD low, the chip powered down. A reader opened
+    // before the gate drives the line answers nothing and starts the gate in a reader fault.
     Rig rig;
     auto hw = laser_config();
     hw.reader.type = ReaderType::Mfrc522;
     hw.reader.device = "/dev/spidev0.0";
     hw.reader.reset_line = line(25, true);
+    bool out_of_reset = false, relay_held_off = false;
     GpioOptions options;
-    options.open_reader = [](const ReaderConfig&, EventLoop&, HardwareEvents&,
-                             const Clock&) -> Result<std::unique_ptr<readers::BadgeReader>> {
+    options.open_reader = [&](const ReaderConfig&, EventLoop&, HardwareEvents&,
+                              const Clock&) -> Result<std::unique_ptr<readers::BadgeReader>> {
+        const auto& reset = rig.at("gpiochip0:25");
+        const auto& relay = rig.at("gpiochip0:17");
+        out_of_reset = reset.requested && !reset.level;
+        relay_held_off = relay.requested && !relay.level;
         return std::unique_ptr<readers::BadgeReader>(std::make_unique<StubReader>());
     };
     auto opened = rig.open(hw, options);
     REQUIRE(opened);
+    CHECK(out_of_reset);
+    CHECK(relay_held_off);
+    // And for as long as the gate runs.
     CHECK(rig.at("gpiochip0:25").requested);
     CHECK_FALSE(rig.at("gpiochip0:25").level);  // logical inactive: NRSTPD high with active_low
 }

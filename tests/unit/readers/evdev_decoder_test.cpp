@@ -172,6 +172,17 @@ TEST_CASE(
     CHECK(d.drops()[Drop::Overrun] == 1);
 }
 
+TEST_CASE("evdev: a shift release lost in an overrun does not spoil the entries after it") {
+    EvdevDecoder d(UidTextFormat{});
+    auto events = typed("04");
+    events.push_back({EV_KEY, KEY_LEFTSHIFT, 1});
+    events.push_back({EV_SYN, SYN_DROPPED, 0});  // the rest of "A", and shift's release, lost
+    auto rest = typed("1B2C3\n04A1B2C3\n");
+    events.insert(events.end(), rest.begin(), rest.end());
+    CHECK(run(d, events) == std::vector<std::string>{"04A1B2C3"});
+    CHECK(d.drops().total() == 1);
+}
+
 TEST_CASE("evdev: each dropped entry is reported under its reason's name") {
     std::vector<KeyEvent> q_key;
     key(q_key, KEY_Q);

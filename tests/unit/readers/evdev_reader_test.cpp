@@ -132,6 +132,28 @@ TEST_CASE_FIXTURE(FifoKeyboard, "evdev adapter: the grab is injectable and used 
 
 TEST_CASE_FIXTURE(
     FifoKeyboard,
+    "evdev adapter: a reader another program has grabbed is a fault until it is free") {
+    // The kernel gives every key of a grabbed device to the grabbing program alone: a reader
+    // that ran on without the grab would show "connected" and never see a badge.
+    bool held_elsewhere = true;
+    options.evdev_grab = [&](int) -> Status {
+        if (held_elsewhere)
+            return fail("evdev", "grabbed by another program (EVIOCGRAB: Device or resource busy)");
+        return {};
+    };
+    auto reader = open_reader();
+    REQUIRE(reader.has_value());
+    CHECK_FALSE((*reader)->connected());
+    REQUIRE(events.faulted());
+    CHECK(events.faults.back().reason.find("grabbed by another program") != std::string::npos);
+
+    held_elsewhere = false;
+    REQUIRE(run_until(loop, [&] { return !events.faulted(); }));
+    CHECK((*reader)->connected());
+}
+
+TEST_CASE_FIXTURE(
+    FifoKeyboard,
     "evdev adapter: a bad entry is counted; half a record from a lost device is forgotten") {
     auto reader = open_reader();
     REQUIRE(reader.has_value());

@@ -27,8 +27,9 @@ class SimulatedMfrc522 : public Mfrc522Bus {
 
     std::uint8_t version = 0x92;
     bool bus_broken = false;
-    bool collision = false;  // a second card answers anticollision too
-    int wakeups = 0;         // WUPA frames seen by a card in the field
+    int version_glitches = 0;  // the next VersionReg reads give 0xFF, as a spike on MISO would
+    bool collision = false;    // a second card answers anticollision too
+    int wakeups = 0;           // WUPA frames seen by a card in the field
     int halts = 0;
     int transceives = 0;  // frames the driver sent, answered or not
     int register_accesses = 0;
@@ -54,6 +55,10 @@ class SimulatedMfrc522 : public Mfrc522Bus {
         ++register_accesses;
         switch (r) {
             case kVersionReg:
+                if (version_glitches > 0) {
+                    --version_glitches;
+                    return std::uint8_t{0xFF};
+                }
                 return version;
             case kFifoLevelReg:
                 return static_cast<std::uint8_t>(fifo_.size());

@@ -66,6 +66,28 @@ TEST_CASE("mfrc522 adapter: a chip whose exchange never ends is lost, retried, n
     CHECK_FALSE(rig.reader->connected());
 }
 
+TEST_CASE("mfrc522 adapter: one disturbed transfer neither loses the reader nor the card") {
+    // With "session_end": "card_present" a lost reader or a removed card ends the member's job:
+    // a single spike on the SPI wires (the relay switching beside them) must do neither.
+    AdapterRig rig(1ms, {0x04, 0x11, 0x22, 0x33});
+    REQUIRE(run_until(rig.loop, [&] { return !rig.events.presented.empty(); }));
+    rig.chip->version_glitches = 1;
+    const int halts_before = rig.chip->halts;
+    // The card is read again, twice, after the glitch.
+    REQUIRE(run_until(rig.loop, [&] {
+        return rig.chip->version_glitches == 0 && rig.chip->halts >= halts_before + 2;
+    }));
+    CHECK(rig.events.faults.empty());
+    CHECK(rig.events.removed == 0);
+    CHECK(rig.events.presented.size() == 1);
+    CHECK(rig.reader->connected());
+
+    // A chip that keeps failing is lost as before, and the card with it.
+    rig.chip->version_glitches = 1000;
+    REQUIRE(run_until(rig.loop, [&] { return rig.events.faulted(); }));
+    CHECK(rig.events.removed == 1);
+}
+
 TEST_CASE("mfrc522 adapter: drop counts survive the chip being lost and reconnected") {
     AdapterRig rig(1ms, {});
     rig.chip->insert({{0x11, 0x22, 0x33, 0x44}, 0x08, true});

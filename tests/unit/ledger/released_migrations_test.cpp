@@ -25,7 +25,8 @@ TEST_CASE("every released migration keeps the text it was released with") {
         {9, "8e2341fa3f31186c5977a4d206f01ea4c2f228bad25f66db7dac816daf1f3253"},
         {10, "8f0523a4b4c15328b154cef7844733cf265323b13f2e6b0ddd476d0492462155"},
         {11, "2b1b8dc9a8dbadc1e6f49918a07a87d3f359e665ead5b6eb5ded05ff4101b726"},
-        {12, "bbaa6942a7915f2c8b6382f433bc032862524ebb033699c735e90998ac21908a"}};
+        {12, "bbaa6942a7915f2c8b6382f433bc032862524ebb033699c735e90998ac21908a"},
+        {13, "06c4d648efc67825c348c272c64ed449e2ea92df3cb0295b6f8be3a2cd3da242"}};
     std::size_t checked = 0;
     for (const auto& migration : ledger::kMigrations) {
         auto digest = released.find(migration.version);

@@ -30,6 +30,10 @@ DurableActions::~DurableActions() {
     if (late_timer_) loop_.cancel_timer(late_timer_);
 }
 
+void DurableActions::finish() {
+    on_durable(syncer_->finish());
+}
+
 void DurableActions::written(std::uint64_t through) {
     if (through <= written_) return;
     bool was_synced = written_ <= durable_;

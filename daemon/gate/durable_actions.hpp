@@ -39,6 +39,10 @@ class DurableActions {
     void written(std::uint64_t through);
     // Runs `action` on the loop once commit `through` is on disk: now if it already is.
     void after_durable(std::uint64_t through, std::function<void()> action);
+    // At shutdown: waits for the syncs asked for, then runs what waited for them, since the
+    // loop will not turn again to do it. The access-list high-water mark is one: it follows a
+    // list's copy onto the disk, and a gate stopped just after a list still keeps its mark.
+    void finish();
     std::uint64_t durable() const { return durable_; }
     bool late() const { return late_; }
 

@@ -31,6 +31,7 @@ GateApp::~GateApp() {
     journal_written();
     // Waits for the sync of what shutdown() just wrote (the closed session), off the loop's
     // clock: the relay is already off.
+    if (durable_) durable_->finish();
     durable_.reset();
     mqtt_.reset();
     if (deadline_timer_) loop_.cancel_timer(deadline_timer_);

@@ -23,6 +23,9 @@ class JournalSyncer {
     // callback, on the loop and never inside this call. Requests may be coalesced.
     virtual void sync_through(std::uint64_t through) = 0;
     virtual void on_durable(Durable durable) = 0;
+    // Stops once what was asked for is synced (or the disk refused it) and returns how far
+    // commits are on disk. No callback follows: the loop is not expected to turn again.
+    virtual std::uint64_t finish() = 0;
 };
 
 // Makes the syncer for the journal at `journal_path`; tests inject one that holds the sync.

@@ -69,13 +69,21 @@ WalSyncThread::WalSyncThread(EventLoop& loop, std::string journal_path, WalSyncO
 }
 
 WalSyncThread::~WalSyncThread() {
+    finish();
+}
+
+std::uint64_t WalSyncThread::finish() {
     {
         std::lock_guard lock(mutex_);
         stopping_ = true;
     }
     wake_.notify_one();
     if (thread_.joinable()) thread_.join();
-    if (event_fd_) loop_.unwatch(event_fd_.get());
+    if (event_fd_) {
+        loop_.unwatch(event_fd_.get());
+        event_fd_.reset();
+    }
+    return synced_;  // the thread is gone: nothing writes it any more
 }
 
 void WalSyncThread::sync_through(std::uint64_t through) {

@@ -39,9 +39,10 @@ class WalSyncThread final : public JournalSyncer {
     static Result<std::unique_ptr<WalSyncThread>> start(EventLoop& loop,
                                                         const std::string& journal_path,
                                                         WalSyncOptions options = {});
-    // Syncs what was asked for, then stops the thread: a session closed at shutdown is on disk
-    // when the daemon exits.
+    // Both sync what was asked for, then stop the thread: a session closed at shutdown is on
+    // disk when the daemon exits.
     ~WalSyncThread() override;
+    std::uint64_t finish() override;
     WalSyncThread(const WalSyncThread&) = delete;
     WalSyncThread& operator=(const WalSyncThread&) = delete;
 

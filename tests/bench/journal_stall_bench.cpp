@@ -45,15 +45,18 @@ class InlineSyncer final : public JournalSyncer {
     void sync_through(std::uint64_t through) override {
         if (!wal_) wal_.reset(::open((path_ + "-wal").c_str(), O_RDONLY | O_CLOEXEC));
         if (!wal_ || ::fdatasync(wal_.get()) != 0) return;
+        synced_ = through;
         loop_.add_oneshot(std::chrono::milliseconds(0), [this, through] { durable_(through); });
     }
     void on_durable(Durable durable) override { durable_ = std::move(durable); }
+    std::uint64_t finish() override { return synced_; }
 
   private:
     EventLoop& loop_;
     std::string path_;
     UniqueFd wal_;
     Durable durable_;
+    std::uint64_t synced_ = 0;
 };
 
 double percentile(std::vector<double> v, double p) {

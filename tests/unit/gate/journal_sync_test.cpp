@@ -12,6 +12,7 @@
 
 #include "app_rig.hpp"
 #include "checkpointed_journal.hpp"
+#include "gate/acl_high_water.hpp"
 #include "gate/wal_sync_thread.hpp"
 #include "sys/log.hpp"
 #include "test_support.hpp"
@@ -69,9 +70,19 @@ class ManualSyncer final : public JournalSyncer {
     void on_durable(Durable durable) override { durable_ = std::move(durable); }
     void complete() {
         copy_to_disk();
+        completed_ = requested_;
         if (durable_) durable_(requested_);
     }
+    // At shutdown the disk still holds what was not completed, unless sync_at_finish.
+    std::uint64_t finish() override {
+        if (sync_at_finish) {
+            copy_to_disk();
+            completed_ = requested_;
+        }
+        return completed_;
+    }
     bool copy_at_next_request = false;
+    bool sync_at_finish = false;
 
   private:
     void copy_to_disk() {
@@ -82,6 +93,7 @@ class ManualSyncer final : public JournalSyncer {
 
     std::string path_;
     std::uint64_t requested_ = 0;
+    std::uint64_t completed_ = 0;
     Durable durable_;
 };
 
@@ -327,4 +339,31 @@ TEST_CASE_FIXTURE(SyncedByHandOnBroker,
     CHECK(rig.gate->machine().access_list()->version == 3);
     rig.badge();
     CHECK(rig.outputs->relay);
+}
+
+TEST_CASE_FIXTURE(SyncedByHandOnBroker,
+                  "a list taken just before a clean stop keeps its high-water mark, so a wiped "
+                  "journal cannot be fed an older list") {
+    rig.write_config(R"({"interlocks": []})", "{}");
+    rig.seed_access_list();  // version 3
+    test::LedgerSide ledger(broker.port());
+    test::connect(rig, ledger, with_manual_syncer(syncer));
+    syncer->complete();
+
+    AccessList newer = *rig.gate->machine().access_list();
+    newer.version = 4;
+    newer.generated_at = rig.clock.wall().unix_ms;
+    newer.entries[Uid::parse("B2").value()] = AccessEntry{"bob", "Bob", false, {}, Role::User, {}};
+    REQUIRE(ledger.send("acl", encode(newer)));
+    REQUIRE(test::pump_until(rig, ledger,
+                             [&] { return rig.gate->machine().access_list()->version == 4; }));
+    // Stopped before the loop heard of the sync: the stop waits for it, as the sync thread does.
+    syncer->sync_at_finish = true;
+    rig.gate.reset();
+
+    auto mark =
+        read_acl_high_water(acl_high_water_path(rig.journal(), "lab", "laser-1"), "lab", "laser-1");
+    REQUIRE(mark.has_value());
+    REQUIRE(mark->has_value());
+    CHECK((*mark)->version == 4);
 }

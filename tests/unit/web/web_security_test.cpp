@@ -209,6 +209,7 @@ TEST_CASE("a login posted by another site's form is refused before it counts as 
         r.method = "POST";
         r.path = "/api/login";
         r.headers["content-type"] = content_type;
+        r.headers["host"] = "127.0.0.1:8080";
         r.body = body;
         r.client_address = "192.0.2.50";
         return lab.app->handle(r).response;
@@ -265,6 +266,7 @@ TEST_CASE("behind a reverse proxy that speaks HTTPS the session cookie is Secure
         r.method = "POST";
         r.path = "/api/login";
         r.headers["content-type"] = "application/json";
+        r.headers["host"] = "127.0.0.1:8080";
         if (!origin.empty()) r.headers["origin"] = origin;
         r.body = nlohmann::json{{"login", "ada"}, {"password", test::kPassword}}.dump();
         r.client_address = "127.0.0.1";
@@ -280,4 +282,64 @@ TEST_CASE("behind a reverse proxy that speaks HTTPS the session cookie is Secure
     // A browser on the host itself, on http://127.0.0.1:8080/, and curl (no Origin) keep it.
     CHECK(login_from("http://127.0.0.1:8080").find("; Secure") == std::string::npos);
     CHECK(login_from("").find("; Secure") == std::string::npos);
+}
+
+TEST_CASE("a page whose name was rebound to the console's address gets nothing from it") {
+    WebLab lab;  // plain HTTP on 127.0.0.1:8080
+    std::ofstream(lab.config.static_dir + "/index.html") << "<!doctype html>";
+    auto with_host = [&](const std::string& method, const std::string& path,
+                         const std::string& host) {
+        web::HttpRequest r;
+        r.method = method;
+        r.path = path;
+        if (method != "GET") {
+            r.headers["content-type"] = "application/json";
+            r.body = nlohmann::json{{"login", "ada"}, {"password", test::kPassword}}.dump();
+        }
+        if (!host.empty()) r.headers["host"] = host;
+        r.client_address = "127.0.0.1";
+        return lab.app->handle(r).response;
+    };
+    // For the lab browser, http://rebound.example:8080/ is the page's own origin even once the
+    // name points at the console: its script may send JSON and read the answers. Only the Host
+    // header tells: the page, a login (which would hand it a session), even a 404.
+    for (std::string path : {"/", "/api/login", "/api/nothing"}) {
+        CAPTURE(path);
+        auto method = path == "/api/login" ? "POST" : "GET";
+        auto refused = with_host(method, path, "rebound.example:8080");
+        CHECK(refused.status == 421);
+        CHECK(refused.body.find("rebound") == std::string::npos);  // nothing said back
+        CHECK(refused.body.find("127.0.0.1") == std::string::npos);
+        std::map<std::string, std::string> h(refused.headers.begin(), refused.headers.end());
+        CHECK(h.count("Set-Cookie") == 0);
+        CHECK(h["X-Content-Type-Options"] == "nosniff");
+        CHECK(with_host(method, path, "").status == 421);  // HTTP/1.0 without a Host
+    }
+    auto code = nlohmann::json::parse(with_host("GET", "/", "rebound.example").body);
+    CHECK(code["error"]["code"] == "host");
+    // A refused login is not a failed one: the page cannot lock a manager out either.
+    for (int i = 0; i < 6; ++i) with_host("POST", "/api/login", "rebound.example:8080");
+    CHECK(lab.call("POST", "/api/login", {{"login", "ada"}, {"password", test::kPassword}}, nullptr,
+                   true, "127.0.0.1")
+              .status == 200);
+
+    // What browsers use today: an address (no DNS, nothing to rebind), localhost, and behind
+    // the documented nginx the upstream's own 127.0.0.1:8080.
+    for (std::string host : {"127.0.0.1:8080", "127.0.0.1", "localhost:8080", "LOCALHOST",
+                             "[::1]:8080", "192.0.2.10:8080"}) {
+        CAPTURE(host);
+        CHECK(with_host("GET", "/", host).status == 200);
+        CHECK(with_host("POST", "/api/login", host).status == 200);
+    }
+    // A name is served once listen.hosts has it (a proxy passing the browser's Host through).
+    CHECK(with_host("GET", "/", "console.lab").status == 421);
+    lab.config.listen.hosts = {"console.lab"};
+    CHECK(with_host("GET", "/", "console.lab").status == 200);
+    CHECK(with_host("GET", "/", "Console.Lab:443").status == 200);
+    CHECK(with_host("GET", "/", "console.lab.rebound.example").status == 421);
+    // Over HTTPS a rebound name fails the browser's certificate check before any request.
+    lab.config.listen.hosts.clear();
+    lab.config.listen.cert_file = "fabweb.crt";
+    lab.config.listen.key_file = "fabweb.key";
+    CHECK(with_host("GET", "/", "console.lab:8443").status == 200);
 }

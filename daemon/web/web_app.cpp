@@ -200,6 +200,8 @@ Answer WebApp::dispatch(const HttpRequest& request) {
     // Says nothing of the console: the page that sent it can read it.
     if (!served_host(config().listen, request.header("host")))
         return error_answer(421, "host", "Host", "is not a name this console answers to");
+    if (request.body_too_large)  // HttpServerOptions::max_body_bytes, not changed by fabweb
+        return error_answer(413, "too_large", "request", "the body is over 64 KiB");
     const Route* found = nullptr;
     bool other_method = false;
     std::map<std::string, std::string> at;

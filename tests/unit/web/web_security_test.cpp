@@ -21,9 +21,13 @@ TEST_CASE("a login sets an HttpOnly, Secure, SameSite=Strict cookie and answers 
 TEST_CASE("every answer carries a strict CSP and the usual headers, errors and files too") {
     WebLab lab;
     std::ofstream(lab.config.static_dir + "/index.html") << "<!doctype html>";
-    for (auto path : {"/api/session", "/", "/api/nothing"}) {
-        CAPTURE(path);
-        auto a = lab.answer("GET", path);
+    for (std::string call :
+         {"GET /api/session", "GET /", "GET /api/nothing", "GET /api/login", "POST /api/login"}) {
+        CAPTURE(call);
+        auto space = call.find(' ');
+        auto a = lab.answer(
+            call.substr(0, space), call.substr(space + 1),
+            "POST" == call.substr(0, space) ? nlohmann::json("not an object") : nlohmann::json());
         std::map<std::string, std::string> h(a.response.headers.begin(), a.response.headers.end());
         CHECK(h["Content-Security-Policy"].find("script-src 'self';") != std::string::npos);
         CHECK(h["Content-Security-Policy"].find("frame-ancestors 'none'") != std::string::npos);

@@ -4,6 +4,28 @@
 using namespace fabgate;
 using fabgate::test::WebLab;
 
+// Every Argon2id run of the console, through the linker (CMakeLists.txt: --wrap): a login's
+// cost counted, not timed.
+namespace {
+int argon2_runs = 0;
+}
+extern "C" {
+int __real_crypto_pwhash_str(char* out, const char* passwd, unsigned long long passwdlen,
+                             unsigned long long opslimit, size_t memlimit);
+int __real_crypto_pwhash_str_verify(const char* str, const char* passwd,
+                                    unsigned long long passwdlen);
+int __wrap_crypto_pwhash_str(char* out, const char* passwd, unsigned long long passwdlen,
+                             unsigned long long opslimit, size_t memlimit) {
+    ++argon2_runs;
+    return __real_crypto_pwhash_str(out, passwd, passwdlen, opslimit, memlimit);
+}
+int __wrap_crypto_pwhash_str_verify(const char* str, const char* passwd,
+                                    unsigned long long passwdlen) {
+    ++argon2_runs;
+    return __real_crypto_pwhash_str_verify(str, passwd, passwdlen);
+}
+}
+
 TEST_CASE("a login sets an HttpOnly, Secure, SameSite=Strict cookie and answers the CSRF token") {
     WebLab lab;
     auto r = lab.call("POST", "/api/login", {{"login", "ada"}, {"password", test::kPassword}});
@@ -35,6 +57,23 @@ TEST_CASE("every answer carries a strict CSP and the usual headers, errors and f
         CHECK(h["X-Content-Type-Options"] == "nosniff");
         CHECK(h["Referrer-Policy"] == "no-referrer");
     }
+}
+
+// Before the other tests with an unknown login: the decoy is made once per process.
+TEST_CASE("the first unknown login costs one password hash, as a known login does") {
+    WebLab lab;  // a console just started
+    auto runs_for = [&](const std::string& login) {
+        int before = argon2_runs;
+        auto r = lab.call("POST", "/api/login", {{"login", login}, {"password", "not it at all"}});
+        CHECK(r.status == 401);
+        return argon2_runs - before;
+    };
+    // Made at the first unknown login, the decoy hash would double its time: a name typed
+    // for the first time would show it is no account.
+    int unknown = runs_for("zed");
+    int known = runs_for("ada");
+    CHECK(known == 1);
+    CHECK(unknown == known);
 }
 
 TEST_CASE("a wrong password and an unknown login get the same answer") {

@@ -321,14 +321,8 @@ int HttpServer::on_request(MHD_Connection* c, const char* url, const char* metho
     MHD_get_connection_values(c, MHD_HEADER_KIND, &collect_lower, &request.headers);
     MHD_get_connection_values(c, MHD_COOKIE_KIND, &collect, &request.cookies);
     request.client_address = client_address(c);
-    if (conn.too_large) {
-        HttpResponse r;
-        r.status = 413;
-        r.body =
-            R"({"error":{"where":"request","what":"the body is over 64 KiB","code":"too_large"}})";
-        return respond(c, conn, Answer::now(std::move(r)));
-    }
-    request.body = std::move(conn.body);
+    request.body_too_large = conn.too_large;
+    if (!conn.too_large) request.body = std::move(conn.body);
     return respond(c, conn, handler_(request));
 }
 

@@ -19,6 +19,8 @@ struct HttpRequest {
     std::map<std::string, std::string> headers;  // names lower-case
     std::map<std::string, std::string> cookies;
     std::string body;
+    // Over the server's limit: not kept, the handler answers 413 (with its usual headers).
+    bool body_too_large = false;
     std::string client_address;  // "127.0.0.1", "::1"
 
     std::string header(const std::string& lower_name) const {

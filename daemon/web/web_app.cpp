@@ -1,5 +1,8 @@
 #include "web/web_app.hpp"
 
+#include <arpa/inet.h>
+
+#include <algorithm>
 #include <cctype>
 
 namespace fabgate::web {
@@ -49,6 +52,26 @@ bool declared_json(const HttpRequest& request) {
     for (auto& c : type) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     while (!type.empty() && (type.back() == ' ' || type.back() == '\t')) type.pop_back();
     return type == "application/json";
+}
+
+// A page on another site whose DNS name is then pointed at the console's address is, for the
+// lab browser, still its own origin: its script may send JSON and read the answers. Its name
+// is in the Host header, so a plain-HTTP console answers only an address (no DNS, nothing to
+// rebind), localhost, or a name it was given. Over HTTPS the browser refuses the certificate
+// for a rebound name before sending anything.
+bool served_host(const ListenConfig& listen, const std::string& host) {
+    if (listen.tls()) return true;
+    std::string name = host.substr(0, host.find(':'));
+    if (!host.empty() && host.front() == '[') {  // "[::1]:8080"
+        auto close = host.find(']');
+        name = close == std::string::npos ? "" : host.substr(1, close - 1);
+    }
+    for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    in_addr v4{};
+    in6_addr v6{};
+    return name == "localhost" || ::inet_pton(AF_INET, name.c_str(), &v4) == 1 ||
+           ::inet_pton(AF_INET6, name.c_str(), &v6) == 1 ||
+           std::find(listen.hosts.begin(), listen.hosts.end(), name) != listen.hosts.end();
 }
 
 }  // namespace
@@ -174,6 +197,11 @@ bool WebApp::session_stands(const std::string& token) {
 }
 
 Answer WebApp::dispatch(const HttpRequest& request) {
+    // Says nothing of the console: the page that sent it can read it.
+    if (!served_host(config().listen, request.header("host")))
+        return error_answer(421, "host", "Host", "is not a name this console answers to");
+    if (request.body_too_large)  // HttpServerOptions::max_body_bytes, not changed by fabweb
+        return error_answer(413, "too_large", "request", "the body is over 64 KiB");
     const Route* found = nullptr;
     bool other_method = false;
     std::map<std::string, std::string> at;

@@ -2,6 +2,8 @@
 
 #include <arpa/inet.h>
 
+#include <cctype>
+
 #include "core/json_reader.hpp"
 #include "ledger/database_config.hpp"
 
@@ -16,6 +18,30 @@ void read_int(ObjectReader& r, const std::string& key, int min, int max, int& in
     into = static_cast<int>(r.integer_or(key, min, max, into));
 }
 
+// listen.hosts: names alone (no scheme, port or path), kept in lower case as Host compares.
+void read_hosts(ObjectReader& r, std::vector<std::string>& hosts, JsonErrors& errors) {
+    const auto* list = r.child("hosts");
+    if (!list) return;
+    if (!list->is_array()) {
+        errors.add(r.path("hosts"), "must be a list of host names");
+        return;
+    }
+    for (std::size_t n = 0; n < list->size(); ++n) {
+        const auto& item = (*list)[n];
+        std::string name = item.is_string() ? item.get<std::string>() : "";
+        bool ok = !name.empty();
+        for (auto& c : name) {
+            c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+            ok = ok && (std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '.');
+        }
+        if (!ok)
+            errors.add(r.path("hosts") + "[" + std::to_string(n) + "]",
+                       "must be a host name alone, like console.lab (no scheme, port or path)");
+        else
+            hosts.push_back(std::move(name));
+    }
+}
+
 void read_listen(ObjectReader& root, ListenConfig& listen, JsonErrors& errors) {
     const auto* section = root.child("listen");
     if (!section) return;
@@ -25,6 +51,7 @@ void read_listen(ObjectReader& root, ListenConfig& listen, JsonErrors& errors) {
     listen.cert_file = r.string_or("cert_file", "");
     listen.key_file = r.string_or("key_file", "");
     listen.insecure_http = r.boolean_or("insecure_http", false);
+    read_hosts(r, listen.hosts, errors);
     if (listen.cert_file.empty() != listen.key_file.empty())
         errors.add(r.path("cert_file"), "cert_file and key_file go together (HTTPS needs both)");
     r.reject_unknown_keys();

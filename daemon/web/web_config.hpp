@@ -16,6 +16,9 @@ struct ListenConfig {
     std::string cert_file;  // PEM chain; with key_file: HTTPS
     std::string key_file;
     bool insecure_http = false;  // allow plain HTTP on a non-loopback address
+    // Host names browsers use for a plain-HTTP console besides addresses and localhost (lower
+    // case, no port): any other name is refused, as a DNS-rebinding page would use.
+    std::vector<std::string> hosts;
     bool tls() const { return !cert_file.empty(); }
 };
 

@@ -6,6 +6,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <chrono>
 #include <functional>
 #include <string>
@@ -23,10 +24,9 @@ class RawHttp {
         a.sin_port = htons(static_cast<std::uint16_t>(port));
         a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
         connected_ = ::connect(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
-        // Small requests: the kernel's buffer takes them whole.
-        if (connected_)
-            connected_ = ::send(fd_, request.data(), request.size(), MSG_NOSIGNAL) ==
-                         static_cast<ssize_t>(request.size());
+        // What the kernel's buffer does not take now is sent while read_until runs the loop.
+        unsent_ = request;
+        if (connected_) send_some();
     }
     ~RawHttp() {
         if (fd_ >= 0) ::close(fd_);
@@ -42,6 +42,7 @@ class RawHttp {
         while (!done(received)) {
             if (std::chrono::steady_clock::now() > deadline) return false;
             loop.run_once(10);
+            send_some();
             char buf[4096];
             ssize_t n;
             while ((n = ::recv(fd_, buf, sizeof buf, MSG_DONTWAIT)) > 0)
@@ -62,6 +63,16 @@ class RawHttp {
     bool closed = false;
 
   private:
+    // A refused send (the server answered and closed) leaves the answer to read.
+    void send_some() {
+        if (unsent_.empty()) return;
+        ssize_t n = ::send(fd_, unsent_.data(), unsent_.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+        if (n >= 0)
+            unsent_.erase(0, static_cast<std::size_t>(n));
+        else if (errno != EAGAIN && errno != EWOULDBLOCK)
+            unsent_.clear();
+    }
+    std::string unsent_;
     int fd_ = -1;
     bool connected_ = false;
 };

@@ -75,3 +75,17 @@ TEST_CASE("limits left out keep their defaults; given ones are read, and out of 
     REQUIRE(!too_short);
     CHECK(too_short.error().front().message().find("sessions.idle_timeout_s") != std::string::npos);
 }
+
+TEST_CASE("listen.hosts is read in lower case; a URL or a port in it is named") {
+    auto given = load_web_config_text(R"({"listen": {"hosts": ["Console.Lab", "fablab.local"]}})");
+    REQUIRE(given);
+    CHECK(given->listen.hosts == std::vector<std::string>{"console.lab", "fablab.local"});
+    CHECK(load_web_config_text("{}")->listen.hosts.empty());
+    for (auto bad : {R"(["https://console.lab"])", R"(["console.lab:8080"])", R"([""])", R"([7])",
+                     R"("console.lab")"}) {
+        CAPTURE(bad);
+        auto r = load_web_config_text(std::string(R"({"listen": {"hosts": )") + bad + "}}");
+        REQUIRE(!r);
+        CHECK(r.error().front().where.rfind("listen.hosts", 0) == 0);
+    }
+}

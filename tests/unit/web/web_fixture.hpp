@@ -119,6 +119,7 @@ struct WebLab {
         }
         if (!body.is_null()) r.body = body.dump();
         if (method != "GET") r.headers["content-type"] = "application/json";
+        r.headers["host"] = "127.0.0.1:8080";  // a browser on the console's own address
         r.client_address = address;
         if (who) {
             r.cookies[web::kSessionCookie] = who->token;

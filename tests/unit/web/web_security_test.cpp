@@ -4,6 +4,28 @@
 using namespace fabgate;
 using fabgate::test::WebLab;
 
+// Every Argon2id run of the console, through the linker (CMakeLists.txt: --wrap): a login's
+// cost counted, not timed.
+namespace {
+int argon2_runs = 0;
+}
+extern "C" {
+int __real_crypto_pwhash_str(char* out, const char* passwd, unsigned long long passwdlen,
+                             unsigned long long opslimit, size_t memlimit);
+int __real_crypto_pwhash_str_verify(const char* str, const char* passwd,
+                                    unsigned long long passwdlen);
+int __wrap_crypto_pwhash_str(char* out, const char* passwd, unsigned long long passwdlen,
+                             unsigned long long opslimit, size_t memlimit) {
+    ++argon2_runs;
+    return __real_crypto_pwhash_str(out, passwd, passwdlen, opslimit, memlimit);
+}
+int __wrap_crypto_pwhash_str_verify(const char* str, const char* passwd,
+                                    unsigned long long passwdlen) {
+    ++argon2_runs;
+    return __real_crypto_pwhash_str_verify(str, passwd, passwdlen);
+}
+}
+
 TEST_CASE("a login sets an HttpOnly, Secure, SameSite=Strict cookie and answers the CSRF token") {
     WebLab lab;
     auto r = lab.call("POST", "/api/login", {{"login", "ada"}, {"password", test::kPassword}});
@@ -21,9 +43,13 @@ TEST_CASE("a login sets an HttpOnly, Secure, SameSite=Strict cookie and answers 
 TEST_CASE("every answer carries a strict CSP and the usual headers, errors and files too") {
     WebLab lab;
     std::ofstream(lab.config.static_dir + "/index.html") << "<!doctype html>";
-    for (auto path : {"/api/session", "/", "/api/nothing"}) {
-        CAPTURE(path);
-        auto a = lab.answer("GET", path);
+    for (std::string call :
+         {"GET /api/session", "GET /", "GET /api/nothing", "GET /api/login", "POST /api/login"}) {
+        CAPTURE(call);
+        auto space = call.find(' ');
+        auto a = lab.answer(
+            call.substr(0, space), call.substr(space + 1),
+            "POST" == call.substr(0, space) ? nlohmann::json("not an object") : nlohmann::json());
         std::map<std::string, std::string> h(a.response.headers.begin(), a.response.headers.end());
         CHECK(h["Content-Security-Policy"].find("script-src 'self';") != std::string::npos);
         CHECK(h["Content-Security-Policy"].find("frame-ancestors 'none'") != std::string::npos);
@@ -31,6 +57,23 @@ TEST_CASE("every answer carries a strict CSP and the usual headers, errors and f
         CHECK(h["X-Content-Type-Options"] == "nosniff");
         CHECK(h["Referrer-Policy"] == "no-referrer");
     }
+}
+
+// Before the other tests with an unknown login: the decoy is made once per process.
+TEST_CASE("the first unknown login costs one password hash, as a known login does") {
+    WebLab lab;  // a console just started
+    auto runs_for = [&](const std::string& login) {
+        int before = argon2_runs;
+        auto r = lab.call("POST", "/api/login", {{"login", login}, {"password", "not it at all"}});
+        CHECK(r.status == 401);
+        return argon2_runs - before;
+    };
+    // Made at the first unknown login, the decoy hash would double its time: a name typed
+    // for the first time would show it is no account.
+    int unknown = runs_for("zed");
+    int known = runs_for("ada");
+    CHECK(known == 1);
+    CHECK(unknown == known);
 }
 
 TEST_CASE("a wrong password and an unknown login get the same answer") {
@@ -209,6 +252,7 @@ TEST_CASE("a login posted by another site's form is refused before it counts as 
         r.method = "POST";
         r.path = "/api/login";
         r.headers["content-type"] = content_type;
+        r.headers["host"] = "127.0.0.1:8080";
         r.body = body;
         r.client_address = "192.0.2.50";
         return lab.app->handle(r).response;
@@ -265,6 +309,7 @@ TEST_CASE("behind a reverse proxy that speaks HTTPS the session cookie is Secure
         r.method = "POST";
         r.path = "/api/login";
         r.headers["content-type"] = "application/json";
+        r.headers["host"] = "127.0.0.1:8080";
         if (!origin.empty()) r.headers["origin"] = origin;
         r.body = nlohmann::json{{"login", "ada"}, {"password", test::kPassword}}.dump();
         r.client_address = "127.0.0.1";
@@ -280,4 +325,64 @@ TEST_CASE("behind a reverse proxy that speaks HTTPS the session cookie is Secure
     // A browser on the host itself, on http://127.0.0.1:8080/, and curl (no Origin) keep it.
     CHECK(login_from("http://127.0.0.1:8080").find("; Secure") == std::string::npos);
     CHECK(login_from("").find("; Secure") == std::string::npos);
+}
+
+TEST_CASE("a page whose name was rebound to the console's address gets nothing from it") {
+    WebLab lab;  // plain HTTP on 127.0.0.1:8080
+    std::ofstream(lab.config.static_dir + "/index.html") << "<!doctype html>";
+    auto with_host = [&](const std::string& method, const std::string& path,
+                         const std::string& host) {
+        web::HttpRequest r;
+        r.method = method;
+        r.path = path;
+        if (method != "GET") {
+            r.headers["content-type"] = "application/json";
+            r.body = nlohmann::json{{"login", "ada"}, {"password", test::kPassword}}.dump();
+        }
+        if (!host.empty()) r.headers["host"] = host;
+        r.client_address = "127.0.0.1";
+        return lab.app->handle(r).response;
+    };
+    // For the lab browser, http://rebound.example:8080/ is the page's own origin even once the
+    // name points at the console: its script may send JSON and read the answers. Only the Host
+    // header tells: the page, a login (which would hand it a session), even a 404.
+    for (std::string path : {"/", "/api/login", "/api/nothing"}) {
+        CAPTURE(path);
+        auto method = path == "/api/login" ? "POST" : "GET";
+        auto refused = with_host(method, path, "rebound.example:8080");
+        CHECK(refused.status == 421);
+        CHECK(refused.body.find("rebound") == std::string::npos);  // nothing said back
+        CHECK(refused.body.find("127.0.0.1") == std::string::npos);
+        std::map<std::string, std::string> h(refused.headers.begin(), refused.headers.end());
+        CHECK(h.count("Set-Cookie") == 0);
+        CHECK(h["X-Content-Type-Options"] == "nosniff");
+        CHECK(with_host(method, path, "").status == 421);  // HTTP/1.0 without a Host
+    }
+    auto code = nlohmann::json::parse(with_host("GET", "/", "rebound.example").body);
+    CHECK(code["error"]["code"] == "host");
+    // A refused login is not a failed one: the page cannot lock a manager out either.
+    for (int i = 0; i < 6; ++i) with_host("POST", "/api/login", "rebound.example:8080");
+    CHECK(lab.call("POST", "/api/login", {{"login", "ada"}, {"password", test::kPassword}}, nullptr,
+                   true, "127.0.0.1")
+              .status == 200);
+
+    // What browsers use today: an address (no DNS, nothing to rebind), localhost, and behind
+    // the documented nginx the upstream's own 127.0.0.1:8080.
+    for (std::string host : {"127.0.0.1:8080", "127.0.0.1", "localhost:8080", "LOCALHOST",
+                             "[::1]:8080", "192.0.2.10:8080"}) {
+        CAPTURE(host);
+        CHECK(with_host("GET", "/", host).status == 200);
+        CHECK(with_host("POST", "/api/login", host).status == 200);
+    }
+    // A name is served once listen.hosts has it (a proxy passing the browser's Host through).
+    CHECK(with_host("GET", "/", "console.lab").status == 421);
+    lab.config.listen.hosts = {"console.lab"};
+    CHECK(with_host("GET", "/", "console.lab").status == 200);
+    CHECK(with_host("GET", "/", "Console.Lab:443").status == 200);
+    CHECK(with_host("GET", "/", "console.lab.rebound.example").status == 421);
+    // Over HTTPS a rebound name fails the browser's certificate check before any request.
+    lab.config.listen.hosts.clear();
+    lab.config.listen.cert_file = "fabweb.crt";
+    lab.config.listen.key_file = "fabweb.key";
+    CHECK(with_host("GET", "/", "console.lab:8443").status == 200);
 }

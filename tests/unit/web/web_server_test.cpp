@@ -137,3 +137,26 @@ TEST_CASE("one client holding every connection it can does not lock the others o
     for (int fd : held) ::close(fd);
     server.stop();
 }
+
+TEST_CASE("a body over 64 KiB is refused with the headers every other answer carries") {
+    test::WebLab lab;
+    lab.config.listen.port = 0;
+    web::WebServer server(lab.loop, lab.config, *lab.db);
+    REQUIRE(server.start());
+    std::string big =
+        nlohmann::json{{"login", "ada"}, {"password", std::string(70'000, 'x')}}.dump();
+    test::RawHttp post(server.port(), test::http_request("POST", "/api/login", big));
+    REQUIRE(post.read_all(lab.loop));
+    auto head = post.received.substr(0, post.received.find("\r\n\r\n"));
+    CAPTURE(head);
+    REQUIRE(head.rfind("HTTP/1.1 413", 0) == 0);
+    CHECK(nlohmann::json::parse(post.body())["error"]["code"] == "too_large");
+    // The answer is a page of the console's origin like any other: no sniffing it into HTML,
+    // no framing it, no referrer, not kept in a cache.
+    CHECK(head.find("\r\nContent-Security-Policy: default-src 'self';") != std::string::npos);
+    CHECK(head.find("\r\nX-Content-Type-Options: nosniff") != std::string::npos);
+    CHECK(head.find("\r\nX-Frame-Options: DENY") != std::string::npos);
+    CHECK(head.find("\r\nReferrer-Policy: no-referrer") != std::string::npos);
+    CHECK(head.find("\r\nCache-Control: no-store") != std::string::npos);
+    server.stop();
+}

@@ -1,0 +1,59 @@
+// What the daemons do with bad input given to them at start, run as the real programs: what an
+// admin sees in a terminal or in `systemctl status`. Every run has a deadline, so a program that
+// blocks fails its test (and is killed) instead of hanging the suite.
+#include <doctest/doctest.h>
+
+#include <chrono>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include "test_support.hpp"
+
+using namespace fabgate;
+
+namespace {
+
+struct Run {
+    int code;  // -1: still running at the deadline
+    std::string output;
+};
+
+Run run(const test::TempDir& dir, std::vector<std::string> argv) {
+    static int runs = 0;
+    test::ChildProcess child(std::move(argv), dir.file("run-" + std::to_string(++runs) + ".log"));
+    int code = child.wait(std::chrono::seconds(10));
+    return {code, child.log()};
+}
+
+bool has(const Run& r, const std::string& text) {
+    return r.output.find(text) != std::string::npos;
+}
+
+std::string ledger_config(const test::TempDir& dir, const std::string& extra = {}) {
+    auto path = dir.file("ledger.json");
+    std::ofstream(path) << R"({"database": ")" << dir.file("ledger.db")
+                        << R"(", "broker": {"host": "127.0.0.1", "port": )" << test::free_tcp_port()
+                        << "}" << extra << "}";
+    return path;
+}
+
+}  // namespace
+
+TEST_CASE("an unknown time_zone in the ledger config is refused by --check-config and at start") {
+    // Billing periods are cut in this zone: a misspelt one must stop the admin who checks the
+    // config, not the billing job at the end of the month.
+    test::TempDir dir;
+    auto config = ledger_config(dir, R"(, "time_zone": "Europe/Pariss")");
+    auto check = run(dir, {FABLEDGER_BIN, "--check-config", config});
+    CHECK(check.code == 1);
+    CHECK(has(check, "time_zone"));
+    CHECK(has(check, "'Europe/Pariss'"));
+    auto start = run(dir, {FABLEDGER_BIN, "--config", config});
+    CHECK(start.code == 1);
+    CHECK(has(start, "'Europe/Pariss'"));
+
+    auto good = run(dir, {FABLEDGER_BIN, "--check-config",
+                          ledger_config(dir, R"(, "time_zone": "Europe/Paris")")});
+    CHECK(good.code == 0);
+}

@@ -30,6 +30,15 @@ bool has(const Run& r, const std::string& text) {
     return r.output.find(text) != std::string::npos;
 }
 
+// A valid gate config: the embedded demo's, as fabgate prints it.
+std::string gate_config(const test::TempDir& dir) {
+    auto printed = run(dir, {FABGATE_BIN, "--print-default-config"});
+    REQUIRE(printed.code == 0);
+    auto path = dir.file("gate.json");
+    std::ofstream(path) << printed.output;
+    return path;
+}
+
 std::string ledger_config(const test::TempDir& dir, const std::string& extra = {}) {
     auto path = dir.file("ledger.json");
     std::ofstream(path) << R"({"database": ")" << dir.file("ledger.db")
@@ -56,4 +65,25 @@ TEST_CASE("an unknown time_zone in the ledger config is refused by --check-confi
     auto good = run(dir, {FABLEDGER_BIN, "--check-config",
                           ledger_config(dir, R"(, "time_zone": "Europe/Paris")")});
     CHECK(good.code == 0);
+}
+
+TEST_CASE("--broker-port is a decimal number for fabgate and fabledger, never octal or hex") {
+    // CLI11 read 0100 as octal 64: the daemon dialled another port than the one typed.
+    test::TempDir dir;
+    const std::vector<std::pair<std::string, std::string>> programs = {
+        {FABGATE_BIN, gate_config(dir)}, {FABLEDGER_BIN, ledger_config(dir)}};
+    for (const auto& [program, config] : programs) {
+        CAPTURE(program);
+        auto hex = run(dir, {program, "--broker-port", "0x10", "--check-config", config});
+        CHECK(hex.code != 0);
+        CHECK(has(hex, "--broker-port"));
+        CHECK(has(hex, "'0x10' is not a whole number in decimal digits"));
+        // 070000 is 28672 in octal, an acceptable port; in decimal it is out of range.
+        auto octal = run(dir, {program, "--broker-port", "070000", "--check-config", config});
+        CHECK(octal.code != 0);
+        CHECK(has(octal, "--broker-port"));
+        CHECK(has(octal, "70000"));
+        auto leading_zero = run(dir, {program, "--broker-port", "0100", "--check-config", config});
+        CHECK(leading_zero.code == 0);
+    }
 }

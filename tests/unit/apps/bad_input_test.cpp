@@ -3,6 +3,8 @@
 // blocks fails its test (and is killed) instead of hanging the suite.
 #include <doctest/doctest.h>
 
+#include <sys/stat.h>
+
 #include <chrono>
 #include <fstream>
 #include <string>
@@ -85,5 +87,24 @@ TEST_CASE("--broker-port is a decimal number for fabgate and fabledger, never oc
         CHECK(has(octal, "70000"));
         auto leading_zero = run(dir, {program, "--broker-port", "0100", "--check-config", config});
         CHECK(leading_zero.code == 0);
+    }
+}
+
+TEST_CASE("a FIFO given as a config file is refused at once, naming it, by all three daemons") {
+    // Opening a FIFO waits for a writer: --check-config and the start hung with no word.
+    test::TempDir dir;
+    auto fifo = dir.file("config.fifo");
+    REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
+    const std::vector<std::vector<std::string>> runs = {
+        {FABGATE_BIN, "--check-config", fifo},   {FABGATE_BIN, "--config", fifo},
+        {FABLEDGER_BIN, "--check-config", fifo}, {FABLEDGER_BIN, "--config", fifo},
+        {FABWEB_BIN, "--config", fifo},
+    };
+    for (const auto& argv : runs) {
+        CAPTURE(argv[0]);
+        CAPTURE(argv[1]);
+        auto r = run(dir, argv);
+        CHECK(r.code == 1);
+        CHECK(has(r, fifo + ": is not a regular file"));
     }
 }

@@ -6,6 +6,7 @@
 
 #include "control_socket.hpp"
 #include "core/gate_config.hpp"
+#include "ctl/decimal_option.hpp"
 #include "gate/gate_app.hpp"
 #include "relay_off.hpp"
 #include "service.hpp"
@@ -85,7 +86,8 @@ void add_gate_options(CLI::App& app, GateOptions& o) {
     app.add_option("--control-socket", o.control_socket,
                    "simulated hardware's control socket (overrides the config)");
     app.add_option("--journal", o.journal, "journal database file (overrides the config)");
-    app.add_option("--broker-port", o.broker_port, "broker port (overrides the config)")
+    ctl::decimal_only(
+        app.add_option("--broker-port", o.broker_port, "broker port (overrides the config)"))
         ->check(CLI::Range(1, 65535));
     app.add_flag("-v,--verbose", o.verbose, "debug log lines");
 }

@@ -4,6 +4,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "ctl/decimal_option.hpp"
 #include "ledger/ledger_app.hpp"
 #include "ledger/ledger_config.hpp"
 #include "service.hpp"
@@ -158,7 +159,8 @@ int main(int argc, char** argv) {
     app.add_option("--check-config", check_path,
                    "validate a config file, naming every problem, and exit");
     app.add_option("--database", overrides.database, "ledger database file (overrides the config)");
-    app.add_option("--broker-port", overrides.broker_port, "broker port (overrides the config)")
+    ctl::decimal_only(app.add_option("--broker-port", overrides.broker_port,
+                                     "broker port (overrides the config)"))
         ->check(CLI::Range(1, 65535));
     app.add_option(
         "--generate-signing-key", keygen_path,

@@ -17,11 +17,38 @@ Error JsonErrors::combined(std::string where) const {
     return {std::move(where), std::move(text)};
 }
 
+namespace {
+
+std::string file_kind(std::filesystem::file_type type) {
+    switch (type) {
+        case std::filesystem::file_type::fifo:
+            return "a FIFO";
+        case std::filesystem::file_type::character:
+            return "a character device";
+        case std::filesystem::file_type::block:
+            return "a block device";
+        case std::filesystem::file_type::socket:
+            return "a socket";
+        default:
+            return "of an unknown kind";
+    }
+}
+
+}  // namespace
+
 Result<std::string> read_text_file(const std::string& path) {
+    // Opening a FIFO waits for a writer and a device may never end or answer (a serial port, a
+    // terminal): neither is opened. A directory is said below, after it fails to read.
+    std::error_code ec;
+    auto type = std::filesystem::status(path, ec).type();
+    if (!ec && type != std::filesystem::file_type::regular &&
+        type != std::filesystem::file_type::directory)
+        return fail(path, "is not a regular file (" + file_kind(type) +
+                              "); refusing to read it (is it the right file?)");
     std::ifstream in(path, std::ios::binary);
     if (!in) return fail(path, "cannot be opened");
-    // Bounded: a wrong path (/dev/zero, a disk image) must be refused, not read until memory
-    // runs out. The cap is above every config's own limit, which then names the exact size.
+    // Bounded: a wrong path (a disk image) must be refused, not read until memory runs out. The cap
+    // is above every config's own limit, which then names the exact size.
     std::string text;
     std::array<char, 64 * 1024> chunk{};
     while (text.size() <= kMaxTextFileBytes &&
@@ -29,7 +56,6 @@ Result<std::string> read_text_file(const std::string& path) {
         text.append(chunk.data(), static_cast<std::size_t>(in.gcount()));
     if (in.bad()) {
         // A directory opens, then fails at the first read: said plainly, not as "not JSON".
-        std::error_code ec;
         return fail(path, std::filesystem::is_directory(path, ec) ? "is a directory, not a file"
                                                                   : "cannot be read");
     }

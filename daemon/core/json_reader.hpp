@@ -30,7 +30,8 @@ class JsonErrors {
 Result<nlohmann::json> parse_json(std::string_view text, std::string_view where,
                                   std::size_t max_bytes);
 
-// The whole file as text, if it holds at most kMaxTextFileBytes; the error names the file.
+// The whole file as text, if it is a regular file of at most kMaxTextFileBytes; the error names
+// the file. A FIFO or a device is refused without being opened.
 inline constexpr std::size_t kMaxTextFileBytes = 16 << 20;
 Result<std::string> read_text_file(const std::string& path);
 

@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "ctl/broker_login.hpp"
+#include "ctl/decimal_option.hpp"
 
 namespace fabgate::ctl {
 
@@ -42,23 +43,6 @@ OptionSpec& OptionSpec::must_be_positive() {
 }
 
 namespace {
-
-// CLI11 reads 0120 as octal (80) and 0x10 as 16: `purge --days 0120` purged 40 days too many.
-// A number a manager types is decimal: leading zeros are dropped, any other form refused.
-// No description, so the option's help line is unchanged.
-CLI::Option* decimal_only(CLI::Option* option) {
-    return option->transform(CLI::Validator(
-        [](std::string& text) -> std::string {
-            std::size_t sign = !text.empty() && text.front() == '-' ? 1 : 0;
-            if (text.size() == sign ||
-                text.find_first_not_of("0123456789", sign) != std::string::npos)
-                return "'" + text + "' is not a whole number in decimal digits";
-            auto first = std::min(text.find_first_not_of('0', sign), text.size() - 1);
-            text.erase(sign, first - sign);
-            return {};
-        },
-        ""));
-}
 
 // The check that would otherwise fail later, deep inside: the ledger's JSON audit rows are
 // written by nlohmann, whose strict dump refuses what is not UTF-8.

@@ -1,8 +1,12 @@
 #include "ledger/ledger_config.hpp"
 
 #include <cctype>
+#include <exception>
 #include <fstream>
+#include <optional>
 #include <sstream>
+
+#include <date/tz.h>
 
 #include "core/broker_config.hpp"
 #include "core/json_reader.hpp"
@@ -13,7 +17,7 @@ namespace {
 
 constexpr std::size_t kMaxConfigBytes = 256 * 1024;
 
-// The spelling of a tz database name (fabctl looks the zone itself up): no path tricks, since
+// The spelling of a tz database name, checked before it is looked up: no path tricks, since
 // the library opens a file named after it.
 bool is_plausible_zone_name(const std::string& name) {
     if (name.empty()) return true;  // UTC
@@ -24,6 +28,20 @@ bool is_plausible_zone_name(const std::string& name) {
             c != '+')
             return false;
     return true;
+}
+
+// fabctl cuts billing periods in the zone: one the system's tz database does not hold must
+// fail --check-config and the start, not the billing job at the end of the month.
+std::optional<std::string> unknown_zone(const std::string& name) {
+    if (name.empty()) return std::nullopt;
+    try {
+        (void)date::locate_zone(name);
+        return std::nullopt;
+    } catch (const std::exception& e) {
+        // locate_zone throws for an unknown name and when the tz database cannot be read.
+        return "'" + name + "' is not a time zone in the tz database (" + e.what() +
+               "); use an IANA name like Europe/Paris";
+    }
 }
 
 void read_settings(ObjectReader& root, LedgerConfig& cfg, JsonErrors& errors) {
@@ -52,6 +70,8 @@ void read_settings(ObjectReader& root, LedgerConfig& cfg, JsonErrors& errors) {
     if (!is_plausible_zone_name(cfg.time_zone))
         errors.add("time_zone", "'" + cfg.time_zone +
                                     "' is not an IANA time zone name like Europe/Paris or UTC");
+    else if (auto unknown = unknown_zone(cfg.time_zone))
+        errors.add("time_zone", *unknown);
 }
 
 }  // namespace

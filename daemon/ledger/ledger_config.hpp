@@ -32,7 +32,7 @@ struct LedgerConfig {
     std::string acl_signing_key_file;
     // The lab's IANA time zone ("Europe/Paris"): fabctl reads times without an offset, prints
     // times and places billing period boundaries in it. Empty: UTC. fabledger itself only
-    // stores UTC instants and never needs it.
+    // stores UTC instants, but refuses a config whose zone the tz database does not hold.
     std::string time_zone;
     // Unknown-badge sightings, refused payloads and conflicting duplicates are deleted after
     // this many days, by fabledger at start and daily, and by `fabctl purge` (docs/privacy.md).

@@ -1,9 +1,13 @@
 #include <doctest/doctest.h>
 
+#include <unistd.h>
+
 #include <filesystem>
+#include <fstream>
 
 #include "core/access.hpp"
 #include "core/gate_config.hpp"
+#include "core/json_reader.hpp"
 
 using namespace fabgate;
 
@@ -62,10 +66,21 @@ TEST_CASE("a config that is not JSON, or too large, is refused") {
 
 TEST_CASE("a config path naming an endless file is refused after a bounded read, naming it") {
     // Read whole before its size was checked, /dev/zero filled the memory and never returned.
+    // A device is not even opened now; a huge regular file (a disk image) is still read bounded.
     auto cfg = load_gate_config_file("/dev/zero");
     REQUIRE(!cfg);
+    CHECK(cfg.error().at(0).message() ==
+          "/dev/zero: is not a regular file (a character device); refusing to read it (is it the "
+          "right file?)");
+    auto image = std::filesystem::temp_directory_path() /
+                 ("fabgate-config-test-image-" + std::to_string(::getpid()));
+    { std::ofstream create(image); }
+    std::filesystem::resize_file(image, kMaxTextFileBytes + 1);  // sparse: no disk used
+    cfg = load_gate_config_file(image.string());
+    std::filesystem::remove(image);
+    REQUIRE(!cfg);
     auto problem = cfg.error().at(0).message();
-    CHECK(problem.rfind("/dev/zero: ", 0) == 0);
+    CHECK(problem.rfind(image.string() + ": ", 0) == 0);
     CHECK(problem.find("more than") != std::string::npos);
 }
 

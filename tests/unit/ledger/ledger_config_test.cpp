@@ -55,6 +55,18 @@ TEST_CASE("ledger config: the lab's time_zone is an IANA name, UTC when absent")
     }
 }
 
+TEST_CASE("ledger config: a time_zone the tz database does not hold is refused, naming it") {
+    // fabctl cuts billing periods in this zone: a misspelt one must fail --check-config and the
+    // start, not the billing job at the end of the month.
+    auto r = load_ledger_config_text(R"({"time_zone": "Europe/Pariss"})");
+    REQUIRE_FALSE(r);
+    REQUIRE(r.error().size() == 1);
+    CHECK(r.error().front().where == "time_zone");
+    CHECK(r.error().front().what.find("'Europe/Pariss' is not a time zone") != std::string::npos);
+    CHECK(load_ledger_config_text(R"({"time_zone": "UTC"})"));
+    CHECK(load_ledger_config_text(R"({"time_zone": "America/Argentina/Buenos_Aires"})"));
+}
+
 TEST_CASE("ledger config: acl_reissue_s defaults to an hour and may not exceed it") {
     auto defaults = load_ledger_config_text(R"({"database": "/tmp/l.db"})");
     REQUIRE(defaults);

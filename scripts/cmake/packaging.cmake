@@ -193,7 +193,7 @@ function(fabgate_packaging)
     set(CPACK_DEBIAN_FABGATE_PACKAGE_SECTION misc)
     set(CPACK_DEBIAN_FABLEDGER_PACKAGE_SECTION misc)
     set(CPACK_DEBIAN_FABGATE_PACKAGE_DEPENDS "systemd, init-system-helpers (>= 1.54~)")
-    # tzdata: fabctl reads the lab's time_zone from the system tz database at run time.
+    # tzdata: fabctl and fabledger read the lab's time_zone from the system tz database.
     set(CPACK_DEBIAN_FABLEDGER_PACKAGE_DEPENDS "systemd, init-system-helpers (>= 1.54~), tzdata")
     set(CPACK_DEBIAN_FABLEDGER_PACKAGE_RECOMMENDS "mosquitto, mosquitto-clients, openssl, libjs-chart.js")
     # CPack indents every line after the first (the synopsis) itself; lines stay under 80.

@@ -3,10 +3,10 @@
 #include <mosquitto.h>
 
 #include <algorithm>
-#include <fstream>
 #include <mutex>
 #include <stdexcept>
 
+#include "core/json_reader.hpp"
 #include "mqtt/tls_context.hpp"
 #include "sys/log.hpp"
 
@@ -18,11 +18,11 @@ void init_library_once() {
     std::call_once(once, [] { mosquitto_lib_init(); });
 }
 
-std::string read_secret(const std::string& path) {
-    std::ifstream in(path);
-    std::string line;
-    std::getline(in, line);
-    return line;
+// The first line. Read as a config file is: a FIFO or a device given by mistake is refused,
+// not waited on for ever.
+Result<std::string> read_secret(const std::string& path) {
+    TRY_ASSIGN(auto text, read_text_file(path));
+    return text.substr(0, text.find('\n'));
 }
 
 }  // namespace
@@ -58,9 +58,14 @@ MqttLink::~MqttLink() {
 
 Status MqttLink::start() {
     const auto& b = options_.broker;
-    std::string password = b.password_file.empty() ? b.password : read_secret(b.password_file);
-    if (!b.password_file.empty() && password.empty())
-        return fail("broker.password_file", "'" + b.password_file + "' is missing or empty");
+    std::string password = b.password;
+    if (!b.password_file.empty()) {
+        auto secret = read_secret(b.password_file);
+        if (!secret) return fail("broker.password_file", secret.error().message());
+        if (secret->empty())
+            return fail("broker.password_file", "'" + b.password_file + "' is empty");
+        password = std::move(*secret);
+    }
     if (!b.username.empty() &&
         mosquitto_username_pw_set(mosq_, b.username.c_str(), password.c_str()) != MOSQ_ERR_SUCCESS)
         return fail("broker.username", "rejected by libmosquitto");

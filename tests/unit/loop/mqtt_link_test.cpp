@@ -1,8 +1,10 @@
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <future>
 #include <memory>
@@ -206,4 +208,34 @@ TEST_CASE("a broker name that is slow to resolve does not hold up the loop") {
         loop, [&] { return link.connected(); }, 5s));
     CHECK(*asked_for == "broker.fablab.example");
     loop.cancel_timer(tick);
+}
+
+TEST_CASE("a broker password file that is a FIFO is refused at start, naming it, not waited on") {
+    log::set_threshold(log::Level::Error);
+    char dir_template[] = "/tmp/fabgate-secret-XXXXXX";
+    REQUIRE(::mkdtemp(dir_template) != nullptr);
+    const std::string fifo = std::string(dir_template) + "/broker.pass";
+    REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
+    // Run where a hang fails the test instead of holding the suite: opening a FIFO for
+    // reading waits for a writer, which this opens (and so releases) if the start still waits.
+    auto started = std::async(std::launch::async, [&] {
+        EventLoop loop;
+        MqttOptions options;
+        options.broker.port = 1;
+        options.broker.client_id = "gate-fifo";
+        options.broker.username = "gate";
+        options.broker.password_file = fifo;
+        MqttLink link(loop, options);
+        return link.start();
+    });
+    bool answered = started.wait_for(5s) == std::future_status::ready;
+    if (!answered) {
+        std::ofstream release(fifo);
+    }
+    auto result = started.get();
+    std::filesystem::remove_all(dir_template);
+    CHECK(answered);
+    REQUIRE_FALSE(result);
+    CHECK(result.error().message().find(fifo) != std::string::npos);
+    CHECK(result.error().message().find("FIFO") != std::string::npos);
 }

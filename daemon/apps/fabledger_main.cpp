@@ -1,9 +1,10 @@
 // fabledger: the central billing store. Thin: arguments, config, then the loop.
-#include <fstream>
 #include <iostream>
+#include <sstream>
 
 #include <CLI/CLI.hpp>
 
+#include "core/json_reader.hpp"
 #include "ctl/decimal_option.hpp"
 #include "ledger/ledger_app.hpp"
 #include "ledger/ledger_config.hpp"
@@ -67,9 +68,11 @@ int rotate_signing_key(const std::string& current_path) {
 }
 
 Result<ledger::AclSigner> load_signer(const std::string& path) {
-    std::ifstream in(path);
+    // Read as a config file is: a FIFO or a device given by mistake is refused, not waited on.
+    TRY_ASSIGN(auto text, read_text_file(path));
+    std::istringstream in(text);
     std::string hex;
-    if (!(in >> hex)) return fail(path, "cannot read the access-list signing key");
+    if (!(in >> hex)) return fail(path, "holds no access-list signing key");
     auto secret = acl_signature::from_hex(hex, "acl_signing_key_file");
     if (!secret) return tl::unexpected(Error{path, secret.error().what});
     if (secret->size() != acl_signature::kSecretKeyBytes)

@@ -108,3 +108,13 @@ TEST_CASE("a FIFO given as a config file is refused at once, naming it, by all t
         CHECK(has(r, fifo + ": is not a regular file"));
     }
 }
+
+TEST_CASE("a FIFO given as the ledger's signing key file is refused at start, naming it") {
+    test::TempDir dir;
+    auto fifo = dir.file("acl-signing.key");
+    REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
+    auto config = ledger_config(dir, R"(, "acl_signing_key_file": ")" + fifo + R"(")");
+    auto start = run(dir, {FABLEDGER_BIN, "--config", config});
+    CHECK(start.code == 1);
+    CHECK(has(start, fifo + ": is not a regular file"));
+}

@@ -1,6 +1,13 @@
 #include "ctl/broker_login.hpp"
 
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
+#include <thread>
 
 #include "core/ids.hpp"
 #include "core/json_reader.hpp"
@@ -46,13 +53,37 @@ Result<BrokerConfig> load_login_file(const std::string& path) {
     return broker;
 }
 
-Result<BrokerConfig> manager_login(const LoginSources& sources) {
-    std::string file = sources.explicit_file;
-    if (file.empty()) {
-        auto candidate = default_login_file(sources.person);
-        std::error_code ec;
-        if (!candidate.empty() && std::filesystem::exists(candidate, ec)) file = candidate;
+std::string login_file(const LoginSources& sources) {
+    if (!sources.explicit_file.empty()) return sources.explicit_file;
+    auto candidate = default_login_file(sources.person);
+    std::error_code ec;
+    if (!candidate.empty() && std::filesystem::exists(candidate, ec)) return candidate;
+    return "";
+}
+
+LoginTurn::~LoginTurn() {
+    if (fd_ >= 0) ::close(fd_);  // releases the lock
+}
+
+Result<LoginTurn> take_login_turn(const std::string& file, std::chrono::milliseconds wait) {
+    if (file.empty()) return LoginTurn{};
+    int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return fail(file, std::strerror(errno));
+    LoginTurn turn(fd);
+    auto deadline = std::chrono::steady_clock::now() + wait;
+    while (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+        if (errno != EWOULDBLOCK && errno != EINTR) return fail(file, std::strerror(errno));
+        if (std::chrono::steady_clock::now() >= deadline)
+            return fail(file,
+                        "another fabctl run with this login is still talking to the broker (the "
+                        "broker lets one connection per login); try again when it is done");
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
+    return turn;
+}
+
+Result<BrokerConfig> manager_login(const LoginSources& sources) {
+    std::string file = login_file(sources);
     if (!file.empty()) {
         auto login = load_login_file(file);
         if (!login) return login;

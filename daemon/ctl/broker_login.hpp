@@ -3,8 +3,10 @@
 // The ledger's login would take over its client id (use_username_as_clientid: the broker closes
 // the ledger's connection and, with a clean session, wipes what was queued for it), and the
 // broker's ACL does not let the ledger write commands anyway.
+#include <chrono>
 #include <optional>
 #include <string>
+#include <utility>
 
 #include "core/broker_config.hpp"
 #include "core/result.hpp"
@@ -31,5 +33,29 @@ Result<BrokerConfig> load_login_file(const std::string& path);
 // login (the demo's anonymous broker), the ledger config's broker (or 127.0.0.1:1883) is used
 // anonymously.
 Result<BrokerConfig> manager_login(const LoginSources& sources);
+
+// The login file manager_login() reads; empty when it reads none.
+std::string login_file(const LoginSources& sources);
+
+// One connection per login at a time. The broker names a connection by its user name
+// (use_username_as_clientid), so a second fabctl run with the same login would close the
+// first's connection, and with it the first's command or its confirmation. A run holds its
+// login file locked (flock) while it talks to the broker; another waits for its turn.
+class LoginTurn {
+  public:
+    LoginTurn() = default;
+    explicit LoginTurn(int fd) : fd_(fd) {}
+    ~LoginTurn();
+    LoginTurn(LoginTurn&& o) noexcept : fd_(std::exchange(o.fd_, -1)) {}
+    LoginTurn& operator=(LoginTurn&&) = delete;
+    LoginTurn(const LoginTurn&) = delete;
+    LoginTurn& operator=(const LoginTurn&) = delete;
+
+  private:
+    int fd_ = -1;
+};
+
+// Waits up to `wait` for the turn of the login in `file` (none needed for an empty file).
+Result<LoginTurn> take_login_turn(const std::string& file, std::chrono::milliseconds wait);
 
 }  // namespace fabgate::ctl

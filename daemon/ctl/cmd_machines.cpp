@@ -179,6 +179,9 @@ Outcome send(CommandContext& s, const CommandOptions& o, CommandKind kind) {
     if (s.config_loaded) sources.ledger_broker = s.config->broker;
     TRY_ASSIGN(auto login, manager_login(sources));
     if (!s.env->send_command) return runtime_failure("broker", "no command sender configured");
+    // Held until the gate answered; a run with the same login waits as long as it would for
+    // the gate.
+    TRY_ASSIGN(auto turn, take_login_turn(login_file(sources), std::chrono::seconds(timeout_s)));
 
     Command command;
     command.kind = kind;

@@ -17,8 +17,10 @@ namespace fabgate::ledger {
 namespace {
 
 constexpr MonoMs kRetryDelayMs = 1000;
-// Messages held in memory while the database refuses writes (about 0.5 KB each).
+// Messages held in memory while the database refuses writes (about 0.5 KB each), and their
+// payloads' bytes: a gate's login may publish payloads up to the broker's max_packet_size.
 constexpr std::size_t kMaxHeldMessages = 200'000;
+constexpr std::size_t kMaxHeldBytes = 64 * 1024 * 1024;
 
 // A gate's state or event is only shown, never stored: one that does not decode is counted
 // and logged, and the message dropped.
@@ -148,6 +150,15 @@ bool LedgerApp::arm_acl_timers() {
 
 void LedgerApp::on_message(std::string_view topic, std::string_view payload) {
     ++counters_.messages;
+    if (pending_count_ >= kMaxHeldMessages || pending_bytes_ + payload.size() > kMaxHeldBytes) {
+        // Not taken, so not acked: its gate sends it again (resend_after), by then stored.
+        if (counters_.refused_while_full++ == refused_logged_)
+            log::warning("ledger", std::to_string(pending_count_) + " messages (" +
+                                       std::to_string(pending_bytes_ >> 20) +
+                                       " MiB) wait for the database: refusing more, unacknowledged "
+                                       "(gates resend them)");
+        return;
+    }
     auto parsed = topics::parse(topic);
     if (!parsed) {
         ++counters_.bad_state_or_event;
@@ -170,6 +181,7 @@ void LedgerApp::on_message(std::string_view topic, std::string_view payload) {
         return;
     }
     ++pending_count_;
+    pending_bytes_ += payload.size();
     if (pending_count_ >= static_cast<std::size_t>(config_.batch_max_messages)) {
         flush();
     } else if (!flush_armed_) {
@@ -194,6 +206,7 @@ void LedgerApp::flush() {
     // Room for a batch like this one: growing the vector moved every item it held so far.
     pending_.sessions.reserve(batch.sessions.size());
     pending_count_ = 0;
+    std::size_t held_bytes = std::exchange(pending_bytes_, 0);
     auto summary = db_->ingest().apply(batch, clock_.wall().unix_ms);
     if (!summary) {
         // Nothing was acked. Keep the batch for a retry while memory allows; beyond that
@@ -217,11 +230,18 @@ void LedgerApp::flush() {
             append(batch.unknown_badges, pending_.unknown_badges);
             pending_ = std::move(batch);
             pending_count_ += held;
+            pending_bytes_ += held_bytes;
             flush_armed_ = loop_.arm(flush_timer_, std::chrono::milliseconds(kRetryDelayMs));
         }
         return;
     }
     ++counters_.batches;
+    if (counters_.refused_while_full != refused_logged_) {
+        log::notice("ledger", std::to_string(counters_.refused_while_full - refused_logged_) +
+                                  " messages refused while the database was not taking them; "
+                                  "taking messages again");
+        refused_logged_ = counters_.refused_while_full;
+    }
     counters_.sessions += *summary;
     log_refusals(batch, *summary);
     send_acks(batch, *summary);

@@ -43,6 +43,8 @@ struct LedgerCounters {
     std::uint64_t commit_failures = 0;
     std::uint64_t bad_state_or_event = 0;
     std::uint64_t acl_published = 0;
+    // Messages not taken (nor acked) because too many waited for the database already.
+    std::uint64_t refused_while_full = 0;
 };
 
 class LedgerApp {
@@ -86,6 +88,8 @@ class LedgerApp {
     std::unique_ptr<MqttLink> link_;
     IngestBatch pending_;
     std::size_t pending_count_ = 0;
+    std::size_t pending_bytes_ = 0;     // of the payloads in pending_
+    std::uint64_t refused_logged_ = 0;  // refused_while_full when last logged
     EventLoop::TimerId flush_timer_ = 0;
     bool flush_armed_ = false;
     MonoMs retry_at_ = 0;  // after a failed commit, no new attempt before this

@@ -139,7 +139,12 @@ inline std::string read_file(const std::string& path) {
 // A private broker that loses nothing: unlimited queue for offline persistent sessions.
 class Broker {
   public:
-    explicit Broker(const TempDir& dir) : port_(free_tcp_port()), log_(dir.file("mosquitto.log")) {
+    // `log_packets`: packets_log() names every packet, each line as it happens (a file
+    // destination is flushed by line, stdout is not), so a test can count what a client took.
+    explicit Broker(const TempDir& dir, bool log_packets = false)
+        : port_(free_tcp_port()),
+          log_(dir.file("mosquitto.log")),
+          packets_log_(dir.file("mosquitto-packets.log")) {
         auto conf = dir.file("mosquitto.conf");
         std::ofstream(conf) << "listener " << port_ << " 127.0.0.1\n"
                             << "allow_anonymous true\n"
@@ -148,7 +153,9 @@ class Broker {
                             << "max_inflight_messages 100\n"
                             << "set_tcp_nodelay true\n"
                             << "log_dest stdout\n"
-                            << "log_type error\nlog_type warning\nlog_type notice\n";
+                            << "log_type error\nlog_type warning\nlog_type notice\n"
+                            << (log_packets ? "log_type debug\nlog_dest file " + packets_log_ + "\n"
+                                            : "");
         process_ = Child({"/usr/sbin/mosquitto", "-c", conf}, log_);
         auto start = SteadyClock::now();
         while (!port_accepts(port_) && elapsed_ms(start) < 5000) usleep(10000);
@@ -156,10 +163,12 @@ class Broker {
     int port() const { return port_; }
     bool up() const { return port_accepts(port_); }
     const std::string& log_path() const { return log_; }
+    const std::string& packets_log() const { return packets_log_; }
 
   private:
     int port_;
     std::string log_;
+    std::string packets_log_;
     Child process_;
 };
 

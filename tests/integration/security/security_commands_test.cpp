@@ -2,6 +2,7 @@
 // manager's own login locks and unlocks a machine through gate and broker restarts, a login
 // whose ACL drops commands is told so, and the web console's login commands but forges nothing.
 #include <fstream>
+#include <future>
 
 #include <doctest/doctest.h>
 
@@ -96,6 +97,35 @@ TEST_CASE(
     INFO(ok.output);
     CHECK(ok.status == 0);
     CHECK_FALSE(gate.admits("04A1B2C3"));
+}
+
+TEST_CASE(
+    "production broker: a manager's second command, run while the first waits for its gate, "
+    "closes neither connection, and both arrive") {
+    SecureBroker broker;
+    RunningLab lab(broker);
+    REQUIRE(lab.ledger.db_fabctl("machines add lab/laser-2 --name 'Laser 2'").status == 0);
+    // laser-2's gate hears commands and never answers: the first run waits its whole timeout.
+    SecureClient laser2(broker.port(), gate_login(broker, "laser-2"), "gate-lab-laser-2");
+    laser2.subscribe(topic("laser-2", "commands"));
+    REQUIRE(laser2.connect());
+    auto run = [&](const std::string& args) {
+        return std::async(std::launch::async, [&lab, args] { return lab.ledger.manager(args); });
+    };
+    auto ending = run("machines end-session laser-2 --timeout 3s");
+    REQUIRE(laser2.wait([&] { return !laser2.on(topic("laser-2", "commands")).empty(); }));
+    // A second terminal, the same login: the broker names every connection by its user name
+    // (use_username_as_clientid), so this one's would close the first's.
+    auto locking = run("machines lock laser-1 --timeout 5s --reason 'second terminal'");
+    auto locked = locking.get();
+    auto ended = ending.get();
+    CHECK_MESSAGE(locked.status == 0, locked.output);
+    CHECK(locked.output.find("confirmed by the gate") != std::string::npos);
+    CHECK_FALSE(lab.gate->admits(alice));
+    CHECK_MESSAGE(ended.output.find("no state from the gate") != std::string::npos, ended.output);
+    CHECK(laser2.on(topic("laser-2", "commands")).size() == 1);
+    for (const auto* output : {&locked.output, &ended.output})
+        CHECK_MESSAGE(output->find("lost broker connection") == std::string::npos, *output);
 }
 
 // ---- The web console's broker login (fabweb, docs/console.md) ----

@@ -179,7 +179,7 @@ void TestBroker::start() {
         << "set_tcp_nodelay true\n"
         << "persistence true\n"
         << "persistence_location " << dir_.path() << "/\n"
-        << "log_dest stdout\n"
+        << "log_dest stderr\n"  // unbuffered: log() shows what the broker said so far
         << extra_ << "\n";
     out.close();
     process_ = ChildProcess({"/usr/sbin/mosquitto", "-c", conf}, dir_.file("mosquitto.log"));

@@ -54,6 +54,11 @@ Result<std::unique_ptr<Outputs>> open_hardware(const GateConfig& config, EventLo
     if (config.hardware.kind == HardwareKind::Sim)
         return open_sim_hardware(config, loop, events, clock);
 #ifdef FABGATE_HAVE_GPIO
+    // Before any line is requested: what ExecStopPost must switch off if this daemon dies.
+    if (auto recorded = record_driven_outputs(config.hardware); !recorded)
+        return fail(recorded.error().where, recorded.error().what +
+                                                " (the record of the outputs to drive, which "
+                                                "relay-off reads if the daemon dies)");
     return open_gpio_hardware(config.hardware, loop, events, clock);
 #else
     return fail("hardware.kind",

@@ -1,5 +1,8 @@
 #include "relay_off.hpp"
 
+#include <cstdlib>
+#include <optional>
+
 #include "core/gate_config.hpp"
 #include "core/json_reader.hpp"
 #include "sys/log.hpp"
@@ -13,8 +16,18 @@ namespace {
 constexpr std::string_view kArea = "relay-off";
 
 #ifdef FABGATE_HAVE_GPIO
+// systemd's RuntimeDirectory= ($RUNTIME_DIRECTORY, the first if several), for the daemon and
+// for its ExecStopPost alike: systemd removes it only after ExecStopPost has run.
+std::optional<std::string> runtime_directory() {
+    const char* dirs = std::getenv("RUNTIME_DIRECTORY");
+    if (!dirs || !*dirs) return std::nullopt;
+    std::string first(dirs);
+    return first.substr(0, first.find(':'));
+}
+
 gpio::RelayOffReport switch_off(const std::string& config_path, bool& readable) {
     std::string text;
+    std::optional<Error> unreadable;
     readable = true;
     if (config_path.empty()) {
         text = std::string(embedded_demo_config());
@@ -22,11 +35,30 @@ gpio::RelayOffReport switch_off(const std::string& config_path, bool& readable) 
         text = std::move(*read);
     } else {
         readable = false;
-        gpio::RelayOffReport report;
-        report.errors.push_back(read.error());
-        return report;
+        unreadable = read.error();
     }
-    return gpio::relay_off_from_config(text, [] { return gpio::open_gpiod_backend(); });
+    // The lines the daemon drove: the config may have been edited since it read it.
+    std::string record;
+    std::optional<Error> record_error;
+    if (auto dir = runtime_directory()) {
+        if (auto read = gpio::read_driven_outputs(*dir); read)
+            record = std::move(*read);
+        else
+            record_error = read.error();
+    }
+    gpio::RelayOffReport report;
+    if (readable || !record.empty()) {
+        // An unreadable config names no line ("{}" is simulated hardware): the record's only.
+        report = gpio::relay_off_from_config(
+            readable ? std::string_view(text) : "{}", [] { return gpio::open_gpiod_backend(); },
+            record);
+    }
+    for (const auto& e : {unreadable, record_error}) {
+        if (!e) continue;
+        report.errors.push_back(*e);
+        report.verdict = gpio::RelayOffVerdict::Failed;
+    }
+    return report;
 }
 
 std::string joined(const std::vector<std::string>& parts) {
@@ -78,6 +110,18 @@ int run_relay_off(const std::string& config_path) {
     }
     log::error(kArea, "this fabgate was built without libgpiod: it cannot switch a GPIO relay");
     return 1;
+#endif
+}
+
+Status record_driven_outputs(const HardwareConfig& hardware) {
+#ifdef FABGATE_HAVE_GPIO
+    if (hardware.kind != HardwareKind::Gpio) return {};
+    auto dir = runtime_directory();
+    if (!dir) return {};  // not under systemd: no ExecStopPost to read it
+    return gpio::record_driven_outputs(*dir, hardware.relay, hardware.after_run);
+#else
+    (void)hardware;
+    return {};
 #endif
 }
 

@@ -5,10 +5,10 @@
 namespace fabgate {
 
 Result<std::unique_ptr<DurableActions>> DurableActions::create(
-    EventLoop& loop, std::unique_ptr<JournalSyncer> syncer, std::chrono::milliseconds deadline,
-    Late on_late) {
+    EventLoop& loop, const Clock& clock, std::unique_ptr<JournalSyncer> syncer,
+    std::chrono::milliseconds deadline, Late on_late) {
     std::unique_ptr<DurableActions> made(
-        new DurableActions(loop, std::move(syncer), deadline, std::move(on_late)));
+        new DurableActions(loop, clock, std::move(syncer), deadline, std::move(on_late)));
     auto* raw = made.get();
     made->late_timer_ = loop.add_timer(deadline, [raw] {
         raw->late_ = true;
@@ -21,9 +21,14 @@ Result<std::unique_ptr<DurableActions>> DurableActions::create(
     return made;
 }
 
-DurableActions::DurableActions(EventLoop& loop, std::unique_ptr<JournalSyncer> syncer,
+DurableActions::DurableActions(EventLoop& loop, const Clock& clock,
+                               std::unique_ptr<JournalSyncer> syncer,
                                std::chrono::milliseconds deadline, Late on_late)
-    : loop_(loop), syncer_(std::move(syncer)), deadline_(deadline), on_late_(std::move(on_late)) {}
+    : loop_(loop),
+      clock_(clock),
+      syncer_(std::move(syncer)),
+      deadline_(deadline),
+      on_late_(std::move(on_late)) {}
 
 DurableActions::~DurableActions() {
     syncer_.reset();  // a syncer thread finishes the sync it was asked for
@@ -38,6 +43,7 @@ void DurableActions::written(std::uint64_t through) {
     if (through <= written_) return;
     bool was_synced = written_ <= durable_;
     written_ = through;
+    unsynced_.push_back({through, clock_.monotonic()});
     if (was_synced) loop_.arm(late_timer_, deadline_);
     syncer_->sync_through(through);
 }
@@ -53,10 +59,15 @@ void DurableActions::after_durable(std::uint64_t through, std::function<void()> 
 void DurableActions::on_durable(std::uint64_t through) {
     if (through <= durable_) return;
     durable_ = through;
-    if (durable_ >= written_)
+    while (!unsynced_.empty() && unsynced_.front().through <= durable_) unsynced_.pop_front();
+    if (durable_ >= written_) {
         loop_.disarm(late_timer_);
-    else if (!late_)
-        loop_.arm(late_timer_, deadline_);  // progress: the deadline runs for what is left
+    } else if (!late_ && !unsynced_.empty()) {
+        // Progress: the deadline still runs from when the oldest commit not on disk was
+        // written (due now if that is already past), not from this sync.
+        auto waited = std::chrono::milliseconds(clock_.monotonic() - unsynced_.front().at);
+        loop_.arm(late_timer_, deadline_ - waited);
+    }
     if (late_ && durable_ >= written_) {
         late_ = false;
         on_late_(false);

@@ -9,16 +9,19 @@
 // - The relay does not wait: it switches on first, and the start is committed to the page
 //   cache (which a crash of the daemon keeps) in the same event's handling, just after. So
 //   that no more than `deadline` of machine time can ride on a record a power cut could
-//   undo, a commit still not on disk after `deadline` reports the journal late, and the gate
-//   faults the machine (relay off) until it is.
+//   undo, a commit still not on disk `deadline` after it was written reports the journal
+//   late, and the gate faults the machine (relay off) until it is. A sync that brings only
+//   the older commits does not restart the count for the newer ones.
 // - Acks, the access-list cache and the lock do not wait: an ack a power cut undoes means a
 //   resend, which the ledger deduplicates; the list and its lock come back from the broker.
 #include <chrono>
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <map>
 #include <memory>
 
+#include "core/clock.hpp"
 #include "gate/journal_syncer.hpp"
 
 namespace fabgate {
@@ -27,7 +30,8 @@ class DurableActions {
   public:
     using Late = std::function<void(bool late)>;
 
-    static Result<std::unique_ptr<DurableActions>> create(EventLoop& loop,
+    // `clock` dates each commit written, for the deadline (monotonic, as the loop's timers).
+    static Result<std::unique_ptr<DurableActions>> create(EventLoop& loop, const Clock& clock,
                                                           std::unique_ptr<JournalSyncer> syncer,
                                                           std::chrono::milliseconds deadline,
                                                           Late on_late);
@@ -47,17 +51,24 @@ class DurableActions {
     bool late() const { return late_; }
 
   private:
-    DurableActions(EventLoop& loop, std::unique_ptr<JournalSyncer> syncer,
+    DurableActions(EventLoop& loop, const Clock& clock, std::unique_ptr<JournalSyncer> syncer,
                    std::chrono::milliseconds deadline, Late on_late);
     void on_durable(std::uint64_t through);
 
     EventLoop& loop_;
+    const Clock& clock_;
     std::unique_ptr<JournalSyncer> syncer_;
     std::chrono::milliseconds deadline_;
     Late on_late_;
     EventLoop::TimerId late_timer_ = 0;
     std::uint64_t written_ = 0;
     std::uint64_t durable_ = 0;
+    // Each written() not yet durable: commits through `through` were written at `at`.
+    struct Written {
+        std::uint64_t through;
+        MonoMs at;
+    };
+    std::deque<Written> unsynced_;
     bool late_ = false;
     std::multimap<std::uint64_t, std::function<void()>> waiting_;
 };

@@ -75,8 +75,8 @@ Status GateApp::start_syncer() {
                      "a journal commit is not on disk after " +
                          std::to_string(tuning_.sync_deadline.count()) + " ms");
     };
-    TRY_ASSIGN(durable_, DurableActions::create(loop_, std::move(syncer), tuning_.sync_deadline,
-                                                std::move(late)));
+    TRY_ASSIGN(durable_, DurableActions::create(loop_, clock_, std::move(syncer),
+                                                tuning_.sync_deadline, std::move(late)));
     return {};
 }
 

@@ -115,7 +115,35 @@ void scan(std::string_view text, RelayLines& found) {
     read("after_run", found.after_run);
 }
 
+nlohmann::json line_json(const GpioLine& line) {
+    nlohmann::json out = {{"chip", line.chip}, {"active_low", line.active_low}};
+    if (line.offset)
+        out["line"] = *line.offset;
+    else
+        out["line"] = line.name;
+    return out;
+}
+
 }  // namespace
+
+std::string driven_lines_record(const std::optional<GpioLine>& relay,
+                                const std::optional<GpioLine>& after_run) {
+    nlohmann::json outputs = nlohmann::json::object();
+    if (relay) outputs["relay"] = line_json(*relay);
+    if (after_run) outputs["after_run"] = line_json(*after_run);
+    return nlohmann::json{{"hardware", {{"kind", "gpio"}, {"outputs", outputs}}}}.dump() + "\n";
+}
+
+RelayLines find_driven_lines(std::string_view record) {
+    RelayLines found;
+    auto document = parse_json(record, "the record", kMaxConfigBytes);
+    if (!document) {
+        found.notes.push_back(document.error().message());
+        return found;
+    }
+    walk(*document, found);
+    return found;
+}
 
 RelayLines find_relay_lines(std::string_view config_text) {
     RelayLines found;

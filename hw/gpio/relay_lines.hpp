@@ -26,4 +26,11 @@ struct RelayLines {
 
 RelayLines find_relay_lines(std::string_view config_text);
 
+// The lines a running daemon drives, recorded for `fabgate --relay-off` (relay_off.hpp), in the
+// config's own shape: {"hardware": {"kind": "gpio", "outputs": {"relay": {...}, ...}}}.
+std::string driven_lines_record(const std::optional<GpioLine>& relay,
+                                const std::optional<GpioLine>& after_run);
+// Read back as tolerantly as a config; notes name the record's fields.
+RelayLines find_driven_lines(std::string_view record);
+
 }  // namespace fabgate::gpio

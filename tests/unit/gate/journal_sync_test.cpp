@@ -73,6 +73,12 @@ class ManualSyncer final : public JournalSyncer {
         completed_ = requested_;
         if (durable_) durable_(requested_);
     }
+    // The disk has only the commits through `through` (WAL frames reach it in order).
+    void complete_through(std::uint64_t through) {
+        completed_ = through;
+        if (durable_) durable_(through);
+    }
+    std::uint64_t requested() const { return requested_; }
     // At shutdown the disk still holds what was not completed, unless sync_at_finish.
     std::uint64_t finish() override {
         if (sync_at_finish) {
@@ -227,6 +233,43 @@ TEST_CASE("a disk that does not sync in time faults the machine until it does") 
     CHECK(rig.gate->machine().status().state == MachineState::Idle);
     rig.badge();
     CHECK(rig.outputs->relay);
+}
+
+TEST_CASE(
+    "a sync that brings only part of what was written does not give the rest a new deadline") {
+    log::set_threshold(log::Level::Error);
+    ManualSyncer* syncer = nullptr;
+    AppRig rig;
+    auto tuning = with_manual_syncer(syncer);
+    tuning.sync_deadline = 60s;  // on the fake clock; the loop's own timer never fires in here
+    start_rig(rig, tuning);
+    syncer->complete();
+    rig.badge();
+    REQUIRE(rig.outputs->relay);
+    auto started = syncer->requested();  // the session's start, written at 0 s
+    rig.advance_s(31);
+    auto first_checkpoint = syncer->requested();  // written at 31 s
+    REQUIRE(first_checkpoint > started);
+    rig.advance_s(30);
+    REQUIRE(syncer->requested() > first_checkpoint);  // the second, written at 61 s
+    auto settled = [&] {
+        for (int i = 0; i < 5; ++i) rig.loop.run_once(0);
+    };
+
+    // At 90 s the disk has the start: the oldest commit it lacks was written 59 s ago.
+    rig.clock.advance(29'000);
+    syncer->complete_through(started);
+    settled();
+    REQUIRE(rig.outputs->relay);
+
+    // At 122 s it has the first checkpoint: the second has waited 61 s, past the deadline.
+    rig.clock.advance(32'000);
+    syncer->complete_through(first_checkpoint);
+    CHECK(test::wait_until(
+        rig.loop, [&] { return !rig.outputs->relay; }, 1s));
+    auto st = rig.gate->machine().status();
+    CHECK(st.state == MachineState::Fault);
+    CHECK(st.detail == "journal disk lost");
 }
 
 TEST_CASE("a power cut before the close is synced loses no closed session") {

@@ -2,9 +2,13 @@
 // the config still says about its relay, even when the config as a whole does not validate.
 #include <doctest/doctest.h>
 
+#include <stdlib.h>
+
 #include <algorithm>
+#include <filesystem>
 
 #include "fake_gpio.hpp"
+#include "gpio/relay_lines.hpp"
 #include "gpio/relay_off.hpp"
 
 using namespace fabgate;
@@ -24,11 +28,14 @@ struct Rig {
     std::shared_ptr<FakeWorld> world = std::make_shared<FakeWorld>();
     int backends_opened = 0;
 
-    RelayOffReport run(std::string_view text) {
-        return relay_off_from_config(text, [this]() -> Result<std::unique_ptr<GpioBackend>> {
-            ++backends_opened;
-            return std::unique_ptr<GpioBackend>(std::make_unique<FakeBackend>(world));
-        });
+    RelayOffReport run(std::string_view text, std::string_view driven = {}) {
+        return relay_off_from_config(
+            text,
+            [this]() -> Result<std::unique_ptr<GpioBackend>> {
+                ++backends_opened;
+                return std::unique_ptr<GpioBackend>(std::make_unique<FakeBackend>(world));
+            },
+            driven);
     }
     // The relay is left ON by a daemon that died: the line is released at its last level.
     void relay_left_on() {
@@ -39,6 +46,33 @@ struct Rig {
     const FakeLine& relay() { return world->line("gpiochip0:GPIO17"); }
     const FakeLine& after_run() { return world->line("gpiochip0:27"); }
 };
+
+// The daemon's runtime directory ($RUNTIME_DIRECTORY under systemd).
+struct RuntimeDir {
+    std::string path;
+    RuntimeDir() {
+        char tmpl[] = "/tmp/fabgate-run-XXXXXX";
+        REQUIRE(mkdtemp(tmpl));
+        path = tmpl;
+    }
+    ~RuntimeDir() { std::filesystem::remove_all(path); }
+};
+
+// The daemon started on `config` and recorded the outputs it drives, as it does at start.
+std::string recorded_at_start(const RuntimeDir& dir, std::string_view config) {
+    auto started = find_relay_lines(config);
+    REQUIRE(started.notes.empty());
+    REQUIRE(record_driven_outputs(dir.path, started.relay, started.after_run));
+    auto record = read_driven_outputs(dir.path);
+    REQUIRE(record);
+    REQUIRE_FALSE(record->empty());
+    return *record;
+}
+
+std::string replaced(std::string text, std::string_view from, std::string_view to) {
+    text.replace(text.find(from), from.size(), to);
+    return text;
+}
 
 bool mentions(const std::vector<std::string>& notes, std::string_view text) {
     return std::any_of(notes.begin(), notes.end(),
@@ -158,4 +192,58 @@ TEST_CASE("a missing GPIO chip fails relay-off with the chip named") {
     CHECK(report.verdict == RelayOffVerdict::Failed);
     REQUIRE_FALSE(report.errors.empty());
     CHECK(report.errors[0].message().find("gpiochip0") != std::string::npos);
+}
+
+TEST_CASE(
+    "relay-off switches off the relay line the killed daemon drove, though the config now "
+    "names another") {
+    Rig rig;
+    RuntimeDir run;
+    auto record = recorded_at_start(run, kValid);
+    rig.relay_left_on();  // the daemon drove GPIO17 on, then hung and was killed
+    // Meanwhile the admin moved the relay to GPIO22 in gate.json, for the next start.
+    auto edited = replaced(kValid, "GPIO17", "GPIO22");
+    auto report = rig.run(edited, record);
+    CHECK(report.verdict == RelayOffVerdict::Done);
+    CHECK(exit_code(report) == 0);
+    CHECK_FALSE(rig.relay().level);  // the line that was on: the machine is off
+    CHECK(rig.relay().active_low);
+    CHECK_FALSE(rig.relay().requested);
+    CHECK(rig.world->line("gpiochip0:GPIO22").writes == std::vector<bool>{false, false});
+    CHECK_FALSE(rig.after_run().level);
+    CHECK(rig.after_run().writes == std::vector<bool>{false, false});  // named twice, driven once
+    CHECK(report.switched.size() == 3);
+}
+
+TEST_CASE("relay-off switches the recorded lines off even when the config now says sim") {
+    Rig rig;
+    RuntimeDir run;
+    auto record = recorded_at_start(run, kValid);
+    rig.relay_left_on();
+    auto report =
+        rig.run(R"({"site": "demo", "machine": "m", "hardware": {"kind": "sim"}})", record);
+    CHECK(report.verdict == RelayOffVerdict::Done);
+    CHECK_FALSE(rig.relay().level);
+    CHECK(rig.relay().writes == std::vector<bool>{false, false});
+}
+
+TEST_CASE(
+    "without a record (not under systemd, or nothing driven yet) relay-off reads the "
+    "config alone") {
+    RuntimeDir run;
+    auto none = read_driven_outputs(run.path);
+    REQUIRE(none);
+    CHECK(none->empty());
+    Rig rig;
+    rig.relay_left_on();
+    auto report = rig.run(kValid, *none);
+    CHECK(report.verdict == RelayOffVerdict::Done);
+    CHECK(report.switched.size() == 2);
+    CHECK_FALSE(rig.relay().level);
+}
+
+TEST_CASE("a record that is not a regular file is refused, not followed") {
+    RuntimeDir run;
+    std::filesystem::create_symlink("/etc/passwd", run.path + "/" + kDrivenOutputsFile);
+    CHECK_FALSE(read_driven_outputs(run.path));
 }

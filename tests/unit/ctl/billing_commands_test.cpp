@@ -346,3 +346,51 @@ TEST_CASE("billing export: a line keeps the class that priced it after `members 
           "019c0000-0000-7000-8000-000000000022" + member_cells + "standard");
     CHECK(standard_line.find(",20.00,EUR,") != std::string::npos);
 }
+
+TEST_CASE("billing export: an earlier member's lines keep their class when the id is added again") {
+    Lab lab;
+    lab.standard_setup();
+    lab.ok({"tariffs", "set", "laser-1", "--class", "student", "--per-hour", "10", "--from",
+            "2026-01-01"});
+    lab.ok({"tariffs", "set", "laser-1", "--class", "standard", "--per-hour", "20", "--from",
+            "2026-01-01"});
+    constexpr UnixMs kDay = 24 * 60 * kMinute;
+    {
+        auto db = lab.open();
+        ingest(db, {session("019c0000-0000-7000-8000-000000000031", "m-1", "laser-1",
+                            kFeb1 + kMinute, 60)});
+    }
+    // The student leaves; on 10 February the id is given to a new, standard member.
+    lab.now = kFeb1 + 9 * kDay;
+    lab.ok({"members", "remove", "m-1", "--yes"});
+    lab.now = kFeb1 + 10 * kDay;
+    lab.ok({"members", "add", "m-1", "--name", "Carol", "--class", "standard"});
+    {
+        auto db = lab.open();
+        ingest(db, {session("019c0000-0000-7000-8000-000000000032", "m-1", "laser-1",
+                            kFeb1 + 11 * kDay, 60)});
+    }
+    lab.now = kMar1 + 10 * kMinute;
+    lab.ok({"billing", "close", "--to", "2026-03-01"});
+    auto csv = lab.run({"billing", "export", "1"});
+    REQUIRE(csv.code == 0);
+    std::istringstream lines(csv.out);
+    std::string header, earlier_line, new_line;
+    std::getline(lines, header);
+    std::getline(lines, earlier_line);
+    std::getline(lines, new_line);
+    CHECK(earlier_line.rfind("019c0000-0000-7000-8000-000000000031,m-1,", 0) == 0);
+    CHECK(earlier_line.find(",student,lab,") != std::string::npos);
+    CHECK(earlier_line.find(",10.00,EUR,") != std::string::npos);
+    CHECK(new_line.rfind("019c0000-0000-7000-8000-000000000032,m-1,", 0) == 0);
+    CHECK(new_line.find(",standard,lab,") != std::string::npos);
+    CHECK(new_line.find(",20.00,EUR,") != std::string::npos);
+    // The views a billing job reads say the same.
+    auto db = lab.open();
+    auto st =
+        db.database().prepare("SELECT member_class FROM v_billable_sessions ORDER BY started_at");
+    REQUIRE(st);
+    std::vector<std::string> classes;
+    while (st->step().value_or(false)) classes.push_back(st->text(0));
+    CHECK(classes == std::vector<std::string>{"student", "standard"});
+}

@@ -394,3 +394,52 @@ TEST_CASE("billing export: an earlier member's lines keep their class when the i
     while (st->step().value_or(false)) classes.push_back(st->text(0));
     CHECK(classes == std::vector<std::string>{"student", "standard"});
 }
+
+TEST_CASE("billing close names the gates whose sessions ended in the future, and how far") {
+    Lab lab;
+    lab.standard_setup();
+    lab.ok({"tariffs", "set", "laser-1", "--class", "any", "--per-hour", "10", "--from",
+            "2026-01-01"});
+    constexpr UnixMs kHour = 60 * kMinute;
+    lab.now = kMar1 + 10 * kMinute;
+    {
+        auto db = lab.open();
+        // The laser's gate runs two days and a half ahead: its session "ended" on 3 March.
+        ingest(db, {session("019c0000-0000-7000-8000-000000000041", "m-1", "laser-1",
+                            kFeb1 + kMinute, 60),
+                    session("019c0000-0000-7000-8000-000000000042", "m-2", "laser-1",
+                            lab.now + 2 * 24 * kHour + 11 * kHour, 60)});
+    }
+    auto text = lab.run({"billing", "close", "--to", "2026-03-01"});
+    INFO(text.err);
+    REQUIRE(text.code == 0);
+    CHECK(text.out.find("1 session(s)") != std::string::npos);
+    // On the close's own output, which the web console shows too.
+    CHECK(text.out.find("lab/laser-1") != std::string::npos);
+    CHECK(text.out.find("in the future") != std::string::npos);
+    CHECK(text.out.find("2d12h") != std::string::npos);  // its end, ahead of now
+
+    auto again = lab.run({"--json", "billing", "close", "--to", "2026-03-01"});
+    REQUIRE(again.code == 0);
+    auto j = again.parsed();
+    REQUIRE(j["ended_in_future"].size() == 1);
+    CHECK(j["ended_in_future"][0]["site"] == "lab");
+    CHECK(j["ended_in_future"][0]["machine"] == "laser-1");
+    CHECK(j["ended_in_future"][0]["sessions"] == 1);
+    CHECK(j["ended_in_future"][0]["latest_ended_at"] == "2026-03-03T12:10:00Z");
+    CHECK(j["ended_in_future"][0]["ahead_ms"] == 2 * 24 * kHour + 12 * kHour);
+
+    // A gate with a right clock: nothing to say.
+    Lab fine;
+    fine.standard_setup();
+    {
+        auto db = fine.open();
+        ingest(db, {session("019c0000-0000-7000-8000-000000000043", "m-1", "printer-1",
+                            kFeb1 + kMinute, 60)});
+    }
+    auto quiet = fine.run({"--json", "billing", "close", "--to", "2026-03-01"});
+    REQUIRE(quiet.code == 0);
+    CHECK(quiet.parsed()["ended_in_future"].empty());
+    CHECK(fine.run({"billing", "close", "--to", "2026-03-01"}).out.find("future") ==
+          std::string::npos);
+}

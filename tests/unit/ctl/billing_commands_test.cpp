@@ -1,7 +1,10 @@
 // fabctl for money: usage reports, billing periods closed into numbered batches, tariffs.
 #include <doctest/doctest.h>
 
+#include <span>
+
 #include "commands_lab.hpp"
+#include "ledger/schema.hpp"
 
 using namespace fabgate;
 using namespace fabgate::ctl;
@@ -442,4 +445,88 @@ TEST_CASE("billing close names the gates whose sessions ended in the future, and
     CHECK(quiet.parsed()["ended_in_future"].empty());
     CHECK(fine.run({"billing", "close", "--to", "2026-03-01"}).out.find("future") ==
           std::string::npos);
+}
+
+TEST_CASE("tariffs in KWD and XPF: typed, listed and exported with the currency's decimals") {
+    Lab lab;
+    lab.standard_setup();
+    // ISO 4217: the Kuwaiti dinar has 3 decimals (fils), the CFP franc none.
+    lab.ok({"tariffs", "set", "laser-1", "--class", "any", "--currency", "KWD", "--per-hour",
+            "1.250", "--from", "2026-01-01"});
+    lab.ok({"tariffs", "set", "printer-1", "--class", "any", "--currency", "XPF", "--per-hour",
+            "1200", "--from", "2026-01-01"});
+    CHECK(lab.run({"tariffs", "set", "printer-1", "--class", "any", "--currency", "XPF",
+                   "--per-hour", "12.50"})
+              .code == 2);
+    CHECK(lab.run({"tariffs", "set", "laser-1", "--class", "any", "--currency", "KWD", "--per-hour",
+                   "1.2505"})
+              .code == 2);
+    auto listed = lab.run({"--json", "tariffs", "list"}).parsed();
+    REQUIRE(listed.size() == 2);
+    CHECK(listed[0]["price_per_hour_minor"] == 1250);
+    CHECK(listed[0]["amount_rounding_minor"] == 10);  // the default step, 0.01
+    CHECK(listed[1]["price_per_hour_minor"] == 1200);
+    auto table = lab.run({"tariffs", "list"}).out;
+    CHECK(table.find("1.250") != std::string::npos);
+    CHECK(table.find("12.00") == std::string::npos);
+
+    {
+        auto db = lab.open();
+        ingest(db, {session("019c0000-0000-7000-8000-000000000051", "m-1", "laser-1",
+                            kFeb1 + kMinute, 60),
+                    session("019c0000-0000-7000-8000-000000000052", "m-2", "printer-1",
+                            kFeb1 + 2 * kMinute, 30)});
+    }
+    lab.ok({"billing", "close", "--to", "2026-03-01"});
+    auto csv = lab.run({"billing", "export", "1"});
+    REQUIRE(csv.code == 0);
+    CHECK(csv.out.find(",1250,1.250,KWD,") != std::string::npos);
+    CHECK(csv.out.find(",600,600,XPF,") != std::string::npos);
+}
+
+TEST_CASE("a ledger that stored KWD prices in hundredths keeps reading and writing them so") {
+    Lab lab;
+    {
+        // As a release before schema 15 left it: 1.50 KWD an hour, stored as 150.
+        db::OpenOptions o;
+        o.application_id = ledger::kLedgerApplicationId;
+        o.application_name = "FabGate ledger";
+        o.migrations = std::span(ledger::kMigrations).first(14);
+        auto old = db::Database::open(lab.db_path, o);
+        REQUIRE(old);
+        REQUIRE(old->exec(
+            "INSERT INTO machines(site, id, name) VALUES ('lab', 'laser-1', 'Laser');"
+            "INSERT INTO members(id, name, member_class, created_at) VALUES "
+            "('m-1', 'Ann', 'student', 0);"
+            "INSERT INTO member_class_history(member_id, member_class, valid_from) VALUES "
+            "('m-1', 'student', 0);"
+            "INSERT INTO tariffs(target_kind, target, member_class, price_per_hour_minor, "
+            "currency, basis, increment_s, valid_from, created_at, created_by) VALUES "
+            "('machine', 'laser-1', '*', 150, 'KWD', 'powered', 60, 0, 0, 'fabctl:alice');"));
+    }
+    auto listed = lab.run({"tariffs", "list"});
+    REQUIRE(listed.code == 0);
+    CHECK(listed.out.find("1.50") != std::string::npos);
+    CHECK(listed.out.find("0.150") == std::string::npos);
+    {
+        auto db = lab.open();
+        ingest(db, {session("019c0000-0000-7000-8000-000000000061", "m-1", "laser-1",
+                            kFeb1 + kMinute, 60)});
+    }
+    lab.ok({"billing", "close", "--to", "2026-03-01"});
+    auto csv = lab.run({"billing", "export", "1"});
+    REQUIRE(csv.code == 0);
+    CHECK(csv.out.find(",150,1.50,KWD,") != std::string::npos);
+    // A new KWD price is typed as the stored ones were; a currency never used follows ISO 4217.
+    CHECK(lab.run({"tariffs", "set", "laser-1", "--class", "any", "--currency", "KWD", "--per-hour",
+                   "1.750"})
+              .code == 2);
+    lab.ok(
+        {"tariffs", "set", "laser-1", "--class", "any", "--currency", "KWD", "--per-hour", "1.75"});
+    lab.ok(
+        {"tariffs", "set", "laser-1", "--class", "any", "--currency", "XPF", "--per-hour", "1200"});
+    auto j = lab.run({"--json", "tariffs", "list"}).parsed();
+    REQUIRE(j.size() == 3);
+    CHECK(j[1]["price_per_hour_minor"] == 175);
+    CHECK(j[2]["price_per_hour_minor"] == 1200);
 }

@@ -59,9 +59,23 @@ void append_minor(std::string& out, std::int64_t minor, int decimals) {
 }
 
 int currency_decimals(std::string_view currency) {
-    static constexpr std::array<std::string_view, 8> kNoMinor{"JPY", "KRW", "ISK", "CLP",
-                                                              "VND", "XAF", "XOF", "PYG"};
-    return std::find(kNoMinor.begin(), kNoMinor.end(), currency) != kNoMinor.end() ? 0 : 2;
+    // ISO 4217 table A.1; funds codes (CLF, UYI, UYW...) left out: nobody pays a lab in them.
+    // Before schema 15 only the first eight were known; ledgers holding tariffs in any of the
+    // others keep 2 for it (schema.hpp, kSchemaCurrencyDecimalsKept).
+    static constexpr std::array<std::string_view, 16> kNoMinor{
+        "JPY", "KRW", "ISK", "CLP", "VND", "XAF", "XOF", "PYG",
+        "BIF", "DJF", "GNF", "KMF", "RWF", "UGX", "VUV", "XPF"};
+    static constexpr std::array<std::string_view, 7> kThousandths{"BHD", "IQD", "JOD", "KWD",
+                                                                  "LYD", "OMR", "TND"};
+    auto in = [&](const auto& list) {
+        return std::find(list.begin(), list.end(), currency) != list.end();
+    };
+    return in(kNoMinor) ? 0 : in(kThousandths) ? 3 : 2;
+}
+
+int currency_decimals(std::string_view currency, const KeptDecimals& kept) {
+    auto found = kept.find(currency);
+    return found != kept.end() ? found->second : currency_decimals(currency);
 }
 
 namespace {

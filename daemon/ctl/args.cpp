@@ -31,7 +31,7 @@ tl::expected<std::int64_t, Failure> duration_arg(const std::string& option,
 
 tl::expected<std::int64_t, Failure> money_arg(const std::string& option, const std::string& text,
                                               const std::string& currency) {
-    auto m = parse_money(text, currency_decimals(currency));
+    auto m = parse_money(text, decimals_of(currency));
     if (!m) return bad_argument(option, m.error());
     return *m;
 }

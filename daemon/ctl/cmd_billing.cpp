@@ -182,6 +182,30 @@ Outcome check_close_end(CommandContext& s, const CloseOptions& o, UnixMs to,
     return {};
 }
 
+// A session that ended after now came from a gate whose clock is ahead: it is priced, but no
+// close takes it until one whose period ends after it (docs/fabctl.md, "Billing").
+JsonValue ended_in_future_json(const std::vector<ledger::EndedInFuture>& gates, UnixMs now) {
+    auto list = JsonValue::array();
+    for (const auto& g : gates)
+        list.push_back({{"site", g.site},
+                        {"machine", g.machine},
+                        {"sessions", g.sessions},
+                        {"latest_ended_at", format_iso(g.latest_ended_at)},
+                        {"ahead_ms", g.latest_ended_at - now}});
+    return list;
+}
+
+// Told with the close itself (the web console shows that text), one line per gate.
+void tell_ended_in_future(CommandContext& s, const std::vector<ledger::EndedInFuture>& gates) {
+    for (const auto& g : gates)
+        *s.out << "not in this batch: " << g.sessions << " session(s) from " << g.site << "/"
+               << g.machine << " that ended in the future, up to "
+               << format_duration_s((g.latest_ended_at - s.now + 999) / 1000) << " ahead of now ("
+               << format_short(g.latest_ended_at)
+               << "): that gate's clock is ahead; they are billed by the first close whose "
+                  "period ends after them\n";
+}
+
 Outcome close(CommandContext& s, const CloseOptions& o) {
     TRY_ASSIGN(auto to, time_arg("--to", o.to));
     TRY_ASSIGN(auto before, s.ledger().billing().batches());
@@ -189,9 +213,11 @@ Outcome close(CommandContext& s, const CloseOptions& o) {
     TRY(check_close_end(s, o, to, before, again));
     TRY_ASSIGN(auto batch, s.ledger().billing().close_period(to, s.actor, s.now));
     TRY_ASSIGN(auto totals, s.ledger().billing().batch_totals(batch.id));
+    TRY_ASSIGN(auto future, s.ledger().billing().ended_after(s.now));
     if (s.json) {
         auto j = batch_json(batch, totals);
         j["already_closed"] = again;
+        j["ended_in_future"] = ended_in_future_json(future, s.now);
         *s.out << dump_json(j) << "\n";
         return {};
     }
@@ -206,6 +232,7 @@ Outcome close(CommandContext& s, const CloseOptions& o) {
     if (again)
         *s.out << "(closed " << format_short(batch.closed_at) << " by " << batch.closed_by
                << "; nothing changed)\n";
+    tell_ended_in_future(s, future);
     *s.out << "export it with `fabctl billing export " << batch.id << "`\n";
     return {};
 }

@@ -130,8 +130,11 @@ Outcome set(CommandContext& s, const SetOptions& o) {
     TRY_ASSIGN(t.price_per_hour_minor, money_arg("--per-hour", o.per_hour, t.currency));
     TRY(money("--start-fee", o.start_fee, t.start_fee_minor));
     TRY(money("--minimum", o.minimum, t.minimum_minor));
+    // The default step is 0.01 whatever the currency's decimals (1 where it has none).
+    if (o.round.empty())
+        for (int d = decimals_of(t.currency); d > 2; --d) t.amount_rounding_minor *= 10;
     TRY(money("--round", o.round, t.amount_rounding_minor));
-    if (auto step = validate_rounding_step(t, currency_decimals(t.currency)); !step)
+    if (auto step = validate_rounding_step(t, decimals_of(t.currency)); !step)
         return usage_failure("--round", "must be 0.01, 0.05, 0.10, 0.50 or 1.00");
     t.rounding_mode = *rounding_mode_from_string(o.rounding);  // CLI checked the choices
     TRY_ASSIGN(auto increment, duration_arg("--increment", o.increment));

@@ -111,6 +111,24 @@ class LabZoneScope {
     LabZoneScope& operator=(const LabZoneScope&) = delete;
 };
 
+// Money is typed and shown with the decimals this ledger stores it with, for the run.
+class KeptDecimalsScope {
+  public:
+    explicit KeptDecimalsScope(const KeptDecimals* kept) { set_kept_decimals(kept); }
+    ~KeptDecimalsScope() { set_kept_decimals(nullptr); }
+    KeptDecimalsScope(const KeptDecimalsScope&) = delete;
+    KeptDecimalsScope& operator=(const KeptDecimalsScope&) = delete;
+};
+
+Outcome run_action(const Invocation& inv, CommandContext& context) {
+    KeptDecimals kept;
+    if (context.db) {
+        TRY_ASSIGN(kept, context.db->tariffs().kept_decimals());
+    }
+    KeptDecimalsScope scope(context.db ? &kept : nullptr);
+    return inv.action(context);
+}
+
 CommandContext context_for(const Globals& g, Resources& r, const Environment& env,
                            std::ostream& out, std::ostream& err) {
     CommandContext context;
@@ -136,7 +154,7 @@ Outcome run_command(const std::vector<std::string>& args, CommandContext& contex
     if (!inv.action) return usage_failure("", "give a command");
     if (inv.database != Invocation::Database::Existing || context.db == nullptr)
         return usage_failure("", "this command needs fabctl itself");
-    return inv.action(context);
+    return run_action(inv, context);
 }
 
 Environment system_environment() {
@@ -168,7 +186,7 @@ int run_fabctl(const std::vector<std::string>& args, std::ostream& out, std::ost
         return report_failure(err, opened.error());
     LabZoneScope zone_scope(resources.zone.get());
     auto context = context_for(g, resources, env, out, err);
-    if (auto result = inv.action(context); !result) return report_failure(err, result.error());
+    if (auto result = run_action(inv, context); !result) return report_failure(err, result.error());
     return kExitOk;
 }
 

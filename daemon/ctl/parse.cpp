@@ -152,6 +152,7 @@ Result<std::int64_t> parse_duration_s(std::string_view text) {
 namespace {
 
 const ZoneRules* g_lab_zone = nullptr;
+const KeptDecimals* g_kept_decimals = nullptr;
 
 // "+02:00" / "-05:30" / "Z" for an offset in seconds.
 std::string offset_text(std::int64_t offset_s) {
@@ -341,8 +342,17 @@ std::string format_short(UnixMs t, const ZoneRules* zone) {
     return iso.substr(0, 10) + " " + iso.substr(11, 5);
 }
 
+void set_kept_decimals(const KeptDecimals* kept) {
+    g_kept_decimals = kept;
+}
+
+int decimals_of(std::string_view currency) {
+    return g_kept_decimals ? currency_decimals(currency, *g_kept_decimals)
+                           : currency_decimals(currency);
+}
+
 std::string format_amount(std::int64_t minor, std::string_view currency) {
-    return format_minor(minor, currency_decimals(currency));
+    return format_minor(minor, decimals_of(currency));
 }
 
 std::string format_money(std::int64_t minor, std::string_view currency) {

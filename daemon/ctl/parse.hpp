@@ -8,6 +8,7 @@
 #include <string>
 #include <string_view>
 
+#include "core/billing.hpp"
 #include "core/clock.hpp"
 #include "core/result.hpp"
 
@@ -62,6 +63,10 @@ std::string format_iso(UnixMs t);  // in lab_zone()
 std::string format_short(UnixMs t, const ZoneRules* zone);
 std::string format_short(UnixMs t);  // in lab_zone()
 // 1250 EUR -> "12.50 EUR"; decimals follow the currency (JPY has none).
+// The decimals of the ledger a run uses (core/billing.hpp, KeptDecimals); null: ISO's.
+void set_kept_decimals(const KeptDecimals* kept);
+// A currency's decimals in that ledger: what amounts are typed and shown with.
+int decimals_of(std::string_view currency);
 std::string format_money(std::int64_t minor, std::string_view currency);
 // Minor units without the currency: "12.50".
 std::string format_amount(std::int64_t minor, std::string_view currency);

@@ -13,6 +13,7 @@
 #include "ledger/billing.hpp"
 #include "ledger/db_util.hpp"
 #include "ledger/rows_in_place.hpp"
+#include "ledger/tariff_book.hpp"
 
 namespace fabgate::ledger {
 
@@ -79,6 +80,8 @@ class BatchLines {
     }
 
     std::size_t size() const { return keys_.size(); }
+
+    void keep_decimals(KeptDecimals kept) { kept_ = std::move(kept); }
 
     void add_member(std::string_view id, std::string_view name, std::string_view member_class) {
         auto& member = member_at(id);
@@ -207,7 +210,8 @@ class BatchLines {
     // once per line.
     const Currency& currency_of(std::string_view code) {
         if (code != currency_.code)
-            currency_ = Currency{std::string(code), csv_field(code), currency_decimals(code)};
+            currency_ =
+                Currency{std::string(code), csv_field(code), currency_decimals(code, kept_)};
         return currency_;
     }
 
@@ -250,6 +254,7 @@ class BatchLines {
     std::string text_;
     std::string ids_;
     Currency currency_{"", "", currency_decimals("")};
+    KeptDecimals kept_;
 };
 
 // The batch's lines, formatted and sorted in the export's order.
@@ -259,6 +264,8 @@ Result<BatchLines> read_batch_lines(Billing& billing, db::Database& db, std::int
     TRY_ASSIGN(auto batch, billing.batch(batch_id));
     BatchLines lines;
     if (batch) lines.reserve(batch->sessions);
+    TRY_ASSIGN(auto kept, kept_currency_decimals(db));
+    lines.keep_decimals(std::move(kept));
     TRY(for_each_row(db, "SELECT id, name, member_class FROM members", no_parameters,
                      [&](const db::Statement& st) {
                          lines.add_member(st.text_view(0), st.text_view(1), st.text_view(2));

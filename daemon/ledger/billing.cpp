@@ -131,6 +131,18 @@ Result<std::int64_t> close_into_batch(db::Database& db, UnixMs period_end, std::
 
 }  // namespace
 
+Result<std::vector<EndedInFuture>> Billing::ended_after(UnixMs now) {
+    return rows_of<EndedInFuture>(
+        db_,
+        "SELECT s.site, s.machine, count(*), max(s.ended_at) FROM sessions s INDEXED BY "
+        "sessions_usage WHERE s.ended_at > ?1 AND " +
+            std::string(kBatchOfSession) + " IS NULL GROUP BY s.site, s.machine ORDER BY 1, 2",
+        [&](db::Statement& st) { st.bind(1, now); },
+        [](const db::Statement& st) {
+            return EndedInFuture{st.text(0), st.text(1), st.int64(2), st.int64(3)};
+        });
+}
+
 Result<std::optional<BillingBatch>> Billing::batch(std::int64_t id) {
     return detail::first_row<BillingBatch>(
         db_, std::string(kBatchSelect) + "WHERE id = ?1",

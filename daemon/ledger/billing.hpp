@@ -33,6 +33,16 @@ struct CurrencyTotal {
     std::int64_t amount_minor = 0;
 };
 
+// Unbilled sessions from one gate that ended after a given time: the gate's clock was ahead
+// (a session cannot end after it is stored). No close takes them until one whose period ends
+// after them, and fabctl closes no period that has not ended.
+struct EndedInFuture {
+    std::string site;
+    std::string machine;
+    std::int64_t sessions = 0;
+    UnixMs latest_ended_at = 0;
+};
+
 // The sessions a batch holds: those stored since the previous close (seq_after < seq <=
 // seq_through) that ended before period_end, and those stored earlier (seq <= seq_after) that
 // ended inside the period. The earlier close left the latter out: they had not ended by its end.
@@ -72,6 +82,8 @@ class Billing {
     Result<std::vector<BillingBatch>> batches();
     Result<std::optional<BillingBatch>> batch(std::int64_t id);
     Result<std::optional<BatchSpan>> span(std::int64_t id);
+    // Per site and machine, in that order: the unbilled sessions that ended after `now`.
+    Result<std::vector<EndedInFuture>> ended_after(UnixMs now);
     // Per currency, in currency order; unpriced sessions are left out.
     Result<std::vector<CurrencyTotal>> batch_totals(std::int64_t id);
     // CSV of a batch's sessions (header line first), streamed line by line to `sink`.

@@ -54,8 +54,9 @@ MemberStore::MemberStore(db::Database& db) : KeyedStore(db, kMembers) {}
 
 // Ingest prices a session by the class in force at its start (docs/ledger-schema.md, "Pricing").
 // A member's class history starts at the beginning of time: a session the gate recorded before
-// the member was added (clock drift) still finds a class. Rows of an earlier member with this
-// id go.
+// the member was added (clock drift) still finds a class. An earlier, removed member with this
+// id keeps their rows, so their sessions keep the class they had; the new member's class starts
+// when they are added.
 Status MemberStore::add(const Member& m, std::string_view actor, UnixMs now) {
     TRY(check_id("member.id", m.id));
     TRY(check_class(m));
@@ -69,9 +70,11 @@ Status MemberStore::add(const Member& m, std::string_view actor, UnixMs now) {
                     st.bind(1, m.id).bind(2, m.name).bind(3, m.contact).bind(4, m.member_class);
                     st.bind(5, to_string(m.status)).bind(6, m.member_until).bind(7, now);
                 }));
-        TRY(run("DELETE FROM member_class_history WHERE member_id = ?1",
-                [&](db::Statement& st) { st.bind(1, m.id); }));
-        TRY(record_class_change(m.id, m.member_class, 0));
+        TRY_ASSIGN(auto earlier, first_row<std::int64_t>(
+                                     "SELECT 1 FROM member_class_history WHERE member_id = ?1",
+                                     [&](db::Statement& st) { st.bind(1, m.id); },
+                                     [](const db::Statement& st) { return st.int64(0); }));
+        TRY(record_class_change(m.id, m.member_class, earlier ? now : 0));
         return AuditEntry{"member.add", m.id, "", to_json(m)};
     });
 }

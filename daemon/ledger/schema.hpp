@@ -686,7 +686,28 @@ inline constexpr std::string_view kSchemaViewsClassAtStart =
             class_at_start_sql::kUsageByMemberSelect, shared_sql::kUsageByMemberTotals,
             class_at_start_sql::kGroupByClass>;
 
-inline constexpr std::array<db::Migration, 14> kMigrations{{{1, kSchemaV1},
+// ISO 4217 gives 0 decimals to XPF, UGX and six more currencies, and 3 to KWD, TND and five
+// more, that FabGate took as two-decimal ones until this schema (core/billing.cpp,
+// currency_decimals). A ledger holding a tariff in one stored its prices, and the amounts of
+// the sessions they priced, in hundredths: reading them with ISO's decimals would silently
+// rescale stored prices and closed bills. Such a ledger keeps 2 for those currencies; a new
+// one, or one that never used them, follows ISO. Nothing writes the table after this.
+inline constexpr std::string_view kSchemaCurrencyDecimalsKept = R"SQL(
+CREATE TABLE currency_decimals_kept(
+    currency TEXT PRIMARY KEY,
+    decimals INTEGER NOT NULL
+) WITHOUT ROWID;
+INSERT INTO currency_decimals_kept(currency, decimals)
+SELECT DISTINCT currency, 2 FROM tariffs
+WHERE currency IN ('BIF', 'DJF', 'GNF', 'KMF', 'RWF', 'UGX', 'VUV', 'XPF',
+                   'BHD', 'IQD', 'JOD', 'KWD', 'LYD', 'OMR', 'TND');
+CREATE TRIGGER currency_decimals_kept_never_updated BEFORE UPDATE ON currency_decimals_kept
+BEGIN SELECT RAISE(ABORT, 'stored amounts keep the decimals they were written with'); END;
+CREATE TRIGGER currency_decimals_kept_never_deleted BEFORE DELETE ON currency_decimals_kept
+BEGIN SELECT RAISE(ABORT, 'stored amounts keep the decimals they were written with'); END;
+)SQL";
+
+inline constexpr std::array<db::Migration, 15> kMigrations{{{1, kSchemaV1},
                                                             {2, kSchemaV2},
                                                             {3, kSchemaParked},
                                                             {4, kSchemaTariffRules},
@@ -699,6 +720,7 @@ inline constexpr std::array<db::Migration, 14> kMigrations{{{1, kSchemaV1},
                                                             {11, kSchemaSessionsBillingFixed},
                                                             {12, kSchemaSessionsSeqWithoutCounter},
                                                             {13, kSchemaClosedBatchesFixed},
-                                                            {14, kSchemaViewsClassAtStart}}};
+                                                            {14, kSchemaViewsClassAtStart},
+                                                            {15, kSchemaCurrencyDecimalsKept}}};
 
 }  // namespace fabgate::ledger

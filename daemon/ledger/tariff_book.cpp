@@ -47,9 +47,18 @@ Tariff read_tariff(const db::Statement& st) {
 
 }  // namespace
 
+Result<KeptDecimals> kept_currency_decimals(db::Database& db) {
+    KeptDecimals kept;
+    TRY(detail::for_each_row(
+        db, "SELECT currency, decimals FROM currency_decimals_kept", detail::no_parameters,
+        [&](const db::Statement& st) { kept.emplace(st.text(0), static_cast<int>(st.int64(1))); }));
+    return kept;
+}
+
 Result<std::int64_t> TariffBook::add(const Tariff& t, std::string_view actor, UnixMs now) {
     TRY(validate(t));
-    TRY(validate_rounding_step(t, currency_decimals(t.currency)));
+    TRY_ASSIGN(auto kept, kept_decimals());
+    TRY(validate_rounding_step(t, currency_decimals(t.currency, kept)));
     return in_transaction(db_, [&]() -> Result<std::int64_t> {
         TRY(detail::run(
             db_,

@@ -4,12 +4,16 @@
 #include <string_view>
 #include <vector>
 
+#include "core/billing.hpp"
 #include "core/clock.hpp"
 #include "core/result.hpp"
 #include "core/tariff.hpp"
 #include "store/sqlite.hpp"
 
 namespace fabgate::ledger {
+
+// The currencies this ledger keeps other decimals for than ISO's (core/billing.hpp).
+Result<KeptDecimals> kept_currency_decimals(db::Database& db);
 
 class TariffBook {
   public:
@@ -21,6 +25,8 @@ class TariffBook {
     Result<std::int64_t> add(const Tariff& t, std::string_view actor, UnixMs now);
     // Every tariff, oldest first.
     Result<std::vector<Tariff>> all();
+    // The decimals amounts in a currency are written with in this ledger.
+    Result<KeptDecimals> kept_decimals() { return kept_currency_decimals(db_); }
 
   private:
     db::Database& db_;

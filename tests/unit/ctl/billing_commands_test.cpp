@@ -1,7 +1,10 @@
 // fabctl for money: usage reports, billing periods closed into numbered batches, tariffs.
 #include <doctest/doctest.h>
 
+#include <span>
+
 #include "commands_lab.hpp"
+#include "ledger/schema.hpp"
 
 using namespace fabgate;
 using namespace fabgate::ctl;
@@ -345,4 +348,185 @@ TEST_CASE("billing export: a line keeps the class that priced it after `members 
     CHECK(standard_line.substr(0, standard_line.find(",lab,")) ==
           "019c0000-0000-7000-8000-000000000022" + member_cells + "standard");
     CHECK(standard_line.find(",20.00,EUR,") != std::string::npos);
+}
+
+TEST_CASE("billing export: an earlier member's lines keep their class when the id is added again") {
+    Lab lab;
+    lab.standard_setup();
+    lab.ok({"tariffs", "set", "laser-1", "--class", "student", "--per-hour", "10", "--from",
+            "2026-01-01"});
+    lab.ok({"tariffs", "set", "laser-1", "--class", "standard", "--per-hour", "20", "--from",
+            "2026-01-01"});
+    constexpr UnixMs kDay = 24 * 60 * kMinute;
+    {
+        auto db = lab.open();
+        ingest(db, {session("019c0000-0000-7000-8000-000000000031", "m-1", "laser-1",
+                            kFeb1 + kMinute, 60)});
+    }
+    // The student leaves; on 10 February the id is given to a new, standard member.
+    lab.now = kFeb1 + 9 * kDay;
+    lab.ok({"members", "remove", "m-1", "--yes"});
+    lab.now = kFeb1 + 10 * kDay;
+    lab.ok({"members", "add", "m-1", "--name", "Carol", "--class", "standard"});
+    {
+        auto db = lab.open();
+        ingest(db, {session("019c0000-0000-7000-8000-000000000032", "m-1", "laser-1",
+                            kFeb1 + 11 * kDay, 60)});
+    }
+    lab.now = kMar1 + 10 * kMinute;
+    lab.ok({"billing", "close", "--to", "2026-03-01"});
+    auto csv = lab.run({"billing", "export", "1"});
+    REQUIRE(csv.code == 0);
+    std::istringstream lines(csv.out);
+    std::string header, earlier_line, new_line;
+    std::getline(lines, header);
+    std::getline(lines, earlier_line);
+    std::getline(lines, new_line);
+    CHECK(earlier_line.rfind("019c0000-0000-7000-8000-000000000031,m-1,", 0) == 0);
+    CHECK(earlier_line.find(",student,lab,") != std::string::npos);
+    CHECK(earlier_line.find(",10.00,EUR,") != std::string::npos);
+    CHECK(new_line.rfind("019c0000-0000-7000-8000-000000000032,m-1,", 0) == 0);
+    CHECK(new_line.find(",standard,lab,") != std::string::npos);
+    CHECK(new_line.find(",20.00,EUR,") != std::string::npos);
+    // The views a billing job reads say the same.
+    auto db = lab.open();
+    auto st =
+        db.database().prepare("SELECT member_class FROM v_billable_sessions ORDER BY started_at");
+    REQUIRE(st);
+    std::vector<std::string> classes;
+    while (st->step().value_or(false)) classes.push_back(st->text(0));
+    CHECK(classes == std::vector<std::string>{"student", "standard"});
+}
+
+TEST_CASE("billing close names the gates whose sessions ended in the future, and how far") {
+    Lab lab;
+    lab.standard_setup();
+    lab.ok({"tariffs", "set", "laser-1", "--class", "any", "--per-hour", "10", "--from",
+            "2026-01-01"});
+    constexpr UnixMs kHour = 60 * kMinute;
+    lab.now = kMar1 + 10 * kMinute;
+    {
+        auto db = lab.open();
+        // The laser's gate runs two days and a half ahead: its session "ended" on 3 March.
+        ingest(db, {session("019c0000-0000-7000-8000-000000000041", "m-1", "laser-1",
+                            kFeb1 + kMinute, 60),
+                    session("019c0000-0000-7000-8000-000000000042", "m-2", "laser-1",
+                            lab.now + 2 * 24 * kHour + 11 * kHour, 60)});
+    }
+    auto text = lab.run({"billing", "close", "--to", "2026-03-01"});
+    INFO(text.err);
+    REQUIRE(text.code == 0);
+    CHECK(text.out.find("1 session(s)") != std::string::npos);
+    // On the close's own output, which the web console shows too.
+    CHECK(text.out.find("lab/laser-1") != std::string::npos);
+    CHECK(text.out.find("in the future") != std::string::npos);
+    CHECK(text.out.find("2d12h") != std::string::npos);  // its end, ahead of now
+
+    auto again = lab.run({"--json", "billing", "close", "--to", "2026-03-01"});
+    REQUIRE(again.code == 0);
+    auto j = again.parsed();
+    REQUIRE(j["ended_in_future"].size() == 1);
+    CHECK(j["ended_in_future"][0]["site"] == "lab");
+    CHECK(j["ended_in_future"][0]["machine"] == "laser-1");
+    CHECK(j["ended_in_future"][0]["sessions"] == 1);
+    CHECK(j["ended_in_future"][0]["latest_ended_at"] == "2026-03-03T12:10:00Z");
+    CHECK(j["ended_in_future"][0]["ahead_ms"] == 2 * 24 * kHour + 12 * kHour);
+
+    // A gate with a right clock: nothing to say.
+    Lab fine;
+    fine.standard_setup();
+    {
+        auto db = fine.open();
+        ingest(db, {session("019c0000-0000-7000-8000-000000000043", "m-1", "printer-1",
+                            kFeb1 + kMinute, 60)});
+    }
+    auto quiet = fine.run({"--json", "billing", "close", "--to", "2026-03-01"});
+    REQUIRE(quiet.code == 0);
+    CHECK(quiet.parsed()["ended_in_future"].empty());
+    CHECK(fine.run({"billing", "close", "--to", "2026-03-01"}).out.find("future") ==
+          std::string::npos);
+}
+
+TEST_CASE("tariffs in KWD and XPF: typed, listed and exported with the currency's decimals") {
+    Lab lab;
+    lab.standard_setup();
+    // ISO 4217: the Kuwaiti dinar has 3 decimals (fils), the CFP franc none.
+    lab.ok({"tariffs", "set", "laser-1", "--class", "any", "--currency", "KWD", "--per-hour",
+            "1.250", "--from", "2026-01-01"});
+    lab.ok({"tariffs", "set", "printer-1", "--class", "any", "--currency", "XPF", "--per-hour",
+            "1200", "--from", "2026-01-01"});
+    CHECK(lab.run({"tariffs", "set", "printer-1", "--class", "any", "--currency", "XPF",
+                   "--per-hour", "12.50"})
+              .code == 2);
+    CHECK(lab.run({"tariffs", "set", "laser-1", "--class", "any", "--currency", "KWD", "--per-hour",
+                   "1.2505"})
+              .code == 2);
+    auto listed = lab.run({"--json", "tariffs", "list"}).parsed();
+    REQUIRE(listed.size() == 2);
+    CHECK(listed[0]["price_per_hour_minor"] == 1250);
+    CHECK(listed[0]["amount_rounding_minor"] == 10);  // the default step, 0.01
+    CHECK(listed[1]["price_per_hour_minor"] == 1200);
+    auto table = lab.run({"tariffs", "list"}).out;
+    CHECK(table.find("1.250") != std::string::npos);
+    CHECK(table.find("12.00") == std::string::npos);
+
+    {
+        auto db = lab.open();
+        ingest(db, {session("019c0000-0000-7000-8000-000000000051", "m-1", "laser-1",
+                            kFeb1 + kMinute, 60),
+                    session("019c0000-0000-7000-8000-000000000052", "m-2", "printer-1",
+                            kFeb1 + 2 * kMinute, 30)});
+    }
+    lab.ok({"billing", "close", "--to", "2026-03-01"});
+    auto csv = lab.run({"billing", "export", "1"});
+    REQUIRE(csv.code == 0);
+    CHECK(csv.out.find(",1250,1.250,KWD,") != std::string::npos);
+    CHECK(csv.out.find(",600,600,XPF,") != std::string::npos);
+}
+
+TEST_CASE("a ledger that stored KWD prices in hundredths keeps reading and writing them so") {
+    Lab lab;
+    {
+        // As a release before schema 15 left it: 1.50 KWD an hour, stored as 150.
+        db::OpenOptions o;
+        o.application_id = ledger::kLedgerApplicationId;
+        o.application_name = "FabGate ledger";
+        o.migrations = std::span(ledger::kMigrations).first(14);
+        auto old = db::Database::open(lab.db_path, o);
+        REQUIRE(old);
+        REQUIRE(old->exec(
+            "INSERT INTO machines(site, id, name) VALUES ('lab', 'laser-1', 'Laser');"
+            "INSERT INTO members(id, name, member_class, created_at) VALUES "
+            "('m-1', 'Ann', 'student', 0);"
+            "INSERT INTO member_class_history(member_id, member_class, valid_from) VALUES "
+            "('m-1', 'student', 0);"
+            "INSERT INTO tariffs(target_kind, target, member_class, price_per_hour_minor, "
+            "currency, basis, increment_s, valid_from, created_at, created_by) VALUES "
+            "('machine', 'laser-1', '*', 150, 'KWD', 'powered', 60, 0, 0, 'fabctl:alice');"));
+    }
+    auto listed = lab.run({"tariffs", "list"});
+    REQUIRE(listed.code == 0);
+    CHECK(listed.out.find("1.50") != std::string::npos);
+    CHECK(listed.out.find("0.150") == std::string::npos);
+    {
+        auto db = lab.open();
+        ingest(db, {session("019c0000-0000-7000-8000-000000000061", "m-1", "laser-1",
+                            kFeb1 + kMinute, 60)});
+    }
+    lab.ok({"billing", "close", "--to", "2026-03-01"});
+    auto csv = lab.run({"billing", "export", "1"});
+    REQUIRE(csv.code == 0);
+    CHECK(csv.out.find(",150,1.50,KWD,") != std::string::npos);
+    // A new KWD price is typed as the stored ones were; a currency never used follows ISO 4217.
+    CHECK(lab.run({"tariffs", "set", "laser-1", "--class", "any", "--currency", "KWD", "--per-hour",
+                   "1.750"})
+              .code == 2);
+    lab.ok(
+        {"tariffs", "set", "laser-1", "--class", "any", "--currency", "KWD", "--per-hour", "1.75"});
+    lab.ok(
+        {"tariffs", "set", "laser-1", "--class", "any", "--currency", "XPF", "--per-hour", "1200"});
+    auto j = lab.run({"--json", "tariffs", "list"}).parsed();
+    REQUIRE(j.size() == 3);
+    CHECK(j[1]["price_per_hour_minor"] == 175);
+    CHECK(j[2]["price_per_hour_minor"] == 1200);
 }

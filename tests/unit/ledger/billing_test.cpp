@@ -44,6 +44,25 @@ TEST_CASE("money is formatted from integer minor units") {
     CHECK(currency_decimals("EUR") == 2);
 }
 
+TEST_CASE("a currency's decimals are ISO 4217's, unless the ledger kept others for it") {
+    for (const char* none : {"XPF", "UGX", "XOF", "XAF", "RWF", "BIF", "KMF", "VUV"}) {
+        CAPTURE(none);
+        CHECK(currency_decimals(none) == 0);
+    }
+    for (const char* three : {"KWD", "TND", "BHD", "JOD", "OMR", "IQD", "LYD"}) {
+        CAPTURE(three);
+        CHECK(currency_decimals(three) == 3);
+    }
+    for (const char* two : {"EUR", "CHF", "GBP", "MAD", "KES", "NZD", "MGA", "XTS"}) {
+        CAPTURE(two);
+        CHECK(currency_decimals(two) == 2);
+    }
+    const KeptDecimals kept{{"KWD", 2}};
+    CHECK(currency_decimals("KWD", kept) == 2);
+    CHECK(currency_decimals("TND", kept) == 3);
+    CHECK(format_minor(1250, currency_decimals("KWD")) == "1.250");
+}
+
 TEST_CASE("CSV fields are quoted only when needed") {
     CHECK(csv_field("Alice") == "Alice");
     CHECK(csv_field("Smith, Alice") == "\"Smith, Alice\"");

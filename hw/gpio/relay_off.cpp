@@ -8,6 +8,8 @@
 #include <cerrno>
 #include <cstring>
 
+#include "sys/replace_file.hpp"
+
 namespace fabgate::gpio {
 namespace {
 
@@ -15,17 +17,6 @@ constexpr std::size_t kMaxRecordBytes = 64 * 1024;
 
 std::string errno_text(const char* what) {
     return std::string(what) + ": " + std::strerror(errno);
-}
-
-Status write_all(int fd, const std::string& text, const std::string& path) {
-    std::size_t done = 0;
-    while (done < text.size()) {
-        auto n = ::write(fd, text.data() + done, text.size() - done);
-        if (n < 0 && errno == EINTR) continue;
-        if (n <= 0) return fail(path, errno_text("cannot write"));
-        done += static_cast<std::size_t>(n);
-    }
-    return {};
 }
 
 // `where` names the line's source for errors: "hardware.outputs.relay" for the config's.
@@ -118,16 +109,7 @@ RelayOffReport relay_off_from_config(std::string_view config_text,
 Status record_driven_outputs(const std::string& runtime_dir, const std::optional<GpioLine>& relay,
                              const std::optional<GpioLine>& after_run) {
     const std::string path = runtime_dir + "/" + kDrivenOutputsFile;
-    const std::string temporary = path + ".new";
-    int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
-    if (fd < 0) return fail(temporary, errno_text("cannot create"));
-    auto written = write_all(fd, driven_lines_record(relay, after_run), temporary);
-    bool closed = ::close(fd) == 0;
-    if (written && !closed) written = fail(temporary, errno_text("cannot close"));
-    if (written && ::rename(temporary.c_str(), path.c_str()) != 0)
-        written = fail(path, errno_text("cannot replace"));
-    if (!written) ::unlink(temporary.c_str());
-    return written;
+    return replace_file(path, driven_lines_record(relay, after_run));
 }
 
 Result<std::string> read_driven_outputs(const std::string& runtime_dir) {

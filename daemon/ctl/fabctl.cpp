@@ -102,23 +102,19 @@ Outcome open_resources(const Globals& g, Invocation::Database mode, Resources& r
     return {};
 }
 
-// Every time read or printed during a run is in the lab's zone; none outlives the run.
-class LabZoneScope {
+// A setting parse.hpp reads for the whole of one run, cleared after it: none outlives the run.
+template <typename Setting, void (*set)(const Setting*)>
+class RunScope {
   public:
-    explicit LabZoneScope(const ZoneRules* zone) { set_lab_zone(zone); }
-    ~LabZoneScope() { set_lab_zone(nullptr); }
-    LabZoneScope(const LabZoneScope&) = delete;
-    LabZoneScope& operator=(const LabZoneScope&) = delete;
+    explicit RunScope(const Setting* setting) { set(setting); }
+    ~RunScope() { set(nullptr); }
+    RunScope(const RunScope&) = delete;
+    RunScope& operator=(const RunScope&) = delete;
 };
-
-// Money is typed and shown with the decimals this ledger stores it with, for the run.
-class KeptDecimalsScope {
-  public:
-    explicit KeptDecimalsScope(const KeptDecimals* kept) { set_kept_decimals(kept); }
-    ~KeptDecimalsScope() { set_kept_decimals(nullptr); }
-    KeptDecimalsScope(const KeptDecimalsScope&) = delete;
-    KeptDecimalsScope& operator=(const KeptDecimalsScope&) = delete;
-};
+// Every time read or printed during a run is in the lab's zone.
+using LabZoneScope = RunScope<ZoneRules, set_lab_zone>;
+// Money is typed and shown with the decimals this ledger stores it with.
+using KeptDecimalsScope = RunScope<KeptDecimals, set_kept_decimals>;
 
 Outcome run_action(const Invocation& inv, CommandContext& context) {
     KeptDecimals kept;

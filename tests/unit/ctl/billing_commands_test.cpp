@@ -23,6 +23,39 @@ void price_lasers_and_store(Lab& lab, const std::vector<SessionRecord>& sessions
     ingest(db, sessions);
 }
 
+constexpr UnixMs kDay = 24 * 60 * kMinute;
+
+// An hour of m-1's on laser-1 from `at`, stored by the ledger.
+void store_hour(Lab& lab, const std::string& id, UnixMs at) {
+    auto db = lab.open();
+    ingest(db, {session(id, "m-1", "laser-1", at, 60)});
+}
+
+// The standard lab pricing laser-1 at 10.00 an hour for students and 20.00 for standard
+// members, and the hour student m-1 used it on 1 February (session `first_id`).
+void price_by_class_with_student_hour(Lab& lab, const std::string& first_id) {
+    lab.standard_setup();
+    lab.ok({"tariffs", "set", "laser-1", "--class", "student", "--per-hour", "10", "--from",
+            "2026-01-01"});
+    lab.ok({"tariffs", "set", "laser-1", "--class", "standard", "--per-hour", "20", "--from",
+            "2026-01-01"});
+    store_hour(lab, first_id, kFeb1 + kMinute);
+}
+
+// February closed early in March: the lines of its batch's export, header left out.
+std::vector<std::string> february_export_lines(Lab& lab) {
+    lab.now = kMar1 + 10 * kMinute;
+    lab.ok({"billing", "close", "--to", "2026-03-01"});
+    auto csv = lab.run({"billing", "export", "1"});
+    REQUIRE(csv.code == 0);
+    std::istringstream lines(csv.out);
+    std::vector<std::string> found;
+    std::string line;
+    std::getline(lines, line);
+    while (std::getline(lines, line)) found.push_back(line);
+    return found;
+}
+
 }  // namespace
 
 TEST_CASE("usage report: minutes and amounts per member, machine and session") {
@@ -313,34 +346,15 @@ TEST_CASE("a session line shows its metered figures in the usage report's column
 
 TEST_CASE("billing export: a line keeps the class that priced it after `members edit --class`") {
     Lab lab;
-    lab.standard_setup();
-    lab.ok({"tariffs", "set", "laser-1", "--class", "student", "--per-hour", "10", "--from",
-            "2026-01-01"});
-    lab.ok({"tariffs", "set", "laser-1", "--class", "standard", "--per-hour", "20", "--from",
-            "2026-01-01"});
-    constexpr UnixMs kDay = 24 * 60 * kMinute;
-    {
-        auto db = lab.open();
-        ingest(db, {session("019c0000-0000-7000-8000-000000000021", "m-1", "laser-1",
-                            kFeb1 + kMinute, 60)});
-    }
+    price_by_class_with_student_hour(lab, "019c0000-0000-7000-8000-000000000021");
     // The student becomes a standard member on 10 February and uses the laser again.
     lab.now = kFeb1 + 10 * kDay;
     lab.ok({"members", "edit", "m-1", "--class", "standard"});
-    {
-        auto db = lab.open();
-        ingest(db, {session("019c0000-0000-7000-8000-000000000022", "m-1", "laser-1",
-                            kFeb1 + 11 * kDay, 60)});
-    }
-    lab.now = kMar1 + 10 * kMinute;
-    lab.ok({"billing", "close", "--to", "2026-03-01"});
-    auto csv = lab.run({"billing", "export", "1"});
-    REQUIRE(csv.code == 0);
-    std::istringstream lines(csv.out);
-    std::string header, student_line, standard_line;
-    std::getline(lines, header);
-    std::getline(lines, student_line);
-    std::getline(lines, standard_line);
+    store_hour(lab, "019c0000-0000-7000-8000-000000000022", kFeb1 + 11 * kDay);
+    auto exported = february_export_lines(lab);
+    REQUIRE(exported.size() == 2);
+    const auto& student_line = exported[0];
+    const auto& standard_line = exported[1];
     const std::string member_cells = R"(,m-1,"Smith, ""Al""",)";
     CHECK(student_line.substr(0, student_line.find(",lab,")) ==
           "019c0000-0000-7000-8000-000000000021" + member_cells + "student");
@@ -352,36 +366,17 @@ TEST_CASE("billing export: a line keeps the class that priced it after `members 
 
 TEST_CASE("billing export: an earlier member's lines keep their class when the id is added again") {
     Lab lab;
-    lab.standard_setup();
-    lab.ok({"tariffs", "set", "laser-1", "--class", "student", "--per-hour", "10", "--from",
-            "2026-01-01"});
-    lab.ok({"tariffs", "set", "laser-1", "--class", "standard", "--per-hour", "20", "--from",
-            "2026-01-01"});
-    constexpr UnixMs kDay = 24 * 60 * kMinute;
-    {
-        auto db = lab.open();
-        ingest(db, {session("019c0000-0000-7000-8000-000000000031", "m-1", "laser-1",
-                            kFeb1 + kMinute, 60)});
-    }
+    price_by_class_with_student_hour(lab, "019c0000-0000-7000-8000-000000000031");
     // The student leaves; on 10 February the id is given to a new, standard member.
     lab.now = kFeb1 + 9 * kDay;
     lab.ok({"members", "remove", "m-1", "--yes"});
     lab.now = kFeb1 + 10 * kDay;
     lab.ok({"members", "add", "m-1", "--name", "Carol", "--class", "standard"});
-    {
-        auto db = lab.open();
-        ingest(db, {session("019c0000-0000-7000-8000-000000000032", "m-1", "laser-1",
-                            kFeb1 + 11 * kDay, 60)});
-    }
-    lab.now = kMar1 + 10 * kMinute;
-    lab.ok({"billing", "close", "--to", "2026-03-01"});
-    auto csv = lab.run({"billing", "export", "1"});
-    REQUIRE(csv.code == 0);
-    std::istringstream lines(csv.out);
-    std::string header, earlier_line, new_line;
-    std::getline(lines, header);
-    std::getline(lines, earlier_line);
-    std::getline(lines, new_line);
+    store_hour(lab, "019c0000-0000-7000-8000-000000000032", kFeb1 + 11 * kDay);
+    auto exported = february_export_lines(lab);
+    REQUIRE(exported.size() == 2);
+    const auto& earlier_line = exported[0];
+    const auto& new_line = exported[1];
     CHECK(earlier_line.rfind("019c0000-0000-7000-8000-000000000031,m-1,", 0) == 0);
     CHECK(earlier_line.find(",student,lab,") != std::string::npos);
     CHECK(earlier_line.find(",10.00,EUR,") != std::string::npos);

@@ -138,6 +138,17 @@ struct SyncedByHandOnBroker {
     }
 };
 
+// The ledger sends version 4 of the list in force, which adds Bob, and the gate takes it.
+void take_list_with_bob(AppRig& rig, test::LedgerSide& ledger) {
+    AccessList newer = *rig.gate->machine().access_list();
+    newer.version = 4;
+    newer.generated_at = rig.clock.wall().unix_ms;
+    newer.entries[Uid::parse("B2").value()] = AccessEntry{"bob", "Bob", false, {}, Role::User, {}};
+    REQUIRE(ledger.send("acl", encode(newer)));
+    REQUIRE(test::pump_until(rig, ledger,
+                             [&] { return rig.gate->machine().access_list()->version == 4; }));
+}
+
 }  // namespace
 
 TEST_CASE("while the disk holds a sync, badges and the interlock are handled at once") {
@@ -366,13 +377,7 @@ TEST_CASE_FIXTURE(SyncedByHandOnBroker,
     test::connect(rig, ledger, with_manual_syncer(syncer));
     syncer->complete();
 
-    AccessList newer = *rig.gate->machine().access_list();
-    newer.version = 4;
-    newer.generated_at = rig.clock.wall().unix_ms;
-    newer.entries[Uid::parse("B2").value()] = AccessEntry{"bob", "Bob", false, {}, Role::User, {}};
-    REQUIRE(ledger.send("acl", encode(newer)));
-    REQUIRE(test::pump_until(rig, ledger,
-                             [&] { return rig.gate->machine().access_list()->version == 4; }));
+    take_list_with_bob(rig, ledger);
     rig.gate.reset();
     power_cut(rig.journal());  // the journal's copy is still version 3
 
@@ -393,13 +398,7 @@ TEST_CASE_FIXTURE(SyncedByHandOnBroker,
     test::connect(rig, ledger, with_manual_syncer(syncer));
     syncer->complete();
 
-    AccessList newer = *rig.gate->machine().access_list();
-    newer.version = 4;
-    newer.generated_at = rig.clock.wall().unix_ms;
-    newer.entries[Uid::parse("B2").value()] = AccessEntry{"bob", "Bob", false, {}, Role::User, {}};
-    REQUIRE(ledger.send("acl", encode(newer)));
-    REQUIRE(test::pump_until(rig, ledger,
-                             [&] { return rig.gate->machine().access_list()->version == 4; }));
+    take_list_with_bob(rig, ledger);
     // Stopped before the loop heard of the sync: the stop waits for it, as the sync thread does.
     syncer->sync_at_finish = true;
     rig.gate.reset();

@@ -14,18 +14,23 @@
 namespace fabgate::hil {
 
 inline constexpr unsigned kRelay = 0, kBusy = 1, kLid = 2, kD0 = 3, kD1 = 4;
+// Where an admin moves the relay in the config while a daemon runs (stage_daemon_kill.cpp).
+inline constexpr unsigned kMovedRelay = 5;
 inline constexpr std::uint32_t kMember = 0x2A1234, kStranger = 0x0BADBD;
 inline const char* const kJournal = "/tmp/hil-journal.db";
 inline const char* const kConfig = "/tmp/hil-gate.json";
 inline const char* const kLog = "/tmp/fabgate.log";
 
-// The gate config on `chip`: offline (broker refused at once), Wiegand reader, relay on GPIO17.
-std::string config_text(const std::string& chip);
+// The gate config on `chip`: offline (broker refused at once), Wiegand reader, relay on
+// `relay_line`.
+std::string config_text(const std::string& chip, const char* relay_line = "GPIO17");
 // Through the kernel's line-info ioctl: are these lines requested by someone?
 bool lines_in_use(const std::string& chip_name, const std::vector<unsigned>& offsets);
 void pause_us(long us);
-// fabgate with `args`, stdout and stderr to kLog opened with `log_mode` ("w" or "a").
-pid_t spawn_fabgate(const std::string& path, std::vector<std::string> args, const char* log_mode);
+// fabgate with `args`, stdout and stderr to kLog opened with `log_mode` ("w" or "a"), and
+// `env` ("NAME=value") added to this program's environment.
+pid_t spawn_fabgate(const std::string& path, std::vector<std::string> args, const char* log_mode,
+                    std::vector<std::string> env = {});
 // Until the daemon holds relay, D0 and D1 (true), exits or 30 s pass (false).
 bool wait_lines_claimed(const SimChip& sim, pid_t pid);
 // Microseconds until the relay line shows `level`; -1 after the timeout.

@@ -21,6 +21,7 @@ void run_daemon_stage(Verdicts& verdicts, const Options&) {
 #include <unistd.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <sstream>
 #include <string>
@@ -37,7 +38,7 @@ void run_daemon_stage(Verdicts& verdicts, const Options&) {
 
 namespace fabgate::hil {
 
-std::string config_text(const std::string& chip) {
+std::string config_text(const std::string& chip, const char* relay_line) {
     auto line = [&](const char* name, const char* extra = "") {
         return std::string("{\"chip\": \"") + chip + "\", \"line\": \"" + name + "\"" + extra + "}";
     };
@@ -48,7 +49,7 @@ std::string config_text(const std::string& chip) {
            R"("reader": {"type": "wiegand", "repeat_suppress_ms": 0, "d0": )" +
            line("GPIO23", R"(, "bias": "pull_up", "debounce_ms": 0)") +
            ", \"d1\": " + line("GPIO24", R"(, "bias": "pull_up", "debounce_ms": 0)") + "}," +
-           "\"outputs\": {\"relay\": " + line("GPIO17") +
+           "\"outputs\": {\"relay\": " + line(relay_line) +
            "}, \"inputs\": {\"busy\": " + line("GPIO4", R"(, "debounce_ms": 5)") +
            ", \"interlocks\": [{\"name\": \"lid\", " + "\"chip\": \"" + chip +
            R"(", "line": "GPIO6", "debounce_ms": 5}]}},)" +
@@ -100,9 +101,11 @@ void pause_us(long us) {
     nanosleep(&t, nullptr);
 }
 
-pid_t spawn_fabgate(const std::string& path, std::vector<std::string> args, const char* log_mode) {
+pid_t spawn_fabgate(const std::string& path, std::vector<std::string> args, const char* log_mode,
+                    std::vector<std::string> env) {
     const pid_t pid = fork();
     if (pid == 0) {
+        for (auto& entry : env) putenv(entry.data());
         std::FILE* log = std::freopen(kLog, log_mode, stderr);
         if (log) dup2(fileno(log), 1);
         std::vector<char*> argv{const_cast<char*>("fabgate")};
@@ -199,10 +202,14 @@ void run_daemon_stage(Verdicts& v, const Options& options) {
         return;
     }
     std::string error;
-    auto sim = SimChip::create(
-        "daemon", 8,
-        {{kRelay, "GPIO17"}, {kBusy, "GPIO4"}, {kLid, "GPIO6"}, {kD0, "GPIO23"}, {kD1, "GPIO24"}},
-        error);
+    auto sim = SimChip::create("daemon", 8,
+                               {{kRelay, "GPIO17"},
+                                {kBusy, "GPIO4"},
+                                {kLid, "GPIO6"},
+                                {kD0, "GPIO23"},
+                                {kD1, "GPIO24"},
+                                {kMovedRelay, "GPIO27"}},
+                               error);
     if (!v.check(sim != nullptr, "daemon/sim-chip-created", error)) return;
     sim->pull(kBusy, false);
     sim->pull(kLid, false);

@@ -90,11 +90,28 @@ Answer logout(Call& call) {
     return answer;
 }
 
+// The decimals this ledger writes amounts in each currency with (ISO 4217's, or those it kept,
+// core/billing.hpp), for the lab's currency and every currency it has a price in, so every
+// amount it holds: the console shows minor units with them, not with the browser's own table
+// (which gives IQD none, and knows nothing of kept decimals).
+Result<nlohmann::json> ledger_decimals(ledger::LedgerDb& db, const std::string& lab_currency) {
+    TRY_ASSIGN(auto kept, db.tariffs().kept_decimals());
+    TRY_ASSIGN(auto tariffs, db.tariffs().all());
+    auto j = nlohmann::json::object();
+    if (!lab_currency.empty()) j[lab_currency] = currency_decimals(lab_currency, kept);
+    for (const auto& t : tariffs) j[t.currency] = currency_decimals(t.currency, kept);
+    return j;
+}
+
 Answer session(Call& call) {
     auto j = who(*call.session);
-    j["lab"] = {
-        {"time_zone", call.app.config().time_zone.empty() ? "UTC" : call.app.config().time_zone},
-        {"currency", call.app.config().currency}};
+    const auto& config = call.app.config();
+    auto decimals = ledger_decimals(call.app.db(), config.currency);
+    if (!decimals)
+        return error_answer(500, "internal", decimals.error().where, decimals.error().what);
+    j["lab"] = {{"time_zone", config.time_zone.empty() ? "UTC" : config.time_zone},
+                {"currency", config.currency},
+                {"currency_decimals", *decimals}};
     return json_answer(j);
 }
 

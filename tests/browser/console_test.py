@@ -5,11 +5,13 @@ scripts/browser-test starts (broker, fabledger, fabweb, one simulated gate at la
 A manager logs in, sees the seeded machines, is refused a change without the CSRF token,
 enrols a badge just seen at the gate, grants the right, sees the gate admit the member and the
 board turn "in use" without a reload, locks the machine and sees the badge refused, closes a
-billing period and downloads its CSV; a trainer grants a right on their own machine and is
+billing period and downloads its CSV, reads and types prices with the ledger's decimals (KWD
+kept at 2, IQD at ISO's 3); a trainer grants a right on their own machine and is
 refused one on another; a treasurer is refused a rights change. Screenshots of
 the board and the usage page are saved on success and on failure.
 """
 import os
+import re
 import shlex
 import subprocess
 import sys
@@ -274,6 +276,18 @@ def admin_part(c):
     if "bob" not in c.css("#usage-tables").text:
         raise Failure("the usage tables do not show bob")
     c.shot("usage.png")
+
+    step("reads a KWD price the ledger keeps at 2 decimals, types one in IQD (3): both as stored")
+    c.go("tariffs")
+    listed = lambda d: d.find_element(By.CSS_SELECTOR, "#tariffs-list").text.replace("\u00a0", " ")
+    c.wait(lambda d: "KWD" in listed(d), "the KWD tariff")
+    c.fill("tariff", {"target_kind": "group", "target": "printers", "per_hour": "1.250",
+                      "currency": "IQD"})
+    c.wait(lambda d: "IQD" in listed(d), "the IQD tariff typed in the console")
+    text = listed(c.d)
+    for price in (r"KWD 1\.50(?!\d)", r"IQD 1\.250(?!\d)"):
+        if not re.search(price, text):
+            raise Failure(f"the tariffs page does not show {price!r}:\n{text}")
 
     step("the language switch shows the pages in French")
     c.d.execute_script("const s = document.getElementById('lang-switch'); s.value = 'fr';"

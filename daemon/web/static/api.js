@@ -68,6 +68,13 @@ export function setSession(data) {
   setCsrf(data.csrf);
 }
 
+// The lab's settings read again before a page shows amounts: a tariff set since the login (here
+// or elsewhere) may have brought a currency, with the decimals the ledger writes it with.
+export async function reloadLab() {
+  const data = await get('/api/session');
+  if (data && data.lab) session.lab = data.lab;
+}
+
 // A trainer's machines are `site/id`; a right may name the id alone.
 function ownsMachine(machine) {
   return session.machines.some((m) => m === machine || m.split('/').pop() === machine);

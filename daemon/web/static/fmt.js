@@ -1,5 +1,6 @@
 // Dates and amounts in the page's language, in the lab's time zone and currency (from
-// /api/session). The wire has ISO 8601 UTC times and integer minor units.
+// /api/session). The wire has ISO 8601 UTC times and integer minor units, in the decimals the
+// ledger writes each currency with (lab.currency_decimals).
 import { lang } from './i18n.js';
 import { session } from './api.js';
 
@@ -31,24 +32,33 @@ export function dateOnly(value) {
   return new Intl.DateTimeFormat(locale(), { dateStyle: 'medium', timeZone: zone() }).format(date);
 }
 
-const minorDigits = (currency) =>
-  new Intl.NumberFormat('en', { style: 'currency', currency }).resolvedOptions()
-    .maximumFractionDigits;
+// The ledger's decimals for the currency; the browser's own table only for one the server did
+// not name: it knows nothing of decimals a ledger kept (KWD at 2) and gives IQD none, not 3.
+function minorDigits(currency) {
+  const ledger = (session.lab && session.lab.currency_decimals) || {};
+  if (Number.isInteger(ledger[currency])) return ledger[currency];
+  try {
+    return new Intl.NumberFormat('en', { style: 'currency', currency }).resolvedOptions()
+      .maximumFractionDigits;
+  } catch {
+    return 2;
+  }
+}
 
 export function minorToUnits(minor, currency) {
-  let digits = 2;
-  try { digits = minorDigits(currency || 'EUR'); } catch { digits = 2; }
-  return Number(minor) / 10 ** digits;
+  return Number(minor) / 10 ** minorDigits(currency || 'EUR');
 }
 
 export function amount(minor, currency) {
   const code = currency || (session.lab && session.lab.currency) || 'EUR';
   if (minor === null || minor === undefined || minor === '') return '—';
-  let digits = 2;
-  try { digits = minorDigits(code); } catch { digits = 2; }
+  const digits = minorDigits(code);
   const value = Number(minor) / 10 ** digits;
   try {
-    return new Intl.NumberFormat(locale(), { style: 'currency', currency: code }).format(value);
+    return new Intl.NumberFormat(locale(), {
+      style: 'currency', currency: code,
+      minimumFractionDigits: digits, maximumFractionDigits: digits,
+    }).format(value);
   } catch {
     return `${value.toFixed(digits)} ${code}`;
   }

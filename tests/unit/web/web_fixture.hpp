@@ -7,6 +7,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <map>
 #include <sstream>
 
@@ -53,12 +54,14 @@ struct WebLab {
     UnixMs now = 1'800'000'000'000;  // 2027-01-15
     std::int64_t steady = 1'000'000;
 
-    WebLab() {
+    // `before_open` may write the ledger's file first: a ledger an older release left.
+    explicit WebLab(const std::function<void(const std::string& path)>& before_open = {}) {
         char tmpl[] = "/tmp/fabweb-test-XXXXXX";
         dir = mkdtemp(tmpl);
         config.database = (dir / "ledger.db").string();
         config.static_dir = (dir / "static").string();
         std::filesystem::create_directories(config.static_dir);
+        if (before_open) before_open(config.database);
         auto opened = ledger::LedgerDb::open(config.database);
         REQUIRE(opened);
         db.emplace(std::move(*opened));

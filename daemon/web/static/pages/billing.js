@@ -1,6 +1,6 @@
 // Billing: the closed periods (batches) with their CSV and JSON downloads, closing a period,
 // and the sessions the ledger parked or refused.
-import { get, post, can } from '../api.js';
+import { get, post, can, reloadLab } from '../api.js';
 import { h, clear, field, form, table, section } from '../dom.js';
 import { t } from '../i18n.js';
 import { labDate } from '../fmt.js';
@@ -17,7 +17,7 @@ export async function renderBilling(root) {
   const periodsBox = h('div', { id: 'billing-periods' });
   const errorsBox = h('div', { id: 'billing-errors' });
   async function refresh() {
-    const data = await get('/api/billing/periods');
+    const [data] = await Promise.all([get('/api/billing/periods'), reloadLab()]);
     const batches = Array.isArray(data) ? data : data.batches || data.periods || [];
     const keys = columnsOf(batches);
     clear(periodsBox, table([

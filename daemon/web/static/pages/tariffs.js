@@ -1,6 +1,6 @@
 // Tariffs: every tariff with its status (in force, superseded, future), and a form with the
 // same fields as `fabctl tariffs set`. Tariffs are never edited: a new one takes over.
-import { get, post, can } from '../api.js';
+import { get, post, can, reloadLab } from '../api.js';
 import { h, clear, field, form, section, table } from '../dom.js';
 import { t } from '../i18n.js';
 import { rowsTable } from './rows.js';
@@ -11,7 +11,7 @@ const optional = ['currency', 'basis', 'increment', 'start_fee', 'minimum', 'min
 export async function renderTariffs(root) {
   const listBox = h('div', { id: 'tariffs-list' });
   async function refresh() {
-    const data = await get('/api/tariffs');
+    const [data] = await Promise.all([get('/api/tariffs'), reloadLab()]);
     clear(listBox, rowsTable(t, table, Array.isArray(data) ? data : data.tariffs || [], t('tariffs.list')));
   }
   const setForm = can('tariffs.write') ? section(t('tariffs.set'), form('tariff', [

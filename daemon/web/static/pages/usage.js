@@ -1,7 +1,7 @@
 // Usage over a chosen period: tables per machine and per member, and three plots (minutes per
 // machine per week, busiest hours, revenue per month) drawn by Debian's Chart.js, which the
 // server serves at /vendor/chart.js.
-import { get, withQuery, session } from '../api.js';
+import { get, withQuery, session, reloadLab } from '../api.js';
 import { h, clear, field, searchForm, table, section } from '../dom.js';
 import { t } from '../i18n.js';
 import { amount, number, labDate, addDays, minorToUnits } from '../fmt.js';
@@ -134,8 +134,8 @@ export async function renderUsage(root) {
   clear(root, h('h1', {}, t('usage.title')),
     section(t('usage.period'), chooser, presetButtons), section(t('usage.plots'), plots), tables);
 
-  const [byMachine, byMember] = await Promise.all(['machine', 'member'].map((by) =>
-    get(withQuery('/api/usage', { from: period.from, to: period.to, by }))));
+  const [byMachine, byMember] = await Promise.all([...['machine', 'member'].map((by) =>
+    get(withQuery('/api/usage', { from: period.from, to: period.to, by }))), reloadLab()]);
   const asTable = (data, caption) => {
     const rows = data.rows || data;
     return rowsTable(t, table, rows, caption);

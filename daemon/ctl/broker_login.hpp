@@ -55,7 +55,8 @@ class LoginTurn {
     int fd_ = -1;
 };
 
-// Waits up to `wait` for the turn of the login in `file` (none needed for an empty file).
+// Waits up to `wait` for the turn of the login in `file` (none for an empty file, nor where the
+// file system cannot lock it).
 Result<LoginTurn> take_login_turn(const std::string& file, std::chrono::milliseconds wait);
 
 }  // namespace fabgate::ctl

@@ -3,6 +3,7 @@
 
 #include <span>
 
+#include "../ledger/old_schema.hpp"
 #include "commands_lab.hpp"
 #include "ledger/schema.hpp"
 
@@ -483,11 +484,7 @@ TEST_CASE("a ledger that stored KWD prices in hundredths keeps reading and writi
     Lab lab;
     {
         // As a release before schema 15 left it: 1.50 KWD an hour, stored as 150.
-        db::OpenOptions o;
-        o.application_id = ledger::kLedgerApplicationId;
-        o.application_name = "FabGate ledger";
-        o.migrations = std::span(ledger::kMigrations).first(14);
-        auto old = db::Database::open(lab.db_path, o);
+        auto old = test::open_ledger_before(lab.db_path, ledger::kSchemaCurrencyDecimalsKept);
         REQUIRE(old);
         REQUIRE(old->exec(
             "INSERT INTO machines(site, id, name) VALUES ('lab', 'laser-1', 'Laser');"

@@ -26,11 +26,7 @@ std::span<const db::Migration> migrations_before_batch_by_seq() {
 }
 
 Result<db::Database> open_old(const std::string& path) {
-    db::OpenOptions o;
-    o.application_id = kLedgerApplicationId;
-    o.application_name = "FabGate ledger";
-    o.migrations = migrations_before_batch_by_seq();
-    return db::Database::open(path, o);
+    return test::open_ledger_before(path, kSchemaBatchBySeq);
 }
 
 // A session row as the old schema stored it, with its rowid and batch given.

@@ -294,11 +294,7 @@ TEST_CASE("the batch index migration keeps every batch's sessions and export") {
     test::TempDir dir;
     auto path = dir.file("ledger.db");
     {
-        db::OpenOptions o;
-        o.application_id = kLedgerApplicationId;
-        o.application_name = "FabGate ledger";
-        o.migrations = test::migrations_before(kSchemaBatchBySeq);
-        auto old = db::Database::open(path, o);
+        auto old = test::open_ledger_before(path, kSchemaBatchBySeq);
         REQUIRE(old);
         REQUIRE(old->exec(
             "INSERT INTO billing_batches(id, period_start, period_end, closed_at, closed_by) "

@@ -10,6 +10,7 @@
 #include "core/messages.hpp"
 #include "ledger/ledger_db.hpp"
 #include "ledger/schema.hpp"
+#include "old_schema.hpp"
 
 using namespace fabgate;
 
@@ -27,12 +28,8 @@ TEST_CASE("an older ledger's parked sessions and repeated conflicts are migrated
     s.ended_at = s.started_at + 20 * 60'000;
     s.powered_ms = 20 * 60'000;
     {
-        db::OpenOptions o;
-        o.application_id = ledger::kLedgerApplicationId;
-        o.application_name = "FabGate ledger";
         // Schema 2, the last release before parked sessions (migration 3).
-        o.migrations = std::span(ledger::kMigrations).first(2);
-        auto old = db::Database::open(path, o);
+        auto old = test::open_ledger_before(path, ledger::kSchemaParked);
         REQUIRE(old);
         auto error = old->prepare(
             "INSERT INTO ingest_errors(received_at, topic, session_id, reason, payload) VALUES(1, "

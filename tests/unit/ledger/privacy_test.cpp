@@ -12,6 +12,7 @@
 #include "ledger/ledger_db.hpp"
 #include "ledger/schema.hpp"
 #include "ledger_test_support.hpp"
+#include "old_schema.hpp"
 
 using namespace fabgate;
 using namespace fabgate::ledger;
@@ -158,11 +159,8 @@ TEST_CASE("rows written before the chain existed are sealed when the ledger open
     TempDir dir;
     auto path = dir.file("old.db");
     {
-        db::OpenOptions o;
-        o.application_id = kLedgerApplicationId;
-        o.application_name = "FabGate ledger";
-        o.migrations = std::span(kMigrations).first(2);  // a ledger from before the chain
-        auto old = db::Database::open(path, o);
+        // A ledger from before the chain: schema 2, before parked sessions.
+        auto old = test::open_ledger_before(path, kSchemaParked);
         REQUIRE(old);
         REQUIRE(
             old->exec("INSERT INTO audit_log(at, actor, action, subject, after_json) "

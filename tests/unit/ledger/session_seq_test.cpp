@@ -22,11 +22,7 @@ constexpr UnixMs kHour = 3'600'000;
 
 // A ledger at the schema before the migration: three stored sessions, all billed in batch 1.
 void write_billed_ledger(const std::string& path, bool delete_newest_by_hand) {
-    db::OpenOptions o;
-    o.application_id = kLedgerApplicationId;
-    o.application_name = "FabGate ledger";
-    o.migrations = test::migrations_before(kSchemaSessionsSeqWithoutCounter);
-    auto old = db::Database::open(path, o);
+    auto old = test::open_ledger_before(path, kSchemaSessionsSeqWithoutCounter);
     REQUIRE(old);
     for (int n = 1; n <= 3; ++n) {
         auto st = old->prepare(

@@ -1,6 +1,7 @@
 // Amounts in the console: the decimals the ledger writes each currency with.
 #include <span>
 
+#include "../ledger/old_schema.hpp"
 #include "ledger/schema.hpp"
 #include "web_fixture.hpp"
 
@@ -12,11 +13,7 @@ namespace {
 // A ledger as a release before schema 15 left it: a KWD and an XPF tariff priced in hundredths
 // (1.50 KWD and 12.00 XPF an hour), which migration 15 keeps at 2 decimals.
 void old_ledger_with_kwd_and_xpf(const std::string& path) {
-    db::OpenOptions o;
-    o.application_id = ledger::kLedgerApplicationId;
-    o.application_name = "FabGate ledger";
-    o.migrations = std::span(ledger::kMigrations).first(14);
-    auto old = db::Database::open(path, o);
+    auto old = test::open_ledger_before(path, ledger::kSchemaCurrencyDecimalsKept);
     REQUIRE(old);
     REQUIRE(
         old->exec("INSERT INTO tariffs(target_kind, target, member_class, "

@@ -60,7 +60,13 @@ TEST_CASE(
     REQUIRE_MESSAGE(gate.client.run_until(taken, Ms(60'000)), read_file(lab.log));
     long peak_mib = lab.ledger->peak_rss_kb() / 1024;
     MESSAGE("fabledger's peak resident memory with the database locked: " << peak_mib << " MiB");
+#ifdef FABGATE_ADDRESS_SANITIZER
+    // AddressSanitizer's shadow memory and quarantine inflate every allocation's footprint: the
+    // bound is checked by the plain build; here the refusal below still shows the cap at work.
+    MESSAGE("memory bound not checked under AddressSanitizer");
+#else
     CHECK(peak_mib < 128);
+#endif
     CHECK_MESSAGE(read_file(lab.log).find("refusing more") != std::string::npos,
                   read_file(lab.log));
 

@@ -74,7 +74,10 @@ TEST_CASE("--broker-port is a decimal number for fabgate and fabledger, never oc
     test::TempDir dir;
     const std::vector<std::pair<std::string, std::string>> programs = {
         {FABGATE_BIN, gate_config(dir)}, {FABLEDGER_BIN, ledger_config(dir)}};
-    for (const auto& [program, config] : programs) {
+    for (const auto& entry : programs) {
+        // Named, not a structured binding: clang 14 lets no lambda (CAPTURE's) capture one.
+        const std::string& program = entry.first;
+        const std::string& config = entry.second;
         CAPTURE(program);
         auto hex = run(dir, {program, "--broker-port", "0x10", "--check-config", config});
         CHECK(hex.code != 0);
